@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
+
+#include "xa-error.h"
+#include "xa-nodeset.h"
+
+static gboolean
+xa_nodeset_read_node (const gchar  *text,
+                      const gchar **p,
+                      guint         n_nodes,
+                      guint        *node,
+                      GError      **error)
+{
+  gchar *end = NULL;
+  guint64 value;
+
+  if (!g_ascii_isdigit (**p)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "\"%s\" is not a node set (use a list such as 0-3,^2)", text);
+    return FALSE;
+  }
+  value = g_ascii_strtoull (*p, &end, 10);
+  if (value >= n_nodes) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "\"%s\" names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
+                 text, value, n_nodes - 1);
+    return FALSE;
+  }
+  *node = (guint) value;
+  *p = end;
+  return TRUE;
+}
+
+/* One element of the list: N, N-M, ^N or ^N-M. */
+static gboolean
+xa_nodeset_read_range (const gchar  *text,
+                       const gchar **p,
+                       guint         n_nodes,
+                       XaNodeSet    *range,
+                       GError      **error)
+{
+  guint first;
+  guint last;
+
+  if (!xa_nodeset_read_node (text, p, n_nodes, &first, error))
+    return FALSE;
+  last = first;
+  if (**p == '-') {
+    (*p)++;
+    if (!xa_nodeset_read_node (text, p, n_nodes, &last, error))
+      return FALSE;
+    if (last < first) {
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "\"%s\" has the range %u-%u, which runs backwards", text, first, last);
+      return FALSE;
+    }
+  }
+  *range = 0;
+  for (guint n = first; n <= last; n++)
+    *range |= XA_NODESET_BIT (n);
+  return TRUE;
+}
+
+/**
+ * xa_nodeset_parse:
+ * @text: a node list in the form xl and libvirt use: "0-3,^2", "1", "0,2"
+ * @n_nodes: how many nodes the host has
+ * @out_set: (out): the node set
+ * @error: a #GError
+ *
+ * An element starting with '^' removes nodes from the union of the others.
+ *
+ * Returns: %TRUE if @text names a non-empty set of existing nodes
+ */
+gboolean
+xa_nodeset_parse (const gchar *text,
+                  guint        n_nodes,
+                  XaNodeSet   *out_set,
+                  GError     **error)
+{
+  XaNodeSet include = 0;
+  XaNodeSet exclude = 0;
+  const gchar *p = text;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (n_nodes > 0 && n_nodes <= XA_MAX_NODES, FALSE);
+
+  for (;;) {
+    gboolean negate = (*p == '^');
+    XaNodeSet range;
+
+    if (negate)
+      p++;
+    if (!xa_nodeset_read_range (text, &p, n_nodes, &range, error))
+      return FALSE;
+    if (negate)
+      exclude |= range;
+    else
+      include |= range;
+    if (*p == '\0')
+      break;
+    if (*p != ',') {
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "\"%s\" is not a node set (use a list such as 0-3,^2)", text);
+      return FALSE;
+    }
+    p++;
+  }
+  if ((include & ~exclude) == 0) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "\"%s\" leaves no node", text);
+    return FALSE;
+  }
+  *out_set = include & ~exclude;
+  return TRUE;
+}
+
+/**
+ * xa_nodeset_format:
+ * @set: a node set
+ *
+ * Returns: (transfer full): @set as "0-2,5", or "" when empty
+ */
+gchar *
+xa_nodeset_format (XaNodeSet set)
+{
+  GString *str = g_string_new (NULL);
+
+  for (guint n = 0; n < XA_MAX_NODES; n++) {
+    guint last = n;
+
+    if (!xa_nodeset_has (set, n))
+      continue;
+    while (last + 1 < XA_MAX_NODES && xa_nodeset_has (set, last + 1))
+      last++;
+    if (str->len > 0)
+      g_string_append_c (str, ',');
+    if (last == n)
+      g_string_append_printf (str, "%u", n);
+    else
+      g_string_append_printf (str, "%u-%u", n, last);
+    n = last;
+  }
+  return g_string_free (str, FALSE);
+}

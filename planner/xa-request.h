@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-nodeset.h"
+
+G_BEGIN_DECLS
+
+#define XA_PRIORITY_MIN (-1000)
+#define XA_PRIORITY_MAX 1000
+#define XA_VCPUS_MAX 4096
+
+/**
+ * XaRequest:
+ * @name: the VM's name
+ * @memory_mib: the VM's memory, without Xen's overhead
+ * @vcpus: number of vCPUs
+ * @priority: higher is admitted first
+ * @hard_affinity: (element-type guint) (nullable): CPU ids the VM is pinned
+ *   to; such a VM is not NUMA-placed, but its memory counts
+ * @nodes: the nodes the VM may use, 0 for all
+ *
+ * One VM to start, as the planner sees it.
+ */
+typedef struct {
+  gchar *name;
+  guint64 memory_mib;
+  guint vcpus;
+  gint priority;
+  GArray *hard_affinity;
+  XaNodeSet nodes;
+} XaRequest;
+
+XaRequest *xa_request_new (const gchar *name,
+                           guint64      memory_mib,
+                           guint        vcpus);
+void xa_request_free (XaRequest *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRequest, xa_request_free)
+
+G_END_DECLS

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "xa-topology.h"
+
+/**
+ * xa_topology_new:
+ * @n_nodes: number of nodes
+ *
+ * Returns: (transfer full): a topology with empty nodes and the default
+ *   distances (10 local, 20 remote)
+ */
+XaTopology *
+xa_topology_new (guint n_nodes)
+{
+  XaTopology *topo;
+
+  g_return_val_if_fail (n_nodes > 0 && n_nodes <= XA_MAX_NODES, NULL);
+
+  topo = g_new0 (XaTopology, 1);
+  topo->n_nodes = n_nodes;
+  topo->nodes = g_new0 (XaNode, n_nodes);
+  topo->distances = g_new (guint32, (gsize) n_nodes * n_nodes);
+  for (guint i = 0; i < n_nodes; i++) {
+    topo->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (guint j = 0; j < n_nodes; j++)
+      topo->distances[i * n_nodes + j] = i == j ? XA_DISTANCE_LOCAL : 20;
+  }
+  return topo;
+}
+
+/**
+ * xa_topology_copy:
+ * @topo: a topology
+ *
+ * Returns: (transfer full): a deep copy of @topo
+ */
+XaTopology *
+xa_topology_copy (const XaTopology *topo)
+{
+  XaTopology *copy = xa_topology_new (topo->n_nodes);
+
+  copy->overhead_mib_per_vm = topo->overhead_mib_per_vm;
+  copy->overhead_kib_per_vcpu = topo->overhead_kib_per_vcpu;
+  memcpy (copy->distances, topo->distances,
+          sizeof (guint32) * topo->n_nodes * topo->n_nodes);
+  for (guint i = 0; i < topo->n_nodes; i++) {
+    GArray *cpus = copy->nodes[i].cpus;
+
+    copy->nodes[i] = topo->nodes[i];
+    copy->nodes[i].cpus = cpus;
+    g_array_append_vals (cpus, topo->nodes[i].cpus->data, topo->nodes[i].cpus->len);
+  }
+  return copy;
+}
+
+void
+xa_topology_free (XaTopology *topo)
+{
+  if (topo == NULL)
+    return;
+  for (guint i = 0; i < topo->n_nodes; i++)
+    g_array_unref (topo->nodes[i].cpus);
+  g_free (topo->nodes);
+  g_free (topo->distances);
+  g_free (topo);
+}
+
+/**
+ * xa_topology_usable_nodes:
+ * @topo: a topology
+ *
+ * A node that is unreachable from itself has a broken SLIT row; as xenopsd
+ * does, nothing is planned there.
+ *
+ * Returns: the nodes the planner may use
+ */
+XaNodeSet
+xa_topology_usable_nodes (const XaTopology *topo)
+{
+  XaNodeSet usable = 0;
+
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    if (xa_topology_distance (topo, n, n) != XA_DISTANCE_UNREACHABLE)
+      usable |= XA_NODESET_BIT (n);
+  }
+  return usable;
+}
+
+guint
+xa_topology_n_cpus (const XaTopology *topo)
+{
+  guint n_cpus = 0;
+
+  for (guint n = 0; n < topo->n_nodes; n++)
+    n_cpus += topo->nodes[n].cpus->len;
+  return n_cpus;
+}
+
+/**
+ * xa_topology_node_of_cpu:
+ * @topo: a topology
+ * @cpu: a logical CPU id
+ *
+ * Returns: the node holding @cpu, or -1 if the host has no such CPU
+ */
+gint
+xa_topology_node_of_cpu (const XaTopology *topo, guint cpu)
+{
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    GArray *cpus = topo->nodes[n].cpus;
+
+    for (guint i = 0; i < cpus->len; i++) {
+      if (g_array_index (cpus, guint, i) == cpu)
+        return (gint) n;
+    }
+  }
+  return -1;
+}
+
+/**
+ * xa_topology_overhead_mib:
+ * @topo: a topology
+ * @vcpus: the VM's vCPUs
+ *
+ * Returns: what Xen takes for such a domain beyond its memory, rounded up
+ */
+guint64
+xa_topology_overhead_mib (const XaTopology *topo, guint vcpus)
+{
+  guint64 vcpu_kib = topo->overhead_kib_per_vcpu * vcpus;
+
+  return topo->overhead_mib_per_vm + (vcpu_kib + 1023) / 1024;
+}

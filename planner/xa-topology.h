@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-nodeset.h"
+
+G_BEGIN_DECLS
+
+/* Distances above 255 (0xFFFFFFFF, -1 in a file) mean "no path". */
+#define XA_DISTANCE_UNREACHABLE G_MAXUINT32
+#define XA_DISTANCE_LOCAL 10
+
+/**
+ * XaNode:
+ * @free_mib: what the planner may use: host free memory net of in-flight claims
+ * @capacity_mib: total memory minus resident domains: the most this node
+ *   could ever offer, which decides between deferred and rejected
+ * @cpus: (element-type guint): logical CPU ids
+ * @n_cores: physical cores among @cpus
+ * @vcpus_placed: vCPUs of domains already on this node
+ */
+typedef struct {
+  guint64 free_mib;
+  guint64 capacity_mib;
+  GArray *cpus;
+  guint n_cores;
+  guint vcpus_placed;
+} XaNode;
+
+/**
+ * XaTopology:
+ * @n_nodes: number of nodes, at most %XA_MAX_NODES
+ * @nodes: the nodes, node i at index i
+ * @distances: @n_nodes × @n_nodes, row-major, %XA_DISTANCE_UNREACHABLE for no path
+ * @overhead_mib_per_vm: what Xen takes for a domain beyond its memory
+ * @overhead_kib_per_vcpu: and for each of its vCPUs
+ */
+typedef struct {
+  guint n_nodes;
+  XaNode *nodes;
+  guint32 *distances;
+  guint64 overhead_mib_per_vm;
+  guint64 overhead_kib_per_vcpu;
+} XaTopology;
+
+XaTopology *xa_topology_new (guint n_nodes);
+XaTopology *xa_topology_copy (const XaTopology *topo);
+void xa_topology_free (XaTopology *topo);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaTopology, xa_topology_free)
+
+static inline guint32
+xa_topology_distance (const XaTopology *topo, guint from, guint to)
+{
+  return topo->distances[from * topo->n_nodes + to];
+}
+
+XaNodeSet xa_topology_usable_nodes (const XaTopology *topo);
+guint xa_topology_n_cpus (const XaTopology *topo);
+gint xa_topology_node_of_cpu (const XaTopology *topo,
+                              guint             cpu);
+guint64 xa_topology_overhead_mib (const XaTopology *topo,
+                                  guint             vcpus);
+
+G_END_DECLS
