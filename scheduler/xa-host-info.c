@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "xa-host-info.h"
+
+/**
+ * xa_host_info_new:
+ * @name: the host's name
+ * @n_nodes: its node count
+ *
+ * Returns: (transfer full): a host with empty nodes, default distances and
+ *   the default rates and overheads of FORMATS.md
+ */
+XaHostInfo *
+xa_host_info_new (const gchar *name, guint n_nodes)
+{
+  XaHostInfo *info = g_new0 (XaHostInfo, 1);
+
+  info->name = g_strdup (name);
+  info->n_nodes = n_nodes;
+  info->nodes = g_new0 (XaHostNode, n_nodes);
+  info->distances = g_new (guint32, (gsize) n_nodes * n_nodes);
+  for (guint i = 0; i < n_nodes; i++) {
+    info->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (guint j = 0; j < n_nodes; j++)
+      info->distances[i * n_nodes + j] = i == j ? XA_DISTANCE_LOCAL : 20;
+  }
+  info->populate_mib_per_s = 2048;
+  info->bandwidth_mib_per_s = 16384;
+  info->scrub_mib_per_s = 4096;
+  info->overhead_mib_per_vm = 1;
+  /* 294 pages of 4 KiB per vCPU on Xen 4.17 */
+  info->overhead_kib_per_vcpu = 1176;
+  info->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_host_domain_free);
+  return info;
+}
+
+/**
+ * xa_host_info_copy:
+ * @info: a host
+ *
+ * Returns: (transfer full): a deep copy of @info
+ */
+XaHostInfo *
+xa_host_info_copy (const XaHostInfo *info)
+{
+  XaHostInfo *copy = xa_host_info_new (info->name, info->n_nodes);
+
+  for (guint n = 0; n < info->n_nodes; n++) {
+    GArray *cpus = copy->nodes[n].cpus;
+
+    copy->nodes[n] = info->nodes[n];
+    copy->nodes[n].cpus = cpus;
+    g_array_append_vals (cpus, info->nodes[n].cpus->data, info->nodes[n].cpus->len);
+  }
+  memcpy (copy->distances, info->distances,
+          sizeof (guint32) * info->n_nodes * info->n_nodes);
+  copy->populate_mib_per_s = info->populate_mib_per_s;
+  copy->bandwidth_mib_per_s = info->bandwidth_mib_per_s;
+  copy->scrub_mib_per_s = info->scrub_mib_per_s;
+  copy->overhead_mib_per_vm = info->overhead_mib_per_vm;
+  copy->overhead_kib_per_vcpu = info->overhead_kib_per_vcpu;
+  copy->node_claims = info->node_claims;
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+    XaHostDomain *dup = xa_host_domain_new (domain->name, domain->vcpus, info->n_nodes);
+
+    memcpy (dup->memory_by_node_mib, domain->memory_by_node_mib, sizeof (guint64) * info->n_nodes);
+    g_ptr_array_add (copy->domains, dup);
+  }
+  return copy;
+}
+
+void
+xa_host_info_free (XaHostInfo *info)
+{
+  if (info == NULL)
+    return;
+  for (guint i = 0; i < info->n_nodes; i++)
+    g_array_unref (info->nodes[i].cpus);
+  g_free (info->nodes);
+  g_free (info->distances);
+  g_ptr_array_unref (info->domains);
+  g_free (info->name);
+  g_free (info);
+}
+
+XaHostDomain *
+xa_host_domain_new (const gchar *name, guint vcpus, guint n_nodes)
+{
+  XaHostDomain *domain = g_new0 (XaHostDomain, 1);
+
+  domain->name = g_strdup (name);
+  domain->vcpus = vcpus;
+  domain->memory_by_node_mib = g_new0 (guint64, n_nodes);
+  return domain;
+}
+
+void
+xa_host_domain_free (XaHostDomain *domain)
+{
+  if (domain == NULL)
+    return;
+  g_free (domain->name);
+  g_free (domain->memory_by_node_mib);
+  g_free (domain);
+}
+
+/**
+ * xa_host_info_domains_mib:
+ * @info: a host
+ * @node: a node
+ *
+ * Returns: the memory the resident domains hold on @node
+ */
+guint64
+xa_host_info_domains_mib (const XaHostInfo *info, guint node)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    sum += domain->memory_by_node_mib[node];
+  }
+  return sum;
+}
+
+/* A domain's vCPUs count on the node that holds most of its memory. */
+static guint
+xa_host_domain_home_node (const XaHostDomain *domain, guint n_nodes)
+{
+  guint home = 0;
+
+  for (guint n = 1; n < n_nodes; n++) {
+    if (domain->memory_by_node_mib[n] > domain->memory_by_node_mib[home])
+      home = n;
+  }
+  return home;
+}
+
+/**
+ * xa_host_info_to_topology:
+ * @info: a host
+ *
+ * Returns: (transfer full): what the planner needs of @info; free memory is
+ *   the host's, not yet net of any claim
+ */
+XaTopology *
+xa_host_info_to_topology (const XaHostInfo *info)
+{
+  XaTopology *topo = xa_topology_new (info->n_nodes);
+
+  topo->overhead_mib_per_vm = info->overhead_mib_per_vm;
+  topo->overhead_kib_per_vcpu = info->overhead_kib_per_vcpu;
+  memcpy (topo->distances, info->distances,
+          sizeof (guint32) * info->n_nodes * info->n_nodes);
+  for (guint n = 0; n < info->n_nodes; n++) {
+    const XaHostNode *hn = &info->nodes[n];
+    XaNode *node = &topo->nodes[n];
+    guint64 resident = xa_host_info_domains_mib (info, n);
+
+    node->free_mib = hn->free_mib;
+    node->capacity_mib = hn->total_mib > resident ? hn->total_mib - resident : 0;
+    node->n_cores = hn->n_cores;
+    g_array_append_vals (node->cpus, hn->cpus->data, hn->cpus->len);
+  }
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    topo->nodes[xa_host_domain_home_node (domain, info->n_nodes)].vcpus_placed += domain->vcpus;
+  }
+  return topo;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-topology.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaHostNode:
+ * @total_mib: the node's memory
+ * @free_mib: free memory, as Xen counts it (dirty pages included)
+ * @dirty_mib: the part of @free_mib freed recently and not yet scrubbed
+ * @cpus: (element-type guint): logical CPU ids; SMT siblings are consecutive
+ * @n_cores: physical cores among @cpus
+ */
+typedef struct {
+  guint64 total_mib;
+  guint64 free_mib;
+  guint64 dirty_mib;
+  GArray *cpus;
+  guint n_cores;
+} XaHostNode;
+
+/**
+ * XaHostDomain:
+ * @name: the domain's name
+ * @vcpus: its vCPUs
+ * @memory_by_node_mib: its memory on each node
+ */
+typedef struct {
+  gchar *name;
+  guint vcpus;
+  guint64 *memory_by_node_mib;
+} XaHostDomain;
+
+/**
+ * XaHostInfo:
+ *
+ * What a host backend reports: the host topology of FORMATS.md.
+ */
+typedef struct {
+  gchar *name;
+  guint n_nodes;
+  XaHostNode *nodes;
+  guint32 *distances;
+  guint64 populate_mib_per_s;
+  guint64 bandwidth_mib_per_s;
+  guint64 scrub_mib_per_s;
+  guint64 overhead_mib_per_vm;
+  guint64 overhead_kib_per_vcpu;
+  gboolean node_claims;
+  GPtrArray *domains;
+} XaHostInfo;
+
+XaHostInfo *xa_host_info_new (const gchar *name,
+                              guint        n_nodes);
+XaHostInfo *xa_host_info_copy (const XaHostInfo *info);
+void xa_host_info_free (XaHostInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostInfo, xa_host_info_free)
+
+XaHostDomain *xa_host_domain_new (const gchar *name,
+                                  guint        vcpus,
+                                  guint        n_nodes);
+void xa_host_domain_free (XaHostDomain *domain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostDomain, xa_host_domain_free)
+
+guint64 xa_host_info_domains_mib (const XaHostInfo *info,
+                                  guint             node);
+XaTopology *xa_host_info_to_topology (const XaHostInfo *info);
+
+G_END_DECLS

@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "xa-error.h"
+#include "xa-host-private.h"
+#include "xa-units.h"
+
+/* Buffers that libxen returns with malloc() are released with g_free():
+ * since GLib 2.46 g_malloc() is the system malloc(). */
+
+#define XA_XEN_PRIVCMD "/dev/xen/privcmd"
+#define XA_XEN_DOMAIN_BATCH 1024
+#define XA_XEN_DISTANCE_MAX_REACHABLE 255
+#define XA_XEN_DISTANCE_REMOTE 20
+#define XA_XEN_CPUTOPO_ATTEMPTS 3
+
+typedef struct xs_handle XaXsHandle;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXsHandle, xs_close)
+
+typedef struct {
+  XaHost parent;
+  xc_interface *xch;
+} XaXenHost;
+
+/* 4 KiB pages: 256 to the MiB. */
+static guint64
+xa_xen_host_pages_to_mib (guint64 pages)
+{
+  return pages >> 8;
+}
+
+static void
+xa_xen_host_set_errno (GError **error, gint errsv, const gchar *call, const gchar *what)
+{
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot %s: %s",
+               call, what, g_strerror (errsv));
+}
+
+/* libxc, libxencall and libxenguest speak through this logger: their lines
+ * go to the debug log (--verbose), below-info chatter (buffer statistics)
+ * nowhere, and the caller reports the failure in one sentence. Logging must
+ * not change errno, which the caller reads next. */
+static void G_GNUC_PRINTF (5, 0)
+xa_xen_host_log_vmessage (xentoollog_logger *logger G_GNUC_UNUSED, xentoollog_level level,
+                          int errnoval, const char *context, const char *format,
+                          va_list args)
+{
+  gint errsv = errno;
+  g_autofree gchar *text = NULL;
+
+  if (level < XTL_INFO)
+    return;
+  text = g_strdup_vprintf (format, args);
+  if (errnoval >= 0)
+    g_debug ("%s: %s: %s", context != NULL ? context : "xen", text, g_strerror (errnoval));
+  else
+    g_debug ("%s: %s", context != NULL ? context : "xen", text);
+  errno = errsv;
+}
+
+/* The logger is static: there is nothing to free. */
+static void
+xa_xen_host_log_destroy (xentoollog_logger *logger G_GNUC_UNUSED)
+{
+}
+
+static xentoollog_logger xa_xen_host_logger = {
+  .vmessage = xa_xen_host_log_vmessage,
+  .progress = NULL,
+  .destroy = xa_xen_host_log_destroy,
+};
+
+/* In a guest, /dev/xen/privcmd exists too, but the hypervisor refuses the
+ * host-wide calls: say so rather than "Operation not permitted". */
+static gboolean
+xa_xen_host_read_physinfo (XaXenHost *self, xc_physinfo_t *physinfo, GError **error)
+{
+  gint errsv;
+
+  if (xc_physinfo (self->xch, physinfo) == 0)
+    return TRUE;
+  errsv = errno;
+  if (errsv == EPERM || errsv == EACCES) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "xc_physinfo: the hypervisor refused to describe the host (%s): "
+                 "this machine is a Xen guest, not dom0 (use --host sim)",
+                 g_strerror (errsv));
+    return FALSE;
+  }
+  xa_xen_host_set_errno (error, errsv, "xc_physinfo", "read the host's memory and CPUs");
+  return FALSE;
+}
+
+/* A host name that is not a valid xadmit name (FORMATS.md) is not used. */
+static const gchar *
+xa_xen_host_name (void)
+{
+  const gchar *name = g_get_host_name ();
+
+  return xa_name_validate (name, NULL) ? name : "xen";
+}
+
+/* Offline nodes report XEN_INVALID_MEM_SZ, which is ~0U, not ~0ULL. */
+static guint64
+xa_xen_host_bytes_to_mib (uint64_t bytes)
+{
+  return bytes == XEN_INVALID_MEM_SZ ? 0 : bytes >> 20;
+}
+
+/* As in an ACPI SLIT: ~0U (no distance) and anything above 255 mean "no path". */
+static guint32
+xa_xen_host_distance (uint32_t distance)
+{
+  if (distance == XEN_INVALID_NODE_DIST || distance > XA_XEN_DISTANCE_MAX_REACHABLE)
+    return XA_DISTANCE_UNREACHABLE;
+  return distance;
+}
+
+/* FORMATS.md: reachable entries are at least 10, and 10 on the diagonal. */
+static gboolean
+xa_xen_host_distances_valid (const XaHostInfo *info, guint *bad_from, guint *bad_to)
+{
+  guint n = info->n_nodes;
+
+  for (guint i = 0; i < n; i++) {
+    for (guint j = 0; j < n; j++) {
+      guint32 d = info->distances[i * n + j];
+
+      if (d == XA_DISTANCE_UNREACHABLE)
+        continue;
+      if (d < XA_DISTANCE_LOCAL || (i == j && d != XA_DISTANCE_LOCAL)) {
+        *bad_from = i;
+        *bad_to = j;
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+/* An invalid table from a real host is not fatal: the nodes are treated as
+ * equidistant, and a node unreachable from itself stays unusable. */
+static void
+xa_xen_host_set_distances (XaHostInfo *info, const uint32_t *xen_distances)
+{
+  guint n = info->n_nodes;
+  guint from = 0;
+  guint to = 0;
+
+  for (guint i = 0; i < n * n; i++)
+    info->distances[i] = xa_xen_host_distance (xen_distances[i]);
+  if (xa_xen_host_distances_valid (info, &from, &to))
+    return;
+  g_warning ("xc_numainfo: the distance from node %u to node %u is %u, which is not "
+             "a valid SLIT distance, so the host's nodes are treated as equidistant",
+             from, to, info->distances[from * n + to]);
+  for (guint i = 0; i < n; i++) {
+    for (guint j = 0; j < n; j++) {
+      guint32 *d = &info->distances[i * n + j];
+
+      if (i != j)
+        *d = XA_XEN_DISTANCE_REMOTE;
+      else if (*d != XA_DISTANCE_UNREACHABLE)
+        *d = XA_DISTANCE_LOCAL;
+    }
+  }
+}
+
+static gboolean
+xa_xen_host_count_nodes (XaXenHost *self, unsigned *n_nodes, GError **error)
+{
+  *n_nodes = 0;
+  if (xc_numainfo (self->xch, n_nodes, NULL, NULL) != 0) {
+    xa_xen_host_set_errno (error, errno, "xc_numainfo", "read the NUMA topology");
+    return FALSE;
+  }
+  if (*n_nodes == 0 || *n_nodes > XA_MAX_NODES) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "xc_numainfo: the host reports %u NUMA nodes (xadmit handles 1 to %d)",
+                 *n_nodes, XA_MAX_NODES);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Per-node memory and distances; dirty memory is not exported by Xen 4.17
+ * (scrub_pages is always 0), so dirty_mib stays 0. */
+static XaHostInfo *
+xa_xen_host_read_numa (XaXenHost *self, GError **error)
+{
+  unsigned n = 0;
+  g_autofree xc_meminfo_t *meminfo = NULL;
+  g_autofree uint32_t *distances = NULL;
+  XaHostInfo *info;
+
+  if (!xa_xen_host_count_nodes (self, &n, error))
+    return NULL;
+  meminfo = g_new0 (xc_meminfo_t, n);
+  distances = g_new0 (uint32_t, (gsize) n * n);
+  /* Xen returns the count it filled in, and lays the distances out by it. */
+  if (xc_numainfo (self->xch, &n, meminfo, distances) != 0) {
+    xa_xen_host_set_errno (error, errno, "xc_numainfo", "read the NUMA topology");
+    return NULL;
+  }
+  if (n == 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+                         "xc_numainfo: the host reports no NUMA node");
+    return NULL;
+  }
+  info = xa_host_info_new (xa_xen_host_name (), n);
+  for (guint i = 0; i < n; i++) {
+    info->nodes[i].total_mib = xa_xen_host_bytes_to_mib (meminfo[i].memsize);
+    info->nodes[i].free_mib = MIN (xa_xen_host_bytes_to_mib (meminfo[i].memfree),
+                                   info->nodes[i].total_mib);
+  }
+  xa_xen_host_set_distances (info, distances);
+  return info;
+}
+
+/* Two calls: the count, then the entries. A CPU brought up between the two
+ * makes the second fail with ENOBUFS, so it is asked again. */
+static xc_cputopo_t *
+xa_xen_host_read_cputopo (XaXenHost *self, unsigned *n_cpus, GError **error)
+{
+  for (guint attempt = 0; attempt < XA_XEN_CPUTOPO_ATTEMPTS; attempt++) {
+    g_autofree xc_cputopo_t *topo = NULL;
+
+    *n_cpus = 0;
+    if (xc_cputopoinfo (self->xch, n_cpus, NULL) != 0)
+      break;
+    topo = g_new0 (xc_cputopo_t, MAX (*n_cpus, 1));
+    if (xc_cputopoinfo (self->xch, n_cpus, topo) == 0)
+      return g_steal_pointer (&topo);
+    if (errno != ENOBUFS)
+      break;
+  }
+  xa_xen_host_set_errno (error, errno, "xc_cputopoinfo", "read the CPU topology");
+  return NULL;
+}
+
+/* Physical cores are distinct (socket, core) pairs; a CPU whose core is
+ * unknown counts as a core of its own. */
+static guint
+xa_xen_host_count_cores (const xc_cputopo_t *topo, unsigned n_cpus, guint node)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree gint64 *keys = g_new0 (gint64, MAX (n_cpus, 1));
+  guint lone = 0;
+
+  for (unsigned c = 0; c < n_cpus; c++) {
+    if (topo[c].node != node)
+      continue;
+    if (topo[c].core == XEN_INVALID_CORE_ID || topo[c].socket == XEN_INVALID_SOCKET_ID) {
+      lone++;
+      continue;
+    }
+    keys[c] = (gint64) (((guint64) topo[c].socket << 32) | topo[c].core);
+    g_hash_table_add (seen, &keys[c]);
+  }
+  return g_hash_table_size (seen) + lone;
+}
+
+/* CPUs with no node (absent, or outside the nodes xc_numainfo reported) are
+ * skipped; walking the ids in order keeps each node's list ascending. */
+static gboolean
+xa_xen_host_read_cpus (XaXenHost *self, XaHostInfo *info, GError **error)
+{
+  unsigned n_cpus = 0;
+  g_autofree xc_cputopo_t *topo = xa_xen_host_read_cputopo (self, &n_cpus, error);
+
+  if (topo == NULL)
+    return FALSE;
+  for (unsigned c = 0; c < n_cpus; c++) {
+    guint cpu = c;
+
+    if (topo[c].node == XEN_INVALID_NODE_ID || topo[c].node >= info->n_nodes)
+      continue;
+    g_array_append_val (info->nodes[topo[c].node].cpus, cpu);
+  }
+  for (guint n = 0; n < info->n_nodes; n++)
+    info->nodes[n].n_cores = xa_xen_host_count_cores (topo, n_cpus, n);
+  return TRUE;
+}
+
+/* The name xl gave the domain, if it is a valid xadmit name. */
+static gchar *
+xa_xen_host_domain_name (struct xs_handle *xs, guint domid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/local/domain/%u/name", domid);
+  g_autofree gchar *value = NULL;
+  g_autofree gchar *name = NULL;
+  unsigned int len = 0;
+
+  if (xs != NULL)
+    value = xs_read (xs, XBT_NULL, path, &len);
+  if (value != NULL)
+    name = g_strndup (value, len);
+  if (name != NULL && xa_name_validate (name, NULL))
+    return g_steal_pointer (&name);
+  return g_strdup_printf ("domid-%u", domid);
+}
+
+/* Nodes with memory in the domain's node affinity. A domain that is gone
+ * (ESRCH) has no affinity left: its pages are then spread over every node. */
+static gboolean
+xa_xen_host_node_affinity (XaXenHost *self, const XaHostInfo *info, guint domid,
+                           XaNodeSet *out, GError **error)
+{
+  g_autofree guint8 *map = xc_nodemap_alloc (self->xch);
+  gint map_bits = xc_get_nodemap_size (self->xch) * 8;
+
+  *out = 0;
+  if (map == NULL) {
+    xa_xen_host_set_errno (error, errno, "xc_nodemap_alloc", "allocate a node map");
+    return FALSE;
+  }
+  if (xc_domain_node_getaffinity (self->xch, domid, map) != 0) {
+    if (errno == ESRCH)
+      return TRUE;
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "xc_domain_node_getaffinity: cannot read the node affinity of domain %u: %s",
+                 domid, g_strerror (errno));
+    return FALSE;
+  }
+  for (guint n = 0; n < info->n_nodes && (gint) n < map_bits; n++) {
+    if ((map[n / 8] & (1u << (n % 8))) != 0 && info->nodes[n].total_mib > 0)
+      *out |= XA_NODESET_BIT (n);
+  }
+  return TRUE;
+}
+
+static XaNodeSet
+xa_xen_host_nodes_with_memory (const XaHostInfo *info)
+{
+  XaNodeSet nodes = 0;
+
+  for (guint n = 0; n < info->n_nodes; n++) {
+    if (info->nodes[n].total_mib > 0)
+      nodes |= XA_NODESET_BIT (n);
+  }
+  return nodes != 0 ? nodes : XA_NODESET_BIT (0);
+}
+
+/* Stock Xen 4.17 has no per-node page count for a domain, so its pages are
+ * split evenly over its node affinity, which is where Xen allocated them
+ * first; rounded up, so that no node looks emptier than it is. */
+static void
+xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_mib)
+{
+  guint k = xa_nodeset_count (nodes);
+  guint64 share = tot_pages / k;
+  guint64 rest = tot_pages % k;
+
+  for (guint n = 0; n < XA_MAX_NODES; n++) {
+    guint64 pages;
+
+    if (!xa_nodeset_has (nodes, n))
+      continue;
+    pages = share + (rest > 0 ? 1 : 0);
+    if (rest > 0)
+      rest--;
+    by_node_mib[n] = xa_xen_host_pages_to_mib (pages + 255);
+  }
+}
+
+static gboolean
+xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
+                        const xc_domaininfo_t *dominfo, GError **error)
+{
+  guint domid = dominfo->domain;
+  guint vcpus = dominfo->max_vcpu_id == XEN_INVALID_MAX_VCPU_ID ? 0 : dominfo->max_vcpu_id + 1;
+  g_autofree gchar *name = NULL;
+  g_autoptr(XaHostDomain) domain = NULL;
+  XaNodeSet nodes = 0;
+
+  /* A dying domain is handing its pages back: they are not resident. */
+  if ((dominfo->flags & XEN_DOMINF_dying) != 0)
+    return TRUE;
+  if (!xa_xen_host_node_affinity (self, info, domid, &nodes, error))
+    return FALSE;
+  if (nodes == 0)
+    nodes = xa_xen_host_nodes_with_memory (info);
+  name = xa_xen_host_domain_name (xs, domid);
+  domain = xa_host_domain_new (name, vcpus, info->n_nodes);
+  xa_xen_host_spread_pages (nodes, dominfo->tot_pages, domain->memory_by_node_mib);
+  g_ptr_array_add (info->domains, g_steal_pointer (&domain));
+  return TRUE;
+}
+
+/* Names come from xenstore when it is reachable, "domid-N" otherwise. */
+static gboolean
+xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
+{
+  g_autofree xc_domaininfo_t *batch = g_new0 (xc_domaininfo_t, XA_XEN_DOMAIN_BATCH);
+  g_autoptr(XaXsHandle) xs = xs_open (XS_OPEN_READONLY);
+  uint32_t first = 0;
+  gint got;
+
+  if (xs == NULL)
+    g_debug ("xs_open: cannot reach xenstore (%s), so domains are named domid-N",
+             g_strerror (errno));
+  do {
+    got = xc_domain_getinfolist (self->xch, first, XA_XEN_DOMAIN_BATCH, batch);
+    if (got < 0) {
+      xa_xen_host_set_errno (error, errno, "xc_domain_getinfolist", "list the domains");
+      return FALSE;
+    }
+    for (gint i = 0; i < got; i++) {
+      if (!xa_xen_host_add_domain (self, info, xs, &batch[i], error))
+        return FALSE;
+    }
+    if (got > 0)
+      first = (uint32_t) batch[got - 1].domain + 1;
+  } while (got == XA_XEN_DOMAIN_BATCH);
+  return TRUE;
+}
+
+/* Host-wide figures only go to the debug log: XaHostInfo is per node, and
+ * outstanding claims have no node on Xen 4.17. */
+static void
+xa_xen_host_log_physinfo (const xc_physinfo_t *physinfo)
+{
+  g_debug ("xc_physinfo: %u CPUs online, %u nodes, %" G_GUINT64_FORMAT " MiB, "
+           "%" G_GUINT64_FORMAT " MiB free, %" G_GUINT64_FORMAT " MiB claimed",
+           physinfo->nr_cpus, physinfo->nr_nodes,
+           xa_xen_host_pages_to_mib (physinfo->total_pages),
+           xa_xen_host_pages_to_mib (physinfo->free_pages),
+           xa_xen_host_pages_to_mib (physinfo->outstanding_pages));
+}
+
+static XaHostInfo *
+xa_xen_host_snapshot (XaHost *host, GError **error)
+{
+  XaXenHost *self = (XaXenHost *) host;
+  xc_physinfo_t physinfo = { 0 };
+  g_autoptr(XaHostInfo) info = NULL;
+
+  if (!xa_xen_host_read_physinfo (self, &physinfo, error))
+    return NULL;
+  xa_xen_host_log_physinfo (&physinfo);
+  info = xa_xen_host_read_numa (self, error);
+  if (info == NULL)
+    return NULL;
+  if (!xa_xen_host_read_cpus (self, info, error) ||
+      !xa_xen_host_read_domains (self, info, error))
+    return NULL;
+  /* Stock Xen 4.17: host-wide claims only. The rates and overheads keep
+   * xa_host_info_new's defaults (1 MiB per VM, 1176 KiB per vCPU). */
+  info->node_claims = FALSE;
+  return g_steal_pointer (&info);
+}
+
+static void
+xa_xen_host_destroy (XaXenHost *self)
+{
+  if (self->xch != NULL)
+    xc_interface_close (self->xch);
+  g_free (self);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXenHost, xa_xen_host_destroy)
+
+static void
+xa_xen_host_free (XaHost *host)
+{
+  xa_xen_host_destroy ((XaXenHost *) host);
+}
+
+static const XaHostClass xa_xen_host_class = {
+  .kind = "xen",
+  .snapshot = xa_xen_host_snapshot,
+  .free = xa_xen_host_free,
+};
+
+static xc_interface *
+xa_xen_host_open_interface (GError **error)
+{
+  xc_interface *xch;
+  gint errsv;
+
+  if (!g_file_test (XA_XEN_PRIVCMD, G_FILE_TEST_EXISTS)) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+                         XA_XEN_PRIVCMD " does not exist, so this machine is not "
+                         "a Xen dom0 (use --host sim)");
+    return NULL;
+  }
+  errno = 0;
+  xch = xc_interface_open (&xa_xen_host_logger, &xa_xen_host_logger, 0);
+  if (xch != NULL)
+    return xch;
+  errsv = errno;
+  if (errsv == EACCES || errsv == EPERM) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+                         XA_XEN_PRIVCMD ": opening it needs root (run as root, or use --host sim)");
+    return NULL;
+  }
+  xa_xen_host_set_errno (error, errsv, "xc_interface_open", "open " XA_XEN_PRIVCMD);
+  return NULL;
+}
+
+/**
+ * xa_xen_host_new:
+ * @error: a #GError
+ *
+ * Opens this machine's hypervisor and checks that it answers host-wide
+ * calls, so that a guest or a non-root user fails here, in one sentence.
+ *
+ * Returns: (transfer full): the host, or %NULL
+ */
+XaHost *
+xa_xen_host_new (GError **error)
+{
+  g_autoptr(XaXenHost) self = g_new0 (XaXenHost, 1);
+  xc_physinfo_t physinfo = { 0 };
+
+  self->parent.klass = &xa_xen_host_class;
+  self->xch = xa_xen_host_open_interface (error);
+  if (self->xch == NULL)
+    return NULL;
+  if (!xa_xen_host_read_physinfo (self, &physinfo, error))
+    return NULL;
+  return (XaHost *) g_steal_pointer (&self);
+}
