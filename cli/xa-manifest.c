@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-json.h"
+#include "xa-manifest.h"
+#include "xa-request.h"
+
+static const gchar *const manifest_keys[] = { "vms", NULL };
+static const gchar *const vm_keys[] = {
+  "name", "memory", "vcpus", "priority", "hard_affinity", "nodes",
+  "type", "kernel", "ramdisk", "cmdline", NULL
+};
+
+static gboolean
+xa_manifest_parse_hard_affinity (json_t *jvm, const XaTopology *topo, XaRequest *req,
+                                 GError **error)
+{
+  if (!xa_json_get_cpu_list (jvm, "hard_affinity", &req->hard_affinity, error))
+    return FALSE;
+  if (req->hard_affinity == NULL)
+    return TRUE;
+  if (req->hard_affinity->len == 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "hard_affinity: the list is empty (leave it out for no affinity)");
+    return FALSE;
+  }
+  for (guint i = 0; i < req->hard_affinity->len; i++) {
+    guint cpu = g_array_index (req->hard_affinity, guint, i);
+
+    if (xa_topology_node_of_cpu (topo, cpu) < 0) {
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "hard_affinity[%u]: the host has no CPU %u", i, cpu);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+xa_manifest_parse_node_list (json_t *list, const XaTopology *topo, XaNodeSet *nodes,
+                             GError **error)
+{
+  json_t *item;
+  gsize i;
+
+  json_array_foreach (list, i, item) {
+    json_int_t node = json_is_integer (item) ? json_integer_value (item) : -1;
+
+    if (node < 0 || node >= topo->n_nodes) {
+      g_autofree gchar *shown = xa_json_describe (item);
+
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "nodes[%zu]: %s is not a node of this host (it has nodes 0-%u)",
+                   i, shown, topo->n_nodes - 1);
+      return FALSE;
+    }
+    *nodes |= XA_NODESET_BIT (node);
+  }
+  if (*nodes == 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "nodes: the list is empty (leave it out to allow every node)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "nodes" is a list of node ids, or the text form xl users know: "0-3,^2". */
+static gboolean
+xa_manifest_parse_nodes (json_t *jvm, const XaTopology *topo, XaRequest *req, GError **error)
+{
+  json_t *value = json_object_get (jvm, "nodes");
+
+  if (value == NULL)
+    return TRUE;
+  if (json_is_string (value)) {
+    if (!xa_nodeset_parse (json_string_value (value), topo->n_nodes, &req->nodes, error)) {
+      g_prefix_error (error, "nodes: ");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (!json_is_array (value)) {
+    g_autofree gchar *shown = xa_json_describe (value);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "nodes: %s is not a list of nodes such as [0, 1] or \"0-1\"", shown);
+    return FALSE;
+  }
+  return xa_manifest_parse_node_list (value, topo, &req->nodes, error);
+}
+
+/* Used by the Xen backend only, but checked here so a typo fails early. */
+static gboolean
+xa_manifest_parse_boot (json_t *jvm, GError **error)
+{
+  const gchar *type = "pv";
+  const gchar *path = NULL;
+
+  if (!xa_json_get_string (jvm, "type", XA_JSON_OPTIONAL, &type, error) ||
+      !xa_json_get_string (jvm, "kernel", XA_JSON_OPTIONAL, &path, error) ||
+      !xa_json_get_string (jvm, "ramdisk", XA_JSON_OPTIONAL, &path, error) ||
+      !xa_json_get_string (jvm, "cmdline", XA_JSON_OPTIONAL, &path, error))
+    return FALSE;
+  if (g_strcmp0 (type, "pv") != 0 && g_strcmp0 (type, "pvh") != 0) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "type: \"%s\" is not a guest type (use pv or pvh)", type);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static XaRequest *
+xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, GError **error)
+{
+  g_autoptr(XaRequest) req = NULL;
+  const gchar *name = NULL;
+  guint64 memory_mib = 0;
+  gint64 vcpus = 0;
+  gint64 priority = 0;
+
+  if (!xa_json_check_object (jvm, vm_keys, error) ||
+      !xa_json_get_name (jvm, "name", &name, error) ||
+      !xa_json_get_size (jvm, "memory", XA_JSON_REQUIRED | XA_JSON_NONZERO, &memory_mib, error) ||
+      !xa_json_get_int (jvm, "vcpus", XA_JSON_REQUIRED, 1, XA_VCPUS_MAX, &vcpus, error) ||
+      !xa_json_get_int (jvm, "priority", XA_JSON_OPTIONAL, XA_PRIORITY_MIN, XA_PRIORITY_MAX,
+                        &priority, error))
+    return NULL;
+  req = xa_request_new (name, memory_mib, (guint) vcpus);
+  req->priority = (gint) priority;
+  if (!xa_manifest_parse_hard_affinity (jvm, topo, req, error) ||
+      !xa_manifest_parse_nodes (jvm, topo, req, error) ||
+      !xa_manifest_parse_boot (jvm, error))
+    return NULL;
+  return g_steal_pointer (&req);
+}
+
+static GPtrArray *
+xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
+{
+  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  json_t *vms = NULL;
+  json_t *jvm;
+  gsize i;
+
+  if (!xa_json_check_keys (root, manifest_keys, error) ||
+      !xa_json_get_array (root, "vms", XA_JSON_REQUIRED, &vms, error))
+    return NULL;
+  if (json_array_size (vms) == 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "vms: the list is empty (expected at least one VM)");
+    return NULL;
+  }
+  json_array_foreach (vms, i, jvm) {
+    g_autoptr(XaRequest) req = xa_manifest_parse_vm (jvm, topo, error);
+
+    if (req != NULL && g_hash_table_contains (names, req->name)) {
+      g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                           "name: another VM in the manifest has the same name");
+      g_clear_pointer (&req, xa_request_free);
+    }
+    if (req == NULL) {
+      xa_json_prefix_entry (error, "vms", i, jvm);
+      return NULL;
+    }
+    g_hash_table_add (names, req->name);
+    g_ptr_array_add (requests, g_steal_pointer (&req));
+  }
+  return g_steal_pointer (&requests);
+}
+
+/**
+ * xa_manifest_parse:
+ * @display_name: the file's name in error messages
+ * @root: the document's top-level object
+ * @topo: the host the VMs are for, to check CPU ids and nodes against
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs in manifest
+ *   order, or %NULL
+ */
+GPtrArray *
+xa_manifest_parse (const gchar *display_name, json_t *root, const XaTopology *topo,
+                   GError **error)
+{
+  GPtrArray *requests = xa_manifest_parse_vms (root, topo, error);
+
+  if (requests == NULL)
+    g_prefix_error (error, "%s: ", display_name);
+  return requests;
+}
+
+GPtrArray *
+xa_manifest_load (const gchar *path, const XaTopology *topo, GError **error)
+{
+  g_autoptr(json_t) root = xa_json_load_file (path, error);
+
+  if (root == NULL)
+    return NULL;
+  return xa_manifest_parse (path, root, topo, error);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "xa-topology.h"
+
+G_BEGIN_DECLS
+
+GPtrArray *xa_manifest_parse (const gchar      *display_name,
+                              json_t           *root,
+                              const XaTopology *topo,
+                              GError          **error);
+GPtrArray *xa_manifest_load (const gchar      *path,
+                             const XaTopology *topo,
+                             GError          **error);
+
+G_END_DECLS
