@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-host-file.h"
+#include "xa-json.h"
+
+typedef struct {
+  const gchar *json;
+  const gchar *message;
+} BadCase;
+
+#define TWO_NODES "\"nodes\": [{\"memory\": \"64GiB\", \"cpus\": 16, \"cores\": 8}, " \
+                  "{\"memory\": \"64GiB\", \"cpus\": 16, \"cores\": 8}]"
+
+static XaHostInfo *
+load_text (const gchar *json, GPtrArray **faults, GError **error)
+{
+  return xa_host_file_load_data ("host.json", json, strlen (json), faults, error);
+}
+
+static gchar *
+data_path (const gchar *name)
+{
+  return g_build_filename (g_getenv ("XA_DATA_DIR"), "hosts", name, NULL);
+}
+
+static void
+test_host_file_reads_every_data_host (void)
+{
+  const gchar *names[] = { "default.json", "2node.json", "4node.json", "8node.json" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree gchar *path = data_path (names[i]);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XaHostInfo) info = xa_host_file_load (path, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (info);
+    g_assert_cmpuint (info->n_nodes, >=, 2);
+    g_assert_cmpuint (info->domains->len, ==, 1);
+  }
+}
+
+static void
+test_host_file_defaults (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = load_text (
+    "{\"nodes\": [{\"memory\": \"8GiB\", \"cpus\": 4}, {\"memory\": 8192, \"cpus\": 4}],"
+    " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [\"1GiB\", 0], \"vcpus\": 2}]}",
+    NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "sim");
+  g_assert_cmpuint (info->nodes[0].free_mib, ==, 7168);
+  g_assert_cmpuint (info->nodes[1].free_mib, ==, 8192);
+  g_assert_cmpuint (info->nodes[1].n_cores, ==, 4);
+  g_assert_cmpuint (g_array_index (info->nodes[1].cpus, guint, 0), ==, 4);
+  g_assert_cmpuint (info->distances[1], ==, 20);
+  g_assert_cmpuint (info->distances[3], ==, 10);
+  g_assert_cmpuint (info->overhead_kib_per_vcpu, ==, 1176);
+  g_assert_false (info->node_claims);
+}
+
+static void
+test_host_file_unreachable_distances (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = load_text (
+    "{" TWO_NODES ", \"distances\": [[10, 4294967295], [-1, 256]]}", NULL, &error);
+  g_autoptr(XaTopology) topo = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->distances[1], ==, XA_DISTANCE_UNREACHABLE);
+  g_assert_cmpuint (info->distances[2], ==, XA_DISTANCE_UNREACHABLE);
+  topo = xa_host_info_to_topology (info);
+  /* node 1 is unreachable from itself: nothing may be planned there */
+  g_assert_cmpuint (xa_topology_usable_nodes (topo), ==, 0x1);
+}
+
+static void
+test_host_file_round_trips_through_json (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) faults = NULL;
+  g_autoptr(XaHostInfo) info = load_text (
+    "{\"name\": \"rt\", \"nodes\": [{\"memory\": \"8GiB\", \"free\": \"6GiB\", \"dirty\": 512,"
+    " \"cpus\": [0, 1, 4, 5], \"cores\": 2}, {\"memory\": \"8GiB\", \"cpus\": [2, 3, 6, 7]}],"
+    " \"distances\": [[10, 32], [32, 10]], \"node_claims\": true,"
+    " \"faults\": [{\"at_s\": 1.5, \"take\": \"1GiB\", \"node\": 1},"
+    "  {\"build_fails\": \"vm-1\", \"attempt\": 2}, {\"call_fails\": \"claim_pages\", \"use\": 3}]}",
+    &faults, &error);
+  g_autoptr(json_t) root = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr(GPtrArray) faults2 = NULL;
+  g_autoptr(XaHostInfo) again = NULL;
+  g_autoptr(json_t) root2 = NULL;
+  g_autofree gchar *text2 = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (faults->len, ==, 3);
+  root = xa_host_file_to_json (info, faults);
+  text = json_dumps (root, JSON_COMPACT);
+  again = load_text (text, &faults2, &error);
+  g_assert_no_error (error);
+  root2 = xa_host_file_to_json (again, faults2);
+  text2 = json_dumps (root2, JSON_COMPACT);
+  g_assert_cmpstr (text, ==, text2);
+  g_assert_cmpuint (again->nodes[0].free_mib, ==, 6144);
+  g_assert_cmpuint (again->nodes[0].dirty_mib, ==, 512);
+  g_assert_cmpuint (g_array_index (again->nodes[1].cpus, guint, 2), ==, 6);
+  g_assert_true (again->node_claims);
+}
+
+static void
+test_host_file_rejects_bad_input (void)
+{
+  const BadCase cases[] = {
+    /* not strict JSON */
+    { "{", "host.json: line 1, column 1: not valid JSON: string or '}' expected near end of file" },
+    { "[]", "host.json: the top level is not an object" },
+    { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '/'" },
+    { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '''" },
+    { "{" TWO_NODES ", \"populate_mib_per_s\": 0100}",
+      "host.json: line 1, column 125: not valid JSON: invalid token near '0'" },
+    { "{" TWO_NODES ", \"distances\": [[10, 18446744073709551615], [20, 10]]}",
+      "host.json: line 1, column 141: not valid JSON: too big integer near '18446744073709551615'" },
+    { "{" TWO_NODES ", \"name\": \"a\", \"name\": \"b\"}",
+      "host.json: line 1, column 121: not valid JSON: duplicate object key near '\"name\"'" },
+    { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: end of file expected near 'x'" },
+    { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: end of file expected near '{'" },
+    /* structure */
+    { "{}", "host.json: nodes: missing (expected a list)" },
+    { "{\"nodes\": []}", "host.json: nodes: 0 nodes (expected 1 to 64)" },
+    { "{\"nodes\": {}}", "host.json: nodes: {} is an object, not a list" },
+    { "{" TWO_NODES ", \"nodez\": 1}", "host.json: \"nodez\" is not a known field" },
+    { "{\"name\": 7, " TWO_NODES "}", "host.json: name: 7 is an integer, not a string" },
+    { "{\"name\": \"a b\", " TWO_NODES "}",
+      "host.json: name: \"a b\" has a character outside A-Z a-z 0-9 . _ -" },
+    { "{\"nodes\": [1]}", "host.json: nodes[0]: 1 is an integer, not an object" },
+    /* sizes */
+    { "{\"nodes\": [{\"cpus\": 4}]}", "host.json: nodes[0]: memory: missing (expected a size such as 4GiB or 4096)" },
+    { "{\"nodes\": [{\"memory\": 0, \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: 0 is not allowed here (at least 1 MiB)" },
+    { "{\"nodes\": [{\"memory\": \"4 GB\", \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
+    { "{\"nodes\": [{\"memory\": -4096, \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: -4096 is negative" },
+    { "{\"nodes\": [{\"memory\": 1024.5, \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: 1024.5 is not a whole number of MiB" },
+    { "{\"nodes\": [{\"memory\": \"9999999999TiB\", \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: \"9999999999TiB\" is larger than 2^53 MiB" },
+    { "{\"nodes\": [{\"memory\": true, \"cpus\": 4}]}",
+      "host.json: nodes[0]: memory: true is not a size (use 4GiB or 4096)" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"free\": \"5GiB\", \"cpus\": 4}]}",
+      "host.json: nodes[0]: free: 5120 MiB is more than memory (4096 MiB) minus what the "
+      "domains use there (0 MiB)" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"dirty\": \"1GiB\", \"free\": 512, \"cpus\": 4}]}",
+      "host.json: nodes[0]: dirty: 1024 MiB is more than free (512 MiB)" },
+    /* CPUs */
+    { "{\"nodes\": [{\"memory\": \"4GiB\"}]}",
+      "host.json: nodes[0]: cpus: missing (expected a count or a list of CPU ids)" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 4, \"cores\": 8}]}",
+      "host.json: nodes[0]: cores: 8 is more than the node's 4 CPUs" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 1]}, {\"memory\": \"4GiB\", \"cpus\": [1, 2]}]}",
+      "host.json: nodes[1]: cpus: CPU 1 is also on node 0" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 0]}]}",
+      "host.json: nodes[0]: cpus[1]: CPU 0 is listed twice" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 2}, {\"memory\": \"4GiB\", \"cpus\": [2, 3]}]}",
+      "host.json: nodes[1]: cpus: a count on some nodes and a list on others (use the same form on every node)" },
+    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": -2}]}",
+      "host.json: nodes[0]: cpus: -2 is out of range (0 to 4096)" },
+    /* distances */
+    { "{" TWO_NODES ", \"distances\": [[10, 20]]}",
+      "host.json: distances: 1 rows for 2 nodes (one row per node)" },
+    { "{" TWO_NODES ", \"distances\": [[10, 20], [20]]}",
+      "host.json: distances[1]: [20] is not a list of 2 distances" },
+    { "{" TWO_NODES ", \"distances\": [[12, 20], [20, 10]]}",
+      "host.json: distances[0][0]: 12 on the diagonal (a node's distance to itself is 10)" },
+    { "{" TWO_NODES ", \"distances\": [[10, 5], [20, 10]]}",
+      "host.json: distances[0][1]: 5 is below 10 (use 10-255, or -1 for unreachable)" },
+    { "{" TWO_NODES ", \"distances\": [[10, \"20\"], [20, 10]]}",
+      "host.json: distances[0][1]: \"20\" is not an integer distance" },
+    { "{" TWO_NODES ", \"distances\": [[10, 20], [20, 10], [20, 10]]}",
+      "host.json: distances: 3 rows for 2 nodes (one row per node)" },
+    /* domains */
+    { "{" TWO_NODES ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1], \"vcpus\": 1}]}",
+      "host.json: domains[0] \"dom0\": memory_by_node: 1 entries for 2 nodes (one per node)" },
+    { "{" TWO_NODES ", \"domains\": [{\"name\": \"\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
+      "host.json: domains[0]: name: the name is empty" },
+    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1},"
+      " {\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
+      "host.json: domains[1] \"d\": name: another domain has the same name" },
+    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"65GiB\", 0], \"vcpus\": 1}]}",
+      "host.json: nodes[0]: the domains use 66560 MiB here, more than its memory (65536 MiB)" },
+    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"1GiB\", \"x\"], \"vcpus\": 1}]}",
+      "host.json: domains[0] \"d\": memory_by_node[1]: \"x\" is not a size (use 4GiB or 4096)" },
+    /* faults */
+    { "{" TWO_NODES ", \"faults\": [{\"call_fails\": \"reboot\"}]}",
+      "host.json: faults[0]: call_fails: \"reboot\" is not a host call (use one of snapshot, "
+      "create_domain, max_vcpus, timer_mode, max_mem, vcpu_affinity, node_affinity, "
+      "claim_pages, build, unpause, destroy)" },
+    { "{" TWO_NODES ", \"faults\": [{\"at_s\": 1, \"take\": \"1GiB\", \"node\": 2}]}",
+      "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
+    { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
+      "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
+      "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
+    { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
+      "host.json: line 1, column 19: not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XaHostInfo) info = load_text (cases[i].json, NULL, &error);
+
+    g_test_message ("case %zu: %s", i, cases[i].json);
+    g_assert_null (info);
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
+static void
+test_host_file_missing_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_file_load ("/nonexistent/host.json", NULL, &error);
+
+  g_assert_null (info);
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_true (g_str_has_prefix (error->message, "/nonexistent/host.json: cannot read: "));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/host-file/reads-every-data-host", test_host_file_reads_every_data_host);
+  g_test_add_func ("/host-file/defaults", test_host_file_defaults);
+  g_test_add_func ("/host-file/unreachable-distances", test_host_file_unreachable_distances);
+  g_test_add_func ("/host-file/round-trips-through-json", test_host_file_round_trips_through_json);
+  g_test_add_func ("/host-file/rejects-bad-input", test_host_file_rejects_bad_input);
+  g_test_add_func ("/host-file/missing-file", test_host_file_missing_file);
+  return g_test_run ();
+}

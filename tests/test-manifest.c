@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-json.h"
+#include "xa-manifest.h"
+#include "xa-request.h"
+
+typedef struct {
+  const gchar *json;
+  const gchar *message;
+} BadCase;
+
+/* Two nodes of 16 CPUs each, as in most tests. */
+static XaTopology *
+two_nodes (void)
+{
+  XaTopology *topo = xa_topology_new (2);
+
+  for (guint n = 0; n < 2; n++) {
+    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = 65536;
+    topo->nodes[n].n_cores = 8;
+    for (guint c = 0; c < 16; c++) {
+      guint id = n * 16 + c;
+
+      g_array_append_val (topo->nodes[n].cpus, id);
+    }
+  }
+  return topo;
+}
+
+static GPtrArray *
+parse_text (const gchar *json, GError **error)
+{
+  g_autoptr(XaTopology) topo = two_nodes ();
+  g_autoptr(json_t) root = xa_json_load_data ("manifest.json", json, strlen (json), error);
+
+  if (root == NULL)
+    return NULL;
+  return xa_manifest_parse ("manifest.json", root, topo, error);
+}
+
+static void
+test_manifest_reads_all_fields (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = parse_text (
+    "{\"vms\": [{\"name\": \"web-01\", \"memory\": \"4GiB\", \"vcpus\": 2},"
+    " {\"name\": \"db-01\", \"memory\": 98304.0, \"vcpus\": 16, \"priority\": -10},"
+    " {\"name\": \"pinned\", \"memory\": \"2GiB\", \"vcpus\": 1, \"hard_affinity\": [0, 17]},"
+    " {\"name\": \"near-nic\", \"memory\": \"8GiB\", \"vcpus\": 4, \"nodes\": [1]},"
+    " {\"name\": \"text-nodes\", \"memory\": \"1GiB\", \"vcpus\": 1, \"nodes\": \"0-1,^0\"},"
+    " {\"name\": \"pvh-1\", \"memory\": \"1GiB\", \"vcpus\": 1, \"type\": \"pvh\","
+    "  \"kernel\": \"/boot/vmlinuz\", \"ramdisk\": \"/boot/initrd.img\", \"cmdline\": \"console=hvc0\"}]}",
+    &error);
+  const XaRequest *req;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (vms->len, ==, 6);
+  req = g_ptr_array_index (vms, 1);
+  g_assert_cmpstr (req->name, ==, "db-01");
+  g_assert_cmpuint (req->memory_mib, ==, 98304);
+  g_assert_cmpint (req->priority, ==, -10);
+  req = g_ptr_array_index (vms, 2);
+  g_assert_cmpuint (req->hard_affinity->len, ==, 2);
+  g_assert_cmpuint (g_array_index (req->hard_affinity, guint, 1), ==, 17);
+  req = g_ptr_array_index (vms, 3);
+  g_assert_cmpuint (req->nodes, ==, 0x2);
+  req = g_ptr_array_index (vms, 4);
+  g_assert_cmpuint (req->nodes, ==, 0x2);
+}
+
+static void
+test_manifest_reads_every_data_manifest (void)
+{
+  const gchar *names[] = { "demo.json", "evacuate.json", "mixed-priorities.json",
+                           "dense-4node.json", "dense-8node.json" };
+  g_autoptr(XaTopology) topo = two_nodes ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree gchar *path = g_build_filename (g_getenv ("XA_DATA_DIR"), "manifests", names[i], NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) vms = xa_manifest_load (path, topo, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (vms->len, >, 0);
+  }
+}
+
+static void
+test_manifest_rejects_bad_input (void)
+{
+  const BadCase cases[] = {
+    { "", "manifest.json: line 1, column 0: not valid JSON: '[' or '{' expected near end of file" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]} []",
+      "manifest.json: line 1, column 51: not valid JSON: end of file expected near '['" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 0123, \"vcpus\": 1}]}",
+      "manifest.json: line 1, column 34: not valid JSON: invalid token near '0'" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 18446744073709551615, \"vcpus\": 1}]}",
+      "manifest.json: line 1, column 53: not valid JSON: too big integer near '18446744073709551615'" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"memory\": 2, \"vcpus\": 1}]}",
+      "manifest.json: line 1, column 44: not valid JSON: duplicate object key near '\"memory\"'" },
+    { "// boot\n{\"vms\": []}",
+      "manifest.json: line 1, column 1: not valid JSON: '[' or '{' expected near '/'" },
+    { "{}", "manifest.json: vms: missing (expected a list)" },
+    { "{\"vms\": []}", "manifest.json: vms: the list is empty (expected at least one VM)" },
+    { "{\"vms\": {\"a\": 1}}", "manifest.json: vms: {\"a\":1} is an object, not a list" },
+    { "{\"vms\": [], \"hosts\": 1}", "manifest.json: \"hosts\" is not a known field" },
+    { "{\"vms\": [\"web\"]}", "manifest.json: vms[0]: \"web\" is a string, not an object" },
+    { "{\"vms\": [{\"memory\": 1, \"vcpus\": 1}]}", "manifest.json: vms[0]: name: missing (expected a string)" },
+    { "{\"vms\": [{\"name\": \"\", \"memory\": 1, \"vcpus\": 1}]}",
+      "manifest.json: vms[0]: name: the name is empty" },
+    { "{\"vms\": [{\"name\": \"a234567890123456789012345678901234567890123456789012345678901234x\","
+      " \"memory\": 1, \"vcpus\": 1}]}",
+      "manifest.json: vms[0]: name: \"a234567890123456789012345678901234567890123456789012345678901234x\""
+      " is longer than 64 characters" },
+    { "{\"vms\": [{\"name\": \"db 01\", \"memory\": 1, \"vcpus\": 1}]}",
+      "manifest.json: vms[0]: name: \"db 01\" has a character outside A-Z a-z 0-9 . _ -" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]}",
+      "manifest.json: vms[1] \"a\": name: another VM in the manifest has the same name" },
+    { "{\"vms\": [{\"name\": \"a\", \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: missing (expected a size such as 4GiB or 4096)" },
+    { "{\"vms\": [{\"name\": \"db-01\", \"memory\": \"4 GB\", \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 0, \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0GiB\", \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": -5, \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: -5 is negative" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1024.5, \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: 1024.5 is not a whole number of MiB" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0.3MiB\", \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: \"0.3MiB\" is not a whole number of MiB" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 9007199254740993, \"vcpus\": 1}]}",
+      "manifest.json: vms[0] \"a\": memory: 9007199254740993 is larger than 2^53 MiB" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": \"2\"}]}",
+      "manifest.json: vms[0] \"a\": vcpus: \"2\" is a string, not an integer" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 0}]}",
+      "manifest.json: vms[0] \"a\": vcpus: 0 is out of range (1 to 4096)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 5000}]}",
+      "manifest.json: vms[0] \"a\": vcpus: 5000 is out of range (1 to 4096)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"b\", \"memory\": 1}]}",
+      "manifest.json: vms[1] \"b\": vcpus: missing (expected an integer)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"priority\": 2000}]}",
+      "manifest.json: vms[0] \"a\": priority: 2000 is out of range (-1000 to 1000)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"prority\": 2}]}",
+      "manifest.json: vms[0] \"a\": \"prority\" is not a known field" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 99]}]}",
+      "manifest.json: vms[0] \"a\": hard_affinity[1]: the host has no CPU 99" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": []}]}",
+      "manifest.json: vms[0] \"a\": hard_affinity: the list is empty (leave it out for no affinity)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [-1]}]}",
+      "manifest.json: vms[0] \"a\": hard_affinity[0]: -1 is not a CPU id" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [5]}]}",
+      "manifest.json: vms[0] \"a\": nodes[0]: 5 is not a node of this host (it has nodes 0-1)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": []}]}",
+      "manifest.json: vms[0] \"a\": nodes: the list is empty (leave it out to allow every node)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"0-9\"}]}",
+      "manifest.json: vms[0] \"a\": nodes: \"0-9\" names node 9, but the host has nodes 0-1" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"type\": \"hvm\"}]}",
+      "manifest.json: vms[0] \"a\": type: \"hvm\" is not a guest type (use pv or pvh)" },
+    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"kernel\": 5}]}",
+      "manifest.json: vms[0] \"a\": kernel: 5 is an integer, not a string" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) vms = parse_text (cases[i].json, &error);
+
+    g_test_message ("case %zu: %s", i, cases[i].json);
+    g_assert_null (vms);
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/manifest/reads-all-fields", test_manifest_reads_all_fields);
+  g_test_add_func ("/manifest/reads-every-data-manifest", test_manifest_reads_every_data_manifest);
+  g_test_add_func ("/manifest/rejects-bad-input", test_manifest_rejects_bad_input);
+  return g_test_run ();
+}

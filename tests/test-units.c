@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-nodeset.h"
+#include "xa-units.h"
+
+typedef struct {
+  const gchar *text;
+  guint64 mib;
+} SizeCase;
+
+typedef struct {
+  const gchar *text;
+  const gchar *message;
+} BadCase;
+
+static void
+test_size_accepts_binary_units (void)
+{
+  const SizeCase cases[] = {
+    { "4096", 4096 },
+    { "512MiB", 512 },
+    { "4GiB", 4096 },
+    { "4gib", 4096 },
+    { "4G", 4096 },
+    { "1.5GiB", 1536 },
+    { "1.50GiB", 1536 },
+    { "1TiB", 1048576 },
+    { "1024KiB", 1 },
+    { "2048k", 2 },
+    { "0", 0 },
+    { "8589934592TiB", G_GUINT64_CONSTANT (1) << 53 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    guint64 mib = 0;
+
+    g_assert_true (xa_size_parse (cases[i].text, &mib, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (mib, ==, cases[i].mib);
+  }
+}
+
+static void
+test_size_rejects_what_is_not_a_size (void)
+{
+  const BadCase cases[] = {
+    { "4 GB", "\"4 GB\" is not a size (use 4GiB or 4096)" },
+    { "4GB", "\"4GB\" is not a size (use 4GiB or 4096)" },
+    { "", "\"\" is not a size (use 4GiB or 4096)" },
+    { "GiB", "\"GiB\" is not a size (use 4GiB or 4096)" },
+    { "1.GiB", "\"1.GiB\" is not a size (use 4GiB or 4096)" },
+    { "1..5GiB", "\"1..5GiB\" is not a size (use 4GiB or 4096)" },
+    { "+4GiB", "\"+4GiB\" is not a size (use 4GiB or 4096)" },
+    { "-4GiB", "\"-4GiB\" is negative" },
+    { "0.3MiB", "\"0.3MiB\" is not a whole number of MiB" },
+    { "64KiB", "\"64KiB\" is not a whole number of MiB" },
+    { "8589934593TiB", "\"8589934593TiB\" is larger than 2^53 MiB" },
+    { "99999999999999999999999", "\"99999999999999999999999\" is larger than 2^53 MiB" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    guint64 mib = 0;
+
+    g_assert_false (xa_size_parse (cases[i].text, &mib, &error));
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
+static void
+test_size_from_json_numbers (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 mib = 0;
+
+  g_assert_true (xa_size_from_double (4096.0, &mib, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mib, ==, 4096);
+  g_assert_false (xa_size_from_double (1024.5, &mib, &error));
+  g_assert_cmpstr (error->message, ==, "1024.5 is not a whole number of MiB");
+  g_clear_error (&error);
+  g_assert_false (xa_size_from_integer (-1, &mib, &error));
+  g_assert_cmpstr (error->message, ==, "-1 is negative");
+  g_clear_error (&error);
+  g_assert_false (xa_size_from_integer ((G_GINT64_CONSTANT (1) << 53) + 1, &mib, &error));
+  g_assert_cmpstr (error->message, ==, "9007199254740993 is larger than 2^53 MiB");
+}
+
+static void
+test_name_rules (void)
+{
+  const BadCase cases[] = {
+    { "", "the name is empty" },
+    { "-web", "\"-web\" starts with '-'" },
+    { "web 01", "\"web 01\" has a character outside A-Z a-z 0-9 . _ -" },
+    { "web/01", "\"web/01\" has a character outside A-Z a-z 0-9 . _ -" },
+    { "web\n01", "\"web\\n01\" has a character outside A-Z a-z 0-9 . _ -" },
+    { "a234567890123456789012345678901234567890123456789012345678901234x",
+      "\"a234567890123456789012345678901234567890123456789012345678901234x\" "
+      "is longer than 64 characters" },
+  };
+
+  g_assert_true (xa_name_validate ("db-01.prod_A", NULL));
+  g_assert_true (xa_name_validate ("a234567890123456789012345678901234567890123456789012345678901234",
+                                   NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (xa_name_validate (cases[i].text, &error));
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
+static void
+test_nodeset_parse_and_format (void)
+{
+  g_autoptr(GError) error = NULL;
+  XaNodeSet set = 0;
+  g_autofree gchar *text = NULL;
+
+  g_assert_true (xa_nodeset_parse ("0-3,^2", 8, &set, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (set, ==, 0xb);
+  text = xa_nodeset_format (set);
+  g_assert_cmpstr (text, ==, "0-1,3");
+  g_assert_true (xa_nodeset_parse ("63", 64, &set, &error));
+  g_assert_cmpuint (set, ==, G_GUINT64_CONSTANT (1) << 63);
+  g_clear_pointer (&text, g_free);
+  text = xa_nodeset_format (xa_nodeset_all (64));
+  g_assert_cmpstr (text, ==, "0-63");
+}
+
+static void
+test_nodeset_rejects_bad_lists (void)
+{
+  const BadCase cases[] = {
+    { "", "\"\" is not a node set (use a list such as 0-3,^2)" },
+    { "0,,1", "\"0,,1\" is not a node set (use a list such as 0-3,^2)" },
+    { "0-", "\"0-\" is not a node set (use a list such as 0-3,^2)" },
+    { "a", "\"a\" is not a node set (use a list such as 0-3,^2)" },
+    { "0 1", "\"0 1\" is not a node set (use a list such as 0-3,^2)" },
+    { "4", "\"4\" names node 4, but the host has nodes 0-3" },
+    { "3-1", "\"3-1\" has the range 3-1, which runs backwards" },
+    { "0-1,^0-1", "\"0-1,^0-1\" leaves no node" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    XaNodeSet set = 0;
+
+    g_assert_false (xa_nodeset_parse (cases[i].text, 4, &set, &error));
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/units/size/accepts-binary-units", test_size_accepts_binary_units);
+  g_test_add_func ("/units/size/rejects-what-is-not-a-size", test_size_rejects_what_is_not_a_size);
+  g_test_add_func ("/units/size/from-json-numbers", test_size_from_json_numbers);
+  g_test_add_func ("/units/name/rules", test_name_rules);
+  g_test_add_func ("/units/nodeset/parse-and-format", test_nodeset_parse_and_format);
+  g_test_add_func ("/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
+  return g_test_run ();
+}
