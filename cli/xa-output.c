@@ -3,35 +3,6 @@
 
 #include "xa-output.h"
 
-/**
- * xa_output_cpu_list:
- * @cpus: (element-type guint): CPU ids
- *
- * Returns: (transfer full): the ids in the cpulist form, "0-15,32-47"
- */
-gchar *
-xa_output_cpu_list (GArray *cpus)
-{
-  GString *str = g_string_new (NULL);
-
-  for (guint i = 0; i < cpus->len; i++) {
-    guint first = g_array_index (cpus, guint, i);
-    guint last = first;
-
-    while (i + 1 < cpus->len && g_array_index (cpus, guint, i + 1) == last + 1)
-      last = g_array_index (cpus, guint, ++i);
-    if (str->len > 0)
-      g_string_append_c (str, ',');
-    if (last == first)
-      g_string_append_printf (str, "%u", first);
-    else
-      g_string_append_printf (str, "%u-%u", first, last);
-  }
-  if (str->len == 0)
-    g_string_append (str, "-");
-  return g_string_free (str, FALSE);
-}
-
 /* Seconds and milliseconds have 3 decimals in every output (FORMATS.md). */
 static json_t *
 xa_output_real3 (gdouble value)
@@ -54,11 +25,12 @@ xa_output_print_nodes (const XaHostInfo *info)
            "node", "memory", "free", "dirty", "cpus", "cores", "cpu ids");
   for (guint n = 0; n < info->n_nodes; n++) {
     const XaHostNode *hn = &info->nodes[n];
-    g_autofree gchar *ids = xa_output_cpu_list (hn->cpus);
+    g_autofree gchar *ids = xa_id_list_format (hn->cpus);
+    const gchar *shown = ids[0] != '\0' ? ids : "-";
 
     g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
              " %6u %6u  %s\n",
-             n, hn->total_mib, hn->free_mib, hn->dirty_mib, hn->cpus->len, hn->n_cores, ids);
+             n, hn->total_mib, hn->free_mib, hn->dirty_mib, hn->cpus->len, hn->n_cores, shown);
   }
 }
 

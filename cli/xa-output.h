@@ -27,7 +27,6 @@ typedef struct {
   gdouble plan_ms;
 } XaPlanRun;
 
-gchar *xa_output_cpu_list (GArray *cpus);
 void xa_output_print_json (json_t *root);
 void xa_output_print_host (const XaHostInfo *info,
                            const gchar      *kind);

@@ -116,6 +116,34 @@ xa_nodeset_parse (const gchar *text,
 }
 
 /**
+ * xa_id_list_format:
+ * @ids: (element-type guint): ids in ascending order
+ *
+ * Returns: (transfer full): the ids in the form xl and libvirt write CPU and
+ *   node lists, "0-2,5", or "" when there are none
+ */
+gchar *
+xa_id_list_format (GArray *ids)
+{
+  GString *str = g_string_new (NULL);
+
+  for (guint i = 0; i < ids->len; i++) {
+    guint first = g_array_index (ids, guint, i);
+    guint last = first;
+
+    while (i + 1 < ids->len && g_array_index (ids, guint, i + 1) == last + 1)
+      last = g_array_index (ids, guint, ++i);
+    if (str->len > 0)
+      g_string_append_c (str, ',');
+    if (last == first)
+      g_string_append_printf (str, "%u", first);
+    else
+      g_string_append_printf (str, "%u-%u", first, last);
+  }
+  return g_string_free (str, FALSE);
+}
+
+/**
  * xa_nodeset_format:
  * @set: a node set
  *
@@ -124,22 +152,11 @@ xa_nodeset_parse (const gchar *text,
 gchar *
 xa_nodeset_format (XaNodeSet set)
 {
-  GString *str = g_string_new (NULL);
+  g_autoptr(GArray) nodes = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint n = 0; n < XA_MAX_NODES; n++) {
-    guint last = n;
-
-    if (!xa_nodeset_has (set, n))
-      continue;
-    while (last + 1 < XA_MAX_NODES && xa_nodeset_has (set, last + 1))
-      last++;
-    if (str->len > 0)
-      g_string_append_c (str, ',');
-    if (last == n)
-      g_string_append_printf (str, "%u", n);
-    else
-      g_string_append_printf (str, "%u-%u", n, last);
-    n = last;
+    if (xa_nodeset_has (set, n))
+      g_array_append_val (nodes, n);
   }
-  return g_string_free (str, FALSE);
+  return xa_id_list_format (nodes);
 }

@@ -36,5 +36,6 @@ gboolean xa_nodeset_parse (const gchar *text,
                            XaNodeSet   *out_set,
                            GError     **error);
 gchar *xa_nodeset_format (XaNodeSet set);
+gchar *xa_id_list_format (GArray *ids);
 
 G_END_DECLS

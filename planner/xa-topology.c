@@ -1,7 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <string.h>
-
 #include "xa-topology.h"
+
+/**
+ * xa_distances_new_default:
+ * @n_nodes: number of nodes
+ *
+ * Returns: (transfer full): an @n_nodes × @n_nodes table, 10 local and 20
+ *   remote, the default when a host gives none
+ */
+guint32 *
+xa_distances_new_default (guint n_nodes)
+{
+  guint32 *distances = g_new (guint32, (gsize) n_nodes * n_nodes);
+
+  for (guint i = 0; i < n_nodes; i++) {
+    for (guint j = 0; j < n_nodes; j++)
+      distances[i * n_nodes + j] = i == j ? XA_DISTANCE_LOCAL : XA_DISTANCE_REMOTE;
+  }
+  return distances;
+}
 
 /**
  * xa_topology_new:
@@ -20,38 +37,10 @@ xa_topology_new (guint n_nodes)
   topo = g_new0 (XaTopology, 1);
   topo->n_nodes = n_nodes;
   topo->nodes = g_new0 (XaNode, n_nodes);
-  topo->distances = g_new (guint32, (gsize) n_nodes * n_nodes);
-  for (guint i = 0; i < n_nodes; i++) {
+  topo->distances = xa_distances_new_default (n_nodes);
+  for (guint i = 0; i < n_nodes; i++)
     topo->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-    for (guint j = 0; j < n_nodes; j++)
-      topo->distances[i * n_nodes + j] = i == j ? XA_DISTANCE_LOCAL : 20;
-  }
   return topo;
-}
-
-/**
- * xa_topology_copy:
- * @topo: a topology
- *
- * Returns: (transfer full): a deep copy of @topo
- */
-XaTopology *
-xa_topology_copy (const XaTopology *topo)
-{
-  XaTopology *copy = xa_topology_new (topo->n_nodes);
-
-  copy->overhead_mib_per_vm = topo->overhead_mib_per_vm;
-  copy->overhead_kib_per_vcpu = topo->overhead_kib_per_vcpu;
-  memcpy (copy->distances, topo->distances,
-          sizeof (guint32) * topo->n_nodes * topo->n_nodes);
-  for (guint i = 0; i < topo->n_nodes; i++) {
-    GArray *cpus = copy->nodes[i].cpus;
-
-    copy->nodes[i] = topo->nodes[i];
-    copy->nodes[i].cpus = cpus;
-    g_array_append_vals (cpus, topo->nodes[i].cpus->data, topo->nodes[i].cpus->len);
-  }
-  return copy;
 }
 
 void

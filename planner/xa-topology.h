@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 /* Distances above 255 (0xFFFFFFFF, -1 in a file) mean "no path". */
 #define XA_DISTANCE_UNREACHABLE G_MAXUINT32
 #define XA_DISTANCE_LOCAL 10
+#define XA_DISTANCE_REMOTE 20
 
 /**
  * XaNode:
@@ -44,8 +45,8 @@ typedef struct {
   guint64 overhead_kib_per_vcpu;
 } XaTopology;
 
+guint32 *xa_distances_new_default (guint n_nodes);
 XaTopology *xa_topology_new (guint n_nodes);
-XaTopology *xa_topology_copy (const XaTopology *topo);
 void xa_topology_free (XaTopology *topo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaTopology, xa_topology_free)
 

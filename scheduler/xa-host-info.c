@@ -19,12 +19,9 @@ xa_host_info_new (const gchar *name, guint n_nodes)
   info->name = g_strdup (name);
   info->n_nodes = n_nodes;
   info->nodes = g_new0 (XaHostNode, n_nodes);
-  info->distances = g_new (guint32, (gsize) n_nodes * n_nodes);
-  for (guint i = 0; i < n_nodes; i++) {
+  info->distances = xa_distances_new_default (n_nodes);
+  for (guint i = 0; i < n_nodes; i++)
     info->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-    for (guint j = 0; j < n_nodes; j++)
-      info->distances[i * n_nodes + j] = i == j ? XA_DISTANCE_LOCAL : 20;
-  }
   info->populate_mib_per_s = 2048;
   info->bandwidth_mib_per_s = 16384;
   info->scrub_mib_per_s = 4096;
@@ -44,23 +41,14 @@ xa_host_info_new (const gchar *name, guint n_nodes)
 XaHostInfo *
 xa_host_info_copy (const XaHostInfo *info)
 {
-  XaHostInfo *copy = xa_host_info_new (info->name, info->n_nodes);
+  XaHostInfo *copy = g_memdup2 (info, sizeof (XaHostInfo));
 
-  for (guint n = 0; n < info->n_nodes; n++) {
-    GArray *cpus = copy->nodes[n].cpus;
-
-    copy->nodes[n] = info->nodes[n];
-    copy->nodes[n].cpus = cpus;
-    g_array_append_vals (cpus, info->nodes[n].cpus->data, info->nodes[n].cpus->len);
-  }
-  memcpy (copy->distances, info->distances,
-          sizeof (guint32) * info->n_nodes * info->n_nodes);
-  copy->populate_mib_per_s = info->populate_mib_per_s;
-  copy->bandwidth_mib_per_s = info->bandwidth_mib_per_s;
-  copy->scrub_mib_per_s = info->scrub_mib_per_s;
-  copy->overhead_mib_per_vm = info->overhead_mib_per_vm;
-  copy->overhead_kib_per_vcpu = info->overhead_kib_per_vcpu;
-  copy->node_claims = info->node_claims;
+  copy->name = g_strdup (info->name);
+  copy->nodes = g_memdup2 (info->nodes, sizeof (XaHostNode) * info->n_nodes);
+  copy->distances = g_memdup2 (info->distances, sizeof (guint32) * info->n_nodes * info->n_nodes);
+  copy->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_host_domain_free);
+  for (guint n = 0; n < info->n_nodes; n++)
+    copy->nodes[n].cpus = g_array_copy (info->nodes[n].cpus);
   for (guint i = 0; i < info->domains->len; i++) {
     const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
     XaHostDomain *dup = xa_host_domain_new (domain->name, domain->vcpus, info->n_nodes);
