@@ -11,6 +11,7 @@ typedef struct {
   XaPlan *plan;
   guint64 *free_mib;
   guint *vcpus_placed;
+  XaNodeSet *allowed;
   XaNodeSet usable;
   guint n_cpus;
 } XaBatch;
@@ -30,8 +31,6 @@ xa_batch_need_mib (const XaBatch *batch, const XaRequest *req)
   return req->memory_mib + xa_topology_overhead_mib (batch->topo, req->vcpus);
 }
 
-static XaNodeSet xa_batch_allowed_nodes (const XaBatch *batch, const XaRequest *req);
-
 static gint
 xa_batch_compare_order (gconstpointer a, gconstpointer b, gpointer user_data)
 {
@@ -42,8 +41,8 @@ xa_batch_compare_order (gconstpointer a, gconstpointer b, gpointer user_data)
   const XaRequest *rb = g_ptr_array_index (batch->requests, ib);
   guint64 na = xa_batch_need_mib (batch, ra);
   guint64 nb = xa_batch_need_mib (batch, rb);
-  guint ca = xa_nodeset_count (xa_batch_allowed_nodes (batch, ra));
-  guint cb = xa_nodeset_count (xa_batch_allowed_nodes (batch, rb));
+  guint ca = xa_nodeset_count (batch->allowed[ia]);
+  guint cb = xa_nodeset_count (batch->allowed[ib]);
 
   if (ra->priority != rb->priority)
     return ra->priority > rb->priority ? -1 : 1;
@@ -359,7 +358,7 @@ xa_batch_place (XaBatch *batch, guint index)
 {
   const XaRequest *req = g_ptr_array_index (batch->requests, index);
   XaPlacement *placement = &batch->plan->placements[index];
-  XaNodeSet allowed = xa_batch_allowed_nodes (batch, req);
+  XaNodeSet allowed = batch->allowed[index];
   guint64 need = xa_batch_need_mib (batch, req);
   XaNodeSet nodes;
 
@@ -405,6 +404,7 @@ xa_plan_batch (const XaTopology *topo, GPtrArray *requests)
   g_autofree guint *order = NULL;
   g_autofree guint64 *free_mib = NULL;
   g_autofree guint *vcpus_placed = NULL;
+  g_autofree XaNodeSet *allowed = NULL;
 
   g_return_val_if_fail (topo != NULL, NULL);
   g_return_val_if_fail (requests != NULL, NULL);
@@ -412,6 +412,7 @@ xa_plan_batch (const XaTopology *topo, GPtrArray *requests)
   order = g_new (guint, requests->len);
   free_mib = g_new (guint64, topo->n_nodes);
   vcpus_placed = g_new (guint, topo->n_nodes);
+  allowed = g_new (XaNodeSet, requests->len);
   batch.topo = topo;
   batch.requests = requests;
   batch.plan = xa_plan_new (topo->n_nodes, requests->len);
@@ -423,8 +424,11 @@ xa_plan_batch (const XaTopology *topo, GPtrArray *requests)
     free_mib[n] = topo->nodes[n].free_mib;
     vcpus_placed[n] = topo->nodes[n].vcpus_placed;
   }
-  for (guint i = 0; i < requests->len; i++)
+  batch.allowed = allowed;
+  for (guint i = 0; i < requests->len; i++) {
     order[i] = i;
+    allowed[i] = xa_batch_allowed_nodes (&batch, g_ptr_array_index (requests, i));
+  }
   g_qsort_with_data (order, (gint) requests->len, sizeof (guint), xa_batch_compare_order, &batch);
   for (guint i = 0; i < requests->len; i++)
     xa_batch_place (&batch, order[i]);
