@@ -163,10 +163,11 @@ xa_cmd_host (int argc, char **argv)
 }
 
 static XaPlan *
-xa_plan_timed (const XaTopology *topo, GPtrArray *requests, gdouble *plan_ms)
+xa_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options,
+               gdouble *plan_ms, GError **error)
 {
   gint64 start = g_get_monotonic_time ();
-  XaPlan *plan = xa_plan_batch (topo, requests);
+  XaPlan *plan = xa_plan (topo, requests, options, error);
 
   *plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return plan;
@@ -186,18 +187,33 @@ static int
 xa_cmd_plan (int argc, char **argv)
 {
   g_auto(XaOptions) opts = { 0 };
+  g_autofree gchar *policy_name = NULL;
+  const GOptionEntry entries[] = {
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &policy_name,
+      "How to plan: batch (default), exact (branch and bound, small batches), or "
+      "xenopsd, xenopsd-nodeclaim, xenopsd-legacy (the reference, for comparison)", "P" },
+    G_OPTION_ENTRY_NULL
+  };
   g_autoptr(GOptionContext) ctx = xa_option_context_new (
     "MANIFEST - plan a batch of VM starts without starting anything",
     "Plans every VM of MANIFEST as one batch against the host's per-node free\n"
     "memory (memory + Xen's per-domain overhead) and prints, per VM, its node set\n"
     "and MiB per node, or why it is deferred (does not fit now) or rejected (can\n"
-    "never fit this host). Nothing is started and nothing is recorded.", &opts, NULL);
+    "never fit this host). Nothing is started and nothing is recorded.\n\n"
+    "The xenopsd policies plan as xenopsd's parallel builds would, each VM on its\n"
+    "own against free memory that the others have not yet taken: xenopsd is\n"
+    "xenopsd on stock Xen 4.17, xenopsd-nodeclaim on a Xen with per-node claims\n"
+    "(the host needs node_claims: true), xenopsd-legacy the version before 2025.\n"
+    "Their plans may give a node more than it has: the summary counts those VMs\n"
+    "as over-planned, and VMs whose start xenopsd would fail as failed.",
+    &opts, entries);
   g_autoptr(GError) error = NULL;
+  XaPlanOptions options = { .policy = XA_POLICY_BATCH };
   g_autoptr(XaHostInfo) info = NULL;
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(GPtrArray) requests = NULL;
   g_autoptr(XaPlan) plan = NULL;
-  XaPlanRun run = { .policy = "batch" };
+  XaPlanRun run = { 0 };
   const gchar *kind = NULL;
 
   if (!xa_parse_options (ctx, &opts, &argc, &argv, &error))
@@ -205,6 +221,10 @@ xa_cmd_plan (int argc, char **argv)
   if (argc != 2) {
     g_printerr ("xadmit plan: expected one MANIFEST (see xadmit plan --help)\n");
     return XA_EXIT_USAGE;
+  }
+  if (policy_name != NULL && !xa_policy_from_string (policy_name, &options.policy, &error)) {
+    g_prefix_error_literal (&error, "--policy: ");
+    return xa_fail ("plan", error);
   }
   info = xa_snapshot_host (&opts, &kind, &error);
   if (info == NULL)
@@ -214,7 +234,14 @@ xa_cmd_plan (int argc, char **argv)
   if (requests == NULL)
     return xa_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
-  plan = xa_plan_timed (topo, requests, &run.plan_ms);
+  plan = xa_plan_timed (topo, requests, &options, &run.plan_ms, &error);
+  if (plan == NULL)
+    return xa_fail ("plan", error);
+  if (plan->exhausted && !opts.quiet)
+    g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
+                "found, not a proven optimum\n");
+  run.policy = xa_policy_to_string (options.policy);
+  run.topo = topo;
   run.host = info;
   run.requests = requests;
   run.plan = plan;

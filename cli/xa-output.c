@@ -109,6 +109,8 @@ xa_output_outcome_state (XaOutcome outcome)
     return "deferred";
   case XA_OUTCOME_REJECTED:
     return "rejected";
+  case XA_OUTCOME_FAILED:
+    return "failed";
   default:
     g_assert_not_reached ();
   }
@@ -140,27 +142,23 @@ xa_output_plan_vm_to_json (const XaRequest *req, const XaPlacement *placement, g
 }
 
 typedef struct {
-  guint by_outcome[XA_OUTCOME_REJECTED + 1];
+  guint by_outcome[XA_OUTCOME_LAST + 1];
   guint local;
   guint split;
+  guint overplanned;
+  guint64 overplanned_mib;
 } XaPlanCounts;
 
 static XaPlanCounts
-xa_output_plan_counts (const XaPlan *plan)
+xa_output_plan_counts (const XaPlanRun *run)
 {
   XaPlanCounts counts = { { 0 } };
 
-  for (guint i = 0; i < plan->n_placements; i++) {
-    const XaPlacement *placement = &plan->placements[i];
-
-    counts.by_outcome[placement->outcome]++;
-    if (placement->outcome != XA_OUTCOME_PLANNED)
-      continue;
-    if (xa_placement_is_local (placement, plan->n_nodes))
-      counts.local++;
-    else
-      counts.split++;
-  }
+  for (guint i = 0; i < run->plan->n_placements; i++)
+    counts.by_outcome[run->plan->placements[i].outcome]++;
+  counts.local = xa_plan_count_local (run->plan);
+  counts.split = counts.by_outcome[XA_OUTCOME_PLANNED] - counts.local;
+  xa_plan_overplanned (run->plan, run->topo, &counts.overplanned, &counts.overplanned_mib);
   return counts;
 }
 
@@ -173,7 +171,7 @@ xa_output_plan_counts (const XaPlan *plan)
 json_t *
 xa_output_plan_to_json (const XaPlanRun *run)
 {
-  XaPlanCounts counts = xa_output_plan_counts (run->plan);
+  XaPlanCounts counts = xa_output_plan_counts (run);
   json_t *root = json_object ();
   json_t *vms = json_array ();
 
@@ -187,7 +185,7 @@ xa_output_plan_to_json (const XaPlanRun *run)
   json_object_set_new (root, "vms", json_integer (run->requests->len));
   json_object_set_new (root, "planned", json_integer (counts.by_outcome[XA_OUTCOME_PLANNED]));
   json_object_set_new (root, "running", json_integer (0));
-  json_object_set_new (root, "failed", json_integer (0));
+  json_object_set_new (root, "failed", json_integer (counts.by_outcome[XA_OUTCOME_FAILED]));
   json_object_set_new (root, "deferred", json_integer (counts.by_outcome[XA_OUTCOME_DEFERRED]));
   json_object_set_new (root, "rejected", json_integer (counts.by_outcome[XA_OUTCOME_REJECTED]));
   json_object_set_new (root, "cancelled", json_integer (0));
@@ -195,6 +193,8 @@ xa_output_plan_to_json (const XaPlanRun *run)
   json_object_set_new (root, "split", json_integer (counts.split));
   json_object_set_new (root, "spilled", json_integer (0));
   json_object_set_new (root, "remote_mib", json_integer (0));
+  json_object_set_new (root, "overplanned", json_integer (counts.overplanned));
+  json_object_set_new (root, "overplanned_mib", json_integer ((json_int_t) counts.overplanned_mib));
   json_object_set_new (root, "makespan_s", xa_output_real3 (0));
   json_object_set_new (root, "lower_bound_s", xa_output_real3 (0));
   json_object_set_new (root, "plan_ms", xa_output_real3 (run->plan_ms));
@@ -202,11 +202,19 @@ xa_output_plan_to_json (const XaPlanRun *run)
   return root;
 }
 
+/* A planned VM without a node set is pinned, or left to Xen's default. */
+static gchar *
+xa_output_plan_nodes_label (const XaRequest *req, const XaPlacement *placement)
+{
+  if (placement->outcome != XA_OUTCOME_PLANNED || placement->nodes != 0)
+    return xa_nodeset_format (placement->nodes);
+  return g_strdup (req->hard_affinity != NULL ? "pinned" : "any");
+}
+
 static void
 xa_output_print_plan_vm (const XaRequest *req, const XaPlacement *placement, guint n_nodes)
 {
-  gboolean pinned = placement->outcome == XA_OUTCOME_PLANNED && placement->nodes == 0;
-  g_autofree gchar *nodes = pinned ? g_strdup ("pinned") : xa_nodeset_format (placement->nodes);
+  g_autofree gchar *nodes = xa_output_plan_nodes_label (req, placement);
   g_print ("%-24s %-9s %-8s %6u %10" G_GUINT64_FORMAT " ",
            req->name, xa_output_outcome_state (placement->outcome), nodes, req->vcpus,
            req->memory_mib);
@@ -220,12 +228,14 @@ xa_output_print_plan_nodes (const XaPlanRun *run)
 {
   g_print ("\n%-5s %10s %10s %10s\n", "node", "free", "planned", "left");
   for (guint n = 0; n < run->plan->n_nodes; n++) {
+    guint64 free_mib = run->topo->nodes[n].free_mib;
     guint64 planned = 0;
 
     for (guint i = 0; i < run->plan->n_placements; i++)
       planned += run->plan->placements[i].mib_by_node[n];
-    g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT "\n",
-             n, run->host->nodes[n].free_mib, planned, run->host->nodes[n].free_mib - planned);
+    g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GINT64_FORMAT "%s\n",
+             n, free_mib, planned, (gint64) free_mib - (gint64) planned,
+             planned > free_mib ? "  over-planned" : "");
   }
 }
 
@@ -258,7 +268,7 @@ xa_output_print_plan_reasons (const XaPlanRun *run)
 void
 xa_output_print_plan (const XaPlanRun *run)
 {
-  XaPlanCounts counts = xa_output_plan_counts (run->plan);
+  XaPlanCounts counts = xa_output_plan_counts (run);
 
   g_print ("plan for %u VMs on \"%s\", policy %s\n\n", run->requests->len, run->host->name,
            run->policy);
@@ -269,9 +279,13 @@ xa_output_print_plan (const XaPlanRun *run)
                              run->plan->n_nodes);
   xa_output_print_plan_reasons (run);
   xa_output_print_plan_nodes (run);
-  g_print ("\n%u planned (%u on one node, %u split), %u deferred, %u rejected; "
-           "planning took %.3f ms\n",
+  g_print ("\n%u planned (%u on one node, %u split), %u deferred, %u rejected",
            counts.by_outcome[XA_OUTCOME_PLANNED], counts.local, counts.split,
-           counts.by_outcome[XA_OUTCOME_DEFERRED], counts.by_outcome[XA_OUTCOME_REJECTED],
-           run->plan_ms);
+           counts.by_outcome[XA_OUTCOME_DEFERRED], counts.by_outcome[XA_OUTCOME_REJECTED]);
+  if (counts.by_outcome[XA_OUTCOME_FAILED] > 0)
+    g_print (", %u failed", counts.by_outcome[XA_OUTCOME_FAILED]);
+  g_print ("; planning took %.3f ms\n", run->plan_ms);
+  if (counts.overplanned > 0)
+    g_print ("%u VMs over-planned: %" G_GUINT64_FORMAT " MiB of theirs is not free on their "
+             "nodes and would land elsewhere\n", counts.overplanned, counts.overplanned_mib);
 }

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  * XaPlanRun:
  * @policy: the policy's name
  * @host: the host as it was planned against
+ * @topo: what the planner saw of it
  * @requests: (element-type XaRequest): the VMs, in manifest order
  * @plan: one placement per VM
  * @plan_ms: wall-clock time spent planning
@@ -22,6 +23,7 @@ G_BEGIN_DECLS
 typedef struct {
   const gchar *policy;
   const XaHostInfo *host;
+  const XaTopology *topo;
   GPtrArray *requests;
   const XaPlan *plan;
   gdouble plan_ms;

@@ -1,19 +1,46 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-plan.h"
+#include <string.h>
+
+#include "xa-plan-private.h"
+#include "xa-repack.h"
 
 /* Beyond this many nodes, spanning sets are grown by distance instead of
  * enumerated, as xenopsd and libxl also stop enumerating at 16. */
 #define XA_BATCH_ENUMERATE_MAX_NODES 16
 
+/* The improvement step repacks up to this many nodes at once, chosen among
+ * the VM's this many roomiest nodes, holding at most this many VMs. */
+#define XA_BATCH_REPACK_MAX_NODES 5
+#define XA_BATCH_REPACK_UNIVERSE 8
+#define XA_BATCH_REPACK_MAX_VMS 32
+/* Search steps for one repack, and for all of a batch's improvement step. */
+#define XA_BATCH_REPACK_STEPS G_GUINT64_CONSTANT (20000)
+#define XA_BATCH_IMPROVE_STEPS G_GUINT64_CONSTANT (400000)
+/* VMs the balancing pass may look at, per VM of the batch and in all. */
+#define XA_BATCH_BALANCE_STEPS_PER_VM 64
+#define XA_BATCH_BALANCE_STEPS 65536
+/* Rounds of re-choosing the nodes of split VMs once the batch is placed. */
+#define XA_BATCH_SETTLE_ROUNDS 8
+
 typedef struct {
   const XaTopology *topo;
   GPtrArray *requests;
   XaPlan *plan;
+  guint n_nodes;
   guint64 *free_mib;
-  guint *vcpus_placed;
+  guint *vcpus;
+  XaNodeSet with_cpus;
+  /* per request */
   XaNodeSet *allowed;
-  XaNodeSet usable;
-  guint n_cpus;
+  guint64 *need_mib;
+  gint *priority;
+  gint *home;
+  guint *home_at;
+  guint *order;
+  /* per node: the VMs of this batch placed on it alone */
+  GArray **homed;
+  guint64 steps;
+  guint64 balance_steps;
 } XaBatch;
 
 /* A candidate node set for a VM that spans nodes, ordered by this key. */
@@ -22,13 +49,14 @@ typedef struct {
   guint n_nodes;
   guint32 max_distance;
   guint64 sum_distance;
+  gboolean cores_short;
   guint64 free_mib;
 } XaSpan;
 
-static guint64
-xa_batch_need_mib (const XaBatch *batch, const XaRequest *req)
+static const XaRequest *
+xa_batch_request (const XaBatch *batch, guint index)
 {
-  return req->memory_mib + xa_topology_overhead_mib (batch->topo, req->vcpus);
+  return g_ptr_array_index (batch->requests, index);
 }
 
 static gint
@@ -37,127 +65,164 @@ xa_batch_compare_order (gconstpointer a, gconstpointer b, gpointer user_data)
   const XaBatch *batch = user_data;
   guint ia = *(const guint *) a;
   guint ib = *(const guint *) b;
-  const XaRequest *ra = g_ptr_array_index (batch->requests, ia);
-  const XaRequest *rb = g_ptr_array_index (batch->requests, ib);
-  guint64 na = xa_batch_need_mib (batch, ra);
-  guint64 nb = xa_batch_need_mib (batch, rb);
   guint ca = xa_nodeset_count (batch->allowed[ia]);
   guint cb = xa_nodeset_count (batch->allowed[ib]);
 
-  if (ra->priority != rb->priority)
-    return ra->priority > rb->priority ? -1 : 1;
+  if (batch->priority[ia] != batch->priority[ib])
+    return batch->priority[ia] > batch->priority[ib] ? -1 : 1;
   /* the most constrained first, before others take their only nodes */
   if (ca != cb)
     return ca < cb ? -1 : 1;
-  if (na != nb)
-    return na > nb ? -1 : 1;
+  if (batch->need_mib[ia] != batch->need_mib[ib])
+    return batch->need_mib[ia] > batch->need_mib[ib] ? -1 : 1;
   return ia < ib ? -1 : (ia > ib ? 1 : 0);
 }
 
-static guint64
-xa_batch_sum (const guint64 *per_node, XaNodeSet nodes, guint n_nodes)
+static guint
+xa_batch_cores (const XaBatch *batch, XaNodeSet nodes)
 {
-  guint64 sum = 0;
+  guint cores = 0;
 
-  for (guint n = 0; n < n_nodes; n++) {
+  for (guint n = 0; n < batch->n_nodes; n++) {
     if (xa_nodeset_has (nodes, n))
-      sum += per_node[n];
+      cores += batch->topo->nodes[n].n_cores;
   }
-  return sum;
+  return cores;
 }
 
-static guint64
-xa_batch_capacity (const XaBatch *batch, XaNodeSet nodes)
-{
-  guint64 sum = 0;
-
-  for (guint n = 0; n < batch->topo->n_nodes; n++) {
-    if (xa_nodeset_has (nodes, n))
-      sum += batch->topo->nodes[n].capacity_mib;
-  }
-  return sum;
-}
-
-static XaNodeSet
-xa_batch_nodes_of_cpus (const XaBatch *batch, GArray *cpus)
-{
-  XaNodeSet nodes = 0;
-
-  for (guint i = 0; i < cpus->len; i++) {
-    gint node = xa_topology_node_of_cpu (batch->topo, g_array_index (cpus, guint, i));
-
-    if (node >= 0)
-      nodes |= XA_NODESET_BIT (node);
-  }
-  return nodes;
-}
-
-static XaNodeSet
-xa_batch_allowed_nodes (const XaBatch *batch, const XaRequest *req)
-{
-  XaNodeSet allowed = xa_nodeset_all (batch->topo->n_nodes);
-
-  if (req->hard_affinity != NULL)
-    allowed = xa_batch_nodes_of_cpus (batch, req->hard_affinity);
-  else if (req->nodes != 0)
-    allowed = req->nodes;
-  return allowed & batch->usable;
-}
-
-/* Returns a reason when @req can never fit this host, NULL otherwise. */
-static gchar *
-xa_batch_why_never_fits (const XaBatch *batch, const XaRequest *req, XaNodeSet allowed)
-{
-  guint64 need = xa_batch_need_mib (batch, req);
-  guint64 capacity = xa_batch_capacity (batch, allowed);
-  g_autofree gchar *nodes = xa_nodeset_format (allowed);
-
-  if (req->vcpus > batch->n_cpus)
-    return g_strdup_printf ("it has %u vCPUs, but the host has %u CPUs",
-                            req->vcpus, batch->n_cpus);
-  if (allowed == 0)
-    return g_strdup ("none of the nodes it may use is usable on this host");
-  if (need > capacity)
-    return g_strdup_printf ("it needs %" G_GUINT64_FORMAT " MiB with overhead, but "
-                            "its nodes (%s) hold at most %" G_GUINT64_FORMAT " MiB "
-                            "beside the resident domains",
-                            need, nodes, capacity);
-  return NULL;
-}
-
-/* Compares vCPUs per core on two nodes after adding @vcpus, without division. */
+/* Compares vCPUs per core on two nodes after moving @vcpus onto each. */
 static gint
-xa_batch_compare_load (const XaBatch *batch, guint a, guint b, guint vcpus)
+xa_batch_compare_load (const XaBatch *batch, guint a, guint vcpus_a, guint b, guint vcpus_b)
 {
-  guint64 load_a = (guint64) (batch->vcpus_placed[a] + vcpus) * batch->topo->nodes[b].n_cores;
-  guint64 load_b = (guint64) (batch->vcpus_placed[b] + vcpus) * batch->topo->nodes[a].n_cores;
+  guint64 load_a = (guint64) (batch->vcpus[a] + vcpus_a) * MAX (batch->topo->nodes[b].n_cores, 1);
+  guint64 load_b = (guint64) (batch->vcpus[b] + vcpus_b) * MAX (batch->topo->nodes[a].n_cores, 1);
 
   if (load_a != load_b)
     return load_a < load_b ? -1 : 1;
   return 0;
 }
 
-/* Best fit: the node where the VM leaves the smallest hole, ties to the node
- * with fewer vCPUs per core, then the lower id. */
-static gint
-xa_batch_best_single_node (const XaBatch *batch, XaNodeSet allowed, guint64 need, guint vcpus)
+/* vCPUs that a placement puts on @node: its share of the VM's memory there. */
+static guint
+xa_batch_vcpus_on (const XaPlacement *placement, guint n_nodes, guint vcpus, guint node)
 {
+  guint64 total = xa_placement_total_mib (placement, n_nodes);
+  guint64 mib = placement->mib_by_node[node];
+
+  return total > 0 ? (guint) ((mib * vcpus + total - 1) / total) : 0;
+}
+
+static void
+xa_batch_set_home (XaBatch *batch, guint index, guint node)
+{
+  batch->home[index] = (gint) node;
+  batch->home_at[index] = batch->homed[node]->len;
+  g_array_append_val (batch->homed[node], index);
+}
+
+static void
+xa_batch_clear_home (XaBatch *batch, guint index)
+{
+  GArray *homed = batch->homed[batch->home[index]];
+  guint last = g_array_index (homed, guint, homed->len - 1);
+
+  g_array_index (homed, guint, batch->home_at[index]) = last;
+  batch->home_at[last] = batch->home_at[index];
+  g_array_set_size (homed, homed->len - 1);
+  batch->home[index] = -1;
+}
+
+static void
+xa_batch_commit (XaBatch *batch, guint index)
+{
+  XaPlacement *placement = &batch->plan->placements[index];
+  guint vcpus = xa_batch_request (batch, index)->vcpus;
+
+  placement->outcome = XA_OUTCOME_PLANNED;
+  g_clear_pointer (&placement->reason, g_free);
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    batch->free_mib[n] -= placement->mib_by_node[n];
+    batch->vcpus[n] += xa_batch_vcpus_on (placement, batch->n_nodes, vcpus, n);
+  }
+  if (xa_nodeset_count (placement->nodes) == 1)
+    xa_batch_set_home (batch, index, (guint) __builtin_ctzll (placement->nodes));
+}
+
+/* Takes a planned VM off its nodes, as if it had not been placed. */
+static void
+xa_batch_uncommit (XaBatch *batch, guint index)
+{
+  XaPlacement *placement = &batch->plan->placements[index];
+  guint vcpus = xa_batch_request (batch, index)->vcpus;
+
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    batch->free_mib[n] += placement->mib_by_node[n];
+    batch->vcpus[n] -= xa_batch_vcpus_on (placement, batch->n_nodes, vcpus, n);
+  }
+  memset (placement->mib_by_node, 0, sizeof (guint64) * batch->n_nodes);
+  placement->nodes = 0;
+  placement->outcome = XA_OUTCOME_DEFERRED;
+  if (batch->home[index] >= 0)
+    xa_batch_clear_home (batch, index);
+}
+
+static void
+xa_batch_put_on_node (XaBatch *batch, guint index, guint node)
+{
+  XaPlacement *placement = &batch->plan->placements[index];
+
+  placement->nodes = XA_NODESET_BIT (node);
+  placement->mib_by_node[node] = batch->need_mib[index];
+  xa_batch_commit (batch, index);
+}
+
+static void
+xa_batch_put_on_span (XaBatch *batch, guint index, XaNodeSet nodes)
+{
+  XaPlacement *placement = &batch->plan->placements[index];
+
+  placement->nodes = nodes;
+  xa_plan_split_evenly (batch->n_nodes, batch->free_mib, nodes, batch->need_mib[index],
+                        placement->mib_by_node);
+  xa_batch_commit (batch, index);
+}
+
+/* Where a VM fits one node: a node with cores for all its vCPUs if there is
+ * one, then the tightest fit (best fit, so large holes stay for large VMs),
+ * then the fewest vCPUs per core. */
+static gint
+xa_batch_best_single_node (const XaBatch *batch, guint index)
+{
+  const XaRequest *req = xa_batch_request (batch, index);
+  XaNodeSet candidates = batch->allowed[index] & batch->with_cpus;
+  guint64 need = batch->need_mib[index];
   gint best = -1;
 
-  for (guint n = 0; n < batch->topo->n_nodes; n++) {
-    if (!xa_nodeset_has (allowed, n) || batch->free_mib[n] < need)
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    gboolean short_n = batch->topo->nodes[n].n_cores < req->vcpus;
+    gboolean short_best;
+
+    if (!xa_nodeset_has (candidates, n) || batch->free_mib[n] < need)
       continue;
-    if (best < 0 ||
-        batch->free_mib[n] < batch->free_mib[best] ||
+    if (best < 0) {
+      best = (gint) n;
+      continue;
+    }
+    short_best = batch->topo->nodes[best].n_cores < req->vcpus;
+    if (short_n != short_best) {
+      best = short_n ? best : (gint) n;
+      continue;
+    }
+    if (batch->free_mib[n] < batch->free_mib[best] ||
         (batch->free_mib[n] == batch->free_mib[best] &&
-         xa_batch_compare_load (batch, n, (guint) best, vcpus) < 0))
+         xa_batch_compare_load (batch, n, req->vcpus, (guint) best, req->vcpus) < 0))
       best = (gint) n;
   }
   return best;
 }
 
 static gboolean
-xa_batch_span_init (const XaBatch *batch, XaNodeSet nodes, XaSpan *span)
+xa_batch_span_init (const XaBatch *batch, XaNodeSet nodes, guint vcpus, XaSpan *span)
 {
   const XaTopology *topo = batch->topo;
 
@@ -165,14 +230,13 @@ xa_batch_span_init (const XaBatch *batch, XaNodeSet nodes, XaSpan *span)
   span->n_nodes = xa_nodeset_count (nodes);
   span->max_distance = 0;
   span->sum_distance = 0;
-  span->free_mib = xa_batch_sum (batch->free_mib, nodes, topo->n_nodes);
-  for (guint i = 0; i < topo->n_nodes; i++) {
-    for (guint j = 0; j < topo->n_nodes; j++) {
-      guint32 d;
+  span->cores_short = xa_batch_cores (batch, nodes) < vcpus;
+  span->free_mib = xa_plan_sum (batch->free_mib, nodes, topo->n_nodes);
+  for (XaNodeSet a = nodes; a != 0; a &= a - 1) {
+    for (XaNodeSet b = nodes; b != 0; b &= b - 1) {
+      guint32 d = xa_topology_distance (topo, (guint) __builtin_ctzll (a),
+                                        (guint) __builtin_ctzll (b));
 
-      if (!xa_nodeset_has (nodes, i) || !xa_nodeset_has (nodes, j))
-        continue;
-      d = xa_topology_distance (topo, i, j);
       if (d == XA_DISTANCE_UNREACHABLE)
         return FALSE;
       span->max_distance = MAX (span->max_distance, d);
@@ -182,7 +246,8 @@ xa_batch_span_init (const XaBatch *batch, XaNodeSet nodes, XaSpan *span)
   return TRUE;
 }
 
-/* Fewest nodes, then closest (max, then mean distance), then best fit. */
+/* Fewest nodes, then closest (max, then mean distance), then cores for
+ * every vCPU, then best fit. */
 static gboolean
 xa_batch_span_better (const XaSpan *a, const XaSpan *b)
 {
@@ -192,21 +257,23 @@ xa_batch_span_better (const XaSpan *a, const XaSpan *b)
     return a->max_distance < b->max_distance;
   if (a->sum_distance != b->sum_distance)
     return a->sum_distance < b->sum_distance;
+  if (a->cores_short != b->cores_short)
+    return !a->cores_short;
   if (a->free_mib != b->free_mib)
     return a->free_mib < b->free_mib;
   return a->nodes < b->nodes;
 }
 
 static void
-xa_batch_consider_span (const XaBatch *batch, XaNodeSet nodes, guint64 need,
+xa_batch_consider_span (const XaBatch *batch, XaNodeSet nodes, guint64 need, guint vcpus,
                         XaSpan *best)
 {
   XaSpan span;
 
   if (xa_nodeset_count (nodes) < 2 ||
-      xa_batch_sum (batch->free_mib, nodes, batch->topo->n_nodes) < need)
+      xa_plan_sum (batch->free_mib, nodes, batch->n_nodes) < need)
     return;
-  if (!xa_batch_span_init (batch, nodes, &span))
+  if (!xa_batch_span_init (batch, nodes, vcpus, &span))
     return;
   if (best->nodes == 0 || xa_batch_span_better (&span, best))
     *best = span;
@@ -239,198 +306,556 @@ xa_batch_grow_from (const XaBatch *batch, guint seed, XaNodeSet allowed, guint64
   return nodes;
 }
 
-static XaNodeSet
-xa_batch_best_span (const XaBatch *batch, XaNodeSet allowed, guint64 need)
+/* Every set of @size of the nodes in @allowed: Gosper's walk over the
+ * ranks of those nodes. */
+static void
+xa_batch_consider_spans_of_size (const XaBatch *batch, XaNodeSet allowed, guint size,
+                                 guint64 need, guint vcpus, XaSpan *best)
 {
+  guint nodes[XA_MAX_NODES];
+  guint n_allowed = 0;
+
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    if (xa_nodeset_has (allowed, n))
+      nodes[n_allowed++] = n;
+  }
+  for (guint64 ranks = XA_NODESET_BIT (size) - 1; ranks < XA_NODESET_BIT (n_allowed);) {
+    guint64 low = ranks & -ranks;
+    guint64 ripple = ranks + low;
+    XaNodeSet set = 0;
+
+    for (guint r = 0; r < n_allowed; r++)
+      set |= (ranks >> r) & 1 ? XA_NODESET_BIT (nodes[r]) : 0;
+    xa_batch_consider_span (batch, set, need, vcpus, best);
+    ranks = ripple | (((ranks ^ ripple) >> 2) / low);
+  }
+}
+
+static XaNodeSet
+xa_batch_best_span (const XaBatch *batch, guint index)
+{
+  XaNodeSet allowed = batch->allowed[index];
+  guint64 need = batch->need_mib[index];
+  guint vcpus = xa_batch_request (batch, index)->vcpus;
+  guint n_allowed = xa_nodeset_count (allowed);
   XaSpan best = { 0 };
 
-  if (xa_nodeset_count (allowed) <= XA_BATCH_ENUMERATE_MAX_NODES) {
-    for (XaNodeSet s = allowed; s != 0; s = (s - 1) & allowed)
-      xa_batch_consider_span (batch, s, need, &best);
+  if (xa_plan_sum (batch->free_mib, allowed, batch->n_nodes) < need)
+    return 0;
+  if (n_allowed <= XA_BATCH_ENUMERATE_MAX_NODES) {
+    /* fewest nodes first: the first size that holds the VM is the answer */
+    for (guint size = 2; size <= n_allowed && best.nodes == 0; size++)
+      xa_batch_consider_spans_of_size (batch, allowed, size, need, vcpus, &best);
   } else {
-    for (guint n = 0; n < batch->topo->n_nodes; n++) {
+    for (guint n = 0; n < batch->n_nodes; n++) {
       if (xa_nodeset_has (allowed, n))
-        xa_batch_consider_span (batch, xa_batch_grow_from (batch, n, allowed, need), need, &best);
+        xa_batch_consider_span (batch, xa_batch_grow_from (batch, n, allowed, need), need,
+                                vcpus, &best);
     }
   }
   return best.nodes;
 }
 
-/* Spreads @need over @nodes evenly, as Xen's allocator does across a domain's
- * node affinity: nodes with less free memory than their share give all they
- * have and the rest is split evenly over the others. */
-static void
-xa_batch_split_evenly (const XaBatch *batch, XaNodeSet nodes, guint64 need, guint64 *mib_by_node)
+static XaNodeSet
+xa_batch_nodes_of (const guint *nodes, guint count)
 {
-  XaNodeSet open = nodes;
-  guint64 left = need;
+  XaNodeSet set = 0;
 
-  while (left > 0 && open != 0) {
-    guint n_open = xa_nodeset_count (open);
-    guint64 share = left / n_open;
-    guint64 extra = left % n_open;
-    gboolean capped = FALSE;
-
-    for (guint n = 0; n < batch->topo->n_nodes; n++) {
-      if (xa_nodeset_has (open, n) && batch->free_mib[n] - mib_by_node[n] <= share) {
-        left -= batch->free_mib[n] - mib_by_node[n];
-        mib_by_node[n] = batch->free_mib[n];
-        open &= ~XA_NODESET_BIT (n);
-        capped = TRUE;
-      }
-    }
-    if (capped)
-      continue;
-    for (guint n = 0; n < batch->topo->n_nodes; n++) {
-      if (!xa_nodeset_has (open, n))
-        continue;
-      mib_by_node[n] += share + (extra > 0 ? 1 : 0);
-      extra -= extra > 0 ? 1 : 0;
-    }
-    left = 0;
-  }
+  for (guint k = 0; k < count; k++)
+    set |= XA_NODESET_BIT (nodes[k]);
+  return set;
 }
 
-/* A hard-affinity VM's memory lands on the nodes of its CPUs; it is spread in
- * proportion to their free memory. */
-static void
-xa_batch_split_by_free (const XaBatch *batch, XaNodeSet nodes, guint64 need, guint64 *mib_by_node)
+/* Adds up to @limit nodes of @nodes to @universe, the roomiest first. */
+static guint
+xa_batch_add_roomiest (const XaBatch *batch, XaNodeSet nodes, guint *universe, guint count,
+                       guint limit)
 {
-  guint64 have = xa_batch_sum (batch->free_mib, nodes, batch->topo->n_nodes);
-  guint64 left = need;
+  for (guint added = 0; added < limit && nodes != 0; added++) {
+    gint best = -1;
 
-  for (guint n = 0; n < batch->topo->n_nodes; n++) {
+    for (XaNodeSet s = nodes; s != 0; s &= s - 1) {
+      guint n = (guint) __builtin_ctzll (s);
+
+      if (best < 0 || batch->free_mib[n] > batch->free_mib[best])
+        best = (gint) n;
+    }
+    universe[count++] = (guint) best;
+    nodes &= ~XA_NODESET_BIT (best);
+  }
+  return count;
+}
+
+/* The nodes a repack for @index may use: the roomiest it may go on, and
+ * the roomiest others, where VMs in its way can go. */
+static guint
+xa_batch_repack_universe (const XaBatch *batch, guint index, guint *universe)
+{
+  XaNodeSet own = batch->allowed[index] & batch->with_cpus;
+  guint count = xa_batch_add_roomiest (batch, own, universe, 0, XA_BATCH_REPACK_UNIVERSE / 2);
+
+  count = xa_batch_add_roomiest (batch, batch->with_cpus & ~own, universe, count,
+                                 XA_BATCH_REPACK_UNIVERSE - count);
+  return xa_batch_add_roomiest (batch, own & ~xa_batch_nodes_of (universe, count), universe,
+                                count, XA_BATCH_REPACK_UNIVERSE - count);
+}
+
+/* The VMs of this batch alone on one of @nodes, then @index: a repack pool. */
+static GArray *
+xa_batch_pool (const XaBatch *batch, XaNodeSet nodes, guint index)
+{
+  GArray *pool = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    if (xa_nodeset_has (nodes, n))
+      g_array_append_vals (pool, batch->homed[n]->data, batch->homed[n]->len);
+  }
+  g_array_append_val (pool, index);
+  return pool;
+}
+
+static guint
+xa_batch_n_homed (const XaBatch *batch, XaNodeSet nodes)
+{
+  guint count = 0;
+
+  for (guint n = 0; n < batch->n_nodes; n++)
+    count += xa_nodeset_has (nodes, n) ? batch->homed[n]->len : 0;
+  return count;
+}
+
+/* Moves the VMs homed on @nodes among them, with @index, so that all fit. */
+static gboolean
+xa_batch_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
+{
+  guint bins[XA_BATCH_REPACK_MAX_NODES];
+  guint64 cap[XA_BATCH_REPACK_MAX_NODES];
+  guint n_bins = 0;
+  g_autoptr(GArray) pool = NULL;
+  g_autofree guint64 *size = NULL;
+  g_autofree guint32 *bins_allowed = NULL;
+  g_autofree guint *out_bin = NULL;
+  guint64 steps = MIN (batch->steps, XA_BATCH_REPACK_STEPS);
+  gboolean packed;
+
+  if (xa_plan_sum (batch->free_mib, nodes, batch->n_nodes) < batch->need_mib[index] ||
+      xa_batch_n_homed (batch, nodes) + 1 > XA_BATCH_REPACK_MAX_VMS)
+    return FALSE;
+  pool = xa_batch_pool (batch, nodes, index);
+  size = g_new (guint64, pool->len);
+  bins_allowed = g_new0 (guint32, pool->len);
+  out_bin = g_new (guint, pool->len);
+  for (guint n = 0; n < batch->n_nodes; n++) {
     if (!xa_nodeset_has (nodes, n))
       continue;
-    mib_by_node[n] = (guint64) (((unsigned __int128) need * batch->free_mib[n]) / have);
-    left -= mib_by_node[n];
+    bins[n_bins] = n;
+    cap[n_bins++] = batch->free_mib[n];
   }
-  for (guint n = 0; n < batch->topo->n_nodes && left > 0; n++) {
-    guint64 room = xa_nodeset_has (nodes, n) ? batch->free_mib[n] - mib_by_node[n] : 0;
-    guint64 more = MIN (room, left);
+  for (guint k = 0; k < pool->len; k++) {
+    guint i = g_array_index (pool, guint, k);
 
-    mib_by_node[n] += more;
-    left -= more;
-  }
-}
-
-static void
-xa_batch_commit (XaBatch *batch, XaPlacement *placement, const XaRequest *req)
-{
-  guint64 total = xa_placement_total_mib (placement, batch->topo->n_nodes);
-
-  placement->outcome = XA_OUTCOME_PLANNED;
-  for (guint n = 0; n < batch->topo->n_nodes; n++) {
-    guint64 mib = placement->mib_by_node[n];
-
-    batch->free_mib[n] -= mib;
-    batch->vcpus_placed[n] += (guint) ((mib * req->vcpus + total - 1) / total);
-  }
-}
-
-static void
-xa_batch_defer (XaBatch *batch, XaPlacement *placement, XaNodeSet allowed, guint64 need)
-{
-  g_autofree gchar *nodes = xa_nodeset_format (allowed);
-  guint64 have = xa_batch_sum (batch->free_mib, allowed, batch->topo->n_nodes);
-
-  placement->outcome = XA_OUTCOME_DEFERRED;
-  placement->reason = g_strdup_printf ("it needs %" G_GUINT64_FORMAT " MiB with overhead, "
-                                       "but its nodes (%s) have %" G_GUINT64_FORMAT " MiB free "
-                                       "in this batch",
-                                       need, nodes, have);
-}
-
-/* Where a VM without hard affinity goes: one node if it fits one, else the
- * best spanning set; 0 if nothing holds it now. */
-static XaNodeSet
-xa_batch_choose_nodes (const XaBatch *batch, XaNodeSet allowed, guint64 need, guint vcpus)
-{
-  gint node = xa_batch_best_single_node (batch, allowed, need, vcpus);
-
-  if (node >= 0)
-    return XA_NODESET_BIT (node);
-  return xa_batch_best_span (batch, allowed, need);
-}
-
-static void
-xa_batch_place (XaBatch *batch, guint index)
-{
-  const XaRequest *req = g_ptr_array_index (batch->requests, index);
-  XaPlacement *placement = &batch->plan->placements[index];
-  XaNodeSet allowed = batch->allowed[index];
-  guint64 need = xa_batch_need_mib (batch, req);
-  XaNodeSet nodes;
-
-  placement->reason = xa_batch_why_never_fits (batch, req, allowed);
-  if (placement->reason != NULL) {
-    placement->outcome = XA_OUTCOME_REJECTED;
-    return;
-  }
-  if (req->hard_affinity != NULL) {
-    if (xa_batch_sum (batch->free_mib, allowed, batch->topo->n_nodes) < need) {
-      xa_batch_defer (batch, placement, allowed, need);
-      return;
+    size[k] = batch->need_mib[i];
+    for (guint b = 0; b < n_bins; b++) {
+      if (batch->home[i] == (gint) bins[b])
+        cap[b] += size[k];
+      if (xa_nodeset_has (batch->allowed[i] & batch->with_cpus, bins[b]))
+        bins_allowed[k] |= 1u << b;
     }
-    xa_batch_split_by_free (batch, allowed, need, placement->mib_by_node);
-    xa_batch_commit (batch, placement, req);
+  }
+  packed = xa_repack (n_bins, cap, pool->len, size, bins_allowed, out_bin, &steps);
+  batch->steps -= MIN (batch->steps, XA_BATCH_REPACK_STEPS) - steps;
+  if (!packed)
+    return FALSE;
+  for (guint k = 0; k + 1 < pool->len; k++)
+    xa_batch_uncommit (batch, g_array_index (pool, guint, k));
+  for (guint k = 0; k < pool->len; k++)
+    xa_batch_put_on_node (batch, g_array_index (pool, guint, k), bins[out_bin[k]]);
+  return TRUE;
+}
+
+/* The improvement step: moves and swaps of this batch's single-node VMs
+ * among 2 to XA_BATCH_REPACK_MAX_NODES nodes, so that @index fits one too. */
+static gboolean
+xa_batch_make_room (XaBatch *batch, guint index)
+{
+  guint universe[XA_BATCH_REPACK_UNIVERSE];
+  guint n_universe = xa_batch_repack_universe (batch, index, universe);
+  XaNodeSet own = batch->allowed[index] & batch->with_cpus;
+
+  if (xa_plan_sum (batch->free_mib, xa_batch_nodes_of (universe, n_universe), batch->n_nodes) <
+      batch->need_mib[index])
+    return FALSE;
+  for (guint k = 2; k <= MIN (n_universe, XA_BATCH_REPACK_MAX_NODES); k++) {
+    for (guint mask = 1; mask < (1u << n_universe); mask++) {
+      XaNodeSet nodes = 0;
+
+      if ((guint) __builtin_popcount (mask) != k)
+        continue;
+      if (batch->steps == 0)
+        return FALSE;
+      for (guint u = 0; u < n_universe; u++)
+        nodes |= (mask >> u) & 1 ? XA_NODESET_BIT (universe[u]) : 0;
+      if ((nodes & own) != 0 && xa_batch_try_repack (batch, index, nodes))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+xa_batch_defer (XaBatch *batch, guint index)
+{
+  XaNodeSet allowed = batch->allowed[index];
+
+  xa_placement_defer (&batch->plan->placements[index], allowed, batch->need_mib[index],
+                      xa_plan_sum (batch->free_mib, allowed, batch->n_nodes));
+}
+
+static void
+xa_batch_place_pinned (XaBatch *batch, guint index)
+{
+  XaNodeSet allowed = batch->allowed[index];
+
+  if (xa_plan_sum (batch->free_mib, allowed, batch->n_nodes) < batch->need_mib[index]) {
+    xa_batch_defer (batch, index);
     return;
   }
-  nodes = xa_batch_choose_nodes (batch, allowed, need, req->vcpus);
-  if (nodes == 0) {
-    xa_batch_defer (batch, placement, allowed, need);
-    return;
+  xa_plan_split_by_free (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
+                         batch->plan->placements[index].mib_by_node);
+  xa_batch_commit (batch, index);
+}
+
+/* One node if one holds the VM, else the best span; FALSE if neither. */
+static gboolean xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span);
+
+/* Wherever the VM fits now, or deferred. */
+static void
+xa_batch_place_or_defer (XaBatch *batch, guint index)
+{
+  if (xa_batch_request (batch, index)->hard_affinity != NULL)
+    xa_batch_place_pinned (batch, index);
+  else if (!xa_batch_place_now (batch, index, TRUE))
+    xa_batch_defer (batch, index);
+}
+
+static gboolean
+xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span)
+{
+  gint node = xa_batch_best_single_node (batch, index);
+  XaNodeSet span;
+
+  if (node >= 0) {
+    xa_batch_put_on_node (batch, index, (guint) node);
+    return TRUE;
   }
-  placement->nodes = nodes;
-  xa_batch_split_evenly (batch, nodes, need, placement->mib_by_node);
-  xa_batch_commit (batch, placement, req);
+  span = may_span ? xa_batch_best_span (batch, index) : 0;
+  if (span == 0)
+    return FALSE;
+  xa_batch_put_on_span (batch, index, span);
+  return TRUE;
+}
+
+static gboolean
+xa_batch_is_waiting (const XaBatch *batch, guint index)
+{
+  return batch->plan->placements[index].outcome == XA_OUTCOME_DEFERRED &&
+         batch->plan->placements[index].reason == NULL;
+}
+
+static gint
+xa_batch_compare_need (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const guint64 *need_mib = user_data;
+  guint ia = *(const guint *) a;
+  guint ib = *(const guint *) b;
+
+  if (need_mib[ia] != need_mib[ib])
+    return need_mib[ia] < need_mib[ib] ? -1 : 1;
+  return ia < ib ? -1 : (ia > ib ? 1 : 0);
+}
+
+/* The level's VMs that can be admitted, smallest first. */
+static GArray *
+xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
+{
+  GArray *level = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint k = from; k < to; k++) {
+    guint i = batch->order[k];
+    gchar *reason = xa_plan_why_never_fits (batch->topo, xa_batch_request (batch, i),
+                                            batch->allowed[i]);
+
+    if (reason != NULL)
+      xa_placement_reject (&batch->plan->placements[i], reason);
+    else
+      g_array_append_val (level, i);
+  }
+  g_array_sort_with_data (level, xa_batch_compare_need, batch->need_mib);
+  return level;
+}
+
+/* Admits as many VMs of the level as the free memory holds: the smallest,
+ * since splitting lets a set of VMs use all the memory it adds up to. */
+static void
+xa_batch_choose_admitted (XaBatch *batch, GArray *level, gboolean *chosen)
+{
+  guint64 left = xa_plan_sum (batch->free_mib, xa_nodeset_all (batch->n_nodes), batch->n_nodes);
+
+  for (guint k = 0; k < level->len; k++) {
+    guint i = g_array_index (level, guint, k);
+
+    if (batch->need_mib[i] > left)
+      break;
+    left -= batch->need_mib[i];
+    chosen[i] = TRUE;
+  }
+}
+
+/* The chosen VMs, most constrained and largest first: the pinned ones where
+ * their CPUs are, the others on the node that holds them most tightly. */
+static void
+xa_batch_place_greedily (XaBatch *batch, guint from, guint to, const gboolean *chosen)
+{
+  for (guint k = from; k < to; k++) {
+    guint i = batch->order[k];
+
+    if (!chosen[i])
+      continue;
+    if (xa_batch_request (batch, i)->hard_affinity != NULL)
+      xa_batch_place_pinned (batch, i);
+    else
+      xa_batch_place_now (batch, i, FALSE);
+  }
+}
+
+/* One priority level: choose whom to admit, place them on single nodes,
+ * repack to fit those that found none, split what still does not fit; then
+ * the VMs not chosen, smallest first, take what is left. */
+static void
+xa_batch_place_level (XaBatch *batch, guint from, guint to)
+{
+  g_autoptr(GArray) level = xa_batch_level_by_need (batch, from, to);
+  g_autofree gboolean *chosen = g_new0 (gboolean, batch->requests->len);
+
+  xa_batch_choose_admitted (batch, level, chosen);
+  xa_batch_place_greedily (batch, from, to, chosen);
+  for (guint k = from; k < to; k++) {
+    if (chosen[batch->order[k]] && xa_batch_is_waiting (batch, batch->order[k]))
+      xa_batch_make_room (batch, batch->order[k]);
+  }
+  for (guint k = from; k < to; k++) {
+    guint i = batch->order[k];
+
+    if (chosen[i] && xa_batch_is_waiting (batch, i))
+      xa_batch_place_now (batch, i, TRUE);
+  }
+  for (guint k = 0; k < level->len; k++) {
+    guint i = g_array_index (level, guint, k);
+
+    if (xa_batch_is_waiting (batch, i))
+      xa_batch_place_or_defer (batch, i);
+  }
+}
+
+static gdouble
+xa_batch_load (const XaBatch *batch, guint node, gint more_vcpus)
+{
+  return (gdouble) ((gint) batch->vcpus[node] + more_vcpus) /
+         (gdouble) MAX (batch->topo->nodes[node].n_cores, 1);
+}
+
+static gint
+xa_batch_most_loaded_node (const XaBatch *batch)
+{
+  gint worst = -1;
+
+  for (guint n = 0; n < batch->n_nodes; n++) {
+    if (batch->homed[n]->len > 0 &&
+        (worst < 0 || xa_batch_load (batch, n, 0) > xa_batch_load (batch, (guint) worst, 0)))
+      worst = (gint) n;
+  }
+  return worst;
+}
+
+/* The move off @from after which the busier of the two nodes is least
+ * loaded, if that is below @from's load now; ties go to the tighter fit. */
+static gboolean
+xa_batch_best_balancing_move (XaBatch *batch, guint from, guint *out_index, guint *out_node)
+{
+  GArray *homed = batch->homed[from];
+  gdouble limit = xa_batch_load (batch, from, 0);
+  gdouble best = limit;
+  gboolean found = FALSE;
+
+  for (guint k = 0; k < homed->len && batch->balance_steps > 0; k++) {
+    guint i = g_array_index (homed, guint, k);
+    gint vcpus = (gint) xa_batch_request (batch, i)->vcpus;
+    gdouble from_after = xa_batch_load (batch, from, -vcpus);
+
+    batch->balance_steps--;
+    for (guint n = 0; n < batch->n_nodes; n++) {
+      gdouble worse;
+
+      if (n == from || !xa_nodeset_has (batch->allowed[i] & batch->with_cpus, n) ||
+          batch->free_mib[n] < batch->need_mib[i])
+        continue;
+      worse = MAX (from_after, xa_batch_load (batch, n, vcpus));
+      if (worse >= limit ||
+          (found && (worse > best ||
+                     (worse == best && batch->free_mib[n] >= batch->free_mib[*out_node]))))
+        continue;
+      found = TRUE;
+      best = worse;
+      *out_index = i;
+      *out_node = n;
+    }
+  }
+  return found;
+}
+
+/* Balances vCPUs against cores: moves single-node VMs of this batch off the
+ * most loaded node while that lowers it, never splitting or deferring one. */
+static void
+xa_batch_balance (XaBatch *batch)
+{
+  for (;;) {
+    gint from = xa_batch_most_loaded_node (batch);
+    guint index = 0;
+    guint node = 0;
+
+    if (from < 0 || !xa_batch_best_balancing_move (batch, (guint) from, &index, &node))
+      return;
+    xa_batch_uncommit (batch, index);
+    xa_batch_put_on_node (batch, index, node);
+  }
+}
+
+static gboolean
+xa_batch_is_split (const XaBatch *batch, guint index)
+{
+  const XaPlacement *placement = &batch->plan->placements[index];
+
+  return placement->outcome == XA_OUTCOME_PLANNED && xa_nodeset_count (placement->nodes) > 1;
+}
+
+/* Moves may have opened room: split VMs take the best nodes now on offer,
+ * deferred ones try again, until nothing changes. */
+static void
+xa_batch_settle (XaBatch *batch)
+{
+  for (guint round = 0; round < XA_BATCH_SETTLE_ROUNDS; round++) {
+    gboolean changed = FALSE;
+
+    for (guint k = 0; k < batch->requests->len; k++) {
+      guint i = batch->order[k];
+      XaPlacement *placement = &batch->plan->placements[i];
+      XaNodeSet before = placement->nodes;
+
+      if (xa_batch_is_split (batch, i)) {
+        xa_batch_uncommit (batch, i);
+        xa_batch_place_now (batch, i, TRUE);
+        changed |= placement->nodes != before;
+      } else if (placement->outcome == XA_OUTCOME_DEFERRED) {
+        xa_batch_place_or_defer (batch, i);
+        changed |= placement->outcome == XA_OUTCOME_PLANNED;
+      }
+    }
+    if (!changed)
+      return;
+  }
+}
+
+static void
+xa_batch_init (XaBatch *batch, const XaTopology *topo, GPtrArray *requests, gdouble now_s)
+{
+  batch->topo = topo;
+  batch->requests = requests;
+  batch->n_nodes = topo->n_nodes;
+  batch->plan = xa_plan_new (topo->n_nodes, requests->len);
+  batch->free_mib = g_new (guint64, topo->n_nodes);
+  batch->vcpus = g_new (guint, topo->n_nodes);
+  batch->homed = g_new (GArray *, topo->n_nodes);
+  batch->allowed = g_new (XaNodeSet, requests->len);
+  batch->need_mib = g_new (guint64, requests->len);
+  batch->priority = g_new (gint, requests->len);
+  batch->home = g_new (gint, requests->len);
+  batch->home_at = g_new (guint, requests->len);
+  batch->order = g_new (guint, requests->len);
+  batch->steps = XA_BATCH_IMPROVE_STEPS;
+  batch->balance_steps = XA_BATCH_BALANCE_STEPS_PER_VM * requests->len + XA_BATCH_BALANCE_STEPS;
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    batch->free_mib[n] = topo->nodes[n].free_mib;
+    batch->vcpus[n] = topo->nodes[n].vcpus_placed;
+    batch->homed[n] = g_array_new (FALSE, FALSE, sizeof (guint));
+    if (topo->nodes[n].cpus->len > 0)
+      batch->with_cpus |= XA_NODESET_BIT (n);
+  }
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    batch->allowed[i] = xa_plan_allowed_nodes (topo, req);
+    batch->need_mib[i] = xa_plan_need_mib (topo, req);
+    batch->priority[i] = xa_plan_effective_priority (req, now_s);
+    batch->home[i] = -1;
+    batch->order[i] = i;
+  }
+  g_qsort_with_data (batch->order, (gint) requests->len, sizeof (guint), xa_batch_compare_order,
+                     batch);
+}
+
+static void
+xa_batch_clear (XaBatch *batch)
+{
+  g_free (batch->free_mib);
+  g_free (batch->vcpus);
+  for (guint n = 0; n < batch->n_nodes; n++)
+    g_array_unref (batch->homed[n]);
+  g_free (batch->homed);
+  g_free (batch->allowed);
+  g_free (batch->need_mib);
+  g_free (batch->priority);
+  g_free (batch->home);
+  g_free (batch->home_at);
+  g_free (batch->order);
 }
 
 /**
  * xa_plan_batch:
  * @topo: the host, with free memory already net of in-flight claims
  * @requests: (element-type XaRequest): the batch
+ * @now_s: the host's clock, for aging
  *
- * Plans the whole batch at once: by priority, then largest first; a VM that
- * fits one node goes where it fits most tightly, one that does not spans the
- * fewest and closest nodes. No node is ever given more than it has free.
+ * Plans the whole batch at once, one priority level after the other (a
+ * request's priority grows with its wait). In a level, the most constrained
+ * and then the largest VMs go first, each on the node where it fits most
+ * tightly; an improvement step then repacks this batch's single-node VMs
+ * over a few nodes to fit those that found no node; what still fits no
+ * single node spans the fewest and closest nodes, or is deferred. Last,
+ * single-node VMs move off the node with the most vCPUs per core while
+ * that helps. No node is ever given more than it has free.
  *
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_plan_batch (const XaTopology *topo, GPtrArray *requests)
+xa_plan_batch (const XaTopology *topo, GPtrArray *requests, gdouble now_s)
 {
   XaBatch batch = { 0 };
-  g_autofree guint *order = NULL;
-  g_autofree guint64 *free_mib = NULL;
-  g_autofree guint *vcpus_placed = NULL;
-  g_autofree XaNodeSet *allowed = NULL;
+  XaPlan *plan;
 
   g_return_val_if_fail (topo != NULL, NULL);
   g_return_val_if_fail (requests != NULL, NULL);
 
-  order = g_new (guint, requests->len);
-  free_mib = g_new (guint64, topo->n_nodes);
-  vcpus_placed = g_new (guint, topo->n_nodes);
-  allowed = g_new (XaNodeSet, requests->len);
-  batch.topo = topo;
-  batch.requests = requests;
-  batch.plan = xa_plan_new (topo->n_nodes, requests->len);
-  batch.free_mib = free_mib;
-  batch.vcpus_placed = vcpus_placed;
-  batch.usable = xa_topology_usable_nodes (topo);
-  batch.n_cpus = xa_topology_n_cpus (topo);
-  for (guint n = 0; n < topo->n_nodes; n++) {
-    free_mib[n] = topo->nodes[n].free_mib;
-    vcpus_placed[n] = topo->nodes[n].vcpus_placed;
+  xa_batch_init (&batch, topo, requests, now_s);
+  for (guint from = 0, to; from < requests->len; from = to) {
+    for (to = from + 1; to < requests->len; to++) {
+      if (batch.priority[batch.order[to]] != batch.priority[batch.order[from]])
+        break;
+    }
+    xa_batch_place_level (&batch, from, to);
   }
-  batch.allowed = allowed;
-  for (guint i = 0; i < requests->len; i++) {
-    order[i] = i;
-    allowed[i] = xa_batch_allowed_nodes (&batch, g_ptr_array_index (requests, i));
-  }
-  g_qsort_with_data (order, (gint) requests->len, sizeof (guint), xa_batch_compare_order, &batch);
-  for (guint i = 0; i < requests->len; i++)
-    xa_batch_place (&batch, order[i]);
-  return batch.plan;
+  xa_batch_balance (&batch);
+  xa_batch_settle (&batch);
+  plan = batch.plan;
+  xa_batch_clear (&batch);
+  return plan;
 }

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * @hard_affinity: (element-type guint) (nullable): CPU ids the VM is pinned
  *   to; such a VM is not NUMA-placed, but its memory counts
  * @nodes: the nodes the VM may use, 0 for all
+ * @queued_s: the host's clock when the request was queued; with the
+ *   planner's now, its age raises its priority (aging)
  *
  * One VM to start, as the planner sees it.
  */
@@ -30,6 +32,7 @@ typedef struct {
   gint priority;
   GArray *hard_affinity;
   XaNodeSet nodes;
+  gdouble queued_s;
 } XaRequest;
 
 XaRequest *xa_request_new (const gchar *name,

@@ -36,6 +36,8 @@ typedef struct {
  * @distances: @n_nodes × @n_nodes, row-major, %XA_DISTANCE_UNREACHABLE for no path
  * @overhead_mib_per_vm: what Xen takes for a domain beyond its memory
  * @overhead_kib_per_vcpu: and for each of its vCPUs
+ * @node_claims: the hypervisor can claim memory on one node (XenServer's
+ *   patched Xen); stock Xen 4.17 claims host-wide only
  */
 typedef struct {
   guint n_nodes;
@@ -43,6 +45,7 @@ typedef struct {
   guint32 *distances;
   guint64 overhead_mib_per_vm;
   guint64 overhead_kib_per_vcpu;
+  gboolean node_claims;
 } XaTopology;
 
 guint32 *xa_distances_new_default (guint n_nodes);

@@ -141,6 +141,7 @@ xa_host_info_to_topology (const XaHostInfo *info)
 
   topo->overhead_mib_per_vm = info->overhead_mib_per_vm;
   topo->overhead_kib_per_vcpu = info->overhead_kib_per_vcpu;
+  topo->node_claims = info->node_claims;
   memcpy (topo->distances, info->distances,
           sizeof (guint32) * info->n_nodes * info->n_nodes);
   for (guint n = 0; n < info->n_nodes; n++) {

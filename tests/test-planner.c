@@ -66,7 +66,7 @@ test_batch_fits_one_node (void)
 
     add_vm (requests, name, 5 * GiB, 2);
   }
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
     g_assert_cmpuint (xa_nodeset_count (plan->placements[i].nodes), ==, 1);
@@ -85,7 +85,7 @@ test_batch_best_fit_keeps_large_holes (void)
   topo->nodes[1].free_mib = 10 * GiB;
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 64 * GiB;
   add_vm (requests, "small", 8 * GiB, 1);
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, need_mib (topo, g_ptr_array_index (requests, 0)));
 }
@@ -102,7 +102,7 @@ test_batch_split_uses_closest_nodes (void)
   /* node 1 is nearly full: a naive "most free" pair would be 0 and 2 */
   topo->nodes[1].free_mib = 9 * GiB;
   add_vm (requests, "big", 15 * GiB, 4);
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   placement = &plan->placements[0];
   g_assert_cmpint (placement->outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (placement->nodes), ==, 2);
@@ -124,10 +124,10 @@ test_batch_defers_and_rejects (void)
   add_vm (requests, "too-big", 80 * GiB, 2);
   add_vm (requests, "too-many-vcpus", 1 * GiB, 33);
   add_vm (requests, "fits", 4 * GiB, 2);
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpstr (plan->placements[0].reason, ==,
-                   "it needs 20484 MiB with overhead, but its nodes (0-1) have 16384 MiB free "
+                   "it needs 20484 MiB with overhead, but its nodes (0-1) have 12284 MiB free "
                    "in this batch");
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_REJECTED);
   g_assert_cmpstr (plan->placements[1].reason, ==,
@@ -149,7 +149,7 @@ test_batch_admits_by_priority (void)
 
   add_vm (requests, "bulk", 8 * GiB, 1);
   add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
 }
@@ -167,7 +167,7 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   pinned = add_vm (requests, "pinned", 4 * GiB, 2);
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   /* not NUMA-placed, but its memory counts on the nodes of its CPUs */
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
@@ -187,7 +187,7 @@ test_batch_skips_unusable_nodes (void)
   topo->distances[3] = XA_DISTANCE_UNREACHABLE;
   topo->nodes[0].free_mib = 1 * GiB;
   add_vm (requests, "vm", 2 * GiB, 1);
-  plan = xa_plan_batch (topo, requests);
+  plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
 }
 
@@ -318,7 +318,7 @@ test_batch_never_over_plans (void)
   for (guint round = 0; round < 2000; round++) {
     g_autoptr(XaTopology) topo = random_topology (rand);
     g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-    g_autoptr(XaPlan) plan = xa_plan_batch (topo, requests);
+    g_autoptr(XaPlan) plan = xa_plan_batch (topo, requests, 0);
 
     check_plan (topo, requests, plan);
   }
@@ -330,8 +330,8 @@ test_batch_is_deterministic (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autoptr(XaTopology) topo = random_topology (rand);
   g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-  g_autoptr(XaPlan) a = xa_plan_batch (topo, requests);
-  g_autoptr(XaPlan) b = xa_plan_batch (topo, requests);
+  g_autoptr(XaPlan) a = xa_plan_batch (topo, requests, 0);
+  g_autoptr(XaPlan) b = xa_plan_batch (topo, requests, 0);
 
   for (guint i = 0; i < a->n_placements; i++) {
     g_assert_cmpint (a->placements[i].outcome, ==, b->placements[i].outcome);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-plan-private.h"
+#include "xa-xenopsd.h"
+
+/* What xenopsd's build_pre does around its placement (domain.ml,
+ * ../shared/reference/xenopsd.md §1), for a batch of starts that all run
+ * at once: every build reads the host before any of them has allocated. */
+typedef struct {
+  XaPolicy variant;
+  const XaTopology *topo;
+  XaXenopsd *numa;
+  guint64 *view_mib;
+  guint64 *unbounded_mib;
+  guint64 host_free_mib;
+  guint64 claimable_mib;
+  XaNodeSet usable;
+} XaReference;
+
+static void
+xa_reference_fail (XaPlacement *placement, gchar *reason)
+{
+  placement->outcome = XA_OUTCOME_FAILED;
+  placement->reason = reason;
+}
+
+/* wait_xen_free_mem: host-wide free memory, which no build in flight has
+ * taken yet and which claims do not lower. */
+static gboolean
+xa_reference_waits_in_vain (const XaReference *ref, guint64 need_mib, XaPlacement *placement)
+{
+  if (need_mib <= ref->host_free_mib)
+    return FALSE;
+  xa_reference_fail (placement,
+                     g_strdup_printf ("xenopsd's wait for free memory gives up: the host has "
+                                      "%" G_GUINT64_FORMAT " MiB free, the VM needs "
+                                      "%" G_GUINT64_FORMAT " MiB with overhead",
+                                      ref->host_free_mib, need_mib));
+  return TRUE;
+}
+
+/* The host-wide claim; Xen refuses it (ENOMEM) past what is unclaimed. */
+static gboolean
+xa_reference_claim_host (XaReference *ref, guint64 memory_mib, XaPlacement *placement)
+{
+  if (memory_mib > ref->claimable_mib) {
+    xa_reference_fail (placement,
+                       g_strdup_printf ("xenopsd's host-wide claim of %" G_GUINT64_FORMAT " MiB "
+                                        "fails (ENOMEM): the starts before it claimed all but "
+                                        "%" G_GUINT64_FORMAT " MiB",
+                                        memory_mib, ref->claimable_mib));
+    return FALSE;
+  }
+  ref->claimable_mib -= memory_mib;
+  return TRUE;
+}
+
+/* A node claim succeeds where the node still has the memory unclaimed. */
+static gboolean
+xa_reference_claim_node (XaReference *ref, guint node, guint64 memory_mib)
+{
+  if (memory_mib > ref->view_mib[node] || memory_mib > ref->claimable_mib)
+    return FALSE;
+  ref->view_mib[node] -= memory_mib;
+  ref->claimable_mib -= memory_mib;
+  return TRUE;
+}
+
+/* Returns the nodes the VM's soft affinity points to after build_pre, 0 for
+ * none; FALSE when its start fails. */
+static gboolean
+xa_reference_build_pre (XaReference *ref, const XaRequest *req, XaPlacement *placement,
+                        XaNodeSet *out_nodes)
+{
+  guint cores = ref->variant == XA_POLICY_XENOPSD_LEGACY ? 0 : req->vcpus;
+  XaNodeSet plan = 0;
+
+  if (ref->numa != NULL)
+    plan = xa_xenopsd_plan (ref->numa, ref->view_mib, req->memory_mib, req->vcpus, cores);
+  switch (ref->variant) {
+  case XA_POLICY_XENOPSD_LEGACY:
+    *out_nodes = plan;
+    return TRUE;
+  case XA_POLICY_XENOPSD:
+    /* the node claim fails with ENOSYS: affinity is set anyway */
+    *out_nodes = xa_nodeset_count (plan) == 1 ? plan : 0;
+    return xa_reference_claim_host (ref, req->memory_mib, placement);
+  case XA_POLICY_XENOPSD_NODECLAIM:
+    if (xa_nodeset_count (plan) == 1 &&
+        xa_reference_claim_node (ref, (guint) __builtin_ctzll (plan), req->memory_mib)) {
+      *out_nodes = plan;
+      return TRUE;
+    }
+    *out_nodes = 0;
+    return xa_reference_claim_host (ref, req->memory_mib, placement);
+  case XA_POLICY_BATCH:
+  case XA_POLICY_EXACT:
+  default:
+    g_return_val_if_reached (FALSE);
+  }
+}
+
+static void
+xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placement)
+{
+  const XaTopology *topo = ref->topo;
+  XaNodeSet allowed = xa_plan_allowed_nodes (topo, req);
+  guint64 need = xa_plan_need_mib (topo, req);
+  gchar *reason = xa_plan_why_never_fits (topo, req, allowed);
+  XaNodeSet nodes = 0;
+
+  if (reason != NULL) {
+    xa_placement_reject (placement, reason);
+    return;
+  }
+  if (xa_reference_waits_in_vain (ref, need, placement))
+    return;
+  /* a pinned VM is not NUMA-placed and makes no claim at all */
+  if (req->hard_affinity != NULL) {
+    g_autofree guint64 *free_mib = g_new (guint64, topo->n_nodes);
+
+    for (guint n = 0; n < topo->n_nodes; n++)
+      free_mib[n] = topo->nodes[n].free_mib;
+    xa_plan_split_by_free (topo->n_nodes, free_mib, allowed, need, placement->mib_by_node);
+    placement->outcome = XA_OUTCOME_PLANNED;
+    return;
+  }
+  if (!xa_reference_build_pre (ref, req, placement, &nodes))
+    return;
+  /* Xen spreads a domain over its affine nodes, over all of them without */
+  placement->nodes = nodes;
+  xa_plan_split_evenly (topo->n_nodes, ref->unbounded_mib, nodes != 0 ? nodes : ref->usable,
+                        need, placement->mib_by_node);
+  placement->outcome = XA_OUTCOME_PLANNED;
+}
+
+/**
+ * xa_plan_reference:
+ * @topo: the host
+ * @requests: (element-type XaRequest): VMs whose starts all run at once
+ * @variant: %XA_POLICY_XENOPSD, %XA_POLICY_XENOPSD_NODECLAIM or
+ *   %XA_POLICY_XENOPSD_LEGACY
+ *
+ * Plans as xenopsd's parallel builds would: one VM at a time in request
+ * order, each against the per-node free memory that xenopsd reads at that
+ * moment, which the builds before it have not yet allocated from. On stock
+ * Xen nothing lowers it; with per-node claims a single-node plan lowers
+ * its node; the legacy view never shrinks. Plans may over-commit a node:
+ * that is what the reference does. The MiB of a planned VM is where its
+ * soft affinity sends it, all usable nodes when it has none.
+ *
+ * Returns: (transfer full): one placement per request, in their order
+ */
+XaPlan *
+xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant)
+{
+  XaReference ref = { 0 };
+  XaPlan *plan;
+
+  g_return_val_if_fail (topo != NULL && requests != NULL, NULL);
+  g_return_val_if_fail (variant == XA_POLICY_XENOPSD || variant == XA_POLICY_XENOPSD_NODECLAIM ||
+                        variant == XA_POLICY_XENOPSD_LEGACY, NULL);
+
+  plan = xa_plan_new (topo->n_nodes, requests->len);
+  ref.variant = variant;
+  ref.topo = topo;
+  ref.numa = xa_xenopsd_new (topo);
+  ref.view_mib = g_new (guint64, topo->n_nodes);
+  ref.unbounded_mib = g_new (guint64, topo->n_nodes);
+  ref.usable = xa_topology_usable_nodes (topo);
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    ref.view_mib[n] = topo->nodes[n].free_mib;
+    ref.unbounded_mib[n] = G_MAXUINT64;
+    ref.host_free_mib += topo->nodes[n].free_mib;
+  }
+  ref.claimable_mib = ref.host_free_mib;
+  for (guint i = 0; i < requests->len; i++)
+    xa_reference_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
+  g_clear_pointer (&ref.numa, xa_xenopsd_free);
+  g_free (ref.view_mib);
+  g_free (ref.unbounded_mib);
+  return plan;
+}

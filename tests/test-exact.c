@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-plan.h"
+
+#define GiB 1024
+#define N_INSTANCES 500
+/* Enough for every instance of this test; one that runs out is reported
+ * and not counted. */
+#define EXACT_STEPS G_GUINT64_CONSTANT (3000000)
+
+static XaTopology *
+make_topology (guint n_nodes)
+{
+  XaTopology *topo = xa_topology_new (n_nodes);
+
+  topo->overhead_mib_per_vm = 1;
+  topo->overhead_kib_per_vcpu = 1176;
+  for (guint n = 0; n < n_nodes; n++) {
+    topo->nodes[n].n_cores = 8;
+    for (guint c = 0; c < 16; c++) {
+      guint id = n * 16 + c;
+
+      g_array_append_val (topo->nodes[n].cpus, id);
+    }
+  }
+  return topo;
+}
+
+static GPtrArray *
+new_requests (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+}
+
+static XaRequest *
+add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guint vcpus)
+{
+  XaRequest *req = xa_request_new (name, memory_mib, vcpus);
+
+  g_ptr_array_add (requests, req);
+  return req;
+}
+
+/* 2 to 4 nodes of 16 to 64 GiB free; 5 to 20 VMs of mixed sizes asking
+ * for 70 % to 120 % of it, a few with a priority or restricted nodes. */
+static XaTopology *
+random_topology (GRand *rand)
+{
+  XaTopology *topo = make_topology ((guint) g_rand_int_range (rand, 2, 5));
+
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    topo->nodes[n].free_mib = (guint64) g_rand_int_range (rand, 16, 65) * GiB;
+    topo->nodes[n].capacity_mib = 64 * GiB;
+  }
+  return topo;
+}
+
+static guint64
+random_vm_mib (GRand *rand)
+{
+  static const gint32 low[] = { 512, 4 * GiB, 16 * GiB };
+  static const gint32 high[] = { 4 * GiB, 16 * GiB, 40 * GiB };
+  guint kind = (guint) g_rand_int_range (rand, 0, 3);
+
+  return (guint64) g_rand_int_range (rand, low[kind], high[kind]);
+}
+
+static GPtrArray *
+random_requests (GRand *rand, const XaTopology *topo)
+{
+  GPtrArray *requests = new_requests ();
+  guint64 free_mib = 0;
+  guint64 target_mib;
+  guint64 asked_mib = 0;
+  guint max_vms = (guint) g_rand_int_range (rand, 5, 21);
+
+  for (guint n = 0; n < topo->n_nodes; n++)
+    free_mib += topo->nodes[n].free_mib;
+  target_mib = free_mib * (guint64) g_rand_int_range (rand, 70, 121) / 100;
+  for (guint i = 0; i < max_vms && asked_mib < target_mib; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+    XaRequest *req = add_vm (requests, name, random_vm_mib (rand),
+                             (guint) g_rand_int_range (rand, 1, 9));
+
+    asked_mib += req->memory_mib;
+    if (g_rand_int_range (rand, 0, 8) == 0)
+      req->priority = 10;
+    if (g_rand_int_range (rand, 0, 10) == 0)
+      req->nodes = (XaNodeSet) g_rand_int_range (rand, 1, (gint) xa_nodeset_all (topo->n_nodes) + 1);
+  }
+  return requests;
+}
+
+/* The exact objective for this test's two priority levels, as one number:
+ * admitted high, then admitted low, then VMs on one node. */
+static guint64
+score (const XaPlan *plan, GPtrArray *requests)
+{
+  guint64 high = 0;
+  guint64 low = 0;
+
+  for (guint i = 0; i < plan->n_placements; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (plan->placements[i].outcome != XA_OUTCOME_PLANNED)
+      continue;
+    if (req->priority > 0)
+      high++;
+    else
+      low++;
+  }
+  return (high << 32) | (low << 16) | xa_plan_count_local (plan);
+}
+
+static void
+assert_never_over_plans (const XaTopology *topo, const XaPlan *plan)
+{
+  guint vms;
+  guint64 mib;
+
+  xa_plan_overplanned (plan, topo, &vms, &mib);
+  g_assert_cmpuint (vms, ==, 0);
+  g_assert_cmpuint (mib, ==, 0);
+}
+
+static gchar *
+describe_instance (const XaTopology *topo, GPtrArray *requests)
+{
+  GString *text = g_string_new ("free");
+
+  for (guint n = 0; n < topo->n_nodes; n++)
+    g_string_append_printf (text, " %" G_GUINT64_FORMAT, topo->nodes[n].free_mib);
+  g_string_append (text, "; vms");
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    g_string_append_printf (text, " %" G_GUINT64_FORMAT "/%u%s", req->memory_mib, req->vcpus,
+                            req->priority != 0 ? "!" : "");
+    if (req->nodes != 0)
+      g_string_append_printf (text, "@%" G_GINT64_MODIFIER "x", req->nodes);
+  }
+  return g_string_free (text, FALSE);
+}
+
+/* The issue's acceptance property: on small random batches, batch never
+ * over-plans and puts as many VMs on one node as the exact optimum in at
+ * least 99 % of the instances the exact search finishes. */
+static void
+test_batch_matches_exact (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
+  guint counted = 0;
+  guint matched = 0;
+  guint exhausted = 0;
+
+  for (guint round = 0; round < N_INSTANCES; round++) {
+    g_autoptr(XaTopology) topo = random_topology (rand);
+    g_autoptr(GPtrArray) requests = random_requests (rand, topo);
+    g_autoptr(XaPlan) batch = xa_plan_batch (topo, requests, 0);
+    g_autoptr(XaPlan) exact = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+    guint batch_local = xa_plan_count_local (batch);
+    guint exact_local = xa_plan_count_local (exact);
+
+    assert_never_over_plans (topo, batch);
+    assert_never_over_plans (topo, exact);
+    if (exact->exhausted) {
+      g_autofree gchar *text = describe_instance (topo, requests);
+
+      g_test_message ("instance %u: the exact search ran out of steps: %s", round, text);
+      exhausted++;
+      continue;
+    }
+    if (score (batch, requests) > score (exact, requests)) {
+      g_autofree gchar *text = describe_instance (topo, requests);
+
+      g_test_message ("instance %u: batch beats exact: %s", round, text);
+    }
+    /* nothing beats the optimum */
+    g_assert_cmpuint (score (batch, requests), <=, score (exact, requests));
+    counted++;
+    if (batch_local == exact_local) {
+      matched++;
+    } else {
+      g_autofree gchar *text = describe_instance (topo, requests);
+
+      g_test_message ("instance %u: batch puts %u VMs on one node, exact %u: %s",
+                      round, batch_local, exact_local, text);
+    }
+  }
+  g_test_message ("batch matched exact in %u of %u instances (%u not finished)",
+                  matched, counted, exhausted);
+  g_assert_cmpuint (counted, >=, N_INSTANCES * 9 / 10);
+  g_assert_cmpuint (matched * 100, >=, counted * 99);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/planner/exact/batch-matches-exact-on-small-batches", test_batch_matches_exact);
+  return g_test_run ();
+}
