@@ -126,15 +126,39 @@ xa_exact_admission_bound (const XaExact *exact, guint level, guint pos, guint64 
   return k;
 }
 
+/* The smallest VM from @pos on that fits one node, or 0 if none. */
+static guint64
+xa_exact_smallest_single (const XaExact *exact, guint pos)
+{
+  for (guint k = 0; k < exact->n_vms; k++) {
+    guint index = exact->by_size[k];
+
+    if (exact->pos_of[index] >= pos && xa_exact_fits_one_node (exact, index))
+      return exact->need_mib[index];
+  }
+  return 0;
+}
+
 /* At most how many VMs from @pos on still go on one node: the smallest of
- * those that fit a node alone, as many as the nodes can hold together. */
+ * those that fit a node alone, as many as the nodes can hold together.
+ * Nodes with less room than the smallest of them hold none, but can take
+ * memory of the split VMs. */
 static guint
 xa_exact_singles_bound (const XaExact *exact, guint pos)
 {
-  guint64 room = xa_exact_rem (exact, exact->with_cpus);
+  guint64 smallest = xa_exact_smallest_single (exact, pos);
+  guint64 room = 0;
+  guint64 elsewhere = 0;
   guint count = 0;
 
-  for (guint k = 0; k < exact->n_vms; k++) {
+  for (guint n = 0; n < exact->n_nodes; n++) {
+    if (xa_nodeset_has (exact->with_cpus, n) && exact->rem_mib[n] >= smallest)
+      room += exact->rem_mib[n];
+    else
+      elsewhere += exact->rem_mib[n];
+  }
+  room -= MIN (room, exact->split_mib - MIN (exact->split_mib, elsewhere));
+  for (guint k = 0; k < exact->n_vms && smallest > 0; k++) {
     guint index = exact->by_size[k];
 
     if (exact->pos_of[index] < pos || !xa_exact_fits_one_node (exact, index))
@@ -240,9 +264,11 @@ xa_exact_place_splits (XaExact *exact, const guint *splits, guint n_splits, guin
   if (!xa_exact_take_step (exact))
     return;
   if (done == n_splits) {
+    guint floor = exact->now.split_nodes;
+
     exact->now.split_nodes = used;
     xa_exact_keep_if_best (exact);
-    exact->now.split_nodes = 0;
+    exact->now.split_nodes = floor;
     return;
   }
   if (!xa_exact_splits_can_beat_best (exact, used, n_splits - done))
@@ -304,7 +330,10 @@ xa_exact_try_split (XaExact *exact, guint pos, guint index)
   exact->split[index] = TRUE;
   exact->split_mib += need;
   exact->now.admitted[level]++;
+  /* it will span two nodes at least */
+  exact->now.split_nodes += 2;
   xa_exact_search (exact, pos + 1);
+  exact->now.split_nodes -= 2;
   exact->now.admitted[level]--;
   exact->split_mib -= need;
   exact->split[index] = FALSE;

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "xa-error.h"
 #include "xa-request.h"
 #include "xa-topology.h"
 

@@ -115,6 +115,22 @@ test_cli_usage_errors (void)
 }
 
 static void
+test_cli_plan_policy_errors (void)
+{
+  g_autofree gchar *manifest = data_file ("manifests", "demo.json");
+  g_auto(Run) unknown = { 0 };
+  g_auto(Run) no_claims = { 0 };
+
+  run_xadmit (&unknown, "plan", manifest, "--host", "sim", "--policy", "best-effort", NULL);
+  assert_one_line_error (&unknown, 2, "xadmit plan: --policy: \"best-effort\" is not a policy "
+                                      "(use one of batch, xenopsd, xenopsd-nodeclaim, "
+                                      "xenopsd-legacy, exact)");
+  run_xadmit (&no_claims, "plan", manifest, "--host", "sim", "--policy", "xenopsd-nodeclaim",
+              NULL);
+  assert_one_line_error (&no_claims, 2, "but this host has none (node_claims: false");
+}
+
+static void
 test_cli_host_prints_default (void)
 {
   g_auto(Run) run = { 0 };
@@ -330,6 +346,49 @@ test_cli_sim_state_is_kept (void)
   g_rmdir (dir);
 }
 
+/* The same dense boot, planned as xenopsd's parallel builds would: some
+ * nodes are given more than they have, which batch never does. */
+static void
+test_cli_plan_xenopsd_over_plans (void)
+{
+  g_autofree gchar *spec = host_spec ("4node.json");
+  g_autofree gchar *manifest = data_file ("manifests", "dense-4node.json");
+  g_auto(Run) xenopsd = { 0 };
+  g_auto(Run) table = { 0 };
+  g_auto(Run) batch = { 0 };
+  g_autoptr(json_t) xenopsd_summary = NULL;
+  g_autoptr(json_t) batch_summary = NULL;
+
+  run_xadmit (&xenopsd, "plan", manifest, "--host", spec, "--policy", "xenopsd", "--json", NULL);
+  g_assert_cmpint (xenopsd.status, ==, 0);
+  xenopsd_summary = parse_json (xenopsd.out);
+  g_assert_cmpstr (json_string_value (json_object_get (xenopsd_summary, "policy")), ==, "xenopsd");
+  g_assert_cmpint (json_integer_value (json_object_get (xenopsd_summary, "overplanned")), >, 0);
+  g_assert_cmpint (json_integer_value (json_object_get (xenopsd_summary, "overplanned_mib")), >, 0);
+  run_xadmit (&table, "plan", manifest, "--host", spec, "--policy", "xenopsd", NULL);
+  g_assert_nonnull (strstr (table.out, "over-planned"));
+  run_xadmit (&batch, "plan", manifest, "--host", spec, "--json", NULL);
+  batch_summary = parse_json (batch.out);
+  g_assert_cmpint (json_integer_value (json_object_get (batch_summary, "overplanned")), ==, 0);
+  g_assert_cmpint (json_integer_value (json_object_get (batch_summary, "local")), ==, 18);
+}
+
+static void
+test_cli_plan_exact (void)
+{
+  g_autofree gchar *spec = host_spec ("4node.json");
+  g_autofree gchar *manifest = data_file ("manifests", "dense-4node.json");
+  g_auto(Run) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", "exact", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  summary = parse_json (run.out);
+  g_assert_cmpstr (json_string_value (json_object_get (summary, "policy")), ==, "exact");
+  g_assert_cmpint (json_integer_value (json_object_get (summary, "local")), ==, 18);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -345,5 +404,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plan/every-data-file", test_cli_plan_every_data_file);
   g_test_add_func ("/cli/plan/exit-3-when-not-all-fit", test_cli_plan_exit_3_when_not_all_fit);
   g_test_add_func ("/cli/plan/rejects-broken-files", test_cli_plan_rejects_broken_files);
+  g_test_add_func ("/cli/plan/policy-errors", test_cli_plan_policy_errors);
+  g_test_add_func ("/cli/plan/xenopsd-over-plans", test_cli_plan_xenopsd_over_plans);
+  g_test_add_func ("/cli/plan/exact", test_cli_plan_exact);
   return g_test_run ();
 }

@@ -192,10 +192,105 @@ test_batch_matches_exact (void)
   g_assert_cmpuint (matched * 100, >=, counted * 99);
 }
 
+static XaTopology *
+topology_of_gib (guint n_nodes, guint64 free_gib)
+{
+  XaTopology *topo = make_topology (n_nodes);
+
+  topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
+  for (guint n = 0; n < n_nodes; n++)
+    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_gib * GiB;
+  return topo;
+}
+
+/* 10 GiB for 6 GiB at priority 10 and three of 3 GiB: the first level
+ * comes first, then the most of the second that still fit. */
+static void
+test_exact_admits_by_priority_then_count (void)
+{
+  g_autoptr(XaTopology) topo = topology_of_gib (1, 10);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+  guint planned = 0;
+
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *name = g_strdup_printf ("small-%u", i);
+
+    add_vm (requests, name, 3 * GiB, 1);
+  }
+  add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
+  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  g_assert_false (plan->exhausted);
+  g_assert_cmpint (plan->placements[3].outcome, ==, XA_OUTCOME_PLANNED);
+  for (guint i = 0; i < 3; i++)
+    planned += plan->placements[i].outcome == XA_OUTCOME_PLANNED ? 1 : 0;
+  g_assert_cmpuint (planned, ==, 1);
+}
+
+/* 5+3+2 and 4+3+3: every VM on one node of 10. */
+static void
+test_exact_finds_a_single_node_packing (void)
+{
+  static const guint64 gib[] = { 5, 4, 3, 3, 3, 2 };
+  g_autoptr(XaTopology) topo = topology_of_gib (2, 10);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (gib); i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    add_vm (requests, name, gib[i] * GiB, 1);
+  }
+  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  g_assert_false (plan->exhausted);
+  g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (gib));
+}
+
+/* One VM too large for a node: split over the fewest nodes. */
+static void
+test_exact_splits_over_the_fewest_nodes (void)
+{
+  g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  add_vm (requests, "big", 15 * GiB, 2);
+  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
+  g_assert_cmpuint (xa_nodeset_count (plan->placements[0].nodes), ==, 2);
+  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[0], 4), ==, 15 * GiB);
+}
+
+/* Thirteen 3 GiB VMs on four 10 GiB nodes: at most twelve fit on single
+ * nodes; two steps do not prove it, and the plan says so. */
+static void
+test_exact_reports_an_unfinished_search (void)
+{
+  g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  for (guint i = 0; i < 13; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    add_vm (requests, name, 3 * GiB, 1);
+  }
+  plan = xa_plan_exact (topo, requests, 0, 2);
+  g_assert_true (plan->exhausted);
+  assert_never_over_plans (topo, plan);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/planner/exact/admits-by-priority-then-count",
+                   test_exact_admits_by_priority_then_count);
+  g_test_add_func ("/planner/exact/finds-a-single-node-packing", test_exact_finds_a_single_node_packing);
+  g_test_add_func ("/planner/exact/splits-over-the-fewest-nodes",
+                   test_exact_splits_over_the_fewest_nodes);
+  g_test_add_func ("/planner/exact/reports-an-unfinished-search",
+                   test_exact_reports_an_unfinished_search);
   g_test_add_func ("/planner/exact/batch-matches-exact-on-small-batches", test_batch_matches_exact);
   return g_test_run ();
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-plan.h"
+#include "xa-repack.h"
 
 #define GiB 1024
 
@@ -341,6 +342,173 @@ test_batch_is_deterministic (void)
   }
 }
 
+
+static guint
+vcpus_on_node (const XaPlan *plan, GPtrArray *requests, guint node)
+{
+  guint vcpus = 0;
+
+  for (guint i = 0; i < plan->n_placements; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (plan->placements[i].nodes == XA_NODESET_BIT (node))
+      vcpus += req->vcpus;
+  }
+  return vcpus;
+}
+
+/* Best fit alone puts 5 and 4 on node 0 and the three 3s on node 1: the
+ * 2 then fits neither. Repacking the two nodes finds 5+3+2 and 4+3+3. */
+static void
+test_batch_repacks_to_fit_one_node (void)
+{
+  static const guint64 sizes_gib[] = { 5, 4, 3, 3, 3, 2 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10 * GiB);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    add_vm (requests, name, sizes_gib[i] * GiB, 1);
+  }
+  plan = xa_plan_batch (topo, requests, 0);
+  g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
+  check_plan (topo, requests, plan);
+}
+
+/* 10 GiB for 8, 3, 3 and 3 GiB: the three small ones, not the large one. */
+static void
+test_batch_admits_the_most_vms_when_short (void)
+{
+  g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  add_vm (requests, "large", 8 * GiB, 1);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *name = g_strdup_printf ("small-%u", i);
+
+    add_vm (requests, name, 3 * GiB, 1);
+  }
+  plan = xa_plan_batch (topo, requests, 0);
+  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
+  for (guint i = 1; i < 4; i++)
+    g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
+}
+
+/* Room for one: each second waited counts as one priority level, so a
+ * request queued more seconds earlier than the other's lead goes first. */
+static void
+test_batch_ages_waiting_requests (void)
+{
+  g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  XaRequest *old = add_vm (requests, "old", 6 * GiB, 1);
+  XaRequest *urgent = add_vm (requests, "urgent", 6 * GiB, 1);
+  g_autoptr(XaPlan) lead_wins = NULL;
+  g_autoptr(XaPlan) age_wins = NULL;
+
+  old->queued_s = 0;
+  urgent->priority = 30;
+  urgent->queued_s = 20;
+  lead_wins = xa_plan_batch (topo, requests, 20);
+  g_assert_cmpint (lead_wins->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
+  g_assert_cmpint (lead_wins->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
+  urgent->queued_s = 40;
+  age_wins = xa_plan_batch (topo, requests, 40);
+  g_assert_cmpint (age_wins->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
+  g_assert_cmpint (age_wins->placements[1].outcome, ==, XA_OUTCOME_DEFERRED);
+}
+
+/* Node 0 fits more tightly, but only node 1 has a core for every vCPU. */
+static void
+test_batch_prefers_a_core_per_vcpu (void)
+{
+  g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  topo->nodes[0].free_mib = 12 * GiB;
+  topo->nodes[0].n_cores = 4;
+  add_vm (requests, "wide", 8 * GiB, 8);
+  plan = xa_plan_batch (topo, requests, 0);
+  g_assert_cmphex (plan->placements[0].nodes, ==, 0x2);
+}
+
+/* Best fit alone would stack all eight 4-vCPU VMs on node 0. */
+static void
+test_batch_balances_vcpus_against_cores (void)
+{
+  g_autoptr(XaTopology) topo = make_topology (2, 64 * GiB);
+  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(XaPlan) plan = NULL;
+
+  for (guint i = 0; i < 8; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    add_vm (requests, name, 1 * GiB, 4);
+  }
+  plan = xa_plan_batch (topo, requests, 0);
+  g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);
+  g_assert_cmpuint (vcpus_on_node (plan, requests, 0), ==, 16);
+  g_assert_cmpuint (vcpus_on_node (plan, requests, 1), ==, 16);
+}
+
+static void
+test_repack_finds_a_tight_packing (void)
+{
+  const guint64 cap[] = { 10, 10 };
+  const guint64 size[] = { 5, 4, 3, 3, 3, 2 };
+  const guint32 anywhere[] = { 3, 3, 3, 3, 3, 3 };
+  guint bin[G_N_ELEMENTS (size)];
+  guint64 load[2] = { 0, 0 };
+  guint64 steps = 1000;
+
+  g_assert_true (xa_repack (2, cap, G_N_ELEMENTS (size), size, anywhere, bin, &steps));
+  for (guint i = 0; i < G_N_ELEMENTS (size); i++)
+    load[bin[i]] += size[i];
+  g_assert_cmpuint (load[0], ==, 10);
+  g_assert_cmpuint (load[1], ==, 10);
+  g_assert_cmpuint (steps, <, 1000);
+}
+
+static void
+test_repack_honours_allowed_bins (void)
+{
+  const guint64 cap[] = { 10, 10 };
+  const guint64 size[] = { 6, 6 };
+  const guint32 both_bin_0[] = { 1, 1 };
+  const guint32 one_each[] = { 1, 3 };
+  guint bin[2];
+  guint64 steps = 1000;
+
+  g_assert_false (xa_repack (2, cap, 2, size, both_bin_0, bin, &steps));
+  g_assert_true (xa_repack (2, cap, 2, size, one_each, bin, &steps));
+  g_assert_cmpuint (bin[0], ==, 0);
+  g_assert_cmpuint (bin[1], ==, 1);
+}
+
+/* 13 items of 3 into 4 bins of 10: no packing, and proving it takes more
+ * than the two steps it is given. */
+static void
+test_repack_stops_at_its_budget (void)
+{
+  const guint64 cap[] = { 10, 10, 10, 10 };
+  guint64 size[13];
+  guint32 anywhere[13];
+  guint bin[13];
+  guint64 steps = 2;
+
+  for (guint i = 0; i < 13; i++) {
+    size[i] = 3;
+    anywhere[i] = 0xf;
+  }
+  g_assert_false (xa_repack (4, cap, 13, size, anywhere, bin, &steps));
+  g_assert_cmpuint (steps, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -355,5 +523,15 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/batch/skips-unusable-nodes", test_batch_skips_unusable_nodes);
   g_test_add_func ("/planner/batch/never-over-plans", test_batch_never_over_plans);
   g_test_add_func ("/planner/batch/is-deterministic", test_batch_is_deterministic);
+  g_test_add_func ("/planner/batch/repacks-to-fit-one-node", test_batch_repacks_to_fit_one_node);
+  g_test_add_func ("/planner/batch/admits-the-most-vms-when-short",
+                   test_batch_admits_the_most_vms_when_short);
+  g_test_add_func ("/planner/batch/ages-waiting-requests", test_batch_ages_waiting_requests);
+  g_test_add_func ("/planner/batch/prefers-a-core-per-vcpu", test_batch_prefers_a_core_per_vcpu);
+  g_test_add_func ("/planner/batch/balances-vcpus-against-cores",
+                   test_batch_balances_vcpus_against_cores);
+  g_test_add_func ("/planner/repack/finds-a-tight-packing", test_repack_finds_a_tight_packing);
+  g_test_add_func ("/planner/repack/honours-allowed-bins", test_repack_honours_allowed_bins);
+  g_test_add_func ("/planner/repack/stops-at-its-budget", test_repack_stops_at_its_budget);
   return g_test_run ();
 }

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-host-file.h"
+#include "xa-manifest.h"
+#include "xa-plan.h"
+
+#define GiB 1024
+
+/* n nodes of @free_gib each, 16 CPUs / 8 cores, no overhead */
+static XaTopology *
+make_topology (guint n_nodes, guint64 free_gib)
+{
+  XaTopology *topo = xa_topology_new (n_nodes);
+
+  for (guint n = 0; n < n_nodes; n++) {
+    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_gib * GiB;
+    topo->nodes[n].n_cores = 8;
+    for (guint c = 0; c < 16; c++) {
+      guint id = n * 16 + c;
+
+      g_array_append_val (topo->nodes[n].cpus, id);
+    }
+  }
+  return topo;
+}
+
+static GPtrArray *
+vms_of_gib (const guint64 *gib, guint n_vms)
+{
+  GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+
+  for (guint i = 0; i < n_vms; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    g_ptr_array_add (requests, xa_request_new (name, gib[i] * GiB, 2));
+  }
+  return requests;
+}
+
+static XaPlan *
+plan_with (const XaTopology *topo, GPtrArray *requests, XaPolicy policy)
+{
+  XaPlanOptions options = { .policy = policy };
+  g_autoptr(GError) error = NULL;
+  XaPlan *plan = xa_plan (topo, requests, &options, &error);
+
+  g_assert_no_error (error);
+  return plan;
+}
+
+static guint
+overplanned_vms (const XaPlan *plan, const XaTopology *topo)
+{
+  guint vms;
+  guint64 mib;
+
+  xa_plan_overplanned (plan, topo, &vms, &mib);
+  g_assert_cmpuint (vms == 0, ==, mib == 0);
+  return vms;
+}
+
+/* Three 6 GiB VMs on two 10 GiB nodes. Every parallel build sees 10 GiB
+ * free on both nodes: xenopsd spreads them by its usage counters only and
+ * the third lands on node 0 again, which cannot hold it. */
+static void
+test_xenopsd_sees_free_memory_unchanged (void)
+{
+  static const guint64 gib[] = { 6, 6, 6 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) batch = plan_with (topo, requests, XA_POLICY_BATCH);
+
+  g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0x1);
+  g_assert_cmphex (xenopsd->placements[1].nodes, ==, 0x2);
+  g_assert_cmphex (xenopsd->placements[2].nodes, ==, 0x1);
+  g_assert_cmpuint (overplanned_vms (xenopsd, topo), ==, 1);
+  /* batch: two on one node each, the third split over what is left */
+  g_assert_cmpuint (xa_plan_count_local (batch), ==, 2);
+  g_assert_cmpuint (overplanned_vms (batch, topo), ==, 0);
+}
+
+/* With per-node claims the third VM's plan must span both nodes: HEAD drops
+ * such a plan, so it has no affinity and Xen stripes it. */
+static void
+test_nodeclaim_claims_single_nodes (void)
+{
+  static const guint64 gib[] = { 6, 6, 6 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(XaPlan) plan = NULL;
+
+  topo->node_claims = TRUE;
+  plan = plan_with (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
+  g_assert_cmphex (plan->placements[0].nodes, ==, 0x1);
+  g_assert_cmphex (plan->placements[1].nodes, ==, 0x2);
+  g_assert_cmpint (plan->placements[2].outcome, ==, XA_OUTCOME_PLANNED);
+  g_assert_cmphex (plan->placements[2].nodes, ==, 0);
+  g_assert_cmpuint (plan->placements[2].mib_by_node[0], ==, 3 * GiB);
+  g_assert_cmpuint (plan->placements[2].mib_by_node[1], ==, 3 * GiB);
+}
+
+/* Host-wide claims: the third start finds 4 GiB unclaimed and fails. */
+static void
+test_host_claim_fails_the_start (void)
+{
+  static const guint64 gib[] = { 8, 8, 6 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+
+  g_assert_cmpint (xenopsd->placements[2].outcome, ==, XA_OUTCOME_FAILED);
+  g_assert_cmpstr (xenopsd->placements[2].reason, ==,
+                   "xenopsd's host-wide claim of 6144 MiB fails (ENOMEM): the starts before it "
+                   "claimed all but 4096 MiB");
+  /* the legacy version makes no claims: the start goes ahead, over-planned */
+  g_assert_cmpint (legacy->placements[2].outcome, ==, XA_OUTCOME_PLANNED);
+  g_assert_cmpuint (overplanned_vms (legacy, topo), ==, 1);
+}
+
+/* A VM larger than any node: HEAD drops the two-node plan, legacy keeps it. */
+static void
+test_legacy_keeps_multi_node_plans (void)
+{
+  static const guint64 gib[] = { 15 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+
+  g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0);
+  g_assert_cmphex (legacy->placements[0].nodes, ==, 0x3);
+}
+
+/* Best_effort asks a core per vCPU; the legacy version asked none. */
+static void
+test_reference_cores_requested (void)
+{
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+  g_autoptr(XaPlan) xenopsd = NULL;
+  g_autoptr(XaPlan) legacy = NULL;
+
+  g_ptr_array_add (requests, xa_request_new ("wide", 1 * GiB, 12));
+  xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  /* 12 vCPUs need two nodes' 8 cores: a multi-node plan, dropped */
+  g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0);
+  g_assert_cmphex (legacy->placements[0].nodes, ==, 0x1);
+}
+
+static void
+test_wait_for_free_memory_gives_up (void)
+{
+  static const guint64 gib[] = { 24 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(XaPlan) plan = NULL;
+
+  topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 32 * GiB;
+  plan = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_FAILED);
+  g_assert_cmpstr (plan->placements[0].reason, ==,
+                   "xenopsd's wait for free memory gives up: the host has 20480 MiB free, "
+                   "the VM needs 24576 MiB with overhead");
+}
+
+static void
+test_nodeclaim_needs_node_claims (void)
+{
+  static const guint64 gib[] = { 1 };
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  XaPlanOptions options = { .policy = XA_POLICY_XENOPSD_NODECLAIM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaPlan) plan = xa_plan (topo, requests, &options, &error);
+
+  g_assert_null (plan);
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+}
+
+static void
+test_policy_names (void)
+{
+  g_autoptr(GError) error = NULL;
+  XaPolicy policy = XA_POLICY_BATCH;
+
+  for (guint p = 0; p <= XA_POLICY_LAST; p++) {
+    g_assert_true (xa_policy_from_string (xa_policy_to_string ((XaPolicy) p), &policy, NULL));
+    g_assert_cmpint (policy, ==, p);
+  }
+  g_assert_false (xa_policy_from_string ("best-effort", &policy, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==,
+                   "\"best-effort\" is not a policy (use one of batch, xenopsd, "
+                   "xenopsd-nodeclaim, xenopsd-legacy, exact)");
+}
+
+static void
+load_data (const gchar *host, const gchar *manifest, XaTopology **topo, GPtrArray **requests)
+{
+  g_autofree gchar *host_path = g_build_filename (g_getenv ("XA_DATA_DIR"), "hosts", host, NULL);
+  g_autofree gchar *manifest_path =
+    g_build_filename (g_getenv ("XA_DATA_DIR"), "manifests", manifest, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
+
+  g_assert_no_error (error);
+  *topo = xa_host_info_to_topology (info);
+  *requests = xa_manifest_load (manifest_path, *topo, &error);
+  g_assert_no_error (error);
+}
+
+/* VMs that find all their memory on the one node they are planned on. */
+static guint
+on_one_node (const XaPlan *plan, const XaTopology *topo)
+{
+  return xa_plan_count_local (plan) - overplanned_vms (plan, topo);
+}
+
+/* The issue's acceptance test: a single-node packing exists; batch finds
+ * it, the xenopsd variants do not. */
+static void
+test_dense (gconstpointer data)
+{
+  const gchar *const *files = data;
+  g_autoptr(XaTopology) topo = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(XaPlan) batch = NULL;
+  g_autoptr(XaPlan) xenopsd = NULL;
+  g_autoptr(XaPlan) legacy = NULL;
+  g_autoptr(XaPlan) nodeclaim = NULL;
+
+  load_data (files[0], files[1], &topo, &requests);
+  batch = plan_with (topo, requests, XA_POLICY_BATCH);
+  xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  topo->node_claims = TRUE;
+  nodeclaim = plan_with (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
+  g_assert_cmpuint (on_one_node (batch, topo), ==, requests->len);
+  g_assert_cmpuint (on_one_node (xenopsd, topo), <, requests->len);
+  g_assert_cmpuint (on_one_node (legacy, topo), <, requests->len);
+  g_assert_cmpuint (on_one_node (nodeclaim, topo), <, requests->len);
+  g_test_message ("on one node: batch %u, xenopsd %u, xenopsd-legacy %u, xenopsd-nodeclaim %u",
+                  on_one_node (batch, topo), on_one_node (xenopsd, topo),
+                  on_one_node (legacy, topo), on_one_node (nodeclaim, topo));
+}
+
+int
+main (int argc, char **argv)
+{
+  static const gchar *const dense_4node[] = { "4node.json", "dense-4node.json" };
+  static const gchar *const dense_8node[] = { "8node.json", "dense-8node.json" };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/planner/reference/xenopsd-sees-free-memory-unchanged",
+                   test_xenopsd_sees_free_memory_unchanged);
+  g_test_add_func ("/planner/reference/nodeclaim-claims-single-nodes",
+                   test_nodeclaim_claims_single_nodes);
+  g_test_add_func ("/planner/reference/host-claim-fails-the-start", test_host_claim_fails_the_start);
+  g_test_add_func ("/planner/reference/legacy-keeps-multi-node-plans",
+                   test_legacy_keeps_multi_node_plans);
+  g_test_add_func ("/planner/reference/cores-requested", test_reference_cores_requested);
+  g_test_add_func ("/planner/reference/wait-for-free-memory-gives-up",
+                   test_wait_for_free_memory_gives_up);
+  g_test_add_func ("/planner/reference/nodeclaim-needs-node-claims", test_nodeclaim_needs_node_claims);
+  g_test_add_func ("/planner/policy/names", test_policy_names);
+  g_test_add_data_func ("/planner/policy/dense-4node-batch-packs-what-xenopsd-cannot", dense_4node,
+                        test_dense);
+  g_test_add_data_func ("/planner/policy/dense-8node-batch-packs-what-xenopsd-cannot", dense_8node,
+                        test_dense);
+  return g_test_run ();
+}
