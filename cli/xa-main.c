@@ -2,6 +2,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "xa-bench.h"
 #include "xa-error.h"
 #include "xa-host.h"
 #include "xa-host-file.h"
@@ -255,9 +256,48 @@ xa_cmd_plan (int argc, char **argv)
   return xa_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
+static int
+xa_cmd_bench (int argc, char **argv)
+{
+  gboolean planner = FALSE;
+  gint seed = 1;
+  const GOptionEntry entries[] = {
+    { "planner", 0, 0, G_OPTION_ARG_NONE, &planner,
+      "Time the planner: 100, 1000 and 10000 VMs on 2, 8, 16 and 64 nodes, batch and "
+      "xenopsd side by side", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("--planner - measure, not test");
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (ctx,
+    "Benchmarks print tables of xadmit against the xenopsd reference policy,\n"
+    "measured in the same run on the same input. They are not tests: nothing\n"
+    "fails on a slow machine.");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return xa_fail ("bench", error);
+  if (argc > 1) {
+    g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
+    return XA_EXIT_USAGE;
+  }
+  if (!planner) {
+    g_printerr ("xadmit bench: nothing to measure: give --planner (see xadmit bench --help)\n");
+    return XA_EXIT_USAGE;
+  }
+  if (seed < 0) {
+    g_printerr ("xadmit bench: --seed: %d is negative\n", seed);
+    return XA_EXIT_USAGE;
+  }
+  xa_bench_planner ((guint32) seed);
+  return XA_EXIT_OK;
+}
+
 static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
+  { "bench", "measure the planner against xenopsd's policy", xa_cmd_bench },
 };
 
 static void

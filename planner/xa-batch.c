@@ -37,8 +37,11 @@ typedef struct {
   gint *home;
   guint *home_at;
   guint *order;
-  /* per node: the VMs of this batch placed on it alone */
+  /* per node: the VMs of this batch placed on it alone, and their memory */
   GArray **homed;
+  guint64 *homed_mib;
+  /* per node, the nodes by distance from it; only beyond enumeration */
+  guint *nearest;
   guint64 steps;
   guint64 balance_steps;
 } XaBatch;
@@ -102,14 +105,11 @@ xa_batch_compare_load (const XaBatch *batch, guint a, guint vcpus_a, guint b, gu
   return 0;
 }
 
-/* vCPUs that a placement puts on @node: its share of the VM's memory there. */
+/* vCPUs that a placement puts on a node: its share of the VM's memory there. */
 static guint
-xa_batch_vcpus_on (const XaPlacement *placement, guint n_nodes, guint vcpus, guint node)
+xa_batch_vcpus_on (guint64 mib, guint64 total_mib, guint vcpus)
 {
-  guint64 total = xa_placement_total_mib (placement, n_nodes);
-  guint64 mib = placement->mib_by_node[node];
-
-  return total > 0 ? (guint) ((mib * vcpus + total - 1) / total) : 0;
+  return total_mib > 0 ? (guint) ((mib * vcpus + total_mib - 1) / total_mib) : 0;
 }
 
 static void
@@ -118,6 +118,7 @@ xa_batch_set_home (XaBatch *batch, guint index, guint node)
   batch->home[index] = (gint) node;
   batch->home_at[index] = batch->homed[node]->len;
   g_array_append_val (batch->homed[node], index);
+  batch->homed_mib[node] += batch->need_mib[index];
 }
 
 static void
@@ -129,6 +130,7 @@ xa_batch_clear_home (XaBatch *batch, guint index)
   g_array_index (homed, guint, batch->home_at[index]) = last;
   batch->home_at[last] = batch->home_at[index];
   g_array_set_size (homed, homed->len - 1);
+  batch->homed_mib[batch->home[index]] -= batch->need_mib[index];
   batch->home[index] = -1;
 }
 
@@ -137,12 +139,13 @@ xa_batch_commit (XaBatch *batch, guint index)
 {
   XaPlacement *placement = &batch->plan->placements[index];
   guint vcpus = xa_batch_request (batch, index)->vcpus;
+  guint64 total = batch->need_mib[index];
 
   placement->outcome = XA_OUTCOME_PLANNED;
   g_clear_pointer (&placement->reason, g_free);
   for (guint n = 0; n < batch->n_nodes; n++) {
     batch->free_mib[n] -= placement->mib_by_node[n];
-    batch->vcpus[n] += xa_batch_vcpus_on (placement, batch->n_nodes, vcpus, n);
+    batch->vcpus[n] += xa_batch_vcpus_on (placement->mib_by_node[n], total, vcpus);
   }
   if (xa_nodeset_count (placement->nodes) == 1)
     xa_batch_set_home (batch, index, (guint) __builtin_ctzll (placement->nodes));
@@ -154,10 +157,11 @@ xa_batch_uncommit (XaBatch *batch, guint index)
 {
   XaPlacement *placement = &batch->plan->placements[index];
   guint vcpus = xa_batch_request (batch, index)->vcpus;
+  guint64 total = batch->need_mib[index];
 
   for (guint n = 0; n < batch->n_nodes; n++) {
     batch->free_mib[n] += placement->mib_by_node[n];
-    batch->vcpus[n] -= xa_batch_vcpus_on (placement, batch->n_nodes, vcpus, n);
+    batch->vcpus[n] -= xa_batch_vcpus_on (placement->mib_by_node[n], total, vcpus);
   }
   memset (placement->mib_by_node, 0, sizeof (guint64) * batch->n_nodes);
   placement->nodes = 0;
@@ -269,8 +273,10 @@ xa_batch_consider_span (const XaBatch *batch, XaNodeSet nodes, guint64 need, gui
                         XaSpan *best)
 {
   XaSpan span;
+  guint count = xa_nodeset_count (nodes);
 
-  if (xa_nodeset_count (nodes) < 2 ||
+  /* fewer nodes always wins: a larger set need not be measured */
+  if (count < 2 || (best->nodes != 0 && count > best->n_nodes) ||
       xa_plan_sum (batch->free_mib, nodes, batch->n_nodes) < need)
     return;
   if (!xa_batch_span_init (batch, nodes, vcpus, &span))
@@ -283,27 +289,58 @@ xa_batch_consider_span (const XaBatch *batch, XaNodeSet nodes, guint64 need, gui
 static XaNodeSet
 xa_batch_grow_from (const XaBatch *batch, guint seed, XaNodeSet allowed, guint64 need)
 {
-  const XaTopology *topo = batch->topo;
-  XaNodeSet nodes = XA_NODESET_BIT (seed);
-  guint64 have = batch->free_mib[seed];
+  const guint *nearest = &batch->nearest[seed * batch->n_nodes];
+  XaNodeSet nodes = 0;
+  guint64 have = 0;
 
-  while (have < need) {
-    gint next = -1;
+  for (guint k = 0; k < batch->n_nodes && have < need; k++) {
+    guint n = nearest[k];
 
-    for (guint n = 0; n < topo->n_nodes; n++) {
-      if (!xa_nodeset_has (allowed, n) || xa_nodeset_has (nodes, n) ||
-          batch->free_mib[n] == 0)
-        continue;
-      if (next < 0 ||
-          xa_topology_distance (topo, seed, n) < xa_topology_distance (topo, seed, (guint) next))
-        next = (gint) n;
-    }
-    if (next < 0)
-      break;
-    nodes |= XA_NODESET_BIT (next);
-    have += batch->free_mib[next];
+    if (!xa_nodeset_has (allowed, n) || (batch->free_mib[n] == 0 && n != seed))
+      continue;
+    nodes |= XA_NODESET_BIT (n);
+    have += batch->free_mib[n];
   }
   return nodes;
+}
+
+typedef struct {
+  const XaTopology *topo;
+  guint seed;
+} XaNearestKey;
+
+static gint
+xa_batch_compare_distance (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const XaNearestKey *key = user_data;
+  guint na = *(const guint *) a;
+  guint nb = *(const guint *) b;
+  guint32 da = xa_topology_distance (key->topo, key->seed, na);
+  guint32 db = xa_topology_distance (key->topo, key->seed, nb);
+
+  if (na == key->seed || nb == key->seed)
+    return na == key->seed ? (nb == key->seed ? 0 : -1) : 1;
+  if (da != db)
+    return da < db ? -1 : 1;
+  return na < nb ? -1 : (na > nb ? 1 : 0);
+}
+
+/* Per node, every node by distance from it, itself first: the order in
+ * which spans grow on hosts too large to enumerate. */
+static guint *
+xa_batch_nearest_new (const XaTopology *topo)
+{
+  guint *nearest = g_new (guint, (gsize) topo->n_nodes * topo->n_nodes);
+
+  for (guint seed = 0; seed < topo->n_nodes; seed++) {
+    XaNearestKey key = { topo, seed };
+    guint *row = &nearest[seed * topo->n_nodes];
+
+    for (guint n = 0; n < topo->n_nodes; n++)
+      row[n] = n;
+    g_qsort_with_data (row, (gint) topo->n_nodes, sizeof (guint), xa_batch_compare_distance, &key);
+  }
+  return nearest;
 }
 
 /* Every set of @size of the nodes in @allowed: Gosper's walk over the
@@ -342,7 +379,7 @@ xa_batch_best_span (const XaBatch *batch, guint index)
 
   if (xa_plan_sum (batch->free_mib, allowed, batch->n_nodes) < need)
     return 0;
-  if (n_allowed <= XA_BATCH_ENUMERATE_MAX_NODES) {
+  if (batch->nearest == NULL || n_allowed <= XA_BATCH_ENUMERATE_MAX_NODES) {
     /* fewest nodes first: the first size that holds the VM is the answer */
     for (guint size = 2; size <= n_allowed && best.nodes == 0; size++)
       xa_batch_consider_spans_of_size (batch, allowed, size, need, vcpus, &best);
@@ -475,13 +512,29 @@ xa_batch_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
 
 /* The improvement step: moves and swaps of this batch's single-node VMs
  * among 2 to XA_BATCH_REPACK_MAX_NODES nodes, so that @index fits one too. */
+/* Whether some node could hold @index if this batch's VMs moved off it. */
+static gboolean
+xa_batch_could_fit_alone (const XaBatch *batch, guint index)
+{
+  for (XaNodeSet s = batch->allowed[index] & batch->with_cpus; s != 0; s &= s - 1) {
+    guint n = (guint) __builtin_ctzll (s);
+
+    if (batch->free_mib[n] + batch->homed_mib[n] >= batch->need_mib[index])
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 xa_batch_make_room (XaBatch *batch, guint index)
 {
   guint universe[XA_BATCH_REPACK_UNIVERSE];
-  guint n_universe = xa_batch_repack_universe (batch, index, universe);
+  guint n_universe;
   XaNodeSet own = batch->allowed[index] & batch->with_cpus;
 
+  if (!xa_batch_could_fit_alone (batch, index))
+    return FALSE;
+  n_universe = xa_batch_repack_universe (batch, index, universe);
   if (xa_plan_sum (batch->free_mib, xa_batch_nodes_of (universe, n_universe), batch->n_nodes) <
       batch->need_mib[index])
     return FALSE;
@@ -677,37 +730,60 @@ xa_batch_most_loaded_node (const XaBatch *batch)
   return worst;
 }
 
-/* The move off @from after which the busier of the two nodes is least
- * loaded, if that is below @from's load now; ties go to the tighter fit. */
+/* Nodes with CPUs other than @skip, the least loaded first. */
+static guint
+xa_batch_by_load (const XaBatch *batch, guint skip, guint *nodes)
+{
+  guint count = 0;
+
+  for (XaNodeSet s = batch->with_cpus & ~XA_NODESET_BIT (skip); s != 0; s &= s - 1) {
+    guint n = (guint) __builtin_ctzll (s);
+    guint at;
+
+    for (at = count; at > 0 && xa_batch_load (batch, nodes[at - 1], 0) > xa_batch_load (batch, n, 0);
+         at--)
+      nodes[at] = nodes[at - 1];
+    nodes[at] = n;
+    count++;
+  }
+  return count;
+}
+
+/* Each VM on @from goes to the least loaded node that has room for it; of
+ * those moves, the one after which the busier of the two nodes is least
+ * loaded, if that is below @from's load now. Ties go to the tighter fit. */
 static gboolean
 xa_batch_best_balancing_move (XaBatch *batch, guint from, guint *out_index, guint *out_node)
 {
   GArray *homed = batch->homed[from];
+  guint targets[XA_MAX_NODES];
+  guint n_targets = xa_batch_by_load (batch, from, targets);
   gdouble limit = xa_batch_load (batch, from, 0);
   gdouble best = limit;
   gboolean found = FALSE;
 
-  for (guint k = 0; k < homed->len && batch->balance_steps > 0; k++) {
+  for (guint k = 0; k < homed->len; k++) {
     guint i = g_array_index (homed, guint, k);
     gint vcpus = (gint) xa_batch_request (batch, i)->vcpus;
     gdouble from_after = xa_batch_load (batch, from, -vcpus);
 
-    batch->balance_steps--;
-    for (guint n = 0; n < batch->n_nodes; n++) {
+    for (guint t = 0; t < n_targets && batch->balance_steps > 0; t++) {
+      guint n = targets[t];
       gdouble worse;
 
-      if (n == from || !xa_nodeset_has (batch->allowed[i] & batch->with_cpus, n) ||
-          batch->free_mib[n] < batch->need_mib[i])
+      batch->balance_steps--;
+      if (!xa_nodeset_has (batch->allowed[i], n) || batch->free_mib[n] < batch->need_mib[i])
         continue;
       worse = MAX (from_after, xa_batch_load (batch, n, vcpus));
-      if (worse >= limit ||
-          (found && (worse > best ||
-                     (worse == best && batch->free_mib[n] >= batch->free_mib[*out_node]))))
-        continue;
-      found = TRUE;
-      best = worse;
-      *out_index = i;
-      *out_node = n;
+      if (worse < limit &&
+          (!found || worse < best ||
+           (worse == best && batch->free_mib[n] < batch->free_mib[*out_node]))) {
+        found = TRUE;
+        best = worse;
+        *out_index = i;
+        *out_node = n;
+      }
+      break;
     }
   }
   return found;
@@ -775,6 +851,9 @@ xa_batch_init (XaBatch *batch, const XaTopology *topo, GPtrArray *requests, gdou
   batch->free_mib = g_new (guint64, topo->n_nodes);
   batch->vcpus = g_new (guint, topo->n_nodes);
   batch->homed = g_new (GArray *, topo->n_nodes);
+  batch->homed_mib = g_new0 (guint64, topo->n_nodes);
+  if (topo->n_nodes > XA_BATCH_ENUMERATE_MAX_NODES)
+    batch->nearest = xa_batch_nearest_new (topo);
   batch->allowed = g_new (XaNodeSet, requests->len);
   batch->need_mib = g_new (guint64, requests->len);
   batch->priority = g_new (gint, requests->len);
@@ -811,6 +890,8 @@ xa_batch_clear (XaBatch *batch)
   for (guint n = 0; n < batch->n_nodes; n++)
     g_array_unref (batch->homed[n]);
   g_free (batch->homed);
+  g_free (batch->homed_mib);
+  g_free (batch->nearest);
   g_free (batch->allowed);
   g_free (batch->need_mib);
   g_free (batch->priority);

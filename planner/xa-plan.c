@@ -271,10 +271,10 @@ xa_plan_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet 
 {
   guint64 need = xa_plan_need_mib (topo, req);
   guint64 capacity = 0;
-  guint n_cpus = xa_topology_n_cpus (topo);
-  g_autofree gchar *nodes = xa_nodeset_format (allowed);
+  guint n_cpus = 0;
 
   for (guint n = 0; n < topo->n_nodes; n++) {
+    n_cpus += topo->nodes[n].cpus->len;
     if (xa_nodeset_has (allowed, n))
       capacity += topo->nodes[n].capacity_mib;
   }
@@ -282,11 +282,14 @@ xa_plan_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet 
     return g_strdup_printf ("it has %u vCPUs, but the host has %u CPUs", req->vcpus, n_cpus);
   if (allowed == 0)
     return g_strdup ("none of the nodes it may use is usable on this host");
-  if (need > capacity)
+  if (need > capacity) {
+    g_autofree gchar *nodes = xa_nodeset_format (allowed);
+
     return g_strdup_printf ("it needs %" G_GUINT64_FORMAT " MiB with overhead, but "
                             "its nodes (%s) hold at most %" G_GUINT64_FORMAT " MiB "
                             "beside the resident domains",
                             need, nodes, capacity);
+  }
   return NULL;
 }
 

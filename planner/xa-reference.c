@@ -134,7 +134,10 @@ xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placeme
 }
 
 /**
- * xa_plan_reference:
+ * xa_xenopsd_plan_batch:
+ * @self: (nullable): xenopsd's placement state, %NULL where it disables
+ *   NUMA placement; its usage counters grow, as they do for the whole life
+ *   of a xenopsd process
  * @topo: the host
  * @requests: (element-type XaRequest): VMs whose starts all run at once
  * @variant: %XA_POLICY_XENOPSD, %XA_POLICY_XENOPSD_NODECLAIM or
@@ -151,7 +154,8 @@ xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placeme
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant)
+xa_xenopsd_plan_batch (XaXenopsd *self, const XaTopology *topo, GPtrArray *requests,
+                       XaPolicy variant)
 {
   XaReference ref = { 0 };
   XaPlan *plan;
@@ -163,7 +167,7 @@ xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant
   plan = xa_plan_new (topo->n_nodes, requests->len);
   ref.variant = variant;
   ref.topo = topo;
-  ref.numa = xa_xenopsd_new (topo);
+  ref.numa = self;
   ref.view_mib = g_new (guint64, topo->n_nodes);
   ref.unbounded_mib = g_new (guint64, topo->n_nodes);
   ref.usable = xa_topology_usable_nodes (topo);
@@ -175,8 +179,28 @@ xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant
   ref.claimable_mib = ref.host_free_mib;
   for (guint i = 0; i < requests->len; i++)
     xa_reference_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
-  g_clear_pointer (&ref.numa, xa_xenopsd_free);
   g_free (ref.view_mib);
   g_free (ref.unbounded_mib);
   return plan;
+}
+
+/**
+ * xa_plan_reference:
+ * @topo: the host
+ * @requests: (element-type XaRequest): VMs whose starts all run at once
+ * @variant: which xenopsd
+ *
+ * xa_xenopsd_plan_batch() with a new xenopsd: usage counters at zero.
+ *
+ * Returns: (transfer full): one placement per request, in their order
+ */
+XaPlan *
+xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant)
+{
+  g_autoptr(XaXenopsd) numa = NULL;
+
+  g_return_val_if_fail (topo != NULL, NULL);
+
+  numa = xa_xenopsd_new (topo);
+  return xa_xenopsd_plan_batch (numa, topo, requests, variant);
 }

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "xa-plan.h"
 #include "xa-topology.h"
 
 G_BEGIN_DECLS
@@ -34,5 +35,9 @@ XaNodeSet xa_xenopsd_plan (XaXenopsd     *self,
                            guint64        memory_mib,
                            guint          vcpus,
                            guint          cores);
+XaPlan *xa_xenopsd_plan_batch (XaXenopsd        *self,
+                               const XaTopology *topo,
+                               GPtrArray        *requests,
+                               XaPolicy          variant);
 
 G_END_DECLS
