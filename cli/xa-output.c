@@ -286,6 +286,6 @@ xa_output_print_plan (const XaPlanRun *run)
     g_print (", %u failed", counts.by_outcome[XA_OUTCOME_FAILED]);
   g_print ("; planning took %.3f ms\n", run->plan_ms);
   if (counts.overplanned > 0)
-    g_print ("%u VMs over-planned: %" G_GUINT64_FORMAT " MiB of theirs is not free on their "
-             "nodes and would land elsewhere\n", counts.overplanned, counts.overplanned_mib);
+    g_print ("over-planned VMs: %u (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
+             "their nodes and would land elsewhere)\n", counts.overplanned, counts.overplanned_mib);
 }
