@@ -224,7 +224,8 @@ check_plan_summary (const gchar *spec, json_t *summary, gint status)
 static void
 test_cli_plan_every_data_file (void)
 {
-  const gchar *hosts[] = { "default.json", "2node.json", "4node.json", "8node.json" };
+  const gchar *hosts[] = { "default.json", "2node.json", "4node.json", "4node-claims.json",
+                           "8node.json" };
   const gchar *manifests[] = { "demo.json", "evacuate.json", "mixed-priorities.json",
                                "dense-4node.json", "dense-8node.json" };
 
@@ -373,6 +374,39 @@ test_cli_plan_xenopsd_over_plans (void)
   g_assert_cmpint (json_integer_value (json_object_get (batch_summary, "local")), ==, 18);
 }
 
+/* On a Xen with per-node claims, xenopsd claims each single-node plan: the
+ * VM that fits no node any more gets no affinity and is striped. */
+static void
+test_cli_plan_xenopsd_nodeclaim (void)
+{
+  g_autofree gchar *spec = host_spec ("4node-claims.json");
+  g_autofree gchar *manifest = data_file ("manifests", "dense-4node.json");
+  g_auto(Run) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", "xenopsd-nodeclaim", "--json",
+              NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  summary = parse_json (run.out);
+  g_assert_cmpint (json_integer_value (json_object_get (summary, "local")), <, 18);
+  g_assert_cmpint (json_integer_value (json_object_get (summary, "split")), >, 0);
+}
+
+static void
+test_cli_bench_usage_errors (void)
+{
+  g_auto(Run) nothing = { 0 };
+  g_auto(Run) seed = { 0 };
+  g_auto(Run) extra = { 0 };
+
+  run_xadmit (&nothing, "bench", NULL);
+  assert_one_line_error (&nothing, 2, "xadmit bench: nothing to measure: give --planner");
+  run_xadmit (&seed, "bench", "--planner", "--seed", "-1", NULL);
+  assert_one_line_error (&seed, 2, "xadmit bench: --seed: -1 is negative");
+  run_xadmit (&extra, "bench", "--planner", "storm.json", NULL);
+  assert_one_line_error (&extra, 2, "unexpected argument \"storm.json\"");
+}
+
 static void
 test_cli_plan_exact (void)
 {
@@ -406,6 +440,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plan/rejects-broken-files", test_cli_plan_rejects_broken_files);
   g_test_add_func ("/cli/plan/policy-errors", test_cli_plan_policy_errors);
   g_test_add_func ("/cli/plan/xenopsd-over-plans", test_cli_plan_xenopsd_over_plans);
+  g_test_add_func ("/cli/plan/xenopsd-nodeclaim", test_cli_plan_xenopsd_nodeclaim);
   g_test_add_func ("/cli/plan/exact", test_cli_plan_exact);
+  g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);
   return g_test_run ();
 }
