@@ -615,18 +615,6 @@ xa_batch_is_waiting (const XaBatch *batch, guint index)
          batch->plan->placements[index].reason == NULL;
 }
 
-static gint
-xa_batch_compare_need (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const guint64 *need_mib = user_data;
-  guint ia = *(const guint *) a;
-  guint ib = *(const guint *) b;
-
-  if (need_mib[ia] != need_mib[ib])
-    return need_mib[ia] < need_mib[ib] ? -1 : 1;
-  return ia < ib ? -1 : (ia > ib ? 1 : 0);
-}
-
 /* The level's VMs that can be admitted, smallest first. */
 static GArray *
 xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
@@ -643,7 +631,7 @@ xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
     else
       g_array_append_val (level, i);
   }
-  g_array_sort_with_data (level, xa_batch_compare_need, batch->need_mib);
+  g_array_sort_with_data (level, xa_plan_compare_mib, batch->need_mib);
   return level;
 }
 

@@ -443,18 +443,6 @@ xa_exact_find_levels (XaExact *exact, const gint *priority)
   }
 }
 
-static gint
-xa_exact_compare_size (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const guint64 *need_mib = user_data;
-  guint ia = *(const guint *) a;
-  guint ib = *(const guint *) b;
-
-  if (need_mib[ia] != need_mib[ib])
-    return need_mib[ia] < need_mib[ib] ? -1 : 1;
-  return ia < ib ? -1 : (ia > ib ? 1 : 0);
-}
-
 /* Nodes that every VM may use alike, and that have CPUs alike, are twins. */
 static void
 xa_exact_find_twins (XaExact *exact)
@@ -527,7 +515,7 @@ xa_exact_init (XaExact *exact, const XaTopology *topo, GPtrArray *requests, gdou
   key.need_mib = exact->need_mib;
   g_qsort_with_data (exact->order, (gint) exact->n_vms, sizeof (guint), xa_exact_compare_order,
                      &key);
-  g_qsort_with_data (exact->by_size, (gint) exact->n_vms, sizeof (guint), xa_exact_compare_size,
+  g_qsort_with_data (exact->by_size, (gint) exact->n_vms, sizeof (guint), xa_plan_compare_mib,
                      exact->need_mib);
   xa_exact_find_levels (exact, priority);
   xa_exact_find_twins (exact);

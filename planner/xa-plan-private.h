@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 guint64 xa_plan_sum (const guint64 *per_node,
                      XaNodeSet      nodes,
                      guint          n_nodes);
+gint xa_plan_compare_mib (gconstpointer a,
+                          gconstpointer b,
+                          gpointer      user_data);
 guint64 xa_plan_need_mib (const XaTopology *topo,
                           const XaRequest  *req);
 XaNodeSet xa_plan_allowed_nodes (const XaTopology *topo,

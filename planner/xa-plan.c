@@ -222,6 +222,28 @@ xa_plan_sum (const guint64 *per_node, XaNodeSet nodes, guint n_nodes)
   return sum;
 }
 
+/**
+ * xa_plan_compare_mib:
+ * @a: (type guint): an index into @user_data
+ * @b: (type guint): another
+ * @user_data: (array) (element-type guint64): MiB per index
+ *
+ * Orders indices by their MiB, the smallest first, then by index.
+ *
+ * Returns: as for #GCompareDataFunc
+ */
+gint
+xa_plan_compare_mib (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const guint64 *mib = user_data;
+  guint ia = *(const guint *) a;
+  guint ib = *(const guint *) b;
+
+  if (mib[ia] != mib[ib])
+    return mib[ia] < mib[ib] ? -1 : 1;
+  return ia < ib ? -1 : (ia > ib ? 1 : 0);
+}
+
 /* What a VM takes on the host: its memory and Xen's overhead for it. */
 guint64
 xa_plan_need_mib (const XaTopology *topo, const XaRequest *req)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-plan-private.h"
 #include "xa-repack.h"
 
 typedef struct {
@@ -13,18 +14,6 @@ typedef struct {
   guint64 slack;
   guint64 *steps;
 } XaRepack;
-
-static gint
-xa_repack_compare_size (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const guint64 *size_mib = user_data;
-  guint ia = *(const guint *) a;
-  guint ib = *(const guint *) b;
-
-  if (size_mib[ia] != size_mib[ib])
-    return size_mib[ia] > size_mib[ib] ? -1 : 1;
-  return ia < ib ? -1 : (ia > ib ? 1 : 0);
-}
 
 /* Two bins are twins when every item may use both or neither: trying an
  * item in one is then the same as trying it in the other with equal room. */
@@ -135,8 +124,15 @@ xa_repack (guint n_bins, const guint64 *cap_mib, guint n_items, const guint64 *s
   }
   if (size_sum > cap_sum)
     return FALSE;
-  g_qsort_with_data (order, (gint) n_items, sizeof (guint), xa_repack_compare_size,
+  /* largest first */
+  g_qsort_with_data (order, (gint) n_items, sizeof (guint), xa_plan_compare_mib,
                      (gpointer) size_mib);
+  for (guint i = 0; i < n_items / 2; i++) {
+    guint swap = order[i];
+
+    order[i] = order[n_items - 1 - i];
+    order[n_items - 1 - i] = swap;
+  }
   r.n_bins = n_bins;
   r.n_items = n_items;
   r.size_mib = size_mib;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-plan.h"
+#include "xa-test-util.h"
 
 #define GiB 1024
 #define N_INSTANCES 500
@@ -7,50 +8,17 @@
  * and not counted. */
 #define EXACT_STEPS G_GUINT64_CONSTANT (3000000)
 
-static XaTopology *
-make_topology (guint n_nodes)
-{
-  XaTopology *topo = xa_topology_new (n_nodes);
-
-  topo->overhead_mib_per_vm = 1;
-  topo->overhead_kib_per_vcpu = 1176;
-  for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
-  return topo;
-}
-
-static GPtrArray *
-new_requests (void)
-{
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
-}
-
-static XaRequest *
-add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guint vcpus)
-{
-  XaRequest *req = xa_request_new (name, memory_mib, vcpus);
-
-  g_ptr_array_add (requests, req);
-  return req;
-}
-
 /* 2 to 4 nodes of 16 to 64 GiB free; 5 to 20 VMs of mixed sizes asking
  * for 70 % to 120 % of it, a few with a priority or restricted nodes. */
 static XaTopology *
 random_topology (GRand *rand)
 {
-  XaTopology *topo = make_topology ((guint) g_rand_int_range (rand, 2, 5));
+  XaTopology *topo = xa_test_topology_new ((guint) g_rand_int_range (rand, 2, 5), 64 * GiB);
 
-  for (guint n = 0; n < topo->n_nodes; n++) {
+  topo->overhead_mib_per_vm = 1;
+  topo->overhead_kib_per_vcpu = 1176;
+  for (guint n = 0; n < topo->n_nodes; n++)
     topo->nodes[n].free_mib = (guint64) g_rand_int_range (rand, 16, 65) * GiB;
-    topo->nodes[n].capacity_mib = 64 * GiB;
-  }
   return topo;
 }
 
@@ -67,7 +35,7 @@ random_vm_mib (GRand *rand)
 static GPtrArray *
 random_requests (GRand *rand, const XaTopology *topo)
 {
-  GPtrArray *requests = new_requests ();
+  GPtrArray *requests = xa_test_requests_new ();
   guint64 free_mib = 0;
   guint64 target_mib;
   guint64 asked_mib = 0;
@@ -78,7 +46,7 @@ random_requests (GRand *rand, const XaTopology *topo)
   target_mib = free_mib * (guint64) g_rand_int_range (rand, 70, 121) / 100;
   for (guint i = 0; i < max_vms && asked_mib < target_mib; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
-    XaRequest *req = add_vm (requests, name, random_vm_mib (rand),
+    XaRequest *req = xa_test_add_vm (requests, name, random_vm_mib (rand),
                              (guint) g_rand_int_range (rand, 1, 9));
 
     asked_mib += req->memory_mib;
@@ -195,12 +163,7 @@ test_batch_matches_exact (void)
 static XaTopology *
 topology_of_gib (guint n_nodes, guint64 free_gib)
 {
-  XaTopology *topo = make_topology (n_nodes);
-
-  topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
-  for (guint n = 0; n < n_nodes; n++)
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_gib * GiB;
-  return topo;
+  return xa_test_topology_new (n_nodes, free_gib * GiB);
 }
 
 /* 10 GiB for 6 GiB at priority 10 and three of 3 GiB: the first level
@@ -209,16 +172,16 @@ static void
 test_exact_admits_by_priority_then_count (void)
 {
   g_autoptr(XaTopology) topo = topology_of_gib (1, 10);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   guint planned = 0;
 
   for (guint i = 0; i < 3; i++) {
     g_autofree gchar *name = g_strdup_printf ("small-%u", i);
 
-    add_vm (requests, name, 3 * GiB, 1);
+    xa_test_add_vm (requests, name, 3 * GiB, 1);
   }
-  add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
+  xa_test_add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
   plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
   g_assert_cmpint (plan->placements[3].outcome, ==, XA_OUTCOME_PLANNED);
@@ -233,13 +196,13 @@ test_exact_finds_a_single_node_packing (void)
 {
   static const guint64 gib[] = { 5, 4, 3, 3, 3, 2 };
   g_autoptr(XaTopology) topo = topology_of_gib (2, 10);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (gib); i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    add_vm (requests, name, gib[i] * GiB, 1);
+    xa_test_add_vm (requests, name, gib[i] * GiB, 1);
   }
   plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
@@ -251,10 +214,10 @@ static void
 test_exact_splits_over_the_fewest_nodes (void)
 {
   g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  add_vm (requests, "big", 15 * GiB, 2);
+  xa_test_add_vm (requests, "big", 15 * GiB, 2);
   plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (plan->placements[0].nodes), ==, 2);
@@ -267,13 +230,13 @@ static void
 test_exact_reports_an_unfinished_search (void)
 {
   g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   for (guint i = 0; i < 13; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    add_vm (requests, name, 3 * GiB, 1);
+    xa_test_add_vm (requests, name, 3 * GiB, 1);
   }
   plan = xa_plan_exact (topo, requests, 0, 2);
   g_assert_true (plan->exhausted);

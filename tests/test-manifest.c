@@ -3,34 +3,17 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-request.h"
+#include "xa-test-util.h"
 
 typedef struct {
   const gchar *json;
   const gchar *message;
 } BadCase;
 
-/* Two nodes of 16 CPUs each, as in most tests. */
-static XaTopology *
-two_nodes (void)
-{
-  XaTopology *topo = xa_topology_new (2);
-
-  for (guint n = 0; n < 2; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = 65536;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
-  return topo;
-}
-
 static GPtrArray *
 parse_text (const gchar *json, GError **error)
 {
-  g_autoptr(XaTopology) topo = two_nodes ();
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 65536);
   g_autoptr(json_t) root = xa_json_load_data ("manifest.json", json, strlen (json), error);
 
   if (root == NULL)
@@ -73,7 +56,7 @@ test_manifest_reads_every_data_manifest (void)
 {
   const gchar *names[] = { "demo.json", "evacuate.json", "mixed-priorities.json",
                            "dense-4node.json", "dense-8node.json" };
-  g_autoptr(XaTopology) topo = two_nodes ();
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 65536);
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
     g_autofree gchar *path = g_build_filename (g_getenv ("XA_DATA_DIR"), "manifests", names[i], NULL);

@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-plan.h"
 #include "xa-repack.h"
+#include "xa-test-util.h"
 
 #define GiB 1024
 
-/* n nodes of @free_mib each, 16 CPUs / 8 cores, distances 10 local, 20 remote */
+/* n nodes of @free_mib each, 16 CPUs / 8 cores, Xen's overhead */
 static XaTopology *
 make_topology (guint n_nodes, guint64 free_mib)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
+  XaTopology *topo = xa_test_topology_new (n_nodes, free_mib);
 
   topo->overhead_mib_per_vm = 1;
   topo->overhead_kib_per_vcpu = 1176;
-  for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_mib;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
   return topo;
 }
 
@@ -34,21 +26,6 @@ set_two_socket_slit (XaTopology *topo)
   }
 }
 
-static GPtrArray *
-new_requests (void)
-{
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
-}
-
-static XaRequest *
-add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guint vcpus)
-{
-  XaRequest *req = xa_request_new (name, memory_mib, vcpus);
-
-  g_ptr_array_add (requests, req);
-  return req;
-}
-
 static guint64
 need_mib (const XaTopology *topo, const XaRequest *req)
 {
@@ -59,13 +36,13 @@ static void
 test_batch_fits_one_node (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   for (guint i = 0; i < 6; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    add_vm (requests, name, 5 * GiB, 2);
+    xa_test_add_vm (requests, name, 5 * GiB, 2);
   }
   plan = xa_plan_batch (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
@@ -79,13 +56,13 @@ static void
 test_batch_best_fit_keeps_large_holes (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 0);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   topo->nodes[0].free_mib = 20 * GiB;
   topo->nodes[1].free_mib = 10 * GiB;
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 64 * GiB;
-  add_vm (requests, "small", 8 * GiB, 1);
+  xa_test_add_vm (requests, "small", 8 * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, need_mib (topo, g_ptr_array_index (requests, 0)));
@@ -95,14 +72,14 @@ static void
 test_batch_split_uses_closest_nodes (void)
 {
   g_autoptr(XaTopology) topo = make_topology (4, 10 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   const XaPlacement *placement;
 
   set_two_socket_slit (topo);
   /* node 1 is nearly full: a naive "most free" pair would be 0 and 2 */
   topo->nodes[1].free_mib = 9 * GiB;
-  add_vm (requests, "big", 15 * GiB, 4);
+  xa_test_add_vm (requests, "big", 15 * GiB, 4);
   plan = xa_plan_batch (topo, requests, 0);
   placement = &plan->placements[0];
   g_assert_cmpint (placement->outcome, ==, XA_OUTCOME_PLANNED);
@@ -117,14 +94,14 @@ static void
 test_batch_defers_and_rejects (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 8 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 32 * GiB;
-  add_vm (requests, "fits-later", 20 * GiB, 2);
-  add_vm (requests, "too-big", 80 * GiB, 2);
-  add_vm (requests, "too-many-vcpus", 1 * GiB, 33);
-  add_vm (requests, "fits", 4 * GiB, 2);
+  xa_test_add_vm (requests, "fits-later", 20 * GiB, 2);
+  xa_test_add_vm (requests, "too-big", 80 * GiB, 2);
+  xa_test_add_vm (requests, "too-many-vcpus", 1 * GiB, 33);
+  xa_test_add_vm (requests, "fits", 4 * GiB, 2);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpstr (plan->placements[0].reason, ==,
@@ -145,11 +122,11 @@ static void
 test_batch_admits_by_priority (void)
 {
   g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  add_vm (requests, "bulk", 8 * GiB, 1);
-  add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
+  xa_test_add_vm (requests, "bulk", 8 * GiB, 1);
+  xa_test_add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
@@ -159,13 +136,13 @@ static void
 test_batch_honours_allowed_nodes_and_hard_affinity (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   XaRequest *pinned;
   guint cpus[] = { 0, 1, 16, 17 };
 
-  add_vm (requests, "near-nic", 2 * GiB, 1)->nodes = 0x2;
-  pinned = add_vm (requests, "pinned", 4 * GiB, 2);
+  xa_test_add_vm (requests, "near-nic", 2 * GiB, 1)->nodes = 0x2;
+  pinned = xa_test_add_vm (requests, "pinned", 4 * GiB, 2);
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
   plan = xa_plan_batch (topo, requests, 0);
@@ -182,12 +159,12 @@ static void
 test_batch_skips_unusable_nodes (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   topo->distances[3] = XA_DISTANCE_UNREACHABLE;
   topo->nodes[0].free_mib = 1 * GiB;
-  add_vm (requests, "vm", 2 * GiB, 1);
+  xa_test_add_vm (requests, "vm", 2 * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
 }
@@ -216,12 +193,12 @@ random_topology (GRand *rand)
 static GPtrArray *
 random_requests (GRand *rand, const XaTopology *topo)
 {
-  GPtrArray *requests = new_requests ();
+  GPtrArray *requests = xa_test_requests_new ();
   guint n_vms = (guint) g_rand_int_range (rand, 1, 40);
 
   for (guint i = 0; i < n_vms; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
-    XaRequest *req = add_vm (requests, name, (guint64) g_rand_int_range (rand, 256, 48 * GiB),
+    XaRequest *req = xa_test_add_vm (requests, name, (guint64) g_rand_int_range (rand, 256, 48 * GiB),
                              (guint) g_rand_int_range (rand, 1, 17));
     gint kind = g_rand_int_range (rand, 0, 10);
 
@@ -364,14 +341,14 @@ test_batch_repacks_to_fit_one_node (void)
 {
   static const guint64 sizes_gib[] = { 5, 4, 3, 3, 3, 2 };
   g_autoptr(XaTopology) topo = make_topology (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
   for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    add_vm (requests, name, sizes_gib[i] * GiB, 1);
+    xa_test_add_vm (requests, name, sizes_gib[i] * GiB, 1);
   }
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
@@ -383,14 +360,14 @@ static void
 test_batch_admits_the_most_vms_when_short (void)
 {
   g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  add_vm (requests, "large", 8 * GiB, 1);
+  xa_test_add_vm (requests, "large", 8 * GiB, 1);
   for (guint i = 0; i < 3; i++) {
     g_autofree gchar *name = g_strdup_printf ("small-%u", i);
 
-    add_vm (requests, name, 3 * GiB, 1);
+    xa_test_add_vm (requests, name, 3 * GiB, 1);
   }
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
@@ -404,9 +381,9 @@ static void
 test_batch_ages_waiting_requests (void)
 {
   g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
-  XaRequest *old = add_vm (requests, "old", 6 * GiB, 1);
-  XaRequest *urgent = add_vm (requests, "urgent", 6 * GiB, 1);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaRequest *old = xa_test_add_vm (requests, "old", 6 * GiB, 1);
+  XaRequest *urgent = xa_test_add_vm (requests, "urgent", 6 * GiB, 1);
   g_autoptr(XaPlan) lead_wins = NULL;
   g_autoptr(XaPlan) age_wins = NULL;
 
@@ -427,12 +404,12 @@ static void
 test_batch_prefers_a_core_per_vcpu (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   topo->nodes[0].free_mib = 12 * GiB;
   topo->nodes[0].n_cores = 4;
-  add_vm (requests, "wide", 8 * GiB, 8);
+  xa_test_add_vm (requests, "wide", 8 * GiB, 8);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmphex (plan->placements[0].nodes, ==, 0x2);
 }
@@ -442,13 +419,13 @@ static void
 test_batch_balances_vcpus_against_cores (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 64 * GiB);
-  g_autoptr(GPtrArray) requests = new_requests ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
   for (guint i = 0; i < 8; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    add_vm (requests, name, 1 * GiB, 4);
+    xa_test_add_vm (requests, name, 1 * GiB, 4);
   }
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);

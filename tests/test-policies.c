@@ -2,36 +2,26 @@
 #include "xa-host-file.h"
 #include "xa-manifest.h"
 #include "xa-plan.h"
+#include "xa-test-util.h"
 
 #define GiB 1024
 
-/* n nodes of @free_gib each, 16 CPUs / 8 cores, no overhead */
+/* n nodes of @free_gib each, no overhead */
 static XaTopology *
 make_topology (guint n_nodes, guint64 free_gib)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
-
-  for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_gib * GiB;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
-  return topo;
+  return xa_test_topology_new (n_nodes, free_gib * GiB);
 }
 
 static GPtrArray *
 vms_of_gib (const guint64 *gib, guint n_vms)
 {
-  GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+  GPtrArray *requests = xa_test_requests_new ();
 
   for (guint i = 0; i < n_vms; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    g_ptr_array_add (requests, xa_request_new (name, gib[i] * GiB, 2));
+    xa_test_add_vm (requests, name, gib[i] * GiB, 2);
   }
   return requests;
 }
@@ -137,11 +127,11 @@ static void
 test_reference_cores_requested (void)
 {
   g_autoptr(XaTopology) topo = make_topology (2, 10);
-  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) xenopsd = NULL;
   g_autoptr(XaPlan) legacy = NULL;
 
-  g_ptr_array_add (requests, xa_request_new ("wide", 1 * GiB, 12));
+  xa_test_add_vm (requests, "wide", 1 * GiB, 12);
   xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
   /* 12 vCPUs need two nodes' 8 cores: a multi-node plan, dropped */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-test-util.h"
+
+/**
+ * xa_test_topology_new:
+ * @n_nodes: number of nodes
+ * @free_mib: free memory of each node, and all it could ever offer
+ *
+ * Returns: (transfer full): a host whose nodes have 16 CPUs (ids node by
+ *   node) and 8 cores, 10 local and 20 remote, and no per-domain overhead
+ */
+XaTopology *
+xa_test_topology_new (guint n_nodes, guint64 free_mib)
+{
+  XaTopology *topo = xa_topology_new (n_nodes);
+
+  for (guint n = 0; n < n_nodes; n++) {
+    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_mib;
+    topo->nodes[n].n_cores = 8;
+    for (guint c = 0; c < 16; c++) {
+      guint id = n * 16 + c;
+
+      g_array_append_val (topo->nodes[n].cpus, id);
+    }
+  }
+  return topo;
+}
+
+GPtrArray *
+xa_test_requests_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
+}
+
+XaRequest *
+xa_test_add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guint vcpus)
+{
+  XaRequest *req = xa_request_new (name, memory_mib, vcpus);
+
+  g_ptr_array_add (requests, req);
+  return req;
+}
