@@ -18,11 +18,8 @@ vms_of_gib (const guint64 *gib, guint n_vms)
 {
   GPtrArray *requests = xa_test_requests_new ();
 
-  for (guint i = 0; i < n_vms; i++) {
-    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
-
-    xa_test_add_vm (requests, name, gib[i] * GiB, 2);
-  }
+  for (guint i = 0; i < n_vms; i++) 
+    xa_test_add_vm (requests, NULL, gib[i] * GiB, 2);
   return requests;
 }
 

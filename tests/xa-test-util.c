@@ -32,10 +32,20 @@ xa_test_requests_new (void)
   return g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
 }
 
+/**
+ * xa_test_add_vm:
+ * @requests: (element-type XaRequest): where to add it
+ * @name: (nullable): its name, %NULL for vm-N where N is its index
+ * @memory_mib: its memory
+ * @vcpus: its vCPUs
+ *
+ * Returns: (transfer none): the new request, last in @requests
+ */
 XaRequest *
 xa_test_add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guint vcpus)
 {
-  XaRequest *req = xa_request_new (name, memory_mib, vcpus);
+  g_autofree gchar *numbered = g_strdup_printf ("vm-%u", requests->len);
+  XaRequest *req = xa_request_new (name != NULL ? name : numbered, memory_mib, vcpus);
 
   g_ptr_array_add (requests, req);
   return req;
