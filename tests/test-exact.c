@@ -46,7 +46,7 @@ random_requests (GRand *rand, const XaTopology *topo)
   target_mib = free_mib * (guint64) g_rand_int_range (rand, 70, 121) / 100;
   for (guint i = 0; i < max_vms && asked_mib < target_mib; i++) {
     XaRequest *req = xa_test_add_vm (requests, NULL, random_vm_mib (rand),
-                             (guint) g_rand_int_range (rand, 1, 9));
+                                     (guint) g_rand_int_range (rand, 1, 9));
 
     asked_mib += req->memory_mib;
     if (g_rand_int_range (rand, 0, 8) == 0)
@@ -175,7 +175,7 @@ test_exact_admits_by_priority_then_count (void)
   g_autoptr(XaPlan) plan = NULL;
   guint planned = 0;
 
-  for (guint i = 0; i < 3; i++) 
+  for (guint i = 0; i < 3; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
   xa_test_add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
   plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
@@ -195,7 +195,7 @@ test_exact_finds_a_single_node_packing (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (gib); i++) 
+  for (guint i = 0; i < G_N_ELEMENTS (gib); i++)
     xa_test_add_vm (requests, NULL, gib[i] * GiB, 1);
   plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
@@ -226,7 +226,7 @@ test_exact_reports_an_unfinished_search (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 13; i++) 
+  for (guint i = 0; i < 13; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
   plan = xa_plan_exact (topo, requests, 0, 2);
   g_assert_true (plan->exhausted);

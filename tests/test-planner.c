@@ -39,7 +39,7 @@ test_batch_fits_one_node (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 6; i++) 
+  for (guint i = 0; i < 6; i++)
     xa_test_add_vm (requests, NULL, 5 * GiB, 2);
   plan = xa_plan_batch (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
@@ -194,8 +194,9 @@ random_requests (GRand *rand, const XaTopology *topo)
   guint n_vms = (guint) g_rand_int_range (rand, 1, 40);
 
   for (guint i = 0; i < n_vms; i++) {
-    XaRequest *req = xa_test_add_vm (requests, NULL, (guint64) g_rand_int_range (rand, 256, 48 * GiB),
-                             (guint) g_rand_int_range (rand, 1, 17));
+    XaRequest *req = xa_test_add_vm (requests, NULL,
+                                     (guint64) g_rand_int_range (rand, 256, 48 * GiB),
+                                     (guint) g_rand_int_range (rand, 1, 17));
     gint kind = g_rand_int_range (rand, 0, 10);
 
     req->priority = g_rand_int_range (rand, -2, 3);
@@ -341,7 +342,7 @@ test_batch_repacks_to_fit_one_node (void)
   g_autoptr(XaPlan) plan = NULL;
 
   topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
-  for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++) 
+  for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++)
     xa_test_add_vm (requests, NULL, sizes_gib[i] * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
@@ -357,7 +358,7 @@ test_batch_admits_the_most_vms_when_short (void)
   g_autoptr(XaPlan) plan = NULL;
 
   xa_test_add_vm (requests, "large", 8 * GiB, 1);
-  for (guint i = 0; i < 3; i++) 
+  for (guint i = 0; i < 3; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
@@ -412,7 +413,7 @@ test_batch_balances_vcpus_against_cores (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 8; i++) 
+  for (guint i = 0; i < 8; i++)
     xa_test_add_vm (requests, NULL, 1 * GiB, 4);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);

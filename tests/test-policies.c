@@ -18,7 +18,7 @@ vms_of_gib (const guint64 *gib, guint n_vms)
 {
   GPtrArray *requests = xa_test_requests_new ();
 
-  for (guint i = 0; i < n_vms; i++) 
+  for (guint i = 0; i < n_vms; i++)
     xa_test_add_vm (requests, NULL, gib[i] * GiB, 2);
   return requests;
 }
