@@ -16,7 +16,7 @@
 /* Search steps for one repack, and for all of a batch's improvement step. */
 #define XA_BATCH_REPACK_STEPS G_GUINT64_CONSTANT (20000)
 #define XA_BATCH_IMPROVE_STEPS G_GUINT64_CONSTANT (400000)
-/* VMs the balancing pass may look at, per VM of the batch and in all. */
+/* Moves the balancing pass may weigh, per VM of the batch and in all. */
 #define XA_BATCH_BALANCE_STEPS_PER_VM 64
 #define XA_BATCH_BALANCE_STEPS 65536
 /* Rounds of re-choosing the nodes of split VMs once the batch is placed. */
@@ -36,6 +36,7 @@ typedef struct {
   gint *priority;
   gint *home;
   guint *home_at;
+  gboolean *chosen;
   guint *order;
   /* per node: the VMs of this batch placed on it alone, and their memory */
   GArray **homed;
@@ -93,16 +94,12 @@ xa_batch_cores (const XaBatch *batch, XaNodeSet nodes)
   return cores;
 }
 
-/* Compares vCPUs per core on two nodes after moving @vcpus onto each. */
-static gint
-xa_batch_compare_load (const XaBatch *batch, guint a, guint vcpus_a, guint b, guint vcpus_b)
+/* vCPUs per core on @node, with @more_vcpus added. */
+static gdouble
+xa_batch_load (const XaBatch *batch, guint node, gint more_vcpus)
 {
-  guint64 load_a = (guint64) (batch->vcpus[a] + vcpus_a) * MAX (batch->topo->nodes[b].n_cores, 1);
-  guint64 load_b = (guint64) (batch->vcpus[b] + vcpus_b) * MAX (batch->topo->nodes[a].n_cores, 1);
-
-  if (load_a != load_b)
-    return load_a < load_b ? -1 : 1;
-  return 0;
+  return (gdouble) ((gint) batch->vcpus[node] + more_vcpus) /
+         (gdouble) MAX (batch->topo->nodes[node].n_cores, 1);
 }
 
 /* vCPUs that a placement puts on a node: its share of the VM's memory there. */
@@ -219,7 +216,8 @@ xa_batch_best_single_node (const XaBatch *batch, guint index)
     }
     if (batch->free_mib[n] < batch->free_mib[best] ||
         (batch->free_mib[n] == batch->free_mib[best] &&
-         xa_batch_compare_load (batch, n, req->vcpus, (guint) best, req->vcpus) < 0))
+         xa_batch_load (batch, n, (gint) req->vcpus) < xa_batch_load (batch, (guint) best,
+                                                                        (gint) req->vcpus)))
       best = (gint) n;
   }
   return best;
@@ -510,8 +508,6 @@ xa_batch_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
   return TRUE;
 }
 
-/* The improvement step: moves and swaps of this batch's single-node VMs
- * among 2 to XA_BATCH_REPACK_MAX_NODES nodes, so that @index fits one too. */
 /* Whether some node could hold @index if this batch's VMs moved off it. */
 static gboolean
 xa_batch_could_fit_alone (const XaBatch *batch, guint index)
@@ -525,6 +521,8 @@ xa_batch_could_fit_alone (const XaBatch *batch, guint index)
   return FALSE;
 }
 
+/* The improvement step: moves and swaps of this batch's single-node VMs
+ * among 2 to XA_BATCH_REPACK_MAX_NODES nodes, so that @index fits one too. */
 static gboolean
 xa_batch_make_room (XaBatch *batch, guint index)
 {
@@ -579,18 +577,6 @@ xa_batch_place_pinned (XaBatch *batch, guint index)
 }
 
 /* One node if one holds the VM, else the best span; FALSE if neither. */
-static gboolean xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span);
-
-/* Wherever the VM fits now, or deferred. */
-static void
-xa_batch_place_or_defer (XaBatch *batch, guint index)
-{
-  if (xa_batch_request (batch, index)->hard_affinity != NULL)
-    xa_batch_place_pinned (batch, index);
-  else if (!xa_batch_place_now (batch, index, TRUE))
-    xa_batch_defer (batch, index);
-}
-
 static gboolean
 xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span)
 {
@@ -606,6 +592,16 @@ xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span)
     return FALSE;
   xa_batch_put_on_span (batch, index, span);
   return TRUE;
+}
+
+/* Wherever the VM fits now, or deferred. */
+static void
+xa_batch_place_or_defer (XaBatch *batch, guint index)
+{
+  if (xa_batch_request (batch, index)->hard_affinity != NULL)
+    xa_batch_place_pinned (batch, index);
+  else if (!xa_batch_place_now (batch, index, TRUE))
+    xa_batch_defer (batch, index);
 }
 
 static gboolean
@@ -638,7 +634,7 @@ xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
 /* Admits as many VMs of the level as the free memory holds: the smallest,
  * since splitting lets a set of VMs use all the memory it adds up to. */
 static void
-xa_batch_choose_admitted (XaBatch *batch, GArray *level, gboolean *chosen)
+xa_batch_choose_admitted (XaBatch *batch, GArray *level)
 {
   guint64 left = xa_plan_sum (batch->free_mib, xa_nodeset_all (batch->n_nodes), batch->n_nodes);
 
@@ -648,19 +644,19 @@ xa_batch_choose_admitted (XaBatch *batch, GArray *level, gboolean *chosen)
     if (batch->need_mib[i] > left)
       break;
     left -= batch->need_mib[i];
-    chosen[i] = TRUE;
+    batch->chosen[i] = TRUE;
   }
 }
 
 /* The chosen VMs, most constrained and largest first: the pinned ones where
  * their CPUs are, the others on the node that holds them most tightly. */
 static void
-xa_batch_place_greedily (XaBatch *batch, guint from, guint to, const gboolean *chosen)
+xa_batch_place_greedily (XaBatch *batch, guint from, guint to)
 {
   for (guint k = from; k < to; k++) {
     guint i = batch->order[k];
 
-    if (!chosen[i])
+    if (!batch->chosen[i])
       continue;
     if (xa_batch_request (batch, i)->hard_affinity != NULL)
       xa_batch_place_pinned (batch, i);
@@ -676,18 +672,17 @@ static void
 xa_batch_place_level (XaBatch *batch, guint from, guint to)
 {
   g_autoptr(GArray) level = xa_batch_level_by_need (batch, from, to);
-  g_autofree gboolean *chosen = g_new0 (gboolean, batch->requests->len);
 
-  xa_batch_choose_admitted (batch, level, chosen);
-  xa_batch_place_greedily (batch, from, to, chosen);
+  xa_batch_choose_admitted (batch, level);
+  xa_batch_place_greedily (batch, from, to);
   for (guint k = from; k < to; k++) {
-    if (chosen[batch->order[k]] && xa_batch_is_waiting (batch, batch->order[k]))
+    if (batch->chosen[batch->order[k]] && xa_batch_is_waiting (batch, batch->order[k]))
       xa_batch_make_room (batch, batch->order[k]);
   }
   for (guint k = from; k < to; k++) {
     guint i = batch->order[k];
 
-    if (chosen[i] && xa_batch_is_waiting (batch, i))
+    if (batch->chosen[i] && xa_batch_is_waiting (batch, i))
       xa_batch_place_now (batch, i, TRUE);
   }
   for (guint k = 0; k < level->len; k++) {
@@ -696,13 +691,6 @@ xa_batch_place_level (XaBatch *batch, guint from, guint to)
     if (xa_batch_is_waiting (batch, i))
       xa_batch_place_or_defer (batch, i);
   }
-}
-
-static gdouble
-xa_batch_load (const XaBatch *batch, guint node, gint more_vcpus)
-{
-  return (gdouble) ((gint) batch->vcpus[node] + more_vcpus) /
-         (gdouble) MAX (batch->topo->nodes[node].n_cores, 1);
 }
 
 static gint
@@ -847,6 +835,7 @@ xa_batch_init (XaBatch *batch, const XaTopology *topo, GPtrArray *requests, gdou
   batch->priority = g_new (gint, requests->len);
   batch->home = g_new (gint, requests->len);
   batch->home_at = g_new (guint, requests->len);
+  batch->chosen = g_new0 (gboolean, requests->len);
   batch->order = g_new (guint, requests->len);
   batch->steps = XA_BATCH_IMPROVE_STEPS;
   batch->balance_steps = XA_BATCH_BALANCE_STEPS_PER_VM * requests->len + XA_BATCH_BALANCE_STEPS;
@@ -885,6 +874,7 @@ xa_batch_clear (XaBatch *batch)
   g_free (batch->priority);
   g_free (batch->home);
   g_free (batch->home_at);
+  g_free (batch->chosen);
   g_free (batch->order);
 }
 
@@ -894,14 +884,15 @@ xa_batch_clear (XaBatch *batch)
  * @requests: (element-type XaRequest): the batch
  * @now_s: the host's clock, for aging
  *
- * Plans the whole batch at once, one priority level after the other (a
- * request's priority grows with its wait). In a level, the most constrained
- * and then the largest VMs go first, each on the node where it fits most
- * tightly; an improvement step then repacks this batch's single-node VMs
- * over a few nodes to fit those that found no node; what still fits no
- * single node spans the fewest and closest nodes, or is deferred. Last,
- * single-node VMs move off the node with the most vCPUs per core while
- * that helps. No node is ever given more than it has free.
+ * Plans the whole batch at once, one priority level after the other (each
+ * second a request has waited counts as one level more). In a level: admit
+ * the most VMs the free memory holds; place them most constrained, then
+ * largest first, each on the node where it fits most tightly; repack this
+ * batch's single-node VMs over a few nodes to fit those that found no node
+ * (the improvement step); what still fits no single node spans the fewest
+ * and closest nodes, or is deferred. Last, single-node VMs move off the node
+ * with the most vCPUs per core while that helps, and split VMs take the best
+ * nodes left. No node is ever given more than it has free.
  *
  * Returns: (transfer full): one placement per request, in their order
  */
