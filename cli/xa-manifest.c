@@ -90,21 +90,28 @@ xa_manifest_parse_nodes (json_t *jvm, const XaTopology *topo, XaRequest *req, GE
 
 /* Used by the Xen backend only, but checked here so a typo fails early. */
 static gboolean
-xa_manifest_parse_boot (json_t *jvm, GError **error)
+xa_manifest_parse_boot (json_t *jvm, XaRequest *req, GError **error)
 {
   const gchar *type = "pv";
-  const gchar *path = NULL;
+  const gchar *kernel = NULL;
+  const gchar *ramdisk = NULL;
+  const gchar *cmdline = NULL;
 
   if (!xa_json_get_string (jvm, "type", XA_JSON_OPTIONAL, &type, error) ||
-      !xa_json_get_string (jvm, "kernel", XA_JSON_OPTIONAL, &path, error) ||
-      !xa_json_get_string (jvm, "ramdisk", XA_JSON_OPTIONAL, &path, error) ||
-      !xa_json_get_string (jvm, "cmdline", XA_JSON_OPTIONAL, &path, error))
+      !xa_json_get_string (jvm, "kernel", XA_JSON_OPTIONAL, &kernel, error) ||
+      !xa_json_get_string (jvm, "ramdisk", XA_JSON_OPTIONAL, &ramdisk, error) ||
+      !xa_json_get_string (jvm, "cmdline", XA_JSON_OPTIONAL, &cmdline, error))
     return FALSE;
   if (g_strcmp0 (type, "pv") != 0 && g_strcmp0 (type, "pvh") != 0) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                  "type: \"%s\" is not a guest type (use pv or pvh)", type);
     return FALSE;
   }
+  g_free (req->guest_type);
+  req->guest_type = g_strdup (type);
+  req->kernel = g_strdup (kernel);
+  req->ramdisk = g_strdup (ramdisk);
+  req->cmdline = g_strdup (cmdline);
   return TRUE;
 }
 
@@ -128,7 +135,7 @@ xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, GError **error)
   req->priority = (gint) priority;
   if (!xa_manifest_parse_hard_affinity (jvm, topo, req, error) ||
       !xa_manifest_parse_nodes (jvm, topo, req, error) ||
-      !xa_manifest_parse_boot (jvm, error))
+      !xa_manifest_parse_boot (jvm, req, error))
     return NULL;
   return g_steal_pointer (&req);
 }

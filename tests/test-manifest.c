@@ -49,6 +49,13 @@ test_manifest_reads_all_fields (void)
   g_assert_cmpuint (req->nodes, ==, 0x2);
   req = g_ptr_array_index (vms, 4);
   g_assert_cmpuint (req->nodes, ==, 0x2);
+  g_assert_cmpstr (req->guest_type, ==, "pv");
+  g_assert_null (req->kernel);
+  req = g_ptr_array_index (vms, 5);
+  g_assert_cmpstr (req->guest_type, ==, "pvh");
+  g_assert_cmpstr (req->kernel, ==, "/boot/vmlinuz");
+  g_assert_cmpstr (req->ramdisk, ==, "/boot/initrd.img");
+  g_assert_cmpstr (req->cmdline, ==, "console=hvc0");
 }
 
 static void
