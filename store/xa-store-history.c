@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+
+#include "xa-store-private.h"
+
+void
+xa_store_batch_row_free (XaStoreBatchRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->policy);
+  g_free (row);
+}
+
+void
+xa_store_vm_row_free (XaStoreVmRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->uuid);
+  g_free (row->name);
+  g_free (row->planned_mib);
+  g_free (row->actual_mib);
+  g_free (row);
+}
+
+static XaStoreBatchRow *
+xa_store_batch_row_from (XaStmt *stmt)
+{
+  XaStoreBatchRow *row = g_new0 (XaStoreBatchRow, 1);
+
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->at.wall_us = sqlite3_column_int64 (stmt, 1);
+  row->at.host_s = sqlite3_column_double (stmt, 2);
+  row->policy = g_strdup ((const gchar *) sqlite3_column_text (stmt, 3));
+  row->n_requests = (guint) sqlite3_column_int (stmt, 4);
+  row->n_planned = (guint) sqlite3_column_int (stmt, 5);
+  row->n_deferred = (guint) sqlite3_column_int (stmt, 6);
+  row->n_rejected = (guint) sqlite3_column_int (stmt, 7);
+  row->plan_ms = sqlite3_column_double (stmt, 8);
+  row->n_built = (guint) sqlite3_column_int (stmt, 9);
+  row->n_local = (guint) sqlite3_column_int (stmt, 10);
+  return row;
+}
+
+/**
+ * xa_store_list_batches:
+ * @self: the store
+ * @host_id: the host, 0 for every host
+ * @from_wall_us: the first wall-clock time to report
+ * @to_wall_us: the end of the range, not included
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreBatchRow) (nullable): the
+ *   batches admitted in the range, with the locality of their built VMs
+ */
+GPtrArray *
+xa_store_list_batches (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
+                       GError **error)
+{
+  const gchar *purpose = "read the batches";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "WITH built AS (SELECT batch_id, request_id, "
+          "  max (actual_mib) * 100 >= sum (actual_mib) * 99 AND sum (actual_mib) > 0 AS local "
+          "  FROM placements WHERE actual_mib IS NOT NULL GROUP BY batch_id, request_id) "
+          "SELECT b.id, b.wall_us, b.host_s, b.policy, b.n_requests, b.n_planned, b.n_deferred, "
+          "b.n_rejected, b.plan_ms, "
+          "(SELECT count (*) FROM built WHERE built.batch_id = b.id), "
+          "(SELECT count (*) FROM built WHERE built.batch_id = b.id AND built.local) "
+          "FROM batches b WHERE (?1 = 0 OR b.host_id = ?1) AND b.wall_us >= ?2 AND b.wall_us < ?3 "
+          "ORDER BY b.wall_us, b.id", purpose, error);
+  g_autoptr(GPtrArray) rows =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_batch_row_free);
+  gint row;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
+    g_ptr_array_add (rows, xa_store_batch_row_from (stmt));
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+static gdouble
+xa_store_column_seconds (XaStmt *stmt, gint column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? -1.0
+                                                           : sqlite3_column_double (stmt, column);
+}
+
+static XaStoreVmRow *
+xa_store_vm_row_from (XaStmt *stmt, guint n_nodes)
+{
+  XaStoreVmRow *row = g_new0 (XaStoreVmRow, 1);
+
+  row->uuid = g_strdup ((const gchar *) sqlite3_column_text (stmt, 1));
+  row->name = g_strdup ((const gchar *) sqlite3_column_text (stmt, 2));
+  xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 3), &row->state);
+  row->wait_s = xa_store_column_seconds (stmt, 4);
+  row->build_s = xa_store_column_seconds (stmt, 5);
+  row->planned_mib = g_new0 (guint64, n_nodes);
+  row->actual_mib = g_new0 (guint64, n_nodes);
+  return row;
+}
+
+/* One placement row: a node's planned and actual memory. */
+static void
+xa_store_vm_row_add_node (XaStoreVmRow *row, XaStmt *stmt, guint n_nodes)
+{
+  gint node = sqlite3_column_int (stmt, 6);
+
+  if (sqlite3_column_type (stmt, 6) == SQLITE_NULL || node < 0 || (guint) node >= n_nodes)
+    return;
+  if (sqlite3_column_int (stmt, 7))
+    row->planned_nodes |= XA_NODESET_BIT (node);
+  row->planned_mib[node] = (guint64) sqlite3_column_int64 (stmt, 8);
+  row->actual_mib[node] = (guint64) sqlite3_column_int64 (stmt, 9);
+}
+
+static void
+xa_store_vm_row_finish (XaStoreVmRow *row, guint n_nodes)
+{
+  for (guint n = 0; n < n_nodes && row->planned_nodes != 0; n++) {
+    if (!xa_nodeset_has (row->planned_nodes, n))
+      row->spilled_mib += row->actual_mib[n];
+  }
+}
+
+/**
+ * xa_store_list_vms:
+ * @self: the store
+ * @host_id: the host
+ * @n_nodes: its node count
+ * @from_wall_us: the first wall-clock time to report (when queued)
+ * @to_wall_us: the end of the range, not included
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreVmRow) (nullable): per VM
+ *   queued in the range: its last plan against where its memory went,
+ *   what spilled, how long it waited and how long its build took
+ */
+GPtrArray *
+xa_store_list_vms (XaStore *self, gint64 host_id, guint n_nodes, gint64 from_wall_us,
+                   gint64 to_wall_us, GError **error)
+{
+  const gchar *purpose = "read the VMs' history";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, "
+          "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, "
+          "coalesce (p.actual_mib, 0) "
+          "FROM requests r LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+          "WHERE r.host_id = ?1 AND r.queued_wall_us >= ?2 AND r.queued_wall_us < ?3 "
+          "ORDER BY r.id, p.node", purpose, error);
+  g_autoptr(GPtrArray) rows =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_vm_row_free);
+  XaStoreVmRow *current = NULL;
+  gint64 current_id = 0;
+  gint row;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    if (current == NULL || sqlite3_column_int64 (stmt, 0) != current_id) {
+      current = xa_store_vm_row_from (stmt, n_nodes);
+      current_id = sqlite3_column_int64 (stmt, 0);
+      g_ptr_array_add (rows, current);
+    }
+    xa_store_vm_row_add_node (current, stmt, n_nodes);
+  }
+  if (row < 0)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    xa_store_vm_row_finish (g_ptr_array_index (rows, i), n_nodes);
+  return g_steal_pointer (&rows);
+}
+
+void
+xa_store_event_free (XaStoreEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->from);
+  g_free (event->to);
+  g_free (event->reason);
+  g_free (event);
+}
+
+/**
+ * xa_store_list_events:
+ * @self: the store
+ * @request_id: a request
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreEvent) (nullable): the
+ *   request's log, oldest first
+ */
+GPtrArray *
+xa_store_list_events (XaStore *self, gint64 request_id, GError **error)
+{
+  const gchar *purpose = "read the request's log";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT wall_us, host_s, coalesce (batch_id, 0), from_state, to_state, reason "
+          "FROM events WHERE request_id = ?1 ORDER BY id", purpose, error);
+  g_autoptr(GPtrArray) events =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_event_free);
+  gint row;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    XaStoreEvent *event = g_new0 (XaStoreEvent, 1);
+
+    event->at.wall_us = sqlite3_column_int64 (stmt, 0);
+    event->at.host_s = sqlite3_column_double (stmt, 1);
+    event->batch_id = sqlite3_column_int64 (stmt, 2);
+    event->from = g_strdup ((const gchar *) sqlite3_column_text (stmt, 3));
+    event->to = g_strdup ((const gchar *) sqlite3_column_text (stmt, 4));
+    event->reason = g_strdup ((const gchar *) sqlite3_column_text (stmt, 5));
+    g_ptr_array_add (events, event);
+  }
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&events);
+}
+
+/**
+ * xa_store_node_memory:
+ * @self: the store
+ * @host_id: the host
+ * @from_wall_us: the first wall-clock time to report
+ * @to_wall_us: the end of the range, not included
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreNodeSample) (nullable):
+ *   every node's memory at every snapshot in the range, in time order
+ */
+GArray *
+xa_store_node_memory (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
+                      GError **error)
+{
+  const gchar *purpose = "read the nodes' memory over time";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT s.wall_us, s.host_s, n.node, n.total_mib, n.free_mib "
+          "FROM snapshots s JOIN snapshot_nodes n ON n.snapshot_id = s.id "
+          "WHERE s.host_id = ?1 AND s.wall_us >= ?2 AND s.wall_us < ?3 "
+          "ORDER BY s.wall_us, s.id, n.node", purpose, error);
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (XaStoreNodeSample));
+  gint row;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    XaStoreNodeSample sample = {
+      { sqlite3_column_int64 (stmt, 0), sqlite3_column_double (stmt, 1) },
+      (guint) sqlite3_column_int (stmt, 2),
+      (guint64) sqlite3_column_int64 (stmt, 3),
+      (guint64) sqlite3_column_int64 (stmt, 4),
+    };
+
+    g_array_append_val (samples, sample);
+  }
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&samples);
+}
+
+/**
+ * xa_store_wait_percentiles:
+ * @self: the store
+ * @host_id: the host
+ * @from_wall_us: the first wall-clock time to report (when queued)
+ * @to_wall_us: the end of the range, not included
+ * @n_percentiles: how many to work out
+ * @percentiles: (array length=n_percentiles): each in 0 … 100
+ * @out_wait_s: (array length=n_percentiles) (out caller-allocates): the
+ *   queue wait (queued → last build started, host clock) at each, nearest
+ *   rank; -1 when no request in the range has started
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
+                           guint n_percentiles, const gdouble *percentiles, gdouble *out_wait_s,
+                           GError **error)
+{
+  const gchar *purpose = "read the queue waits";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT started_host_s - queued_host_s FROM requests "
+          "WHERE host_id = ?1 AND started_host_s IS NOT NULL "
+          "AND queued_wall_us >= ?2 AND queued_wall_us < ?3 ORDER BY 1", purpose, error);
+  g_autoptr(GArray) waits = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gint row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    gdouble wait_s = sqlite3_column_double (stmt, 0);
+
+    g_array_append_val (waits, wait_s);
+  }
+  if (row < 0)
+    return FALSE;
+  for (guint k = 0; k < n_percentiles; k++) {
+    gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) waits->len);
+    guint at = (guint) CLAMP (rank, 1.0, (gdouble) MAX (waits->len, 1)) - 1;
+
+    out_wait_s[k] = waits->len > 0 ? g_array_index (waits, gdouble, at) : -1.0;
+  }
+  return TRUE;
+}

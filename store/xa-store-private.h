@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The store's insides, shared by its files; SQL lives in store/ only. */
+
+#include <sqlite3.h>
+
+#include "xa-store.h"
+
+G_BEGIN_DECLS
+
+struct _XaStore {
+  gchar *path;
+  sqlite3 *db;
+  /* prepared once, reused: SQL text → sqlite3_stmt */
+  GHashTable *statements;
+};
+
+/* A statement of the store's cache: going out of scope resets it, so no
+ * path leaves it half-stepped or holding its bindings. */
+typedef sqlite3_stmt XaStmt;
+void xa_stmt_release (XaStmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStmt, xa_stmt_release)
+
+XaStmt *xa_store_prepare (XaStore     *self,
+                          const gchar *sql,
+                          const gchar *purpose,
+                          GError     **error);
+gboolean xa_store_fail (XaStore     *self,
+                        gint         rc,
+                        const gchar *purpose,
+                        GError     **error);
+gboolean xa_store_step_done (XaStore     *self,
+                             XaStmt      *stmt,
+                             const gchar *purpose,
+                             GError     **error);
+gint xa_store_step_row (XaStore     *self,
+                        XaStmt      *stmt,
+                        const gchar *purpose,
+                        GError     **error);
+
+gboolean xa_store_begin (XaStore *self,
+                         GError **error);
+gboolean xa_store_commit (XaStore *self,
+                          GError **error);
+gboolean xa_store_rollback (XaStore *self);
+
+gboolean xa_store_log_event (XaStore        *self,
+                             gint64          request_id,
+                             gint64          batch_id,
+                             const gchar    *from,
+                             XaRequestState  to,
+                             const gchar    *reason,
+                             XaStoreTime     at,
+                             GError        **error);
+gboolean xa_store_release_claims (XaStore *self,
+                                  gint64   request_id,
+                                  GError **error);
+gboolean xa_store_change_state (XaStore        *self,
+                                gint64          request_id,
+                                XaRequestState  from,
+                                XaRequestState  to,
+                                const gchar    *reason,
+                                XaStoreTime     at,
+                                gboolean       *out_changed,
+                                GError        **error);
+gboolean xa_store_not_in_state (XaStore        *self,
+                                gint64          request_id,
+                                XaRequestState  from,
+                                XaRequestState  to,
+                                GError        **error);
+gboolean xa_store_set_state (XaStore        *self,
+                             gint64          request_id,
+                             XaRequestState  from,
+                             XaRequestState  to,
+                             const gchar    *reason,
+                             XaStoreTime     at,
+                             GError        **error);
+
+G_END_DECLS

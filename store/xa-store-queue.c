@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-store-private.h"
+
+/* The columns xa_store_request_from_row() reads, in its order. */
+#define XA_STORE_REQUEST_COLUMNS \
+  "id, uuid, group_id, state, reason, attempts, deferrals, queued_wall_us, queued_host_s, " \
+  "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
+  "cmdline"
+
+static gchar *
+xa_store_column_strdup (XaStmt *stmt, gint column)
+{
+  return g_strdup ((const gchar *) sqlite3_column_text (stmt, column));
+}
+
+/* Hard affinity is kept as CPU ids separated by blanks. */
+static gchar *
+xa_store_cpus_to_text (GArray *cpus)
+{
+  GString *text;
+
+  if (cpus == NULL)
+    return NULL;
+  text = g_string_new (NULL);
+  for (guint i = 0; i < cpus->len; i++)
+    g_string_append_printf (text, "%s%u", i > 0 ? " " : "", g_array_index (cpus, guint, i));
+  return g_string_free (text, FALSE);
+}
+
+static GArray *
+xa_store_cpus_from_text (const gchar *text)
+{
+  g_auto(GStrv) ids = NULL;
+  GArray *cpus;
+
+  if (text == NULL)
+    return NULL;
+  ids = g_strsplit (text, " ", -1);
+  cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; ids[i] != NULL; i++) {
+    guint cpu = (guint) g_ascii_strtoull (ids[i], NULL, 10);
+
+    g_array_append_val (cpus, cpu);
+  }
+  return cpus;
+}
+
+static XaStoreRequest *
+xa_store_request_from_row (XaStmt *stmt)
+{
+  XaStoreRequest *request = g_new0 (XaStoreRequest, 1);
+  XaRequest *req = xa_request_new ((const gchar *) sqlite3_column_text (stmt, 9),
+                                   (guint64) sqlite3_column_int64 (stmt, 10),
+                                   (guint) sqlite3_column_int (stmt, 11));
+
+  request->id = sqlite3_column_int64 (stmt, 0);
+  request->uuid = xa_store_column_strdup (stmt, 1);
+  request->group_id = xa_store_column_strdup (stmt, 2);
+  xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 3), &request->state);
+  request->reason = xa_store_column_strdup (stmt, 4);
+  request->attempts = (guint) sqlite3_column_int (stmt, 5);
+  request->deferrals = (guint) sqlite3_column_int (stmt, 6);
+  request->queued.wall_us = sqlite3_column_int64 (stmt, 7);
+  request->queued.host_s = sqlite3_column_double (stmt, 8);
+  req->priority = sqlite3_column_int (stmt, 12);
+  req->nodes = (XaNodeSet) sqlite3_column_int64 (stmt, 13);
+  req->hard_affinity = xa_store_cpus_from_text ((const gchar *) sqlite3_column_text (stmt, 14));
+  g_free (req->guest_type);
+  req->guest_type = xa_store_column_strdup (stmt, 15);
+  req->kernel = xa_store_column_strdup (stmt, 16);
+  req->ramdisk = xa_store_column_strdup (stmt, 17);
+  req->cmdline = xa_store_column_strdup (stmt, 18);
+  req->queued_s = request->queued.host_s;
+  request->req = req;
+  return request;
+}
+
+static gboolean
+xa_store_find_host (XaStore *self, const gchar *key, gint64 *out_id, guint *out_n_nodes,
+                    GError **error)
+{
+  const gchar *purpose = "look the host up";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "SELECT id, n_nodes FROM hosts WHERE key = ?1",
+                                             purpose, error);
+  gint row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  row = xa_store_step_row (self, stmt, purpose, error);
+  if (row < 0)
+    return FALSE;
+  *out_id = row == 1 ? sqlite3_column_int64 (stmt, 0) : 0;
+  *out_n_nodes = row == 1 ? (guint) sqlite3_column_int (stmt, 1) : 0;
+  return TRUE;
+}
+
+static gboolean
+xa_store_insert_host (XaStore *self, const gchar *key, const gchar *name, const gchar *kind,
+                      guint n_nodes, XaStoreTime at, gint64 *out_id, GError **error)
+{
+  const gchar *purpose = "record the host";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "INSERT INTO hosts (key, name, kind, n_nodes, created_wall_us) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)", purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 4, (gint) n_nodes);
+  sqlite3_bind_int64 (stmt, 5, at.wall_us);
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static gboolean
+xa_store_ensure_host_in_txn (XaStore *self, const gchar *key, const gchar *name,
+                             const gchar *kind, guint n_nodes, XaStoreTime at, gint64 *out_id,
+                             GError **error)
+{
+  guint known_nodes = 0;
+
+  if (!xa_store_find_host (self, key, out_id, &known_nodes, error))
+    return FALSE;
+  if (*out_id == 0)
+    return xa_store_insert_host (self, key, name, kind, n_nodes, at, out_id, error);
+  if (known_nodes != n_nodes) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "%s: host \"%s\" is recorded with %u nodes, but now has %u; "
+                 "a host's nodes do not change", self->path, name, known_nodes, n_nodes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * xa_store_ensure_host:
+ * @self: the store
+ * @key: who the host is, for good: a Xen host's UUID, a simulated host's id
+ * @name: its name, for people
+ * @kind: "sim" or "xen"
+ * @n_nodes: its node count, which may not change
+ * @at: now
+ * @out_host_id: (out): its id in the ledger
+ * @error: a #GError
+ *
+ * Returns: %TRUE if the host is recorded, new or known
+ */
+gboolean
+xa_store_ensure_host (XaStore *self, const gchar *key, const gchar *name, const gchar *kind,
+                      guint n_nodes, XaStoreTime at, gint64 *out_host_id, GError **error)
+{
+  g_return_val_if_fail (self != NULL && key != NULL && name != NULL && kind != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_ensure_host_in_txn (self, key, name, kind, n_nodes, at, out_host_id, error))
+    return xa_store_rollback (self);
+  return xa_store_commit (self, error);
+}
+
+/* @from: the state before, NULL for a new request */
+gboolean
+xa_store_log_event (XaStore *self, gint64 request_id, gint64 batch_id, const gchar *from,
+                    XaRequestState to, const gchar *reason, XaStoreTime at, GError **error)
+{
+  const gchar *purpose = "log the event";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "INSERT INTO events (request_id, batch_id, wall_us, host_s, from_state, to_state, "
+          "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  if (batch_id != 0)
+    sqlite3_bind_int64 (stmt, 2, batch_id);
+  sqlite3_bind_int64 (stmt, 3, at.wall_us);
+  sqlite3_bind_double (stmt, 4, at.host_s);
+  sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, xa_request_state_to_string (to), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, reason, -1, SQLITE_TRANSIENT);
+  return xa_store_step_done (self, stmt, purpose, error);
+}
+
+static gboolean
+xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
+                         const XaRequest *req, const gchar *uuid, XaStoreTime at,
+                         GError **error)
+{
+  const gchar *purpose = "queue the request";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "INSERT INTO requests (uuid, host_id, group_id, name, memory_mib, vcpus, priority, "
+          "nodes, hard_affinity, guest_type, kernel, ramdisk, cmdline, state, queued_wall_us, "
+          "queued_host_s) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'queued', ?14, ?15)",
+    purpose, error);
+  gint rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, uuid, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, host_id);
+  sqlite3_bind_text (stmt, 3, group_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, req->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, (gint64) req->memory_mib);
+  sqlite3_bind_int (stmt, 6, (gint) req->vcpus);
+  sqlite3_bind_int (stmt, 7, req->priority);
+  sqlite3_bind_int64 (stmt, 8, (gint64) req->nodes);
+  sqlite3_bind_text (stmt, 9, xa_store_cpus_to_text (req->hard_affinity), -1, g_free);
+  sqlite3_bind_text (stmt, 10, req->guest_type, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 11, req->kernel, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 12, req->ramdisk, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 13, req->cmdline, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 14, at.wall_us);
+  sqlite3_bind_double (stmt, 15, at.host_s);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "VM \"%s\" is already queued or being built on this host (names are unique "
+                 "among the VMs xadmit has not finished with)", req->name);
+    return FALSE;
+  }
+  if (rc != SQLITE_DONE)
+    return xa_store_fail (self, rc, purpose, error);
+  return TRUE;
+}
+
+static gboolean
+xa_store_submit_in_txn (XaStore *self, gint64 host_id, const gchar *group_id,
+                        GPtrArray *requests, XaStoreTime at, GPtrArray *uuids, GError **error)
+{
+  for (guint i = 0; i < requests->len; i++) {
+    g_autofree gchar *uuid = g_uuid_string_random ();
+
+    if (!xa_store_insert_request (self, host_id, group_id, g_ptr_array_index (requests, i), uuid,
+                                  at, error) ||
+        !xa_store_log_event (self, sqlite3_last_insert_rowid (self->db), 0, NULL,
+                             XA_REQUEST_QUEUED, NULL, at, error))
+      return FALSE;
+    g_ptr_array_add (uuids, g_steal_pointer (&uuid));
+  }
+  return TRUE;
+}
+
+/**
+ * xa_store_submit:
+ * @self: the store
+ * @host_id: the host the VMs are for
+ * @group_id: what they came with (one manifest, one evacuation)
+ * @requests: (element-type XaRequest): the VMs
+ * @at: now
+ * @out_uuids: (out) (optional) (element-type utf8): the UUID given to each
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT for a name already live
+ *
+ * Queues every VM or, on error, none.
+ *
+ * Returns: %TRUE if all are queued
+ */
+gboolean
+xa_store_submit (XaStore *self, gint64 host_id, const gchar *group_id, GPtrArray *requests,
+                 XaStoreTime at, GPtrArray **out_uuids, GError **error)
+{
+  g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (self != NULL && group_id != NULL && requests != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_submit_in_txn (self, host_id, group_id, requests, at, uuids, error))
+    return xa_store_rollback (self);
+  if (!xa_store_commit (self, error))
+    return FALSE;
+  if (out_uuids != NULL)
+    *out_uuids = g_steal_pointer (&uuids);
+  return TRUE;
+}
+
+/**
+ * xa_store_list_requests:
+ * @self: the store
+ * @host_id: the host
+ * @state: which requests
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreRequest) (nullable): the
+ *   host's requests in @state, in the order they were queued
+ */
+GPtrArray *
+xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GError **error)
+{
+  const gchar *purpose = "read the requests";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT " XA_STORE_REQUEST_COLUMNS " FROM requests "
+          "WHERE host_id = ?1 AND state = ?2 ORDER BY id", purpose, error);
+  g_autoptr(GPtrArray) requests =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
+  gint row;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
+    g_ptr_array_add (requests, xa_store_request_from_row (stmt));
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&requests);
+}
+
+static gboolean
+xa_store_update_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                       const gchar *reason, gboolean *out_changed, GError **error)
+{
+  const gchar *purpose = "change the request's state";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "UPDATE requests SET state = ?3, reason = ?4 WHERE id = ?1 AND state = ?2",
+    purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  sqlite3_bind_text (stmt, 2, xa_request_state_to_string (from), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, xa_request_state_to_string (to), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_TRANSIENT);
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_changed = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
+/* Moves a request from @from to @to and logs it; *out_changed says whether
+ * it was still @from (if not, nothing happens). */
+gboolean
+xa_store_change_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                       const gchar *reason, XaStoreTime at, gboolean *out_changed,
+                       GError **error)
+{
+  if (!xa_store_update_state (self, request_id, from, to, reason, out_changed, error))
+    return FALSE;
+  return !*out_changed ||
+         xa_store_log_event (self, request_id, 0, xa_request_state_to_string (from), to, reason,
+                             at, error);
+}
+
+/* Returns FALSE: the request moved on (another process, a lost race). */
+gboolean
+xa_store_not_in_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                       GError **error)
+{
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+               "%s: request %" G_GINT64_FORMAT " is not %s any more, so it cannot become %s",
+               self->path, request_id, xa_request_state_to_string (from),
+               xa_request_state_to_string (to));
+  return FALSE;
+}
+
+/* The same, for a request that must be @from. */
+gboolean
+xa_store_set_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                    const gchar *reason, XaStoreTime at, GError **error)
+{
+  gboolean changed = FALSE;
+
+  if (!xa_store_change_state (self, request_id, from, to, reason, at, &changed, error))
+    return FALSE;
+  return changed || xa_store_not_in_state (self, request_id, from, to, error);
+}
+
+gboolean
+xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
+{
+  const gchar *purpose = "release the claim";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "DELETE FROM claims WHERE request_id = ?1",
+                                             purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  return xa_store_step_done (self, stmt, purpose, error);
+}
+
+static gboolean
+xa_store_read_state (XaStore *self, gint64 request_id, XaRequestState *out_state,
+                     GError **error)
+{
+  const gchar *purpose = "read the request's state";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "SELECT state FROM requests WHERE id = ?1",
+                                             purpose, error);
+  gint row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  row = xa_store_step_row (self, stmt, purpose, error);
+  if (row < 0)
+    return FALSE;
+  if (row == 0) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "%s: there is no request %" G_GINT64_FORMAT, self->path, request_id);
+    return FALSE;
+  }
+  return xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 0), out_state);
+}
+
+static gboolean
+xa_store_cancel_in_txn (XaStore *self, gint64 request_id, const gchar *reason, XaStoreTime at,
+                        GError **error)
+{
+  XaRequestState state = XA_REQUEST_QUEUED;
+
+  if (!xa_store_read_state (self, request_id, &state, error))
+    return FALSE;
+  if (state > XA_REQUEST_BUILDING) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "request %" G_GINT64_FORMAT " is %s already: there is nothing to cancel",
+                 request_id, xa_request_state_to_string (state));
+    return FALSE;
+  }
+  return xa_store_release_claims (self, request_id, error) &&
+         xa_store_set_state (self, request_id, state, XA_REQUEST_CANCELLED, reason, at, error);
+}
+
+/**
+ * xa_store_cancel:
+ * @self: the store
+ * @request_id: a queued, planned or building request
+ * @reason: why, one sentence
+ * @at: now
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT if it has ended already
+ *
+ * Withdraws the request and releases its claim. A domain being built for
+ * it is the caller's to destroy.
+ *
+ * Returns: %TRUE if it is cancelled
+ */
+gboolean
+xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreTime at,
+                 GError **error)
+{
+  g_return_val_if_fail (self != NULL && reason != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_cancel_in_txn (self, request_id, reason, at, error))
+    return xa_store_rollback (self);
+  return xa_store_commit (self, error);
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-plan.h"
+
+G_BEGIN_DECLS
+
+/* The schema this xadmit writes; older databases are migrated on open. */
+#define XA_STORE_SCHEMA_VERSION 1
+
+/**
+ * XaRequestState:
+ * @XA_REQUEST_QUEUED: waiting to be planned; a deferred request stays here
+ * @XA_REQUEST_PLANNED: admitted in a batch: nodes and claim fixed
+ * @XA_REQUEST_BUILDING: its domain is being built
+ * @XA_REQUEST_RUNNING: built and running
+ * @XA_REQUEST_FAILED: its build failed and will not be retried
+ * @XA_REQUEST_CANCELLED: withdrawn before it ran
+ * @XA_REQUEST_REJECTED: it can never fit its host
+ *
+ * A request's life: queued → planned → building → running, failed,
+ * cancelled or rejected.
+ */
+typedef enum {
+  XA_REQUEST_QUEUED,
+  XA_REQUEST_PLANNED,
+  XA_REQUEST_BUILDING,
+  XA_REQUEST_RUNNING,
+  XA_REQUEST_FAILED,
+  XA_REQUEST_CANCELLED,
+  XA_REQUEST_REJECTED,
+} XaRequestState;
+
+#define XA_REQUEST_STATE_LAST XA_REQUEST_REJECTED
+
+const gchar *xa_request_state_to_string (XaRequestState state);
+gboolean xa_request_state_from_string (const gchar    *text,
+                                       XaRequestState *out_state);
+
+/**
+ * XaStoreTime:
+ * @wall_us: wall-clock time, microseconds since the epoch (reports filter
+ *   on it)
+ * @host_s: the host's clock, virtual on the simulated host
+ *
+ * When something happened, on both clocks.
+ */
+typedef struct {
+  gint64 wall_us;
+  gdouble host_s;
+} XaStoreTime;
+
+/**
+ * XaStoreRequest:
+ * @id: the ledger's id
+ * @uuid: given when queued; on Xen, the domain's handle
+ * @group_id: the submission it came with
+ * @state: where it is in its life
+ * @reason: (nullable): why it is deferred, rejected, failed or cancelled
+ * @attempts: builds started
+ * @deferrals: batches that could not fit it
+ * @queued: when it was queued
+ * @req: the VM, as the planner sees it (@queued_s is @queued's host time)
+ *
+ * A request as the ledger keeps it.
+ */
+typedef struct {
+  gint64 id;
+  gchar *uuid;
+  gchar *group_id;
+  XaRequestState state;
+  gchar *reason;
+  guint attempts;
+  guint deferrals;
+  XaStoreTime queued;
+  XaRequest *req;
+} XaStoreRequest;
+
+void xa_store_request_free (XaStoreRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreRequest, xa_store_request_free)
+
+/**
+ * XaStoreDomain:
+ * @uuid: (nullable): the domain's handle; domains without one (dom0, or
+ *   not started by xadmit) only count through the free memory
+ * @mib_by_node: its memory on each node, as the host reports it
+ */
+typedef struct {
+  const gchar *uuid;
+  const guint64 *mib_by_node;
+} XaStoreDomain;
+
+/**
+ * XaStoreSnapshot:
+ * @n_nodes: the host's node count
+ * @total_mib: (array length=n_nodes): each node's memory
+ * @free_mib: (array length=n_nodes): each node's free memory
+ * @domains: (array length=n_domains): the domains running now
+ *
+ * What the store needs of a host snapshot.
+ */
+typedef struct {
+  guint n_nodes;
+  const guint64 *total_mib;
+  const guint64 *free_mib;
+  guint n_domains;
+  const XaStoreDomain *domains;
+} XaStoreSnapshot;
+
+/**
+ * XaStoreReconciliation:
+ * @built: (element-type gint64): in-flight requests whose domain holds all
+ *   their memory: their builds finished unrecorded; now running
+ * @half_built: (element-type gint64): in-flight requests whose domain holds
+ *   part of it: their builds stopped half-way; queued again, and their
+ *   domains are the caller's to destroy
+ * @gone: (element-type gint64): in-flight requests without a domain; queued
+ *   again
+ * @released_mib: claims released, all nodes together
+ *
+ * What a restart finds of the builds that were in flight. None of them is
+ * a live build any more, so none keeps its claim.
+ */
+typedef struct {
+  GArray *built;
+  GArray *half_built;
+  GArray *gone;
+  guint64 released_mib;
+} XaStoreReconciliation;
+
+void xa_store_reconciliation_free (XaStoreReconciliation *reconciliation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreReconciliation, xa_store_reconciliation_free)
+
+/**
+ * XaStoreBatch:
+ * @policy: the policy that planned it
+ * @snapshot_id: the host snapshot it was planned against, 0 for none
+ * @plan_ms: wall-clock time spent planning
+ * @at: when it was admitted
+ */
+typedef struct {
+  const gchar *policy;
+  gint64 snapshot_id;
+  gdouble plan_ms;
+  XaStoreTime at;
+} XaStoreBatch;
+
+/**
+ * XaStoreBatchRow:
+ * @id: the batch
+ * @at: when it was admitted
+ * @policy: the policy that planned it
+ * @n_requests: requests in it
+ * @n_planned: admitted
+ * @n_deferred: left queued
+ * @n_rejected: that can never fit
+ * @plan_ms: time spent planning
+ * @n_built: its VMs with their memory recorded after the build
+ * @n_local: of those, VMs with at least 99 % of it on one node
+ *
+ * A batch, for reports.
+ */
+typedef struct {
+  gint64 id;
+  XaStoreTime at;
+  gchar *policy;
+  guint n_requests;
+  guint n_planned;
+  guint n_deferred;
+  guint n_rejected;
+  gdouble plan_ms;
+  guint n_built;
+  guint n_local;
+} XaStoreBatchRow;
+
+void xa_store_batch_row_free (XaStoreBatchRow *row);
+
+/**
+ * XaStoreVmRow:
+ * @uuid: the request's UUID
+ * @name: the VM's name
+ * @state: where it is in its life
+ * @planned_nodes: the node set of its last plan, 0 for none
+ * @planned_mib: (array): MiB per node in that plan
+ * @actual_mib: (array): MiB per node as the host reported it once built;
+ *   zeros before
+ * @spilled_mib: built memory outside a non-empty @planned_nodes
+ * @wait_s: queued → build started on the host's clock, -1 if never started
+ * @build_s: build started → ended, -1 if it has not ended
+ *
+ * One VM's history, for reports.
+ */
+typedef struct {
+  gchar *uuid;
+  gchar *name;
+  XaRequestState state;
+  XaNodeSet planned_nodes;
+  guint64 *planned_mib;
+  guint64 *actual_mib;
+  guint64 spilled_mib;
+  gdouble wait_s;
+  gdouble build_s;
+} XaStoreVmRow;
+
+void xa_store_vm_row_free (XaStoreVmRow *row);
+
+/**
+ * XaStoreNodeSample:
+ * @at: when the host was seen
+ * @node: the node
+ * @total_mib: its memory
+ * @free_mib: its free memory then
+ */
+typedef struct {
+  XaStoreTime at;
+  guint node;
+  guint64 total_mib;
+  guint64 free_mib;
+} XaStoreNodeSample;
+
+/**
+ * XaStoreEvent:
+ * @at: when
+ * @batch_id: the batch it happened in, 0 for none
+ * @from: (nullable): the state before; %NULL when the request was queued
+ * @to: the state after (the same for a deferral)
+ * @reason: (nullable): why, one sentence
+ *
+ * One line of a request's log.
+ */
+typedef struct {
+  XaStoreTime at;
+  gint64 batch_id;
+  gchar *from;
+  gchar *to;
+  gchar *reason;
+} XaStoreEvent;
+
+void xa_store_event_free (XaStoreEvent *event);
+
+typedef struct _XaStore XaStore;
+
+gchar *xa_store_default_path (void);
+XaStore *xa_store_open (const gchar *path,
+                        GError     **error);
+void xa_store_free (XaStore *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStore, xa_store_free)
+const gchar *xa_store_get_path (XaStore *self);
+
+gboolean xa_store_ensure_host (XaStore     *self,
+                               const gchar *key,
+                               const gchar *name,
+                               const gchar *kind,
+                               guint        n_nodes,
+                               XaStoreTime  at,
+                               gint64      *out_host_id,
+                               GError     **error);
+
+gboolean xa_store_submit (XaStore     *self,
+                          gint64       host_id,
+                          const gchar *group_id,
+                          GPtrArray   *requests,
+                          XaStoreTime  at,
+                          GPtrArray  **out_uuids,
+                          GError     **error);
+GPtrArray *xa_store_list_requests (XaStore        *self,
+                                   gint64          host_id,
+                                   XaRequestState  state,
+                                   GError        **error);
+gboolean xa_store_cancel (XaStore     *self,
+                          gint64       request_id,
+                          const gchar *reason,
+                          XaStoreTime  at,
+                          GError     **error);
+
+gboolean xa_store_refresh (XaStore               *self,
+                           gint64                 host_id,
+                           const XaStoreSnapshot *snapshot,
+                           XaStoreTime            at,
+                           gint64                *out_snapshot_id,
+                           GError               **error);
+gboolean xa_store_available (XaStore *self,
+                             gint64   host_id,
+                             guint    n_nodes,
+                             guint64 *available_mib,
+                             GError **error);
+gboolean xa_store_admit_batch (XaStore            *self,
+                               gint64              host_id,
+                               const XaStoreBatch *batch,
+                               GPtrArray          *requests,
+                               const XaPlan       *plan,
+                               gint64             *out_batch_id,
+                               GError            **error);
+gboolean xa_store_start_build (XaStore        *self,
+                               XaStoreRequest *request,
+                               XaStoreTime     at,
+                               GError        **error);
+gboolean xa_store_complete_build (XaStore        *self,
+                                  XaStoreRequest *request,
+                                  guint           n_nodes,
+                                  const guint64  *actual_mib,
+                                  XaStoreTime     at,
+                                  GError        **error);
+gboolean xa_store_fail_build (XaStore        *self,
+                              XaStoreRequest *request,
+                              const gchar    *reason,
+                              gboolean        retry,
+                              XaStoreTime     at,
+                              GError        **error);
+XaStoreReconciliation *xa_store_reconcile (XaStore               *self,
+                                           gint64                 host_id,
+                                           const XaStoreSnapshot *snapshot,
+                                           XaStoreTime            at,
+                                           GError               **error);
+
+GPtrArray *xa_store_list_batches (XaStore *self,
+                                  gint64   host_id,
+                                  gint64   from_wall_us,
+                                  gint64   to_wall_us,
+                                  GError **error);
+GPtrArray *xa_store_list_vms (XaStore *self,
+                              gint64   host_id,
+                              guint    n_nodes,
+                              gint64   from_wall_us,
+                              gint64   to_wall_us,
+                              GError **error);
+GPtrArray *xa_store_list_events (XaStore *self,
+                                 gint64   request_id,
+                                 GError **error);
+GArray *xa_store_node_memory (XaStore *self,
+                              gint64   host_id,
+                              gint64   from_wall_us,
+                              gint64   to_wall_us,
+                              GError **error);
+gboolean xa_store_wait_percentiles (XaStore       *self,
+                                    gint64         host_id,
+                                    gint64         from_wall_us,
+                                    gint64         to_wall_us,
+                                    guint          n_percentiles,
+                                    const gdouble *percentiles,
+                                    gdouble       *out_wait_s,
+                                    GError       **error);
+
+G_END_DECLS
