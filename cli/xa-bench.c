@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "xa-bench.h"
 #include "xa-plan.h"
+#include "xa-store.h"
 #include "xa-xenopsd.h"
 
 /* Memory asked by all VMs over memory free on all nodes. */
@@ -164,4 +166,132 @@ xa_bench_planner (guint32 seed)
                batch.ms * 1000.0 / xa_bench_vms[v], batch.on_one_node, xenopsd.on_one_node);
     }
   }
+}
+
+#define XA_BENCH_STORE_RUNS 3
+#define XA_BENCH_STORE_SUBMITS 10000
+#define XA_BENCH_STORE_ADMITS 1000
+#define XA_BENCH_STORE_NODES 8
+
+typedef struct {
+  gdouble submit_ms;
+  gdouble admit_ms;
+} XaBenchStoreRun;
+
+static XaStoreTime
+xa_bench_now (void)
+{
+  XaStoreTime now = { g_get_real_time (), 0 };
+
+  return now;
+}
+
+/* The first @count queued requests, planned as one batch. */
+static XaPlan *
+xa_bench_plan_queued (GPtrArray *queued, guint count, GPtrArray *batch)
+{
+  g_autoptr(GPtrArray) reqs = g_ptr_array_new ();
+  g_autoptr(XaTopology) topo = NULL;
+
+  for (guint i = 0; i < count; i++) {
+    g_ptr_array_add (batch, g_ptr_array_index (queued, i));
+    g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
+  }
+  topo = xa_bench_topology (XA_BENCH_STORE_NODES, reqs);
+  return xa_plan_batch (topo, reqs, 0);
+}
+
+/* One fresh ledger: a bulk submit, then one admission. */
+static gboolean
+xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GError **error)
+{
+  g_autoptr(XaStore) store = xa_store_open (path, error);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GPtrArray) requests = xa_bench_requests (rand, XA_BENCH_STORE_SUBMITS);
+  guint64 node_mib[XA_BENCH_STORE_NODES];
+  XaStoreSnapshot snapshot = { XA_BENCH_STORE_NODES, node_mib, node_mib, 0, NULL };
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr(XaPlan) plan = NULL;
+  XaStoreBatch info = { "batch", 0, 0, xa_bench_now () };
+  gint64 host_id = 0;
+  gint64 start;
+
+  for (guint n = 0; n < XA_BENCH_STORE_NODES; n++)
+    node_mib[n] = G_GUINT64_CONSTANT (1) << 20;
+  if (store == NULL ||
+      !xa_store_ensure_host (store, "bench", "bench-8n", "sim", XA_BENCH_STORE_NODES,
+                             xa_bench_now (), &host_id, error) ||
+      !xa_store_refresh (store, host_id, &snapshot, xa_bench_now (), &info.snapshot_id, error))
+    return FALSE;
+  start = g_get_monotonic_time ();
+  if (!xa_store_submit (store, host_id, "bench", requests, xa_bench_now (), NULL, error))
+    return FALSE;
+  run->submit_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
+  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
+  if (queued == NULL)
+    return FALSE;
+  plan = xa_bench_plan_queued (queued, XA_BENCH_STORE_ADMITS, batch);
+  start = g_get_monotonic_time ();
+  if (!xa_store_admit_batch (store, host_id, &info, batch, plan, NULL, error))
+    return FALSE;
+  run->admit_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
+  return TRUE;
+}
+
+static void
+xa_bench_remove_ledger (const gchar *dir, const gchar *path)
+{
+  const gchar *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
+
+    g_unlink (file);
+  }
+  g_rmdir (dir);
+}
+
+/**
+ * xa_bench_store:
+ * @seed: seeds the VM mix
+ * @error: a #GError
+ *
+ * Times, in fresh ledgers in a temporary directory, the submission of
+ * 10,000 requests in one call and the admission of a batch of 1,000, and
+ * prints the medians of three runs.
+ *
+ * Returns: %TRUE if every run worked
+ */
+gboolean
+xa_bench_store (guint32 seed, GError **error)
+{
+  gdouble submit_ms[XA_BENCH_STORE_RUNS];
+  gdouble admit_ms[XA_BENCH_STORE_RUNS];
+
+  for (guint r = 0; r < XA_BENCH_STORE_RUNS; r++) {
+    g_autofree gchar *dir = g_dir_make_tmp ("xadmit-bench-XXXXXX", error);
+    g_autofree gchar *path = NULL;
+    XaBenchStoreRun run = { 0 };
+    gboolean ok;
+
+    if (dir == NULL)
+      return FALSE;
+    path = g_build_filename (dir, "xadmit.db", NULL);
+    ok = xa_bench_store_once (path, seed, &run, error);
+    xa_bench_remove_ledger (dir, path);
+    if (!ok)
+      return FALSE;
+    submit_ms[r] = run.submit_ms;
+    admit_ms[r] = run.admit_ms;
+  }
+  qsort (submit_ms, XA_BENCH_STORE_RUNS, sizeof (gdouble), xa_bench_compare_ms);
+  qsort (admit_ms, XA_BENCH_STORE_RUNS, sizeof (gdouble), xa_bench_compare_ms);
+  g_print ("store: median of %u runs, each in a fresh ledger in %s\n", XA_BENCH_STORE_RUNS,
+           g_get_tmp_dir ());
+  g_print ("  submit %u requests, one call:     %9.3f ms  (target <= 1000 ms)\n",
+           XA_BENCH_STORE_SUBMITS, submit_ms[XA_BENCH_STORE_RUNS / 2]);
+  g_print ("  admit a batch of %u placements:  %9.3f ms  (target <= 50 ms)\n",
+           XA_BENCH_STORE_ADMITS, admit_ms[XA_BENCH_STORE_RUNS / 2]);
+  return TRUE;
 }

@@ -260,15 +260,19 @@ static int
 xa_cmd_bench (int argc, char **argv)
 {
   gboolean planner = FALSE;
+  gboolean store = FALSE;
   gint seed = 1;
   const GOptionEntry entries[] = {
     { "planner", 0, 0, G_OPTION_ARG_NONE, &planner,
       "Time the planner: 100, 1000 and 10000 VMs on 2, 8, 16 and 64 nodes, batch and "
       "xenopsd side by side", NULL },
+    { "store", 0, 0, G_OPTION_ARG_NONE, &store,
+      "Time the ledger: submitting 10000 requests and admitting a batch of 1000, in a "
+      "temporary database", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("--planner - measure, not test");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("--planner | --store - measure, not test");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_summary (ctx,
@@ -282,22 +286,26 @@ xa_cmd_bench (int argc, char **argv)
     g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
     return XA_EXIT_USAGE;
   }
-  if (!planner) {
-    g_printerr ("xadmit bench: nothing to measure: give --planner (see xadmit bench --help)\n");
+  if (!planner && !store) {
+    g_printerr ("xadmit bench: nothing to measure: give --planner or --store "
+                "(see xadmit bench --help)\n");
     return XA_EXIT_USAGE;
   }
   if (seed < 0) {
     g_printerr ("xadmit bench: --seed: %d is negative\n", seed);
     return XA_EXIT_USAGE;
   }
-  xa_bench_planner ((guint32) seed);
+  if (planner)
+    xa_bench_planner ((guint32) seed);
+  if (store && !xa_bench_store ((guint32) seed, &error))
+    return xa_fail ("bench", error);
   return XA_EXIT_OK;
 }
 
 static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
-  { "bench", "measure the planner against xenopsd's policy", xa_cmd_bench },
+  { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 
 static void
