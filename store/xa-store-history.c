@@ -75,9 +75,7 @@ xa_store_list_batches (XaStore *self, gint64 host_id, gint64 from_wall_us, gint6
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, from_wall_us);
-  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
     g_ptr_array_add (rows, xa_store_batch_row_from (stmt));
   if (row < 0)
@@ -163,9 +161,7 @@ xa_store_list_vms (XaStore *self, gint64 host_id, guint n_nodes, gint64 from_wal
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, from_wall_us);
-  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     if (current == NULL || sqlite3_column_int64 (stmt, 0) != current_id) {
       current = xa_store_vm_row_from (stmt, n_nodes);
@@ -257,9 +253,7 @@ xa_store_node_memory (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, from_wall_us);
-  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     XaStoreNodeSample sample = {
       { sqlite3_column_int64 (stmt, 0), sqlite3_column_double (stmt, 1) },
@@ -305,9 +299,7 @@ xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, g
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, from_wall_us);
-  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+  xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     gdouble wait_s = sqlite3_column_double (stmt, 0);
 

@@ -13,8 +13,7 @@ xa_store_insert_snapshot (XaStore *self, gint64 host_id, XaStoreTime at, gint64 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, at.wall_us);
-  sqlite3_bind_double (stmt, 3, at.host_s);
+  xa_store_bind_time (stmt, 2, at);
   if (!xa_store_step_done (self, stmt, purpose, error))
     return FALSE;
   *out_id = sqlite3_last_insert_rowid (self->db);
@@ -57,8 +56,7 @@ xa_store_upsert_node (XaStore *self, gint64 host_id, guint node, guint64 total_m
   sqlite3_bind_int (stmt, 2, (gint) node);
   sqlite3_bind_int64 (stmt, 3, (gint64) total_mib);
   sqlite3_bind_int64 (stmt, 4, (gint64) free_mib);
-  sqlite3_bind_int64 (stmt, 5, at.wall_us);
-  sqlite3_bind_double (stmt, 6, at.host_s);
+  xa_store_bind_time (stmt, 5, at);
   return xa_store_step_done (self, stmt, purpose, error);
 }
 
@@ -261,8 +259,7 @@ xa_store_insert_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
   sqlite3_bind_int64 (stmt, 1, host_id);
   if (batch->snapshot_id != 0)
     sqlite3_bind_int64 (stmt, 2, batch->snapshot_id);
-  sqlite3_bind_int64 (stmt, 3, batch->at.wall_us);
-  sqlite3_bind_double (stmt, 4, batch->at.host_s);
+  xa_store_bind_time (stmt, 3, batch->at);
   sqlite3_bind_text (stmt, 5, batch->policy, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 6, (gint) plan->n_placements);
   sqlite3_bind_int (stmt, 7, (gint) count[XA_OUTCOME_PLANNED]);
@@ -511,8 +508,7 @@ xa_store_mark_started (XaStore *self, gint64 request_id, XaStoreTime at, GError 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request_id);
-  sqlite3_bind_int64 (stmt, 2, at.wall_us);
-  sqlite3_bind_double (stmt, 3, at.host_s);
+  xa_store_bind_time (stmt, 2, at);
   if (!xa_store_step_done (self, stmt, purpose, error))
     return FALSE;
   if (sqlite3_changes (self->db) != 1)
@@ -608,8 +604,7 @@ xa_store_finish (XaStore *self, gint64 request_id, XaRequestState from, XaReques
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (from), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, xa_request_state_to_string (to), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 5, at.wall_us);
-  sqlite3_bind_double (stmt, 6, at.host_s);
+  xa_store_bind_time (stmt, 5, at);
   if (!xa_store_step_done (self, stmt, purpose, error))
     return FALSE;
   if (sqlite3_changes (self->db) != 1)

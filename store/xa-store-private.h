@@ -26,6 +26,13 @@ XaStmt *xa_store_prepare (XaStore     *self,
                           const gchar *sql,
                           const gchar *purpose,
                           GError     **error);
+void xa_store_bind_time (XaStmt      *stmt,
+                         gint         column,
+                         XaStoreTime  at);
+void xa_store_bind_range (XaStmt *stmt,
+                          gint64  host_id,
+                          gint64  from_wall_us,
+                          gint64  to_wall_us);
 gboolean xa_store_fail (XaStore     *self,
                         gint         rc,
                         const gchar *purpose,

@@ -179,8 +179,7 @@ xa_store_log_event (XaStore *self, gint64 request_id, gint64 batch_id, const gch
   sqlite3_bind_int64 (stmt, 1, request_id);
   if (batch_id != 0)
     sqlite3_bind_int64 (stmt, 2, batch_id);
-  sqlite3_bind_int64 (stmt, 3, at.wall_us);
-  sqlite3_bind_double (stmt, 4, at.host_s);
+  xa_store_bind_time (stmt, 3, at);
   sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, xa_request_state_to_string (to), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, reason, -1, SQLITE_TRANSIENT);
@@ -216,8 +215,7 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   sqlite3_bind_text (stmt, 11, req->kernel, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 12, req->ramdisk, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 13, req->cmdline, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 14, at.wall_us);
-  sqlite3_bind_double (stmt, 15, at.host_s);
+  xa_store_bind_time (stmt, 14, at);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,

@@ -174,6 +174,23 @@ xa_stmt_release (XaStmt *stmt)
   sqlite3_clear_bindings (stmt);
 }
 
+/* Binds a time to @column (wall clock) and @column + 1 (host clock). */
+void
+xa_store_bind_time (XaStmt *stmt, gint column, XaStoreTime at)
+{
+  sqlite3_bind_int64 (stmt, column, at.wall_us);
+  sqlite3_bind_double (stmt, column + 1, at.host_s);
+}
+
+/* Binds ?1 to a host and ?2, ?3 to a wall-clock range, as reports filter. */
+void
+xa_store_bind_range (XaStmt *stmt, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us)
+{
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+}
+
 /**
  * xa_store_fail:
  * @self: the store
