@@ -17,16 +17,9 @@ guint64 xa_plan_need_mib (const XaTopology *topo,
                           const XaRequest  *req);
 XaNodeSet xa_plan_allowed_nodes (const XaTopology *topo,
                                  const XaRequest  *req);
-gint xa_plan_effective_priority (const XaRequest *req,
-                                 gdouble          now_s);
 gchar *xa_plan_why_never_fits (const XaTopology *topo,
                                const XaRequest  *req,
                                XaNodeSet         allowed);
-void xa_plan_split_evenly (guint          n_nodes,
-                           const guint64 *room_mib,
-                           XaNodeSet      nodes,
-                           guint64        need_mib,
-                           guint64       *mib_by_node);
 void xa_plan_split_by_free (guint          n_nodes,
                             const guint64 *free_mib,
                             XaNodeSet      nodes,

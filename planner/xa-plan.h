@@ -108,6 +108,14 @@ void xa_plan_overplanned (const XaPlan     *plan,
                           guint            *out_vms,
                           guint64          *out_mib);
 
+gint xa_plan_effective_priority (const XaRequest *req,
+                                 gdouble          now_s);
+void xa_plan_split_evenly (guint          n_nodes,
+                           const guint64 *room_mib,
+                           XaNodeSet      nodes,
+                           guint64        need_mib,
+                           guint64       *mib_by_node);
+
 const gchar *xa_policy_to_string (XaPolicy policy);
 gboolean xa_policy_from_string (const gchar *text,
                                 XaPolicy    *out_policy,

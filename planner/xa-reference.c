@@ -38,32 +38,47 @@ xa_reference_waits_in_vain (const XaReference *ref, guint64 need_mib, XaPlacemen
   return TRUE;
 }
 
-/* The host-wide claim; Xen refuses it (ENOMEM) past what is unclaimed. */
-static gboolean
-xa_reference_claim_host (XaReference *ref, guint64 memory_mib, XaPlacement *placement)
+/* The plan's model of the host-wide claim: Xen refuses it past what is
+ * unclaimed. */
+static XaClaimResult
+xa_reference_claim_host (gpointer data, guint64 mib, gchar **out_detail)
 {
-  if (memory_mib > ref->claimable_mib) {
-    xa_reference_fail (placement,
-                       g_strdup_printf ("xenopsd's host-wide claim of %" G_GUINT64_FORMAT " MiB "
-                                        "fails (ENOMEM): the starts before it claimed all but "
-                                        "%" G_GUINT64_FORMAT " MiB",
-                                        memory_mib, ref->claimable_mib));
-    return FALSE;
+  XaReference *ref = data;
+
+  if (mib > ref->claimable_mib) {
+    *out_detail = g_strdup_printf ("the starts before it claimed all but %" G_GUINT64_FORMAT
+                                   " MiB", ref->claimable_mib);
+    return XA_CLAIM_NO_MEMORY;
   }
-  ref->claimable_mib -= memory_mib;
-  return TRUE;
+  ref->claimable_mib -= mib;
+  return XA_CLAIM_DONE;
 }
 
-/* A node claim succeeds where the node still has the memory unclaimed. */
-static gboolean
-xa_reference_claim_node (XaReference *ref, guint node, guint64 memory_mib)
+/* A node claim: stock Xen has none; with them, it holds where the node
+ * still has the memory unclaimed. */
+static XaClaimResult
+xa_reference_claim_node (gpointer data, guint node, guint64 mib, gchar **out_detail)
 {
-  if (memory_mib > ref->view_mib[node] || memory_mib > ref->claimable_mib)
-    return FALSE;
-  ref->view_mib[node] -= memory_mib;
-  ref->claimable_mib -= memory_mib;
-  return TRUE;
+  XaReference *ref = data;
+
+  if (ref->variant != XA_POLICY_XENOPSD_NODECLAIM) {
+    *out_detail = g_strdup ("this Xen has no per-node claims");
+    return XA_CLAIM_REFUSED;
+  }
+  if (mib > ref->view_mib[node] || mib > ref->claimable_mib) {
+    *out_detail = g_strdup_printf ("node %u has %" G_GUINT64_FORMAT " MiB unclaimed", node,
+                                   ref->view_mib[node]);
+    return XA_CLAIM_NO_MEMORY;
+  }
+  ref->view_mib[node] -= mib;
+  ref->claimable_mib -= mib;
+  return XA_CLAIM_DONE;
 }
+
+static const XaXenopsdClaims xa_reference_claims = {
+  xa_reference_claim_node,
+  xa_reference_claim_host,
+};
 
 /* Returns the nodes the VM's soft affinity points to after build_pre, 0 for
  * none; FALSE when its start fails. */
@@ -71,32 +86,17 @@ static gboolean
 xa_reference_build_pre (XaReference *ref, const XaRequest *req, XaPlacement *placement,
                         XaNodeSet *out_nodes)
 {
-  guint cores = ref->variant == XA_POLICY_XENOPSD_LEGACY ? 0 : req->vcpus;
+  guint cores = xa_xenopsd_cores_requested (ref->variant, req->vcpus);
+  g_autoptr(GError) error = NULL;
   XaNodeSet plan = 0;
 
   if (ref->numa != NULL)
     plan = xa_xenopsd_plan (ref->numa, ref->view_mib, req->memory_mib, req->vcpus, cores);
-  switch (ref->variant) {
-  case XA_POLICY_XENOPSD_LEGACY:
-    *out_nodes = plan;
+  if (xa_xenopsd_build_pre (ref->variant, plan, req->memory_mib, &xa_reference_claims, ref,
+                            out_nodes, &error))
     return TRUE;
-  case XA_POLICY_XENOPSD:
-    /* the node claim fails with ENOSYS: affinity is set anyway */
-    *out_nodes = xa_nodeset_count (plan) == 1 ? plan : 0;
-    return xa_reference_claim_host (ref, req->memory_mib, placement);
-  case XA_POLICY_XENOPSD_NODECLAIM:
-    if (xa_nodeset_count (plan) == 1 &&
-        xa_reference_claim_node (ref, (guint) __builtin_ctzll (plan), req->memory_mib)) {
-      *out_nodes = plan;
-      return TRUE;
-    }
-    *out_nodes = 0;
-    return xa_reference_claim_host (ref, req->memory_mib, placement);
-  case XA_POLICY_BATCH:
-  case XA_POLICY_EXACT:
-  default:
-    g_return_val_if_reached (FALSE);
-  }
+  xa_reference_fail (placement, g_strdup (error->message));
+  return FALSE;
 }
 
 static void

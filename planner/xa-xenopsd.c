@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
 #include "xa-xenopsd.h"
 
 /* xenopsd reads anything above this (0xFFFFFFFF, -1) as "no path". */
@@ -370,4 +371,86 @@ xa_xenopsd_plan (XaXenopsd *self, const guint64 *free_mib, guint64 memory_mib,
       self->usage[n]++;
   }
   return best;
+}
+
+/**
+ * xa_xenopsd_cores_requested:
+ * @variant: a xenopsd policy
+ * @vcpus: the VM's vCPUs
+ *
+ * Best_effort asks a physical core per vCPU (since 2025); the legacy
+ * version asked none.
+ *
+ * Returns: the cores a node set must offer
+ */
+guint
+xa_xenopsd_cores_requested (XaPolicy variant, guint vcpus)
+{
+  return variant == XA_POLICY_XENOPSD_LEGACY ? 0 : vcpus;
+}
+
+/* HEAD's numa_placement (domain.ml): a single-node plan tries a node claim;
+ * if that succeeds the node is the VM's; ENOMEM leaves it without
+ * affinity; any other refusal (ENOSYS) sets the affinity anyway. */
+static gboolean
+xa_xenopsd_claim_node (XaNodeSet plan, guint64 memory_mib, const XaXenopsdClaims *claims,
+                       gpointer data, XaNodeSet *out_affinity)
+{
+  g_autofree gchar *detail = NULL;
+
+  *out_affinity = 0;
+  if (xa_nodeset_count (plan) != 1)
+    return FALSE;
+  switch (claims->claim_node (data, (guint) __builtin_ctzll (plan), memory_mib, &detail)) {
+  case XA_CLAIM_DONE:
+    *out_affinity = plan;
+    return TRUE;
+  case XA_CLAIM_REFUSED:
+    *out_affinity = plan;
+    return FALSE;
+  case XA_CLAIM_NO_MEMORY:
+  default:
+    return FALSE;
+  }
+}
+
+/**
+ * xa_xenopsd_build_pre:
+ * @variant: %XA_POLICY_XENOPSD or %XA_POLICY_XENOPSD_NODECLAIM (HEAD, on a
+ *   Xen without or with node claims: the claims tell them apart), or
+ *   %XA_POLICY_XENOPSD_LEGACY
+ * @plan: the nodes xa_xenopsd_plan() chose, 0 for none
+ * @memory_mib: the VM's memory, what xenopsd claims
+ * @claims: how to claim
+ * @data: for @claims
+ * @out_affinity: (out): the nodes the VM's soft affinity points to, 0 for
+ *   none
+ * @error: a #GError, %XA_ERROR_FAILED when the start fails
+ *
+ * What xenopsd's build_pre does with a plan: the legacy version sets the
+ * affinity of any plan and claims nothing; HEAD keeps single-node plans
+ * only (see xa_xenopsd_claim_node()) and, unless a node claim held, claims
+ * host-wide, where only ENOMEM fails the start.
+ *
+ * Returns: %TRUE unless the start fails
+ */
+gboolean
+xa_xenopsd_build_pre (XaPolicy variant, XaNodeSet plan, guint64 memory_mib,
+                      const XaXenopsdClaims *claims, gpointer data, XaNodeSet *out_affinity,
+                      GError **error)
+{
+  g_autofree gchar *detail = NULL;
+
+  if (variant == XA_POLICY_XENOPSD_LEGACY) {
+    *out_affinity = plan;
+    return TRUE;
+  }
+  if (xa_xenopsd_claim_node (plan, memory_mib, claims, data, out_affinity))
+    return TRUE;
+  if (claims->claim_host (data, memory_mib, &detail) != XA_CLAIM_NO_MEMORY)
+    return TRUE;
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+               "xenopsd's host-wide claim of %" G_GUINT64_FORMAT " MiB fails (ENOMEM): %s",
+               memory_mib, detail);
+  return FALSE;
 }

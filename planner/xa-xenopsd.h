@@ -35,6 +35,40 @@ XaNodeSet xa_xenopsd_plan (XaXenopsd     *self,
                            guint64        memory_mib,
                            guint          vcpus,
                            guint          cores);
+/**
+ * XaClaimResult:
+ * @XA_CLAIM_DONE: the memory is claimed
+ * @XA_CLAIM_NO_MEMORY: refused for want of memory (ENOMEM)
+ * @XA_CLAIM_REFUSED: refused for another reason (ENOSYS: no node claims)
+ */
+typedef enum {
+  XA_CLAIM_DONE,
+  XA_CLAIM_NO_MEMORY,
+  XA_CLAIM_REFUSED,
+} XaClaimResult;
+
+/**
+ * XaXenopsdClaims:
+ * @claim_node: claims on one node; *out_detail says why not
+ * @claim_host: claims host-wide; *out_detail says why not
+ *
+ * How xenopsd's build_pre claims memory: in a model of the host, when a
+ * batch is planned as xenopsd would, or on the host itself.
+ */
+typedef struct {
+  XaClaimResult (*claim_node) (gpointer data, guint node, guint64 mib, gchar **out_detail);
+  XaClaimResult (*claim_host) (gpointer data, guint64 mib, gchar **out_detail);
+} XaXenopsdClaims;
+
+guint xa_xenopsd_cores_requested (XaPolicy variant,
+                                  guint    vcpus);
+gboolean xa_xenopsd_build_pre (XaPolicy               variant,
+                               XaNodeSet              plan,
+                               guint64                memory_mib,
+                               const XaXenopsdClaims *claims,
+                               gpointer               data,
+                               XaNodeSet             *out_affinity,
+                               GError               **error);
 XaPlan *xa_xenopsd_plan_batch (XaXenopsd        *self,
                                const XaTopology *topo,
                                GPtrArray        *requests,

@@ -12,10 +12,12 @@
 static const gchar *const host_keys[] = {
   "name", "nodes", "distances", "populate_mib_per_s", "bandwidth_mib_per_s",
   "scrub_mib_per_s", "overhead_mib_per_vm", "overhead_kib_per_vcpu",
-  "node_claims", "domains", "faults", NULL
+  "node_claims", "domains", "faults", "uuid", "time_s", NULL
 };
 static const gchar *const node_keys[] = { "memory", "free", "dirty", "cpus", "cores", NULL };
-static const gchar *const domain_keys[] = { "name", "memory_by_node", "vcpus", NULL };
+static const gchar *const domain_keys[] = {
+  "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node", NULL
+};
 static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
 static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
@@ -281,6 +283,40 @@ xa_host_file_parse_domain_memory (XaHostInfo *info, json_t *jdom, XaHostDomain *
   return TRUE;
 }
 
+static gboolean
+xa_host_file_get_uuid (json_t *object, gchar **out, GError **error)
+{
+  const gchar *uuid = NULL;
+
+  if (!xa_json_get_string (object, "uuid", XA_JSON_OPTIONAL, &uuid, error))
+    return FALSE;
+  if (uuid != NULL && !g_uuid_string_is_valid (uuid)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "uuid: \"%s\" is not a UUID", uuid);
+    return FALSE;
+  }
+  *out = g_strdup (uuid);
+  return TRUE;
+}
+
+/* What a simulated host's state adds to a domain: its handle, id, claim. */
+static gboolean
+xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *domain,
+                                 GError **error)
+{
+  gint64 domid = 0;
+  gint64 claim_node = -1;
+
+  if (!xa_host_file_get_uuid (jdom, &domain->uuid, error) ||
+      !xa_json_get_int (jdom, "domid", XA_JSON_OPTIONAL, 0, XA_HOST_DOMID_MAX, &domid, error) ||
+      !xa_json_get_size (jdom, "claim", XA_JSON_OPTIONAL, &domain->claim_mib, error) ||
+      !xa_json_get_int (jdom, "claim_node", XA_JSON_OPTIONAL, -1, info->n_nodes - 1, &claim_node,
+                        error))
+    return FALSE;
+  domain->domid = (guint32) domid;
+  domain->claim_node = (gint) claim_node;
+  return TRUE;
+}
+
 static XaHostDomain *
 xa_host_file_parse_domain (XaHostInfo *info, json_t *jdom, GError **error)
 {
@@ -293,7 +329,8 @@ xa_host_file_parse_domain (XaHostInfo *info, json_t *jdom, GError **error)
     return NULL;
   domain = xa_host_domain_new (name, 0, info->n_nodes);
   if (!xa_json_get_int (jdom, "vcpus", XA_JSON_REQUIRED, 1, XA_VCPUS_MAX, &vcpus, error) ||
-      !xa_host_file_parse_domain_memory (info, jdom, domain, error))
+      !xa_host_file_parse_domain_memory (info, jdom, domain, error) ||
+      !xa_host_file_parse_domain_state (info, jdom, domain, error))
     return NULL;
   domain->vcpus = (guint) vcpus;
   return g_steal_pointer (&domain);
@@ -450,10 +487,31 @@ xa_host_file_get_rate (json_t *root, const gchar *key, gint64 min, guint64 *out,
   return TRUE;
 }
 
+/* The host's clock, which a simulated host's state keeps. */
+static gboolean
+xa_host_file_parse_time (XaHostInfo *info, json_t *root, GError **error)
+{
+  json_t *value = json_object_get (root, "time_s");
+
+  if (value == NULL)
+    return TRUE;
+  if (!json_is_number (value) || json_number_value (value) < 0) {
+    g_autofree gchar *shown = xa_json_describe (value);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "time_s: %s is not a time in seconds (a number, 0 or more)", shown);
+    return FALSE;
+  }
+  info->time_s = json_number_value (value);
+  return TRUE;
+}
+
 static gboolean
 xa_host_file_parse_settings (XaHostInfo *info, json_t *root, GError **error)
 {
-  return xa_host_file_get_rate (root, "populate_mib_per_s", 1, &info->populate_mib_per_s, error) &&
+  return xa_host_file_get_uuid (root, &info->uuid, error) &&
+         xa_host_file_parse_time (info, root, error) &&
+         xa_host_file_get_rate (root, "populate_mib_per_s", 1, &info->populate_mib_per_s, error) &&
          xa_host_file_get_rate (root, "bandwidth_mib_per_s", 1, &info->bandwidth_mib_per_s, error) &&
          xa_host_file_get_rate (root, "scrub_mib_per_s", 1, &info->scrub_mib_per_s, error) &&
          xa_host_file_get_rate (root, "overhead_mib_per_vm", 0, &info->overhead_mib_per_vm, error) &&
@@ -608,6 +666,14 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
   json_object_set_new (jdom, "name", json_string (domain->name));
   json_object_set_new (jdom, "memory_by_node", memory);
   json_object_set_new (jdom, "vcpus", json_integer (domain->vcpus));
+  if (domain->uuid != NULL)
+    json_object_set_new (jdom, "uuid", json_string (domain->uuid));
+  if (domain->domid != 0)
+    json_object_set_new (jdom, "domid", json_integer (domain->domid));
+  if (domain->claim_mib != 0) {
+    json_object_set_new (jdom, "claim", json_integer ((json_int_t) domain->claim_mib));
+    json_object_set_new (jdom, "claim_node", json_integer (domain->claim_node));
+  }
   return jdom;
 }
 
@@ -651,6 +717,10 @@ xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
     json_array_append_new (domains, xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
                                                                  info->n_nodes));
   json_object_set_new (root, "name", json_string (info->name));
+  if (info->uuid != NULL)
+    json_object_set_new (root, "uuid", json_string (info->uuid));
+  if (info->time_s > 0)
+    json_object_set_new (root, "time_s", json_real (info->time_s));
   json_object_set_new (root, "nodes", nodes);
   json_object_set_new (root, "distances", xa_host_file_distances_to_json (info));
   json_object_set_new (root, "populate_mib_per_s", json_integer ((json_int_t) info->populate_mib_per_s));

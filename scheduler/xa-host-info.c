@@ -44,6 +44,7 @@ xa_host_info_copy (const XaHostInfo *info)
   XaHostInfo *copy = g_memdup2 (info, sizeof (XaHostInfo));
 
   copy->name = g_strdup (info->name);
+  copy->uuid = g_strdup (info->uuid);
   copy->nodes = g_memdup2 (info->nodes, sizeof (XaHostNode) * info->n_nodes);
   copy->distances = g_memdup2 (info->distances, sizeof (guint32) * info->n_nodes * info->n_nodes);
   copy->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_host_domain_free);
@@ -54,6 +55,10 @@ xa_host_info_copy (const XaHostInfo *info)
     XaHostDomain *dup = xa_host_domain_new (domain->name, domain->vcpus, info->n_nodes);
 
     memcpy (dup->memory_by_node_mib, domain->memory_by_node_mib, sizeof (guint64) * info->n_nodes);
+    dup->uuid = g_strdup (domain->uuid);
+    dup->domid = domain->domid;
+    dup->claim_mib = domain->claim_mib;
+    dup->claim_node = domain->claim_node;
     g_ptr_array_add (copy->domains, dup);
   }
   return copy;
@@ -70,6 +75,7 @@ xa_host_info_free (XaHostInfo *info)
   g_free (info->distances);
   g_ptr_array_unref (info->domains);
   g_free (info->name);
+  g_free (info->uuid);
   g_free (info);
 }
 
@@ -81,6 +87,7 @@ xa_host_domain_new (const gchar *name, guint vcpus, guint n_nodes)
   domain->name = g_strdup (name);
   domain->vcpus = vcpus;
   domain->memory_by_node_mib = g_new0 (guint64, n_nodes);
+  domain->claim_node = -1;
   return domain;
 }
 
@@ -90,6 +97,7 @@ xa_host_domain_free (XaHostDomain *domain)
   if (domain == NULL)
     return;
   g_free (domain->name);
+  g_free (domain->uuid);
   g_free (domain->memory_by_node_mib);
   g_free (domain);
 }
@@ -112,6 +120,35 @@ xa_host_info_domains_mib (const XaHostInfo *info, guint node)
     sum += domain->memory_by_node_mib[node];
   }
   return sum;
+}
+
+guint64
+xa_host_domain_total_mib (const XaHostDomain *domain, guint n_nodes)
+{
+  guint64 total = 0;
+
+  for (guint n = 0; n < n_nodes; n++)
+    total += domain->memory_by_node_mib[n];
+  return total;
+}
+
+/**
+ * xa_host_info_find_domain:
+ * @info: a host
+ * @uuid: a domain handle
+ *
+ * Returns: (transfer none) (nullable): the domain with that handle
+ */
+const XaHostDomain *
+xa_host_info_find_domain (const XaHostInfo *info, const gchar *uuid)
+{
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    if (g_strcmp0 (domain->uuid, uuid) == 0)
+      return domain;
+  }
+  return NULL;
 }
 
 /* A domain's vCPUs count on the node that holds most of its memory. */

@@ -7,6 +7,9 @@
 
 G_BEGIN_DECLS
 
+/* Domain ids from 0x7FF0 on are reserved (DOMID_FIRST_RESERVED). */
+#define XA_HOST_DOMID_MAX 0x7FEF
+
 /**
  * XaHostNode:
  * @total_mib: the node's memory
@@ -28,20 +31,31 @@ typedef struct {
  * @name: the domain's name
  * @vcpus: its vCPUs
  * @memory_by_node_mib: its memory on each node
+ * @uuid: (nullable): its handle, for the domains xadmit builds
+ * @domid: its domain id, 0 where the host file gives none
+ * @claim_mib: its outstanding claim, host-wide
+ * @claim_node: the node of that claim, -1 for host-wide
  */
 typedef struct {
   gchar *name;
   guint vcpus;
   guint64 *memory_by_node_mib;
+  gchar *uuid;
+  guint32 domid;
+  guint64 claim_mib;
+  gint claim_node;
 } XaHostDomain;
 
 /**
  * XaHostInfo:
  *
- * What a host backend reports: the host topology of FORMATS.md.
+ * What a host backend reports: the host topology of FORMATS.md. @uuid
+ * tells hosts apart in the ledger; @time_s is the host's clock.
  */
 typedef struct {
   gchar *name;
+  gchar *uuid;
+  gdouble time_s;
   guint n_nodes;
   XaHostNode *nodes;
   guint32 *distances;
@@ -68,6 +82,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostDomain, xa_host_domain_free)
 
 guint64 xa_host_info_domains_mib (const XaHostInfo *info,
                                   guint             node);
+guint64 xa_host_domain_total_mib (const XaHostDomain *domain,
+                                  guint               n_nodes);
+const XaHostDomain *xa_host_info_find_domain (const XaHostInfo *info,
+                                              const gchar      *uuid);
 XaTopology *xa_host_info_to_topology (const XaHostInfo *info);
 
 G_END_DECLS

@@ -8,17 +8,44 @@ G_BEGIN_DECLS
 /* What each backend implements. */
 typedef struct {
   const gchar *kind;
+  void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
+  gboolean (*lock) (XaHost *host, GError **error);
+  gboolean (*create_domain) (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid,
+                             GError **error);
+  gboolean (*set_max_vcpus) (XaHost *host, guint32 domid, guint vcpus, GError **error);
+  gboolean (*set_timer_mode) (XaHost *host, guint32 domid, GError **error);
+  gboolean (*set_max_mem) (XaHost *host, guint32 domid, guint64 max_mib, GError **error);
+  gboolean (*set_vcpu_affinity) (XaHost *host, guint32 domid, GArray *cpus, gboolean hard,
+                                 GError **error);
+  gboolean (*set_node_affinity) (XaHost *host, guint32 domid, XaNodeSet nodes, GError **error);
+  gboolean (*claim) (XaHost *host, guint32 domid, gint node, guint64 mib, GError **error);
+  void (*build) (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBuildDone done,
+                 gpointer user_data);
+  gboolean (*unpause) (XaHost *host, guint32 domid, GError **error);
+  gboolean (*destroy) (XaHost *host, guint32 domid, GError **error);
+  gboolean (*domain_memory) (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error);
   void (*free) (XaHost *host);
 } XaHostClass;
 
 struct _XaHost {
   const XaHostClass *klass;
+  XaClock *clock;
 };
 
 XaHost *xa_sim_host_new (const gchar *topology_path,
                          const gchar *state_path,
                          GError     **error);
 XaHost *xa_xen_host_new (GError **error);
+
+gboolean xa_host_lock_file (const gchar *path,
+                            const gchar *what,
+                            gint        *out_fd,
+                            GError     **error);
+gboolean xa_host_fail (GError     **error,
+                       gint         errsv,
+                       const gchar *call,
+                       const gchar *format,
+                       ...) G_GNUC_PRINTF (4, 5);
 
 G_END_DECLS

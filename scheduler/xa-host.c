@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "xa-error.h"
 #include "xa-host-private.h"
 
@@ -47,12 +53,138 @@ xa_host_open (const gchar *spec, const gchar *sim_state, GError **error)
   return NULL;
 }
 
+G_DEFINE_QUARK (xa-host-error-quark, xa_host_error)
+
+/**
+ * xa_host_fail:
+ * @error: a #GError
+ * @errsv: the errno the call failed with
+ * @call: the call, as libxenctrl names it
+ * @format: what went wrong, printf-style
+ *
+ * Returns: %FALSE, to return in turn
+ */
+gboolean
+xa_host_fail (GError **error, gint errsv, const gchar *call, const gchar *format, ...)
+{
+  g_autofree gchar *detail = NULL;
+  va_list args;
+
+  va_start (args, format);
+  detail = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, XA_HOST_ERROR, errsv, "%s: %s (%s)", call, detail, g_strerror (errsv));
+  return FALSE;
+}
+
 void
 xa_host_free (XaHost *host)
 {
+  XaClock *clock;
+
   if (host == NULL)
     return;
+  clock = host->clock;
   host->klass->free (host);
+  xa_clock_free (clock);
+}
+
+/**
+ * xa_host_get_clock:
+ * @host: a host
+ *
+ * Returns: (transfer none): the host's clock: virtual on the simulated host
+ */
+XaClock *
+xa_host_get_clock (XaHost *host)
+{
+  return host->clock;
+}
+
+/**
+ * xa_host_lock_file:
+ * @path: the lock file, created 0600 if missing
+ * @what: the host, for the message
+ * @out_fd: (out): the open, locked file; closing it unlocks
+ * @error: a #GError, %XA_ERROR_FAILED naming the holder's pid
+ *
+ * Returns: %TRUE if this process holds the lock now
+ */
+gboolean
+xa_host_lock_file (const gchar *path, const gchar *what, gint *out_fd, GError **error)
+{
+  g_autofree gchar *pid = g_strdup_printf ("%d\n", (gint) getpid ());
+  gint fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0) {
+    gint saved_errno = errno;
+
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot lock %s: %s", path, what,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+    g_autofree gchar *holder = NULL;
+
+    g_file_get_contents (path, &holder, NULL, NULL);
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "process %s admits for %s already (one admitter per host: add work to it "
+                 "with xadmit submit)", holder != NULL ? g_strstrip (holder) : "?", what);
+    g_close (fd, NULL);
+    return FALSE;
+  }
+  if (ftruncate (fd, 0) != 0 || write (fd, pid, strlen (pid)) < 0)
+    g_debug ("%s: cannot note the admitter's pid", path);
+  *out_fd = fd;
+  return TRUE;
+}
+
+static gboolean
+xa_host_unsupported (XaHost *host, const gchar *call, GError **error)
+{
+  return xa_host_fail (error, ENOSYS, call, "this xadmit cannot build domains on a %s host yet",
+                       host->klass->kind);
+}
+
+/**
+ * xa_host_can_build:
+ * @host: a host
+ *
+ * Returns: whether xadmit can build domains on @host (the simulated host;
+ *   the real Xen backend only reads the host so far)
+ */
+gboolean
+xa_host_can_build (XaHost *host)
+{
+  return host->klass->build != NULL;
+}
+
+/**
+ * xa_host_set_seed:
+ * @host: a host
+ * @seed: seeds what a simulated host draws (build-time jitter); a real
+ *   host has nothing to seed
+ */
+void
+xa_host_set_seed (XaHost *host, guint32 seed)
+{
+  if (host->klass->set_seed != NULL)
+    host->klass->set_seed (host, seed);
+}
+
+/**
+ * xa_host_lock:
+ * @host: a host
+ * @error: a #GError, %XA_ERROR_FAILED naming the process that holds it
+ *
+ * One admitter per host: holds the host's lock until @host is freed.
+ *
+ * Returns: %TRUE if this process admits for the host now
+ */
+gboolean
+xa_host_lock (XaHost *host, GError **error)
+{
+  return host->klass->lock (host, error);
 }
 
 /**
@@ -80,4 +212,143 @@ xa_host_snapshot (XaHost *host, GError **error)
 {
   g_return_val_if_fail (host != NULL, NULL);
   return host->klass->snapshot (host, error);
+}
+
+gboolean
+xa_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid, GError **error)
+{
+  if (host->klass->create_domain == NULL)
+    return xa_host_unsupported (host, "create_domain", error);
+  return host->klass->create_domain (host, spec, out_domid, error);
+}
+
+gboolean
+xa_host_set_max_vcpus (XaHost *host, guint32 domid, guint vcpus, GError **error)
+{
+  if (host->klass->set_max_vcpus == NULL)
+    return xa_host_unsupported (host, "set_max_vcpus", error);
+  return host->klass->set_max_vcpus (host, domid, vcpus, error);
+}
+
+/* PVH and HVM only: Xen refuses it for a PV guest. */
+gboolean
+xa_host_set_timer_mode (XaHost *host, guint32 domid, GError **error)
+{
+  if (host->klass->set_timer_mode == NULL)
+    return xa_host_unsupported (host, "set_timer_mode", error);
+  return host->klass->set_timer_mode (host, domid, error);
+}
+
+/* Before a claim, or Xen refuses it: a claim may not exceed max memory. */
+gboolean
+xa_host_set_max_mem (XaHost *host, guint32 domid, guint64 max_mib, GError **error)
+{
+  if (host->klass->set_max_mem == NULL)
+    return xa_host_unsupported (host, "set_max_mem", error);
+  return host->klass->set_max_mem (host, domid, max_mib, error);
+}
+
+/**
+ * xa_host_set_vcpu_affinity:
+ * @host: a host
+ * @domid: the domain
+ * @cpus: (element-type guint): the CPUs every vCPU runs on (hard) or
+ *   prefers (soft); with auto node affinity, its nodes get the memory
+ * @hard: hard rather than soft affinity
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_host_set_vcpu_affinity (XaHost *host, guint32 domid, GArray *cpus, gboolean hard,
+                           GError **error)
+{
+  if (host->klass->set_vcpu_affinity == NULL)
+    return xa_host_unsupported (host, "set_vcpu_affinity", error);
+  return host->klass->set_vcpu_affinity (host, domid, cpus, hard, error);
+}
+
+gboolean
+xa_host_set_node_affinity (XaHost *host, guint32 domid, XaNodeSet nodes, GError **error)
+{
+  if (host->klass->set_node_affinity == NULL)
+    return xa_host_unsupported (host, "set_node_affinity", error);
+  return host->klass->set_node_affinity (host, domid, nodes, error);
+}
+
+/**
+ * xa_host_claim:
+ * @host: a host
+ * @domid: the domain
+ * @node: the node to claim on, -1 for host-wide (all stock Xen 4.17 has)
+ * @mib: the domain's memory to reserve; 0 cancels its claim
+ * @error: a #GError: %XA_HOST_ERROR ENOMEM when the memory is not there,
+ *   ENOSYS for a node claim where the hypervisor has none
+ *
+ * Returns: %TRUE if claimed
+ */
+gboolean
+xa_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError **error)
+{
+  if (host->klass->claim == NULL)
+    return xa_host_unsupported (host, "claim", error);
+  return host->klass->claim (host, domid, node, mib, error);
+}
+
+/**
+ * xa_host_build:
+ * @host: a host
+ * @domid: the domain
+ * @spec: what to build
+ * @done: called once, on the host's clock, when the build ends
+ * @user_data: for @done
+ *
+ * The xenguest step: populates the domain's memory, which takes time.
+ */
+void
+xa_host_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBuildDone done,
+               gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (host->klass->build == NULL) {
+    xa_host_unsupported (host, "build", &error);
+    done (error, user_data);
+    return;
+  }
+  host->klass->build (host, domid, spec, done, user_data);
+}
+
+gboolean
+xa_host_unpause (XaHost *host, guint32 domid, GError **error)
+{
+  if (host->klass->unpause == NULL)
+    return xa_host_unsupported (host, "unpause", error);
+  return host->klass->unpause (host, domid, error);
+}
+
+/* Also stops its build and releases its claim. */
+gboolean
+xa_host_destroy (XaHost *host, guint32 domid, GError **error)
+{
+  if (host->klass->destroy == NULL)
+    return xa_host_unsupported (host, "destroy", error);
+  return host->klass->destroy (host, domid, error);
+}
+
+/**
+ * xa_host_domain_memory:
+ * @host: a host
+ * @domid: the domain
+ * @mib_by_node: (out caller-allocates): its memory on each node
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_host_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error)
+{
+  if (host->klass->domain_memory == NULL)
+    return xa_host_unsupported (host, "domain_memory", error);
+  return host->klass->domain_memory (host, domid, mib_by_node, error);
 }

@@ -3,15 +3,56 @@
 
 #include <glib.h>
 
+#include "xa-clock.h"
 #include "xa-host-info.h"
 
 G_BEGIN_DECLS
+
+/* Errors of the host calls: the code is the errno the hypervisor gave
+ * (ENOMEM, EINVAL, ESRCH, ENOSYS...), the message names the call. */
+#define XA_HOST_ERROR (xa_host_error_quark ())
+GQuark xa_host_error_quark (void);
+
+/**
+ * XaDomainSpec:
+ * @uuid: the domain's handle: the request's UUID
+ * @name: its name
+ * @vcpus: its vCPUs
+ * @pvh: a PVH guest (else PV)
+ */
+typedef struct {
+  const gchar *uuid;
+  const gchar *name;
+  guint vcpus;
+  gboolean pvh;
+} XaDomainSpec;
+
+/**
+ * XaBuildSpec:
+ * @name: the VM's name
+ * @attempt: which attempt this is, from 1
+ * @memory_mib: the memory the xenguest step populates
+ * @kernel: (nullable): what the Xen backend boots, with @ramdisk and
+ *   @cmdline (nullable)
+ */
+typedef struct {
+  const gchar *name;
+  guint attempt;
+  guint64 memory_mib;
+  const gchar *kernel;
+  const gchar *ramdisk;
+  const gchar *cmdline;
+} XaBuildSpec;
+
+typedef void (*XaHostBuildDone) (const GError *error,
+                                 gpointer      user_data);
 
 /**
  * XaHost:
  *
  * A host backend: the simulated host or a real Xen host. The calls are
- * modelled on libxenctrl; the scheduler (issue #5) adds the per-domain ones.
+ * those of libxenctrl and libxenguest that a domain's build needs, in the
+ * order of ../shared/reference/xen-c-api.md §11.
  */
 typedef struct _XaHost XaHost;
 
@@ -23,7 +64,58 @@ void xa_host_free (XaHost *host);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHost, xa_host_free)
 
 const gchar *xa_host_get_kind (XaHost *host);
+gboolean xa_host_can_build (XaHost *host);
+XaClock *xa_host_get_clock (XaHost *host);
+void xa_host_set_seed (XaHost  *host,
+                       guint32  seed);
+gboolean xa_host_lock (XaHost  *host,
+                       GError **error);
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
+
+gboolean xa_host_create_domain (XaHost             *host,
+                                const XaDomainSpec *spec,
+                                guint32            *out_domid,
+                                GError            **error);
+gboolean xa_host_set_max_vcpus (XaHost  *host,
+                                guint32  domid,
+                                guint    vcpus,
+                                GError **error);
+gboolean xa_host_set_timer_mode (XaHost  *host,
+                                 guint32  domid,
+                                 GError **error);
+gboolean xa_host_set_max_mem (XaHost  *host,
+                              guint32  domid,
+                              guint64  max_mib,
+                              GError **error);
+gboolean xa_host_set_vcpu_affinity (XaHost   *host,
+                                    guint32   domid,
+                                    GArray   *cpus,
+                                    gboolean  hard,
+                                    GError  **error);
+gboolean xa_host_set_node_affinity (XaHost    *host,
+                                    guint32    domid,
+                                    XaNodeSet  nodes,
+                                    GError   **error);
+gboolean xa_host_claim (XaHost  *host,
+                        guint32  domid,
+                        gint     node,
+                        guint64  mib,
+                        GError **error);
+void xa_host_build (XaHost            *host,
+                    guint32            domid,
+                    const XaBuildSpec *spec,
+                    XaHostBuildDone    done,
+                    gpointer           user_data);
+gboolean xa_host_unpause (XaHost  *host,
+                          guint32  domid,
+                          GError **error);
+gboolean xa_host_destroy (XaHost  *host,
+                          guint32  domid,
+                          GError **error);
+gboolean xa_host_domain_memory (XaHost   *host,
+                                guint32   domid,
+                                guint64  *mib_by_node,
+                                GError  **error);
 
 G_END_DECLS

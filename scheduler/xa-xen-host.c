@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include <xenctrl.h>
 #include <xenstore.h>
@@ -20,9 +22,13 @@
 typedef struct xs_handle XaXsHandle;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXsHandle, xs_close)
 
+/* One admitter per host: its lock lives here while it runs. */
+#define XA_XEN_RUN_DIR "/run/xadmit"
+
 typedef struct {
   XaHost parent;
   xc_interface *xch;
+  gint lock_fd;
 } XaXenHost;
 
 /* 4 KiB pages: 256 to the MiB. */
@@ -431,6 +437,18 @@ xa_xen_host_log_physinfo (const xc_physinfo_t *physinfo)
            xa_xen_host_pages_to_mib (physinfo->outstanding_pages));
 }
 
+/* The host's identity in the ledger: dom0's machine id, as a UUID. */
+static gchar *
+xa_xen_host_uuid (void)
+{
+  g_autofree gchar *id = NULL;
+
+  if (!g_file_get_contents ("/etc/machine-id", &id, NULL, NULL) ||
+      strlen (g_strstrip (id)) != 32)
+    return NULL;
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
+}
+
 static XaHostInfo *
 xa_xen_host_snapshot (XaHost *host, GError **error)
 {
@@ -450,7 +468,26 @@ xa_xen_host_snapshot (XaHost *host, GError **error)
   /* Stock Xen 4.17: host-wide claims only. The rates and overheads keep
    * xa_host_info_new's defaults (1 MiB per VM, 1176 KiB per vCPU). */
   info->node_claims = FALSE;
+  info->uuid = xa_xen_host_uuid ();
+  info->time_s = xa_clock_now (host->clock);
   return g_steal_pointer (&info);
+}
+
+static gboolean
+xa_xen_host_lock (XaHost *host, GError **error)
+{
+  XaXenHost *self = (XaXenHost *) host;
+
+  if (self->lock_fd >= 0)
+    return TRUE;
+  if (g_mkdir_with_parents (XA_XEN_RUN_DIR, 0700) != 0) {
+    gint saved_errno = errno;
+
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot create it: %s", XA_XEN_RUN_DIR,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  return xa_host_lock_file (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
 }
 
 static void
@@ -458,6 +495,8 @@ xa_xen_host_destroy (XaXenHost *self)
 {
   if (self->xch != NULL)
     xc_interface_close (self->xch);
+  if (self->lock_fd >= 0)
+    g_close (self->lock_fd, NULL);
   g_free (self);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXenHost, xa_xen_host_destroy)
@@ -471,6 +510,7 @@ xa_xen_host_free (XaHost *host)
 static const XaHostClass xa_xen_host_class = {
   .kind = "xen",
   .snapshot = xa_xen_host_snapshot,
+  .lock = xa_xen_host_lock,
   .free = xa_xen_host_free,
 };
 
@@ -516,10 +556,12 @@ xa_xen_host_new (GError **error)
   xc_physinfo_t physinfo = { 0 };
 
   self->parent.klass = &xa_xen_host_class;
+  self->lock_fd = -1;
   self->xch = xa_xen_host_open_interface (error);
   if (self->xch == NULL)
     return NULL;
   if (!xa_xen_host_read_physinfo (self, &physinfo, error))
     return NULL;
+  self->parent.clock = xa_clock_new_real ();
   return (XaHost *) g_steal_pointer (&self);
 }

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "xa-error.h"
+#include "xa-host.h"
+
+#define GiB 1024
+
+typedef struct {
+  gchar *dir;
+  XaHost *host;
+} Fixture;
+
+/* A host file: @nodes nodes of 16 GiB and 4 CPUs each, two sockets of two
+ * nodes (10 / 12 / 32), populate 1024 MiB/s, bandwidth for @lanes builds. */
+static gchar *
+host_text (guint nodes, guint lanes, const gchar *extra)
+{
+  GString *text = g_string_new ("{\"nodes\": [");
+
+  for (guint n = 0; n < nodes; n++)
+    g_string_append_printf (text, "%s{\"memory\": \"16GiB\", \"cpus\": 4}", n > 0 ? ", " : "");
+  g_string_append (text, "], \"distances\": [");
+  for (guint i = 0; i < nodes; i++) {
+    g_string_append (text, i > 0 ? ", [" : "[");
+    for (guint j = 0; j < nodes; j++)
+      g_string_append_printf (text, "%s%u", j > 0 ? ", " : "",
+                              i == j ? 10 : (i / 2 == j / 2 ? 12 : 32));
+    g_string_append (text, "]");
+  }
+  g_string_append_printf (text, "], \"populate_mib_per_s\": 1024, \"bandwidth_mib_per_s\": %u, "
+                          "\"scrub_mib_per_s\": 512, \"overhead_mib_per_vm\": 0, "
+                          "\"overhead_kib_per_vcpu\": 0%s}", 1024 * lanes, extra);
+  return g_string_free (text, FALSE);
+}
+
+static XaHost *
+open_host (Fixture *f, guint nodes, guint lanes, const gchar *extra, const gchar *state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *text = host_text (nodes, lanes, extra);
+  g_autofree gchar *path = g_build_filename (f->dir, "host.json", NULL);
+  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  XaHost *host;
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  host = xa_host_open (spec, state, &error);
+  g_assert_no_error (error);
+  return host;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("xadmit-sim-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  const gchar *names[] = { "host.json", "state.json", "state.json.lock" };
+
+  g_clear_pointer (&f->host, xa_host_free);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+/* Creates a domain of @vcpus and max memory @max_mib, as build_pre would. */
+static guint32
+create (XaHost *host, const gchar *name, guint vcpus, guint64 max_mib)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *uuid = g_uuid_string_random ();
+  XaDomainSpec spec = { uuid, name, vcpus, FALSE };
+  guint32 domid = 0;
+
+  g_assert_true (xa_host_create_domain (host, &spec, &domid, &error));
+  g_assert_true (xa_host_set_max_vcpus (host, domid, vcpus, &error));
+  g_assert_true (xa_host_set_max_mem (host, domid, max_mib, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (domid, >, 0);
+  return domid;
+}
+
+static void
+set_soft_affinity (XaHost *host, guint32 domid, guint first_cpu, guint n_cpus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint c = first_cpu; c < first_cpu + n_cpus; c++)
+    g_array_append_val (cpus, c);
+  g_assert_true (xa_host_set_vcpu_affinity (host, domid, cpus, FALSE, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  gboolean ended;
+  gdouble at_s;
+  GError *error;
+  XaClock *clock;
+} BuildResult;
+
+static void
+build_done (const GError *error, gpointer user_data)
+{
+  BuildResult *result = user_data;
+
+  result->ended = TRUE;
+  result->at_s = xa_clock_now (result->clock);
+  result->error = error != NULL ? g_error_copy (error) : NULL;
+}
+
+static void
+build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
+{
+  XaBuildSpec spec = { name, 1, mib, NULL, NULL, NULL };
+
+  result->clock = xa_host_get_clock (host);
+  xa_host_build (host, domid, &spec, build_done, result);
+}
+
+static void
+run_clock (XaHost *host)
+{
+  while (xa_clock_run_next (xa_host_get_clock (host)))
+    ;
+}
+
+static guint64
+memory_on (XaHost *host, guint32 domid, guint node)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 mib[8] = { 0 };
+
+  g_assert_true (xa_host_domain_memory (host, domid, mib, &error));
+  return mib[node];
+}
+
+static void
+test_allocator_follows_soft_affinity (Fixture *f, gconstpointer data)
+{
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 2, 8, "", NULL);
+  domid = create (f->host, "vm", 2, 4 * GiB);
+  set_soft_affinity (f->host, domid, 4, 4);
+  build (f->host, domid, "vm", 4 * GiB, &result);
+  run_clock (f->host);
+  g_assert_true (result.ended);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 0);
+}
+
+/* Node 0 has 2 GiB left: the rest of a 6 GiB domain spills to node 1, the
+ * nearest, not to nodes 2 or 3 across the socket. */
+static void
+test_allocator_spills_nearest_first (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  BuildResult filler = { 0 };
+  BuildResult result = { 0 };
+  guint32 full;
+  guint32 domid;
+
+  f->host = open_host (f, 4, 8, "", NULL);
+  full = create (f->host, "filler", 1, 14 * GiB);
+  g_assert_true (xa_host_set_node_affinity (f->host, full, 0x1, &error));
+  build (f->host, full, "filler", 14 * GiB, &filler);
+  run_clock (f->host);
+  domid = create (f->host, "vm", 1, 6 * GiB);
+  g_assert_true (xa_host_set_node_affinity (f->host, domid, 0x1, &error));
+  build (f->host, domid, "vm", 6 * GiB, &result);
+  run_clock (f->host);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 2 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 2) + memory_on (f->host, domid, 3), ==, 0);
+}
+
+static void
+test_allocator_spreads_without_affinity (Fixture *f, gconstpointer data)
+{
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 4, 8, "", NULL);
+  domid = create (f->host, "vm", 1, 8 * GiB);
+  build (f->host, domid, "vm", 8 * GiB, &result);
+  run_clock (f->host);
+  for (guint n = 0; n < 4; n++)
+    g_assert_cmpuint (memory_on (f->host, domid, n), ==, 2 * GiB);
+}
+
+/* A claim keeps the host's total for its domain; it pins no node. */
+static void
+test_claims_protect_the_host_total (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  BuildResult unclaimed = { 0 };
+  BuildResult claimed = { 0 };
+  guint32 a;
+  guint32 b;
+
+  f->host = open_host (f, 2, 8, "", NULL);
+  a = create (f->host, "a", 1, 28 * GiB);
+  b = create (f->host, "b", 1, 8 * GiB);
+  g_assert_true (xa_host_claim (f->host, a, -1, 28 * GiB, &error));
+  build (f->host, b, "b", 8 * GiB, &unclaimed);
+  run_clock (f->host);
+  g_assert_error (unclaimed.error, XA_HOST_ERROR, ENOMEM);
+  build (f->host, a, "a", 28 * GiB, &claimed);
+  run_clock (f->host);
+  g_assert_no_error (claimed.error);
+  g_clear_error (&unclaimed.error);
+}
+
+static void
+test_claims_follow_xens_rules (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *uuid = g_uuid_string_random ();
+  XaDomainSpec spec = { uuid, "vm", 1, FALSE };
+  guint32 domid = 0;
+
+  f->host = open_host (f, 2, 8, "", NULL);
+  g_assert_true (xa_host_create_domain (f->host, &spec, &domid, &error));
+  /* before max memory, any claim is too large */
+  g_assert_false (xa_host_claim (f->host, domid, -1, GiB, &error));
+  g_assert_error (error, XA_HOST_ERROR, EINVAL);
+  g_clear_error (&error);
+  g_assert_true (xa_host_set_max_mem (f->host, domid, 40 * GiB, &error));
+  g_assert_false (xa_host_claim (f->host, domid, -1, 40 * GiB, &error));
+  g_assert_error (error, XA_HOST_ERROR, ENOMEM);
+  g_clear_error (&error);
+  /* stock Xen 4.17 has no node claims */
+  g_assert_false (xa_host_claim (f->host, domid, 0, GiB, &error));
+  g_assert_error (error, XA_HOST_ERROR, ENOSYS);
+  g_clear_error (&error);
+  g_assert_true (xa_host_claim (f->host, domid, -1, GiB, &error));
+  g_assert_false (xa_host_claim (f->host, domid, -1, GiB, &error));
+  g_assert_error (error, XA_HOST_ERROR, EINVAL);
+  g_clear_error (&error);
+  g_assert_true (xa_host_claim (f->host, domid, -1, 0, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_node_claims_keep_a_node (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  BuildResult other = { 0 };
+  guint32 a;
+  guint32 b;
+
+  f->host = open_host (f, 2, 8, ", \"node_claims\": true", NULL);
+  a = create (f->host, "a", 1, 12 * GiB);
+  b = create (f->host, "b", 1, 8 * GiB);
+  g_assert_true (xa_host_claim (f->host, a, 0, 12 * GiB, &error));
+  g_assert_true (xa_host_set_node_affinity (f->host, b, 0x1, &error));
+  build (f->host, b, "b", 8 * GiB, &other);
+  run_clock (f->host);
+  g_assert_no_error (other.error);
+  /* node 0 keeps 12 GiB for a: b got the 4 GiB left there, then spilled */
+  g_assert_cmpuint (memory_on (f->host, b, 0), ==, 4 * GiB);
+  g_assert_cmpuint (memory_on (f->host, b, 1), ==, 4 * GiB);
+}
+
+static void
+test_build_takes_populate_time (Fixture *f, gconstpointer data)
+{
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 2, 8, "", NULL);
+  domid = create (f->host, "vm", 1, 4 * GiB);
+  build (f->host, domid, "vm", 4 * GiB, &result);
+  run_clock (f->host);
+  /* 4 GiB at 1024 MiB/s, and up to 5 % more by the seed */
+  g_assert_cmpfloat (result.at_s, >=, 4.0);
+  g_assert_cmpfloat (result.at_s, <=, 4.0 * 1.05);
+}
+
+/* Four builds on bandwidth for two: each at half the rate. */
+static void
+test_builds_share_the_bandwidth (Fixture *f, gconstpointer data)
+{
+  BuildResult results[4] = { { 0 } };
+
+  f->host = open_host (f, 2, 2, "", NULL);
+  for (guint i = 0; i < 4; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
+
+    build (f->host, create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
+  }
+  run_clock (f->host);
+  for (guint i = 0; i < 4; i++) {
+    g_assert_cmpfloat (results[i].at_s, >=, 4.0);
+    g_assert_cmpfloat (results[i].at_s, <=, 4.0 * 1.05);
+  }
+}
+
+/* A node full of freed, unscrubbed memory: the build scrubs it, at 512 MiB/s. */
+static void
+test_dirty_memory_costs_scrubbing (Fixture *f, gconstpointer data)
+{
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 1, 8, "", NULL);
+  g_clear_pointer (&f->host, xa_host_free);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *path = g_build_filename (f->dir, "host.json", NULL);
+    g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+    const gchar *text = "{\"nodes\": [{\"memory\": \"16GiB\", \"dirty\": \"16GiB\", \"cpus\": 4}], "
+                        "\"populate_mib_per_s\": 1024, \"scrub_mib_per_s\": 512, "
+                        "\"overhead_mib_per_vm\": 0, \"overhead_kib_per_vcpu\": 0}";
+
+    g_assert_true (g_file_set_contents (path, text, -1, &error));
+    f->host = xa_host_open (spec, NULL, &error);
+    g_assert_no_error (error);
+  }
+  domid = create (f->host, "vm", 1, GiB);
+  build (f->host, domid, "vm", GiB, &result);
+  run_clock (f->host);
+  /* 1 s to populate, 2 s to scrub it */
+  g_assert_cmpfloat (result.at_s, >=, 3.0);
+}
+
+static void
+test_fault_fails_a_build (Fixture *f, gconstpointer data)
+{
+  BuildResult first = { 0 };
+  BuildResult second = { 0 };
+  XaBuildSpec spec = { "vm", 2, GiB, NULL, NULL, NULL };
+  guint32 domid;
+
+  f->host = open_host (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);
+  domid = create (f->host, "vm", 1, GiB);
+  build (f->host, domid, "vm", GiB, &first);
+  run_clock (f->host);
+  g_assert_error (first.error, XA_HOST_ERROR, EIO);
+  g_assert_nonnull (strstr (first.error->message, "fails on attempt 1"));
+  second.clock = xa_host_get_clock (f->host);
+  xa_host_build (f->host, domid, &spec, build_done, &second);
+  run_clock (f->host);
+  g_assert_no_error (second.error);
+  g_clear_error (&first.error);
+}
+
+static void
+test_fault_fails_a_call (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 domid;
+
+  f->host = open_host (f, 2, 8, ", \"faults\": [{\"call_fails\": \"unpause\", \"use\": 2}]", NULL);
+  domid = create (f->host, "vm", 1, GiB);
+  g_assert_true (xa_host_unpause (f->host, domid, &error));
+  g_assert_false (xa_host_unpause (f->host, domid, &error));
+  g_assert_error (error, XA_HOST_ERROR, EIO);
+}
+
+static void
+test_fault_takes_memory_at_its_time (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaHostInfo) before = NULL;
+  g_autoptr(XaHostInfo) after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->host = open_host (f, 2, 8, ", \"faults\": [{\"at_s\": 5, \"take\": \"6GiB\", \"node\": 1}]",
+                       NULL);
+  before = xa_host_snapshot (f->host, &error);
+  run_clock (f->host);
+  after = xa_host_snapshot (f->host, &error);
+  g_assert_cmpuint (before->nodes[1].free_mib - after->nodes[1].free_mib, ==, 6 * GiB);
+  g_assert_cmpfloat (after->time_s, ==, 5.0);
+}
+
+/* A restarted xadmit finds the domains, their memory and the clock. */
+static void
+test_state_outlives_the_process (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autoptr(XaHostInfo) info = NULL;
+  BuildResult result = { 0 };
+  const XaHostDomain *domain;
+  gchar *uuid;
+  guint32 domid;
+
+  f->host = open_host (f, 2, 8, "", state);
+  domid = create (f->host, "vm", 1, 3 * GiB);
+  set_soft_affinity (f->host, domid, 0, 4);
+  build (f->host, domid, "vm", 3 * GiB, &result);
+  run_clock (f->host);
+  info = xa_host_snapshot (f->host, &error);
+  uuid = g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, 0))->uuid);
+  g_clear_pointer (&info, xa_host_info_free);
+  g_clear_pointer (&f->host, xa_host_free);
+  f->host = open_host (f, 2, 8, "", state);
+  info = xa_host_snapshot (f->host, &error);
+  domain = xa_host_info_find_domain (info, uuid);
+  g_assert_nonnull (domain);
+  g_assert_cmpuint (domain->memory_by_node_mib[0], ==, 3 * GiB);
+  g_assert_cmpuint (domain->domid, ==, domid);
+  g_assert_cmpfloat (info->time_s, >=, 3.0);
+  g_assert_cmpuint (info->nodes[0].free_mib, ==, 13 * GiB);
+  g_free (uuid);
+}
+
+static void
+test_lock_allows_one_admitter (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autoptr(XaHost) second = NULL;
+
+  f->host = open_host (f, 2, 8, "", state);
+  g_assert_true (xa_host_lock (f->host, &error));
+  second = open_host (f, 2, 8, "", state);
+  g_assert_false (xa_host_lock (second, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "admits for the simulated host in"));
+}
+
+/* The same seed gives the same times, another seed others. */
+static gdouble
+build_time_with_seed (Fixture *f, guint32 seed)
+{
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  g_clear_pointer (&f->host, xa_host_free);
+  f->host = open_host (f, 2, 8, "", NULL);
+  xa_host_set_seed (f->host, seed);
+  domid = create (f->host, "vm", 1, 8 * GiB);
+  build (f->host, domid, "vm", 8 * GiB, &result);
+  run_clock (f->host);
+  return result.at_s;
+}
+
+static void
+test_runs_are_deterministic (Fixture *f, gconstpointer data)
+{
+  gdouble first = build_time_with_seed (f, 7);
+  gdouble again = build_time_with_seed (f, 7);
+  gdouble other = build_time_with_seed (f, 8);
+
+  g_assert_cmpfloat (first, ==, again);
+  g_assert_cmpfloat (first, !=, other);
+}
+
+static void
+add (const gchar *path, void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  add ("/sim/allocator/follows-soft-affinity", test_allocator_follows_soft_affinity);
+  add ("/sim/allocator/spills-nearest-first", test_allocator_spills_nearest_first);
+  add ("/sim/allocator/spreads-without-affinity", test_allocator_spreads_without_affinity);
+  add ("/sim/claims/protect-the-host-total", test_claims_protect_the_host_total);
+  add ("/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
+  add ("/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
+  add ("/sim/build/takes-populate-time", test_build_takes_populate_time);
+  add ("/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);
+  add ("/sim/build/dirty-memory-costs-scrubbing", test_dirty_memory_costs_scrubbing);
+  add ("/sim/faults/fail-a-build", test_fault_fails_a_build);
+  add ("/sim/faults/fail-a-call", test_fault_fails_a_call);
+  add ("/sim/faults/take-memory-at-their-time", test_fault_takes_memory_at_its_time);
+  add ("/sim/state/outlives-the-process", test_state_outlives_the_process);
+  add ("/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
+  add ("/sim/deterministic", test_runs_are_deterministic);
+  return g_test_run ();
+}
