@@ -3,133 +3,19 @@
 #include <stdlib.h>
 
 #include "xa-bench.h"
+#include "xa-boot.h"
+#include "xa-cli.h"
 #include "xa-error.h"
-#include "xa-host.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
-
-/* Exit codes of FORMATS.md */
-#define XA_EXIT_OK 0
-#define XA_EXIT_FAILED 1
-#define XA_EXIT_USAGE 2
-#define XA_EXIT_INCOMPLETE 3
-
-typedef struct {
-  gchar *host_spec;
-  gchar *sim_state;
-  gboolean json;
-  gboolean verbose;
-  gboolean quiet;
-} XaOptions;
-
-static void
-xa_options_clear (XaOptions *opts)
-{
-  g_free (opts->host_spec);
-  g_free (opts->sim_state);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_options_clear)
 
 typedef struct {
   const gchar *name;
   const gchar *summary;
   int (*run) (int argc, char **argv);
 } XaCommand;
-
-static int
-xa_exit_code (const GError *error)
-{
-  if (g_error_matches (error, XA_ERROR, XA_ERROR_INVALID_INPUT) ||
-      error->domain == G_OPTION_ERROR)
-    return XA_EXIT_USAGE;
-  return XA_EXIT_FAILED;
-}
-
-static int
-xa_fail (const gchar *command, const GError *error)
-{
-  g_printerr ("xadmit %s: %s\n", command, error->message);
-  return xa_exit_code (error);
-}
-
-static GOptionContext *
-xa_option_context_new (const gchar *params, const gchar *summary, XaOptions *opts,
-                       const GOptionEntry *extra)
-{
-  const GOptionEntry common[] = {
-    { "host", 0, 0, G_OPTION_ARG_STRING, &opts->host_spec,
-      "The host: sim (the embedded simulated host), sim:FILE (a host topology file) "
-      "or xen (this machine's hypervisor); default xen where /dev/xen/privcmd exists, "
-      "else sim", "SPEC" },
-    { "sim-state", 0, 0, G_OPTION_ARG_FILENAME, &opts->sim_state,
-      "Keep the simulated host's domains and memory in FILE between runs", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
-      "Print JSON on stdout (the formats in README.md), messages on stderr", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose, "Say more on stderr", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
-      "Print only errors and the JSON document, if asked for", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  GOptionContext *ctx = g_option_context_new (params);
-
-  g_option_context_set_summary (ctx, summary);
-  g_option_context_add_main_entries (ctx, common, NULL);
-  if (extra != NULL)
-    g_option_context_add_main_entries (ctx, extra, NULL);
-  g_option_context_set_description (ctx,
-    "Exit codes: 0 done; 1 could not do it (host, database, I/O); 2 usage error or bad\n"
-    "input, nothing changed; 3 done, but not every VM planned or running; 130 interrupted.\n");
-  return ctx;
-}
-
-static gboolean
-xa_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
-                  GError **error)
-{
-  if (!g_option_context_parse (ctx, argc, argv, error))
-    return FALSE;
-  if (opts->verbose && opts->quiet) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "--verbose and --quiet contradict each other");
-    return FALSE;
-  }
-  if (opts->verbose)
-    g_log_set_debug_enabled (TRUE);
-  return TRUE;
-}
-
-/* Without --host, which host was chosen is one line on stderr. */
-static void
-xa_announce_host (const XaOptions *opts, const gchar *kind, const XaHostInfo *info)
-{
-  if (opts->host_spec != NULL || opts->quiet)
-    return;
-  if (g_strcmp0 (kind, "xen") == 0)
-    g_printerr ("xadmit: using this machine's Xen hypervisor (/dev/xen/privcmd; "
-                "--host sim to simulate)\n");
-  else
-    g_printerr ("xadmit: using the simulated host \"%s\" (no /dev/xen/privcmd here; "
-                "--host to choose)\n", info->name);
-}
-
-static XaHostInfo *
-xa_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
-{
-  const gchar *spec = opts->host_spec != NULL ? opts->host_spec : xa_host_auto_spec ();
-  g_autoptr(XaHost) host = xa_host_open (spec, opts->sim_state, error);
-  XaHostInfo *info;
-
-  if (host == NULL)
-    return NULL;
-  info = xa_host_snapshot (host, error);
-  if (info == NULL)
-    return NULL;
-  *kind = xa_host_get_kind (host);
-  xa_announce_host (opts, *kind, info);
-  return info;
-}
 
 static int
 xa_cmd_host (int argc, char **argv)
@@ -214,8 +100,9 @@ xa_cmd_plan (int argc, char **argv)
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(GPtrArray) requests = NULL;
   g_autoptr(XaPlan) plan = NULL;
-  XaPlanRun run = { 0 };
+  g_autoptr(XaRun) run = NULL;
   const gchar *kind = NULL;
+  gdouble plan_ms = 0;
 
   if (!xa_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_fail ("plan", error);
@@ -235,24 +122,14 @@ xa_cmd_plan (int argc, char **argv)
   if (requests == NULL)
     return xa_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
-  plan = xa_plan_timed (topo, requests, &options, &run.plan_ms, &error);
+  plan = xa_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL)
     return xa_fail ("plan", error);
   if (plan->exhausted && !opts.quiet)
     g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
                 "found, not a proven optimum\n");
-  run.policy = xa_policy_to_string (options.policy);
-  run.topo = topo;
-  run.host = info;
-  run.requests = requests;
-  run.plan = plan;
-  if (opts.json) {
-    g_autoptr(json_t) root = xa_output_plan_to_json (&run);
-
-    xa_output_print_json (root);
-  } else if (!opts.quiet) {
-    xa_output_print_plan (&run);
-  }
+  run = xa_output_run_from_plan (options.policy, info, topo, requests, plan, plan_ms);
+  xa_print_run (&opts, run);
   return xa_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
@@ -305,6 +182,7 @@ xa_cmd_bench (int argc, char **argv)
 static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
+  { "boot", "start every VM of a manifest, planned in batches, and wait", xa_cmd_boot },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

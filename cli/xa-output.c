@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "xa-output.h"
 
@@ -116,176 +117,220 @@ xa_output_outcome_state (XaOutcome outcome)
   }
 }
 
+/**
+ * xa_output_run_from_plan:
+ * @policy: the policy that planned
+ * @host: the host planned against
+ * @topo: what the planner saw of it
+ * @requests: (element-type XaRequest): the VMs, in manifest order
+ * @plan: the plan
+ * @plan_ms: wall-clock time spent planning
+ *
+ * Returns: (transfer full): the run summary of a dry run: planned VMs with
+ *   their planned memory
+ */
+XaRun *
+xa_output_run_from_plan (XaPolicy policy, const XaHostInfo *host, const XaTopology *topo,
+                         GPtrArray *requests, const XaPlan *plan, gdouble plan_ms)
+{
+  XaRun *run = xa_run_new (xa_policy_to_string (policy), -1, host->name, plan->n_nodes);
+
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+    const XaPlacement *placement = &plan->placements[i];
+    XaRunVm *vm = xa_run_add_vm (run, req->name, xa_output_outcome_state (placement->outcome));
+
+    vm->planned_nodes = placement->nodes;
+    memcpy (vm->memory_by_node_mib, placement->mib_by_node, sizeof (guint64) * plan->n_nodes);
+    vm->reason = g_strdup (placement->reason);
+    vm->vcpus = req->vcpus;
+    vm->memory_mib = req->memory_mib;
+    vm->pinned = req->hard_affinity != NULL;
+  }
+  run->plan_ms = plan_ms;
+  xa_plan_overplanned (plan, topo, &run->overplanned, &run->overplanned_mib);
+  run->free_mib = g_new (guint64, plan->n_nodes);
+  for (guint n = 0; n < plan->n_nodes; n++)
+    run->free_mib[n] = topo->nodes[n].free_mib;
+  return run;
+}
+
 static json_t *
-xa_output_plan_vm_to_json (const XaRequest *req, const XaPlacement *placement, guint n_nodes)
+xa_output_time_or_null (gdouble seconds)
+{
+  return seconds >= 0 ? xa_output_real3 (seconds) : json_null ();
+}
+
+static json_t *
+xa_output_run_vm_to_json (const XaRunVm *vm, guint n_nodes)
 {
   json_t *jvm = json_object ();
   json_t *nodes = json_array ();
   json_t *memory = json_array ();
 
   for (guint n = 0; n < n_nodes; n++) {
-    if (xa_nodeset_has (placement->nodes, n))
+    if (xa_nodeset_has (vm->planned_nodes, n))
       json_array_append_new (nodes, json_integer (n));
-    json_array_append_new (memory, json_integer ((json_int_t) placement->mib_by_node[n]));
+    json_array_append_new (memory, json_integer ((json_int_t) vm->memory_by_node_mib[n]));
   }
-  json_object_set_new (jvm, "name", json_string (req->name));
-  json_object_set_new (jvm, "state", json_string (xa_output_outcome_state (placement->outcome)));
+  json_object_set_new (jvm, "name", json_string (vm->name));
+  json_object_set_new (jvm, "state", json_string (vm->state));
   json_object_set_new (jvm, "planned_nodes", nodes);
   json_object_set_new (jvm, "memory_by_node_mib", memory);
-  json_object_set_new (jvm, "queued_s", xa_output_real3 (0));
-  json_object_set_new (jvm, "started_s", json_null ());
-  json_object_set_new (jvm, "finished_s", json_null ());
-  json_object_set_new (jvm, "attempts", json_integer (0));
-  json_object_set_new (jvm, "reason", placement->reason != NULL ? json_string (placement->reason)
-                                                                 : json_null ());
+  json_object_set_new (jvm, "queued_s", xa_output_real3 (vm->queued_s));
+  json_object_set_new (jvm, "started_s", xa_output_time_or_null (vm->started_s));
+  json_object_set_new (jvm, "finished_s", xa_output_time_or_null (vm->finished_s));
+  json_object_set_new (jvm, "attempts", json_integer (vm->attempts));
+  json_object_set_new (jvm, "reason", vm->reason != NULL ? json_string (vm->reason) : json_null ());
   return jvm;
 }
 
-typedef struct {
-  guint by_outcome[XA_OUTCOME_LAST + 1];
-  guint local;
-  guint split;
-  guint overplanned;
-  guint64 overplanned_mib;
-} XaPlanCounts;
-
-static XaPlanCounts
-xa_output_plan_counts (const XaPlanRun *run)
-{
-  XaPlanCounts counts = { { 0 } };
-
-  for (guint i = 0; i < run->plan->n_placements; i++)
-    counts.by_outcome[run->plan->placements[i].outcome]++;
-  counts.local = xa_plan_count_local (run->plan);
-  counts.split = counts.by_outcome[XA_OUTCOME_PLANNED] - counts.local;
-  xa_plan_overplanned (run->plan, run->topo, &counts.overplanned, &counts.overplanned_mib);
-  return counts;
-}
-
 /**
- * xa_output_plan_to_json:
- * @run: a dry run
+ * xa_output_run_to_json:
+ * @run: a run
  *
- * Returns: (transfer full): the run summary of FORMATS.md for @run
+ * Returns: (transfer full): the run summary of FORMATS.md
  */
 json_t *
-xa_output_plan_to_json (const XaPlanRun *run)
+xa_output_run_to_json (const XaRun *run)
 {
-  XaPlanCounts counts = xa_output_plan_counts (run);
+  XaRunCounts counts = xa_run_count (run);
   json_t *root = json_object ();
   json_t *vms = json_array ();
 
-  for (guint i = 0; i < run->requests->len; i++)
-    json_array_append_new (vms, xa_output_plan_vm_to_json (g_ptr_array_index (run->requests, i),
-                                                           &run->plan->placements[i],
-                                                           run->plan->n_nodes));
+  for (guint i = 0; i < run->vms->len; i++)
+    json_array_append_new (vms, xa_output_run_vm_to_json (g_ptr_array_index (run->vms, i),
+                                                          run->n_nodes));
   json_object_set_new (root, "policy", json_string (run->policy));
-  json_object_set_new (root, "seed", json_null ());
-  json_object_set_new (root, "host", json_string (run->host->name));
-  json_object_set_new (root, "vms", json_integer (run->requests->len));
-  json_object_set_new (root, "planned", json_integer (counts.by_outcome[XA_OUTCOME_PLANNED]));
-  json_object_set_new (root, "running", json_integer (0));
-  json_object_set_new (root, "failed", json_integer (counts.by_outcome[XA_OUTCOME_FAILED]));
-  json_object_set_new (root, "deferred", json_integer (counts.by_outcome[XA_OUTCOME_DEFERRED]));
-  json_object_set_new (root, "rejected", json_integer (counts.by_outcome[XA_OUTCOME_REJECTED]));
-  json_object_set_new (root, "cancelled", json_integer (0));
+  json_object_set_new (root, "seed", run->seed >= 0 ? json_integer (run->seed) : json_null ());
+  json_object_set_new (root, "host", json_string (run->host));
+  json_object_set_new (root, "vms", json_integer (run->vms->len));
+  json_object_set_new (root, "planned", json_integer (counts.planned));
+  json_object_set_new (root, "running", json_integer (counts.running));
+  json_object_set_new (root, "failed", json_integer (counts.failed));
+  json_object_set_new (root, "deferred", json_integer (counts.deferred));
+  json_object_set_new (root, "rejected", json_integer (counts.rejected));
+  json_object_set_new (root, "cancelled", json_integer (counts.cancelled));
   json_object_set_new (root, "local", json_integer (counts.local));
   json_object_set_new (root, "split", json_integer (counts.split));
-  json_object_set_new (root, "spilled", json_integer (0));
-  json_object_set_new (root, "remote_mib", json_integer (0));
-  json_object_set_new (root, "overplanned", json_integer (counts.overplanned));
-  json_object_set_new (root, "overplanned_mib", json_integer ((json_int_t) counts.overplanned_mib));
-  json_object_set_new (root, "makespan_s", xa_output_real3 (0));
-  json_object_set_new (root, "lower_bound_s", xa_output_real3 (0));
+  json_object_set_new (root, "spilled", json_integer (counts.spilled));
+  json_object_set_new (root, "remote_mib", json_integer ((json_int_t) counts.remote_mib));
+  json_object_set_new (root, "overplanned", json_integer (run->overplanned));
+  json_object_set_new (root, "overplanned_mib", json_integer ((json_int_t) run->overplanned_mib));
+  json_object_set_new (root, "makespan_s", xa_output_real3 (run->makespan_s));
+  json_object_set_new (root, "lower_bound_s", xa_output_real3 (run->lower_bound_s));
   json_object_set_new (root, "plan_ms", xa_output_real3 (run->plan_ms));
   json_object_set_new (root, "vm", vms);
   return root;
 }
 
-/* A planned VM without a node set is pinned, or left to Xen's default. */
+/* A VM without a node set is pinned, or left to Xen's default. */
 static gchar *
-xa_output_plan_nodes_label (const XaRequest *req, const XaPlacement *placement)
+xa_output_nodes_label (const XaRunVm *vm)
 {
-  if (placement->outcome != XA_OUTCOME_PLANNED || placement->nodes != 0)
-    return xa_nodeset_format (placement->nodes);
-  return g_strdup (req->hard_affinity != NULL ? "pinned" : "any");
+  gboolean placed = g_str_equal (vm->state, "planned") || g_str_equal (vm->state, "running");
+
+  if (!placed || vm->planned_nodes != 0)
+    return xa_nodeset_format (vm->planned_nodes);
+  return g_strdup (vm->pinned ? "pinned" : "any");
 }
 
 static void
-xa_output_print_plan_vm (const XaRequest *req, const XaPlacement *placement, guint n_nodes)
+xa_output_print_run_vm (const XaRunVm *vm, guint n_nodes)
 {
-  g_autofree gchar *nodes = xa_output_plan_nodes_label (req, placement);
+  g_autofree gchar *nodes = xa_output_nodes_label (vm);
+
   g_print ("%-24s %-9s %-8s %6u %10" G_GUINT64_FORMAT " ",
-           req->name, xa_output_outcome_state (placement->outcome), nodes, req->vcpus,
-           req->memory_mib);
+           vm->name, vm->state, nodes, vm->vcpus, vm->memory_mib);
   for (guint n = 0; n < n_nodes; n++)
-    g_print (" %8" G_GUINT64_FORMAT, placement->mib_by_node[n]);
+    g_print (" %8" G_GUINT64_FORMAT, vm->memory_by_node_mib[n]);
   g_print ("\n");
 }
 
 static void
-xa_output_print_plan_nodes (const XaPlanRun *run)
+xa_output_print_run_nodes (const XaRun *run, const gchar *column)
 {
-  g_print ("\n%-5s %10s %10s %10s\n", "node", "free", "planned", "left");
-  for (guint n = 0; n < run->plan->n_nodes; n++) {
-    guint64 free_mib = run->topo->nodes[n].free_mib;
-    guint64 planned = 0;
+  g_print ("\n%-5s %10s %10s %10s\n", "node", "free", column, "left");
+  for (guint n = 0; n < run->n_nodes; n++) {
+    guint64 free_mib = run->free_mib[n];
+    guint64 used = 0;
 
-    for (guint i = 0; i < run->plan->n_placements; i++)
-      planned += run->plan->placements[i].mib_by_node[n];
+    for (guint i = 0; i < run->vms->len; i++)
+      used += ((const XaRunVm *) g_ptr_array_index (run->vms, i))->memory_by_node_mib[n];
     g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GINT64_FORMAT "%s\n",
-             n, free_mib, planned, (gint64) free_mib - (gint64) planned,
-             planned > free_mib ? "  over-planned" : "");
+             n, free_mib, used, (gint64) free_mib - (gint64) used,
+             used > free_mib ? "  over-planned" : "");
   }
 }
 
 static void
-xa_output_print_plan_reasons (const XaPlanRun *run)
+xa_output_print_run_reasons (const XaRun *run)
 {
   gboolean header = FALSE;
 
-  for (guint i = 0; i < run->plan->n_placements; i++) {
-    const XaPlacement *placement = &run->plan->placements[i];
-    const XaRequest *req = g_ptr_array_index (run->requests, i);
+  for (guint i = 0; i < run->vms->len; i++) {
+    const XaRunVm *vm = g_ptr_array_index (run->vms, i);
 
-    if (placement->reason == NULL)
+    if (vm->reason == NULL)
       continue;
     if (!header)
       g_print ("\n");
     header = TRUE;
-    g_print ("%s %s: %s\n", req->name, xa_output_outcome_state (placement->outcome),
-             placement->reason);
+    g_print ("%s %s: %s\n", vm->name, vm->state, vm->reason);
   }
 }
 
+static void
+xa_output_print_plan_counts (const XaRun *run, const XaRunCounts *counts)
+{
+  g_print ("\n%u planned (%u on one node, %u split), %u deferred, %u rejected",
+           counts->planned, counts->local, counts->split, counts->deferred, counts->rejected);
+  if (counts->failed > 0)
+    g_print (", %u failed", counts->failed);
+  g_print ("; planning took %.3f ms\n", run->plan_ms);
+  if (run->overplanned > 0)
+    g_print ("over-planned VMs: %u (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
+             "their nodes and would land elsewhere)\n", run->overplanned, run->overplanned_mib);
+}
+
+static void
+xa_output_print_boot_counts (const XaRun *run, const XaRunCounts *counts)
+{
+  g_print ("\n%u running (%u on one node, %u split; %u spilled, %" G_GUINT64_FORMAT
+           " MiB off their nodes), %u failed, %u deferred, %u rejected, %u cancelled\n",
+           counts->running, counts->local, counts->split, counts->spilled, counts->remote_mib,
+           counts->failed, counts->deferred, counts->rejected, counts->cancelled);
+  g_print ("makespan %.3f s (lower bound %.3f s, host clock); planning took %.3f ms\n",
+           run->makespan_s, run->lower_bound_s, run->plan_ms);
+}
+
 /**
- * xa_output_print_plan:
- * @run: a dry run
+ * xa_output_print_run:
+ * @run: a run
  *
- * Prints per VM its node set and MiB per node (memory + overhead), the
- * reasons of deferred and rejected VMs, per-node totals and the counts.
+ * Prints per VM its state, node set and MiB per node (planned in a dry run,
+ * where the host put it in a boot), the reasons, per-node totals and the
+ * counts.
  */
 void
-xa_output_print_plan (const XaPlanRun *run)
+xa_output_print_run (const XaRun *run)
 {
-  XaPlanCounts counts = xa_output_plan_counts (run);
+  XaRunCounts counts = xa_run_count (run);
+  gboolean dry = run->seed < 0;
 
-  g_print ("plan for %u VMs on \"%s\", policy %s\n\n", run->requests->len, run->host->name,
-           run->policy);
+  if (dry)
+    g_print ("plan for %u VMs on \"%s\", policy %s\n\n", run->vms->len, run->host, run->policy);
+  else
+    g_print ("boot of %u VMs on \"%s\", policy %s, seed %" G_GINT64_FORMAT "\n\n",
+             run->vms->len, run->host, run->policy, run->seed);
   g_print ("%-24s %-9s %-8s %6s %10s  %s\n", "name", "state", "nodes", "vcpus", "memory",
-           "MiB planned on nodes 0..n");
-  for (guint i = 0; i < run->requests->len; i++)
-    xa_output_print_plan_vm (g_ptr_array_index (run->requests, i), &run->plan->placements[i],
-                             run->plan->n_nodes);
-  xa_output_print_plan_reasons (run);
-  xa_output_print_plan_nodes (run);
-  g_print ("\n%u planned (%u on one node, %u split), %u deferred, %u rejected",
-           counts.by_outcome[XA_OUTCOME_PLANNED], counts.local, counts.split,
-           counts.by_outcome[XA_OUTCOME_DEFERRED], counts.by_outcome[XA_OUTCOME_REJECTED]);
-  if (counts.by_outcome[XA_OUTCOME_FAILED] > 0)
-    g_print (", %u failed", counts.by_outcome[XA_OUTCOME_FAILED]);
-  g_print ("; planning took %.3f ms\n", run->plan_ms);
-  if (counts.overplanned > 0)
-    g_print ("over-planned VMs: %u (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
-             "their nodes and would land elsewhere)\n", counts.overplanned, counts.overplanned_mib);
+           dry ? "MiB planned on nodes 0..n" : "MiB on nodes 0..n, as the host reports it");
+  for (guint i = 0; i < run->vms->len; i++)
+    xa_output_print_run_vm (g_ptr_array_index (run->vms, i), run->n_nodes);
+  xa_output_print_run_reasons (run);
+  xa_output_print_run_nodes (run, dry ? "planned" : "placed");
+  if (dry)
+    xa_output_print_plan_counts (run, &counts);
+  else
+    xa_output_print_boot_counts (run, &counts);
 }

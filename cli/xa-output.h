@@ -6,33 +6,20 @@
 
 #include "xa-host-info.h"
 #include "xa-plan.h"
+#include "xa-run.h"
 
 G_BEGIN_DECLS
-
-/**
- * XaPlanRun:
- * @policy: the policy's name
- * @host: the host as it was planned against
- * @topo: what the planner saw of it
- * @requests: (element-type XaRequest): the VMs, in manifest order
- * @plan: one placement per VM
- * @plan_ms: wall-clock time spent planning
- *
- * A dry run, as `xadmit plan` reports it.
- */
-typedef struct {
-  const gchar *policy;
-  const XaHostInfo *host;
-  const XaTopology *topo;
-  GPtrArray *requests;
-  const XaPlan *plan;
-  gdouble plan_ms;
-} XaPlanRun;
 
 void xa_output_print_json (json_t *root);
 void xa_output_print_host (const XaHostInfo *info,
                            const gchar      *kind);
-json_t *xa_output_plan_to_json (const XaPlanRun *run);
-void xa_output_print_plan (const XaPlanRun *run);
+XaRun *xa_output_run_from_plan (XaPolicy          policy,
+                                const XaHostInfo *host,
+                                const XaTopology *topo,
+                                GPtrArray        *requests,
+                                const XaPlan     *plan,
+                                gdouble           plan_ms);
+json_t *xa_output_run_to_json (const XaRun *run);
+void xa_output_print_run (const XaRun *run);
 
 G_END_DECLS

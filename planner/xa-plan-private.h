@@ -15,11 +15,6 @@ gint xa_plan_compare_mib (gconstpointer a,
                           gpointer      user_data);
 guint64 xa_plan_need_mib (const XaTopology *topo,
                           const XaRequest  *req);
-XaNodeSet xa_plan_allowed_nodes (const XaTopology *topo,
-                                 const XaRequest  *req);
-gchar *xa_plan_why_never_fits (const XaTopology *topo,
-                               const XaRequest  *req,
-                               XaNodeSet         allowed);
 void xa_plan_split_by_free (guint          n_nodes,
                             const guint64 *free_mib,
                             XaNodeSet      nodes,

@@ -108,6 +108,11 @@ void xa_plan_overplanned (const XaPlan     *plan,
                           guint            *out_vms,
                           guint64          *out_mib);
 
+XaNodeSet xa_plan_allowed_nodes (const XaTopology *topo,
+                                 const XaRequest  *req);
+gchar *xa_plan_why_never_fits (const XaTopology *topo,
+                               const XaRequest  *req,
+                               XaNodeSet         allowed);
 gint xa_plan_effective_priority (const XaRequest *req,
                                  gdouble          now_s);
 void xa_plan_split_evenly (guint          n_nodes,

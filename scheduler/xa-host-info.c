@@ -122,6 +122,31 @@ xa_host_info_domains_mib (const XaHostInfo *info, guint node)
   return sum;
 }
 
+/**
+ * xa_host_info_resident_mib:
+ * @info: a host
+ * @node: a node
+ *
+ * The memory on @node of the domains that stay whatever is admitted: those
+ * without a handle (dom0, those a host file lists). VMs with a handle may
+ * go away; what they hold makes a request wait, not fail for good.
+ *
+ * Returns: that memory
+ */
+guint64
+xa_host_info_resident_mib (const XaHostInfo *info, guint node)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    if (domain->uuid == NULL)
+      sum += domain->memory_by_node_mib[node];
+  }
+  return sum;
+}
+
 guint64
 xa_host_domain_total_mib (const XaHostDomain *domain, guint n_nodes)
 {
@@ -184,7 +209,7 @@ xa_host_info_to_topology (const XaHostInfo *info)
   for (guint n = 0; n < info->n_nodes; n++) {
     const XaHostNode *hn = &info->nodes[n];
     XaNode *node = &topo->nodes[n];
-    guint64 resident = xa_host_info_domains_mib (info, n);
+    guint64 resident = xa_host_info_resident_mib (info, n);
 
     node->free_mib = hn->free_mib;
     node->capacity_mib = hn->total_mib > resident ? hn->total_mib - resident : 0;

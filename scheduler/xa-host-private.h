@@ -11,6 +11,7 @@ typedef struct {
   void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
   gboolean (*lock) (XaHost *host, GError **error);
+  gboolean (*free_memory) (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error);
   gboolean (*create_domain) (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid,
                              GError **error);
   gboolean (*set_max_vcpus) (XaHost *host, guint32 domid, guint vcpus, GError **error);

@@ -214,6 +214,27 @@ xa_host_snapshot (XaHost *host, GError **error)
   return host->klass->snapshot (host, error);
 }
 
+/**
+ * xa_host_free_memory:
+ * @host: a host
+ * @free_mib: (out caller-allocates): free memory on each node now
+ * @claimed_mib: (out caller-allocates) (optional): memory claimed on each
+ *   node (zeros without per-node claims)
+ * @error: a #GError
+ *
+ * What a build reads of the host just before it starts: cheaper than a
+ * snapshot.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_host_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error)
+{
+  if (host->klass->free_memory == NULL)
+    return xa_host_unsupported (host, "free_memory", error);
+  return host->klass->free_memory (host, free_mib, claimed_mib, error);
+}
+
 gboolean
 xa_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid, GError **error)
 {

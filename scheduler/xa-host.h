@@ -32,6 +32,9 @@ typedef struct {
  * @name: the VM's name
  * @attempt: which attempt this is, from 1
  * @memory_mib: the memory the xenguest step populates
+ * @mib_by_node: (nullable): exactly this much on each node (overhead
+ *   included), as xenguest's vNUMA ranges with exact nodes do; %NULL lets
+ *   the allocator follow the domain's affinity
  * @kernel: (nullable): what the Xen backend boots, with @ramdisk and
  *   @cmdline (nullable)
  */
@@ -39,6 +42,7 @@ typedef struct {
   const gchar *name;
   guint attempt;
   guint64 memory_mib;
+  const guint64 *mib_by_node;
   const gchar *kernel;
   const gchar *ramdisk;
   const gchar *cmdline;
@@ -73,6 +77,10 @@ gboolean xa_host_lock (XaHost  *host,
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
 
+gboolean xa_host_free_memory (XaHost   *host,
+                              guint64  *free_mib,
+                              guint64  *claimed_mib,
+                              GError  **error);
 gboolean xa_host_create_domain (XaHost             *host,
                                 const XaDomainSpec *spec,
                                 guint32            *out_domid,

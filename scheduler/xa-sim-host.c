@@ -24,6 +24,7 @@ typedef struct {
   XaSimHost *host;
   guint32 domid;
   guint64 left_mib;
+  guint64 *exact_mib;
   gdouble work_mib;
   gdouble rate_mib_per_s;
   gdouble updated_s;
@@ -150,6 +151,8 @@ xa_sim_host_domain (XaSimHost *self, guint32 domid, const gchar *call, GError **
   return sd;
 }
 
+static guint64 xa_sim_host_claims (XaSimHost *self, gint node, const XaHostDomain *except);
+
 static XaHostInfo *
 xa_sim_host_snapshot (XaHost *host, GError **error)
 {
@@ -161,6 +164,20 @@ xa_sim_host_snapshot (XaHost *host, GError **error)
   info = xa_host_info_copy (self->info);
   info->time_s = xa_sim_host_now (self);
   return info;
+}
+
+static gboolean
+xa_sim_host_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error)
+{
+  XaSimHost *self = (XaSimHost *) host;
+
+  xa_sim_host_scrub (self);
+  for (guint n = 0; n < self->info->n_nodes; n++) {
+    free_mib[n] = self->info->nodes[n].free_mib;
+    if (claimed_mib != NULL)
+      claimed_mib[n] = xa_sim_host_claims (self, (gint) n, NULL);
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -488,17 +505,47 @@ xa_sim_host_place (XaSimHost *self, const XaSimDomain *sd, guint64 mib, guint64 
   return left;
 }
 
-/* Allocates @mib for a domain as Xen's allocator would; returns the dirty
- * MiB it had to scrub, or -1 with ENOMEM. */
+/* With exact ranges, the first node that still has memory to get takes
+ * the chunk; a node without the room fails the build, never spills. */
+static guint64
+xa_sim_host_place_exact (XaSimHost *self, const XaSimDomain *sd, guint64 *exact, guint64 mib,
+                         guint64 *take)
+{
+  g_autofree guint64 *room = g_new (guint64, self->info->n_nodes);
+  guint64 left = mib;
+
+  xa_sim_host_room (self, sd, room);
+  for (guint n = 0; n < self->info->n_nodes && left > 0; n++) {
+    guint64 wanted = MIN (exact[n], left);
+
+    if (wanted == 0)
+      continue;
+    if (room[n] < wanted)
+      return left;
+    take[n] = wanted;
+    exact[n] -= wanted;
+    left -= wanted;
+  }
+  return left;
+}
+
+/* Allocates @mib for a domain as Xen's allocator would (or from @exact,
+ * node by node); returns the dirty MiB it had to scrub, or -1 with ENOMEM. */
 static gint64
-xa_sim_host_allocate (XaSimHost *self, XaSimDomain *sd, guint64 mib, GError **error)
+xa_sim_host_allocate (XaSimHost *self, XaSimDomain *sd, guint64 *exact, guint64 mib,
+                      GError **error)
 {
   g_autofree guint64 *take = g_new0 (guint64, self->info->n_nodes);
   guint64 dirty = 0;
+  guint64 left;
 
   xa_sim_host_scrub (self);
-  if (mib > sd->domain->claim_mib + xa_sim_host_unclaimed (self, -1, sd->domain) ||
-      xa_sim_host_place (self, sd, mib, take) > 0) {
+  if (mib <= sd->domain->claim_mib + xa_sim_host_unclaimed (self, -1, sd->domain))
+    left = exact != NULL ? xa_sim_host_place_exact (self, sd, exact, mib, take)
+                         : xa_sim_host_place (self, sd, mib, take);
+  else
+    left = mib;
+  if (left > 0) {
     xa_host_fail (error, ENOMEM, "populate_physmap",
                   "%" G_GUINT64_FORMAT " MiB more for %s do not fit the host's free memory",
                   mib, sd->domain->name);
@@ -553,6 +600,13 @@ xa_sim_host_retime_builds (XaSimHost *self)
 }
 
 static void
+xa_sim_build_free (XaSimBuild *build)
+{
+  g_free (build->exact_mib);
+  g_free (build);
+}
+
+static void
 xa_sim_build_end (XaSimBuild *build, const GError *error)
 {
   XaSimHost *self = build->host;
@@ -562,7 +616,7 @@ xa_sim_build_end (XaSimBuild *build, const GError *error)
 
   sd->build = NULL;
   g_ptr_array_remove (self->builds, build);
-  g_free (build);
+  xa_sim_build_free (build);
   xa_sim_host_retime_builds (self);
   xa_sim_host_save_or_warn (self);
   done (error, user_data);
@@ -575,7 +629,7 @@ xa_sim_build_next_chunk (XaSimBuild *build, GError **error)
   XaSimHost *self = build->host;
   XaSimDomain *sd = g_hash_table_lookup (self->domains, GUINT_TO_POINTER (build->domid));
   guint64 chunk = MIN (build->left_mib, XA_SIM_CHUNK_MIB);
-  gint64 dirty = xa_sim_host_allocate (self, sd, chunk, error);
+  gint64 dirty = xa_sim_host_allocate (self, sd, build->exact_mib, chunk, error);
   gdouble jitter = 1.0 + g_rand_double (self->rand) * XA_SIM_JITTER;
 
   if (dirty < 0)
@@ -669,8 +723,14 @@ xa_sim_host_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostB
                     (sd->domain->vcpus * self->info->overhead_kib_per_vcpu + 1023) / 1024;
   build->done = done;
   build->user_data = user_data;
+  if (spec->mib_by_node != NULL) {
+    build->exact_mib = g_memdup2 (spec->mib_by_node, sizeof (guint64) * self->info->n_nodes);
+    build->left_mib = 0;
+    for (guint n = 0; n < self->info->n_nodes; n++)
+      build->left_mib += spec->mib_by_node[n];
+  }
   if (!xa_sim_build_next_chunk (build, &error)) {
-    g_free (build);
+    xa_sim_build_free (build);
     xa_sim_host_fail_build (self, error, done, user_data);
     return;
   }
@@ -710,15 +770,15 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
   if (sd->build != NULL) {
     xa_clock_cancel (self->parent.clock, sd->build->event);
     g_ptr_array_remove (self->builds, sd->build);
-    g_clear_pointer (&sd->build, g_free);
+    g_clear_pointer (&sd->build, xa_sim_build_free);
     xa_sim_host_retime_builds (self);
   }
   for (guint n = 0; n < self->info->n_nodes; n++) {
     self->info->nodes[n].free_mib += sd->domain->memory_by_node_mib[n];
     self->info->nodes[n].dirty_mib += sd->domain->memory_by_node_mib[n];
   }
-  g_hash_table_remove (self->domains, GUINT_TO_POINTER (domid));
   g_ptr_array_remove (self->info->domains, sd->domain);
+  g_hash_table_remove (self->domains, GUINT_TO_POINTER (domid));
   return xa_sim_host_save (self, error);
 }
 
@@ -739,7 +799,7 @@ xa_sim_domain_free (gpointer data)
 {
   XaSimDomain *sd = data;
 
-  g_free (sd->build);
+  g_clear_pointer (&sd->build, xa_sim_build_free);
   g_free (sd);
 }
 
@@ -775,6 +835,7 @@ static const XaHostClass xa_sim_host_class = {
   .set_seed = xa_sim_host_set_seed,
   .snapshot = xa_sim_host_snapshot,
   .lock = xa_sim_host_lock,
+  .free_memory = xa_sim_host_free_memory,
   .create_domain = xa_sim_host_create_domain,
   .set_max_vcpus = xa_sim_host_set_max_vcpus,
   .set_timer_mode = xa_sim_host_set_timer_mode,

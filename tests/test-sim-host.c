@@ -123,7 +123,7 @@ build_done (const GError *error, gpointer user_data)
 static void
 build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
 {
-  XaBuildSpec spec = { name, 1, mib, NULL, NULL, NULL };
+  XaBuildSpec spec = { name, 1, mib, NULL, NULL, NULL, NULL };
 
   result->clock = xa_host_get_clock (host);
   xa_host_build (host, domid, &spec, build_done, result);
@@ -187,6 +187,34 @@ test_allocator_spills_nearest_first (Fixture *f, gconstpointer data)
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 2 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 2) + memory_on (f->host, domid, 3), ==, 0);
+}
+
+/* Exact ranges put what they say on each node; short of room, the build
+ * fails rather than spill. */
+static void
+test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
+{
+  const guint64 exact[] = { 5 * GiB, 0, 0, 3 * GiB };
+  const guint64 too_much[] = { 0, 20 * GiB, 0, 0 };
+  XaBuildSpec spec = { "vm", 1, 8 * GiB, exact, NULL, NULL, NULL };
+  XaBuildSpec greedy = { "big", 1, 20 * GiB, too_much, NULL, NULL, NULL };
+  BuildResult result = { 0 };
+  BuildResult failed = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 4, 8, "", NULL);
+  domid = create (f->host, "vm", 1, 8 * GiB);
+  result.clock = failed.clock = xa_host_get_clock (f->host);
+  xa_host_build (f->host, domid, &spec, build_done, &result);
+  run_clock (f->host);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 5 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 3), ==, 3 * GiB);
+  domid = create (f->host, "big", 1, 20 * GiB);
+  xa_host_build (f->host, domid, &greedy, build_done, &failed);
+  run_clock (f->host);
+  g_assert_error (failed.error, XA_HOST_ERROR, ENOMEM);
+  g_clear_error (&failed.error);
 }
 
 static void
@@ -344,7 +372,7 @@ test_fault_fails_a_build (Fixture *f, gconstpointer data)
 {
   BuildResult first = { 0 };
   BuildResult second = { 0 };
-  XaBuildSpec spec = { "vm", 2, GiB, NULL, NULL, NULL };
+  XaBuildSpec spec = { "vm", 2, GiB, NULL, NULL, NULL, NULL };
   guint32 domid;
 
   f->host = open_host (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);
@@ -476,6 +504,7 @@ main (int argc, char **argv)
   add ("/sim/allocator/follows-soft-affinity", test_allocator_follows_soft_affinity);
   add ("/sim/allocator/spills-nearest-first", test_allocator_spills_nearest_first);
   add ("/sim/allocator/spreads-without-affinity", test_allocator_spreads_without_affinity);
+  add ("/sim/allocator/honours-exact-ranges", test_allocator_honours_exact_ranges);
   add ("/sim/claims/protect-the-host-total", test_claims_protect_the_host_total);
   add ("/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
   add ("/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);

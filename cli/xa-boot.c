@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "xa-boot.h"
+#include "xa-cli.h"
+#include "xa-error.h"
+#include "xa-ledger.h"
+#include "xa-manifest.h"
+#include "xa-scheduler.h"
+
+/* The progress line is redrawn at most this often, wall clock. */
+#define XA_BOOT_PROGRESS_US (100 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  XaOptions opts;
+  gchar *policy_name;
+  gint seed;
+  gint workers;
+  gint max_batch;
+  gint window_ms;
+  gint retries;
+  gdouble defer_timeout_s;
+  gchar *db_path;
+} XaBootOptions;
+
+static void
+xa_boot_options_clear (XaBootOptions *boot)
+{
+  xa_options_clear (&boot->opts);
+  g_free (boot->policy_name);
+  g_free (boot->db_path);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaBootOptions, xa_boot_options_clear)
+
+typedef struct {
+  XaScheduler *scheduler;
+  guint signals;
+  gint64 last_progress_us;
+  gboolean progress_shown;
+} XaBootRun;
+
+static gboolean
+xa_boot_check_range (const gchar *flag, gint value, gint min, gint max, GError **error)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s: %d is not between %d and %d", flag,
+               value, min, max);
+  return FALSE;
+}
+
+/* The options as the scheduler takes them, checked. */
+static gboolean
+xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *options,
+                           GError **error)
+{
+  if (boot->policy_name != NULL && !xa_policy_from_string (boot->policy_name, &options->policy,
+                                                           error)) {
+    g_prefix_error_literal (error, "--policy: ");
+    return FALSE;
+  }
+  if (options->policy == XA_POLICY_EXACT) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "--policy: exact is for xadmit plan; boot admits with batch or a "
+                         "xenopsd policy");
+    return FALSE;
+  }
+  if (!xa_boot_check_range ("--seed", boot->seed, 0, G_MAXINT, error) ||
+      !xa_boot_check_range ("--workers", boot->workers, 0, 1024, error) ||
+      !xa_boot_check_range ("--max-batch", boot->max_batch, 1, 100000, error) ||
+      !xa_boot_check_range ("--window-ms", boot->window_ms, 0, 3600000, error) ||
+      !xa_boot_check_range ("--retries", boot->retries, 0, 100, error))
+    return FALSE;
+  if (boot->defer_timeout_s < 0) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "--defer-timeout: %g is negative", boot->defer_timeout_s);
+    return FALSE;
+  }
+  options->seed = (guint32) boot->seed;
+  options->workers = (guint) boot->workers;
+  options->max_batch = (guint) boot->max_batch;
+  options->window_s = boot->window_ms / 1000.0;
+  options->retries = (guint) boot->retries;
+  options->defer_timeout_s = boot->defer_timeout_s;
+  return TRUE;
+}
+
+/* A line on a terminal, redrawn in place; nothing when stderr is piped. */
+static void
+xa_boot_show_progress (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  XaBootRun *run = user_data;
+  gint64 now_us = g_get_monotonic_time ();
+
+  if (now_us - run->last_progress_us < XA_BOOT_PROGRESS_US)
+    return;
+  run->last_progress_us = now_us;
+  run->progress_shown = TRUE;
+  g_printerr ("\r  %9.1f s   running %u   building %u   waiting %u   failed %u   ",
+              progress->now_s, progress->running, progress->building, progress->waiting,
+              progress->failed);
+}
+
+static void
+xa_boot_clear_progress (XaBootRun *run)
+{
+  if (run->progress_shown)
+    g_printerr ("\r%80s\r", "");
+}
+
+/* The first signal lets the builds in flight finish; the second stops them. */
+static gboolean
+xa_boot_on_signal (gpointer user_data)
+{
+  XaBootRun *run = user_data;
+
+  run->signals++;
+  xa_boot_clear_progress (run);
+  if (run->signals == 1)
+    g_printerr ("xadmit boot: interrupted: admitting nothing more, letting the builds under way "
+                "finish (interrupt again to destroy them)\n");
+  else
+    g_printerr ("xadmit boot: interrupted again: destroying the domains being built\n");
+  xa_scheduler_stop (run->scheduler, run->signals > 1);
+  return G_SOURCE_CONTINUE;
+}
+
+static XaStoreTime
+xa_boot_now (XaHost *host)
+{
+  XaStoreTime now = { g_get_real_time (), xa_clock_now (xa_host_get_clock (host)) };
+
+  return now;
+}
+
+/* A restart first: finished builds are running, half-built domains go and
+ * their VMs wait again. */
+static gboolean
+xa_boot_reconcile (XaHost *host, XaStore *store, gint64 host_id, const XaHostInfo *info,
+                   GError **error)
+{
+  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+
+  xa_ledger_snapshot_init (&ledger, info);
+  found = xa_store_reconcile (store, host_id, &ledger.snapshot, xa_boot_now (host), error);
+  if (found == NULL)
+    return FALSE;
+  if (found->built->len + found->half_built->len + found->gone->len > 0)
+    g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
+                "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
+                found->built->len, found->half_built->len, found->gone->len,
+                found->released_mib);
+  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
+  if (queued == NULL)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (queued, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+
+    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
+      if (g_array_index (found->half_built, gint64, k) == request->id &&
+          !xa_host_destroy (host, domain->domid, error))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+xa_boot_free_request (gpointer key, gpointer value, gpointer user_data)
+{
+  xa_store_request_free (value);
+}
+
+/* Queues the manifest's VMs; the scheduler gets them, in manifest order. */
+static gboolean
+xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manifest,
+                GPtrArray *requests, XaScheduler *scheduler, GError **error)
+{
+  g_autofree gchar *base = g_path_get_basename (manifest);
+  g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
+  g_autoptr(GPtrArray) uuids = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!xa_store_submit (store, host_id, group, requests, xa_boot_now (host), &uuids, error))
+    return FALSE;
+  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
+  if (queued == NULL)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (queued, i);
+
+    g_hash_table_insert (by_uuid, request->uuid, request);
+  }
+  g_ptr_array_set_free_func (queued, NULL);
+  for (guint i = 0; i < uuids->len; i++) {
+    XaStoreRequest *request = g_hash_table_lookup (by_uuid, g_ptr_array_index (uuids, i));
+
+    g_hash_table_remove (by_uuid, request->uuid);
+    xa_scheduler_add (scheduler, request);
+  }
+  /* the host's other queued requests are not this boot's */
+  g_hash_table_foreach (by_uuid, xa_boot_free_request, NULL);
+  return TRUE;
+}
+
+static gint
+xa_boot_exit_code (XaScheduler *scheduler, const XaRun *run)
+{
+  XaRunCounts counts = xa_run_count (run);
+
+  if (xa_scheduler_was_stopped (scheduler))
+    return XA_EXIT_INTERRUPTED;
+  return counts.running == run->vms->len ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
+}
+
+static gboolean
+xa_boot_open_ledger (const XaBootOptions *boot, XaHost *host, const XaHostInfo *info,
+                     XaStore **out_store, gint64 *out_host_id, GError **error)
+{
+  g_autofree gchar *path = boot->db_path != NULL ? g_strdup (boot->db_path)
+                                                 : xa_store_default_path ();
+  g_autofree gchar *key = xa_ledger_host_key (xa_host_get_kind (host), info);
+  g_autoptr(XaStore) store = xa_store_open (path, error);
+
+  if (store == NULL ||
+      !xa_store_ensure_host (store, key, info->name, xa_host_get_kind (host), info->n_nodes,
+                             xa_boot_now (host), out_host_id, error) ||
+      !xa_boot_reconcile (host, store, *out_host_id, info, error))
+    return FALSE;
+  *out_store = g_steal_pointer (&store);
+  return TRUE;
+}
+
+/* The host, locked for this admitter, and what it can build. */
+static XaHost *
+xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
+                   XaHostInfo **out_info, GError **error)
+{
+  g_autoptr(XaHost) host = xa_open_host (&boot->opts, out_info, error);
+
+  if (host == NULL)
+    return NULL;
+  if (!xa_host_can_build (host)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "this xadmit reads a %s host but cannot build domains on it yet; "
+                 "xadmit plan works, and boot with --host sim", xa_host_get_kind (host));
+    return NULL;
+  }
+  if (options->policy == XA_POLICY_XENOPSD_NODECLAIM && !(*out_info)->node_claims) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "--policy xenopsd-nodeclaim models a Xen with per-node claims, but this "
+                         "host has none (node_claims: false in its host file)");
+    return NULL;
+  }
+  if (!xa_host_lock (host, error))
+    return NULL;
+  return g_steal_pointer (&host);
+}
+
+static gint
+xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
+             const gchar *manifest, GError **error)
+{
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, error);
+  g_autoptr(XaTopology) topo = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(XaStore) store = NULL;
+  g_autoptr(XaScheduler) scheduler = NULL;
+  g_autoptr(XaRun) summary = NULL;
+  XaBootRun run = { 0 };
+  gint64 host_id = 0;
+  guint sigint;
+  guint sigterm;
+
+  if (host == NULL)
+    return -1;
+  topo = xa_host_info_to_topology (info);
+  requests = xa_manifest_load (manifest, topo, error);
+  if (requests == NULL ||
+      !xa_boot_open_ledger (boot, host, info, &store, &host_id, error))
+    return -1;
+  scheduler = xa_scheduler_new (host, store, host_id, options, error);
+  if (scheduler == NULL || !xa_boot_submit (store, host_id, host, manifest, requests, scheduler,
+                                            error))
+    return -1;
+  run.scheduler = scheduler;
+  if (isatty (STDERR_FILENO) && !boot->opts.quiet)
+    xa_scheduler_set_progress (scheduler, xa_boot_show_progress, &run);
+  sigint = g_unix_signal_add (SIGINT, xa_boot_on_signal, &run);
+  sigterm = g_unix_signal_add (SIGTERM, xa_boot_on_signal, &run);
+  if (!xa_scheduler_run (scheduler, error)) {
+    xa_boot_clear_progress (&run);
+    g_source_remove (sigint);
+    g_source_remove (sigterm);
+    return -1;
+  }
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  xa_boot_clear_progress (&run);
+  summary = xa_scheduler_get_run (scheduler);
+  xa_print_run (&boot->opts, summary);
+  return xa_boot_exit_code (scheduler, summary);
+}
+
+int
+xa_cmd_boot (int argc, char **argv)
+{
+  g_auto(XaBootOptions) boot = { { 0 }, NULL, 1, 0, 64, 200, 2, 600.0, NULL };
+  const GOptionEntry entries[] = {
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &boot.policy_name,
+      "batch (default), or xenopsd, xenopsd-nodeclaim, xenopsd-legacy: the same storm the "
+      "way xenopsd runs it, every build deciding alone", "P" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &boot.seed,
+      "Seeds the simulated host's build-time jitter (default 1)", "N" },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &boot.workers,
+      "Builds at once (default: as many as the host's populate bandwidth takes, at most 16; "
+      "16 for xenopsd)", "N" },
+    { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot.max_batch,
+      "A batch closes when this many VMs wait (default 64)", "N" },
+    { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot.window_ms,
+      "... or this long after the first of them, host clock (default 200)", "MS" },
+    { "retries", 0, 0, G_OPTION_ARG_INT, &boot.retries,
+      "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
+    { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot.defer_timeout_s,
+      "VMs that do not fit stop waiting for memory after this, host clock (default 600)", "S" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot.db_path,
+      "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
+      "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = xa_option_context_new (
+    "MANIFEST - start every VM of a manifest, planned in batches, and wait",
+    "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
+    "batch is planned against every node's free memory net of the claims of the\n"
+    "builds in flight, recorded, and built in parallel, each build with its nodes,\n"
+    "its memory per node and its claim fixed. Prints the run summary: where each\n"
+    "VM's memory went, as the host reports it.\n\n"
+    "On the simulated host, time is virtual: a storm of 1,000 VMs takes seconds.\n"
+    "An interrupt stops admitting and lets the builds under way finish; a second\n"
+    "one destroys them.",
+    &boot.opts, entries);
+  g_autoptr(GError) error = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  gint code;
+
+  if (!xa_parse_options (ctx, &boot.opts, &argc, &argv, &error))
+    return xa_fail ("boot", error);
+  if (argc != 2) {
+    g_printerr ("xadmit boot: expected one MANIFEST (see xadmit boot --help)\n");
+    return XA_EXIT_USAGE;
+  }
+  if (!xa_boot_scheduler_options (&boot, &options, &error))
+    return xa_fail ("boot", error);
+  code = xa_boot_run (&boot, &options, argv[1], &error);
+  if (code < 0)
+    return xa_fail ("boot", error);
+  return code;
+}

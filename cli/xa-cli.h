@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What every command shares: options, errors, the host, the summary. */
+
+#include <glib.h>
+
+#include "xa-host.h"
+#include "xa-run.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes of FORMATS.md */
+#define XA_EXIT_OK 0
+#define XA_EXIT_FAILED 1
+#define XA_EXIT_USAGE 2
+#define XA_EXIT_INCOMPLETE 3
+#define XA_EXIT_INTERRUPTED 130
+
+typedef struct {
+  gchar *host_spec;
+  gchar *sim_state;
+  gboolean json;
+  gboolean verbose;
+  gboolean quiet;
+} XaOptions;
+
+void xa_options_clear (XaOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_options_clear)
+
+int xa_fail (const gchar  *command,
+             const GError *error);
+GOptionContext *xa_option_context_new (const gchar        *params,
+                                       const gchar        *summary,
+                                       XaOptions          *opts,
+                                       const GOptionEntry *extra);
+gboolean xa_parse_options (GOptionContext *ctx,
+                           XaOptions      *opts,
+                           int            *argc,
+                           char         ***argv,
+                           GError        **error);
+XaHost *xa_open_host (const XaOptions  *opts,
+                      XaHostInfo      **out_info,
+                      GError          **error);
+XaHostInfo *xa_snapshot_host (const XaOptions *opts,
+                              const gchar    **kind,
+                              GError         **error);
+void xa_print_run (const XaOptions *opts,
+                   const XaRun     *run);
+
+G_END_DECLS

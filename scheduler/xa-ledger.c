@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-ledger.h"
+
+/**
+ * xa_ledger_snapshot_init:
+ * @ledger: (out caller-allocates): what to fill
+ * @info: a host snapshot; it must outlive @ledger (the UUIDs and the
+ *   domains' memory are borrowed)
+ */
+void
+xa_ledger_snapshot_init (XaLedgerSnapshot *ledger, const XaHostInfo *info)
+{
+  ledger->total_mib = g_new (guint64, info->n_nodes);
+  ledger->free_mib = g_new (guint64, info->n_nodes);
+  ledger->domains = g_new0 (XaStoreDomain, MAX (info->domains->len, 1));
+  for (guint n = 0; n < info->n_nodes; n++) {
+    ledger->total_mib[n] = info->nodes[n].total_mib;
+    ledger->free_mib[n] = info->nodes[n].free_mib;
+  }
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    ledger->domains[i].uuid = domain->uuid;
+    ledger->domains[i].mib_by_node = domain->memory_by_node_mib;
+  }
+  ledger->snapshot.n_nodes = info->n_nodes;
+  ledger->snapshot.total_mib = ledger->total_mib;
+  ledger->snapshot.free_mib = ledger->free_mib;
+  ledger->snapshot.n_domains = info->domains->len;
+  ledger->snapshot.domains = ledger->domains;
+}
+
+void
+xa_ledger_snapshot_clear (XaLedgerSnapshot *ledger)
+{
+  g_clear_pointer (&ledger->total_mib, g_free);
+  g_clear_pointer (&ledger->free_mib, g_free);
+  g_clear_pointer (&ledger->domains, g_free);
+}
+
+/**
+ * xa_ledger_host_key:
+ * @kind: the backend, "sim" or "xen"
+ * @info: the host
+ *
+ * Returns: (transfer full): who the host is in the ledger: a simulated
+ *   host's UUID (a new one for a host without a state file), a Xen host's
+ *   machine id
+ */
+gchar *
+xa_ledger_host_key (const gchar *kind, const XaHostInfo *info)
+{
+  return g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "xa-host-info.h"
+#include "xa-store.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaLedgerSnapshot:
+ * @snapshot: what the store reads of a host snapshot
+ *
+ * A host snapshot as the ledger takes it, with the arrays it points to.
+ */
+typedef struct {
+  XaStoreSnapshot snapshot;
+  guint64 *total_mib;
+  guint64 *free_mib;
+  XaStoreDomain *domains;
+} XaLedgerSnapshot;
+
+void xa_ledger_snapshot_init (XaLedgerSnapshot *ledger,
+                              const XaHostInfo *info);
+void xa_ledger_snapshot_clear (XaLedgerSnapshot *ledger);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaLedgerSnapshot, xa_ledger_snapshot_clear)
+
+gchar *xa_ledger_host_key (const gchar      *kind,
+                           const XaHostInfo *info);
+
+G_END_DECLS

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-nodeset.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaRunVm:
+ * @name: the VM's name
+ * @state: planned (a dry run), running, failed, deferred, rejected or
+ *   cancelled
+ * @planned_nodes: the node set the policy chose and acted on, 0 for none
+ * @memory_by_node_mib: a running VM's memory per node as the host reports
+ *   it; a planned VM's planned memory; zeros otherwise
+ * @queued_s: when it was queued, host clock
+ * @started_s: when its last build began, < 0 for never
+ * @finished_s: when its last build ended, < 0 for never
+ * @attempts: builds started
+ * @reason: (nullable): why it is not running, one sentence
+ * @vcpus: its vCPUs, for tables
+ * @memory_mib: its memory, for tables
+ * @pinned: it has hard affinity, for tables
+ *
+ * One VM of a run summary (FORMATS.md).
+ */
+typedef struct {
+  gchar *name;
+  const gchar *state;
+  XaNodeSet planned_nodes;
+  guint64 *memory_by_node_mib;
+  gdouble queued_s;
+  gdouble started_s;
+  gdouble finished_s;
+  guint attempts;
+  gchar *reason;
+  guint vcpus;
+  guint64 memory_mib;
+  gboolean pinned;
+} XaRunVm;
+
+/**
+ * XaRun:
+ * @policy: the policy's name
+ * @seed: the seed, < 0 for none (a dry run)
+ * @host: the host's name
+ * @n_nodes: its node count
+ * @vms: (element-type XaRunVm): every VM, in manifest order
+ * @makespan_s: first request queued → last build ended, 0 for no build
+ * @lower_bound_s: what no policy can beat on this host (FORMATS.md)
+ * @plan_ms: wall-clock time spent planning
+ * @overplanned: VMs planned where their memory is not free (dry runs)
+ * @overplanned_mib: that memory
+ * @free_mib: (nullable): each node's free memory when the run began, for
+ *   tables
+ */
+typedef struct {
+  gchar *policy;
+  gint64 seed;
+  gchar *host;
+  guint n_nodes;
+  GPtrArray *vms;
+  gdouble makespan_s;
+  gdouble lower_bound_s;
+  gdouble plan_ms;
+  guint overplanned;
+  guint64 overplanned_mib;
+  guint64 *free_mib;
+} XaRun;
+
+/**
+ * XaRunCounts:
+ *
+ * The counts of a run summary: VMs per state, then over running (or, in a
+ * dry run, planned) VMs: on one node (99 %), split, and spilled (more than
+ * 1 % outside their planned nodes) with the memory that spilled.
+ */
+typedef struct {
+  guint planned;
+  guint running;
+  guint failed;
+  guint deferred;
+  guint rejected;
+  guint cancelled;
+  guint local;
+  guint split;
+  guint spilled;
+  guint64 remote_mib;
+} XaRunCounts;
+
+XaRun *xa_run_new (const gchar *policy,
+                   gint64       seed,
+                   const gchar *host,
+                   guint        n_nodes);
+void xa_run_free (XaRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRun, xa_run_free)
+XaRunVm *xa_run_add_vm (XaRun       *run,
+                        const gchar *name,
+                        const gchar *state);
+XaRunCounts xa_run_count (const XaRun *run);
+
+G_END_DECLS
