@@ -3,6 +3,8 @@
 #include <glib/gstdio.h>
 #include <jansson.h>
 
+#include "xa-store.h"
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, json_decref)
 
 typedef struct {
@@ -423,6 +425,265 @@ test_cli_plan_exact (void)
   g_assert_cmpint (json_integer_value (json_object_get (summary, "local")), ==, 18);
 }
 
+
+/* A ledger of its own for each boot test. */
+typedef struct {
+  gchar *dir;
+  gchar *db;
+} Ledger;
+
+static void
+ledger_clear (Ledger *ledger)
+{
+  const gchar *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree gchar *path = g_strconcat (ledger->db, suffixes[i], NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (ledger->dir);
+  g_free (ledger->db);
+  g_free (ledger->dir);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ledger, ledger_clear)
+
+static void
+ledger_init (Ledger *ledger)
+{
+  g_autoptr(GError) error = NULL;
+
+  ledger->dir = g_dir_make_tmp ("xadmit-boot-XXXXXX", &error);
+  g_assert_no_error (error);
+  ledger->db = g_build_filename (ledger->dir, "xadmit.db", NULL);
+}
+
+/* Boots @manifest on @host with @policy (NULL: batch) and a seed; returns
+ * the JSON summary, the exit status in *out_status. */
+static json_t *
+boot_json (const Ledger *ledger, const gchar *host, const gchar *manifest, const gchar *policy,
+           const gchar *seed, gint *out_status)
+{
+  g_autofree gchar *spec = host_spec (host);
+  g_autofree gchar *path = data_file ("manifests", manifest);
+  g_auto(Run) run = { 0 };
+
+  run_xadmit (&run, "boot", path, "--host", spec, "--db", ledger->db, "--json", "--seed", seed,
+              "--policy", policy != NULL ? policy : "batch", NULL);
+  g_assert_cmpstr (run.err, ==, "");
+  *out_status = run.status;
+  return parse_json (run.out);
+}
+
+static json_int_t
+count (json_t *summary, const gchar *key)
+{
+  return json_integer_value (json_object_get (summary, key));
+}
+
+static json_t *
+vm_named (json_t *summary, const gchar *name)
+{
+  json_t *vm;
+  gsize i;
+
+  json_array_foreach (json_object_get (summary, "vm"), i, vm) {
+    if (g_strcmp0 (json_string_value (json_object_get (vm, "name")), name) == 0)
+      return vm;
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_cli_boot_runs_the_demo (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autoptr(json_t) summary = NULL;
+  gint status = -1;
+
+  ledger_init (&ledger);
+  summary = boot_json (&ledger, "default.json", "demo.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (count (summary, "running"), ==, 24);
+  g_assert_cmpint (count (summary, "local"), ==, 24);
+  g_assert_cmpint (count (summary, "spilled"), ==, 0);
+  g_assert_cmpint (json_integer_value (json_object_get (summary, "seed")), ==, 1);
+  /* nothing beats the lower bound */
+  g_assert_cmpfloat (json_real_value (json_object_get (summary, "makespan_s")), >=,
+                     json_real_value (json_object_get (summary, "lower_bound_s")));
+  g_assert_cmpfloat (json_real_value (json_object_get (summary, "makespan_s")), <=,
+                     1.05 * json_real_value (json_object_get (summary, "lower_bound_s")));
+}
+
+/* The same seed, byte for byte the same summary but for the planning time;
+ * another seed, other build times. */
+static void
+test_cli_boot_is_deterministic (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autoptr(json_t) first = NULL;
+  g_autoptr(json_t) again = NULL;
+  g_autoptr(json_t) other = NULL;
+  g_autofree gchar *first_text = NULL;
+  g_autofree gchar *again_text = NULL;
+  gint status = -1;
+
+  ledger_init (&ledger);
+  first = boot_json (&ledger, "4node.json", "evacuate.json", NULL, "7", &status);
+  again = boot_json (&ledger, "4node.json", "evacuate.json", NULL, "7", &status);
+  other = boot_json (&ledger, "4node.json", "evacuate.json", NULL, "8", &status);
+  json_object_del (first, "plan_ms");
+  json_object_del (again, "plan_ms");
+  first_text = json_dumps (first, JSON_SORT_KEYS);
+  again_text = json_dumps (again, JSON_SORT_KEYS);
+  g_assert_cmpstr (first_text, ==, again_text);
+  g_assert_cmpfloat (json_real_value (json_object_get (first, "makespan_s")), !=,
+                     json_real_value (json_object_get (other, "makespan_s")));
+}
+
+/* The parallel-start race, by itself: xenopsd's builds pick the same nodes
+ * and spill; batch plans the storm and nothing spills. */
+static void
+test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autoptr(json_t) batch = NULL;
+  g_autoptr(json_t) xenopsd = NULL;
+  gint status = -1;
+
+  ledger_init (&ledger);
+  batch = boot_json (&ledger, "4node.json", "dense-4node.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  xenopsd = boot_json (&ledger, "4node.json", "dense-4node.json", "xenopsd", "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (count (batch, "spilled"), ==, 0);
+  g_assert_cmpint (count (batch, "local"), ==, 18);
+  g_assert_cmpint (count (xenopsd, "spilled"), >, 0);
+  g_assert_cmpint (count (xenopsd, "remote_mib"), >, 0);
+}
+
+/* The request's log in the ledger: did it ever wait? */
+static gboolean
+was_deferred (const Ledger *ledger, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaStore) store = xa_store_open (ledger->db, &error);
+  gboolean deferred = FALSE;
+
+  g_assert_no_error (error);
+  for (gint64 host_id = 1; host_id <= 2; host_id++) {
+    g_autoptr(GPtrArray) running = xa_store_list_requests (store, host_id, XA_REQUEST_RUNNING,
+                                                           &error);
+
+    for (guint i = 0; i < running->len; i++) {
+      const XaStoreRequest *request = g_ptr_array_index (running, i);
+
+      deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
+    }
+  }
+  return deferred;
+}
+
+/* xenopsd-nodeclaim fails app-db's start (its host-wide claim); batch defers
+ * it while flaky-db builds, and builds it once flaky-db has failed for good. */
+static void
+test_cli_boot_batch_defers_what_nodeclaim_fails (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autoptr(json_t) batch = NULL;
+  g_autoptr(json_t) nodeclaim = NULL;
+  gint status = -1;
+
+  ledger_init (&ledger);
+  batch = boot_json (&ledger, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 3);
+  g_assert_cmpstr (json_string_value (json_object_get (vm_named (batch, "app-db"), "state")), ==,
+                   "running");
+  g_assert_true (was_deferred (&ledger, "app-db"));
+  g_assert_cmpint (json_integer_value (json_object_get (vm_named (batch, "flaky-db"),
+                                                        "attempts")), ==, 3);
+  nodeclaim = boot_json (&ledger, "2node-claims-faults.json", "flaky-storm.json",
+                         "xenopsd-nodeclaim", "1", &status);
+  g_assert_cmpstr (json_string_value (json_object_get (vm_named (nodeclaim, "app-db"), "state")),
+                   ==, "failed");
+  g_assert_nonnull (strstr (json_string_value (json_object_get (vm_named (nodeclaim, "app-db"),
+                                                                "reason")), "(ENOMEM)"));
+}
+
+/* Locality comes from the allocator, not the plan: memory taken from node 0
+ * at 5 s pushes big-a's later pages to node 1, although it was planned on
+ * node 0 alone. A build that fails is retried. */
+static void
+test_cli_boot_spill_comes_from_the_host (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autoptr(json_t) summary = NULL;
+  g_autofree gchar *spec = host_spec ("2node-take.json");
+  g_autofree gchar *manifest = data_file ("manifests", "two-big.json");
+  g_auto(Run) plan = { 0 };
+  g_autoptr(json_t) planned = NULL;
+  json_t *big_a;
+  gint status = -1;
+
+  ledger_init (&ledger);
+  run_xadmit (&plan, "plan", manifest, "--host", spec, "--json", NULL);
+  planned = parse_json (plan.out);
+  g_assert_cmpint (count (planned, "local"), ==, 4);
+  summary = boot_json (&ledger, "2node-take.json", "two-big.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  big_a = vm_named (summary, "big-a");
+  g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
+  g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
+                                                       0)), ==, 0);
+  g_assert_cmpint (count (summary, "spilled"), ==, 1);
+  g_assert_cmpint (count (summary, "remote_mib"), >, 0);
+  g_assert_cmpint (json_integer_value (json_object_get (vm_named (summary, "web-02"),
+                                                        "attempts")), ==, 2);
+}
+
+static void
+test_cli_boot_usage_errors (void)
+{
+  g_autofree gchar *manifest = data_file ("manifests", "demo.json");
+  g_autofree gchar *spec = host_spec ("4node.json");
+  g_auto(Run) no_manifest = { 0 };
+  g_auto(Run) exact = { 0 };
+  g_auto(Run) batch = { 0 };
+  g_auto(Run) nodeclaim = { 0 };
+  g_auto(Run) timeout = { 0 };
+
+  run_xadmit (&no_manifest, "boot", "--host", "sim", NULL);
+  assert_one_line_error (&no_manifest, 2, "expected one MANIFEST");
+  run_xadmit (&exact, "boot", manifest, "--host", "sim", "--policy", "exact", NULL);
+  assert_one_line_error (&exact, 2, "--policy: exact is for xadmit plan");
+  run_xadmit (&batch, "boot", manifest, "--host", "sim", "--max-batch", "0", NULL);
+  assert_one_line_error (&batch, 2, "--max-batch: 0 is not between 1 and 100000");
+  run_xadmit (&nodeclaim, "boot", manifest, "--host", spec, "--policy", "xenopsd-nodeclaim",
+              NULL);
+  assert_one_line_error (&nodeclaim, 2, "this host has none (node_claims: false");
+  run_xadmit (&timeout, "boot", manifest, "--host", "sim", "--defer-timeout", "-1", NULL);
+  assert_one_line_error (&timeout, 2, "--defer-timeout: -1 is negative");
+}
+
+/* A ledger xadmit cannot use: one sentence, exit 1, the file as it was. */
+static void
+test_cli_boot_refuses_a_broken_ledger (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autofree gchar *manifest = data_file ("manifests", "demo.json");
+  g_autoptr(GError) error = NULL;
+  g_auto(Run) run = { 0 };
+  g_autofree gchar *after = NULL;
+
+  ledger_init (&ledger);
+  g_assert_true (g_file_set_contents_full (ledger.db, "not a database", -1,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, &error));
+  run_xadmit (&run, "boot", manifest, "--host", "sim", "--db", ledger.db, NULL);
+  assert_one_line_error (&run, 1, "is not a database xadmit can read");
+  g_assert_true (g_file_get_contents (ledger.db, &after, NULL, &error));
+  g_assert_cmpstr (after, ==, "not a database");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,5 +704,14 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plan/xenopsd-nodeclaim", test_cli_plan_xenopsd_nodeclaim);
   g_test_add_func ("/cli/plan/exact", test_cli_plan_exact);
   g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);
+  g_test_add_func ("/cli/boot/runs-the-demo", test_cli_boot_runs_the_demo);
+  g_test_add_func ("/cli/boot/is-deterministic", test_cli_boot_is_deterministic);
+  g_test_add_func ("/cli/boot/batch-does-not-spill-where-xenopsd-does",
+                   test_cli_boot_batch_does_not_spill_where_xenopsd_does);
+  g_test_add_func ("/cli/boot/batch-defers-what-nodeclaim-fails",
+                   test_cli_boot_batch_defers_what_nodeclaim_fails);
+  g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
+  g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
+  g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   return g_test_run ();
 }

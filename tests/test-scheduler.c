@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "xa-host-file.h"
+#include "xa-ledger.h"
+#include "xa-manifest.h"
+#include "xa-scheduler.h"
+#include "xa-test-util.h"
+
+#define GiB 1024
+
+typedef struct {
+  gchar *dir;
+  gchar *db;
+  XaHost *host;
+  XaStore *store;
+  gint64 host_id;
+  XaScheduler *scheduler;
+  guint stop_after;
+  gboolean abort;
+  guint reports;
+} Fixture;
+
+static gchar *
+data_path (const gchar *dir, const gchar *name)
+{
+  return g_build_filename (g_getenv ("XA_DATA_DIR"), dir, name, NULL);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("xadmit-sched-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
+  f->store = xa_store_open (f->db, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  const gchar *names[] = { "xadmit.db", "xadmit.db-wal", "xadmit.db-shm", "state.json",
+                           "state.json.lock" };
+
+  g_clear_pointer (&f->scheduler, xa_scheduler_free);
+  g_clear_pointer (&f->store, xa_store_free);
+  g_clear_pointer (&f->host, xa_host_free);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (f->dir);
+  g_free (f->db);
+  g_free (f->dir);
+}
+
+static XaStoreTime
+now (Fixture *f)
+{
+  XaStoreTime at = { g_get_real_time (), xa_clock_now (xa_host_get_clock (f->host)) };
+
+  return at;
+}
+
+/* Opens @host_file (a sim host), records it, queues @requests. */
+static void
+prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
+         const XaSchedulerOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = data_path ("hosts", host_file);
+  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autofree gchar *key = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+
+  f->host = xa_host_open (spec, state, &error);
+  g_assert_no_error (error);
+  info = xa_host_snapshot (f->host, &error);
+  key = xa_ledger_host_key ("sim", info);
+  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes, now (f),
+                                       &f->host_id, &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, now (f), NULL, &error));
+  queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
+  g_assert_no_error (error);
+  f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, options, &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_free_func (queued, NULL);
+  for (guint i = 0; i < queued->len; i++)
+    xa_scheduler_add (f->scheduler, g_ptr_array_index (queued, i));
+}
+
+static GPtrArray *
+manifest (const gchar *name, const gchar *host_file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *host_path = data_path ("hosts", host_file);
+  g_autofree gchar *manifest_path = data_path ("manifests", name);
+  g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
+  g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
+  GPtrArray *requests = xa_manifest_load (manifest_path, topo, &error);
+
+  g_assert_no_error (error);
+  return requests;
+}
+
+/* Stops the run once @stop_after builds are under way. */
+static void
+stop_when_busy (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->reports++;
+  if (progress->building >= f->stop_after && !xa_scheduler_was_stopped (f->scheduler))
+    xa_scheduler_stop (f->scheduler, f->abort);
+}
+
+static XaRunCounts
+run_and_count (Fixture *f, XaRun **out_run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaRun) run = NULL;
+  XaRunCounts counts;
+
+  g_assert_true (xa_scheduler_run (f->scheduler, &error));
+  g_assert_no_error (error);
+  run = xa_scheduler_get_run (f->scheduler);
+  counts = xa_run_count (run);
+  if (out_run != NULL)
+    *out_run = g_steal_pointer (&run);
+  return counts;
+}
+
+/* What the ledger holds in flight: nothing, once a run has ended. */
+static guint
+in_flight (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) planned = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_PLANNED,
+                                                         &error);
+  g_autoptr(GPtrArray) building = xa_store_list_requests (f->store, f->host_id,
+                                                          XA_REQUEST_BUILDING, &error);
+
+  return planned->len + building->len;
+}
+
+/* The ledger after a run: no claim left (the memory it counts available is
+ * the host's free memory), and each running VM's memory as the host has it. */
+static void
+assert_ledger_matches_host (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (f->host, &error);
+  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
+  g_autoptr(GPtrArray) vms = NULL;
+  guint64 available[XA_MAX_NODES];
+
+  g_assert_cmpuint (in_flight (f), ==, 0);
+  xa_ledger_snapshot_init (&ledger, info);
+  g_assert_true (xa_store_refresh (f->store, f->host_id, &ledger.snapshot, now (f), NULL, &error));
+  g_assert_true (xa_store_available (f->store, f->host_id, info->n_nodes, available, &error));
+  for (guint n = 0; n < info->n_nodes; n++)
+    g_assert_cmpuint (available[n], ==, info->nodes[n].free_mib);
+  vms = xa_store_list_vms (f->store, f->host_id, info->n_nodes, 0, G_MAXINT64, &error);
+  for (guint i = 0; i < vms->len; i++) {
+    const XaStoreVmRow *row = g_ptr_array_index (vms, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, row->uuid);
+
+    if (row->state != XA_REQUEST_RUNNING) {
+      g_assert_null (domain);
+      continue;
+    }
+    g_assert_nonnull (domain);
+    for (guint n = 0; n < info->n_nodes; n++)
+      g_assert_cmpuint (row->actual_mib[n], ==, domain->memory_by_node_mib[n]);
+  }
+}
+
+/* A build that fails is destroyed, its claim released, and retried. */
+static void
+test_failed_build_is_retried (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("two-big.json", "2node-take.json");
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(XaRun) run = NULL;
+  XaRunCounts counts;
+
+  prepare (f, "2node-take.json", NULL, requests, &options);
+  counts = run_and_count (f, &run);
+  g_assert_cmpuint (counts.running, ==, 4);
+  g_assert_cmpuint (((XaRunVm *) g_ptr_array_index (run->vms, 3))->attempts, ==, 2);
+  assert_ledger_matches_host (f);
+}
+
+/* A first stop: nothing more is admitted, what was building finishes. */
+static void
+test_stop_lets_builds_finish (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  prepare (f, "8node.json", NULL, requests, &options);
+  f->stop_after = 4;
+  xa_scheduler_set_progress (f->scheduler, stop_when_busy, f);
+  counts = run_and_count (f, NULL);
+  g_assert_true (xa_scheduler_was_stopped (f->scheduler));
+  g_assert_cmpuint (counts.running, >=, 4);
+  g_assert_cmpuint (counts.cancelled, >, 0);
+  g_assert_cmpuint (counts.running + counts.cancelled, ==, requests->len);
+  assert_ledger_matches_host (f);
+}
+
+/* A second stop: the domains being built go, with their claims. */
+static void
+test_abort_destroys_half_built_domains (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  prepare (f, "8node.json", NULL, requests, &options);
+  f->stop_after = 4;
+  f->abort = TRUE;
+  xa_scheduler_set_progress (f->scheduler, stop_when_busy, f);
+  counts = run_and_count (f, NULL);
+  /* the first report comes when a build ends: the rest were cut short */
+  g_assert_cmpuint (counts.cancelled, >=, requests->len - counts.running);
+  g_assert_cmpuint (counts.running + counts.cancelled, ==, requests->len);
+  g_assert_cmpuint (counts.running, <, f->stop_after);
+  assert_ledger_matches_host (f);
+}
+
+/* Across seeds and random storms: batch never spills without faults, every
+ * VM ends in one state or waits, no claim is left, the lower bound holds. */
+static void
+test_property_over_seeds (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+
+  for (guint round = 0; round < 12; round++) {
+    g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+    XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+    g_autoptr(XaRun) run = NULL;
+    XaRunCounts counts;
+    guint n_vms = (guint) g_rand_int_range (rand, 10, 60);
+
+    for (guint i = 0; i < n_vms; i++) {
+      g_autofree gchar *name = g_strdup_printf ("r%u-vm-%u", round, i);
+
+      xa_test_add_vm (requests, name, (guint64) g_rand_int_range (rand, 1, 24) * GiB,
+                      (guint) g_rand_int_range (rand, 1, 9))->priority =
+        g_rand_int_range (rand, 0, 3);
+    }
+    options.seed = round;
+    options.max_batch = (guint) g_rand_int_range (rand, 4, 64);
+    g_clear_pointer (&f->scheduler, xa_scheduler_free);
+    g_clear_pointer (&f->host, xa_host_free);
+    prepare (f, "4node.json", NULL, requests, &options);
+    counts = run_and_count (f, &run);
+    g_assert_cmpuint (counts.spilled, ==, 0);
+    g_assert_cmpuint (counts.running + counts.deferred + counts.rejected, ==, n_vms);
+    g_assert_cmpfloat (run->makespan_s, >=, run->lower_bound_s);
+    assert_ledger_matches_host (f);
+  }
+}
+
+/* One admitter per host: a second one is told who holds it. */
+static void
+test_one_admitter_per_host (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autofree gchar *host_path = data_path ("hosts", "4node.json");
+  g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
+  g_autofree gchar *manifest_path = data_path ("manifests", "demo.json");
+  g_autoptr(GSubprocess) other = NULL;
+  g_autofree gchar *err = NULL;
+
+  f->host = xa_host_open (spec, state, &error);
+  g_assert_true (xa_host_lock (f->host, &error));
+  other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error, g_getenv ("XADMIT"), "boot", manifest_path, "--host", spec,
+                            "--sim-state", state, "--db", f->db, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (other, NULL, NULL, NULL, &err, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (other), ==, 1);
+  g_assert_nonnull (strstr (err, "admits for the simulated host in"));
+}
+
+static void
+add (const gchar *path, void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  add ("/scheduler/failed-build-is-retried", test_failed_build_is_retried);
+  add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
+  add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
+  add ("/scheduler/property-over-seeds", test_property_over_seeds);
+  add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
+  return g_test_run ();
+}
