@@ -66,6 +66,9 @@ struct _XaSimHost {
   GHashTable *call_uses;
   guint32 next_domid;
   gdouble scrubbed_s;
+  /* outstanding claims, all of them and per node, kept as they change */
+  guint64 claimed_mib;
+  guint64 *claimed_on_node_mib;
 };
 
 static gdouble
@@ -362,19 +365,36 @@ xa_sim_host_free_total (XaSimHost *self)
 }
 
 /* Outstanding claims: all of them (@node -1) or those on @node, leaving
- * @except out. */
+ * @except's out. */
 static guint64
 xa_sim_host_claims (XaSimHost *self, gint node, const XaHostDomain *except)
 {
-  guint64 claimed = 0;
+  guint64 claimed = node < 0 ? self->claimed_mib : self->claimed_on_node_mib[node];
 
-  for (guint i = 0; i < self->info->domains->len; i++) {
-    const XaHostDomain *domain = g_ptr_array_index (self->info->domains, i);
-
-    if (domain != except && (node < 0 || domain->claim_node == node))
-      claimed += domain->claim_mib;
-  }
+  if (except != NULL && (node < 0 || except->claim_node == node))
+    claimed -= except->claim_mib;
   return claimed;
+}
+
+/* Adds @domain's claim to the sums. */
+static void
+xa_sim_host_count_claim (XaSimHost *self, const XaHostDomain *domain)
+{
+  self->claimed_mib += domain->claim_mib;
+  if (domain->claim_node >= 0)
+    self->claimed_on_node_mib[domain->claim_node] += domain->claim_mib;
+}
+
+/* Every change of a claim goes through here, to keep the sums right. */
+static void
+xa_sim_host_set_claim (XaSimHost *self, XaHostDomain *domain, guint64 mib, gint node)
+{
+  self->claimed_mib -= domain->claim_mib;
+  if (domain->claim_node >= 0)
+    self->claimed_on_node_mib[domain->claim_node] -= domain->claim_mib;
+  domain->claim_mib = mib;
+  domain->claim_node = mib > 0 ? node : -1;
+  xa_sim_host_count_claim (self, domain);
 }
 
 /* Free memory not claimed by other domains: host-wide, or on @node. */
@@ -400,8 +420,7 @@ xa_sim_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError *
   if (sd == NULL)
     return FALSE;
   if (mib == 0) {
-    sd->domain->claim_mib = 0;
-    sd->domain->claim_node = -1;
+    xa_sim_host_set_claim (self, sd->domain, 0, -1);
     return xa_sim_host_save (self, error);
   }
   if (node >= 0 && !self->info->node_claims)
@@ -421,8 +440,7 @@ xa_sim_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError *
     return xa_host_fail (error, ENOMEM, "claim_pages",
                          "%" G_GUINT64_FORMAT " MiB is more than %s has unclaimed",
                          mib - have, node >= 0 ? "the node" : "the host");
-  sd->domain->claim_mib = mib - have;
-  sd->domain->claim_node = node;
+  xa_sim_host_set_claim (self, sd->domain, mib - have, node);
   return xa_sim_host_save (self, error);
 }
 
@@ -561,9 +579,8 @@ xa_sim_host_allocate (XaSimHost *self, XaSimDomain *sd, guint64 *exact, guint64 
     sd->domain->memory_by_node_mib[n] += take[n];
     dirty += from_dirty;
   }
-  sd->domain->claim_mib -= MIN (sd->domain->claim_mib, mib);
-  if (sd->domain->claim_mib == 0)
-    sd->domain->claim_node = -1;
+  xa_sim_host_set_claim (self, sd->domain, sd->domain->claim_mib - MIN (sd->domain->claim_mib, mib),
+                         sd->domain->claim_node);
   return (gint64) dirty;
 }
 
@@ -580,7 +597,8 @@ xa_sim_host_build_rate (XaSimHost *self)
 static void xa_sim_build_chunk_done (gpointer data);
 
 /* Takes what each build did since its last update off its work, then sets
- * when its chunk ends at the rate it now has. */
+ * when its chunk ends at the rate it now has: only where the rate changed,
+ * or the chunk is new. */
 static void
 xa_sim_host_retime_builds (XaSimHost *self)
 {
@@ -590,6 +608,8 @@ xa_sim_host_retime_builds (XaSimHost *self)
   for (guint i = 0; i < self->builds->len; i++) {
     XaSimBuild *build = g_ptr_array_index (self->builds, i);
 
+    if (build->event != 0 && build->rate_mib_per_s == rate)
+      continue;
     build->work_mib = MAX (build->work_mib - (now - build->updated_s) * build->rate_mib_per_s, 0);
     build->rate_mib_per_s = rate;
     build->updated_s = now;
@@ -777,6 +797,7 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
     self->info->nodes[n].free_mib += sd->domain->memory_by_node_mib[n];
     self->info->nodes[n].dirty_mib += sd->domain->memory_by_node_mib[n];
   }
+  xa_sim_host_set_claim (self, sd->domain, 0, -1);
   g_ptr_array_remove (self->info->domains, sd->domain);
   g_hash_table_remove (self->domains, GUINT_TO_POINTER (domid));
   return xa_sim_host_save (self, error);
@@ -812,6 +833,7 @@ xa_sim_host_free (XaHost *host)
   g_clear_pointer (&self->builds, g_ptr_array_unref);
   g_clear_pointer (&self->call_uses, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
+  g_free (self->claimed_on_node_mib);
   xa_host_info_free (self->info);
   g_clear_pointer (&self->faults, g_ptr_array_unref);
   g_clear_pointer (&self->takes, g_ptr_array_unref);
@@ -952,6 +974,7 @@ xa_sim_host_start (XaSimHost *self)
     sd->max_vcpus = domain->vcpus;
     sd->max_mib = xa_host_domain_total_mib (domain, self->info->n_nodes) + domain->claim_mib;
     g_hash_table_insert (self->domains, GUINT_TO_POINTER (domain->domid), sd);
+    xa_sim_host_count_claim (self, domain);
   }
   for (guint i = 0; i < self->faults->len; i++) {
     const XaSimFault *fault = g_ptr_array_index (self->faults, i);
@@ -998,6 +1021,7 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
     return NULL;
   if (self->info->uuid == NULL)
     self->info->uuid = g_uuid_string_random ();
+  self->claimed_on_node_mib = g_new0 (guint64, self->info->n_nodes);
   self->parent.clock = xa_clock_new_virtual (self->info->time_s);
   self->scrubbed_s = self->info->time_s;
   xa_sim_host_start (self);
