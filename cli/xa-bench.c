@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sys/resource.h>
 
 #include "xa-bench.h"
+#include "xa-host-file.h"
+#include "xa-json.h"
+#include "xa-ledger.h"
 #include "xa-plan.h"
+#include "xa-scheduler.h"
 #include "xa-store.h"
 #include "xa-xenopsd.h"
 
@@ -239,6 +244,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
   return TRUE;
 }
 
+/* Removes a ledger's files, and @dir (nullable) if it is then empty. */
 static void
 xa_bench_remove_ledger (const gchar *dir, const gchar *path)
 {
@@ -249,7 +255,8 @@ xa_bench_remove_ledger (const gchar *dir, const gchar *path)
 
     g_unlink (file);
   }
-  g_rmdir (dir);
+  if (dir != NULL)
+    g_rmdir (dir);
 }
 
 /**
@@ -294,4 +301,151 @@ xa_bench_store (guint32 seed, GError **error)
   g_print ("  admit a batch of %u placements:  %9.3f ms  (target <= 50 ms)\n",
            XA_BENCH_STORE_ADMITS, admit_ms[XA_BENCH_STORE_RUNS / 2]);
   return TRUE;
+}
+
+#define XA_BENCH_STORM_VMS 1000
+#define XA_BENCH_STORM_NODES 8
+
+/* A host file for the storm: 8 nodes of 32 CPUs and 16 cores, two sockets
+ * of four (10 / 12 / 32), sized so that the VMs ask for XA_BENCH_FILL of
+ * its memory. */
+static gboolean
+xa_bench_write_storm_host (const gchar *path, GPtrArray *requests, GError **error)
+{
+  g_autoptr(XaTopology) topo = xa_bench_topology (XA_BENCH_STORM_NODES, requests);
+  g_autoptr(XaHostInfo) info = xa_host_info_new ("storm-8n", XA_BENCH_STORM_NODES);
+  g_autoptr(json_t) root = NULL;
+  g_autofree gchar *text = NULL;
+
+  for (guint n = 0; n < XA_BENCH_STORM_NODES; n++) {
+    info->nodes[n].total_mib = info->nodes[n].free_mib = topo->nodes[n].free_mib;
+    info->nodes[n].n_cores = 16;
+    for (guint c = 0; c < 32; c++) {
+      guint id = n * 32 + c;
+
+      g_array_append_val (info->nodes[n].cpus, id);
+    }
+  }
+  memcpy (info->distances, topo->distances,
+          sizeof (guint32) * XA_BENCH_STORM_NODES * XA_BENCH_STORM_NODES);
+  root = xa_host_file_to_json (info, NULL);
+  text = json_dumps (root, JSON_INDENT (2));
+  return g_file_set_contents (path, text, -1, error);
+}
+
+typedef struct {
+  gdouble wall_ms;
+  gdouble cpu_us;
+  XaRun *run;
+} XaBenchStorm;
+
+static gdouble
+xa_bench_cpu_us (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (gdouble) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         (gdouble) (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+/* Queues the storm on a fresh host and ledger, and runs it. */
+static gboolean
+xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *requests,
+                    const XaSchedulerOptions *options, XaBenchStorm *storm, GError **error)
+{
+  g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
+  g_autoptr(XaHost) host = xa_host_open (spec, NULL, error);
+  g_autoptr(XaStore) store = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autoptr(XaScheduler) scheduler = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autofree gchar *key = NULL;
+  XaStoreTime at = { g_get_real_time (), 0 };
+  gint64 host_id = 0;
+  gint64 start_us = g_get_monotonic_time ();
+  gdouble start_cpu = xa_bench_cpu_us ();
+
+  if (host == NULL || (info = xa_host_snapshot (host, error)) == NULL ||
+      (store = xa_store_open (db_path, error)) == NULL)
+    return FALSE;
+  key = xa_ledger_host_key ("sim", info);
+  if (!xa_store_ensure_host (store, key, info->name, "sim", info->n_nodes, at, &host_id, error) ||
+      !xa_store_submit (store, host_id, "storm", requests, at, NULL, error) ||
+      (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL ||
+      (scheduler = xa_scheduler_new (host, store, host_id, options, error)) == NULL)
+    return FALSE;
+  g_ptr_array_set_free_func (queued, NULL);
+  for (guint i = 0; i < queued->len; i++)
+    xa_scheduler_add (scheduler, g_ptr_array_index (queued, i));
+  if (!xa_scheduler_run (scheduler, error))
+    return FALSE;
+  storm->wall_ms = (gdouble) (g_get_monotonic_time () - start_us) / 1000.0;
+  storm->cpu_us = xa_bench_cpu_us () - start_cpu;
+  storm->run = xa_scheduler_get_run (scheduler);
+  return TRUE;
+}
+
+static void
+xa_bench_print_storm (const XaBenchStorm *storm)
+{
+  XaRunCounts counts = xa_run_count (storm->run);
+
+  g_print ("%-10s %8u %8u %8u %10.1f %11.1f %11.1f %7.3f %9.0f %10.1f\n", storm->run->policy,
+           counts.running, counts.local, counts.spilled, (gdouble) counts.remote_mib / 1024.0,
+           storm->run->makespan_s, storm->run->lower_bound_s,
+           storm->run->makespan_s / MAX (storm->run->lower_bound_s, 1e-9), storm->wall_ms,
+           storm->cpu_us / storm->run->vms->len);
+}
+
+/**
+ * xa_bench_storm:
+ * @seed: seeds the VM mix and the build times
+ * @error: a #GError
+ *
+ * Boots a storm of 1,000 VMs on an 8-node simulated host, batch and
+ * xenopsd on the same input, each with a fresh ledger in a temporary
+ * directory, and prints locality, makespan against the lower bound, wall
+ * time and CPU time per VM.
+ *
+ * Returns: %TRUE if both runs worked
+ */
+gboolean
+xa_bench_storm (guint32 seed, GError **error)
+{
+  const XaPolicy policies[] = { XA_POLICY_BATCH, XA_POLICY_XENOPSD };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GPtrArray) requests = xa_bench_requests (rand, XA_BENCH_STORM_VMS);
+  g_autofree gchar *dir = g_dir_make_tmp ("xadmit-storm-XXXXXX", error);
+  g_autofree gchar *host_path = NULL;
+  gboolean ok = TRUE;
+
+  if (dir == NULL)
+    return FALSE;
+  host_path = g_build_filename (dir, "host.json", NULL);
+  if (!xa_bench_write_storm_host (host_path, requests, error)) {
+    g_rmdir (dir);
+    return FALSE;
+  }
+  g_print ("storm: %u VMs on %u nodes, %.0f %% of the free memory asked, seed %u; "
+           "host clock for the makespan, wall and CPU time for xadmit\n\n",
+           XA_BENCH_STORM_VMS, XA_BENCH_STORM_NODES, XA_BENCH_FILL * 100, seed);
+  g_print ("%-10s %8s %8s %8s %10s %11s %11s %7s %9s %10s\n", "policy", "running", "1-node",
+           "spilled", "remote GiB", "makespan s", "lower bound", "ratio", "wall ms", "CPU us/VM");
+  for (guint p = 0; p < G_N_ELEMENTS (policies) && ok; p++) {
+    g_autofree gchar *db = g_strdup_printf ("%s/%s.db", dir, xa_policy_to_string (policies[p]));
+    XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+    XaBenchStorm storm = { 0 };
+
+    options.policy = policies[p];
+    options.seed = seed;
+    ok = xa_bench_run_storm (host_path, db, requests, &options, &storm, error);
+    if (ok)
+      xa_bench_print_storm (&storm);
+    g_clear_pointer (&storm.run, xa_run_free);
+    xa_bench_remove_ledger (NULL, db);
+  }
+  g_unlink (host_path);
+  g_rmdir (dir);
+  return ok;
 }

@@ -138,6 +138,7 @@ xa_cmd_bench (int argc, char **argv)
 {
   gboolean planner = FALSE;
   gboolean store = FALSE;
+  gboolean storm = FALSE;
   gint seed = 1;
   const GOptionEntry entries[] = {
     { "planner", 0, 0, G_OPTION_ARG_NONE, &planner,
@@ -146,10 +147,14 @@ xa_cmd_bench (int argc, char **argv)
     { "store", 0, 0, G_OPTION_ARG_NONE, &store,
       "Time the ledger: submitting 10000 requests and admitting a batch of 1000, in a "
       "temporary database", NULL },
+    { "storm", 0, 0, G_OPTION_ARG_NONE, &storm,
+      "Boot 1000 VMs on an 8-node simulated host, batch and xenopsd side by side: locality, "
+      "makespan against its lower bound, CPU per VM", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("--planner | --store - measure, not test");
+  g_autoptr(GOptionContext) ctx = g_option_context_new (
+    "--planner | --store | --storm - measure, not test");
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_summary (ctx,
@@ -163,8 +168,8 @@ xa_cmd_bench (int argc, char **argv)
     g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
     return XA_EXIT_USAGE;
   }
-  if (!planner && !store) {
-    g_printerr ("xadmit bench: nothing to measure: give --planner or --store "
+  if (!planner && !store && !storm) {
+    g_printerr ("xadmit bench: nothing to measure: give --planner, --store or --storm "
                 "(see xadmit bench --help)\n");
     return XA_EXIT_USAGE;
   }
@@ -175,6 +180,8 @@ xa_cmd_bench (int argc, char **argv)
   if (planner)
     xa_bench_planner ((guint32) seed);
   if (store && !xa_bench_store ((guint32) seed, &error))
+    return xa_fail ("bench", error);
+  if (storm && !xa_bench_storm ((guint32) seed, &error))
     return xa_fail ("bench", error);
   return XA_EXIT_OK;
 }

@@ -674,9 +674,13 @@ xa_scheduler_start_xenopsd_job (XaVm *vm)
     return;
   }
   /* a pinned VM is not NUMA-placed, and makes no claim */
-  if (self->numa != NULL && req->hard_affinity == NULL)
+  if (self->numa != NULL && req->hard_affinity == NULL) {
+    gint64 start = g_get_monotonic_time ();
+
     plan = xa_xenopsd_plan (self->numa, view, req->memory_mib, req->vcpus,
                             xa_xenopsd_cores_requested (self->options.policy, req->vcpus));
+    self->plan_ms += (gdouble) (g_get_monotonic_time () - start) / 1000.0;
+  }
   if (!xa_scheduler_admit_one (vm, XA_OUTCOME_PLANNED, plan, NULL, &error)) {
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;

@@ -402,7 +402,7 @@ test_cli_bench_usage_errors (void)
   g_auto(Run) extra = { 0 };
 
   run_xadmit (&nothing, "bench", NULL);
-  assert_one_line_error (&nothing, 2, "xadmit bench: nothing to measure: give --planner or --store");
+  assert_one_line_error (&nothing, 2, "xadmit bench: nothing to measure: give --planner, --store or --storm");
   run_xadmit (&seed, "bench", "--planner", "--seed", "-1", NULL);
   assert_one_line_error (&seed, 2, "xadmit bench: --seed: -1 is negative");
   run_xadmit (&extra, "bench", "--planner", "storm.json", NULL);
