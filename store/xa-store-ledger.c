@@ -60,14 +60,15 @@ xa_store_upsert_node (XaStore *self, gint64 host_id, guint node, guint64 total_m
   return xa_store_step_done (self, stmt, purpose, error);
 }
 
-/* The in-flight claims of a host, as (request id, UUID, node) rows. */
+/* The in-flight claims of a host, as (request id, UUID, node) rows; the few
+ * claims first, not every request of the host. */
 static GArray *
 xa_store_list_claims (XaStore *self, gint64 host_id, GPtrArray *uuids, GError **error)
 {
   const gchar *purpose = "read the claims";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT c.request_id, r.uuid, c.node FROM claims c "
-          "JOIN requests r ON r.id = c.request_id WHERE r.host_id = ?1", purpose, error);
+          "CROSS JOIN requests r ON r.id = c.request_id WHERE r.host_id = ?1", purpose, error);
   g_autoptr(GArray) claims = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint row;
 
@@ -210,11 +211,13 @@ xa_store_available (XaStore *self, gint64 host_id, guint n_nodes, guint64 *avail
                     GError **error)
 {
   const gchar *purpose = "work out the memory available on each node";
+  /* the claims summed once, the few claims first, not every request */
   g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "SELECT n.node, n.free_mib - (SELECT coalesce (sum (max (c.claim_mib - c.charged_mib, 0)), 0) "
-          "FROM claims c JOIN requests r ON r.id = c.request_id "
-          "WHERE r.host_id = n.host_id AND c.node = n.node) "
-          "FROM nodes n WHERE n.host_id = ?1 ORDER BY n.node", purpose, error);
+    self, "SELECT n.node, n.free_mib - coalesce (c.outstanding, 0) FROM nodes n LEFT JOIN "
+          "(SELECT c.node, sum (max (c.claim_mib - c.charged_mib, 0)) AS outstanding "
+          " FROM claims c CROSS JOIN requests r ON r.id = c.request_id "
+          " WHERE r.host_id = ?1 GROUP BY c.node) c ON c.node = n.node "
+          "WHERE n.host_id = ?1 ORDER BY n.node", purpose, error);
   guint seen = 0;
   gint row;
 

@@ -14,6 +14,10 @@ struct _XaStore {
   sqlite3 *db;
   /* prepared once, reused: SQL text → sqlite3_stmt */
   GHashTable *statements;
+  /* xa_store_hold(): operations share one transaction until a flush */
+  gboolean holding;
+  gboolean held_open;
+  gboolean held_lost;
 };
 
 /* A statement of the store's cache: going out of scope resets it, so no

@@ -271,30 +271,116 @@ xa_store_exec (XaStore *self, const gchar *sql, const gchar *purpose, GError **e
   return stmt != NULL && xa_store_step_done (self, stmt, purpose, error);
 }
 
+static gboolean
+xa_store_lost (XaStore *self, GError **error)
+{
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+               "%s: the writes since the last commit were rolled back after an error",
+               self->path);
+  return FALSE;
+}
+
 /* Writers take the lock at once: a transaction that reads first and writes
- * later could not wait for another writer without risking a deadlock. */
+ * later could not wait for another writer without risking a deadlock. While
+ * held, operations share the transaction that xa_store_flush() commits. */
 gboolean
 xa_store_begin (XaStore *self, GError **error)
 {
-  return xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error);
+  if (self->held_lost)
+    return xa_store_lost (self, error);
+  if (self->held_open)
+    return TRUE;
+  if (!xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error))
+    return FALSE;
+  self->held_open = self->holding;
+  return TRUE;
 }
 
 gboolean
 xa_store_commit (XaStore *self, GError **error)
 {
+  if (self->holding)
+    return TRUE;
   if (xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return TRUE;
   xa_store_rollback (self);
   return FALSE;
 }
 
-/* Returns FALSE, for the error paths that end with it. */
+/* Undoes the operation under way and, while held, all since the last flush
+ * (then later operations fail until xa_store_release()). Returns FALSE, for
+ * the error paths that end with it. */
 gboolean
 xa_store_rollback (XaStore *self)
 {
+  self->held_lost = self->held_open;
+  self->held_open = FALSE;
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return FALSE;
+}
+
+/**
+ * xa_store_hold:
+ * @self: the store
+ *
+ * From now on, what the operations write is committed only by
+ * xa_store_flush(): one commit for many small operations. An operation
+ * that fails rolls back all that is held, and the store refuses to write
+ * until xa_store_release(): the caller must treat it as the end.
+ */
+void
+xa_store_hold (XaStore *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->holding = TRUE;
+}
+
+/**
+ * xa_store_flush:
+ * @self: the store
+ * @error: a #GError
+ *
+ * Commits what the operations wrote since xa_store_hold() or the last
+ * flush. Writes stay held.
+ *
+ * Returns: %TRUE if committed, or there was nothing to commit
+ */
+gboolean
+xa_store_flush (XaStore *self, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->held_lost)
+    return xa_store_lost (self, error);
+  if (!self->held_open)
+    return TRUE;
+  if (!xa_store_exec (self, "COMMIT", "commit a transaction", error))
+    return xa_store_rollback (self);
+  self->held_open = FALSE;
+  return TRUE;
+}
+
+/**
+ * xa_store_release:
+ * @self: the store
+ * @error: a #GError
+ *
+ * Flushes, and commits each operation by itself again.
+ *
+ * Returns: %TRUE if what was held is committed
+ */
+gboolean
+xa_store_release (XaStore *self, GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  ok = xa_store_flush (self, error);
+  self->holding = self->held_open = self->held_lost = FALSE;
+  return ok;
 }
 
 /**

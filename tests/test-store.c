@@ -672,6 +672,62 @@ test_refuses_steps_out_of_order (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((XaStoreRequest *) g_ptr_array_index (still, 0))->attempts, ==, 0);
 }
 
+/* Held writes: others see them at the flush, all at once. */
+static void
+test_hold_commits_at_the_flush (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaStore) other = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+
+  other = xa_store_open (f->path, &error);
+  g_assert_no_error (error);
+  xa_store_hold (f->store);
+  submit_vms (f, 2, GiB, 1);
+  submit_vms (f, 1, GiB, 2);
+  before = xa_store_list_requests (other, f->host_id, XA_REQUEST_QUEUED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (before->len, ==, 0);
+  g_assert_true (xa_store_flush (f->store, &error));
+  after = xa_store_list_requests (other, f->host_id, XA_REQUEST_QUEUED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 3);
+  g_assert_true (xa_store_release (f->store, &error));
+  g_assert_no_error (error);
+}
+
+/* A failed operation while held loses all that is held, and says so until
+ * the hold ends; nothing half done is ever committed. */
+static void
+test_hold_failure_rolls_back_what_is_held (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = xa_test_requests_new ();
+
+  xa_store_hold (f->store);
+  submit_vms (f, 1, GiB, 1);
+  queued = list (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (queued->len, ==, 1);
+  g_assert_false (xa_store_start_build (f->store, g_ptr_array_index (queued, 0), at (2), &error));
+  g_assert_nonnull (strstr (error->message, "cannot become building"));
+  g_clear_error (&error);
+  xa_test_add_vm (vms, "late", GiB, 1);
+  g_assert_false (xa_store_submit (f->store, f->host_id, "late", vms, at (3), NULL, &error));
+  g_assert_nonnull (strstr (error->message, "the writes since the last commit were rolled back"));
+  g_clear_error (&error);
+  g_assert_false (xa_store_release (f->store, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  none = list (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (none->len, ==, 0);
+  submit (f, "late", vms, 4);
+  one = list (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (one->len, ==, 1);
+}
+
 /* A restart finds one build done, one half done and one not begun. */
 static void
 test_reconcile_after_a_restart (Fixture *f, gconstpointer data)
@@ -1283,6 +1339,8 @@ main (int argc, char **argv)
   add ("/store/ledger/failed-build-retries-or-fails", test_failed_build_retries_or_fails);
   add ("/store/ledger/cancel-releases-the-claim", test_cancel_releases_the_claim);
   add ("/store/ledger/refuses-steps-out-of-order", test_refuses_steps_out_of_order);
+  add ("/store/hold/commits-at-the-flush", test_hold_commits_at_the_flush);
+  add ("/store/hold/failure-rolls-back-what-is-held", test_hold_failure_rolls_back_what_is_held);
   add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
   add ("/store/history/for-reports", test_history_for_reports);
   add ("/store/migration/opens-every-fixture", test_migration_opens_every_fixture);
