@@ -62,6 +62,10 @@ struct _XaSimHost {
   gint lock_fd;
   GRand *rand;
   GHashTable *domains;
+  /* handle (UUID) → XaSimDomain, for the domains that have one */
+  GHashTable *handles;
+  /* CPU → its node + 1 */
+  GHashTable *cpu_nodes;
   GPtrArray *builds;
   GHashTable *call_uses;
   guint32 next_domid;
@@ -198,6 +202,15 @@ xa_sim_host_lock (XaHost *host, GError **error)
   return xa_host_lock_file (path, what, &self->lock_fd, error);
 }
 
+/* Finds @sd by its domid, and by its handle if it has one. */
+static void
+xa_sim_host_index_domain (XaSimHost *self, XaSimDomain *sd)
+{
+  g_hash_table_insert (self->domains, GUINT_TO_POINTER (sd->domain->domid), sd);
+  if (sd->domain->uuid != NULL)
+    g_hash_table_insert (self->handles, sd->domain->uuid, sd);
+}
+
 static gboolean
 xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid,
                            GError **error)
@@ -207,7 +220,7 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
 
   if (!xa_sim_host_call (self, "create_domain", error))
     return FALSE;
-  if (xa_host_info_find_domain (self->info, spec->uuid) != NULL)
+  if (g_hash_table_contains (self->handles, spec->uuid))
     return xa_host_fail (error, EEXIST, "create_domain", "a domain has handle %s already",
                          spec->uuid);
   if (self->next_domid > XA_HOST_DOMID_MAX)
@@ -219,7 +232,7 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   sd->pvh = spec->pvh;
   sd->paused = TRUE;
   g_ptr_array_add (self->info->domains, sd->domain);
-  g_hash_table_insert (self->domains, GUINT_TO_POINTER (sd->domain->domid), sd);
+  xa_sim_host_index_domain (self, sd);
   *out_domid = sd->domain->domid;
   return xa_sim_host_save (self, error);
 }
@@ -277,15 +290,7 @@ xa_sim_host_set_max_mem (XaHost *host, guint32 domid, guint64 max_mib, GError **
 static gint
 xa_sim_host_node_of_cpu (XaSimHost *self, guint cpu)
 {
-  for (guint n = 0; n < self->info->n_nodes; n++) {
-    GArray *node_cpus = self->info->nodes[n].cpus;
-
-    for (guint k = 0; k < node_cpus->len; k++) {
-      if (g_array_index (node_cpus, guint, k) == cpu)
-        return (gint) n;
-    }
-  }
-  return -1;
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->cpu_nodes, GUINT_TO_POINTER (cpu))) - 1;
 }
 
 /* The nodes of @cpus; *out_unknown is a CPU the host lacks, or G_MAXUINT. */
@@ -798,6 +803,8 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
     self->info->nodes[n].dirty_mib += sd->domain->memory_by_node_mib[n];
   }
   xa_sim_host_set_claim (self, sd->domain, 0, -1);
+  if (sd->domain->uuid != NULL)
+    g_hash_table_remove (self->handles, sd->domain->uuid);
   g_ptr_array_remove (self->info->domains, sd->domain);
   g_hash_table_remove (self->domains, GUINT_TO_POINTER (domid));
   return xa_sim_host_save (self, error);
@@ -829,6 +836,8 @@ xa_sim_host_free (XaHost *host)
 {
   XaSimHost *self = (XaSimHost *) host;
 
+  g_clear_pointer (&self->handles, g_hash_table_unref);
+  g_clear_pointer (&self->cpu_nodes, g_hash_table_unref);
   g_clear_pointer (&self->domains, g_hash_table_unref);
   g_clear_pointer (&self->builds, g_ptr_array_unref);
   g_clear_pointer (&self->call_uses, g_hash_table_unref);
@@ -973,8 +982,15 @@ xa_sim_host_start (XaSimHost *self)
     sd->domain = domain;
     sd->max_vcpus = domain->vcpus;
     sd->max_mib = xa_host_domain_total_mib (domain, self->info->n_nodes) + domain->claim_mib;
-    g_hash_table_insert (self->domains, GUINT_TO_POINTER (domain->domid), sd);
+    xa_sim_host_index_domain (self, sd);
     xa_sim_host_count_claim (self, domain);
+  }
+  for (guint n = 0; n < self->info->n_nodes; n++) {
+    GArray *cpus = self->info->nodes[n].cpus;
+
+    for (guint k = 0; k < cpus->len; k++)
+      g_hash_table_insert (self->cpu_nodes, GUINT_TO_POINTER (g_array_index (cpus, guint, k)),
+                           GUINT_TO_POINTER (n + 1));
   }
   for (guint i = 0; i < self->faults->len; i++) {
     const XaSimFault *fault = g_ptr_array_index (self->faults, i);
@@ -1007,6 +1023,8 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
   self->parent.klass = &xa_sim_host_class;
   self->lock_fd = -1;
   self->domains = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, xa_sim_domain_free);
+  self->handles = g_hash_table_new (g_str_hash, g_str_equal);
+  self->cpu_nodes = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->builds = g_ptr_array_new ();
   self->takes = g_ptr_array_new_with_free_func (g_free);
   self->call_uses = g_hash_table_new (g_str_hash, g_str_equal);
