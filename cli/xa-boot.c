@@ -127,26 +127,12 @@ xa_boot_on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static XaStoreTime
-xa_boot_now (XaHost *host)
-{
-  XaStoreTime now = { g_get_real_time (), xa_clock_now (xa_host_get_clock (host)) };
-
-  return now;
-}
-
-/* A restart first: finished builds are running, half-built domains go and
- * their VMs wait again. */
+/* A restart first, said on stderr when it found anything. */
 static gboolean
-xa_boot_reconcile (XaHost *host, XaStore *store, gint64 host_id, const XaHostInfo *info,
-                   GError **error)
+xa_boot_reconcile (XaHost *host, XaStore *store, gint64 host_id, GError **error)
 {
-  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
-  g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(XaStoreReconciliation) found = xa_ledger_reconcile (host, store, host_id, error);
 
-  xa_ledger_snapshot_init (&ledger, info);
-  found = xa_store_reconcile (store, host_id, &ledger.snapshot, xa_boot_now (host), error);
   if (found == NULL)
     return FALSE;
   if (found->built->len + found->half_built->len + found->gone->len > 0)
@@ -154,19 +140,6 @@ xa_boot_reconcile (XaHost *host, XaStore *store, gint64 host_id, const XaHostInf
                 "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
                 found->built->len, found->half_built->len, found->gone->len,
                 found->released_mib);
-  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
-  if (queued == NULL)
-    return FALSE;
-  for (guint i = 0; i < queued->len; i++) {
-    const XaStoreRequest *request = g_ptr_array_index (queued, i);
-    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
-
-    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
-      if (g_array_index (found->half_built, gint64, k) == request->id &&
-          !xa_host_destroy (host, domain->domid, error))
-        return FALSE;
-    }
-  }
   return TRUE;
 }
 
@@ -187,7 +160,7 @@ xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manif
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
 
-  if (!xa_store_submit (store, host_id, group, requests, xa_boot_now (host), &uuids, error))
+  if (!xa_store_submit (store, host_id, group, requests, xa_ledger_now (host), &uuids, error))
     return FALSE;
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
   if (queued == NULL)
@@ -230,8 +203,8 @@ xa_boot_open_ledger (const XaBootOptions *boot, XaHost *host, const XaHostInfo *
 
   if (store == NULL ||
       !xa_store_ensure_host (store, key, info->name, xa_host_get_kind (host), info->n_nodes,
-                             xa_boot_now (host), out_host_id, error) ||
-      !xa_boot_reconcile (host, store, *out_host_id, info, error))
+                             xa_ledger_now (host), out_host_id, error) ||
+      !xa_boot_reconcile (host, store, *out_host_id, error))
     return FALSE;
   *out_store = g_steal_pointer (&store);
   return TRUE;

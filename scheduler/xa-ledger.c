@@ -52,3 +52,58 @@ xa_ledger_host_key (const gchar *kind, const XaHostInfo *info)
 {
   return g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
 }
+
+/**
+ * xa_ledger_now:
+ * @host: a host
+ *
+ * Returns: now, on the wall clock and on @host's clock
+ */
+XaStoreTime
+xa_ledger_now (XaHost *host)
+{
+  XaStoreTime now = { g_get_real_time (), xa_clock_now (xa_host_get_clock (host)) };
+
+  return now;
+}
+
+/**
+ * xa_ledger_reconcile:
+ * @host: the host, locked
+ * @store: its ledger
+ * @host_id: its id in @store
+ * @error: a #GError
+ *
+ * A restart first: the builds the ledger has in flight are over. Those
+ * that finished are running; half-built domains are destroyed, and their
+ * VMs wait again with those whose build had not begun.
+ *
+ * Returns: (transfer full): what was found, or %NULL
+ */
+XaStoreReconciliation *
+xa_ledger_reconcile (XaHost *host, XaStore *store, gint64 host_id, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (host, error);
+  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+
+  if (info == NULL)
+    return NULL;
+  xa_ledger_snapshot_init (&ledger, info);
+  found = xa_store_reconcile (store, host_id, &ledger.snapshot, xa_ledger_now (host), error);
+  if (found == NULL ||
+      (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < queued->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (queued, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+
+    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
+      if (g_array_index (found->half_built, gint64, k) == request->id &&
+          !xa_host_destroy (host, domain->domid, error))
+        return NULL;
+    }
+  }
+  return g_steal_pointer (&found);
+}

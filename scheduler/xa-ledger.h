@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "xa-host-info.h"
+#include "xa-host.h"
 #include "xa-store.h"
 
 G_BEGIN_DECLS
@@ -26,5 +26,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaLedgerSnapshot, xa_ledger_snapshot_clear)
 
 gchar *xa_ledger_host_key (const gchar      *kind,
                            const XaHostInfo *info);
+XaStoreTime xa_ledger_now (XaHost *host);
+XaStoreReconciliation *xa_ledger_reconcile (XaHost  *host,
+                                            XaStore *store,
+                                            gint64   host_id,
+                                            GError **error);
 
 G_END_DECLS

@@ -11,6 +11,8 @@
  * the memory its plan gives them (a failed build's domain going away). */
 #define XA_SCHEDULER_NODE_CHECKS 5
 #define XA_SCHEDULER_NODE_CHECK_S 1.0
+/* at most this much of the ledger's record (wall time) waits for a commit */
+#define XA_SCHEDULER_FLUSH_US (100 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct _XaVm XaVm;
 
@@ -36,6 +38,7 @@ struct _XaScheduler {
   gdouble last_end_s;
   gdouble defer_deadline_s;
   gdouble plan_ms;
+  gint64 flushed_us;
   gboolean stopping;
   gboolean dispatching;
   GError *fatal;
@@ -75,9 +78,7 @@ xa_scheduler_now (XaScheduler *self)
 static XaStoreTime
 xa_scheduler_time (XaScheduler *self)
 {
-  XaStoreTime at = { g_get_real_time (), xa_scheduler_now (self) };
-
-  return at;
+  return xa_ledger_now (self->host);
 }
 
 static gboolean
@@ -95,6 +96,20 @@ xa_scheduler_fatal (XaScheduler *self, GError *error)
     self->fatal = error;
   else
     g_error_free (error);
+}
+
+/* Commits what the ledger holds. An admission is flushed before any of its
+ * domains exist: a restart then finds each domain it made in flight. */
+static gboolean
+xa_scheduler_flush (XaScheduler *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->flushed_us = g_get_monotonic_time ();
+  if (xa_store_flush (self->store, &error))
+    return TRUE;
+  xa_scheduler_fatal (self, g_steal_pointer (&error));
+  return FALSE;
 }
 
 static void
@@ -685,7 +700,7 @@ xa_scheduler_start_xenopsd_job (XaVm *vm)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
-  if (!xa_scheduler_start_build (vm))
+  if (!xa_scheduler_flush (self) || !xa_scheduler_start_build (vm))
     return;
   if (!xa_scheduler_create_domain (vm, &error) ||
       !xa_scheduler_size_domain (vm, vm->need_mib, &error) ||
@@ -870,6 +885,8 @@ xa_scheduler_close_window (gpointer data)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
+  if (!xa_scheduler_flush (self))
+    return;
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
   xa_scheduler_apply_plan (self, batch, plan);
@@ -966,7 +983,12 @@ gboolean
 xa_scheduler_run (XaScheduler *self, GError **error)
 {
   GMainContext *context = g_main_context_get_thread_default ();
+  g_autoptr(GError) released = NULL;
 
+  /* one commit for many writes: before the loop waits, after an admission,
+   * or every XA_SCHEDULER_FLUSH_US on a clock that never waits */
+  xa_store_hold (self->store);
+  self->flushed_us = g_get_monotonic_time ();
   xa_scheduler_start (self);
   xa_scheduler_report (self);
   while (!xa_scheduler_is_done (self)) {
@@ -975,12 +997,18 @@ xa_scheduler_run (XaScheduler *self, GError **error)
     if (xa_scheduler_is_done (self))
       break;
     if (xa_clock_is_virtual (self->clock)) {
-      if (!xa_clock_run_next (self->clock))
+      if ((g_get_monotonic_time () - self->flushed_us >= XA_SCHEDULER_FLUSH_US &&
+           !xa_scheduler_flush (self)) ||
+          !xa_clock_run_next (self->clock))
         break;
     } else {
+      if (!xa_scheduler_flush (self))
+        break;
       g_main_context_iteration (context, TRUE);
     }
   }
+  if (!xa_store_release (self->store, &released))
+    xa_scheduler_fatal (self, g_steal_pointer (&released));
   if (self->fatal != NULL) {
     g_propagate_error (error, g_steal_pointer (&self->fatal));
     return FALSE;

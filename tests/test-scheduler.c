@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "xa-host-file.h"
 #include "xa-ledger.h"
@@ -59,13 +60,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static XaStoreTime
-now (Fixture *f)
-{
-  XaStoreTime at = { g_get_real_time (), xa_clock_now (xa_host_get_clock (f->host)) };
-
-  return at;
-}
 
 /* Opens @host_file (a sim host), records it, queues @requests. */
 static void
@@ -83,9 +77,10 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_assert_no_error (error);
   info = xa_host_snapshot (f->host, &error);
   key = xa_ledger_host_key ("sim", info);
-  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes, now (f),
-                                       &f->host_id, &error));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, now (f), NULL, &error));
+  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes,
+                                       xa_ledger_now (f->host), &f->host_id, &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, xa_ledger_now (f->host),
+                                  NULL, &error));
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_no_error (error);
   f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, options, &error);
@@ -162,7 +157,8 @@ assert_ledger_matches_host (Fixture *f)
 
   g_assert_cmpuint (in_flight (f), ==, 0);
   xa_ledger_snapshot_init (&ledger, info);
-  g_assert_true (xa_store_refresh (f->store, f->host_id, &ledger.snapshot, now (f), NULL, &error));
+  g_assert_true (xa_store_refresh (f->store, f->host_id, &ledger.snapshot,
+                                   xa_ledger_now (f->host), NULL, &error));
   g_assert_true (xa_store_available (f->store, f->host_id, info->n_nodes, available, &error));
   for (guint n = 0; n < info->n_nodes; n++)
     g_assert_cmpuint (available[n], ==, info->nodes[n].free_mib);
@@ -270,6 +266,87 @@ test_property_over_seeds (Fixture *f, gconstpointer data)
   }
 }
 
+/* Dies as a crash would once a few VMs run: what the ledger held back
+ * for its next commit is lost. */
+static void
+crash_when_running (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  if (progress->running >= 6)
+    _exit (0);
+}
+
+/* The child of the crash test: a storm on the parent's host state and
+ * ledger, cut short. */
+static void
+run_until_the_crash (Fixture *f, GPtrArray *requests)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *state = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+
+  fixture_tear_down (f, NULL);
+  f->dir = g_strdup (g_getenv ("XA_TEST_CRASH_DIR"));
+  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
+  state = g_build_filename (f->dir, "state.json", NULL);
+  f->store = xa_store_open (f->db, &error);
+  g_assert_no_error (error);
+  prepare (f, "8node.json", state, requests, &options);
+  xa_scheduler_set_progress (f->scheduler, crash_when_running, f);
+  xa_scheduler_run (f->scheduler, NULL);
+  g_assert_not_reached ();
+}
+
+/* After a crash, the restart finds every domain the host has in the
+ * ledger: those built run, half-built ones go, and the rest then boot. */
+static void
+test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autofree gchar *path = data_path ("hosts", "8node.json");
+  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autofree gchar *key = NULL;
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  if (g_test_subprocess ()) {
+    run_until_the_crash (f, requests);
+    return;
+  }
+  g_setenv ("XA_TEST_CRASH_DIR", f->dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  f->host = xa_host_open (spec, state, &error);
+  g_assert_no_error (error);
+  info = xa_host_snapshot (f->host, &error);
+  key = xa_ledger_host_key ("sim", info);
+  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes,
+                                       xa_ledger_now (f->host), &f->host_id, &error));
+  found = xa_ledger_reconcile (f->host, f->store, f->host_id, &error);
+  g_assert_no_error (error);
+  g_test_message ("the restart found %u builds finished, %u half-built, %u not begun",
+                  found->built->len, found->half_built->len, found->gone->len);
+  g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
+  assert_ledger_matches_host (f);
+  running = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_RUNNING, &error);
+  g_assert_cmpuint (running->len, >=, 6);
+  queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
+  g_assert_cmpuint (running->len + queued->len, ==, requests->len);
+  f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, &options, &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_free_func (queued, NULL);
+  for (guint i = 0; i < queued->len; i++)
+    xa_scheduler_add (f->scheduler, g_ptr_array_index (queued, i));
+  counts = run_and_count (f, NULL);
+  g_assert_cmpuint (counts.running, ==, queued->len);
+  assert_ledger_matches_host (f);
+}
+
 /* One admitter per host: a second one is told who holds it. */
 static void
 test_one_admitter_per_host (Fixture *f, gconstpointer data)
@@ -307,6 +384,7 @@ main (int argc, char **argv)
   add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
   add ("/scheduler/property-over-seeds", test_property_over_seeds);
+  add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
   add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
   return g_test_run ();
 }
