@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* The schema this xadmit writes; older databases are migrated on open. */
-#define XA_STORE_SCHEMA_VERSION 1
+#define XA_STORE_SCHEMA_VERSION 2
 
 /**
  * XaRequestState:
