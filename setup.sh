@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole set-up of xadmit on Debian 12, idempotent:
-#   ./setup.sh demo   install what is missing, build, plan the demo boot on the simulated host
+#   ./setup.sh demo   install what is missing, build, boot the demo manifest on the simulated host
 #   ./setup.sh test   install what is missing, build, run the test suite
 set -euo pipefail
 
@@ -49,7 +49,8 @@ case "$1" in
   demo)
     install_missing
     build
-    exec ./build/cli/xadmit plan data/manifests/demo.json --host sim
+    # a ledger of its own: the demo leaves the user's ledger alone
+    exec ./build/cli/xadmit boot data/manifests/demo.json --host sim --db build/demo.db
     ;;
   test)
     install_missing
