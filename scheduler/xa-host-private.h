@@ -23,16 +23,31 @@ typedef struct {
   gboolean (*claim) (XaHost *host, guint32 domid, gint node, guint64 mib, GError **error);
   void (*build) (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBuildDone done,
                  gpointer user_data);
+  /* instead of build, where a build blocks: run in xa-host-pool.c's threads */
+  gboolean (*build_blocking) (XaHost *host, guint32 domid, const XaBuildSpec *spec,
+                              GError **error);
   gboolean (*unpause) (XaHost *host, guint32 domid, GError **error);
   gboolean (*destroy) (XaHost *host, guint32 domid, GError **error);
   gboolean (*domain_memory) (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error);
   void (*free) (XaHost *host);
 } XaHostClass;
 
+typedef struct _XaHostPool XaHostPool;
+
 struct _XaHost {
   const XaHostClass *klass;
   XaClock *clock;
+  XaHostPool *pool;
 };
+
+void xa_host_pool_build (XaHost            *host,
+                         guint32            domid,
+                         const XaBuildSpec *spec,
+                         XaHostBuildDone    done,
+                         gpointer           user_data);
+void xa_host_pool_cancel (XaHost  *host,
+                          guint32  domid);
+void xa_host_pool_free (XaHostPool *pool);
 
 XaHost *xa_sim_host_new (const gchar *topology_path,
                          const gchar *state_path,

@@ -85,6 +85,7 @@ xa_host_free (XaHost *host)
   if (host == NULL)
     return;
   clock = host->clock;
+  xa_host_pool_free (g_steal_pointer (&host->pool));
   host->klass->free (host);
   xa_clock_free (clock);
 }
@@ -156,7 +157,7 @@ xa_host_unsupported (XaHost *host, const gchar *call, GError **error)
 gboolean
 xa_host_can_build (XaHost *host)
 {
-  return host->klass->build != NULL;
+  return host->klass->build != NULL || host->klass->build_blocking != NULL;
 }
 
 /**
@@ -321,10 +322,12 @@ xa_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError **err
  * @host: a host
  * @domid: the domain
  * @spec: what to build
- * @done: called once, on the host's clock, when the build ends
+ * @done: called once in the caller's main context when the build ends;
+ *   not at all if the domain is destroyed first
  * @user_data: for @done
  *
- * The xenguest step: populates the domain's memory, which takes time.
+ * The xenguest step: populates the domain's memory, which takes time. A
+ * backend whose build blocks has it run in a thread pool.
  */
 void
 xa_host_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBuildDone done,
@@ -332,12 +335,14 @@ xa_host_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBuild
 {
   g_autoptr(GError) error = NULL;
 
-  if (host->klass->build == NULL) {
+  if (host->klass->build != NULL)
+    host->klass->build (host, domid, spec, done, user_data);
+  else if (host->klass->build_blocking != NULL)
+    xa_host_pool_build (host, domid, spec, done, user_data);
+  else {
     xa_host_unsupported (host, "build", &error);
     done (error, user_data);
-    return;
   }
-  host->klass->build (host, domid, spec, done, user_data);
 }
 
 gboolean
@@ -354,6 +359,7 @@ xa_host_destroy (XaHost *host, guint32 domid, GError **error)
 {
   if (host->klass->destroy == NULL)
     return xa_host_unsupported (host, "destroy", error);
+  xa_host_pool_cancel (host, domid);
   return host->klass->destroy (host, domid, error);
 }
 

@@ -32,9 +32,10 @@ typedef struct {
  * @name: the VM's name
  * @attempt: which attempt this is, from 1
  * @memory_mib: the memory the xenguest step populates
- * @mib_by_node: (nullable): exactly this much on each node (overhead
- *   included), as xenguest's vNUMA ranges with exact nodes do; %NULL lets
- *   the allocator follow the domain's affinity
+ * @mib_by_node: (nullable) (array length=n_nodes): exactly this much on
+ *   each node (overhead included), as xenguest's vNUMA ranges with exact
+ *   nodes do; %NULL lets the allocator follow the domain's affinity
+ * @n_nodes: the host's nodes
  * @kernel: (nullable): what the Xen backend boots, with @ramdisk and
  *   @cmdline (nullable)
  */
@@ -43,6 +44,7 @@ typedef struct {
   guint attempt;
   guint64 memory_mib;
   const guint64 *mib_by_node;
+  guint n_nodes;
   const gchar *kernel;
   const gchar *ramdisk;
   const gchar *cmdline;

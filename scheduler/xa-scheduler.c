@@ -354,7 +354,8 @@ xa_scheduler_build (XaVm *vm)
   const XaRequest *req = vm->request->req;
   gboolean exact = xa_scheduler_is_batch (vm->sched) && xa_nodeset_count (vm->planned_nodes) > 1;
   XaBuildSpec spec = { req->name, vm->request->attempts, req->memory_mib,
-                       exact ? vm->planned_mib : NULL, req->kernel, req->ramdisk, req->cmdline };
+                       exact ? vm->planned_mib : NULL, vm->sched->n_nodes, req->kernel,
+                       req->ramdisk, req->cmdline };
 
   xa_host_build (vm->sched->host, vm->domid, &spec, xa_scheduler_built, vm);
 }

@@ -123,7 +123,7 @@ build_done (const GError *error, gpointer user_data)
 static void
 build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
 {
-  XaBuildSpec spec = { name, 1, mib, NULL, NULL, NULL, NULL };
+  XaBuildSpec spec = { name, 1, mib, NULL, 0, NULL, NULL, NULL };
 
   result->clock = xa_host_get_clock (host);
   xa_host_build (host, domid, &spec, build_done, result);
@@ -196,8 +196,8 @@ test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
 {
   const guint64 exact[] = { 5 * GiB, 0, 0, 3 * GiB };
   const guint64 too_much[] = { 0, 20 * GiB, 0, 0 };
-  XaBuildSpec spec = { "vm", 1, 8 * GiB, exact, NULL, NULL, NULL };
-  XaBuildSpec greedy = { "big", 1, 20 * GiB, too_much, NULL, NULL, NULL };
+  XaBuildSpec spec = { "vm", 1, 8 * GiB, exact, 4, NULL, NULL, NULL };
+  XaBuildSpec greedy = { "big", 1, 20 * GiB, too_much, 4, NULL, NULL, NULL };
   BuildResult result = { 0 };
   BuildResult failed = { 0 };
   guint32 domid;
@@ -372,7 +372,7 @@ test_fault_fails_a_build (Fixture *f, gconstpointer data)
 {
   BuildResult first = { 0 };
   BuildResult second = { 0 };
-  XaBuildSpec spec = { "vm", 2, GiB, NULL, NULL, NULL, NULL };
+  XaBuildSpec spec = { "vm", 2, GiB, NULL, 0, NULL, NULL, NULL };
   guint32 domid;
 
   f->host = open_host (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "xa-host-private.h"
+#include "xa-ledger.h"
+#include "xa-scheduler.h"
+#include "xa-test-util.h"
+
+#define GiB 1024
+#define N_NODES 2
+#define N_VMS 10
+#define WORKERS 4
+
+/*
+ * A host whose builds block, as libxenguest's do, on the real clock: the
+ * scheduler's builds then run in xa-host-pool.c's threads. Each build
+ * waits until WORKERS of them run at once (a barrier, not a sleep), so the
+ * test sees the pool's parallelism; the builds after the first WORKERS
+ * pass straight through.
+ */
+typedef struct {
+  XaHost parent;
+  GThread *main_thread;
+  GMutex lock;
+  GCond cond;
+  /* under lock: */
+  GPtrArray *domains;
+  guint32 next_domid;
+  guint active;
+  guint peak;
+  gboolean gate_open;
+  guint built;
+  gboolean built_on_main;
+  /* main thread only: */
+  gboolean finished_off_main;
+} BlockingHost;
+
+static XaHostDomain *
+find_domain (BlockingHost *self, guint32 domid, const gchar *call, GError **error)
+{
+  for (guint i = 0; i < self->domains->len; i++) {
+    XaHostDomain *domain = g_ptr_array_index (self->domains, i);
+
+    if (domain->domid == domid)
+      return domain;
+  }
+  xa_host_fail (error, ESRCH, call, "no domain %u", domid);
+  return NULL;
+}
+
+static XaHostInfo *
+blocking_snapshot (XaHost *host, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  XaHostInfo *info = xa_host_info_new ("blocking", N_NODES);
+
+  info->uuid = g_strdup ("00000000-0000-4000-8000-000000000001");
+  info->populate_mib_per_s = 2048;
+  info->bandwidth_mib_per_s = 16384;
+  info->scrub_mib_per_s = 4096;
+  for (guint n = 0; n < N_NODES; n++) {
+    info->nodes[n].total_mib = info->nodes[n].free_mib = 64 * GiB;
+    info->nodes[n].n_cores = 4;
+    for (guint c = 0; c < 8; c++) {
+      guint id = n * 8 + c;
+
+      g_array_append_val (info->nodes[n].cpus, id);
+    }
+  }
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (self->domains, i);
+    XaHostDomain *copy = xa_host_domain_new (domain->name, domain->vcpus, N_NODES);
+
+    copy->uuid = g_strdup (domain->uuid);
+    copy->domid = domain->domid;
+    for (guint n = 0; n < N_NODES; n++) {
+      copy->memory_by_node_mib[n] = domain->memory_by_node_mib[n];
+      info->nodes[n].free_mib -= domain->memory_by_node_mib[n];
+    }
+    g_ptr_array_add (info->domains, copy);
+  }
+  g_mutex_unlock (&self->lock);
+  return info;
+}
+
+static gboolean
+blocking_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error)
+{
+  g_autoptr(XaHostInfo) info = blocking_snapshot (host, error);
+
+  for (guint n = 0; n < N_NODES; n++) {
+    free_mib[n] = info->nodes[n].free_mib;
+    if (claimed_mib != NULL)
+      claimed_mib[n] = 0;
+  }
+  return TRUE;
+}
+
+static gboolean
+blocking_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid,
+                        GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  XaHostDomain *domain = xa_host_domain_new (spec->name, spec->vcpus, N_NODES);
+
+  domain->uuid = g_strdup (spec->uuid);
+  g_mutex_lock (&self->lock);
+  domain->domid = *out_domid = self->next_domid++;
+  g_ptr_array_add (self->domains, domain);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* The calls build_pre makes, accepted as Xen would for a sane domain. */
+static gboolean
+blocking_domain_call (XaHost *host, guint32 domid, const gchar *call, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  gboolean found;
+
+  g_mutex_lock (&self->lock);
+  found = find_domain (self, domid, call, error) != NULL;
+  g_mutex_unlock (&self->lock);
+  return found;
+}
+
+static gboolean
+blocking_set_max_vcpus (XaHost *host, guint32 domid, guint vcpus, GError **error)
+{
+  return blocking_domain_call (host, domid, "max_vcpus", error);
+}
+
+static gboolean
+blocking_set_max_mem (XaHost *host, guint32 domid, guint64 max_mib, GError **error)
+{
+  return blocking_domain_call (host, domid, "setmaxmem", error);
+}
+
+static gboolean
+blocking_set_vcpu_affinity (XaHost *host, guint32 domid, GArray *cpus, gboolean hard,
+                            GError **error)
+{
+  return blocking_domain_call (host, domid, "vcpu_affinity", error);
+}
+
+static gboolean
+blocking_set_node_affinity (XaHost *host, guint32 domid, XaNodeSet nodes, GError **error)
+{
+  return blocking_domain_call (host, domid, "node_affinity", error);
+}
+
+static gboolean
+blocking_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError **error)
+{
+  return blocking_domain_call (host, domid, "claim_pages", error);
+}
+
+static gboolean
+blocking_unpause (XaHost *host, guint32 domid, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+
+  self->finished_off_main |= g_thread_self () != self->main_thread;
+  return blocking_domain_call (host, domid, "unpause", error);
+}
+
+/* In a pool thread: waits for the others of the first round, then puts
+ * the memory on node 0. */
+static gboolean
+blocking_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  XaHostDomain *domain;
+
+  g_mutex_lock (&self->lock);
+  self->built_on_main |= g_thread_self () == self->main_thread;
+  self->active++;
+  self->peak = MAX (self->peak, self->active);
+  if (self->active == WORKERS)
+    self->gate_open = TRUE;
+  g_cond_broadcast (&self->cond);
+  while (!self->gate_open)
+    g_cond_wait (&self->cond, &self->lock);
+  domain = find_domain (self, domid, "populate_physmap", error);
+  if (domain != NULL)
+    domain->memory_by_node_mib[0] = spec->memory_mib;
+  self->active--;
+  self->built++;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return domain != NULL;
+}
+
+static gboolean
+blocking_destroy (XaHost *host, guint32 domid, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  XaHostDomain *domain;
+
+  g_mutex_lock (&self->lock);
+  domain = find_domain (self, domid, "destroydomain", error);
+  if (domain != NULL)
+    g_ptr_array_remove (self->domains, domain);
+  g_mutex_unlock (&self->lock);
+  return domain != NULL;
+}
+
+static gboolean
+blocking_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+  XaHostDomain *domain;
+
+  g_mutex_lock (&self->lock);
+  domain = find_domain (self, domid, "numainfo", error);
+  if (domain != NULL)
+    memcpy (mib_by_node, domain->memory_by_node_mib, sizeof (guint64) * N_NODES);
+  g_mutex_unlock (&self->lock);
+  return domain != NULL;
+}
+
+static void
+blocking_free (XaHost *host)
+{
+  BlockingHost *self = (BlockingHost *) host;
+
+  g_ptr_array_unref (self->domains);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+static const XaHostClass blocking_class = {
+  .kind = "sim",
+  .snapshot = blocking_snapshot,
+  .free_memory = blocking_free_memory,
+  .create_domain = blocking_create_domain,
+  .set_max_vcpus = blocking_set_max_vcpus,
+  .set_max_mem = blocking_set_max_mem,
+  .set_vcpu_affinity = blocking_set_vcpu_affinity,
+  .set_node_affinity = blocking_set_node_affinity,
+  .claim = blocking_claim,
+  .build_blocking = blocking_build,
+  .unpause = blocking_unpause,
+  .destroy = blocking_destroy,
+  .domain_memory = blocking_domain_memory,
+  .free = blocking_free,
+};
+
+static BlockingHost *
+blocking_host_new (void)
+{
+  BlockingHost *self = g_new0 (BlockingHost, 1);
+
+  self->parent.klass = &blocking_class;
+  self->parent.clock = xa_clock_new_real ();
+  self->main_thread = g_thread_self ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_host_domain_free);
+  self->next_domid = 1;
+  return self;
+}
+
+/* The scheduler on a host whose builds block: they run WORKERS at a time
+ * in the pool's threads, each completion comes back to the main loop, and
+ * every VM runs with the ledger matching the host. */
+static void
+test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("xadmit-pool-XXXXXX", &error);
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  g_autoptr(XaStore) store = xa_store_open (db, &error);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (host, &error);
+  g_autoptr(XaScheduler) scheduler = NULL;
+  g_autoptr(XaRun) run = NULL;
+  g_autofree gchar *key = xa_ledger_host_key ("sim", info);
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  gint64 host_id = 0;
+  XaRunCounts counts;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < N_VMS; i++)
+    xa_test_add_vm (requests, NULL, 4 * GiB, 2);
+  g_assert_true (xa_store_ensure_host (store, key, info->name, "sim", N_NODES,
+                                       xa_ledger_now (host), &host_id, &error));
+  g_assert_true (xa_store_submit (store, host_id, "pool", requests, xa_ledger_now (host), NULL,
+                                  &error));
+  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, &error);
+  g_assert_no_error (error);
+  options.workers = WORKERS;
+  options.max_batch = N_VMS;
+  scheduler = xa_scheduler_new (host, store, host_id, &options, &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_free_func (queued, NULL);
+  for (guint i = 0; i < queued->len; i++)
+    xa_scheduler_add (scheduler, g_ptr_array_index (queued, i));
+  g_assert_true (xa_scheduler_run (scheduler, &error));
+  g_assert_no_error (error);
+  run = xa_scheduler_get_run (scheduler);
+  counts = xa_run_count (run);
+  g_assert_cmpuint (counts.running, ==, N_VMS);
+  g_assert_cmpuint (counts.local, ==, N_VMS);
+  g_assert_cmpuint (blocking->built, ==, N_VMS);
+  g_assert_cmpuint (blocking->peak, ==, WORKERS);
+  g_assert_false (blocking->built_on_main);
+  g_assert_false (blocking->finished_off_main);
+  g_clear_pointer (&scheduler, xa_scheduler_free);
+  g_clear_pointer (&store, xa_store_free);
+  for (const gchar *const *suffix = (const gchar *const[]) { "", "-wal", "-shm", NULL };
+       *suffix != NULL; suffix++) {
+    g_autofree gchar *path = g_strconcat (db, *suffix, NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
+static void
+note_done (const GError *error, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A domain destroyed while its build runs: the end of the build reaches
+ * the main loop and goes no further, as on the simulated host. */
+static void
+test_pool_destroy_silences_the_build (void)
+{
+  g_autoptr(GError) error = NULL;
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  XaDomainSpec domain = { "00000000-0000-4000-8000-0000000000aa", "doomed", 1, FALSE };
+  XaBuildSpec spec = { "doomed", 1, GiB, NULL, N_NODES, NULL, NULL, NULL };
+  guint32 domid = 0;
+  gboolean called = FALSE;
+
+  blocking->gate_open = TRUE;
+  g_assert_true (xa_host_create_domain (host, &domain, &domid, &error));
+  xa_host_build (host, domid, &spec, note_done, &called);
+  g_assert_true (xa_host_destroy (host, domid, &error));
+  g_assert_no_error (error);
+  g_mutex_lock (&blocking->lock);
+  while (blocking->built == 0)
+    g_cond_wait (&blocking->cond, &blocking->lock);
+  g_mutex_unlock (&blocking->lock);
+  g_main_context_iteration (NULL, TRUE);
+  g_assert_false (called);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/host-pool/builds-in-parallel-and-finishes-on-the-main-loop",
+                   test_pool_builds_in_parallel_and_finishes_on_the_main_loop);
+  g_test_add_func ("/host-pool/destroy-silences-the-build", test_pool_destroy_silences_the_build);
+  return g_test_run ();
+}
