@@ -429,13 +429,14 @@ xa_scheduler_reserved_by_others (XaScheduler *self, const XaVm *vm, guint node)
 
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *other = g_ptr_array_index (self->vms, i);
-    guint64 have[XA_MAX_NODES] = { 0 };
+    guint64 have[XA_MAX_NODES];
 
-    if (other == vm || (other->request->state != XA_REQUEST_PLANNED &&
-                        other->request->state != XA_REQUEST_BUILDING))
+    if (other == vm || other->planned_mib[node] == 0 ||
+        (other->request->state != XA_REQUEST_PLANNED &&
+         other->request->state != XA_REQUEST_BUILDING))
       continue;
-    if (other->has_domain)
-      xa_host_domain_memory (self->host, other->domid, have, NULL);
+    if (!other->has_domain || !xa_host_domain_memory (self->host, other->domid, have, NULL))
+      have[node] = 0;
     reserved += other->planned_mib[node] > have[node] ? other->planned_mib[node] - have[node] : 0;
   }
   return reserved;

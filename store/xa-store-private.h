@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 struct _XaStore {
   gchar *path;
   sqlite3 *db;
-  /* prepared once, reused: SQL text → sqlite3_stmt */
+  /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
   /* xa_store_hold(): operations share one transaction until a flush */
   gboolean holding;

@@ -226,7 +226,7 @@ xa_store_fail (XaStore *self, gint rc, const gchar *purpose, GError **error)
 /**
  * xa_store_prepare:
  * @self: the store
- * @sql: one statement, a literal: it is the cache's key
+ * @sql: one statement, a literal: its address is the cache's key
  * @purpose: what it is for, for error messages
  * @error: a #GError
  *
@@ -578,8 +578,10 @@ xa_store_open (const gchar *path, GError **error)
     return NULL;
   self = g_new0 (XaStore, 1);
   self->path = g_strdup (path);
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, xa_stmt_finalize);
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+  self->statements = g_hash_table_new_full (NULL, NULL, NULL, xa_stmt_finalize);
+  /* NOMUTEX: one thread uses a store, so SQLite need not lock each call */
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
     xa_store_fail (self, rc, "open the database", error);
     return NULL;
