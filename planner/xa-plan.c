@@ -318,7 +318,8 @@ xa_plan_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet 
 /**
  * xa_plan_split_evenly:
  * @n_nodes: the host's node count
- * @room_mib: (array): the most each node may take
+ * @room_mib: (array) (nullable): the most each node may take; %NULL for
+ *   no limit
  * @nodes: the nodes to spread over
  * @need_mib: what to spread
  * @mib_by_node: (array): zeros in, the share of each node out
@@ -341,7 +342,7 @@ xa_plan_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, g
     gboolean capped = FALSE;
 
     for (guint n = 0; n < n_nodes; n++) {
-      if (xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
+      if (room_mib != NULL && xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
         left -= room_mib[n] - mib_by_node[n];
         mib_by_node[n] = room_mib[n];
         open &= ~XA_NODESET_BIT (n);
@@ -361,7 +362,8 @@ xa_plan_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, g
 }
 
 /* A pinned VM's memory lands on the nodes of its CPUs; it is spread in
- * proportion to their free memory, which must hold it. */
+ * proportion to their free memory, or evenly where they have too little
+ * (the xenopsd policies place it all the same). */
 void
 xa_plan_split_by_free (guint n_nodes, const guint64 *free_mib, XaNodeSet nodes, guint64 need_mib,
                        guint64 *mib_by_node)
@@ -369,6 +371,10 @@ xa_plan_split_by_free (guint n_nodes, const guint64 *free_mib, XaNodeSet nodes, 
   guint64 have = xa_plan_sum (free_mib, nodes, n_nodes);
   guint64 left = need_mib;
 
+  if (have < need_mib) {
+    xa_plan_split_evenly (n_nodes, NULL, nodes, need_mib, mib_by_node);
+    return;
+  }
   for (guint n = 0; n < n_nodes; n++) {
     if (!xa_nodeset_has (nodes, n))
       continue;

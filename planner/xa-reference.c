@@ -10,7 +10,8 @@ typedef struct {
   const XaTopology *topo;
   XaXenopsd *numa;
   guint64 *view_mib;
-  guint64 *unbounded_mib;
+  /* each node's free memory, as the host showed it before the batch */
+  guint64 *free_mib;
   guint64 host_free_mib;
   guint64 claimable_mib;
   XaNodeSet usable;
@@ -116,11 +117,7 @@ xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placeme
     return;
   /* a pinned VM is not NUMA-placed and makes no claim at all */
   if (req->hard_affinity != NULL) {
-    g_autofree guint64 *free_mib = g_new (guint64, topo->n_nodes);
-
-    for (guint n = 0; n < topo->n_nodes; n++)
-      free_mib[n] = topo->nodes[n].free_mib;
-    xa_plan_split_by_free (topo->n_nodes, free_mib, allowed, need, placement->mib_by_node);
+    xa_plan_split_by_free (topo->n_nodes, ref->free_mib, allowed, need, placement->mib_by_node);
     placement->outcome = XA_OUTCOME_PLANNED;
     return;
   }
@@ -128,7 +125,7 @@ xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placeme
     return;
   /* Xen spreads a domain over its affine nodes, over all of them without */
   placement->nodes = nodes;
-  xa_plan_split_evenly (topo->n_nodes, ref->unbounded_mib, nodes != 0 ? nodes : ref->usable,
+  xa_plan_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
                         need, placement->mib_by_node);
   placement->outcome = XA_OUTCOME_PLANNED;
 }
@@ -169,18 +166,18 @@ xa_xenopsd_plan_batch (XaXenopsd *self, const XaTopology *topo, GPtrArray *reque
   ref.topo = topo;
   ref.numa = self;
   ref.view_mib = g_new (guint64, topo->n_nodes);
-  ref.unbounded_mib = g_new (guint64, topo->n_nodes);
+  ref.free_mib = g_new (guint64, topo->n_nodes);
   ref.usable = xa_topology_usable_nodes (topo);
   for (guint n = 0; n < topo->n_nodes; n++) {
     ref.view_mib[n] = topo->nodes[n].free_mib;
-    ref.unbounded_mib[n] = G_MAXUINT64;
+    ref.free_mib[n] = topo->nodes[n].free_mib;
     ref.host_free_mib += topo->nodes[n].free_mib;
   }
   ref.claimable_mib = ref.host_free_mib;
   for (guint i = 0; i < requests->len; i++)
     xa_reference_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
   g_free (ref.view_mib);
-  g_free (ref.unbounded_mib);
+  g_free (ref.free_mib);
   return plan;
 }
 

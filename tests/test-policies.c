@@ -233,6 +233,28 @@ test_dense (gconstpointer data)
                   on_one_node (legacy, topo), on_one_node (nodeclaim, topo));
 }
 
+/* A VM pinned to the CPUs of a node with no free memory: xenopsd starts it
+ * all the same, and its memory is counted there (spread evenly), not
+ * divided by the zero free memory of its nodes. */
+static void
+test_pinned_vm_on_a_full_node (void)
+{
+  static const guint cpu = 0;
+  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaRequest *pinned = xa_test_add_vm (requests, "pinned", 2 * GiB, 1);
+  g_autoptr(XaPlan) plan = NULL;
+
+  topo->nodes[0].free_mib = 0;
+  pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (pinned->hard_affinity, cpu);
+  plan = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
+  g_assert_cmpuint (plan->placements[0].mib_by_node[0], ==, 2 * GiB);
+  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, 0);
+  g_assert_cmpuint (overplanned_vms (plan, topo), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -251,6 +273,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/reference/wait-for-free-memory-gives-up",
                    test_wait_for_free_memory_gives_up);
   g_test_add_func ("/planner/reference/nodeclaim-needs-node-claims", test_nodeclaim_needs_node_claims);
+  g_test_add_func ("/planner/reference/pinned-vm-on-a-full-node", test_pinned_vm_on_a_full_node);
   g_test_add_func ("/planner/policy/names", test_policy_names);
   g_test_add_data_func ("/planner/policy/dense-4node-batch-packs-what-xenopsd-cannot", dense_4node,
                         test_dense);
