@@ -204,10 +204,3 @@ xa_clock_run_next (XaClock *self)
   event.func (event.user_data);
   return TRUE;
 }
-
-/* Events still to run. */
-guint
-xa_clock_pending (XaClock *self)
-{
-  return g_hash_table_size (self->by_id);
-}

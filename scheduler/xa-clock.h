@@ -31,6 +31,5 @@ guint64 xa_clock_add (XaClock    *self,
 void xa_clock_cancel (XaClock *self,
                       guint64  id);
 gboolean xa_clock_run_next (XaClock *self);
-guint xa_clock_pending (XaClock *self);
 
 G_END_DECLS

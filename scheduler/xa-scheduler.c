@@ -23,6 +23,8 @@ struct _XaScheduler {
   gint64 host_id;
   XaSchedulerOptions options;
   XaHostInfo *host_info;
+  /* the host as the planner types see it, at the start */
+  XaTopology *topo;
   guint n_nodes;
   GPtrArray *vms;
   /* planned VMs waiting for a worker, largest first within a batch */
@@ -151,7 +153,6 @@ xa_scheduler_new (XaHost *host, XaStore *store, gint64 host_id, const XaSchedule
                   GError **error)
 {
   g_autoptr(XaScheduler) self = g_new0 (XaScheduler, 1);
-  g_autoptr(XaTopology) topo = NULL;
 
   self->host = host;
   self->clock = xa_host_get_clock (host);
@@ -168,11 +169,10 @@ xa_scheduler_new (XaHost *host, XaStore *store, gint64 host_id, const XaSchedule
   if (self->host_info == NULL)
     return NULL;
   self->n_nodes = self->host_info->n_nodes;
+  self->topo = xa_host_info_to_topology (self->host_info);
   self->workers = xa_scheduler_workers (options, self->host_info);
-  if (!xa_scheduler_is_batch (self)) {
-    topo = xa_host_info_to_topology (self->host_info);
-    self->numa = xa_xenopsd_new (topo);
-  }
+  if (!xa_scheduler_is_batch (self))
+    self->numa = xa_xenopsd_new (self->topo);
   xa_host_set_seed (host, options->seed);
   return g_steal_pointer (&self);
 }
@@ -187,6 +187,7 @@ xa_scheduler_free (XaScheduler *self)
   g_queue_clear (&self->ready);
   g_clear_pointer (&self->vms, g_ptr_array_unref);
   g_clear_pointer (&self->host_info, xa_host_info_free);
+  g_clear_pointer (&self->topo, xa_topology_free);
   g_clear_pointer (&self->numa, xa_xenopsd_free);
   g_clear_error (&self->fatal);
   g_free (self->legacy_view);
@@ -202,14 +203,13 @@ void
 xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
 {
   XaVm *vm = g_new0 (XaVm, 1);
-  g_autoptr(XaTopology) topo = xa_host_info_to_topology (self->host_info);
 
   vm->sched = self;
   vm->request = request;
   vm->index = self->vms->len;
   vm->planned_mib = g_new0 (guint64, self->n_nodes);
   vm->actual_mib = g_new0 (guint64, self->n_nodes);
-  vm->need_mib = request->req->memory_mib + xa_topology_overhead_mib (topo, request->req->vcpus);
+  vm->need_mib = request->req->memory_mib + xa_topology_overhead_mib (self->topo, request->req->vcpus);
   vm->started_s = -1;
   vm->finished_s = -1;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
@@ -616,17 +616,14 @@ xa_scheduler_admit_one (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   XaScheduler *self = vm->sched;
   g_autoptr(XaPlan) plan = xa_plan_new (self->n_nodes, 1);
   g_autoptr(GPtrArray) requests = g_ptr_array_new ();
-  guint64 room[XA_MAX_NODES];
   XaStoreBatch batch = { xa_policy_to_string (self->options.policy), 0, 0,
                          xa_scheduler_time (self) };
 
-  for (guint n = 0; n < self->n_nodes; n++)
-    room[n] = G_MAXUINT64;
   plan->placements[0].outcome = outcome;
   plan->placements[0].reason = g_strdup (reason);
   if (outcome == XA_OUTCOME_PLANNED) {
     plan->placements[0].nodes = nodes;
-    xa_plan_split_evenly (self->n_nodes, room, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
+    xa_plan_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
                           vm->need_mib, plan->placements[0].mib_by_node);
     memcpy (vm->planned_mib, plan->placements[0].mib_by_node, sizeof (guint64) * self->n_nodes);
   }
@@ -668,8 +665,8 @@ xa_scheduler_start_xenopsd_job (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
-  g_autoptr(XaTopology) topo = xa_host_info_to_topology (self->host_info);
-  g_autofree gchar *never = xa_plan_why_never_fits (topo, req, xa_plan_allowed_nodes (topo, req));
+  g_autofree gchar *never = xa_plan_why_never_fits (self->topo, req,
+                                                    xa_plan_allowed_nodes (self->topo, req));
   g_autofree gchar *no_memory = NULL;
   g_autoptr(GError) error = NULL;
   guint64 view[XA_MAX_NODES];
