@@ -106,7 +106,8 @@ xa_batch_load (const XaBatch *batch, guint node, gint more_vcpus)
 static guint
 xa_batch_vcpus_on (guint64 mib, guint64 total_mib, guint vcpus)
 {
-  return total_mib > 0 ? (guint) ((mib * vcpus + total_mib - 1) / total_mib) : 0;
+  return total_mib > 0
+    ? (guint) (((unsigned __int128) mib * vcpus + total_mib - 1) / total_mib) : 0;
 }
 
 static void
@@ -636,7 +637,9 @@ xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
 static void
 xa_batch_choose_admitted (XaBatch *batch, GArray *level)
 {
-  guint64 left = xa_plan_sum (batch->free_mib, xa_nodeset_all (batch->n_nodes), batch->n_nodes);
+  guint64 left = xa_plan_sum (batch->free_mib,
+                              batch->with_cpus & xa_topology_usable_nodes (batch->topo),
+                              batch->n_nodes);
 
   for (guint k = 0; k < level->len; k++) {
     guint i = g_array_index (level, guint, k);

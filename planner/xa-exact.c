@@ -18,7 +18,6 @@ typedef struct {
 } XaExactOrder;
 
 typedef struct {
-  const XaTopology *topo;
   GPtrArray *requests;
   guint n_nodes;
   XaNodeSet with_cpus;
@@ -472,7 +471,6 @@ xa_exact_init (XaExact *exact, const XaTopology *topo, GPtrArray *requests, gdou
   g_autofree gint *priority = g_new (gint, n_requests);
   XaExactOrder key;
 
-  exact->topo = topo;
   exact->requests = requests;
   exact->n_nodes = topo->n_nodes;
   exact->need_mib = g_new (guint64, n_requests);

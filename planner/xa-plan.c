@@ -191,9 +191,7 @@ xa_plan (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *optio
   case XA_POLICY_BATCH:
     return xa_plan_batch (topo, requests, options->now_s);
   case XA_POLICY_EXACT:
-    return xa_plan_exact (topo, requests, options->now_s,
-                          options->exact_steps != 0 ? options->exact_steps
-                                                    : XA_PLAN_EXACT_STEPS_DEFAULT);
+    return xa_plan_exact (topo, requests, options->now_s, XA_PLAN_EXACT_STEPS_DEFAULT);
   case XA_POLICY_XENOPSD_NODECLAIM:
     if (!topo->node_claims) {
       g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -293,10 +291,9 @@ xa_plan_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet 
 {
   guint64 need = xa_plan_need_mib (topo, req);
   guint64 capacity = 0;
-  guint n_cpus = 0;
+  guint n_cpus = xa_topology_n_cpus (topo);
 
   for (guint n = 0; n < topo->n_nodes; n++) {
-    n_cpus += topo->nodes[n].cpus->len;
     if (xa_nodeset_has (allowed, n))
       capacity += topo->nodes[n].capacity_mib;
   }

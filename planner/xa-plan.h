@@ -80,12 +80,10 @@ typedef struct {
  * XaPlanOptions:
  * @policy: how to plan
  * @now_s: the host's clock now, against each request's @queued_s (aging)
- * @exact_steps: search steps the exact policy may take, 0 for the default
  */
 typedef struct {
   XaPolicy policy;
   gdouble now_s;
-  guint64 exact_steps;
 } XaPlanOptions;
 
 /* Each this many seconds a request waits counts as one priority level more. */

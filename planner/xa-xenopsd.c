@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-plan-private.h"
 #include "xa-xenopsd.h"
 
 /* xenopsd reads anything above this (0xFFFFFFFF, -1) as "no path". */
@@ -11,6 +12,9 @@ typedef struct {
   XaNodeSet nodes;
   guint64 max_distance;
   gdouble mean_distance;
+  /* the set's CPUs and cores, which never change */
+  guint64 cpus;
+  guint64 cores;
 } XaXenopsdCandidate;
 
 /* What a VM asks for: the sums over a node set must reach each field. */
@@ -22,8 +26,6 @@ typedef struct {
 
 struct _XaXenopsd {
   guint n_nodes;
-  guint *n_cpus;
-  guint *n_cores;
   guint64 *usage;
   GArray *candidates;
 };
@@ -78,11 +80,15 @@ xa_xenopsd_any_cpus (const XaTopology *topo, XaNodeSet valid)
 static XaXenopsdCandidate
 xa_xenopsd_candidate_of (const XaTopology *topo, XaNodeSet nodes)
 {
-  XaXenopsdCandidate cand = { nodes, 0, 0.0 };
+  XaXenopsdCandidate cand = { nodes, 0, 0.0, 0, 0 };
   guint size = xa_nodeset_count (nodes);
   guint64 sum = 0;
 
   for (guint i = 0; i < topo->n_nodes; i++) {
+    if (xa_nodeset_has (nodes, i)) {
+      cand.cpus += topo->nodes[i].cpus->len;
+      cand.cores += topo->nodes[i].n_cores;
+    }
     for (guint j = 0; j < topo->n_nodes; j++) {
       guint64 d;
 
@@ -128,12 +134,12 @@ xa_xenopsd_compare_candidates (gconstpointer a, gconstpointer b)
 }
 
 static GArray *
-xa_xenopsd_singletons (const guint *valid, guint n_valid)
+xa_xenopsd_singletons (const XaTopology *topo, const guint *valid, guint n_valid)
 {
   GArray *candidates = g_array_sized_new (FALSE, FALSE, sizeof (XaXenopsdCandidate), n_valid);
 
   for (guint k = 0; k < n_valid; k++) {
-    XaXenopsdCandidate cand = { XA_NODESET_BIT (valid[k]), XA_DISTANCE_LOCAL, XA_DISTANCE_LOCAL };
+    XaXenopsdCandidate cand = xa_xenopsd_candidate_of (topo, XA_NODESET_BIT (valid[k]));
 
     g_array_append_val (candidates, cand);
   }
@@ -153,7 +159,7 @@ xa_xenopsd_gen_candidates (const XaTopology *topo, XaNodeSet valid_set)
       valid[n_valid++] = n;
   }
   if (n_valid > XA_XENOPSD_ENUMERATE_MAX_NODES)
-    return xa_xenopsd_singletons (valid, n_valid);
+    return xa_xenopsd_singletons (topo, valid, n_valid);
   n_subsets = XA_NODESET_BIT (n_valid) - 1;
   candidates = g_array_sized_new (FALSE, FALSE, sizeof (XaXenopsdCandidate), (guint) n_subsets);
   for (guint64 mask = 1; mask <= n_subsets; mask++) {
@@ -192,13 +198,7 @@ xa_xenopsd_new (const XaTopology *topo)
     return NULL;
   self = g_new0 (XaXenopsd, 1);
   self->n_nodes = topo->n_nodes;
-  self->n_cpus = g_new0 (guint, topo->n_nodes);
-  self->n_cores = g_new0 (guint, topo->n_nodes);
   self->usage = g_new0 (guint64, topo->n_nodes);
-  for (guint n = 0; n < topo->n_nodes; n++) {
-    self->n_cpus[n] = topo->nodes[n].cpus->len;
-    self->n_cores[n] = topo->nodes[n].n_cores;
-  }
   self->candidates = xa_xenopsd_gen_candidates (topo, valid);
   return self;
 }
@@ -208,8 +208,6 @@ xa_xenopsd_free (XaXenopsd *self)
 {
   if (self == NULL)
     return;
-  g_free (self->n_cpus);
-  g_free (self->n_cores);
   g_free (self->usage);
   g_array_unref (self->candidates);
   g_free (self);
@@ -268,21 +266,11 @@ xa_xenopsd_usage (const XaXenopsd *self, guint node)
 }
 
 static gboolean
-xa_xenopsd_fits (const XaXenopsd *self, XaNodeSet nodes, const guint64 *free_mib,
+xa_xenopsd_fits (const XaXenopsd *self, const XaXenopsdCandidate *cand, const guint64 *free_mib,
                  const XaXenopsdNeed *need)
 {
-  guint64 memory_mib = 0;
-  guint64 cpus = 0;
-  guint64 cores = 0;
-
-  for (guint n = 0; n < self->n_nodes; n++) {
-    if (!xa_nodeset_has (nodes, n))
-      continue;
-    memory_mib += free_mib[n];
-    cpus += self->n_cpus[n];
-    cores += self->n_cores[n];
-  }
-  return memory_mib >= need->memory_mib && cpus >= need->vcpus && cores >= need->cores;
+  return cand->cpus >= need->vcpus && cand->cores >= need->cores &&
+         xa_plan_sum (free_mib, cand->nodes, self->n_nodes) >= need->memory_mib;
 }
 
 /* OCaml compares xenopsd's descending node lists: highest id first, and a
@@ -304,24 +292,12 @@ xa_xenopsd_compare_descending (XaNodeSet a, XaNodeSet b)
   return a == 0 ? -1 : 1;
 }
 
-static guint64
-xa_xenopsd_usage_of (const XaXenopsd *self, XaNodeSet nodes)
-{
-  guint64 sum = 0;
-
-  for (guint n = 0; n < self->n_nodes; n++) {
-    if (xa_nodeset_has (nodes, n))
-      sum += self->usage[n];
-  }
-  return sum;
-}
-
 /* Least used, then the smallest descending node list (`NUMA.choose`). */
 static gboolean
 xa_xenopsd_better_choice (const XaXenopsd *self, XaNodeSet a, XaNodeSet b)
 {
-  guint64 usage_a = xa_xenopsd_usage_of (self, a);
-  guint64 usage_b = xa_xenopsd_usage_of (self, b);
+  guint64 usage_a = xa_plan_sum (self->usage, a, self->n_nodes);
+  guint64 usage_b = xa_plan_sum (self->usage, b, self->n_nodes);
 
   if (usage_a != usage_b)
     return usage_a < usage_b;
@@ -357,7 +333,7 @@ xa_xenopsd_plan (XaXenopsd *self, const guint64 *free_mib, guint64 memory_mib,
   for (guint i = 0; i < self->candidates->len; i++) {
     const XaXenopsdCandidate *cand = &g_array_index (self->candidates, XaXenopsdCandidate, i);
 
-    if (!xa_xenopsd_fits (self, cand->nodes, free_mib, &need))
+    if (!xa_xenopsd_fits (self, cand, free_mib, &need))
       continue;
     if (first == NULL)
       first = cand;

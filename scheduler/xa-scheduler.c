@@ -856,7 +856,7 @@ xa_scheduler_close_window (gpointer data)
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(XaPlan) plan = NULL;
   g_autoptr(GError) error = NULL;
-  XaPlanOptions options = { XA_POLICY_BATCH, xa_scheduler_now (self), 0 };
+  XaPlanOptions options = { XA_POLICY_BATCH, xa_scheduler_now (self) };
   XaStoreBatch info = { "batch", 0, 0, xa_scheduler_time (self) };
   gint64 start;
 
