@@ -32,7 +32,7 @@ xa_store_batch_row_from (XaStmt *stmt)
   row->id = sqlite3_column_int64 (stmt, 0);
   row->at.wall_us = sqlite3_column_int64 (stmt, 1);
   row->at.host_s = sqlite3_column_double (stmt, 2);
-  row->policy = g_strdup ((const gchar *) sqlite3_column_text (stmt, 3));
+  row->policy = xa_store_column_strdup (stmt, 3);
   row->n_requests = (guint) sqlite3_column_int (stmt, 4);
   row->n_planned = (guint) sqlite3_column_int (stmt, 5);
   row->n_deferred = (guint) sqlite3_column_int (stmt, 6);
@@ -95,8 +95,8 @@ xa_store_vm_row_from (XaStmt *stmt, guint n_nodes)
 {
   XaStoreVmRow *row = g_new0 (XaStoreVmRow, 1);
 
-  row->uuid = g_strdup ((const gchar *) sqlite3_column_text (stmt, 1));
-  row->name = g_strdup ((const gchar *) sqlite3_column_text (stmt, 2));
+  row->uuid = xa_store_column_strdup (stmt, 1);
+  row->name = xa_store_column_strdup (stmt, 2);
   xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 3), &row->state);
   row->wait_s = xa_store_column_seconds (stmt, 4);
   row->build_s = xa_store_column_seconds (stmt, 5);
@@ -217,9 +217,9 @@ xa_store_list_events (XaStore *self, gint64 request_id, GError **error)
     event->at.wall_us = sqlite3_column_int64 (stmt, 0);
     event->at.host_s = sqlite3_column_double (stmt, 1);
     event->batch_id = sqlite3_column_int64 (stmt, 2);
-    event->from = g_strdup ((const gchar *) sqlite3_column_text (stmt, 3));
-    event->to = g_strdup ((const gchar *) sqlite3_column_text (stmt, 4));
-    event->reason = g_strdup ((const gchar *) sqlite3_column_text (stmt, 5));
+    event->from = xa_store_column_strdup (stmt, 3);
+    event->to = xa_store_column_strdup (stmt, 4);
+    event->reason = xa_store_column_strdup (stmt, 5);
     g_ptr_array_add (events, event);
   }
   if (row < 0)

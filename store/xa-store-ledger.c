@@ -81,7 +81,7 @@ xa_store_list_claims (XaStore *self, gint64 host_id, GPtrArray *uuids, GError **
 
     g_array_append_val (claims, request_id);
     g_array_append_val (claims, node);
-    g_ptr_array_add (uuids, g_strdup ((const gchar *) sqlite3_column_text (stmt, 1)));
+    g_ptr_array_add (uuids, xa_store_column_strdup (stmt, 1));
   }
   if (row < 0)
     return NULL;
@@ -122,7 +122,8 @@ xa_store_domains_by_uuid (const XaStoreSnapshot *snapshot)
 /* What a build has allocated on a node so far is no longer claimed there:
  * the host's free memory already shows it. */
 static gboolean
-xa_store_charge_claims (XaStore *self, gint64 host_id, GHashTable *domains, GError **error)
+xa_store_charge_claims (XaStore *self, gint64 host_id, GHashTable *domains, guint n_nodes,
+                        GError **error)
 {
   g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) claims = xa_store_list_claims (self, host_id, uuids, error);
@@ -134,6 +135,9 @@ xa_store_charge_claims (XaStore *self, gint64 host_id, GHashTable *domains, GErr
     gint64 request_id = g_array_index (claims, gint64, 2 * k);
     gint64 node = g_array_index (claims, gint64, 2 * k + 1);
 
+    /* a claim on a node the host no longer has cannot be charged */
+    if (node < 0 || (guint64) node >= n_nodes)
+      continue;
     if (!xa_store_charge_claim (self, request_id, node,
                                 domain != NULL ? domain->mib_by_node[node] : 0, error))
       return FALSE;
@@ -155,7 +159,7 @@ xa_store_refresh_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot *s
                                at, error))
       return FALSE;
   }
-  return xa_store_charge_claims (self, host_id, domains, error);
+  return xa_store_charge_claims (self, host_id, domains, snapshot->n_nodes, error);
 }
 
 /**
@@ -464,7 +468,6 @@ xa_store_apply_admission (GPtrArray *requests, const XaPlan *plan, const gboolea
  * @requests: (element-type XaStoreRequest): the queued requests planned,
  *   in the order of @plan's placements
  * @plan: the plan
- * @out_batch_id: (out) (optional): the batch's id
  * @error: a #GError
  *
  * One transaction: the batch, then per planned request its placement, its
@@ -477,8 +480,7 @@ xa_store_apply_admission (GPtrArray *requests, const XaPlan *plan, const gboolea
  */
 gboolean
 xa_store_admit_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
-                      GPtrArray *requests, const XaPlan *plan, gint64 *out_batch_id,
-                      GError **error)
+                      GPtrArray *requests, const XaPlan *plan, GError **error)
 {
   g_autofree gboolean *changed = NULL;
   gint64 batch_id = 0;
@@ -494,8 +496,6 @@ xa_store_admit_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
   if (!xa_store_commit (self, error))
     return FALSE;
   xa_store_apply_admission (requests, plan, changed);
-  if (out_batch_id != NULL)
-    *out_batch_id = batch_id;
   return TRUE;
 }
 
@@ -688,9 +688,13 @@ xa_store_fail_build (XaStore *self, XaStoreRequest *request, const gchar *reason
 {
   g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
 
-  if (request->state != XA_REQUEST_PLANNED && request->state != XA_REQUEST_BUILDING)
-    return xa_store_not_in_state (self, request->id, XA_REQUEST_BUILDING,
-                                  retry ? XA_REQUEST_QUEUED : XA_REQUEST_FAILED, error);
+  if (request->state != XA_REQUEST_PLANNED && request->state != XA_REQUEST_BUILDING) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "%s: request %" G_GINT64_FORMAT " is %s, so its build cannot fail",
+                 xa_store_get_path (self), request->id,
+                 xa_request_state_to_string (request->state));
+    return FALSE;
+  }
   if (!xa_store_begin (self, error))
     return FALSE;
   if (!xa_store_fail_in_txn (self, request->id, request->state, reason, retry, at, error))
@@ -735,7 +739,7 @@ xa_store_list_in_flight (XaStore *self, gint64 host_id, GError **error)
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     XaInFlight one = {
       sqlite3_column_int64 (stmt, 0),
-      g_strdup ((const gchar *) sqlite3_column_text (stmt, 1)),
+      xa_store_column_strdup (stmt, 1),
       (guint64) sqlite3_column_int64 (stmt, 2),
       sqlite3_column_int (stmt, 3) ? XA_REQUEST_BUILDING : XA_REQUEST_PLANNED,
     };

@@ -30,6 +30,8 @@ XaStmt *xa_store_prepare (XaStore     *self,
                           const gchar *sql,
                           const gchar *purpose,
                           GError     **error);
+gchar *xa_store_column_strdup (XaStmt *stmt,
+                               gint    column);
 void xa_store_bind_time (XaStmt      *stmt,
                          gint         column,
                          XaStoreTime  at);

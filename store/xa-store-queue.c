@@ -8,12 +8,6 @@
   "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
   "cmdline"
 
-static gchar *
-xa_store_column_strdup (XaStmt *stmt, gint column)
-{
-  return g_strdup ((const gchar *) sqlite3_column_text (stmt, column));
-}
-
 /* Hard affinity is kept as CPU ids separated by blanks. */
 static gchar *
 xa_store_cpus_to_text (GArray *cpus)
@@ -402,25 +396,12 @@ xa_store_read_state (XaStore *self, gint64 request_id, XaRequestState *out_state
                  "%s: there is no request %" G_GINT64_FORMAT, self->path, request_id);
     return FALSE;
   }
-  return xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 0), out_state);
-}
-
-static gboolean
-xa_store_cancel_in_txn (XaStore *self, gint64 request_id, const gchar *reason, XaStoreTime at,
-                        GError **error)
-{
-  XaRequestState state = XA_REQUEST_QUEUED;
-
-  if (!xa_store_read_state (self, request_id, &state, error))
-    return FALSE;
-  if (state > XA_REQUEST_BUILDING) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "request %" G_GINT64_FORMAT " is %s already: there is nothing to cancel",
-                 request_id, xa_request_state_to_string (state));
+  if (!xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 0), out_state)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: request %" G_GINT64_FORMAT
+                 " has a state this xadmit does not know", self->path, request_id);
     return FALSE;
   }
-  return xa_store_release_claims (self, request_id, error) &&
-         xa_store_set_state (self, request_id, state, XA_REQUEST_CANCELLED, reason, at, error);
+  return TRUE;
 }
 
 /**
@@ -440,11 +421,24 @@ gboolean
 xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreTime at,
                  GError **error)
 {
+  XaRequestState state = XA_REQUEST_QUEUED;
+
   g_return_val_if_fail (self != NULL && reason != NULL, FALSE);
 
+  /* a request that ended is the caller's mistake: checked before any
+   * write, so that it costs no writes held with it */
+  if (!xa_store_read_state (self, request_id, &state, error))
+    return FALSE;
+  if (state > XA_REQUEST_BUILDING) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "request %" G_GINT64_FORMAT " is %s already: there is nothing to cancel",
+                 request_id, xa_request_state_to_string (state));
+    return FALSE;
+  }
   if (!xa_store_begin (self, error))
     return FALSE;
-  if (!xa_store_cancel_in_txn (self, request_id, reason, at, error))
+  if (!xa_store_release_claims (self, request_id, error) ||
+      !xa_store_set_state (self, request_id, state, XA_REQUEST_CANCELLED, reason, at, error))
     return xa_store_rollback (self);
   return xa_store_commit (self, error);
 }

@@ -250,6 +250,12 @@ xa_store_prepare (XaStore *self, const gchar *sql, const gchar *purpose, GError 
   return stmt;
 }
 
+gchar *
+xa_store_column_strdup (XaStmt *stmt, gint column)
+{
+  return g_strdup ((const gchar *) sqlite3_column_text (stmt, column));
+}
+
 /* Steps a statement that returns no rows. */
 gboolean
 xa_store_step_done (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **error)
@@ -298,6 +304,9 @@ xa_store_lost (XaStore *self, GError **error)
 gboolean
 xa_store_begin (XaStore *self, GError **error)
 {
+  /* SQLite may have rolled back by itself after an error */
+  if (self->held_open && sqlite3_get_autocommit (self->db))
+    self->held_lost = TRUE;
   if (self->held_lost)
     return xa_store_lost (self, error);
   if (self->held_open)
@@ -472,9 +481,11 @@ xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
   if (app_id < 0)
     return FALSE;
   version = xa_store_pragma_int (self, "PRAGMA user_version", "read the schema version", error);
+  if (version < 0)
+    return FALSE;
   n_objects = xa_store_pragma_int (self, "SELECT count(*) FROM sqlite_schema",
                                    "read the schema", error);
-  if (version < 0 || n_objects < 0)
+  if (n_objects < 0)
     return FALSE;
   if (app_id != XA_STORE_APPLICATION_ID && (app_id != 0 || n_objects > 0)) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
@@ -495,13 +506,18 @@ xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
 }
 
 /* Each step in order, all in one transaction: a failed migration leaves the
- * database as it was, with its history. */
+ * database as it was, with its history. A current schema takes no lock, so
+ * opening never waits for a writer. */
 static gboolean
 xa_store_migrate (XaStore *self, GError **error)
 {
   gint64 version = 0;
   gchar *errmsg = NULL;
 
+  if (!xa_store_check_identity (self, &version, error))
+    return FALSE;
+  if (version == XA_STORE_SCHEMA_VERSION)
+    return TRUE;
   if (!xa_store_begin (self, error))
     return FALSE;
   /* read again under the lock: another process may just have migrated */

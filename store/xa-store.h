@@ -296,7 +296,6 @@ gboolean xa_store_admit_batch (XaStore            *self,
                                const XaStoreBatch *batch,
                                GPtrArray          *requests,
                                const XaPlan       *plan,
-                               gint64             *out_batch_id,
                                GError            **error);
 gboolean xa_store_start_build (XaStore        *self,
                                XaStoreRequest *request,
