@@ -238,7 +238,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
     return FALSE;
   plan = xa_bench_plan_queued (queued, XA_BENCH_STORE_ADMITS, batch);
   start = g_get_monotonic_time ();
-  if (!xa_store_admit_batch (store, host_id, &info, batch, plan, NULL, error))
+  if (!xa_store_admit_batch (store, host_id, &info, batch, plan, error))
     return FALSE;
   run->admit_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return TRUE;

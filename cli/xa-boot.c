@@ -68,7 +68,7 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
     return FALSE;
   }
   if (!xa_boot_check_range ("--seed", boot->seed, 0, G_MAXINT, error) ||
-      !xa_boot_check_range ("--workers", boot->workers, 0, 1024, error) ||
+      !xa_boot_check_range ("--workers", boot->workers, 0, XA_SCHEDULER_MAX_WORKERS, error) ||
       !xa_boot_check_range ("--max-batch", boot->max_batch, 1, 100000, error) ||
       !xa_boot_check_range ("--window-ms", boot->window_ms, 0, 3600000, error) ||
       !xa_boot_check_range ("--retries", boot->retries, 0, 100, error))
@@ -174,6 +174,8 @@ xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manif
   for (guint i = 0; i < uuids->len; i++) {
     XaStoreRequest *request = g_hash_table_lookup (by_uuid, g_ptr_array_index (uuids, i));
 
+    /* queued a moment ago by this process, the sole admitter */
+    g_assert (request != NULL);
     g_hash_table_remove (by_uuid, request->uuid);
     xa_scheduler_add (scheduler, request);
   }
@@ -210,10 +212,11 @@ xa_boot_open_ledger (const XaBootOptions *boot, XaHost *host, const XaHostInfo *
   return TRUE;
 }
 
-/* The host, locked for this admitter, and what it can build. */
+/* The host, if it can build and the policy applies to it, locked for this
+ * admitter. */
 static XaHost *
 xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
-                   XaHostInfo **out_info, GError **error)
+                   XaHostInfo **out_info, XaTopology **out_topo, GError **error)
 {
   g_autoptr(XaHost) host = xa_open_host (&boot->opts, out_info, error);
 
@@ -221,14 +224,13 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
     return NULL;
   if (!xa_host_can_build (host)) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "this xadmit reads a %s host but cannot build domains on it yet; "
-                 "xadmit plan works, and boot with --host sim", xa_host_get_kind (host));
+                 "cannot boot on this %s host: this xadmit cannot build domains there yet "
+                 "(use xadmit plan, or boot --host sim)", xa_host_get_kind (host));
     return NULL;
   }
-  if (options->policy == XA_POLICY_XENOPSD_NODECLAIM && !(*out_info)->node_claims) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "--policy xenopsd-nodeclaim models a Xen with per-node claims, but this "
-                         "host has none (node_claims: false in its host file)");
+  *out_topo = xa_host_info_to_topology (*out_info);
+  if (!xa_plan_check_policy (options->policy, *out_topo, error)) {
+    g_prefix_error_literal (error, "--policy: ");
     return NULL;
   }
   if (!xa_host_lock (host, error))
@@ -236,13 +238,34 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
   return g_steal_pointer (&host);
 }
 
+/* A manifest booted again queues its waiting VMs anew and leaves those
+ * that run alone, saying which. */
+static gboolean
+xa_boot_again (const XaBootOptions *boot, XaStore *store, gint64 host_id, XaHost *host,
+               const XaHostInfo *info, GPtrArray *requests, GError **error)
+{
+  g_autoptr(GPtrArray) left_alone = xa_ledger_boot_again (store, host_id, info, requests,
+                                                          xa_ledger_now (host), error);
+  g_autofree gchar *names = NULL;
+
+  if (left_alone == NULL)
+    return FALSE;
+  if (left_alone->len == 0 || boot->opts.quiet)
+    return TRUE;
+  g_ptr_array_add (left_alone, NULL);
+  names = g_strjoinv (", ", (gchar **) left_alone->pdata);
+  g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
+              left_alone->len - 1, names);
+  return TRUE;
+}
+
 static gint
 xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
              const gchar *manifest, GError **error)
 {
   g_autoptr(XaHostInfo) info = NULL;
-  g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, error);
   g_autoptr(XaTopology) topo = NULL;
+  g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, &topo, error);
   g_autoptr(GPtrArray) requests = NULL;
   g_autoptr(XaStore) store = NULL;
   g_autoptr(XaScheduler) scheduler = NULL;
@@ -254,10 +277,10 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 
   if (host == NULL)
     return -1;
-  topo = xa_host_info_to_topology (info);
   requests = xa_manifest_load (manifest, topo, error);
   if (requests == NULL ||
-      !xa_boot_open_ledger (boot, host, info, &store, &host_id, error))
+      !xa_boot_open_ledger (boot, host, info, &store, &host_id, error) ||
+      !xa_boot_again (boot, store, host_id, host, info, requests, error))
     return -1;
   scheduler = xa_scheduler_new (host, store, host_id, options, error);
   if (scheduler == NULL || !xa_boot_submit (store, host_id, host, manifest, requests, scheduler,
@@ -285,7 +308,10 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 int
 xa_cmd_boot (int argc, char **argv)
 {
-  g_auto(XaBootOptions) boot = { { 0 }, NULL, 1, 0, 64, 200, 2, 600.0, NULL };
+  const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
+                                 (gint) defaults.max_batch, (gint) (defaults.window_s * 1000),
+                                 (gint) defaults.retries, defaults.defer_timeout_s, NULL };
   const GOptionEntry entries[] = {
     { "policy", 0, 0, G_OPTION_ARG_STRING, &boot.policy_name,
       "batch (default), or xenopsd, xenopsd-nodeclaim, xenopsd-legacy: the same storm the "

@@ -171,6 +171,27 @@ xa_policy_from_string (const gchar *text, XaPolicy *out_policy, GError **error)
 }
 
 /**
+ * xa_plan_check_policy:
+ * @policy: a policy
+ * @topo: the host
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT when @policy does not apply to
+ *   @topo
+ *
+ * Returns: whether @policy can plan for @topo
+ */
+gboolean
+xa_plan_check_policy (XaPolicy policy, const XaTopology *topo, GError **error)
+{
+  if (policy == XA_POLICY_XENOPSD_NODECLAIM && !topo->node_claims) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the xenopsd-nodeclaim policy models a Xen with per-node claims, "
+                         "but this host has none (node_claims: false in its host file)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
  * xa_plan:
  * @topo: the host, with free memory already net of in-flight claims
  * @requests: (element-type XaRequest): the batch
@@ -187,19 +208,14 @@ xa_plan (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *optio
 {
   g_return_val_if_fail (topo != NULL && requests != NULL && options != NULL, NULL);
 
+  if (!xa_plan_check_policy (options->policy, topo, error))
+    return NULL;
   switch (options->policy) {
   case XA_POLICY_BATCH:
     return xa_plan_batch (topo, requests, options->now_s);
   case XA_POLICY_EXACT:
     return xa_plan_exact (topo, requests, options->now_s, XA_PLAN_EXACT_STEPS_DEFAULT);
   case XA_POLICY_XENOPSD_NODECLAIM:
-    if (!topo->node_claims) {
-      g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                           "the xenopsd-nodeclaim policy models a Xen with per-node claims, "
-                           "but this host has none (node_claims: false in its host file)");
-      return NULL;
-    }
-    return xa_plan_reference (topo, requests, options->policy);
   case XA_POLICY_XENOPSD:
   case XA_POLICY_XENOPSD_LEGACY:
     return xa_plan_reference (topo, requests, options->policy);

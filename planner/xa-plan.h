@@ -124,6 +124,9 @@ gboolean xa_policy_from_string (const gchar *text,
                                 XaPolicy    *out_policy,
                                 GError     **error);
 
+gboolean xa_plan_check_policy (XaPolicy          policy,
+                               const XaTopology *topo,
+                               GError          **error);
 XaPlan *xa_plan (const XaTopology    *topo,
                  GPtrArray           *requests,
                  const XaPlanOptions *options,

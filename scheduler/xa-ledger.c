@@ -107,3 +107,78 @@ xa_ledger_reconcile (XaHost *host, XaStore *store, gint64 host_id, GError **erro
   }
   return g_steal_pointer (&found);
 }
+
+/* Of the host's requests in @state, those named in @names. */
+static GPtrArray *
+xa_ledger_named (XaStore *store, gint64 host_id, XaRequestState state, GHashTable *names,
+                 GError **error)
+{
+  g_autoptr(GPtrArray) all = xa_store_list_requests (store, host_id, state, error);
+  GPtrArray *named;
+
+  if (all == NULL)
+    return NULL;
+  named = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
+  for (guint i = 0; i < all->len; i++) {
+    if (g_hash_table_contains (names, ((XaStoreRequest *) g_ptr_array_index (all, i))->req->name))
+      g_ptr_array_add (named, g_ptr_array_steal_index (all, i--));
+  }
+  return named;
+}
+
+/**
+ * xa_ledger_boot_again:
+ * @store: the ledger, reconciled with the host
+ * @host_id: the host
+ * @info: what the host shows
+ * @requests: (element-type XaRequest): the VMs to start; those that run on
+ *   the host already are taken out
+ * @at: now
+ * @error: a #GError
+ *
+ * A manifest booted again, after a crash or a run that left VMs waiting:
+ * a VM whose request still waits is queued anew (its old request is
+ * cancelled, so the manifest as it is now wins), and one whose domain runs
+ * on the host is left alone rather than started twice.
+ *
+ * Returns: (transfer full) (element-type utf8): the names of the VMs left
+ *   alone, or %NULL on error
+ */
+GPtrArray *
+xa_ledger_boot_again (XaStore *store, gint64 host_id, const XaHostInfo *info,
+                      GPtrArray *requests, XaStoreTime at, GError **error)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) running_names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GPtrArray) left_alone = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < requests->len; i++)
+    g_hash_table_add (names, ((XaRequest *) g_ptr_array_index (requests, i))->name);
+  if ((waiting = xa_ledger_named (store, host_id, XA_REQUEST_QUEUED, names, error)) == NULL ||
+      (running = xa_ledger_named (store, host_id, XA_REQUEST_RUNNING, names, error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < waiting->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (waiting, i);
+
+    if (!xa_store_cancel (store, request->id, "queued again by a new boot of its manifest", at,
+                          error))
+      return NULL;
+  }
+  for (guint i = 0; i < running->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (running, i);
+
+    if (xa_host_info_find_domain (info, request->uuid) != NULL)
+      g_hash_table_add (running_names, request->req->name);
+  }
+  for (guint i = requests->len; i-- > 0;) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (!g_hash_table_contains (running_names, req->name))
+      continue;
+    g_ptr_array_insert (left_alone, 0, g_strdup (req->name));
+    g_ptr_array_remove_index (requests, i);
+  }
+  return g_steal_pointer (&left_alone);
+}

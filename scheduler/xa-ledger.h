@@ -31,5 +31,11 @@ XaStoreReconciliation *xa_ledger_reconcile (XaHost  *host,
                                             XaStore *store,
                                             gint64   host_id,
                                             GError **error);
+GPtrArray *xa_ledger_boot_again (XaStore          *store,
+                                 gint64            host_id,
+                                 const XaHostInfo *info,
+                                 GPtrArray        *requests,
+                                 XaStoreTime       at,
+                                 GError          **error);
 
 G_END_DECLS

@@ -630,7 +630,7 @@ xa_scheduler_admit_one (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   g_ptr_array_add (requests, vm->request);
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
-  return xa_store_admit_batch (self->store, self->host_id, &batch, requests, plan, NULL, error);
+  return xa_store_admit_batch (self->store, self->host_id, &batch, requests, plan, error);
 }
 
 /* A start xenopsd would not even try, or fails before any build. */
@@ -880,7 +880,7 @@ xa_scheduler_close_window (gpointer data)
   info.plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   self->plan_ms += info.plan_ms;
   if (plan == NULL || !xa_store_admit_batch (self->store, self->host_id, &info, store_requests,
-                                             plan, NULL, &error)) {
+                                             plan, &error)) {
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }

@@ -684,6 +684,42 @@ test_cli_boot_refuses_a_broken_ledger (void)
   g_assert_cmpstr (after, ==, "not a database");
 }
 
+/* The same manifest booted again on the same host: what waits is queued
+ * anew, what runs is left alone, never started twice. */
+static void
+test_cli_boot_again_leaves_running_vms_alone (void)
+{
+  g_auto(Ledger) ledger = { 0 };
+  g_autofree gchar *spec = host_spec ("4node.json");
+  g_autofree gchar *manifest = data_file ("manifests", "mixed-priorities.json");
+  g_autofree gchar *state = NULL;
+  g_autofree gchar *lock = NULL;
+  g_auto(Run) first = { 0 };
+  g_auto(Run) again = { 0 };
+  g_autoptr(json_t) before = NULL;
+  g_autoptr(json_t) after = NULL;
+
+  ledger_init (&ledger);
+  state = g_build_filename (ledger.dir, "state.json", NULL);
+  lock = g_strconcat (state, ".lock", NULL);
+  run_xadmit (&first, "boot", manifest, "--host", spec, "--sim-state", state, "--db", ledger.db,
+              "--defer-timeout", "1", "--json", NULL);
+  g_assert_cmpint (first.status, ==, 3);
+  before = parse_json (first.out);
+  g_assert_cmpint (count (before, "deferred"), >, 0);
+  run_xadmit (&again, "boot", manifest, "--host", spec, "--sim-state", state, "--db", ledger.db,
+              "--defer-timeout", "1", "--json", NULL);
+  g_assert_cmpint (again.status, ==, 3);
+  g_assert_nonnull (strstr (again.err, "run on this host already, left alone: "));
+  after = parse_json (again.out);
+  g_assert_cmpint (count (after, "running"), ==, 0);
+  g_assert_cmpint (count (after, "vms"), ==,
+                   count (before, "vms") - count (before, "running"));
+  g_assert_cmpint (count (after, "deferred"), ==, count (before, "deferred"));
+  g_unlink (state);
+  g_unlink (lock);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -711,6 +747,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/batch-defers-what-nodeclaim-fails",
                    test_cli_boot_batch_defers_what_nodeclaim_fails);
   g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
+  g_test_add_func ("/cli/boot/again-leaves-running-vms-alone",
+                   test_cli_boot_again_leaves_running_vms_alone);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   return g_test_run ();
