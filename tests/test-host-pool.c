@@ -329,8 +329,9 @@ note_done (const GError *error, gpointer user_data)
   *(gboolean *) user_data = TRUE;
 }
 
-/* A domain destroyed while its build runs: the end of the build reaches
- * the main loop and goes no further, as on the simulated host. */
+/* A domain destroyed while its build waits at the gate: the build then
+ * fails, and its end reaches the main loop and goes no further, as on the
+ * simulated host. */
 static void
 test_pool_destroy_silences_the_build (void)
 {
@@ -342,12 +343,13 @@ test_pool_destroy_silences_the_build (void)
   guint32 domid = 0;
   gboolean called = FALSE;
 
-  blocking->gate_open = TRUE;
   g_assert_true (xa_host_create_domain (host, &domain, &domid, &error));
   xa_host_build (host, domid, &spec, note_done, &called);
   g_assert_true (xa_host_destroy (host, domid, &error));
   g_assert_no_error (error);
   g_mutex_lock (&blocking->lock);
+  blocking->gate_open = TRUE;
+  g_cond_broadcast (&blocking->cond);
   while (blocking->built == 0)
     g_cond_wait (&blocking->cond, &blocking->lock);
   g_mutex_unlock (&blocking->lock);

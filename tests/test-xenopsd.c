@@ -112,14 +112,6 @@ static const AllocationCase sym_80vm_64n_256c = { 64, NULL, 4, 2, 80, 3, 1 << 30
 static const AllocationCase amd_10vm_4cpn = { 8, opteron, 4, 2, 10, 3, 1 << 30, NULL };
 static const AllocationCase amd_6vm_4cpn_mem3 = { 8, opteron, 4, 2, 6, 5, MEM3_BYTES, amd_mem3 };
 
-static void
-test_mem3_rounds_up (void)
-{
-  g_assert_cmpuint (bytes_to_mib (G_GUINT64_CONSTANT (1) << 34), ==, 16384);
-  g_assert_cmpuint (bytes_to_mib (G_GUINT64_CONSTANT (1) << 30), ==, 1024);
-  g_assert_cmpuint (bytes_to_mib (MEM3_BYTES), ==, 21846);
-}
-
 /* §3.3: 1 CPU and 1 core per node */
 static void
 assert_candidates (guint n_nodes, const guint32 *distances,
@@ -331,7 +323,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/planner/xenopsd/mem3-rounds-up", test_mem3_rounds_up);
   add_allocation ("sym-1vm-1n-2c", &sym_1vm_1n_2c);
   add_allocation ("sym-10vm-1n-8c", &sym_10vm_1n_8c);
   add_allocation ("sym-1vm-2n-4c", &sym_1vm_2n_4c);
