@@ -360,8 +360,6 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
   g_autoptr(XaHostInfo) info = NULL;
   g_autoptr(XaScheduler) scheduler = NULL;
   g_autoptr(GPtrArray) queued = NULL;
-  g_autofree gchar *key = NULL;
-  XaStoreTime at = { g_get_real_time (), 0 };
   gint64 host_id = 0;
   gint64 start_us = g_get_monotonic_time ();
   gdouble start_cpu = xa_bench_cpu_us ();
@@ -369,9 +367,8 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
   if (host == NULL || (info = xa_host_snapshot (host, error)) == NULL ||
       (store = xa_store_open (db_path, error)) == NULL)
     return FALSE;
-  key = xa_ledger_host_key ("sim", info);
-  if (!xa_store_ensure_host (store, key, info->name, "sim", info->n_nodes, at, &host_id, error) ||
-      !xa_store_submit (store, host_id, "storm", requests, at, NULL, error) ||
+  if (!xa_ledger_ensure_host (store, host, info, &host_id, error) ||
+      !xa_store_submit (store, host_id, "storm", requests, xa_ledger_now (host), NULL, error) ||
       (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL ||
       (scheduler = xa_scheduler_new (host, store, host_id, options, error)) == NULL)
     return FALSE;

@@ -200,12 +200,10 @@ xa_boot_open_ledger (const XaBootOptions *boot, XaHost *host, const XaHostInfo *
 {
   g_autofree gchar *path = boot->db_path != NULL ? g_strdup (boot->db_path)
                                                  : xa_store_default_path ();
-  g_autofree gchar *key = xa_ledger_host_key (xa_host_get_kind (host), info);
   g_autoptr(XaStore) store = xa_store_open (path, error);
 
   if (store == NULL ||
-      !xa_store_ensure_host (store, key, info->name, xa_host_get_kind (host), info->n_nodes,
-                             xa_ledger_now (host), out_host_id, error) ||
+      !xa_ledger_ensure_host (store, host, info, out_host_id, error) ||
       !xa_boot_reconcile (host, store, *out_host_id, error))
     return FALSE;
   *out_store = g_steal_pointer (&store);

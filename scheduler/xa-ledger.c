@@ -39,18 +39,28 @@ xa_ledger_snapshot_clear (XaLedgerSnapshot *ledger)
 }
 
 /**
- * xa_ledger_host_key:
- * @kind: the backend, "sim" or "xen"
- * @info: the host
+ * xa_ledger_ensure_host:
+ * @store: the ledger
+ * @host: a host
+ * @info: what @host shows
+ * @out_host_id: (out): its id in @store
+ * @error: a #GError
  *
- * Returns: (transfer full): who the host is in the ledger: a simulated
- *   host's UUID (a new one for a host without a state file), a Xen host's
- *   machine id
+ * Records @host once, known by its kind and UUID: a simulated host's (a
+ * new one for a host without a state file), a Xen host's machine id.
+ *
+ * Returns: %TRUE on success
  */
-gchar *
-xa_ledger_host_key (const gchar *kind, const XaHostInfo *info)
+gboolean
+xa_ledger_ensure_host (XaStore *store, XaHost *host, const XaHostInfo *info, gint64 *out_host_id,
+                       GError **error)
 {
-  return g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
+  const gchar *kind = xa_host_get_kind (host);
+  g_autofree gchar *key = g_strdup_printf ("%s:%s", kind,
+                                           info->uuid != NULL ? info->uuid : info->name);
+
+  return xa_store_ensure_host (store, key, info->name, kind, info->n_nodes, xa_ledger_now (host),
+                               out_host_id, error);
 }
 
 /**

@@ -24,8 +24,11 @@ void xa_ledger_snapshot_init (XaLedgerSnapshot *ledger,
 void xa_ledger_snapshot_clear (XaLedgerSnapshot *ledger);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaLedgerSnapshot, xa_ledger_snapshot_clear)
 
-gchar *xa_ledger_host_key (const gchar      *kind,
-                           const XaHostInfo *info);
+gboolean xa_ledger_ensure_host (XaStore          *store,
+                                XaHost           *host,
+                                const XaHostInfo *info,
+                                gint64           *out_host_id,
+                                GError          **error);
 XaStoreTime xa_ledger_now (XaHost *host);
 XaStoreReconciliation *xa_ledger_reconcile (XaHost  *host,
                                             XaStore *store,

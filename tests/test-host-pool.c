@@ -281,7 +281,6 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_autoptr(XaHostInfo) info = xa_host_snapshot (host, &error);
   g_autoptr(XaScheduler) scheduler = NULL;
   g_autoptr(XaRun) run = NULL;
-  g_autofree gchar *key = xa_ledger_host_key ("sim", info);
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   gint64 host_id = 0;
   XaRunCounts counts;
@@ -289,8 +288,7 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_assert_no_error (error);
   for (guint i = 0; i < N_VMS; i++)
     xa_test_add_vm (requests, NULL, 4 * GiB, 2);
-  g_assert_true (xa_store_ensure_host (store, key, info->name, "sim", N_NODES,
-                                       xa_ledger_now (host), &host_id, &error));
+  g_assert_true (xa_ledger_ensure_host (store, host, info, &host_id, &error));
   g_assert_true (xa_store_submit (store, host_id, "pool", requests, xa_ledger_now (host), NULL,
                                   &error));
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, &error);

@@ -69,15 +69,12 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_autofree gchar *path = data_path ("hosts", host_file);
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
   g_autoptr(XaHostInfo) info = NULL;
-  g_autofree gchar *key = NULL;
   g_autoptr(GPtrArray) queued = NULL;
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   info = xa_host_snapshot (f->host, &error);
-  key = xa_ledger_host_key ("sim", info);
-  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes,
-                                       xa_ledger_now (f->host), &f->host_id, &error));
+  g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
   g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, xa_ledger_now (f->host),
                                   NULL, &error));
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
@@ -313,7 +310,6 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = NULL;
-  g_autofree gchar *key = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) running = NULL;
   g_autoptr(GPtrArray) queued = NULL;
@@ -330,9 +326,7 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   info = xa_host_snapshot (f->host, &error);
-  key = xa_ledger_host_key ("sim", info);
-  g_assert_true (xa_store_ensure_host (f->store, key, info->name, "sim", info->n_nodes,
-                                       xa_ledger_now (f->host), &f->host_id, &error));
+  g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
   found = xa_ledger_reconcile (f->host, f->store, f->host_id, &error);
   g_assert_no_error (error);
   g_test_message ("the restart found %u builds finished, %u half-built, %u not begun",
