@@ -2,7 +2,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "xa-host-private.h"
+#include "xa-host-backend.h"
 #include "xa-ledger.h"
 #include "xa-scheduler.h"
 #include "xa-test-util.h"

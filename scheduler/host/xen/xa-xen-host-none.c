@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
-#include "xa-host-private.h"
+#include "xa-xen-host.h"
 
 /* Built instead of xa-xen-host.c when libxen-dev was not found. */
 XaHost *

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include "xa-error.h"
-#include "xa-host-private.h"
+#include "xa-host-backend.h"
+#include "xa-host-pool.h"
+#include "xa-sim-host.h"
+#include "xa-xen-host.h"
 
 #define XA_XEN_PRIVCMD "/dev/xen/privcmd"
 

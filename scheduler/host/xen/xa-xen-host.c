@@ -7,7 +7,7 @@
 #include <xenstore.h>
 
 #include "xa-error.h"
-#include "xa-host-private.h"
+#include "xa-xen-host.h"
 #include "xa-units.h"
 
 /* Buffers that libxen returns with malloc() are released with g_free():

@@ -5,7 +5,7 @@
 
 #include "xa-error.h"
 #include "xa-host-file.h"
-#include "xa-host-private.h"
+#include "xa-sim-host.h"
 #include "xa-json.h"
 #include "xa-plan.h"
 #include "xa-resources.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-host-private.h"
+#include "xa-host-pool.h"
 
 /* More than the scheduler ever runs at once (--workers is at most 16). */
 #define XA_HOST_POOL_THREADS 16

@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* What each backend implements. */
+/* The interface a backend implements (one folder each: sim/, xen/), and
+ * what the backends share. Not for the host layer's users: they see xa-host.h. */
 typedef struct {
   const gchar *kind;
   void (*set_seed) (XaHost *host, guint32 seed);
@@ -39,20 +40,6 @@ struct _XaHost {
   XaClock *clock;
   XaHostPool *pool;
 };
-
-void xa_host_pool_build (XaHost            *host,
-                         guint32            domid,
-                         const XaBuildSpec *spec,
-                         XaHostBuildDone    done,
-                         gpointer           user_data);
-void xa_host_pool_cancel (XaHost  *host,
-                          guint32  domid);
-void xa_host_pool_free (XaHostPool *pool);
-
-XaHost *xa_sim_host_new (const gchar *topology_path,
-                         const gchar *state_path,
-                         GError     **error);
-XaHost *xa_xen_host_new (GError **error);
 
 gboolean xa_host_lock_file (const gchar *path,
                             const gchar *what,
