@@ -554,7 +554,7 @@ xa_host_file_parse_host (json_t *root, GError **error)
  * @faults: (out) (optional) (element-type XaSimFault): the faults it schedules
  * @error: a #GError
  *
- * Parses a host topology (FORMATS.md). Every error names the file, the entry
+ * Parses a host topology (docs/formats.md). Every error names the file, the entry
  * and the field.
  *
  * Returns: (transfer full): the host, or %NULL
