@@ -23,6 +23,17 @@ lock_held_elsewhere_child (void)
   g_assert_cmpint (fd, ==, -1);
 }
 
+/* A lock file's path in a new directory of its own. */
+static gchar *
+lock_path_new (gchar **out_dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_dir = g_dir_make_tmp ("xadmit-host-XXXXXX", &error);
+  g_assert_no_error (error);
+  return g_build_filename (*out_dir, "host.lock", NULL);
+}
+
 static void
 test_lock_held_by_another_process_is_busy (void)
 {
@@ -35,9 +46,7 @@ test_lock_held_by_another_process_is_busy (void)
     lock_held_elsewhere_child ();
     return;
   }
-  dir = g_dir_make_tmp ("xadmit-host-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "host.lock", NULL);
+  path = lock_path_new (&dir);
   g_assert_true (xa_host_lock_file (path, "the test host", &fd, &error));
   g_assert_no_error (error);
   g_setenv (XA_TEST_LOCK_ENV, path, TRUE);
@@ -61,10 +70,8 @@ test_lock_in_a_closed_directory_needs_permission (void)
     g_test_skip ("root may create the lock anywhere");
     return;
   }
-  dir = g_dir_make_tmp ("xadmit-host-XXXXXX", &error);
-  g_assert_no_error (error);
+  path = lock_path_new (&dir);
   g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
-  path = g_build_filename (dir, "host.lock", NULL);
   g_assert_false (xa_host_lock_file (path, "the test host", &fd, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
   g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
