@@ -4,8 +4,6 @@
 #include "xa-json.h"
 #include "xa-output.h"
 
-/* Exit codes of FORMATS.md */
-
 void
 xa_options_clear (XaOptions *opts)
 {
@@ -14,11 +12,39 @@ xa_options_clear (XaOptions *opts)
 }
 
 static int
-xa_exit_code (const GError *error)
+xa_exit_code_for_xa_error (XaError code)
 {
-  if (g_error_matches (error, XA_ERROR, XA_ERROR_INVALID_INPUT) ||
-      error->domain == G_OPTION_ERROR)
+  switch (code) {
+  case XA_ERROR_INVALID_INPUT:
+  case XA_ERROR_NOT_FOUND:
     return XA_EXIT_USAGE;
+  case XA_ERROR_FAILED:
+  case XA_ERROR_BUSY:
+  case XA_ERROR_NO_HYPERVISOR:
+  case XA_ERROR_PERMISSION:
+  case XA_ERROR_DATABASE:
+    return XA_EXIT_FAILED;
+  }
+  return XA_EXIT_FAILED;
+}
+
+/**
+ * xa_exit_code_for_error:
+ * @error: why a command failed
+ *
+ * The one place that maps an error to an exit code (docs/formats.md): bad
+ * input and a bad flag give 2, anything else (a host call, XA_HOST_ERROR)
+ * gives 1.
+ *
+ * Returns: %XA_EXIT_USAGE or %XA_EXIT_FAILED
+ */
+int
+xa_exit_code_for_error (const GError *error)
+{
+  if (error->domain == G_OPTION_ERROR)
+    return XA_EXIT_USAGE;
+  if (error->domain == XA_ERROR)
+    return xa_exit_code_for_xa_error ((XaError) error->code);
   return XA_EXIT_FAILED;
 }
 
@@ -26,7 +52,7 @@ int
 xa_fail (const gchar *command, const GError *error)
 {
   g_printerr ("xadmit %s: %s\n", command, error->message);
-  return xa_exit_code (error);
+  return xa_exit_code_for_error (error);
 }
 
 GOptionContext *

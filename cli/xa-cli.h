@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* Exit codes of FORMATS.md */
+/* Exit codes of docs/formats.md */
 #define XA_EXIT_OK 0
 #define XA_EXIT_FAILED 1
 #define XA_EXIT_USAGE 2
@@ -28,6 +28,7 @@ typedef struct {
 void xa_options_clear (XaOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_options_clear)
 
+int xa_exit_code_for_error (const GError *error);
 int xa_fail (const gchar  *command,
              const GError *error);
 GOptionContext *xa_option_context_new (const gchar        *params,

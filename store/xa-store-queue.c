@@ -392,7 +392,7 @@ xa_store_read_state (XaStore *self, gint64 request_id, XaRequestState *out_state
   if (row < 0)
     return FALSE;
   if (row == 0) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+    g_set_error (error, XA_ERROR, XA_ERROR_NOT_FOUND,
                  "%s: there is no request %" G_GINT64_FORMAT, self->path, request_id);
     return FALSE;
   }

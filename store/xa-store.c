@@ -208,7 +208,7 @@ xa_store_bind_range (XaStmt *stmt, gint64 host_id, gint64 from_wall_us, gint64 t
  * @self: the store
  * @rc: what SQLite returned
  * @purpose: what the store was doing, as in "cannot @purpose"
- * @error: a #GError, %XA_ERROR_FAILED
+ * @error: a #GError, %XA_ERROR_DATABASE
  *
  * Returns: %FALSE, to return in turn
  */
@@ -218,7 +218,7 @@ xa_store_fail (XaStore *self, gint rc, const gchar *purpose, GError **error)
   const gchar *detail = self->db != NULL && sqlite3_errcode (self->db) == rc ?
     sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
 
-  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot %s: %s", self->path, purpose,
+  g_set_error (error, XA_ERROR, XA_ERROR_DATABASE, "%s: cannot %s: %s", self->path, purpose,
                detail);
   return FALSE;
 }
@@ -446,11 +446,11 @@ xa_store_prepare_file (const gchar *path, GError **error)
     return FALSE;
   }
   if (!S_ISREG (st.st_mode)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: is not a database file", path);
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE, "%s: is not a database file", path);
     return FALSE;
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
                  "%s: other users may write it (mode %04o), so its claims cannot be "
                  "trusted; make it private with chmod 600",
                  path, (guint) (st.st_mode & 07777));
@@ -488,14 +488,14 @@ xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
   if (n_objects < 0)
     return FALSE;
   if (app_id != XA_STORE_APPLICATION_ID && (app_id != 0 || n_objects > 0)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
                  "%s: is an SQLite database of another program (application id 0x%08"
                  G_GINT64_MODIFIER "x); xadmit leaves it as it is",
                  self->path, app_id);
     return FALSE;
   }
   if (version > XA_STORE_SCHEMA_VERSION) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
                  "%s: was written by a newer xadmit (schema %" G_GINT64_FORMAT ", this one "
                  "knows up to %d); it was left as it is",
                  self->path, version, XA_STORE_SCHEMA_VERSION);
@@ -525,7 +525,7 @@ xa_store_migrate (XaStore *self, GError **error)
     return xa_store_rollback (self);
   for (gint64 v = version; v < XA_STORE_SCHEMA_VERSION; v++) {
     if (sqlite3_exec (self->db, xa_store_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK) {
-      g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+      g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
                    "%s: cannot migrate the schema from version %" G_GINT64_FORMAT ": %s",
                    self->path, v, errmsg);
       sqlite3_free (errmsg);
@@ -561,7 +561,7 @@ xa_store_configure (XaStore *self, GError **error)
                      "PRAGMA foreign_keys = ON",
                      NULL, NULL, NULL);
   if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
                  "%s: is not a database xadmit can read (%s); it was left as it is",
                  self->path, sqlite3_errmsg (self->db));
     return FALSE;
@@ -574,7 +574,7 @@ xa_store_configure (XaStore *self, GError **error)
 /**
  * xa_store_open:
  * @path: the database file; created (0600, in a 0700 directory) if missing
- * @error: a #GError, %XA_ERROR_FAILED: not a database, another program's,
+ * @error: a #GError, %XA_ERROR_DATABASE: not a database, another program's,
  *   newer, corrupt, locked or writable by others
  *
  * Opens the ledger and brings its schema up to date. A file that is not

@@ -324,6 +324,16 @@ test_cli_xen_without_hypervisor_fails_cleanly (void)
   assert_one_line_error (&run, 1, "xadmit host: ");
 }
 
+/* A host file that does not exist is bad input: exit 2. */
+static void
+test_cli_missing_host_file_is_bad_input (void)
+{
+  g_auto(Run) run = { 0 };
+
+  run_xadmit (&run, "host", "--host", "sim:/nonexistent/host.json", NULL);
+  assert_one_line_error (&run, 2, "xadmit host: /nonexistent/host.json: cannot read: ");
+}
+
 /* The state file is created from the topology, then wins over it. */
 static void
 test_cli_sim_state_is_kept (void)
@@ -730,6 +740,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/host/json-round-trips", test_cli_host_json_round_trips);
   g_test_add_func ("/cli/host/xen-without-hypervisor-fails-cleanly",
                    test_cli_xen_without_hypervisor_fails_cleanly);
+  g_test_add_func ("/cli/host/missing-host-file-is-bad-input",
+                   test_cli_missing_host_file_is_bad_input);
   g_test_add_func ("/cli/host/sim-state-is-kept", test_cli_sim_state_is_kept);
   g_test_add_func ("/cli/plan/prints-a-placement", test_cli_plan_prints_a_placement);
   g_test_add_func ("/cli/plan/every-data-file", test_cli_plan_every_data_file);

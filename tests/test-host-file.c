@@ -226,7 +226,7 @@ test_host_file_missing_file (void)
   g_autoptr(XaHostInfo) info = xa_host_file_load ("/nonexistent/host.json", NULL, &error);
 
   g_assert_null (info);
-  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_error (error, XA_ERROR, XA_ERROR_NOT_FOUND);
   g_assert_true (g_str_has_prefix (error->message, "/nonexistent/host.json: cannot read: "));
 }
 

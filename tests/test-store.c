@@ -231,7 +231,7 @@ assert_refused (const gchar *path, const gchar *message)
   g_autoptr(XaStore) store = xa_store_open (path, &error);
 
   g_assert_null (store);
-  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_assert_error (error, XA_ERROR, XA_ERROR_DATABASE);
   g_assert_true (g_str_has_prefix (error->message, path));
   g_assert_nonnull (strstr (error->message, message));
   g_assert_null (strchr (error->message, '\n'));
@@ -641,7 +641,7 @@ test_cancel_releases_the_claim (Fixture *f, gconstpointer data)
   g_assert_cmpstr (error->message, ==, "request 1 is cancelled already: there is nothing to cancel");
   g_clear_error (&error);
   g_assert_false (xa_store_cancel (f->store, 999, "no such", at (4), &error));
-  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_error (error, XA_ERROR, XA_ERROR_NOT_FOUND);
 }
 
 /* A step out of order is an error and changes nothing. */
@@ -740,7 +740,7 @@ test_hold_survives_a_refused_cancel (Fixture *f, gconstpointer data)
   xa_store_hold (f->store);
   submit_vms (f, 1, GiB, 1);
   g_assert_false (xa_store_cancel (f->store, 999, "no such", at (2), &error));
-  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_error (error, XA_ERROR, XA_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_true (xa_store_release (f->store, &error));
   g_assert_no_error (error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "xa-error.h"
 #include "xa-host.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,7 @@ struct _XaHost {
   XaHostPool *pool;
 };
 
+XaError xa_host_error_for_errno (gint errsv);
 gboolean xa_host_lock_file (const gchar *path,
                             const gchar *what,
                             gint        *out_fd,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading a host file (docs/formats.md): nodes, distances, domains, settings. */
 #include "xa-error.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
@@ -18,26 +19,6 @@ static const gchar *const node_keys[] = { "memory", "free", "dirty", "cpus", "co
 static const gchar *const domain_keys[] = {
   "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node", NULL
 };
-static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
-static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
-static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
-
-/* The host calls a fault may break (scheduler/host.h, modelled on libxenctrl). */
-static const gchar *const host_calls[] = {
-  "snapshot", "create_domain", "max_vcpus", "timer_mode", "max_mem",
-  "vcpu_affinity", "node_affinity", "claim_pages", "build", "unpause",
-  "destroy", NULL
-};
-
-void
-xa_sim_fault_free (XaSimFault *fault)
-{
-  if (fault == NULL)
-    return;
-  g_free (fault->vm);
-  g_free (fault->call);
-  g_free (fault);
-}
 
 /* Either every node gives "cpus" as a count, or every node as a list. */
 typedef struct {
@@ -366,116 +347,6 @@ xa_host_file_parse_domains (XaHostInfo *info, json_t *root, GError **error)
   return TRUE;
 }
 
-static XaSimFault *
-xa_host_file_parse_take (const XaHostInfo *info, json_t *jfault, GError **error)
-{
-  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
-  json_t *at = json_object_get (jfault, "at_s");
-  gint64 node = 0;
-
-  fault->kind = XA_SIM_FAULT_TAKE_MEMORY;
-  if (!xa_json_check_keys (jfault, take_keys, error))
-    return NULL;
-  if (!json_is_number (at) || json_number_value (at) < 0) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "at_s: expected seconds on the host's clock, 0 or more");
-    return NULL;
-  }
-  fault->at_s = json_number_value (at);
-  if (!xa_json_get_size (jfault, "take", XA_JSON_REQUIRED | XA_JSON_NONZERO,
-                         &fault->take_mib, error) ||
-      !xa_json_get_int (jfault, "node", XA_JSON_REQUIRED, 0, info->n_nodes - 1, &node, error))
-    return NULL;
-  fault->node = (guint) node;
-  return g_steal_pointer (&fault);
-}
-
-static XaSimFault *
-xa_host_file_parse_build_fails (json_t *jfault, GError **error)
-{
-  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
-  const gchar *vm = NULL;
-  gint64 attempt = 1;
-
-  fault->kind = XA_SIM_FAULT_BUILD_FAILS;
-  if (!xa_json_check_keys (jfault, build_fails_keys, error) ||
-      !xa_json_get_name (jfault, "build_fails", &vm, error) ||
-      !xa_json_get_int (jfault, "attempt", XA_JSON_OPTIONAL, 1, 1000, &attempt, error))
-    return NULL;
-  fault->vm = g_strdup (vm);
-  fault->attempt = (guint) attempt;
-  return g_steal_pointer (&fault);
-}
-
-static XaSimFault *
-xa_host_file_parse_call_fails (json_t *jfault, GError **error)
-{
-  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
-  const gchar *call = NULL;
-  gint64 use = 1;
-
-  fault->kind = XA_SIM_FAULT_CALL_FAILS;
-  if (!xa_json_check_keys (jfault, call_fails_keys, error) ||
-      !xa_json_get_string (jfault, "call_fails", XA_JSON_REQUIRED, &call, error) ||
-      !xa_json_get_int (jfault, "use", XA_JSON_OPTIONAL, 1, G_MAXINT32, &use, error))
-    return NULL;
-  if (!g_strv_contains (host_calls, call)) {
-    g_autofree gchar *known = g_strjoinv (", ", (gchar **) host_calls);
-
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "call_fails: \"%s\" is not a host call (use one of %s)", call, known);
-    return NULL;
-  }
-  fault->call = g_strdup (call);
-  fault->use = (guint) use;
-  return g_steal_pointer (&fault);
-}
-
-static XaSimFault *
-xa_host_file_parse_fault (const XaHostInfo *info, json_t *jfault, GError **error)
-{
-  if (!json_is_object (jfault)) {
-    g_autofree gchar *shown = xa_json_describe (jfault);
-
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s is not an object", shown);
-    return NULL;
-  }
-  if (json_object_get (jfault, "take") != NULL)
-    return xa_host_file_parse_take (info, jfault, error);
-  if (json_object_get (jfault, "build_fails") != NULL)
-    return xa_host_file_parse_build_fails (jfault, error);
-  if (json_object_get (jfault, "call_fails") != NULL)
-    return xa_host_file_parse_call_fails (jfault, error);
-  g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                       "not a fault (use {\"at_s\", \"take\", \"node\"}, "
-                       "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})");
-  return NULL;
-}
-
-static GPtrArray *
-xa_host_file_parse_faults (const XaHostInfo *info, json_t *root, GError **error)
-{
-  g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_sim_fault_free);
-  json_t *list = NULL;
-  json_t *jfault;
-  gsize i;
-
-  if (!xa_json_get_array (root, "faults", XA_JSON_OPTIONAL, &list, error))
-    return NULL;
-  if (list == NULL)
-    return g_steal_pointer (&faults);
-  json_array_foreach (list, i, jfault) {
-    XaSimFault *fault = xa_host_file_parse_fault (info, jfault, error);
-
-    if (fault == NULL) {
-      g_prefix_error (error, "faults[%zu]: ", i);
-      return NULL;
-    }
-    g_ptr_array_add (faults, fault);
-  }
-  return g_steal_pointer (&faults);
-}
-
 static gboolean
 xa_host_file_get_rate (json_t *root, const gchar *key, gint64 min, guint64 *out, GError **error)
 {
@@ -554,7 +425,7 @@ xa_host_file_parse_host (json_t *root, GError **error)
  * @faults: (out) (optional) (element-type XaSimFault): the faults it schedules
  * @error: a #GError
  *
- * Parses a host topology (FORMATS.md). Every error names the file, the entry
+ * Parses a host topology (docs/formats.md). Every error names the file, the entry
  * and the field.
  *
  * Returns: (transfer full): the host, or %NULL
@@ -567,7 +438,7 @@ xa_host_file_parse (const gchar *display_name, json_t *root, GPtrArray **faults,
   g_autoptr(GPtrArray) parsed_faults = NULL;
 
   if (info != NULL)
-    parsed_faults = xa_host_file_parse_faults (info, root, error);
+    parsed_faults = xa_sim_fault_parse_list (info, root, error);
   if (parsed_faults == NULL) {
     g_prefix_error (error, "%s: ", display_name);
     return NULL;
@@ -596,146 +467,4 @@ xa_host_file_load (const gchar *path, GPtrArray **faults, GError **error)
   if (root == NULL)
     return NULL;
   return xa_host_file_parse (path, root, faults, error);
-}
-
-/* CPU ids as a count when they are numbered node by node from 0, the form a
- * person writes; otherwise as lists. */
-static gboolean
-xa_host_file_cpus_are_counted (const XaHostInfo *info)
-{
-  guint next = 0;
-
-  for (guint n = 0; n < info->n_nodes; n++) {
-    GArray *cpus = info->nodes[n].cpus;
-
-    for (guint i = 0; i < cpus->len; i++) {
-      if (g_array_index (cpus, guint, i) != next++)
-        return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-static json_t *
-xa_host_file_node_to_json (const XaHostNode *hn, gboolean counted)
-{
-  json_t *jnode = json_object ();
-  json_t *cpus;
-
-  if (counted) {
-    cpus = json_integer (hn->cpus->len);
-  } else {
-    cpus = json_array ();
-    for (guint i = 0; i < hn->cpus->len; i++)
-      json_array_append_new (cpus, json_integer (g_array_index (hn->cpus, guint, i)));
-  }
-  json_object_set_new (jnode, "memory", json_integer ((json_int_t) hn->total_mib));
-  json_object_set_new (jnode, "free", json_integer ((json_int_t) hn->free_mib));
-  json_object_set_new (jnode, "dirty", json_integer ((json_int_t) hn->dirty_mib));
-  json_object_set_new (jnode, "cpus", cpus);
-  json_object_set_new (jnode, "cores", json_integer (hn->n_cores));
-  return jnode;
-}
-
-static json_t *
-xa_host_file_distances_to_json (const XaHostInfo *info)
-{
-  json_t *rows = json_array ();
-
-  for (guint i = 0; i < info->n_nodes; i++) {
-    json_t *row = json_array ();
-
-    for (guint j = 0; j < info->n_nodes; j++) {
-      guint32 d = info->distances[i * info->n_nodes + j];
-
-      json_array_append_new (row, json_integer (d == XA_DISTANCE_UNREACHABLE ? -1 : (json_int_t) d));
-    }
-    json_array_append_new (rows, row);
-  }
-  return rows;
-}
-
-static json_t *
-xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
-{
-  json_t *jdom = json_object ();
-  json_t *memory = json_array ();
-
-  for (guint n = 0; n < n_nodes; n++)
-    json_array_append_new (memory, json_integer ((json_int_t) domain->memory_by_node_mib[n]));
-  json_object_set_new (jdom, "name", json_string (domain->name));
-  json_object_set_new (jdom, "memory_by_node", memory);
-  json_object_set_new (jdom, "vcpus", json_integer (domain->vcpus));
-  if (domain->uuid != NULL)
-    json_object_set_new (jdom, "uuid", json_string (domain->uuid));
-  if (domain->domid != 0)
-    json_object_set_new (jdom, "domid", json_integer (domain->domid));
-  if (domain->claim_mib != 0) {
-    json_object_set_new (jdom, "claim", json_integer ((json_int_t) domain->claim_mib));
-    json_object_set_new (jdom, "claim_node", json_integer (domain->claim_node));
-  }
-  return jdom;
-}
-
-static json_t *
-xa_host_file_fault_to_json (const XaSimFault *fault)
-{
-  switch (fault->kind) {
-  case XA_SIM_FAULT_TAKE_MEMORY:
-    return json_pack ("{s:f, s:I, s:i}", "at_s", fault->at_s,
-                      "take", (json_int_t) fault->take_mib, "node", (int) fault->node);
-  case XA_SIM_FAULT_BUILD_FAILS:
-    return json_pack ("{s:s, s:i}", "build_fails", fault->vm, "attempt", (int) fault->attempt);
-  case XA_SIM_FAULT_CALL_FAILS:
-    return json_pack ("{s:s, s:i}", "call_fails", fault->call, "use", (int) fault->use);
-  default:
-    g_assert_not_reached ();
-  }
-}
-
-/**
- * xa_host_file_to_json:
- * @info: a host
- * @faults: (nullable) (element-type XaSimFault): faults to keep with it
- *
- * Writes @info in the host format, memory in MiB, so that it can be read
- * back with xa_host_file_parse().
- *
- * Returns: (transfer full): the document
- */
-json_t *
-xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
-{
-  json_t *root = json_object ();
-  json_t *nodes = json_array ();
-  json_t *domains = json_array ();
-  gboolean counted = xa_host_file_cpus_are_counted (info);
-
-  for (guint n = 0; n < info->n_nodes; n++)
-    json_array_append_new (nodes, xa_host_file_node_to_json (&info->nodes[n], counted));
-  for (guint i = 0; i < info->domains->len; i++)
-    json_array_append_new (domains, xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
-                                                                 info->n_nodes));
-  json_object_set_new (root, "name", json_string (info->name));
-  if (info->uuid != NULL)
-    json_object_set_new (root, "uuid", json_string (info->uuid));
-  if (info->time_s > 0)
-    json_object_set_new (root, "time_s", json_real (info->time_s));
-  json_object_set_new (root, "nodes", nodes);
-  json_object_set_new (root, "distances", xa_host_file_distances_to_json (info));
-  json_object_set_new (root, "populate_mib_per_s", json_integer ((json_int_t) info->populate_mib_per_s));
-  json_object_set_new (root, "bandwidth_mib_per_s", json_integer ((json_int_t) info->bandwidth_mib_per_s));
-  json_object_set_new (root, "scrub_mib_per_s", json_integer ((json_int_t) info->scrub_mib_per_s));
-  json_object_set_new (root, "overhead_mib_per_vm", json_integer ((json_int_t) info->overhead_mib_per_vm));
-  json_object_set_new (root, "overhead_kib_per_vcpu", json_integer ((json_int_t) info->overhead_kib_per_vcpu));
-  json_object_set_new (root, "node_claims", json_boolean (info->node_claims));
-  json_object_set_new (root, "domains", domains);
-  if (faults != NULL && faults->len > 0) {
-    json_t *jfaults = json_array ();
-
-    for (guint i = 0; i < faults->len; i++)
-      json_array_append_new (jfaults, xa_host_file_fault_to_json (g_ptr_array_index (faults, i)));
-    json_object_set_new (root, "faults", jfaults);
-  }
-  return root;
 }

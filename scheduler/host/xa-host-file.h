@@ -5,41 +5,9 @@
 #include <jansson.h>
 
 #include "xa-host-info.h"
+#include "xa-sim-fault.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  XA_SIM_FAULT_TAKE_MEMORY,
-  XA_SIM_FAULT_BUILD_FAILS,
-  XA_SIM_FAULT_CALL_FAILS,
-} XaSimFaultKind;
-
-/**
- * XaSimFault:
- * @kind: what goes wrong
- * @at_s: when memory is taken, on the host's clock
- * @take_mib: how much memory is taken
- * @node: on which node
- * @vm: (nullable): the VM whose build fails
- * @attempt: on which attempt it fails
- * @call: (nullable): the host call that fails
- * @use: on which use of @call
- *
- * A fault the simulated host injects, from the host file's "faults".
- */
-typedef struct {
-  XaSimFaultKind kind;
-  gdouble at_s;
-  guint64 take_mib;
-  guint node;
-  gchar *vm;
-  guint attempt;
-  gchar *call;
-  guint use;
-} XaSimFault;
-
-void xa_sim_fault_free (XaSimFault *fault);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaSimFault, xa_sim_fault_free)
 
 XaHostInfo *xa_host_file_parse (const gchar *display_name,
                                 json_t      *root,

@@ -9,7 +9,7 @@
  * @n_nodes: its node count
  *
  * Returns: (transfer full): a host with empty nodes, default distances and
- *   the default rates and overheads of FORMATS.md
+ *   the default rates and overheads of docs/formats.md
  */
 XaHostInfo *
 xa_host_info_new (const gchar *name, guint n_nodes)

@@ -49,7 +49,7 @@ typedef struct {
 /**
  * XaHostInfo:
  *
- * What a host backend reports: the host topology of FORMATS.md. @uuid
+ * What a host backend reports: the host topology of docs/formats.md. @uuid
  * tells hosts apart in the ledger; @time_s is the host's clock.
  */
 typedef struct {

@@ -106,11 +106,37 @@ xa_host_get_clock (XaHost *host)
 }
 
 /**
+ * xa_host_error_for_errno:
+ * @errsv: why a file of the host layer could not be opened or made
+ *
+ * Returns: %XA_ERROR_PERMISSION for EACCES and EPERM (it needs root),
+ *   %XA_ERROR_FAILED otherwise
+ */
+XaError
+xa_host_error_for_errno (gint errsv)
+{
+  return errsv == EACCES || errsv == EPERM ? XA_ERROR_PERMISSION : XA_ERROR_FAILED;
+}
+
+/* The lock file holds the admitter's pid, for the message. */
+static void
+xa_host_lock_busy (const gchar *path, const gchar *what, GError **error)
+{
+  g_autofree gchar *holder = NULL;
+
+  g_file_get_contents (path, &holder, NULL, NULL);
+  g_set_error (error, XA_ERROR, XA_ERROR_BUSY,
+               "process %s admits for %s already (one admitter per host: add work to it "
+               "with xadmit submit)", holder != NULL ? g_strstrip (holder) : "?", what);
+}
+
+/**
  * xa_host_lock_file:
  * @path: the lock file, created 0600 if missing
  * @what: the host, for the message
  * @out_fd: (out): the open, locked file; closing it unlocks
- * @error: a #GError, %XA_ERROR_FAILED naming the holder's pid
+ * @error: a #GError, %XA_ERROR_BUSY naming the holder's pid,
+ *   %XA_ERROR_PERMISSION when this user may not open @path
  *
  * Returns: %TRUE if this process holds the lock now
  */
@@ -119,21 +145,20 @@ xa_host_lock_file (const gchar *path, const gchar *what, gint *out_fd, GError **
 {
   g_autofree gchar *pid = g_strdup_printf ("%d\n", (gint) getpid ());
   gint fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  gint saved_errno = errno;
 
   if (fd < 0) {
-    gint saved_errno = errno;
-
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot lock %s: %s", path, what,
-                 g_strerror (saved_errno));
+    g_set_error (error, XA_ERROR, xa_host_error_for_errno (saved_errno),
+                 "%s: cannot lock %s: %s", path, what, g_strerror (saved_errno));
     return FALSE;
   }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
-    g_autofree gchar *holder = NULL;
-
-    g_file_get_contents (path, &holder, NULL, NULL);
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "process %s admits for %s already (one admitter per host: add work to it "
-                 "with xadmit submit)", holder != NULL ? g_strstrip (holder) : "?", what);
+    saved_errno = errno;
+    if (saved_errno == EWOULDBLOCK)
+      xa_host_lock_busy (path, what, error);
+    else
+      g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot lock %s: %s", path, what,
+                   g_strerror (saved_errno));
     g_close (fd, NULL);
     return FALSE;
   }
@@ -179,7 +204,7 @@ xa_host_set_seed (XaHost *host, guint32 seed)
 /**
  * xa_host_lock:
  * @host: a host
- * @error: a #GError, %XA_ERROR_FAILED naming the process that holds it
+ * @error: a #GError, %XA_ERROR_BUSY naming the process that holds it
  *
  * One admitter per host: holds the host's lock until @host is freed.
  *

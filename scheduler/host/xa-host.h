@@ -58,7 +58,7 @@ typedef void (*XaHostBuildDone) (const GError *error,
  *
  * A host backend: the simulated host or a real Xen host. The calls are
  * those of libxenctrl and libxenguest that a domain's build needs, in the
- * order of ../shared/reference/xen-c-api.md §11.
+ * order docs/design.md gives for Xen.
  */
 typedef struct _XaHost XaHost;
 

@@ -5,7 +5,7 @@
 #include "xa-json.h"
 #include "xa-units.h"
 
-/* Duplicate keys are rejected (FORMATS.md: strict RFC 8259); jansson already
+/* Duplicate keys are rejected (docs/formats.md: strict RFC 8259); jansson already
  * refuses comments, single quotes, leading zeros, integers past 2^63 and a
  * second top-level value. */
 #define XA_JSON_LOAD_FLAGS JSON_REJECT_DUPLICATES
@@ -52,7 +52,8 @@ xa_json_load_data (const gchar *display_name, const gchar *data, gsize len, GErr
 /**
  * xa_json_load_file:
  * @path: a file
- * @error: a #GError
+ * @error: a #GError, %XA_ERROR_NOT_FOUND if @path does not exist,
+ *   %XA_ERROR_INVALID_INPUT if it cannot be read or is not a JSON object
  *
  * Returns: (transfer full): the file's top-level object, or %NULL
  */
@@ -64,7 +65,9 @@ xa_json_load_file (const gchar *path, GError **error)
   gsize len = 0;
 
   if (!g_file_get_contents (path, &data, &len, &error_local)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+    gboolean missing = g_error_matches (error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+
+    g_set_error (error, XA_ERROR, missing ? XA_ERROR_NOT_FOUND : XA_ERROR_INVALID_INPUT,
                  "%s: cannot read: %s", path, error_local->message);
     return NULL;
   }

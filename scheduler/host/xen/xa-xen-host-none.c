@@ -6,7 +6,7 @@
 XaHost *
 xa_xen_host_new (GError **error)
 {
-  g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+  g_set_error_literal (error, XA_ERROR, XA_ERROR_NO_HYPERVISOR,
                        "--host xen: this xadmit was built without the Xen backend "
                        "(install libxen-dev and configure with -Dxen=enabled)");
   return NULL;

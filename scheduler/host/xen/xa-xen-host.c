@@ -38,13 +38,6 @@ xa_xen_host_pages_to_mib (guint64 pages)
   return pages >> 8;
 }
 
-static void
-xa_xen_host_set_errno (GError **error, gint errsv, const gchar *call, const gchar *what)
-{
-  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot %s: %s",
-               call, what, g_strerror (errsv));
-}
-
 /* libxc, libxencall and libxenguest speak through this logger: their lines
  * go to the debug log (--verbose), below-info chatter (buffer statistics)
  * nowhere, and the caller reports the failure in one sentence. Logging must
@@ -90,17 +83,16 @@ xa_xen_host_read_physinfo (XaXenHost *self, xc_physinfo_t *physinfo, GError **er
     return TRUE;
   errsv = errno;
   if (errsv == EPERM || errsv == EACCES) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error (error, XA_ERROR, XA_ERROR_NO_HYPERVISOR,
                  "xc_physinfo: the hypervisor refused to describe the host (%s): "
                  "this machine is a Xen guest, not dom0 (use --host sim)",
                  g_strerror (errsv));
     return FALSE;
   }
-  xa_xen_host_set_errno (error, errsv, "xc_physinfo", "read the host's memory and CPUs");
-  return FALSE;
+  return xa_host_fail (error, errsv, "xc_physinfo", "cannot read the host's memory and CPUs");
 }
 
-/* A host name that is not a valid xadmit name (FORMATS.md) is not used. */
+/* A host name that is not a valid xadmit name (docs/formats.md) is not used. */
 static const gchar *
 xa_xen_host_name (void)
 {
@@ -125,7 +117,7 @@ xa_xen_host_distance (uint32_t distance)
   return distance;
 }
 
-/* FORMATS.md: reachable entries are at least 10, and 10 on the diagonal. */
+/* docs/formats.md: reachable entries are at least 10, and 10 on the diagonal. */
 static gboolean
 xa_xen_host_distances_valid (const XaHostInfo *info, guint *bad_from, guint *bad_to)
 {
@@ -179,10 +171,8 @@ static gboolean
 xa_xen_host_count_nodes (XaXenHost *self, unsigned *n_nodes, GError **error)
 {
   *n_nodes = 0;
-  if (xc_numainfo (self->xch, n_nodes, NULL, NULL) != 0) {
-    xa_xen_host_set_errno (error, errno, "xc_numainfo", "read the NUMA topology");
-    return FALSE;
-  }
+  if (xc_numainfo (self->xch, n_nodes, NULL, NULL) != 0)
+    return xa_host_fail (error, errno, "xc_numainfo", "cannot read the NUMA topology");
   if (*n_nodes == 0 || *n_nodes > XA_MAX_NODES) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
                  "xc_numainfo: the host reports %u NUMA nodes (xadmit handles 1 to %d)",
@@ -208,7 +198,7 @@ xa_xen_host_read_numa (XaXenHost *self, GError **error)
   distances = g_new0 (uint32_t, (gsize) n * n);
   /* Xen returns the count it filled in, and lays the distances out by it. */
   if (xc_numainfo (self->xch, &n, meminfo, distances) != 0) {
-    xa_xen_host_set_errno (error, errno, "xc_numainfo", "read the NUMA topology");
+    xa_host_fail (error, errno, "xc_numainfo", "cannot read the NUMA topology");
     return NULL;
   }
   if (n == 0) {
@@ -231,19 +221,22 @@ xa_xen_host_read_numa (XaXenHost *self, GError **error)
 static xc_cputopo_t *
 xa_xen_host_read_cputopo (XaXenHost *self, unsigned *n_cpus, GError **error)
 {
-  for (guint attempt = 0; attempt < XA_XEN_CPUTOPO_ATTEMPTS; attempt++) {
+  gint errsv = ENOBUFS;
+
+  for (guint attempt = 0; attempt < XA_XEN_CPUTOPO_ATTEMPTS && errsv == ENOBUFS; attempt++) {
     g_autofree xc_cputopo_t *topo = NULL;
 
     *n_cpus = 0;
-    if (xc_cputopoinfo (self->xch, n_cpus, NULL) != 0)
+    if (xc_cputopoinfo (self->xch, n_cpus, NULL) != 0) {
+      errsv = errno;
       break;
+    }
     topo = g_new0 (xc_cputopo_t, MAX (*n_cpus, 1));
     if (xc_cputopoinfo (self->xch, n_cpus, topo) == 0)
       return g_steal_pointer (&topo);
-    if (errno != ENOBUFS)
-      break;
+    errsv = errno;
   }
-  xa_xen_host_set_errno (error, errno, "xc_cputopoinfo", "read the CPU topology");
+  xa_host_fail (error, errsv, "xc_cputopoinfo", "cannot read the CPU topology");
   return NULL;
 }
 
@@ -319,17 +312,13 @@ xa_xen_host_node_affinity (XaXenHost *self, const XaHostInfo *info, guint domid,
   gint map_bits = xc_get_nodemap_size (self->xch) * 8;
 
   *out = 0;
-  if (map == NULL) {
-    xa_xen_host_set_errno (error, errno, "xc_nodemap_alloc", "allocate a node map");
-    return FALSE;
-  }
+  if (map == NULL)
+    return xa_host_fail (error, errno, "xc_nodemap_alloc", "cannot allocate a node map");
   if (xc_domain_node_getaffinity (self->xch, domid, map) != 0) {
     if (errno == ESRCH)
       return TRUE;
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "xc_domain_node_getaffinity: cannot read the node affinity of domain %u: %s",
-                 domid, g_strerror (errno));
-    return FALSE;
+    return xa_host_fail (error, errno, "xc_domain_node_getaffinity",
+                         "cannot read the node affinity of domain %u", domid);
   }
   for (guint n = 0; n < info->n_nodes && (gint) n < map_bits; n++) {
     if ((map[n / 8] & (1u << (n % 8))) != 0 && info->nodes[n].total_mib > 0)
@@ -410,10 +399,8 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
              g_strerror (errno));
   do {
     got = xc_domain_getinfolist (self->xch, first, XA_XEN_DOMAIN_BATCH, batch);
-    if (got < 0) {
-      xa_xen_host_set_errno (error, errno, "xc_domain_getinfolist", "list the domains");
-      return FALSE;
-    }
+    if (got < 0)
+      return xa_host_fail (error, errno, "xc_domain_getinfolist", "cannot list the domains");
     for (gint i = 0; i < got; i++) {
       if (!xa_xen_host_add_domain (self, info, xs, &batch[i], error))
         return FALSE;
@@ -483,8 +470,8 @@ xa_xen_host_lock (XaHost *host, GError **error)
   if (g_mkdir_with_parents (XA_XEN_RUN_DIR, 0700) != 0) {
     gint saved_errno = errno;
 
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot create it: %s", XA_XEN_RUN_DIR,
-                 g_strerror (saved_errno));
+    g_set_error (error, XA_ERROR, xa_host_error_for_errno (saved_errno),
+                 "%s: cannot create it: %s", XA_XEN_RUN_DIR, g_strerror (saved_errno));
     return FALSE;
   }
   return xa_host_lock_file (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
@@ -521,7 +508,7 @@ xa_xen_host_open_interface (GError **error)
   gint errsv;
 
   if (!g_file_test (XA_XEN_PRIVCMD, G_FILE_TEST_EXISTS)) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_NO_HYPERVISOR,
                          XA_XEN_PRIVCMD " does not exist, so this machine is not "
                          "a Xen dom0 (use --host sim)");
     return NULL;
@@ -531,12 +518,13 @@ xa_xen_host_open_interface (GError **error)
   if (xch != NULL)
     return xch;
   errsv = errno;
-  if (errsv == EACCES || errsv == EPERM) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_FAILED,
+  if (xa_host_error_for_errno (errsv) == XA_ERROR_PERMISSION) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_PERMISSION,
                          XA_XEN_PRIVCMD ": opening it needs root (run as root, or use --host sim)");
     return NULL;
   }
-  xa_xen_host_set_errno (error, errsv, "xc_interface_open", "open " XA_XEN_PRIVCMD);
+  g_set_error (error, XA_ERROR, XA_ERROR_NO_HYPERVISOR,
+               "xc_interface_open: cannot open " XA_XEN_PRIVCMD ": %s", g_strerror (errsv));
   return NULL;
 }
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Writing a host file: the host as the JSON that xa_host_file_parse() reads. */
+#include "xa-host-file.h"
+
+/* CPU ids as a count when they are numbered node by node from 0, the form a
+ * person writes; otherwise as lists. */
+static gboolean
+xa_host_file_cpus_are_counted (const XaHostInfo *info)
+{
+  guint next = 0;
+
+  for (guint n = 0; n < info->n_nodes; n++) {
+    GArray *cpus = info->nodes[n].cpus;
+
+    for (guint i = 0; i < cpus->len; i++) {
+      if (g_array_index (cpus, guint, i) != next++)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static json_t *
+xa_host_file_node_to_json (const XaHostNode *hn, gboolean counted)
+{
+  json_t *jnode = json_object ();
+  json_t *cpus;
+
+  if (counted) {
+    cpus = json_integer (hn->cpus->len);
+  } else {
+    cpus = json_array ();
+    for (guint i = 0; i < hn->cpus->len; i++)
+      json_array_append_new (cpus, json_integer (g_array_index (hn->cpus, guint, i)));
+  }
+  json_object_set_new (jnode, "memory", json_integer ((json_int_t) hn->total_mib));
+  json_object_set_new (jnode, "free", json_integer ((json_int_t) hn->free_mib));
+  json_object_set_new (jnode, "dirty", json_integer ((json_int_t) hn->dirty_mib));
+  json_object_set_new (jnode, "cpus", cpus);
+  json_object_set_new (jnode, "cores", json_integer (hn->n_cores));
+  return jnode;
+}
+
+static json_t *
+xa_host_file_distances_to_json (const XaHostInfo *info)
+{
+  json_t *rows = json_array ();
+
+  for (guint i = 0; i < info->n_nodes; i++) {
+    json_t *row = json_array ();
+
+    for (guint j = 0; j < info->n_nodes; j++) {
+      guint32 d = info->distances[i * info->n_nodes + j];
+
+      json_array_append_new (row, json_integer (d == XA_DISTANCE_UNREACHABLE ? -1 : (json_int_t) d));
+    }
+    json_array_append_new (rows, row);
+  }
+  return rows;
+}
+
+static json_t *
+xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
+{
+  json_t *jdom = json_object ();
+  json_t *memory = json_array ();
+
+  for (guint n = 0; n < n_nodes; n++)
+    json_array_append_new (memory, json_integer ((json_int_t) domain->memory_by_node_mib[n]));
+  json_object_set_new (jdom, "name", json_string (domain->name));
+  json_object_set_new (jdom, "memory_by_node", memory);
+  json_object_set_new (jdom, "vcpus", json_integer (domain->vcpus));
+  if (domain->uuid != NULL)
+    json_object_set_new (jdom, "uuid", json_string (domain->uuid));
+  if (domain->domid != 0)
+    json_object_set_new (jdom, "domid", json_integer (domain->domid));
+  if (domain->claim_mib != 0) {
+    json_object_set_new (jdom, "claim", json_integer ((json_int_t) domain->claim_mib));
+    json_object_set_new (jdom, "claim_node", json_integer (domain->claim_node));
+  }
+  return jdom;
+}
+
+/**
+ * xa_host_file_to_json:
+ * @info: a host
+ * @faults: (nullable) (element-type XaSimFault): faults to keep with it
+ *
+ * Writes @info in the host format, memory in MiB, so that it can be read
+ * back with xa_host_file_parse().
+ *
+ * Returns: (transfer full): the document
+ */
+json_t *
+xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
+{
+  json_t *root = json_object ();
+  json_t *nodes = json_array ();
+  json_t *domains = json_array ();
+  gboolean counted = xa_host_file_cpus_are_counted (info);
+
+  for (guint n = 0; n < info->n_nodes; n++)
+    json_array_append_new (nodes, xa_host_file_node_to_json (&info->nodes[n], counted));
+  for (guint i = 0; i < info->domains->len; i++)
+    json_array_append_new (domains, xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
+                                                                 info->n_nodes));
+  json_object_set_new (root, "name", json_string (info->name));
+  if (info->uuid != NULL)
+    json_object_set_new (root, "uuid", json_string (info->uuid));
+  if (info->time_s > 0)
+    json_object_set_new (root, "time_s", json_real (info->time_s));
+  json_object_set_new (root, "nodes", nodes);
+  json_object_set_new (root, "distances", xa_host_file_distances_to_json (info));
+  json_object_set_new (root, "populate_mib_per_s", json_integer ((json_int_t) info->populate_mib_per_s));
+  json_object_set_new (root, "bandwidth_mib_per_s", json_integer ((json_int_t) info->bandwidth_mib_per_s));
+  json_object_set_new (root, "scrub_mib_per_s", json_integer ((json_int_t) info->scrub_mib_per_s));
+  json_object_set_new (root, "overhead_mib_per_vm", json_integer ((json_int_t) info->overhead_mib_per_vm));
+  json_object_set_new (root, "overhead_kib_per_vcpu", json_integer ((json_int_t) info->overhead_kib_per_vcpu));
+  json_object_set_new (root, "node_claims", json_boolean (info->node_claims));
+  json_object_set_new (root, "domains", domains);
+  if (faults != NULL && faults->len > 0) {
+    json_t *jfaults = json_array ();
+
+    for (guint i = 0; i < faults->len; i++)
+      json_array_append_new (jfaults, xa_sim_fault_to_json (g_ptr_array_index (faults, i)));
+    json_object_set_new (root, "faults", jfaults);
+  }
+  return root;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The faults a host file schedules on the simulated host ("faults"). */
+#include "xa-error.h"
+#include "xa-json.h"
+#include "xa-sim-fault.h"
+
+static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
+static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
+static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
+
+/* The host calls a fault may break (xa-host.h, modelled on libxenctrl). */
+static const gchar *const host_calls[] = {
+  "snapshot", "create_domain", "max_vcpus", "timer_mode", "max_mem",
+  "vcpu_affinity", "node_affinity", "claim_pages", "build", "unpause",
+  "destroy", NULL
+};
+
+void
+xa_sim_fault_free (XaSimFault *fault)
+{
+  if (fault == NULL)
+    return;
+  g_free (fault->vm);
+  g_free (fault->call);
+  g_free (fault);
+}
+
+static XaSimFault *
+xa_sim_fault_parse_take (const XaHostInfo *info, json_t *jfault, GError **error)
+{
+  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  json_t *at = json_object_get (jfault, "at_s");
+  gint64 node = 0;
+
+  fault->kind = XA_SIM_FAULT_TAKE_MEMORY;
+  if (!xa_json_check_keys (jfault, take_keys, error))
+    return NULL;
+  if (!json_is_number (at) || json_number_value (at) < 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "at_s: expected seconds on the host's clock, 0 or more");
+    return NULL;
+  }
+  fault->at_s = json_number_value (at);
+  if (!xa_json_get_size (jfault, "take", XA_JSON_REQUIRED | XA_JSON_NONZERO,
+                         &fault->take_mib, error) ||
+      !xa_json_get_int (jfault, "node", XA_JSON_REQUIRED, 0, info->n_nodes - 1, &node, error))
+    return NULL;
+  fault->node = (guint) node;
+  return g_steal_pointer (&fault);
+}
+
+static XaSimFault *
+xa_sim_fault_parse_build_fails (json_t *jfault, GError **error)
+{
+  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  const gchar *vm = NULL;
+  gint64 attempt = 1;
+
+  fault->kind = XA_SIM_FAULT_BUILD_FAILS;
+  if (!xa_json_check_keys (jfault, build_fails_keys, error) ||
+      !xa_json_get_name (jfault, "build_fails", &vm, error) ||
+      !xa_json_get_int (jfault, "attempt", XA_JSON_OPTIONAL, 1, 1000, &attempt, error))
+    return NULL;
+  fault->vm = g_strdup (vm);
+  fault->attempt = (guint) attempt;
+  return g_steal_pointer (&fault);
+}
+
+static XaSimFault *
+xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
+{
+  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  const gchar *call = NULL;
+  gint64 use = 1;
+
+  fault->kind = XA_SIM_FAULT_CALL_FAILS;
+  if (!xa_json_check_keys (jfault, call_fails_keys, error) ||
+      !xa_json_get_string (jfault, "call_fails", XA_JSON_REQUIRED, &call, error) ||
+      !xa_json_get_int (jfault, "use", XA_JSON_OPTIONAL, 1, G_MAXINT32, &use, error))
+    return NULL;
+  if (!g_strv_contains (host_calls, call)) {
+    g_autofree gchar *known = g_strjoinv (", ", (gchar **) host_calls);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "call_fails: \"%s\" is not a host call (use one of %s)", call, known);
+    return NULL;
+  }
+  fault->call = g_strdup (call);
+  fault->use = (guint) use;
+  return g_steal_pointer (&fault);
+}
+
+static XaSimFault *
+xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
+{
+  if (!json_is_object (jfault)) {
+    g_autofree gchar *shown = xa_json_describe (jfault);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s is not an object", shown);
+    return NULL;
+  }
+  if (json_object_get (jfault, "take") != NULL)
+    return xa_sim_fault_parse_take (info, jfault, error);
+  if (json_object_get (jfault, "build_fails") != NULL)
+    return xa_sim_fault_parse_build_fails (jfault, error);
+  if (json_object_get (jfault, "call_fails") != NULL)
+    return xa_sim_fault_parse_call_fails (jfault, error);
+  g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                       "not a fault (use {\"at_s\", \"take\", \"node\"}, "
+                       "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})");
+  return NULL;
+}
+
+/**
+ * xa_sim_fault_parse_list:
+ * @info: the host the faults happen on
+ * @root: a host file's top-level object
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT naming the entry and the field
+ *
+ * Returns: (transfer full) (element-type XaSimFault): the faults of "faults",
+ *   empty without it, or %NULL
+ */
+GPtrArray *
+xa_sim_fault_parse_list (const XaHostInfo *info, json_t *root, GError **error)
+{
+  g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_sim_fault_free);
+  json_t *list = NULL;
+  json_t *jfault;
+  gsize i;
+
+  if (!xa_json_get_array (root, "faults", XA_JSON_OPTIONAL, &list, error))
+    return NULL;
+  if (list == NULL)
+    return g_steal_pointer (&faults);
+  json_array_foreach (list, i, jfault) {
+    XaSimFault *fault = xa_sim_fault_parse_one (info, jfault, error);
+
+    if (fault == NULL) {
+      g_prefix_error (error, "faults[%zu]: ", i);
+      return NULL;
+    }
+    g_ptr_array_add (faults, fault);
+  }
+  return g_steal_pointer (&faults);
+}
+
+/**
+ * xa_sim_fault_to_json:
+ * @fault: a fault
+ *
+ * Returns: (transfer full): @fault as an entry of a host file's "faults"
+ */
+json_t *
+xa_sim_fault_to_json (const XaSimFault *fault)
+{
+  switch (fault->kind) {
+  case XA_SIM_FAULT_TAKE_MEMORY:
+    return json_pack ("{s:f, s:I, s:i}", "at_s", fault->at_s,
+                      "take", (json_int_t) fault->take_mib, "node", (int) fault->node);
+  case XA_SIM_FAULT_BUILD_FAILS:
+    return json_pack ("{s:s, s:i}", "build_fails", fault->vm, "attempt", (int) fault->attempt);
+  case XA_SIM_FAULT_CALL_FAILS:
+    return json_pack ("{s:s, s:i}", "call_fails", fault->call, "use", (int) fault->use);
+  default:
+    g_assert_not_reached ();
+  }
+}

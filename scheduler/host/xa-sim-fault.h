@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "xa-host-info.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  XA_SIM_FAULT_TAKE_MEMORY,
+  XA_SIM_FAULT_BUILD_FAILS,
+  XA_SIM_FAULT_CALL_FAILS,
+} XaSimFaultKind;
+
+/**
+ * XaSimFault:
+ * @kind: what goes wrong
+ * @at_s: when memory is taken, on the host's clock
+ * @take_mib: how much memory is taken
+ * @node: on which node
+ * @vm: (nullable): the VM whose build fails
+ * @attempt: on which attempt it fails
+ * @call: (nullable): the host call that fails
+ * @use: on which use of @call
+ *
+ * A fault the simulated host injects, from the host file's "faults".
+ */
+typedef struct {
+  XaSimFaultKind kind;
+  gdouble at_s;
+  guint64 take_mib;
+  guint node;
+  gchar *vm;
+  guint attempt;
+  gchar *call;
+  guint use;
+} XaSimFault;
+
+void xa_sim_fault_free (XaSimFault *fault);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaSimFault, xa_sim_fault_free)
+
+GPtrArray *xa_sim_fault_parse_list (const XaHostInfo *info,
+                                    json_t           *root,
+                                    GError          **error);
+json_t *xa_sim_fault_to_json (const XaSimFault *fault);
+
+G_END_DECLS

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "xa-error.h"
+#include "xa-host-backend.h"
+
+#define XA_TEST_LOCK_ENV "XA_TEST_LOCK"
+
+/* The child of g_test_trap_subprocess() finds the lock its parent holds. */
+static void
+lock_held_elsewhere_child (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the test host",
+                                              (gint) getppid ());
+  gint fd = -1;
+
+  g_assert_false (xa_host_lock_file (g_getenv (XA_TEST_LOCK_ENV), "the test host", &fd, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_BUSY);
+  g_assert_true (g_str_has_prefix (error->message, holder));
+  g_assert_cmpint (fd, ==, -1);
+}
+
+/* A lock file's path in a new directory of its own. */
+static gchar *
+lock_path_new (gchar **out_dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_dir = g_dir_make_tmp ("xadmit-host-XXXXXX", &error);
+  g_assert_no_error (error);
+  return g_build_filename (*out_dir, "host.lock", NULL);
+}
+
+static void
+test_lock_held_by_another_process_is_busy (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *path = NULL;
+  gint fd = -1;
+
+  if (g_test_subprocess ()) {
+    lock_held_elsewhere_child ();
+    return;
+  }
+  path = lock_path_new (&dir);
+  g_assert_true (xa_host_lock_file (path, "the test host", &fd, &error));
+  g_assert_no_error (error);
+  g_setenv (XA_TEST_LOCK_ENV, path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_close (fd, NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Root may write anywhere, so only another user sees the refusal. */
+static void
+test_lock_in_a_closed_directory_needs_permission (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *path = NULL;
+  gint fd = -1;
+
+  if (geteuid () == 0) {
+    g_test_skip ("root may create the lock anywhere");
+    return;
+  }
+  path = lock_path_new (&dir);
+  g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
+  g_assert_false (xa_host_lock_file (path, "the test host", &fd, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
+  g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
+  g_rmdir (dir);
+}
+
+static void
+test_error_for_errno (void)
+{
+  g_assert_cmpint (xa_host_error_for_errno (EACCES), ==, XA_ERROR_PERMISSION);
+  g_assert_cmpint (xa_host_error_for_errno (EPERM), ==, XA_ERROR_PERMISSION);
+  g_assert_cmpint (xa_host_error_for_errno (ENOSPC), ==, XA_ERROR_FAILED);
+}
+
+static void
+test_open_xen_without_hypervisor (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHost) host = NULL;
+
+  if (g_file_test ("/dev/xen/privcmd", G_FILE_TEST_EXISTS)) {
+    g_test_skip ("this machine runs Xen");
+    return;
+  }
+  host = xa_host_open ("xen", NULL, &error);
+  g_assert_null (host);
+  g_assert_error (error, XA_ERROR, XA_ERROR_NO_HYPERVISOR);
+}
+
+static void
+test_open_missing_host_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHost) host = xa_host_open ("sim:/nonexistent/host.json", NULL, &error);
+
+  g_assert_null (host);
+  g_assert_error (error, XA_ERROR, XA_ERROR_NOT_FOUND);
+  g_assert_true (g_str_has_prefix (error->message, "/nonexistent/host.json: cannot read: "));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/scheduler/host/lock/held-by-another-process-is-busy",
+                   test_lock_held_by_another_process_is_busy);
+  g_test_add_func ("/scheduler/host/lock/in-a-closed-directory-needs-permission",
+                   test_lock_in_a_closed_directory_needs_permission);
+  g_test_add_func ("/scheduler/host/error-for-errno", test_error_for_errno);
+  g_test_add_func ("/scheduler/host/open/xen-without-hypervisor", test_open_xen_without_hypervisor);
+  g_test_add_func ("/scheduler/host/open/missing-host-file", test_open_missing_host_file);
+  return g_test_run ();
+}
