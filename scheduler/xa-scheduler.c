@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "xa-error.h"
-#include "xa-ledger.h"
+#include "xa-host-record.h"
 #include "xa-scheduler.h"
 #include "xa-xenopsd.h"
 
@@ -80,7 +80,7 @@ xa_scheduler_now (XaScheduler *self)
 static XaStoreTime
 xa_scheduler_time (XaScheduler *self)
 {
-  return xa_ledger_now (self->host);
+  return xa_host_record_now (self->host);
 }
 
 static gboolean
@@ -777,14 +777,14 @@ static XaTopology *
 xa_scheduler_refresh (XaScheduler *self, gint64 *out_snapshot_id, GError **error)
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
-  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
+  g_auto(XaHostRecord) record = { { 0 } };
   guint64 available[XA_MAX_NODES];
   XaTopology *topo;
 
   if (info == NULL)
     return NULL;
-  xa_ledger_snapshot_init (&ledger, info);
-  if (!xa_store_refresh (self->store, self->host_id, &ledger.snapshot, xa_scheduler_time (self),
+  xa_host_record_init (&record, info);
+  if (!xa_store_refresh (self->store, self->host_id, &record.snapshot, xa_scheduler_time (self),
                          out_snapshot_id, error) ||
       !xa_store_available (self->store, self->host_id, self->n_nodes, available, error))
     return NULL;
