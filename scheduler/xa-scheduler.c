@@ -1083,10 +1083,27 @@ xa_scheduler_was_stopped (XaScheduler *self)
   return self->stopping;
 }
 
-static const gchar *
-xa_scheduler_state_name (XaRequestState state)
+/* A request still queued when the run ends was deferred; one still in a
+ * build the run cut short (it ended on an error) counts as cancelled. */
+static XaRunState
+xa_scheduler_run_state (XaRequestState state)
 {
-  return state == XA_REQUEST_QUEUED ? "deferred" : xa_request_state_to_string (state);
+  switch (state) {
+  case XA_REQUEST_QUEUED:
+    return XA_RUN_STATE_DEFERRED;
+  case XA_REQUEST_PLANNED:
+    return XA_RUN_STATE_PLANNED;
+  case XA_REQUEST_RUNNING:
+    return XA_RUN_STATE_RUNNING;
+  case XA_REQUEST_FAILED:
+    return XA_RUN_STATE_FAILED;
+  case XA_REQUEST_REJECTED:
+    return XA_RUN_STATE_REJECTED;
+  case XA_REQUEST_BUILDING:
+  case XA_REQUEST_CANCELLED:
+  default:
+    return XA_RUN_STATE_CANCELLED;
+  }
 }
 
 /* What no policy can beat: the first batch window, then the longest build
@@ -1129,7 +1146,7 @@ xa_scheduler_get_run (XaScheduler *self)
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
     XaRunVm *rvm = xa_run_add_vm (run, vm->request->req->name,
-                                  xa_scheduler_state_name (vm->request->state));
+                                  xa_scheduler_run_state (vm->request->state));
 
     rvm->planned_nodes = vm->planned_nodes;
     if (vm->request->state == XA_REQUEST_RUNNING)

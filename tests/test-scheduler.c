@@ -364,6 +364,21 @@ test_one_admitter_per_host (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "admits for the simulated host in"));
 }
 
+/* Each run state has the name the run summary prints, and back. */
+static void
+test_run_state_names (void)
+{
+  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled" };
+  XaRunState state = XA_RUN_STATE_LAST;
+
+  for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
+    g_assert_cmpstr (xa_run_state_to_string ((XaRunState) s), ==, names[s]);
+    g_assert_true (xa_run_state_from_string (names[s], &state));
+    g_assert_cmpint (state, ==, s);
+  }
+  g_assert_false (xa_run_state_from_string ("building", &state));
+}
+
 static void
 add (const gchar *path, void (*func) (Fixture *, gconstpointer))
 {
@@ -380,5 +395,6 @@ main (int argc, char **argv)
   add ("/scheduler/property-over-seeds", test_property_over_seeds);
   add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
   add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
+  g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();
 }
