@@ -4,7 +4,7 @@
 #include "xa-json.h"
 #include "xa-output.h"
 
-/* Exit codes of FORMATS.md */
+/* Exit codes of docs/formats.md */
 
 void
 xa_options_clear (XaOptions *opts)

@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* Exit codes of FORMATS.md */
+/* Exit codes of docs/formats.md */
 #define XA_EXIT_OK 0
 #define XA_EXIT_FAILED 1
 #define XA_EXIT_USAGE 2

@@ -436,7 +436,7 @@ xa_scheduler_lower_bound (XaScheduler *self)
  * xa_scheduler_get_run:
  * @self: the scheduler, after xa_scheduler_run()
  *
- * Returns: (transfer full): the run summary (FORMATS.md); plan_ms is the
+ * Returns: (transfer full): the run summary (docs/formats.md); plan_ms is the
  *   wall-clock time spent planning
  */
 XaRun *

@@ -364,6 +364,37 @@ test_one_admitter_per_host (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "admits for the simulated host in"));
 }
 
+/* Requests submitted again to a new admission: those that run are left
+ * alone, named, and the scheduler gets nothing to start twice. */
+static void
+test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("demo.json", "4node.json");
+  g_autoptr(GPtrArray) left_alone = NULL;
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaRun) run = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  prepare (f, "4node.json", NULL, requests, &options);
+  counts = run_and_count (f, NULL);
+  g_assert_cmpuint (counts.running, ==, requests->len);
+  g_clear_pointer (&f->admission, xa_admission_free);
+  open_admission (f, &options, &found);
+  g_assert_cmpuint (found->built->len + found->half_built->len + found->gone->len, ==, 0);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, &left_alone, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (left_alone->len, ==, requests->len);
+  g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,
+                   ((XaRequest *) g_ptr_array_index (requests, 0))->name);
+  g_assert_true (xa_admission_take_queued (f->admission, &error));
+  g_assert_no_error (error);
+  run_and_count (f, &run);
+  g_assert_cmpuint (run->vms->len, ==, 0);
+  assert_ledger_matches_host (f);
+}
+
 /* Each run state has the name the run summary prints, and back. */
 static void
 test_run_state_names (void)
@@ -395,6 +426,7 @@ main (int argc, char **argv)
   add ("/scheduler/property-over-seeds", test_property_over_seeds);
   add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
   add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
+  add ("/scheduler/admission/leaves-running-vms-alone", test_admission_leaves_running_vms_alone);
   g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();
 }
