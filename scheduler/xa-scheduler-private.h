@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the scheduler's files share: xa-scheduler.c (window, dispatch,
- * stop, the run summary), xa-batch.c (a batch: plan and record it),
+/* What the scheduler's files share: xa-scheduler.c (dispatch, run, stop,
+ * the run summary), xa-batch.c (the batch window, its plan and record),
  * xa-build.c (one VM's build, in Xen's order) and xa-xenopsd-start.c
  * (xenopsd's way, each build deciding alone). */
 
