@@ -3,10 +3,10 @@
 #include <math.h>
 #include <sys/resource.h>
 
+#include "xa-admission.h"
 #include "xa-bench.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
-#include "xa-ledger.h"
 #include "xa-plan.h"
 #include "xa-scheduler.h"
 #include "xa-store.h"
@@ -356,25 +356,16 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
 {
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
   g_autoptr(XaHost) host = xa_host_open (spec, NULL, error);
-  g_autoptr(XaStore) store = NULL;
-  g_autoptr(XaHostInfo) info = NULL;
-  g_autoptr(XaScheduler) scheduler = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
-  gint64 host_id = 0;
+  g_autoptr(XaAdmission) admission = NULL;
+  XaScheduler *scheduler;
   gint64 start_us = g_get_monotonic_time ();
   gdouble start_cpu = xa_bench_cpu_us ();
 
-  if (host == NULL || (info = xa_host_snapshot (host, error)) == NULL ||
-      (store = xa_store_open (db_path, error)) == NULL)
+  if (host == NULL ||
+      (admission = xa_admission_open (host, db_path, options, NULL, error)) == NULL ||
+      !xa_admission_submit (admission, "storm", requests, NULL, error))
     return FALSE;
-  if (!xa_ledger_ensure_host (store, host, info, &host_id, error) ||
-      !xa_store_submit (store, host_id, "storm", requests, xa_ledger_now (host), NULL, error) ||
-      (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL ||
-      (scheduler = xa_scheduler_new (host, store, host_id, options, error)) == NULL)
-    return FALSE;
-  g_ptr_array_set_free_func (queued, NULL);
-  for (guint i = 0; i < queued->len; i++)
-    xa_scheduler_add (scheduler, g_ptr_array_index (queued, i));
+  scheduler = xa_admission_get_scheduler (admission);
   if (!xa_scheduler_run (scheduler, error))
     return FALSE;
   storm->wall_ms = (gdouble) (g_get_monotonic_time () - start_us) / 1000.0;

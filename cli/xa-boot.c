@@ -3,10 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "xa-admission.h"
 #include "xa-boot.h"
 #include "xa-cli.h"
 #include "xa-error.h"
-#include "xa-ledger.h"
 #include "xa-manifest.h"
 #include "xa-scheduler.h"
 
@@ -127,60 +127,45 @@ xa_boot_on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A restart first, said on stderr when it found anything. */
-static gboolean
-xa_boot_reconcile (XaHost *host, XaStore *store, gint64 host_id, GError **error)
+/* The ledger, reconciled with the host: said on stderr when the
+ * reconciliation found anything. */
+static XaAdmission *
+xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
+                        const XaSchedulerOptions *options, GError **error)
 {
-  g_autoptr(XaStoreReconciliation) found = xa_ledger_reconcile (host, store, host_id, error);
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(XaAdmission) admission = xa_admission_open (host, boot->db_path, options, &found,
+                                                        error);
 
-  if (found == NULL)
-    return FALSE;
+  if (admission == NULL)
+    return NULL;
   if (found->built->len + found->half_built->len + found->gone->len > 0)
     g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
                 "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
                 found->built->len, found->half_built->len, found->gone->len,
                 found->released_mib);
-  return TRUE;
+  return g_steal_pointer (&admission);
 }
 
-static void
-xa_boot_free_request (gpointer key, gpointer value, gpointer user_data)
-{
-  xa_store_request_free (value);
-}
-
-/* Queues the manifest's VMs; the scheduler gets them, in manifest order. */
+/* Queues the manifest's VMs; those that run already are left alone, saying
+ * which. */
 static gboolean
-xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manifest,
-                GPtrArray *requests, XaScheduler *scheduler, GError **error)
+xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *manifest,
+                GPtrArray *requests, GError **error)
 {
   g_autofree gchar *base = g_path_get_basename (manifest);
   g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
-  g_autoptr(GPtrArray) uuids = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) left_alone = NULL;
+  g_autofree gchar *names = NULL;
 
-  if (!xa_store_submit (store, host_id, group, requests, xa_ledger_now (host), &uuids, error))
+  if (!xa_admission_submit (admission, group, requests, &left_alone, error))
     return FALSE;
-  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
-  if (queued == NULL)
-    return FALSE;
-  for (guint i = 0; i < queued->len; i++) {
-    XaStoreRequest *request = g_ptr_array_index (queued, i);
-
-    g_hash_table_insert (by_uuid, request->uuid, request);
-  }
-  g_ptr_array_set_free_func (queued, NULL);
-  for (guint i = 0; i < uuids->len; i++) {
-    XaStoreRequest *request = g_hash_table_lookup (by_uuid, g_ptr_array_index (uuids, i));
-
-    /* queued a moment ago by this process, the sole admitter */
-    g_assert (request != NULL);
-    g_hash_table_remove (by_uuid, request->uuid);
-    xa_scheduler_add (scheduler, request);
-  }
-  /* the host's other queued requests are not this boot's */
-  g_hash_table_foreach (by_uuid, xa_boot_free_request, NULL);
+  if (left_alone->len == 0 || boot->opts.quiet)
+    return TRUE;
+  g_ptr_array_add (left_alone, NULL);
+  names = g_strjoinv (", ", (gchar **) left_alone->pdata);
+  g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
+              left_alone->len - 1, names);
   return TRUE;
 }
 
@@ -192,22 +177,6 @@ xa_boot_exit_code (XaScheduler *scheduler, const XaRun *run)
   if (xa_scheduler_was_stopped (scheduler))
     return XA_EXIT_INTERRUPTED;
   return counts.running == run->vms->len ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
-}
-
-static gboolean
-xa_boot_open_ledger (const XaBootOptions *boot, XaHost *host, const XaHostInfo *info,
-                     XaStore **out_store, gint64 *out_host_id, GError **error)
-{
-  g_autofree gchar *path = boot->db_path != NULL ? g_strdup (boot->db_path)
-                                                 : xa_store_default_path ();
-  g_autoptr(XaStore) store = xa_store_open (path, error);
-
-  if (store == NULL ||
-      !xa_ledger_ensure_host (store, host, info, out_host_id, error) ||
-      !xa_boot_reconcile (host, store, *out_host_id, error))
-    return FALSE;
-  *out_store = g_steal_pointer (&store);
-  return TRUE;
 }
 
 /* The host, if it can build and the policy applies to it, locked for this
@@ -236,27 +205,6 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
   return g_steal_pointer (&host);
 }
 
-/* A manifest booted again queues its waiting VMs anew and leaves those
- * that run alone, saying which. */
-static gboolean
-xa_boot_again (const XaBootOptions *boot, XaStore *store, gint64 host_id, XaHost *host,
-               const XaHostInfo *info, GPtrArray *requests, GError **error)
-{
-  g_autoptr(GPtrArray) left_alone = xa_ledger_boot_again (store, host_id, info, requests,
-                                                          xa_ledger_now (host), error);
-  g_autofree gchar *names = NULL;
-
-  if (left_alone == NULL)
-    return FALSE;
-  if (left_alone->len == 0 || boot->opts.quiet)
-    return TRUE;
-  g_ptr_array_add (left_alone, NULL);
-  names = g_strjoinv (", ", (gchar **) left_alone->pdata);
-  g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
-              left_alone->len - 1, names);
-  return TRUE;
-}
-
 static gint
 xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
              const gchar *manifest, GError **error)
@@ -265,11 +213,9 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, &topo, error);
   g_autoptr(GPtrArray) requests = NULL;
-  g_autoptr(XaStore) store = NULL;
-  g_autoptr(XaScheduler) scheduler = NULL;
+  g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(XaRun) summary = NULL;
   XaBootRun run = { 0 };
-  gint64 host_id = 0;
   guint sigint;
   guint sigterm;
 
@@ -277,19 +223,15 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
     return -1;
   requests = xa_manifest_load (manifest, topo, error);
   if (requests == NULL ||
-      !xa_boot_open_ledger (boot, host, info, &store, &host_id, error) ||
-      !xa_boot_again (boot, store, host_id, host, info, requests, error))
+      (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
+      !xa_boot_submit (boot, admission, manifest, requests, error))
     return -1;
-  scheduler = xa_scheduler_new (host, store, host_id, options, error);
-  if (scheduler == NULL || !xa_boot_submit (store, host_id, host, manifest, requests, scheduler,
-                                            error))
-    return -1;
-  run.scheduler = scheduler;
+  run.scheduler = xa_admission_get_scheduler (admission);
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)
-    xa_scheduler_set_progress (scheduler, xa_boot_show_progress, &run);
+    xa_scheduler_set_progress (run.scheduler, xa_boot_show_progress, &run);
   sigint = g_unix_signal_add (SIGINT, xa_boot_on_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, xa_boot_on_signal, &run);
-  if (!xa_scheduler_run (scheduler, error)) {
+  if (!xa_scheduler_run (run.scheduler, error)) {
     xa_boot_clear_progress (&run);
     g_source_remove (sigint);
     g_source_remove (sigterm);
@@ -298,9 +240,9 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_source_remove (sigint);
   g_source_remove (sigterm);
   xa_boot_clear_progress (&run);
-  summary = xa_scheduler_get_run (scheduler);
+  summary = xa_scheduler_get_run (run.scheduler);
   xa_print_run (&boot->opts, summary);
-  return xa_boot_exit_code (scheduler, summary);
+  return xa_boot_exit_code (run.scheduler, summary);
 }
 
 int

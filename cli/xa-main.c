@@ -128,7 +128,7 @@ xa_cmd_plan (int argc, char **argv)
   if (plan->exhausted && !opts.quiet)
     g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
                 "found, not a proven optimum\n");
-  run = xa_output_run_from_plan (options.policy, info, topo, requests, plan, plan_ms);
+  run = xa_run_new_from_plan (options.policy, info->name, topo, requests, plan, plan_ms);
   xa_print_run (&opts, run);
   return xa_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }

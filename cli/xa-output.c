@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
-#include <string.h>
 
 #include "xa-output.h"
 
-/* Seconds and milliseconds have 3 decimals in every output (FORMATS.md). */
+/* Seconds and milliseconds have 3 decimals in every output (docs/formats.md). */
 static json_t *
 xa_output_real3 (gdouble value)
 {
@@ -100,61 +99,6 @@ xa_output_print_host (const XaHostInfo *info, const gchar *kind)
   xa_output_print_domains (info);
 }
 
-static const gchar *
-xa_output_outcome_state (XaOutcome outcome)
-{
-  switch (outcome) {
-  case XA_OUTCOME_PLANNED:
-    return "planned";
-  case XA_OUTCOME_DEFERRED:
-    return "deferred";
-  case XA_OUTCOME_REJECTED:
-    return "rejected";
-  case XA_OUTCOME_FAILED:
-    return "failed";
-  default:
-    g_assert_not_reached ();
-  }
-}
-
-/**
- * xa_output_run_from_plan:
- * @policy: the policy that planned
- * @host: the host planned against
- * @topo: what the planner saw of it
- * @requests: (element-type XaRequest): the VMs, in manifest order
- * @plan: the plan
- * @plan_ms: wall-clock time spent planning
- *
- * Returns: (transfer full): the run summary of a dry run: planned VMs with
- *   their planned memory
- */
-XaRun *
-xa_output_run_from_plan (XaPolicy policy, const XaHostInfo *host, const XaTopology *topo,
-                         GPtrArray *requests, const XaPlan *plan, gdouble plan_ms)
-{
-  XaRun *run = xa_run_new (xa_policy_to_string (policy), -1, host->name, plan->n_nodes);
-
-  for (guint i = 0; i < requests->len; i++) {
-    const XaRequest *req = g_ptr_array_index (requests, i);
-    const XaPlacement *placement = &plan->placements[i];
-    XaRunVm *vm = xa_run_add_vm (run, req->name, xa_output_outcome_state (placement->outcome));
-
-    vm->planned_nodes = placement->nodes;
-    memcpy (vm->memory_by_node_mib, placement->mib_by_node, sizeof (guint64) * plan->n_nodes);
-    vm->reason = g_strdup (placement->reason);
-    vm->vcpus = req->vcpus;
-    vm->memory_mib = req->memory_mib;
-    vm->pinned = req->hard_affinity != NULL;
-  }
-  run->plan_ms = plan_ms;
-  xa_plan_overplanned (plan, topo, &run->overplanned, &run->overplanned_mib);
-  run->free_mib = g_new (guint64, plan->n_nodes);
-  for (guint n = 0; n < plan->n_nodes; n++)
-    run->free_mib[n] = topo->nodes[n].free_mib;
-  return run;
-}
-
 static json_t *
 xa_output_time_or_null (gdouble seconds)
 {
@@ -174,7 +118,7 @@ xa_output_run_vm_to_json (const XaRunVm *vm, guint n_nodes)
     json_array_append_new (memory, json_integer ((json_int_t) vm->memory_by_node_mib[n]));
   }
   json_object_set_new (jvm, "name", json_string (vm->name));
-  json_object_set_new (jvm, "state", json_string (vm->state));
+  json_object_set_new (jvm, "state", json_string (xa_run_state_to_string (vm->state)));
   json_object_set_new (jvm, "planned_nodes", nodes);
   json_object_set_new (jvm, "memory_by_node_mib", memory);
   json_object_set_new (jvm, "queued_s", xa_output_real3 (vm->queued_s));
@@ -189,7 +133,7 @@ xa_output_run_vm_to_json (const XaRunVm *vm, guint n_nodes)
  * xa_output_run_to_json:
  * @run: a run
  *
- * Returns: (transfer full): the run summary of FORMATS.md
+ * Returns: (transfer full): the run summary of docs/formats.md
  */
 json_t *
 xa_output_run_to_json (const XaRun *run)
@@ -228,7 +172,7 @@ xa_output_run_to_json (const XaRun *run)
 static gchar *
 xa_output_nodes_label (const XaRunVm *vm)
 {
-  gboolean placed = g_str_equal (vm->state, "planned") || g_str_equal (vm->state, "running");
+  gboolean placed = vm->state == XA_RUN_STATE_PLANNED || vm->state == XA_RUN_STATE_RUNNING;
 
   if (!placed || vm->planned_nodes != 0)
     return xa_nodeset_format (vm->planned_nodes);
@@ -241,7 +185,7 @@ xa_output_print_run_vm (const XaRunVm *vm, guint n_nodes)
   g_autofree gchar *nodes = xa_output_nodes_label (vm);
 
   g_print ("%-24s %-9s %-8s %6u %10" G_GUINT64_FORMAT " ",
-           vm->name, vm->state, nodes, vm->vcpus, vm->memory_mib);
+           vm->name, xa_run_state_to_string (vm->state), nodes, vm->vcpus, vm->memory_mib);
   for (guint n = 0; n < n_nodes; n++)
     g_print (" %8" G_GUINT64_FORMAT, vm->memory_by_node_mib[n]);
   g_print ("\n");
@@ -276,7 +220,7 @@ xa_output_print_run_reasons (const XaRun *run)
     if (!header)
       g_print ("\n");
     header = TRUE;
-    g_print ("%s %s: %s\n", vm->name, vm->state, vm->reason);
+    g_print ("%s %s: %s\n", vm->name, xa_run_state_to_string (vm->state), vm->reason);
   }
 }
 

@@ -5,7 +5,6 @@
 #include <jansson.h>
 
 #include "xa-host-info.h"
-#include "xa-plan.h"
 #include "xa-run.h"
 
 G_BEGIN_DECLS
@@ -13,12 +12,6 @@ G_BEGIN_DECLS
 void xa_output_print_json (json_t *root);
 void xa_output_print_host (const XaHostInfo *info,
                            const gchar      *kind);
-XaRun *xa_output_run_from_plan (XaPolicy          policy,
-                                const XaHostInfo *host,
-                                const XaTopology *topo,
-                                GPtrArray        *requests,
-                                const XaPlan     *plan,
-                                gdouble           plan_ms);
 json_t *xa_output_run_to_json (const XaRun *run);
 void xa_output_print_run (const XaRun *run);
 

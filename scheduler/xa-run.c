@@ -1,5 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include "xa-run.h"
+
+static const gchar *const xa_run_state_names[] = {
+  "planned", "running", "failed", "deferred", "rejected", "cancelled",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (xa_run_state_names) == XA_RUN_STATE_LAST + 1);
+
+const gchar *
+xa_run_state_to_string (XaRunState state)
+{
+  g_return_val_if_fail (state <= XA_RUN_STATE_LAST, NULL);
+
+  return xa_run_state_names[state];
+}
+
+gboolean
+xa_run_state_from_string (const gchar *text, XaRunState *out_state)
+{
+  for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
+    if (g_strcmp0 (text, xa_run_state_names[s]) == 0) {
+      *out_state = (XaRunState) s;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
 
 static void
 xa_run_vm_free (gpointer data)
@@ -25,6 +52,60 @@ xa_run_new (const gchar *policy, gint64 seed, const gchar *host, guint n_nodes)
   return run;
 }
 
+static XaRunState
+xa_run_state_of_outcome (XaOutcome outcome)
+{
+  switch (outcome) {
+  case XA_OUTCOME_PLANNED:
+    return XA_RUN_STATE_PLANNED;
+  case XA_OUTCOME_DEFERRED:
+    return XA_RUN_STATE_DEFERRED;
+  case XA_OUTCOME_REJECTED:
+    return XA_RUN_STATE_REJECTED;
+  case XA_OUTCOME_FAILED:
+  default:
+    return XA_RUN_STATE_FAILED;
+  }
+}
+
+/**
+ * xa_run_new_from_plan:
+ * @policy: the policy that planned
+ * @host: the name of the host planned against
+ * @topo: what the planner saw of it
+ * @requests: (element-type XaRequest): the VMs, in manifest order
+ * @plan: the plan
+ * @plan_ms: wall-clock time spent planning
+ *
+ * Returns: (transfer full): the run summary of a dry run: planned VMs with
+ *   their planned memory
+ */
+XaRun *
+xa_run_new_from_plan (XaPolicy policy, const gchar *host, const XaTopology *topo,
+                      GPtrArray *requests, const XaPlan *plan, gdouble plan_ms)
+{
+  XaRun *run = xa_run_new (xa_policy_to_string (policy), -1, host, plan->n_nodes);
+
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+    const XaPlacement *placement = &plan->placements[i];
+    XaRunVm *vm = xa_run_add_vm (run, req->name, xa_run_state_of_outcome (placement->outcome));
+
+    vm->planned_nodes = placement->nodes;
+    memcpy (vm->memory_by_node_mib, placement->mib_by_node, sizeof (guint64) * plan->n_nodes);
+    vm->reason = g_strdup (placement->reason);
+    vm->vcpus = req->vcpus;
+    vm->memory_mib = req->memory_mib;
+    vm->pinned = req->hard_affinity != NULL;
+  }
+  run->plan_ms = plan_ms;
+  xa_plan_overplanned (plan, topo, &run->overplanned, &run->overplanned_mib);
+  run->free_mib = g_new (guint64, plan->n_nodes);
+  for (guint n = 0; n < plan->n_nodes; n++)
+    run->free_mib[n] = topo->nodes[n].free_mib;
+  return run;
+}
+
 void
 xa_run_free (XaRun *run)
 {
@@ -41,12 +122,12 @@ xa_run_free (XaRun *run)
  * xa_run_add_vm:
  * @run: a run
  * @name: the VM's name
- * @state: its state, a static string
+ * @state: its state
  *
  * Returns: (transfer none): a VM with no memory, never started
  */
 XaRunVm *
-xa_run_add_vm (XaRun *run, const gchar *name, const gchar *state)
+xa_run_add_vm (XaRun *run, const gchar *name, XaRunState state)
 {
   XaRunVm *vm = g_new0 (XaRunVm, 1);
 
@@ -88,7 +169,7 @@ xa_run_count_memory (const XaRun *run, const XaRunVm *vm, XaRunCounts *counts)
  * xa_run_count:
  * @run: a run
  *
- * Returns: its counts (FORMATS.md)
+ * Returns: its counts (docs/formats.md)
  */
 XaRunCounts
 xa_run_count (const XaRun *run)
@@ -98,20 +179,29 @@ xa_run_count (const XaRun *run)
   for (guint i = 0; i < run->vms->len; i++) {
     const XaRunVm *vm = g_ptr_array_index (run->vms, i);
 
-    if (g_str_equal (vm->state, "planned"))
+    switch (vm->state) {
+    case XA_RUN_STATE_PLANNED:
       counts.planned++;
-    else if (g_str_equal (vm->state, "running"))
-      counts.running++;
-    else if (g_str_equal (vm->state, "failed"))
-      counts.failed++;
-    else if (g_str_equal (vm->state, "deferred"))
-      counts.deferred++;
-    else if (g_str_equal (vm->state, "rejected"))
-      counts.rejected++;
-    else
-      counts.cancelled++;
-    if (g_str_equal (vm->state, "planned") || g_str_equal (vm->state, "running"))
       xa_run_count_memory (run, vm, &counts);
+      break;
+    case XA_RUN_STATE_RUNNING:
+      counts.running++;
+      xa_run_count_memory (run, vm, &counts);
+      break;
+    case XA_RUN_STATE_FAILED:
+      counts.failed++;
+      break;
+    case XA_RUN_STATE_DEFERRED:
+      counts.deferred++;
+      break;
+    case XA_RUN_STATE_REJECTED:
+      counts.rejected++;
+      break;
+    case XA_RUN_STATE_CANCELLED:
+    default:
+      counts.cancelled++;
+      break;
+    }
   }
   return counts;
 }

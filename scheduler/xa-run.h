@@ -3,15 +3,40 @@
 
 #include <glib.h>
 
-#include "xa-nodeset.h"
+#include "xa-plan.h"
 
 G_BEGIN_DECLS
 
 /**
+ * XaRunState:
+ * @XA_RUN_STATE_PLANNED: planned, in a dry run
+ * @XA_RUN_STATE_RUNNING: built and running
+ * @XA_RUN_STATE_FAILED: its build or its start failed
+ * @XA_RUN_STATE_DEFERRED: it did not fit while the run lasted
+ * @XA_RUN_STATE_REJECTED: it can never fit the host
+ * @XA_RUN_STATE_CANCELLED: withdrawn before it ran
+ *
+ * Where a VM of a run summary ended (docs/formats.md).
+ */
+typedef enum {
+  XA_RUN_STATE_PLANNED,
+  XA_RUN_STATE_RUNNING,
+  XA_RUN_STATE_FAILED,
+  XA_RUN_STATE_DEFERRED,
+  XA_RUN_STATE_REJECTED,
+  XA_RUN_STATE_CANCELLED,
+} XaRunState;
+
+#define XA_RUN_STATE_LAST XA_RUN_STATE_CANCELLED
+
+const gchar *xa_run_state_to_string (XaRunState state);
+gboolean xa_run_state_from_string (const gchar *text,
+                                   XaRunState  *out_state);
+
+/**
  * XaRunVm:
  * @name: the VM's name
- * @state: planned (a dry run), running, failed, deferred, rejected or
- *   cancelled
+ * @state: where it ended
  * @planned_nodes: the node set the policy chose and acted on, 0 for none
  * @memory_by_node_mib: a running VM's memory per node as the host reports
  *   it; a planned VM's planned memory; zeros otherwise
@@ -24,11 +49,11 @@ G_BEGIN_DECLS
  * @memory_mib: its memory, for tables
  * @pinned: it has hard affinity, for tables
  *
- * One VM of a run summary (FORMATS.md).
+ * One VM of a run summary (docs/formats.md).
  */
 typedef struct {
   gchar *name;
-  const gchar *state;
+  XaRunState state;
   XaNodeSet planned_nodes;
   guint64 *memory_by_node_mib;
   gdouble queued_s;
@@ -49,7 +74,7 @@ typedef struct {
  * @n_nodes: its node count
  * @vms: (element-type XaRunVm): every VM, in manifest order
  * @makespan_s: first request queued → last build ended, 0 for no build
- * @lower_bound_s: what no policy can beat on this host (FORMATS.md)
+ * @lower_bound_s: what no policy can beat on this host (docs/formats.md)
  * @plan_ms: wall-clock time spent planning
  * @overplanned: VMs planned where their memory is not free (dry runs)
  * @overplanned_mib: that memory
@@ -94,11 +119,17 @@ XaRun *xa_run_new (const gchar *policy,
                    gint64       seed,
                    const gchar *host,
                    guint        n_nodes);
+XaRun *xa_run_new_from_plan (XaPolicy          policy,
+                             const gchar      *host,
+                             const XaTopology *topo,
+                             GPtrArray        *requests,
+                             const XaPlan     *plan,
+                             gdouble           plan_ms);
 void xa_run_free (XaRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRun, xa_run_free)
 XaRunVm *xa_run_add_vm (XaRun       *run,
                         const gchar *name,
-                        const gchar *state);
+                        XaRunState   state);
 XaRunCounts xa_run_count (const XaRun *run);
 
 G_END_DECLS

@@ -3,8 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "xa-host-backend.h"
-#include "xa-ledger.h"
-#include "xa-scheduler.h"
+#include "xa-admission.h"
 #include "xa-test-util.h"
 
 #define GiB 1024
@@ -233,7 +232,7 @@ blocking_free (XaHost *host)
 }
 
 static const XaHostClass blocking_class = {
-  .kind = "sim",
+  .kind = "blocking-test",
   .snapshot = blocking_snapshot,
   .free_memory = blocking_free_memory,
   .create_domain = blocking_create_domain,
@@ -275,31 +274,22 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
   BlockingHost *blocking = blocking_host_new ();
   g_autoptr(XaHost) host = &blocking->parent;
-  g_autoptr(XaStore) store = xa_store_open (db, &error);
+  g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
-  g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (host, &error);
-  g_autoptr(XaScheduler) scheduler = NULL;
   g_autoptr(XaRun) run = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
-  gint64 host_id = 0;
+  XaScheduler *scheduler;
   XaRunCounts counts;
 
   g_assert_no_error (error);
   for (guint i = 0; i < N_VMS; i++)
     xa_test_add_vm (requests, NULL, 4 * GiB, 2);
-  g_assert_true (xa_ledger_ensure_host (store, host, info, &host_id, &error));
-  g_assert_true (xa_store_submit (store, host_id, "pool", requests, xa_ledger_now (host), NULL,
-                                  &error));
-  queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, &error);
-  g_assert_no_error (error);
   options.workers = WORKERS;
   options.max_batch = N_VMS;
-  scheduler = xa_scheduler_new (host, store, host_id, &options, &error);
+  admission = xa_admission_open (host, db, &options, NULL, &error);
   g_assert_no_error (error);
-  g_ptr_array_set_free_func (queued, NULL);
-  for (guint i = 0; i < queued->len; i++)
-    xa_scheduler_add (scheduler, g_ptr_array_index (queued, i));
+  g_assert_true (xa_admission_submit (admission, "pool", requests, NULL, &error));
+  scheduler = xa_admission_get_scheduler (admission);
   g_assert_true (xa_scheduler_run (scheduler, &error));
   g_assert_no_error (error);
   run = xa_scheduler_get_run (scheduler);
@@ -310,8 +300,7 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_assert_cmpuint (blocking->peak, ==, WORKERS);
   g_assert_false (blocking->built_on_main);
   g_assert_false (blocking->finished_off_main);
-  g_clear_pointer (&scheduler, xa_scheduler_free);
-  g_clear_pointer (&store, xa_store_free);
+  g_clear_pointer (&admission, xa_admission_free);
   for (const gchar *const *suffix = (const gchar *const[]) { "", "-wal", "-shm", NULL };
        *suffix != NULL; suffix++) {
     g_autofree gchar *path = g_strconcat (db, *suffix, NULL);
@@ -359,8 +348,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/host-pool/builds-in-parallel-and-finishes-on-the-main-loop",
+  g_test_add_func ("/scheduler/host-pool/builds-in-parallel-and-finishes-on-the-main-loop",
                    test_pool_builds_in_parallel_and_finishes_on_the_main_loop);
-  g_test_add_func ("/host-pool/destroy-silences-the-build", test_pool_destroy_silences_the_build);
+  g_test_add_func ("/scheduler/host-pool/destroy-silences-the-build",
+                   test_pool_destroy_silences_the_build);
   return g_test_run ();
 }

@@ -3,8 +3,9 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "xa-admission.h"
 #include "xa-host-file.h"
-#include "xa-ledger.h"
+#include "xa-host-record.h"
 #include "xa-manifest.h"
 #include "xa-scheduler.h"
 #include "xa-test-util.h"
@@ -15,6 +16,8 @@ typedef struct {
   gchar *dir;
   gchar *db;
   XaHost *host;
+  XaAdmission *admission;
+  /* the admission's */
   XaStore *store;
   gint64 host_id;
   XaScheduler *scheduler;
@@ -36,8 +39,6 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->dir = g_dir_make_tmp ("xadmit-sched-XXXXXX", &error);
   g_assert_no_error (error);
   f->db = g_build_filename (f->dir, "xadmit.db", NULL);
-  f->store = xa_store_open (f->db, &error);
-  g_assert_no_error (error);
 }
 
 static void
@@ -46,8 +47,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   const gchar *names[] = { "xadmit.db", "xadmit.db-wal", "xadmit.db-shm", "state.json",
                            "state.json.lock" };
 
-  g_clear_pointer (&f->scheduler, xa_scheduler_free);
-  g_clear_pointer (&f->store, xa_store_free);
+  g_clear_pointer (&f->admission, xa_admission_free);
   g_clear_pointer (&f->host, xa_host_free);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
     g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
@@ -60,6 +60,20 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 }
 
 
+/* Opens the admission for f->host; @out_found (optional) says what the
+ * reconciliation found. */
+static void
+open_admission (Fixture *f, const XaSchedulerOptions *options, XaStoreReconciliation **out_found)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->admission = xa_admission_open (f->host, f->db, options, out_found, &error);
+  g_assert_no_error (error);
+  f->store = xa_admission_get_store (f->admission);
+  f->host_id = xa_admission_get_host_id (f->admission);
+  f->scheduler = xa_admission_get_scheduler (f->admission);
+}
+
 /* Opens @host_file (a sim host), records it, queues @requests. */
 static void
 prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
@@ -68,22 +82,12 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = data_path ("hosts", host_file);
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
-  g_autoptr(XaHostInfo) info = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
-  info = xa_host_snapshot (f->host, &error);
-  g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, xa_ledger_now (f->host),
-                                  NULL, &error));
-  queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
+  open_admission (f, options, NULL);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, &error));
   g_assert_no_error (error);
-  f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, options, &error);
-  g_assert_no_error (error);
-  g_ptr_array_set_free_func (queued, NULL);
-  for (guint i = 0; i < queued->len; i++)
-    xa_scheduler_add (f->scheduler, g_ptr_array_index (queued, i));
 }
 
 static GPtrArray *
@@ -146,14 +150,14 @@ assert_ledger_matches_host (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = xa_host_snapshot (f->host, &error);
-  g_auto(XaLedgerSnapshot) ledger = { { 0 } };
+  g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(GPtrArray) vms = NULL;
   guint64 available[XA_MAX_NODES];
 
   g_assert_cmpuint (in_flight (f), ==, 0);
-  xa_ledger_snapshot_init (&ledger, info);
-  g_assert_true (xa_store_refresh (f->store, f->host_id, &ledger.snapshot,
-                                   xa_ledger_now (f->host), NULL, &error));
+  xa_host_record_init (&record, info);
+  g_assert_true (xa_store_refresh (f->store, f->host_id, &record.snapshot,
+                                   xa_host_record_now (f->host), NULL, &error));
   g_assert_true (xa_store_available (f->store, f->host_id, info->n_nodes, available, &error));
   for (guint n = 0; n < info->n_nodes; n++)
     g_assert_cmpuint (available[n], ==, info->nodes[n].free_mib);
@@ -258,7 +262,7 @@ test_property_over_seeds (Fixture *f, gconstpointer data)
     }
     options.seed = round;
     options.max_batch = (guint) g_rand_int_range (rand, 4, 64);
-    g_clear_pointer (&f->scheduler, xa_scheduler_free);
+    g_clear_pointer (&f->admission, xa_admission_free);
     g_clear_pointer (&f->host, xa_host_free);
     prepare (f, "4node.json", NULL, requests, &options);
     counts = run_and_count (f, &run);
@@ -283,7 +287,6 @@ crash_when_running (const XaSchedulerProgress *progress, gpointer user_data)
 static void
 run_until_the_crash (Fixture *f, GPtrArray *requests)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree gchar *state = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
 
@@ -291,8 +294,6 @@ run_until_the_crash (Fixture *f, GPtrArray *requests)
   f->dir = g_strdup (g_getenv ("XA_TEST_CRASH_DIR"));
   f->db = g_build_filename (f->dir, "xadmit.db", NULL);
   state = g_build_filename (f->dir, "state.json", NULL);
-  f->store = xa_store_open (f->db, &error);
-  g_assert_no_error (error);
   prepare (f, "8node.json", state, requests, &options);
   xa_scheduler_set_progress (f->scheduler, crash_when_running, f);
   xa_scheduler_run (f->scheduler, NULL);
@@ -309,7 +310,6 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   g_autofree gchar *path = data_path ("hosts", "8node.json");
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XaHostInfo) info = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) running = NULL;
   g_autoptr(GPtrArray) queued = NULL;
@@ -325,10 +325,7 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   g_test_trap_assert_passed ();
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
-  info = xa_host_snapshot (f->host, &error);
-  g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
-  found = xa_ledger_reconcile (f->host, f->store, f->host_id, &error);
-  g_assert_no_error (error);
+  open_admission (f, &options, &found);
   g_test_message ("the restart found %u builds finished, %u half-built, %u not begun",
                   found->built->len, found->half_built->len, found->gone->len);
   g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
@@ -337,11 +334,8 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   g_assert_cmpuint (running->len, >=, 6);
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_cmpuint (running->len + queued->len, ==, requests->len);
-  f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, &options, &error);
+  g_assert_true (xa_admission_take_queued (f->admission, &error));
   g_assert_no_error (error);
-  g_ptr_array_set_free_func (queued, NULL);
-  for (guint i = 0; i < queued->len; i++)
-    xa_scheduler_add (f->scheduler, g_ptr_array_index (queued, i));
   counts = run_and_count (f, NULL);
   g_assert_cmpuint (counts.running, ==, queued->len);
   assert_ledger_matches_host (f);
@@ -370,6 +364,52 @@ test_one_admitter_per_host (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "admits for the simulated host in"));
 }
 
+/* Requests submitted again to a new admission: those that run are left
+ * alone, named, and the scheduler gets nothing to start twice. */
+static void
+test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("demo.json", "4node.json");
+  g_autoptr(GPtrArray) left_alone = NULL;
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaRun) run = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  prepare (f, "4node.json", NULL, requests, &options);
+  counts = run_and_count (f, NULL);
+  g_assert_cmpuint (counts.running, ==, requests->len);
+  g_clear_pointer (&f->admission, xa_admission_free);
+  open_admission (f, &options, &found);
+  g_assert_cmpuint (found->built->len + found->half_built->len + found->gone->len, ==, 0);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, &left_alone, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (left_alone->len, ==, requests->len);
+  g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,
+                   ((XaRequest *) g_ptr_array_index (requests, 0))->name);
+  g_assert_true (xa_admission_take_queued (f->admission, &error));
+  g_assert_no_error (error);
+  run_and_count (f, &run);
+  g_assert_cmpuint (run->vms->len, ==, 0);
+  assert_ledger_matches_host (f);
+}
+
+/* Each run state has the name the run summary prints, and back. */
+static void
+test_run_state_names (void)
+{
+  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled" };
+  XaRunState state = XA_RUN_STATE_LAST;
+
+  for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
+    g_assert_cmpstr (xa_run_state_to_string ((XaRunState) s), ==, names[s]);
+    g_assert_true (xa_run_state_from_string (names[s], &state));
+    g_assert_cmpint (state, ==, s);
+  }
+  g_assert_false (xa_run_state_from_string ("building", &state));
+}
+
 static void
 add (const gchar *path, void (*func) (Fixture *, gconstpointer))
 {
@@ -386,5 +426,7 @@ main (int argc, char **argv)
   add ("/scheduler/property-over-seeds", test_property_over_seeds);
   add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
   add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
+  add ("/scheduler/admission/leaves-running-vms-alone", test_admission_leaves_running_vms_alone);
+  g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();
 }

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-admission.h"
+#include "xa-error.h"
+#include "xa-host-record.h"
+
+struct _XaAdmission {
+  XaHost *host;
+  XaStore *store;
+  gint64 host_id;
+  XaScheduler *scheduler;
+  /* the ids of the requests handed to the scheduler */
+  GHashTable *handed;
+};
+
+/* Records the host once, known by its kind and UUID: a simulated host's (a
+ * new one for a host without a state file), a Xen host's machine id. */
+static gboolean
+xa_admission_ensure_host (XaAdmission *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  const gchar *kind = xa_host_get_kind (self->host);
+  g_autofree gchar *key = NULL;
+
+  if (info == NULL)
+    return FALSE;
+  key = g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
+  /* the store knows Xen hosts and simulated ones; a test's host is simulated */
+  return xa_store_ensure_host (self->store, key, info->name,
+                               g_str_equal (kind, "xen") ? "xen" : "sim", info->n_nodes,
+                               xa_host_record_now (self->host), &self->host_id, error);
+}
+
+/* A restart first: the builds the ledger has in flight are over. Those
+ * that finished are running; half-built domains are destroyed, and their
+ * VMs wait again with those whose build had not begun. */
+static XaStoreReconciliation *
+xa_admission_reconcile (XaAdmission *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  g_auto(XaHostRecord) record = { { 0 } };
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+
+  if (info == NULL)
+    return NULL;
+  xa_host_record_init (&record, info);
+  found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
+                              xa_host_record_now (self->host), error);
+  if (found == NULL ||
+      (queued = xa_store_list_requests (self->store, self->host_id, XA_REQUEST_QUEUED,
+                                        error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < queued->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (queued, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+
+    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
+      if (g_array_index (found->half_built, gint64, k) == request->id &&
+          !xa_host_destroy (self->host, domain->domid, error))
+        return NULL;
+    }
+  }
+  return g_steal_pointer (&found);
+}
+
+/**
+ * xa_admission_open:
+ * @host: the host, locked by this process; it must outlive the admission
+ * @db_path: (nullable): the ledger, %NULL for xa_store_default_path()
+ * @options: how to admit
+ * @out_found: (out) (optional) (transfer full): what the reconciliation
+ *   with the host found
+ * @error: a #GError
+ *
+ * Opens the ledger, records @host in it and reconciles the two (see
+ * docs/design.md), then makes the scheduler, with no request yet.
+ *
+ * Returns: (transfer full) (nullable): the admission
+ */
+XaAdmission *
+xa_admission_open (XaHost *host, const gchar *db_path, const XaSchedulerOptions *options,
+                   XaStoreReconciliation **out_found, GError **error)
+{
+  g_autoptr(XaAdmission) self = g_new0 (XaAdmission, 1);
+  g_autofree gchar *path = db_path != NULL ? g_strdup (db_path) : xa_store_default_path ();
+  g_autoptr(XaStoreReconciliation) found = NULL;
+
+  self->host = host;
+  self->handed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->store = xa_store_open (path, error);
+  if (self->store == NULL || !xa_admission_ensure_host (self, error) ||
+      (found = xa_admission_reconcile (self, error)) == NULL)
+    return NULL;
+  self->scheduler = xa_scheduler_new (host, self->store, self->host_id, options, error);
+  if (self->scheduler == NULL)
+    return NULL;
+  if (out_found != NULL)
+    *out_found = g_steal_pointer (&found);
+  return g_steal_pointer (&self);
+}
+
+void
+xa_admission_free (XaAdmission *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->scheduler, xa_scheduler_free);
+  g_clear_pointer (&self->store, xa_store_free);
+  g_clear_pointer (&self->handed, g_hash_table_unref);
+  g_free (self);
+}
+
+/* Of the host's requests in @state, those named in @names. */
+static GPtrArray *
+xa_admission_named (XaAdmission *self, XaRequestState state, GHashTable *names, GError **error)
+{
+  g_autoptr(GPtrArray) all = xa_store_list_requests (self->store, self->host_id, state, error);
+  GPtrArray *named;
+
+  if (all == NULL)
+    return NULL;
+  named = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
+  for (guint i = 0; i < all->len; i++) {
+    if (g_hash_table_contains (names, ((XaStoreRequest *) g_ptr_array_index (all, i))->req->name))
+      g_ptr_array_add (named, g_ptr_array_steal_index (all, i--));
+  }
+  return named;
+}
+
+/* Of @requests, the names of those whose request runs on the host. */
+static GHashTable *
+xa_admission_running_names (XaAdmission *self, GPtrArray *running, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  GHashTable *names;
+
+  if (info == NULL)
+    return NULL;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < running->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (running, i);
+
+    if (xa_host_info_find_domain (info, request->uuid) != NULL)
+      g_hash_table_add (names, g_strdup (request->req->name));
+  }
+  return names;
+}
+
+/* Requests submitted again, after a crash or a run that left VMs waiting:
+ * a VM whose request still waits is queued anew (its old request is
+ * cancelled, so the requests as they are now win), and one whose domain
+ * runs on the host is left alone rather than started twice. Returns the
+ * names of those left alone; @out_new gets the others. */
+static GPtrArray *
+xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *out_new, GError **error)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) running_names = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GPtrArray) left_alone = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < requests->len; i++)
+    g_hash_table_add (names, ((XaRequest *) g_ptr_array_index (requests, i))->name);
+  if ((waiting = xa_admission_named (self, XA_REQUEST_QUEUED, names, error)) == NULL ||
+      (running = xa_admission_named (self, XA_REQUEST_RUNNING, names, error)) == NULL ||
+      (running_names = xa_admission_running_names (self, running, error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < waiting->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (waiting, i);
+
+    if (!xa_store_cancel (self->store, request->id, "queued again by a new boot of its manifest",
+                          xa_host_record_now (self->host), error))
+      return NULL;
+  }
+  for (guint i = 0; i < requests->len; i++) {
+    XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (g_hash_table_contains (running_names, req->name))
+      g_ptr_array_add (left_alone, g_strdup (req->name));
+    else
+      g_ptr_array_add (out_new, req);
+  }
+  return g_steal_pointer (&left_alone);
+}
+
+/* The scheduler takes @request, and the admission remembers it did. */
+static void
+xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
+{
+  g_hash_table_add (self->handed, g_memdup2 (&request->id, sizeof (request->id)));
+  xa_scheduler_add (self->scheduler, request);
+}
+
+/* Hands the requests given these @uuids to the scheduler, in that order. */
+static gboolean
+xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
+{
+  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
+                                                        XA_REQUEST_QUEUED, error);
+  g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (queued == NULL)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (queued, i);
+
+    g_hash_table_insert (by_uuid, request->uuid, GUINT_TO_POINTER (i));
+  }
+  for (guint i = 0; i < uuids->len; i++) {
+    const gchar *uuid = g_ptr_array_index (uuids, i);
+    gpointer index;
+
+    if (!g_hash_table_lookup_extended (by_uuid, uuid, NULL, &index)) {
+      g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                   "request %s left the queue as it was submitted: is another admitter "
+                   "running on this ledger?", uuid);
+      return FALSE;
+    }
+    xa_admission_hand (self, g_steal_pointer (&queued->pdata[GPOINTER_TO_UINT (index)]));
+  }
+  return TRUE;
+}
+
+/**
+ * xa_admission_submit:
+ * @self: the admission
+ * @group: what the requests came with, e.g. "boot:" and a manifest's name
+ * @requests: (element-type XaRequest): the VMs to start
+ * @out_left_alone: (out) (optional) (transfer full) (element-type utf8):
+ *   the names of the VMs of @requests that run on the host already, left
+ *   alone
+ * @error: a #GError
+ *
+ * Queues @requests in the ledger, as a manifest booted again would: a VM
+ * whose request still waits is queued anew, one that runs is left alone.
+ * The scheduler gets the new requests, in the order of @requests.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
+                     GPtrArray **out_left_alone, GError **error)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+  g_autoptr(GPtrArray) left_alone = xa_admission_again (self, requests, fresh, error);
+  g_autoptr(GPtrArray) uuids = NULL;
+
+  if (left_alone == NULL ||
+      !xa_store_submit (self->store, self->host_id, group, fresh,
+                        xa_host_record_now (self->host), &uuids, error) ||
+      !xa_admission_hand_new (self, uuids, error))
+    return FALSE;
+  if (out_left_alone != NULL)
+    *out_left_alone = g_steal_pointer (&left_alone);
+  return TRUE;
+}
+
+/**
+ * xa_admission_take_queued:
+ * @self: the admission
+ * @error: a #GError
+ *
+ * Hands the scheduler every request queued for the host that it does not
+ * have yet, of any group: those a restart found waiting, for one.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_admission_take_queued (XaAdmission *self, GError **error)
+{
+  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
+                                                        XA_REQUEST_QUEUED, error);
+
+  if (queued == NULL)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (queued, i);
+
+    if (!g_hash_table_contains (self->handed, &request->id))
+      xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
+  }
+  return TRUE;
+}
+
+XaScheduler *
+xa_admission_get_scheduler (XaAdmission *self)
+{
+  return self->scheduler;
+}
+
+/* For reading what the ledger holds: history, tests. */
+XaStore *
+xa_admission_get_store (XaAdmission *self)
+{
+  return self->store;
+}
+
+gint64
+xa_admission_get_host_id (XaAdmission *self)
+{
+  return self->host_id;
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-scheduler-private.h"
+
+/* A build waits at most this often, a second apart, for its nodes to have
+ * the memory its plan gives them (a failed build's domain going away). */
+#define XA_BUILD_NODE_CHECKS 5
+#define XA_BUILD_NODE_CHECK_S 1.0
+
+static void xa_build_pre (XaVm *vm);
+
+/* ---- the end of a build, good or bad ---- */
+
+static void
+xa_build_end (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+
+  vm->building = FALSE;
+  self->running--;
+  self->last_end_s = xa_scheduler_now (self);
+  self->generation++;
+  xa_scheduler_after_job (self);
+}
+
+/* Destroys what was built, releases the claim; batch tries again. */
+static void
+xa_build_fail (XaVm *vm, const gchar *reason)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+  gboolean retry = xa_scheduler_is_batch (self) && vm->request->attempts <= self->options.retries;
+
+  if (vm->has_domain && !xa_host_destroy (self->host, vm->domid, &error)) {
+    g_warning ("%s: cannot destroy its half-built domain %u: %s", vm->request->req->name,
+               vm->domid, error->message);
+    g_clear_error (&error);
+  }
+  vm->has_domain = FALSE;
+  g_debug ("%s: attempt %u failed: %s", vm->request->req->name, vm->request->attempts, reason);
+  if (!xa_store_fail_build (self->store, vm->request, reason, retry, xa_scheduler_time (self),
+                            &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  vm->deferred = FALSE;
+  if (!retry)
+    vm->finished_s = xa_scheduler_now (self);
+  xa_build_end (vm);
+}
+
+void
+xa_build_fail_error (XaVm *vm, const GError *error)
+{
+  xa_build_fail (vm, error->message);
+}
+
+/* The build is done: what is left of the claim goes, the domain runs, and
+ * the ledger records where its memory went. */
+static void
+xa_build_done (const GError *build_error, gpointer user_data)
+{
+  XaVm *vm = user_data;
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+
+  if (build_error != NULL) {
+    xa_build_fail_error (vm, build_error);
+    return;
+  }
+  if (!xa_host_claim (self->host, vm->domid, -1, 0, &error) ||
+      !xa_host_unpause (self->host, vm->domid, &error) ||
+      !xa_host_domain_memory (self->host, vm->domid, vm->actual_mib, &error)) {
+    xa_build_fail_error (vm, error);
+    return;
+  }
+  if (!xa_store_complete_build (self->store, vm->request, self->n_nodes, vm->actual_mib,
+                                xa_scheduler_time (self), &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  vm->finished_s = xa_scheduler_now (self);
+  xa_build_end (vm);
+}
+
+/* A VM the plan splits gets exactly its planned MiB on each node, as
+ * xenguest's vNUMA ranges give it; one on a single node follows its node
+ * affinity, as Xen's allocator does. */
+void
+xa_build_domain (XaVm *vm)
+{
+  const XaRequest *req = vm->request->req;
+  gboolean exact = xa_scheduler_is_batch (vm->sched) && xa_nodeset_count (vm->planned_nodes) > 1;
+  XaBuildSpec spec = { req->name, vm->request->attempts, req->memory_mib,
+                       exact ? vm->planned_mib : NULL, vm->sched->n_nodes, req->kernel,
+                       req->ramdisk, req->cmdline };
+
+  xa_host_build (vm->sched->host, vm->domid, &spec, xa_build_done, vm);
+}
+
+/* ---- build_pre, in Xen's order ---- */
+
+static GArray *
+xa_build_cpus_of (XaScheduler *self, XaNodeSet nodes)
+{
+  GArray *cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint n = 0; n < self->n_nodes; n++) {
+    if (xa_nodeset_has (nodes, n))
+      g_array_append_vals (cpus, self->host_info->nodes[n].cpus->data,
+                           self->host_info->nodes[n].cpus->len);
+  }
+  return cpus;
+}
+
+/* Soft affinity to the nodes' CPUs, and node affinity to the nodes. */
+gboolean
+xa_build_set_affinity (XaVm *vm, XaNodeSet nodes, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GArray) cpus = NULL;
+
+  if (vm->request->req->hard_affinity != NULL)
+    return xa_host_set_vcpu_affinity (self->host, vm->domid, vm->request->req->hard_affinity,
+                                      TRUE, error);
+  if (nodes == 0)
+    return TRUE;
+  cpus = xa_build_cpus_of (self, nodes);
+  return xa_host_set_vcpu_affinity (self->host, vm->domid, cpus, FALSE, error) &&
+         xa_host_set_node_affinity (self->host, vm->domid, nodes, error);
+}
+
+gboolean
+xa_build_create_domain (XaVm *vm, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  const XaRequest *req = vm->request->req;
+  XaDomainSpec spec = { vm->request->uuid, req->name, req->vcpus,
+                        g_strcmp0 (req->guest_type, "pvh") == 0 };
+
+  if (!xa_host_create_domain (self->host, &spec, &vm->domid, error))
+    return FALSE;
+  vm->has_domain = TRUE;
+  return TRUE;
+}
+
+/* Timer mode (PVH and HVM only), vCPUs, then max memory: a claim may not
+ * exceed it. */
+gboolean
+xa_build_size_domain (XaVm *vm, guint64 max_mib, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  const XaRequest *req = vm->request->req;
+
+  if (g_strcmp0 (req->guest_type, "pvh") == 0 &&
+      !xa_host_set_timer_mode (self->host, vm->domid, error))
+    return FALSE;
+  return xa_host_set_max_vcpus (self->host, vm->domid, req->vcpus, error) &&
+         xa_host_set_max_mem (self->host, vm->domid, max_mib, error);
+}
+
+/* What the other admitted builds still have to take on @node. */
+static guint64
+xa_build_reserved_by_others (XaScheduler *self, const XaVm *vm, guint node)
+{
+  guint64 reserved = 0;
+
+  for (guint i = 0; i < self->vms->len; i++) {
+    const XaVm *other = g_ptr_array_index (self->vms, i);
+    guint64 have[XA_MAX_NODES];
+
+    if (other == vm || other->planned_mib[node] == 0 ||
+        (other->request->state != XA_REQUEST_PLANNED &&
+         other->request->state != XA_REQUEST_BUILDING))
+      continue;
+    if (!other->has_domain || !xa_host_domain_memory (self->host, other->domid, have, NULL))
+      have[node] = 0;
+    reserved += other->planned_mib[node] > have[node] ? other->planned_mib[node] - have[node] : 0;
+  }
+  return reserved;
+}
+
+/* Whether the VM's nodes have what its plan gives them, besides what the
+ * other admitted builds will take; *out_node, *out_have say where not. */
+static gboolean
+xa_build_nodes_hold (XaVm *vm, guint *out_node, guint64 *out_have, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  guint64 free_mib[XA_MAX_NODES];
+
+  if (!xa_host_free_memory (self->host, free_mib, NULL, error))
+    return FALSE;
+  for (guint n = 0; n < self->n_nodes; n++) {
+    guint64 reserved;
+
+    if (vm->planned_mib[n] == 0)
+      continue;
+    reserved = xa_build_reserved_by_others (self, vm, n);
+    *out_have = free_mib[n] > reserved ? free_mib[n] - reserved : 0;
+    if (*out_have < vm->planned_mib[n]) {
+      *out_node = n;
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+xa_build_check_again (gpointer data)
+{
+  XaVm *vm = data;
+
+  vm->check_event = 0;
+  xa_build_pre (vm);
+}
+
+/* Per-node claims where the host has them and the plan is one node;
+ * else the host-wide claim of stock Xen 4.17. */
+static gboolean
+xa_build_claim (XaVm *vm, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  gint node = -1;
+
+  if (self->host_info->node_claims && xa_nodeset_count (vm->planned_nodes) == 1)
+    node = __builtin_ctzll (vm->planned_nodes);
+  return xa_host_claim (self->host, vm->domid, node, vm->need_mib, error);
+}
+
+static void
+xa_build_pre (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+  guint64 have = 0;
+  guint node = 0;
+
+  if (!xa_build_nodes_hold (vm, &node, &have, &error)) {
+    g_autofree gchar *reason = NULL;
+
+    if (error != NULL) {
+      xa_build_fail_error (vm, error);
+      return;
+    }
+    if (++vm->checks < XA_BUILD_NODE_CHECKS) {
+      vm->check_event = xa_clock_add (self->clock, xa_scheduler_now (self) +
+                                      XA_BUILD_NODE_CHECK_S, xa_build_check_again, vm);
+      return;
+    }
+    reason = g_strdup_printf ("node %u has %" G_GUINT64_FORMAT " MiB for it, but its plan gives "
+                              "it %" G_GUINT64_FORMAT " MiB there", node, have,
+                              vm->planned_mib[node]);
+    xa_build_fail (vm, reason);
+    return;
+  }
+  if (!xa_build_size_domain (vm, vm->need_mib, &error) ||
+      !xa_build_set_affinity (vm, vm->planned_nodes, &error) ||
+      !xa_build_claim (vm, &error)) {
+    xa_build_fail_error (vm, error);
+    return;
+  }
+  xa_build_domain (vm);
+}
+
+gboolean
+xa_build_begin (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+
+  if (!xa_store_start_build (self->store, vm->request, xa_scheduler_time (self), &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return FALSE;
+  }
+  vm->building = TRUE;
+  vm->started_s = xa_scheduler_now (self);
+  vm->checks = 0;
+  return TRUE;
+}
+
+void
+xa_build_start_batch (XaVm *vm)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!xa_build_begin (vm))
+    return;
+  if (!xa_build_create_domain (vm, &error)) {
+    xa_build_fail_error (vm, error);
+    return;
+  }
+  xa_build_pre (vm);
+}

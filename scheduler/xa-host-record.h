@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "xa-host.h"
+#include "xa-store.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaHostRecord:
+ * @snapshot: what the store reads of a host snapshot
+ *
+ * A host snapshot as the store takes it, with the arrays it points to.
+ */
+typedef struct {
+  XaStoreSnapshot snapshot;
+  guint64 *total_mib;
+  guint64 *free_mib;
+  XaStoreDomain *domains;
+} XaHostRecord;
+
+void xa_host_record_init (XaHostRecord     *record,
+                          const XaHostInfo *info);
+void xa_host_record_clear (XaHostRecord *record);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaHostRecord, xa_host_record_clear)
+
+XaStoreTime xa_host_record_now (XaHost *host);
+
+G_END_DECLS

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "xa-host-record.h"
+#include "xa-scheduler-private.h"
+
+/* Batches: a window gathers requests, then one plan admits them. */
+
+static gint
+xa_sched_batch_compare_priority (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const XaVm *va = *(const XaVm *const *) a;
+  const XaVm *vb = *(const XaVm *const *) b;
+  gdouble now = *(const gdouble *) user_data;
+  gint pa = xa_plan_effective_priority (va->request->req, now);
+  gint pb = xa_plan_effective_priority (vb->request->req, now);
+
+  if (pa != pb)
+    return pa > pb ? -1 : 1;
+  return va->index < vb->index ? -1 : (va->index > vb->index ? 1 : 0);
+}
+
+/* The waiting VMs a batch takes: the highest priorities first, at most
+ * --max-batch of them. */
+static GPtrArray *
+xa_sched_batch_take (XaScheduler *self)
+{
+  GPtrArray *batch = g_ptr_array_new ();
+  gdouble now = xa_scheduler_now (self);
+
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+
+    if (xa_scheduler_vm_is_waiting (vm))
+      g_ptr_array_add (batch, vm);
+  }
+  g_ptr_array_sort_with_data (batch, xa_sched_batch_compare_priority, &now);
+  if (batch->len > self->options.max_batch)
+    g_ptr_array_set_size (batch, (gint) self->options.max_batch);
+  return batch;
+}
+
+/* The host as the planner sees it: free memory net of the claims that
+ * builds in flight have yet to use, as the ledger counts them. */
+static XaTopology *
+xa_sched_batch_refresh (XaScheduler *self, gint64 *out_snapshot_id, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  g_auto(XaHostRecord) record = { { 0 } };
+  guint64 available[XA_MAX_NODES];
+  XaTopology *topo;
+
+  if (info == NULL)
+    return NULL;
+  xa_host_record_init (&record, info);
+  if (!xa_store_refresh (self->store, self->host_id, &record.snapshot, xa_scheduler_time (self),
+                         out_snapshot_id, error) ||
+      !xa_store_available (self->store, self->host_id, self->n_nodes, available, error))
+    return NULL;
+  topo = xa_host_info_to_topology (info);
+  for (guint n = 0; n < self->n_nodes; n++)
+    topo->nodes[n].free_mib = available[n];
+  return topo;
+}
+
+static gint
+xa_sched_batch_compare_need (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const XaVm *va = a;
+  const XaVm *vb = b;
+
+  if (va->need_mib != vb->need_mib)
+    return va->need_mib > vb->need_mib ? -1 : 1;
+  return va->index < vb->index ? -1 : (va->index > vb->index ? 1 : 0);
+}
+
+/* After the ledger took the batch: planned VMs go to the workers, largest
+ * first; deferred ones wait for memory. */
+static void
+xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *plan)
+{
+  GQueue planned = G_QUEUE_INIT;
+  gdouble now = xa_scheduler_now (self);
+
+  for (guint i = 0; i < batch->len; i++) {
+    XaVm *vm = g_ptr_array_index (batch, i);
+    const XaPlacement *placement = &plan->placements[i];
+
+    switch (vm->request->state) {
+    case XA_REQUEST_PLANNED:
+      vm->planned_nodes = placement->nodes;
+      memcpy (vm->planned_mib, placement->mib_by_node, sizeof (guint64) * self->n_nodes);
+      g_queue_insert_sorted (&planned, vm, xa_sched_batch_compare_need, NULL);
+      break;
+    case XA_REQUEST_QUEUED:
+      vm->deferred = TRUE;
+      if (self->defer_deadline_s < 0)
+        self->defer_deadline_s = now + self->options.defer_timeout_s;
+      break;
+    case XA_REQUEST_BUILDING:
+    case XA_REQUEST_RUNNING:
+    case XA_REQUEST_FAILED:
+    case XA_REQUEST_CANCELLED:
+    case XA_REQUEST_REJECTED:
+    default:
+      vm->finished_s = now;
+      break;
+    }
+  }
+  while (!g_queue_is_empty (&planned))
+    g_queue_push_tail (&self->ready, g_queue_pop_head (&planned));
+  self->deferred_generation = self->generation;
+}
+
+/* The window closes: snapshot, ledger, plan, ledger, workers. */
+static void
+xa_sched_batch_close_window (gpointer data)
+{
+  XaScheduler *self = data;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) requests = g_ptr_array_new ();
+  g_autoptr(GPtrArray) store_requests = g_ptr_array_new ();
+  g_autoptr(XaTopology) topo = NULL;
+  g_autoptr(XaPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+  XaPlanOptions options = { XA_POLICY_BATCH, xa_scheduler_now (self) };
+  XaStoreBatch info = { "batch", 0, 0, xa_scheduler_time (self) };
+  gint64 start;
+
+  self->window = 0;
+  batch = xa_sched_batch_take (self);
+  if (batch->len == 0 || self->stopping)
+    return;
+  topo = xa_sched_batch_refresh (self, &info.snapshot_id, &error);
+  if (topo == NULL) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < batch->len; i++) {
+    XaVm *vm = g_ptr_array_index (batch, i);
+
+    g_ptr_array_add (requests, vm->request->req);
+    g_ptr_array_add (store_requests, vm->request);
+  }
+  start = g_get_monotonic_time ();
+  plan = xa_plan (topo, requests, &options, &error);
+  info.plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
+  self->plan_ms += info.plan_ms;
+  if (plan == NULL || !xa_store_admit_batch (self->store, self->host_id, &info, store_requests,
+                                             plan, &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  if (!xa_scheduler_flush (self))
+    return;
+  if (self->first_admitted_s < 0)
+    self->first_admitted_s = xa_scheduler_now (self);
+  xa_sched_batch_apply_plan (self, batch, plan);
+  xa_scheduler_dispatch (self);
+  xa_sched_batch_open_window (self);
+}
+
+/* A batch closes when --max-batch requests wait or --window-ms has passed
+ * since the first of them. */
+void
+xa_sched_batch_open_window (XaScheduler *self)
+{
+  guint waiting;
+  gdouble at;
+
+  if (self->window != 0 || self->stopping || self->fatal != NULL)
+    return;
+  waiting = xa_scheduler_n_waiting (self);
+  if (waiting == 0)
+    return;
+  at = xa_scheduler_now (self) + (waiting >= self->options.max_batch ? 0 : self->options.window_s);
+  self->window = xa_clock_add (self->clock, at, xa_sched_batch_close_window, self);
+}
+
+/* Memory may have freed since the deferred VMs were planned: they try
+ * again, until they have waited --defer-timeout. */
+void
+xa_sched_batch_retry_deferred (XaScheduler *self)
+{
+  if (self->generation == self->deferred_generation ||
+      (self->defer_deadline_s >= 0 && xa_scheduler_now (self) >= self->defer_deadline_s))
+    return;
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+
+    vm->deferred = FALSE;
+  }
+  self->deferred_generation = self->generation;
+}

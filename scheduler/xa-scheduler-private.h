@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the scheduler's files share: xa-scheduler.c (dispatch, run, stop,
+ * the run summary), xa-sched-batch.c (the batch window, its plan and record),
+ * xa-build.c (one VM's build, in Xen's order) and xa-xenopsd-start.c
+ * (xenopsd's way, each build deciding alone). */
+
+#include "xa-scheduler.h"
+#include "xa-xenopsd.h"
+
+G_BEGIN_DECLS
+
+typedef struct _XaVm XaVm;
+
+struct _XaScheduler {
+  XaHost *host;
+  XaClock *clock;
+  XaStore *store;
+  gint64 host_id;
+  XaSchedulerOptions options;
+  XaHostInfo *host_info;
+  /* the host as the planner types see it, at the start */
+  XaTopology *topo;
+  guint n_nodes;
+  GPtrArray *vms;
+  /* planned VMs waiting for a worker, largest first within a batch */
+  GQueue ready;
+  guint running;
+  guint workers;
+  guint64 window;
+  /* memory may have changed since the last plan deferred anything */
+  guint64 generation;
+  guint64 deferred_generation;
+  gdouble first_queued_s;
+  gdouble first_admitted_s;
+  gdouble last_end_s;
+  gdouble defer_deadline_s;
+  gdouble plan_ms;
+  gint64 flushed_us;
+  gboolean stopping;
+  gboolean dispatching;
+  GError *fatal;
+  XaXenopsd *numa;
+  guint64 *legacy_view;
+  XaSchedulerProgressFunc progress;
+  gpointer progress_data;
+};
+
+struct _XaVm {
+  XaScheduler *sched;
+  XaStoreRequest *request;
+  guint index;
+  guint32 domid;
+  gboolean has_domain;
+  gboolean deferred;
+  gboolean building;
+  XaNodeSet planned_nodes;
+  guint64 *planned_mib;
+  guint64 *actual_mib;
+  guint64 need_mib;
+  gdouble started_s;
+  gdouble finished_s;
+  guint checks;
+  guint64 check_event;
+};
+
+/* xa-scheduler.c */
+gdouble xa_scheduler_now (XaScheduler *self);
+XaStoreTime xa_scheduler_time (XaScheduler *self);
+gboolean xa_scheduler_is_batch (XaScheduler *self);
+void xa_scheduler_fatal (XaScheduler *self,
+                         GError      *error);
+gboolean xa_scheduler_flush (XaScheduler *self);
+gboolean xa_scheduler_vm_is_waiting (const XaVm *vm);
+guint xa_scheduler_n_waiting (XaScheduler *self);
+void xa_scheduler_dispatch (XaScheduler *self);
+void xa_scheduler_after_job (XaScheduler *self);
+
+/* xa-sched-batch.c */
+void xa_sched_batch_open_window (XaScheduler *self);
+void xa_sched_batch_retry_deferred (XaScheduler *self);
+
+/* xa-build.c */
+gboolean xa_build_begin (XaVm *vm);
+void xa_build_start_batch (XaVm *vm);
+gboolean xa_build_create_domain (XaVm    *vm,
+                                 GError **error);
+gboolean xa_build_size_domain (XaVm    *vm,
+                               guint64  max_mib,
+                               GError **error);
+gboolean xa_build_set_affinity (XaVm      *vm,
+                                XaNodeSet  nodes,
+                                GError   **error);
+void xa_build_domain (XaVm *vm);
+void xa_build_fail_error (XaVm         *vm,
+                          const GError *error);
+
+/* xa-xenopsd-start.c */
+void xa_xenopsd_start_job (XaVm *vm);
+
+G_END_DECLS
