@@ -84,13 +84,18 @@ xa_sim_host_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, 
   return TRUE;
 }
 
-/* Finds @sd by its domid, and by its handle if it has one. */
-void
-xa_sim_host_index_domain (XaSimHost *self, XaSimDomain *sd)
+/* Tracks @domain, found by its domid and by its handle if it has one. */
+XaSimDomain *
+xa_sim_host_add_domain (XaSimHost *self, XaHostDomain *domain)
 {
-  g_hash_table_insert (self->domains, GUINT_TO_POINTER (sd->domain->domid), sd);
-  if (sd->domain->uuid != NULL)
-    g_hash_table_insert (self->handles, sd->domain->uuid, sd);
+  XaSimDomain *sd = g_new0 (XaSimDomain, 1);
+
+  sd->domain = domain;
+  sd->last_node = -1;
+  g_hash_table_insert (self->domains, GUINT_TO_POINTER (domain->domid), sd);
+  if (domain->uuid != NULL)
+    g_hash_table_insert (self->handles, domain->uuid, sd);
+  return sd;
 }
 
 static gboolean
@@ -98,6 +103,7 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
                            GError **error)
 {
   XaSimHost *self = (XaSimHost *) host;
+  XaHostDomain *domain;
   XaSimDomain *sd;
 
   if (!xa_sim_host_call (self, "create_domain", error))
@@ -107,15 +113,14 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
                          spec->uuid);
   if (self->next_domid > XA_HOST_DOMID_MAX)
     return xa_host_fail (error, ENOSPC, "create_domain", "no domain id is left");
-  sd = g_new0 (XaSimDomain, 1);
-  sd->domain = xa_host_domain_new (spec->name, spec->vcpus, self->info->n_nodes);
-  sd->domain->uuid = g_strdup (spec->uuid);
-  sd->domain->domid = self->next_domid++;
+  domain = xa_host_domain_new (spec->name, spec->vcpus, self->info->n_nodes);
+  domain->uuid = g_strdup (spec->uuid);
+  domain->domid = self->next_domid++;
+  g_ptr_array_add (self->info->domains, domain);
+  sd = xa_sim_host_add_domain (self, domain);
   sd->pvh = spec->pvh;
   sd->paused = TRUE;
-  g_ptr_array_add (self->info->domains, sd->domain);
-  xa_sim_host_index_domain (self, sd);
-  *out_domid = sd->domain->domid;
+  *out_domid = domain->domid;
   return xa_sim_state_save (self, error);
 }
 
@@ -380,7 +385,8 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
 
   self->parent.klass = &xa_sim_host_class;
   self->lock_fd = -1;
-  self->domains = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, xa_sim_host_free_domain);
+  self->domains = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                         xa_sim_host_free_domain);
   self->handles = g_hash_table_new (g_str_hash, g_str_equal);
   self->cpu_nodes = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->builds = g_ptr_array_new ();

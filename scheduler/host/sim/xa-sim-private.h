@@ -18,6 +18,8 @@ typedef struct {
   XaNodeSet soft_nodes;
   XaNodeSet hard_nodes;
   XaNodeSet node_affinity;
+  /* the node that gave this domain its last extent, or -1 */
+  gint last_node;
   gboolean pvh;
   gboolean paused;
   XaSimBuild *build;
@@ -63,8 +65,8 @@ XaSimDomain *xa_sim_host_domain (XaSimHost   *self,
                                  guint32      domid,
                                  const gchar *call,
                                  GError     **error);
-void xa_sim_host_index_domain (XaSimHost   *self,
-                               XaSimDomain *sd);
+XaSimDomain *xa_sim_host_add_domain (XaSimHost    *self,
+                                     XaHostDomain *domain);
 
 /* xa-sim-alloc.c */
 guint64 xa_sim_alloc_claims (XaSimHost          *self,

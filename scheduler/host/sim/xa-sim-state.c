@@ -205,12 +205,10 @@ xa_sim_state_start (XaSimHost *self)
   xa_sim_state_number_domains (self);
   for (guint i = 0; i < self->info->domains->len; i++) {
     XaHostDomain *domain = g_ptr_array_index (self->info->domains, i);
-    XaSimDomain *sd = g_new0 (XaSimDomain, 1);
+    XaSimDomain *sd = xa_sim_host_add_domain (self, domain);
 
-    sd->domain = domain;
     sd->max_vcpus = domain->vcpus;
     sd->max_mib = xa_host_domain_total_mib (domain, self->info->n_nodes) + domain->claim_mib;
-    xa_sim_host_index_domain (self, sd);
     xa_sim_alloc_count_claim (self, domain);
   }
   xa_sim_state_index_cpus (self);
