@@ -7,7 +7,8 @@
  * virtual clock, at the populate rate or a share of the host's bandwidth,
  * slower where it must scrub dirty memory. */
 
-/* xenguest populates 1 GiB superpages; the allocator decides per chunk. */
+/* A build's time advances per chunk, one xenguest batch (512 superpages
+ * of 2 MiB); the allocator places each chunk at once. */
 #define XA_SIM_CHUNK_MIB G_GUINT64_CONSTANT (1024)
 /* The seed makes each chunk up to this much more work, never less. */
 #define XA_SIM_JITTER 0.05
