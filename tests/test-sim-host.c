@@ -36,10 +36,9 @@ host_text (guint nodes, guint lanes, const gchar *extra)
 }
 
 static XaHost *
-open_host (Fixture *f, guint nodes, guint lanes, const gchar *extra, const gchar *state)
+open_host_text (Fixture *f, const gchar *text, const gchar *state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *text = host_text (nodes, lanes, extra);
   g_autofree gchar *path = g_build_filename (f->dir, "host.json", NULL);
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
   XaHost *host;
@@ -48,6 +47,14 @@ open_host (Fixture *f, guint nodes, guint lanes, const gchar *extra, const gchar
   host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   return host;
+}
+
+static XaHost *
+open_host (Fixture *f, guint nodes, guint lanes, const gchar *extra, const gchar *state)
+{
+  g_autofree gchar *text = host_text (nodes, lanes, extra);
+
+  return open_host_text (f, text, state);
 }
 
 static void
@@ -163,58 +170,128 @@ test_allocator_follows_soft_affinity (Fixture *f, gconstpointer data)
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 0);
 }
 
-/* Node 0 has 2 GiB left: the rest of a 6 GiB domain spills to node 1, the
- * nearest, not to nodes 2 or 3 across the socket. */
+/* Node 0 is too small for the domain, and node 3 is its nearest: Xen
+ * spills in ascending node id all the same, so nodes 1 and 2 fill first.
+ * (Spilling nearest first would put all 6 GiB left on node 3.) */
 static void
-test_allocator_spills_nearest_first (Fixture *f, gconstpointer data)
+test_allocator_spills_in_ascending_node_id (Fixture *f, gconstpointer data)
 {
+  const gchar *text = "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 4}, "
+                      "{\"memory\": \"2GiB\", \"cpus\": 4}, {\"memory\": \"2GiB\", \"cpus\": 4}, "
+                      "{\"memory\": \"16GiB\", \"cpus\": 4}], "
+                      "\"distances\": [[10, 40, 30, 20], [40, 10, 20, 30], [30, 20, 10, 40], "
+                      "[20, 30, 40, 10]], \"populate_mib_per_s\": 1024, \"scrub_mib_per_s\": 512, "
+                      "\"overhead_mib_per_vm\": 0, \"overhead_kib_per_vcpu\": 0}";
   g_autoptr(GError) error = NULL;
-  BuildResult filler = { 0 };
   BuildResult result = { 0 };
-  guint32 full;
+  guint32 domid;
+
+  f->host = open_host_text (f, text, NULL);
+  domid = create (f->host, "vm", 1, 10 * GiB);
+  g_assert_true (xa_host_set_node_affinity (f->host, domid, 0x1, &error));
+  g_assert_no_error (error);
+  build (f->host, domid, "vm", 10 * GiB, &result);
+  run_clock (f->host);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 4 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 2 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 2), ==, 2 * GiB);
+  g_assert_cmpuint (memory_on (f->host, domid, 3), ==, 2 * GiB);
+}
+
+/* Extents of 2 MiB go to the affine nodes 1-3 in turn, each allocation
+ * from the node after the one that gave the last (the third ends on node
+ * 2 with a 1 MiB rest, so the fourth starts on node 3). */
+static void
+test_allocator_deals_round_robin (Fixture *f, gconstpointer data)
+{
+  const guint64 builds_mib[] = { 4, 2, 3, 10 };
+  const guint64 after_mib[][4] = {
+    { 0, 2, 2, 0 }, { 0, 2, 2, 2 }, { 0, 4, 3, 2 }, { 0, 8, 5, 6 },
+  };
+  g_autoptr(GError) error = NULL;
   guint32 domid;
 
   f->host = open_host (f, 4, 8, "", NULL);
-  full = create (f->host, "filler", 1, 14 * GiB);
-  g_assert_true (xa_host_set_node_affinity (f->host, full, 0x1, &error));
-  build (f->host, full, "filler", 14 * GiB, &filler);
-  run_clock (f->host);
-  domid = create (f->host, "vm", 1, 6 * GiB);
-  g_assert_true (xa_host_set_node_affinity (f->host, domid, 0x1, &error));
-  build (f->host, domid, "vm", 6 * GiB, &result);
-  run_clock (f->host);
-  g_assert_no_error (result.error);
-  g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 2 * GiB);
-  g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
-  g_assert_cmpuint (memory_on (f->host, domid, 2) + memory_on (f->host, domid, 3), ==, 0);
+  domid = create (f->host, "vm", 1, GiB);
+  g_assert_true (xa_host_set_node_affinity (f->host, domid, 0xe, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (builds_mib); i++) {
+    BuildResult result = { 0 };
+
+    build (f->host, domid, "vm", builds_mib[i], &result);
+    run_clock (f->host);
+    g_assert_no_error (result.error);
+    for (guint n = 0; n < 4; n++)
+      g_assert_cmpuint (memory_on (f->host, domid, n), ==, after_mib[i][n]);
+  }
 }
 
-/* Exact ranges put what they say on each node; short of room, the build
- * fails rather than spill. */
+/* Exact ranges put what they say on each node. */
 static void
 test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
 {
   const guint64 exact[] = { 5 * GiB, 0, 0, 3 * GiB };
-  const guint64 too_much[] = { 0, 20 * GiB, 0, 0 };
   XaBuildSpec spec = { "vm", 1, 8 * GiB, exact, 4, NULL, NULL, NULL };
-  XaBuildSpec greedy = { "big", 1, 20 * GiB, too_much, 4, NULL, NULL, NULL };
   BuildResult result = { 0 };
-  BuildResult failed = { 0 };
   guint32 domid;
 
   f->host = open_host (f, 4, 8, "", NULL);
   domid = create (f->host, "vm", 1, 8 * GiB);
-  result.clock = failed.clock = xa_host_get_clock (f->host);
+  result.clock = xa_host_get_clock (f->host);
   xa_host_build (f->host, domid, &spec, build_done, &result);
   run_clock (f->host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 5 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 3), ==, 3 * GiB);
-  domid = create (f->host, "big", 1, 20 * GiB);
-  xa_host_build (f->host, domid, &greedy, build_done, &failed);
+}
+
+/* Builds a domain of @mib affine to @node alone, where it fits. */
+static void
+fill_node (XaHost *host, guint node, guint64 mib)
+{
+  g_autoptr(GError) error = NULL;
+  BuildResult result = { 0 };
+  guint32 domid = create (host, "filler", 1, mib);
+
+  g_assert_true (xa_host_set_node_affinity (host, domid, XA_NODESET_BIT (node), &error));
+  g_assert_no_error (error);
+  build (host, domid, "filler", mib, &result);
+  run_clock (host);
+  g_assert_no_error (result.error);
+  g_assert_cmpuint (memory_on (host, domid, node), ==, mib);
+}
+
+/* An exact range that its node cannot hold fails the build with ENOMEM
+ * rather than spill: node 1 has 512 MiB left, the other nodes all theirs. */
+static void
+test_allocator_exact_range_fails_without_spilling (Fixture *f, gconstpointer data)
+{
+  const guint64 exact[] = { 0, 2 * GiB, 0, 0 };
+  XaBuildSpec spec = { "big", 1, 2 * GiB, exact, 4, NULL, NULL, NULL };
+  g_autoptr(XaHostInfo) before = NULL;
+  g_autoptr(XaHostInfo) after = NULL;
+  g_autoptr(GError) error = NULL;
+  BuildResult result = { 0 };
+  guint32 domid;
+
+  f->host = open_host (f, 4, 8, "", NULL);
+  fill_node (f->host, 1, 16 * GiB - 512);
+  domid = create (f->host, "big", 1, 2 * GiB);
+  before = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  result.clock = xa_host_get_clock (f->host);
+  xa_host_build (f->host, domid, &spec, build_done, &result);
   run_clock (f->host);
-  g_assert_error (failed.error, XA_HOST_ERROR, ENOMEM);
-  g_clear_error (&failed.error);
+  g_assert_error (result.error, XA_HOST_ERROR, ENOMEM);
+  g_clear_error (&result.error);
+  after = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  for (guint n = 0; n < 4; n++) {
+    g_assert_cmpuint (after->nodes[n].free_mib, ==, before->nodes[n].free_mib);
+    g_assert_cmpuint (memory_on (f->host, domid, n), ==, 0);
+  }
+  g_assert_cmpuint (after->nodes[1].free_mib, ==, 512);
 }
 
 static void
@@ -346,15 +423,10 @@ test_dirty_memory_costs_scrubbing (Fixture *f, gconstpointer data)
   const gchar *text = "{\"nodes\": [{\"memory\": \"16GiB\", \"dirty\": \"16GiB\", \"cpus\": 4}], "
                       "\"populate_mib_per_s\": 1024, \"scrub_mib_per_s\": 512, "
                       "\"overhead_mib_per_vm\": 0, \"overhead_kib_per_vcpu\": 0}";
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = g_build_filename (f->dir, "host.json", NULL);
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
   BuildResult result = { 0 };
   guint32 domid;
 
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  f->host = xa_host_open (spec, NULL, &error);
-  g_assert_no_error (error);
+  f->host = open_host_text (f, text, NULL);
   domid = create (f->host, "vm", 1, GiB);
   build (f->host, domid, "vm", GiB, &result);
   run_clock (f->host);
@@ -497,21 +569,25 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  add ("/sim/allocator/follows-soft-affinity", test_allocator_follows_soft_affinity);
-  add ("/sim/allocator/spills-nearest-first", test_allocator_spills_nearest_first);
-  add ("/sim/allocator/spreads-without-affinity", test_allocator_spreads_without_affinity);
-  add ("/sim/allocator/honours-exact-ranges", test_allocator_honours_exact_ranges);
-  add ("/sim/claims/protect-the-host-total", test_claims_protect_the_host_total);
-  add ("/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
-  add ("/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
-  add ("/sim/build/takes-populate-time", test_build_takes_populate_time);
-  add ("/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);
-  add ("/sim/build/dirty-memory-costs-scrubbing", test_dirty_memory_costs_scrubbing);
-  add ("/sim/faults/fail-a-build", test_fault_fails_a_build);
-  add ("/sim/faults/fail-a-call", test_fault_fails_a_call);
-  add ("/sim/faults/take-memory-at-their-time", test_fault_takes_memory_at_its_time);
-  add ("/sim/state/outlives-the-process", test_state_outlives_the_process);
-  add ("/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
-  add ("/sim/deterministic", test_runs_are_deterministic);
+  add ("/scheduler/sim/alloc/follows-soft-affinity", test_allocator_follows_soft_affinity);
+  add ("/scheduler/sim/alloc/spills-in-ascending-node-id",
+       test_allocator_spills_in_ascending_node_id);
+  add ("/scheduler/sim/alloc/deals-round-robin", test_allocator_deals_round_robin);
+  add ("/scheduler/sim/alloc/spreads-without-affinity", test_allocator_spreads_without_affinity);
+  add ("/scheduler/sim/alloc/honours-exact-ranges", test_allocator_honours_exact_ranges);
+  add ("/scheduler/sim/alloc/exact-range-fails-without-spilling",
+       test_allocator_exact_range_fails_without_spilling);
+  add ("/scheduler/sim/claims/protect-the-host-total", test_claims_protect_the_host_total);
+  add ("/scheduler/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
+  add ("/scheduler/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
+  add ("/scheduler/sim/build/takes-populate-time", test_build_takes_populate_time);
+  add ("/scheduler/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);
+  add ("/scheduler/sim/build/dirty-memory-costs-scrubbing", test_dirty_memory_costs_scrubbing);
+  add ("/scheduler/sim/faults/fail-a-build", test_fault_fails_a_build);
+  add ("/scheduler/sim/faults/fail-a-call", test_fault_fails_a_call);
+  add ("/scheduler/sim/faults/take-memory-at-their-time", test_fault_takes_memory_at_its_time);
+  add ("/scheduler/sim/state/outlives-the-process", test_state_outlives_the_process);
+  add ("/scheduler/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
+  add ("/scheduler/sim/deterministic", test_runs_are_deterministic);
   return g_test_run ();
 }

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the simulated host's files share: not for use outside sim/. */
+
+#include "xa-host-backend.h"
+#include "xa-host-file.h"
+
+G_BEGIN_DECLS
+
+typedef struct _XaSimHost XaSimHost;
+typedef struct _XaSimBuild XaSimBuild;
+
+typedef struct {
+  XaHostDomain *domain;
+  guint max_vcpus;
+  guint64 max_mib;
+  XaNodeSet soft_nodes;
+  XaNodeSet hard_nodes;
+  XaNodeSet node_affinity;
+  /* the node that gave this domain its last extent, or -1 */
+  gint last_node;
+  gboolean pvh;
+  gboolean paused;
+  XaSimBuild *build;
+} XaSimDomain;
+
+/**
+ * XaSimHost:
+ *
+ * The embedded simulated host: a model of the hypervisor's side on a
+ * virtual clock. It never reads a plan: where a domain's memory goes is
+ * what its allocator does with the domain's affinity, claims and the free
+ * memory of each node at that moment.
+ */
+struct _XaSimHost {
+  XaHost parent;
+  XaHostInfo *info;
+  GPtrArray *faults;
+  GPtrArray *takes;
+  gchar *state_path;
+  gint lock_fd;
+  GRand *rand;
+  GHashTable *domains;
+  /* handle (UUID) → XaSimDomain, for the domains that have one */
+  GHashTable *handles;
+  /* CPU → its node + 1 */
+  GHashTable *cpu_nodes;
+  GPtrArray *builds;
+  GHashTable *call_uses;
+  guint32 next_domid;
+  gdouble scrubbed_s;
+  /* outstanding claims, all of them and per node, kept as they change */
+  guint64 claimed_mib;
+  guint64 *claimed_on_node_mib;
+};
+
+/* xa-sim-host.c */
+gdouble xa_sim_host_now (XaSimHost *self);
+void xa_sim_host_scrub (XaSimHost *self);
+gboolean xa_sim_host_call (XaSimHost   *self,
+                           const gchar *call,
+                           GError     **error);
+XaSimDomain *xa_sim_host_domain (XaSimHost   *self,
+                                 guint32      domid,
+                                 const gchar *call,
+                                 GError     **error);
+XaSimDomain *xa_sim_host_add_domain (XaSimHost    *self,
+                                     XaHostDomain *domain);
+
+/* xa-sim-alloc.c */
+guint64 xa_sim_alloc_claims (XaSimHost          *self,
+                             gint                node,
+                             const XaHostDomain *except);
+void xa_sim_alloc_count_claim (XaSimHost          *self,
+                               const XaHostDomain *domain);
+void xa_sim_alloc_set_claim (XaSimHost    *self,
+                             XaHostDomain *domain,
+                             guint64       mib,
+                             gint          node);
+guint64 xa_sim_alloc_unclaimed (XaSimHost          *self,
+                                gint                node,
+                                const XaHostDomain *domain);
+gint64 xa_sim_alloc_populate (XaSimHost   *self,
+                              XaSimDomain *sd,
+                              guint64     *exact,
+                              guint64      mib,
+                              GError     **error);
+
+/* xa-sim-build.c */
+void xa_sim_build_start (XaHost            *host,
+                         guint32            domid,
+                         const XaBuildSpec *spec,
+                         XaHostBuildDone    done,
+                         gpointer           user_data);
+void xa_sim_build_cancel (XaSimHost   *self,
+                          XaSimDomain *sd);
+void xa_sim_build_free (XaSimBuild *build);
+
+/* xa-sim-state.c */
+gboolean xa_sim_state_save (XaSimHost *self,
+                            GError   **error);
+void xa_sim_state_save_or_warn (XaSimHost *self);
+gboolean xa_sim_state_lock (XaHost  *host,
+                            GError **error);
+gboolean xa_sim_state_load (XaSimHost   *self,
+                            const gchar *topology_path,
+                            GError     **error);
+void xa_sim_state_start (XaSimHost *self);
+XaNodeSet xa_sim_state_nodes_of_cpus (XaSimHost *self,
+                                      GArray    *cpus,
+                                      guint     *out_unknown);
+
+G_END_DECLS

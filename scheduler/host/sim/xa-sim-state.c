@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+
+#include "xa-error.h"
+#include "xa-json.h"
+#include "xa-resources.h"
+#include "xa-sim-private.h"
+
+/* The simulated host's state: the topology it starts from (and which node
+ * each CPU is on), the state file that keeps it between runs, and the lock
+ * on that file. */
+
+#define XA_SIM_DEFAULT_RESOURCE "/org/xadmit/hosts/default.json"
+
+gboolean
+xa_sim_state_save (XaSimHost *self, GError **error)
+{
+  g_autoptr(json_t) root = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr(GError) error_local = NULL;
+
+  if (self->state_path == NULL)
+    return TRUE;
+  self->info->time_s = xa_sim_host_now (self);
+  root = xa_host_file_to_json (self->info, self->faults);
+  text = json_dumps (root, JSON_INDENT (2));
+  /* g_file_set_contents writes a temporary file and renames it over the old
+   * one, so a crash never leaves half a state behind */
+  if (!g_file_set_contents_full (self->state_path, text, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error_local)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "%s: cannot save the simulated host: %s", self->state_path, error_local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Between host calls the state only changes by itself through faults and
+ * chunks; those save it where they cannot report. */
+void
+xa_sim_state_save_or_warn (XaSimHost *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!xa_sim_state_save (self, &error))
+    g_warning ("%s", error->message);
+}
+
+gboolean
+xa_sim_state_lock (XaHost *host, GError **error)
+{
+  XaSimHost *self = (XaSimHost *) host;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *what = NULL;
+
+  /* a host without a state file lives in this process alone */
+  if (self->state_path == NULL || self->lock_fd >= 0)
+    return TRUE;
+  path = g_strconcat (self->state_path, ".lock", NULL);
+  what = g_strdup_printf ("the simulated host in %s", self->state_path);
+  return xa_host_lock_file (path, what, &self->lock_fd, error);
+}
+
+static XaHostInfo *
+xa_sim_state_load_default (GPtrArray **faults, GError **error)
+{
+  /* through xa_get_resource(), so that the linker keeps the resource */
+  g_autoptr(GBytes) bytes = g_resource_lookup_data (xa_get_resource (), XA_SIM_DEFAULT_RESOURCE,
+                                                    G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  gsize len = 0;
+  const gchar *data;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  return xa_host_file_load_data ("the embedded default host", data, len, faults, error);
+}
+
+static XaHostInfo *
+xa_sim_state_load_topology (const gchar *topology_path, GPtrArray **faults, GError **error)
+{
+  if (topology_path == NULL)
+    return xa_sim_state_load_default (faults, error);
+  return xa_host_file_load (topology_path, faults, error);
+}
+
+/* A saved state wins over the topology, as a running hypervisor would. */
+static gboolean
+xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **error)
+{
+  g_autoptr(XaHostInfo) topology = NULL;
+
+  if (!g_file_test (self->state_path, G_FILE_TEST_EXISTS)) {
+    self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
+    return self->info != NULL;
+  }
+  self->info = xa_host_file_load (self->state_path, &self->faults, error);
+  if (self->info == NULL || topology_path == NULL)
+    return self->info != NULL;
+  topology = xa_host_file_load (topology_path, NULL, error);
+  if (topology == NULL)
+    return FALSE;
+  if (topology->n_nodes != self->info->n_nodes) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "%s: the simulated host in it has %u nodes, but %s has %u "
+                 "(use another --sim-state file)",
+                 self->state_path, self->info->n_nodes, topology_path, topology->n_nodes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Sets the host's info and faults from its state file if it has one,
+ * else from @topology_path (%NULL: the embedded default). */
+gboolean
+xa_sim_state_load (XaSimHost *self, const gchar *topology_path, GError **error)
+{
+  if (self->state_path != NULL)
+    return xa_sim_state_load_saved (self, topology_path, error);
+  self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
+  return self->info != NULL;
+}
+
+/* Memory someone else takes on a node at a time: a fault of the host file. */
+typedef struct {
+  XaSimHost *host;
+  guint node;
+  guint64 mib;
+} XaSimTake;
+
+static void
+xa_sim_state_take_memory (gpointer data)
+{
+  const XaSimTake *take = data;
+  XaSimHost *self = take->host;
+  XaHostNode *node = &self->info->nodes[take->node];
+
+  xa_sim_host_scrub (self);
+  node->free_mib -= MIN (node->free_mib, take->mib);
+  node->dirty_mib = MIN (node->dirty_mib, node->free_mib);
+  xa_sim_state_save_or_warn (self);
+}
+
+/* Domain ids: those the host file gives, dom0 0, the others from there on. */
+static void
+xa_sim_state_number_domains (XaSimHost *self)
+{
+  self->next_domid = 1;
+  for (guint i = 0; i < self->info->domains->len; i++) {
+    XaHostDomain *domain = g_ptr_array_index (self->info->domains, i);
+
+    self->next_domid = MAX (self->next_domid, domain->domid + 1);
+  }
+  for (guint i = 0; i < self->info->domains->len; i++) {
+    XaHostDomain *domain = g_ptr_array_index (self->info->domains, i);
+
+    if (domain->domid == 0 && g_strcmp0 (domain->name, "dom0") != 0)
+      domain->domid = self->next_domid++;
+  }
+}
+
+static void
+xa_sim_state_index_cpus (XaSimHost *self)
+{
+  for (guint n = 0; n < self->info->n_nodes; n++) {
+    GArray *cpus = self->info->nodes[n].cpus;
+
+    for (guint k = 0; k < cpus->len; k++)
+      g_hash_table_insert (self->cpu_nodes, GUINT_TO_POINTER (g_array_index (cpus, guint, k)),
+                           GUINT_TO_POINTER (n + 1));
+  }
+}
+
+static gint
+xa_sim_state_node_of_cpu (XaSimHost *self, guint cpu)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->cpu_nodes, GUINT_TO_POINTER (cpu))) - 1;
+}
+
+/* The nodes of @cpus; *out_unknown is a CPU the host lacks, or G_MAXUINT. */
+XaNodeSet
+xa_sim_state_nodes_of_cpus (XaSimHost *self, GArray *cpus, guint *out_unknown)
+{
+  XaNodeSet nodes = 0;
+
+  *out_unknown = G_MAXUINT;
+  for (guint i = 0; i < cpus->len; i++) {
+    guint cpu = g_array_index (cpus, guint, i);
+    gint node = xa_sim_state_node_of_cpu (self, cpu);
+
+    if (node < 0)
+      *out_unknown = cpu;
+    else
+      nodes |= XA_NODESET_BIT (node);
+  }
+  return nodes;
+}
+
+/* The domains the state holds, and the faults still to come. */
+void
+xa_sim_state_start (XaSimHost *self)
+{
+  gdouble now = xa_sim_host_now (self);
+
+  xa_sim_state_number_domains (self);
+  for (guint i = 0; i < self->info->domains->len; i++) {
+    XaHostDomain *domain = g_ptr_array_index (self->info->domains, i);
+    XaSimDomain *sd = xa_sim_host_add_domain (self, domain);
+
+    sd->max_vcpus = domain->vcpus;
+    sd->max_mib = xa_host_domain_total_mib (domain, self->info->n_nodes) + domain->claim_mib;
+    xa_sim_alloc_count_claim (self, domain);
+  }
+  xa_sim_state_index_cpus (self);
+  for (guint i = 0; i < self->faults->len; i++) {
+    const XaSimFault *fault = g_ptr_array_index (self->faults, i);
+    XaSimTake *take;
+
+    if (fault->kind != XA_SIM_FAULT_TAKE_MEMORY || fault->at_s < now)
+      continue;
+    take = g_new (XaSimTake, 1);
+    *take = (XaSimTake) { self, fault->node, fault->take_mib };
+    g_ptr_array_add (self->takes, take);
+    xa_clock_add (self->parent.clock, fault->at_s, xa_sim_state_take_memory, take);
+  }
+}
