@@ -3,6 +3,15 @@
 
 #include "xa-store-private.h"
 
+/* Binds ?1 to a host and ?2, ?3 to a wall-clock range, as reports filter. */
+static void
+xa_store_bind_range (XaStmt *stmt, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us)
+{
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+}
+
 void
 xa_store_batch_row_free (XaStoreBatchRow *row)
 {

@@ -35,10 +35,6 @@ gchar *xa_store_column_strdup (XaStmt *stmt,
 void xa_store_bind_time (XaStmt      *stmt,
                          gint         column,
                          XaStoreTime  at);
-void xa_store_bind_range (XaStmt *stmt,
-                          gint64  host_id,
-                          gint64  from_wall_us,
-                          gint64  to_wall_us);
 gboolean xa_store_fail (XaStore     *self,
                         gint         rc,
                         const gchar *purpose,
@@ -89,5 +85,35 @@ gboolean xa_store_set_state (XaStore        *self,
                              const gchar    *reason,
                              XaStoreTime     at,
                              GError        **error);
+
+/* xa-store-schema.c */
+gboolean xa_store_migrate (XaStore *self,
+                           GError **error);
+
+/* xa-store-claims.c: a snapshot, for the reconciliation too */
+GHashTable *xa_store_domains_by_uuid (const XaStoreSnapshot *snapshot);
+gboolean xa_store_refresh_in_txn (XaStore               *self,
+                                  gint64                 host_id,
+                                  const XaStoreSnapshot *snapshot,
+                                  GHashTable            *domains,
+                                  XaStoreTime            at,
+                                  gint64                *out_snapshot_id,
+                                  GError               **error);
+
+/* xa-store-builds.c: a build's end, for the reconciliation too */
+gboolean xa_store_complete_in_txn (XaStore        *self,
+                                   gint64          request_id,
+                                   XaRequestState  from,
+                                   guint           n_nodes,
+                                   const guint64  *actual_mib,
+                                   XaStoreTime     at,
+                                   GError        **error);
+gboolean xa_store_fail_in_txn (XaStore        *self,
+                               gint64          request_id,
+                               XaRequestState  from,
+                               const gchar    *reason,
+                               gboolean        retry,
+                               XaStoreTime     at,
+                               GError        **error);
 
 G_END_DECLS
