@@ -26,10 +26,7 @@ xa_store_insert_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
   sqlite3_bind_int (stmt, 8, (gint) count[XA_OUTCOME_DEFERRED]);
   sqlite3_bind_int (stmt, 9, (gint) (count[XA_OUTCOME_REJECTED] + count[XA_OUTCOME_FAILED]));
   sqlite3_bind_double (stmt, 10, batch->plan_ms);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_id = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
+  return xa_store_step_insert (self, stmt, purpose, out_id, error);
 }
 
 /* Sets *out_planned to whether the request was still queued. */
@@ -46,10 +43,7 @@ xa_store_mark_planned (XaStore *self, gint64 request_id, gint64 batch_id, gboole
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request_id);
   sqlite3_bind_int64 (stmt, 2, batch_id);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_planned = sqlite3_changes (self->db) == 1;
-  return TRUE;
+  return xa_store_step_changed (self, stmt, purpose, out_planned, error);
 }
 
 static gboolean
@@ -125,10 +119,7 @@ xa_store_mark_deferred (XaStore *self, gint64 request_id, const gchar *reason,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request_id);
   sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_TRANSIENT);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_deferred = sqlite3_changes (self->db) == 1;
-  return TRUE;
+  return xa_store_step_changed (self, stmt, purpose, out_deferred, error);
 }
 
 static gboolean

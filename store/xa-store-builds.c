@@ -10,17 +10,16 @@ xa_store_mark_started (XaStore *self, gint64 request_id, XaStoreTime at, GError 
     self, "UPDATE requests SET state = 'building', attempts = attempts + 1, "
           "started_wall_us = ?2, started_host_s = ?3 WHERE id = ?1 AND state = 'planned'",
     purpose, error);
+  gboolean started = FALSE;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request_id);
   xa_store_bind_time (stmt, 2, at);
-  if (!xa_store_step_done (self, stmt, purpose, error))
+  if (!xa_store_step_changed (self, stmt, purpose, &started, error))
     return FALSE;
-  if (sqlite3_changes (self->db) != 1)
-    return xa_store_not_in_state (self, request_id, XA_REQUEST_PLANNED, XA_REQUEST_BUILDING,
-                                  error);
-  return TRUE;
+  return started ||
+         xa_store_not_in_state (self, request_id, XA_REQUEST_PLANNED, XA_REQUEST_BUILDING, error);
 }
 
 /**
@@ -94,38 +93,13 @@ xa_store_record_actual (XaStore *self, gint64 request_id, guint n_nodes,
   return xa_store_zero_unfilled (self, request_id, error);
 }
 
-/* The request's end, or a step back to the queue, with the time and why. */
-static gboolean
-xa_store_finish (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                 const gchar *reason, XaStoreTime at, GError **error)
-{
-  const gchar *purpose = "record the end of the build";
-  g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "UPDATE requests SET state = ?3, reason = ?4, finished_wall_us = ?5, "
-          "finished_host_s = ?6 WHERE id = ?1 AND state = ?2", purpose, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, request_id);
-  sqlite3_bind_text (stmt, 2, xa_request_state_to_string (from), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, xa_request_state_to_string (to), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_TRANSIENT);
-  xa_store_bind_time (stmt, 5, at);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  if (sqlite3_changes (self->db) != 1)
-    return xa_store_not_in_state (self, request_id, from, to, error);
-  return xa_store_log_event (self, request_id, 0, xa_request_state_to_string (from), to, reason,
-                             at, error);
-}
-
 gboolean
 xa_store_complete_in_txn (XaStore *self, gint64 request_id, XaRequestState from, guint n_nodes,
                           const guint64 *actual_mib, XaStoreTime at, GError **error)
 {
   return xa_store_record_actual (self, request_id, n_nodes, actual_mib, error) &&
          xa_store_release_claims (self, request_id, error) &&
-         xa_store_finish (self, request_id, from, XA_REQUEST_RUNNING, NULL, at, error);
+         xa_store_set_state (self, request_id, from, XA_REQUEST_RUNNING, NULL, at, TRUE, error);
 }
 
 /**
@@ -165,11 +139,10 @@ gboolean
 xa_store_fail_in_txn (XaStore *self, gint64 request_id, XaRequestState from, const gchar *reason,
                       gboolean retry, XaStoreTime at, GError **error)
 {
-  if (!xa_store_release_claims (self, request_id, error))
-    return FALSE;
-  if (retry)
-    return xa_store_set_state (self, request_id, from, XA_REQUEST_QUEUED, reason, at, error);
-  return xa_store_finish (self, request_id, from, XA_REQUEST_FAILED, reason, at, error);
+  /* failed: its build ended; queued again: another build follows */
+  return xa_store_release_claims (self, request_id, error) &&
+         xa_store_set_state (self, request_id, from, retry ? XA_REQUEST_QUEUED : XA_REQUEST_FAILED,
+                             reason, at, !retry, error);
 }
 
 /**

@@ -14,10 +14,7 @@ xa_store_insert_snapshot (XaStore *self, gint64 host_id, XaStoreTime at, gint64 
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, host_id);
   xa_store_bind_time (stmt, 2, at);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_id = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
+  return xa_store_step_insert (self, stmt, purpose, out_id, error);
 }
 
 static gboolean

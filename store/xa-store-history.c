@@ -159,7 +159,8 @@ xa_store_list_vms (XaStore *self, gint64 host_id, guint n_nodes, gint64 from_wal
     self, "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, "
           "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, "
           "coalesce (p.actual_mib, 0) "
-          "FROM requests r LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+          "FROM requests r "
+          "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
           "WHERE r.host_id = ?1 AND r.queued_wall_us >= ?2 AND r.queued_wall_us < ?3 "
           "ORDER BY r.id, p.node", purpose, error);
   g_autoptr(GPtrArray) rows =

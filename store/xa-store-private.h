@@ -9,15 +9,20 @@
 
 G_BEGIN_DECLS
 
+/* xa_store_hold(): operations share one transaction until a flush. */
+typedef enum {
+  XA_STORE_HOLD_OFF,  /* each operation commits by itself */
+  XA_STORE_HOLD_IDLE, /* holding, no transaction open */
+  XA_STORE_HOLD_OPEN, /* holding, a transaction open */
+  XA_STORE_HOLD_LOST, /* holding, what was held rolled back: writes refused */
+} XaStoreHold;
+
 struct _XaStore {
   gchar *path;
   sqlite3 *db;
   /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
-  /* xa_store_hold(): operations share one transaction until a flush */
-  gboolean holding;
-  gboolean held_open;
-  gboolean held_lost;
+  XaStoreHold hold;
 };
 
 /* A statement of the store's cache: going out of scope resets it, so no
@@ -43,6 +48,16 @@ gboolean xa_store_step_done (XaStore     *self,
                              XaStmt      *stmt,
                              const gchar *purpose,
                              GError     **error);
+gboolean xa_store_step_insert (XaStore     *self,
+                               XaStmt      *stmt,
+                               const gchar *purpose,
+                               gint64      *out_id,
+                               GError     **error);
+gboolean xa_store_step_changed (XaStore     *self,
+                                XaStmt      *stmt,
+                                const gchar *purpose,
+                                gboolean    *out_changed,
+                                GError     **error);
 gint xa_store_step_row (XaStore     *self,
                         XaStmt      *stmt,
                         const gchar *purpose,
@@ -78,12 +93,14 @@ gboolean xa_store_not_in_state (XaStore        *self,
                                 XaRequestState  from,
                                 XaRequestState  to,
                                 GError        **error);
+/* @ends_build: @at is when the build ended, recorded too */
 gboolean xa_store_set_state (XaStore        *self,
                              gint64          request_id,
                              XaRequestState  from,
                              XaRequestState  to,
                              const gchar    *reason,
                              XaStoreTime     at,
+                             gboolean        ends_build,
                              GError        **error);
 
 /* xa-store-schema.c */

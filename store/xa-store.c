@@ -138,6 +138,28 @@ xa_store_step_done (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **
   return TRUE;
 }
 
+/* Steps an INSERT; *out_id is the new row's. */
+gboolean
+xa_store_step_insert (XaStore *self, XaStmt *stmt, const gchar *purpose, gint64 *out_id,
+                      GError **error)
+{
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+/* Steps an UPDATE of one row; *out_changed says whether it matched. */
+gboolean
+xa_store_step_changed (XaStore *self, XaStmt *stmt, const gchar *purpose, gboolean *out_changed,
+                       GError **error)
+{
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_changed = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
 /* Returns 1 for a row, 0 at the end, -1 on error. */
 gint
 xa_store_step_row (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **error)
@@ -176,22 +198,23 @@ gboolean
 xa_store_begin (XaStore *self, GError **error)
 {
   /* SQLite may have rolled back by itself after an error */
-  if (self->held_open && sqlite3_get_autocommit (self->db))
-    self->held_lost = TRUE;
-  if (self->held_lost)
+  if (self->hold == XA_STORE_HOLD_OPEN && sqlite3_get_autocommit (self->db))
+    self->hold = XA_STORE_HOLD_LOST;
+  if (self->hold == XA_STORE_HOLD_LOST)
     return xa_store_lost (self, error);
-  if (self->held_open)
+  if (self->hold == XA_STORE_HOLD_OPEN)
     return TRUE;
   if (!xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error))
     return FALSE;
-  self->held_open = self->holding;
+  if (self->hold == XA_STORE_HOLD_IDLE)
+    self->hold = XA_STORE_HOLD_OPEN;
   return TRUE;
 }
 
 gboolean
 xa_store_commit (XaStore *self, GError **error)
 {
-  if (self->holding)
+  if (self->hold != XA_STORE_HOLD_OFF)
     return TRUE;
   if (xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return TRUE;
@@ -205,8 +228,8 @@ xa_store_commit (XaStore *self, GError **error)
 gboolean
 xa_store_rollback (XaStore *self)
 {
-  self->held_lost = self->held_open;
-  self->held_open = FALSE;
+  if (self->hold == XA_STORE_HOLD_OPEN)
+    self->hold = XA_STORE_HOLD_LOST;
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return FALSE;
@@ -226,7 +249,8 @@ xa_store_hold (XaStore *self)
 {
   g_return_if_fail (self != NULL);
 
-  self->holding = TRUE;
+  if (self->hold == XA_STORE_HOLD_OFF)
+    self->hold = XA_STORE_HOLD_IDLE;
 }
 
 /**
@@ -244,13 +268,13 @@ xa_store_flush (XaStore *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->held_lost)
+  if (self->hold == XA_STORE_HOLD_LOST)
     return xa_store_lost (self, error);
-  if (!self->held_open)
+  if (self->hold != XA_STORE_HOLD_OPEN)
     return TRUE;
   if (!xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return xa_store_rollback (self);
-  self->held_open = FALSE;
+  self->hold = XA_STORE_HOLD_IDLE;
   return TRUE;
 }
 
@@ -271,7 +295,7 @@ xa_store_release (XaStore *self, GError **error)
   g_return_val_if_fail (self != NULL, FALSE);
 
   ok = xa_store_flush (self, error);
-  self->holding = self->held_open = self->held_lost = FALSE;
+  self->hold = XA_STORE_HOLD_OFF;
   return ok;
 }
 
