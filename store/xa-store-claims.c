@@ -17,6 +17,17 @@ xa_store_insert_snapshot (XaStore *self, gint64 host_id, XaStoreTime at, gint64 
   return xa_store_step_insert (self, stmt, purpose, out_id, error);
 }
 
+/* Binds ?1 to the owner's id, ?2 to a node and ?3, ?4 to its memory. */
+static void
+xa_store_bind_node (XaStmt *stmt, gint64 owner_id, guint node, guint64 total_mib,
+                    guint64 free_mib)
+{
+  sqlite3_bind_int64 (stmt, 1, owner_id);
+  sqlite3_bind_int (stmt, 2, (gint) node);
+  sqlite3_bind_int64 (stmt, 3, (gint64) total_mib);
+  sqlite3_bind_int64 (stmt, 4, (gint64) free_mib);
+}
+
 static gboolean
 xa_store_insert_snapshot_node (XaStore *self, gint64 snapshot_id, guint node, guint64 total_mib,
                                guint64 free_mib, GError **error)
@@ -28,10 +39,7 @@ xa_store_insert_snapshot_node (XaStore *self, gint64 snapshot_id, guint node, gu
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, snapshot_id);
-  sqlite3_bind_int (stmt, 2, (gint) node);
-  sqlite3_bind_int64 (stmt, 3, (gint64) total_mib);
-  sqlite3_bind_int64 (stmt, 4, (gint64) free_mib);
+  xa_store_bind_node (stmt, snapshot_id, node, total_mib, free_mib);
   return xa_store_step_done (self, stmt, purpose, error);
 }
 
@@ -49,40 +57,51 @@ xa_store_upsert_node (XaStore *self, gint64 host_id, guint node, guint64 total_m
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int (stmt, 2, (gint) node);
-  sqlite3_bind_int64 (stmt, 3, (gint64) total_mib);
-  sqlite3_bind_int64 (stmt, 4, (gint64) free_mib);
+  xa_store_bind_node (stmt, host_id, node, total_mib, free_mib);
   xa_store_bind_time (stmt, 5, at);
   return xa_store_step_done (self, stmt, purpose, error);
 }
 
-/* The in-flight claims of a host, as (request id, UUID, node) rows; the few
- * claims first, not every request of the host. */
+/* A claim on one node, with its request's UUID. */
+typedef struct {
+  gint64 request_id;
+  gchar *uuid;
+  gint64 node;
+} XaClaim;
+
+static void
+xa_claim_clear (gpointer data)
+{
+  XaClaim *claim = data;
+
+  g_free (claim->uuid);
+}
+
+static void
+xa_claim_fill (XaStmt *stmt, gpointer element)
+{
+  XaClaim *claim = element;
+
+  claim->request_id = sqlite3_column_int64 (stmt, 0);
+  claim->uuid = xa_store_column_strdup (stmt, 1);
+  claim->node = sqlite3_column_int64 (stmt, 2);
+}
+
+/* The in-flight claims of a host; the few claims first, not every request
+ * of the host. */
 static GArray *
-xa_store_list_claims (XaStore *self, gint64 host_id, GPtrArray *uuids, GError **error)
+xa_store_list_claims (XaStore *self, gint64 host_id, GError **error)
 {
   const gchar *purpose = "read the claims";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT c.request_id, r.uuid, c.node FROM claims c "
           "CROSS JOIN requests r ON r.id = c.request_id WHERE r.host_id = ?1", purpose, error);
-  g_autoptr(GArray) claims = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, host_id);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    gint64 request_id = sqlite3_column_int64 (stmt, 0);
-    gint64 node = sqlite3_column_int64 (stmt, 2);
-
-    g_array_append_val (claims, request_id);
-    g_array_append_val (claims, node);
-    g_ptr_array_add (uuids, xa_store_column_strdup (stmt, 1));
-  }
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&claims);
+  return xa_store_collect_array (self, stmt, purpose, sizeof (XaClaim), xa_claim_fill,
+                                 xa_claim_clear, error);
 }
 
 static gboolean
@@ -122,21 +141,19 @@ static gboolean
 xa_store_charge_claims (XaStore *self, gint64 host_id, GHashTable *domains, guint n_nodes,
                         GError **error)
 {
-  g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) claims = xa_store_list_claims (self, host_id, uuids, error);
+  g_autoptr(GArray) claims = xa_store_list_claims (self, host_id, error);
 
   if (claims == NULL)
     return FALSE;
-  for (guint k = 0; k < uuids->len; k++) {
-    const XaStoreDomain *domain = g_hash_table_lookup (domains, g_ptr_array_index (uuids, k));
-    gint64 request_id = g_array_index (claims, gint64, 2 * k);
-    gint64 node = g_array_index (claims, gint64, 2 * k + 1);
+  for (guint k = 0; k < claims->len; k++) {
+    const XaClaim *claim = &g_array_index (claims, XaClaim, k);
+    const XaStoreDomain *domain = g_hash_table_lookup (domains, claim->uuid);
 
     /* a claim on a node the host no longer has cannot be charged */
-    if (node < 0 || (guint64) node >= n_nodes)
+    if (claim->node < 0 || (guint64) claim->node >= n_nodes)
       continue;
-    if (!xa_store_charge_claim (self, request_id, node,
-                                domain != NULL ? domain->mib_by_node[node] : 0, error))
+    if (!xa_store_charge_claim (self, claim->request_id, claim->node,
+                                domain != NULL ? domain->mib_by_node[claim->node] : 0, error))
       return FALSE;
   }
   return TRUE;

@@ -63,6 +63,25 @@ gint xa_store_step_row (XaStore     *self,
                         const gchar *purpose,
                         GError     **error);
 
+/* Makes an element of a list from the statement's current row. */
+typedef gpointer (*XaStoreRowNew) (XaStmt *stmt);
+/* Fills a zeroed element of an array from the statement's current row. */
+typedef void (*XaStoreRowFill) (XaStmt  *stmt,
+                                gpointer element);
+GPtrArray *xa_store_collect_rows (XaStore        *self,
+                                  XaStmt         *stmt,
+                                  const gchar    *purpose,
+                                  XaStoreRowNew   row_new,
+                                  GDestroyNotify  free_func,
+                                  GError        **error);
+GArray *xa_store_collect_array (XaStore        *self,
+                                XaStmt         *stmt,
+                                const gchar    *purpose,
+                                guint           element_size,
+                                XaStoreRowFill  fill,
+                                GDestroyNotify  clear_func,
+                                GError        **error);
+
 gboolean xa_store_begin (XaStore *self,
                          GError **error);
 gboolean xa_store_commit (XaStore *self,

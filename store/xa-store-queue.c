@@ -286,19 +286,13 @@ xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GEr
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT " XA_STORE_REQUEST_COLUMNS " FROM requests "
           "WHERE host_id = ?1 AND state = ?2 ORDER BY id", purpose, error);
-  g_autoptr(GPtrArray) requests =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, host_id);
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
-    g_ptr_array_add (requests, xa_store_request_from_row (stmt));
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&requests);
+  return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_request_from_row,
+                                (GDestroyNotify) xa_store_request_free, error);
 }
 
 /* Moves a request from @from to @to and logs it, the build's end time too

@@ -16,6 +16,17 @@ xa_in_flight_clear (gpointer data)
   g_free (in_flight->uuid);
 }
 
+static void
+xa_in_flight_fill (XaStmt *stmt, gpointer element)
+{
+  XaInFlight *in_flight = element;
+
+  in_flight->id = sqlite3_column_int64 (stmt, 0);
+  in_flight->uuid = xa_store_column_strdup (stmt, 1);
+  in_flight->memory_mib = (guint64) sqlite3_column_int64 (stmt, 2);
+  in_flight->state = sqlite3_column_int (stmt, 3) ? XA_REQUEST_BUILDING : XA_REQUEST_PLANNED;
+}
+
 static GArray *
 xa_store_list_in_flight (XaStore *self, gint64 host_id, GError **error)
 {
@@ -23,26 +34,12 @@ xa_store_list_in_flight (XaStore *self, gint64 host_id, GError **error)
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT id, uuid, memory_mib, state = 'building' FROM requests "
           "WHERE host_id = ?1 AND state IN ('planned', 'building') ORDER BY id", purpose, error);
-  g_autoptr(GArray) in_flight = g_array_new (FALSE, FALSE, sizeof (XaInFlight));
-  gint row;
 
   if (stmt == NULL)
     return NULL;
-  g_array_set_clear_func (in_flight, xa_in_flight_clear);
   sqlite3_bind_int64 (stmt, 1, host_id);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    XaInFlight one = {
-      sqlite3_column_int64 (stmt, 0),
-      xa_store_column_strdup (stmt, 1),
-      (guint64) sqlite3_column_int64 (stmt, 2),
-      sqlite3_column_int (stmt, 3) ? XA_REQUEST_BUILDING : XA_REQUEST_PLANNED,
-    };
-
-    g_array_append_val (in_flight, one);
-  }
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&in_flight);
+  return xa_store_collect_array (self, stmt, purpose, sizeof (XaInFlight), xa_in_flight_fill,
+                                 xa_in_flight_clear, error);
 }
 
 static gboolean

@@ -174,6 +174,60 @@ xa_store_step_row (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **e
   return -1;
 }
 
+/**
+ * xa_store_collect_rows:
+ * @self: the store
+ * @stmt: a query, bound
+ * @purpose: what it is for, for error messages
+ * @row_new: makes an element of the current row
+ * @free_func: frees an element
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (nullable): an element per row, in order
+ */
+GPtrArray *
+xa_store_collect_rows (XaStore *self, XaStmt *stmt, const gchar *purpose, XaStoreRowNew row_new,
+                       GDestroyNotify free_func, GError **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  gint row;
+
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
+    g_ptr_array_add (rows, row_new (stmt));
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * xa_store_collect_array:
+ * @self: the store
+ * @stmt: a query, bound
+ * @purpose: what it is for, for error messages
+ * @element_size: the size of an element
+ * @fill: fills a zeroed element from the current row
+ * @clear_func: (nullable): frees what an element holds
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (nullable): an element per row, in order
+ */
+GArray *
+xa_store_collect_array (XaStore *self, XaStmt *stmt, const gchar *purpose, guint element_size,
+                        XaStoreRowFill fill, GDestroyNotify clear_func, GError **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, element_size);
+  gint row;
+
+  g_array_set_clear_func (rows, clear_func);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    g_array_set_size (rows, rows->len + 1);
+    fill (stmt, rows->data + (gsize) (rows->len - 1) * element_size);
+  }
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
 static gboolean
 xa_store_exec (XaStore *self, const gchar *sql, const gchar *purpose, GError **error)
 {
