@@ -168,7 +168,7 @@ xa_store_admit_one (XaStore *self, gint64 batch_id, const XaStoreRequest *reques
   default:
     return xa_store_change_state (self, request->id, XA_REQUEST_QUEUED,
                                   xa_store_state_of_outcome (placement->outcome),
-                                  placement->reason, at, out_changed, error);
+                                  placement->reason, at, FALSE, out_changed, error);
   }
 }
 

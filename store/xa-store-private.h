@@ -99,12 +99,14 @@ gboolean xa_store_log_event (XaStore        *self,
 gboolean xa_store_release_claims (XaStore *self,
                                   gint64   request_id,
                                   GError **error);
+/* @ends_build: @at is when the build ended too, recorded with the state */
 gboolean xa_store_change_state (XaStore        *self,
                                 gint64          request_id,
                                 XaRequestState  from,
                                 XaRequestState  to,
                                 const gchar    *reason,
                                 XaStoreTime     at,
+                                gboolean        ends_build,
                                 gboolean       *out_changed,
                                 GError        **error);
 gboolean xa_store_not_in_state (XaStore        *self,
@@ -112,7 +114,6 @@ gboolean xa_store_not_in_state (XaStore        *self,
                                 XaRequestState  from,
                                 XaRequestState  to,
                                 GError        **error);
-/* @ends_build: @at is when the build ended, recorded too */
 gboolean xa_store_set_state (XaStore        *self,
                              gint64          request_id,
                              XaRequestState  from,

@@ -298,10 +298,10 @@ xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GEr
 /* Moves a request from @from to @to and logs it, the build's end time too
  * if @ends_build; *out_changed says whether it was still @from (if not,
  * nothing happens). */
-static gboolean
-xa_store_move_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                     const gchar *reason, XaStoreTime at, gboolean ends_build,
-                     gboolean *out_changed, GError **error)
+gboolean
+xa_store_change_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                       const gchar *reason, XaStoreTime at, gboolean ends_build,
+                       gboolean *out_changed, GError **error)
 {
   const gchar *purpose = ends_build ? "record the end of the build" : "change the request's state";
   /* two literals: each is a statement of its own in the cache */
@@ -326,14 +326,6 @@ xa_store_move_state (XaStore *self, gint64 request_id, XaRequestState from, XaRe
                              at, error);
 }
 
-gboolean
-xa_store_change_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                       const gchar *reason, XaStoreTime at, gboolean *out_changed,
-                       GError **error)
-{
-  return xa_store_move_state (self, request_id, from, to, reason, at, FALSE, out_changed, error);
-}
-
 /* Returns FALSE: the request moved on (another process, a lost race). */
 gboolean
 xa_store_not_in_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
@@ -353,7 +345,8 @@ xa_store_set_state (XaStore *self, gint64 request_id, XaRequestState from, XaReq
 {
   gboolean changed = FALSE;
 
-  if (!xa_store_move_state (self, request_id, from, to, reason, at, ends_build, &changed, error))
+  if (!xa_store_change_state (self, request_id, from, to, reason, at, ends_build, &changed,
+                              error))
     return FALSE;
   return changed || xa_store_not_in_state (self, request_id, from, to, error);
 }
