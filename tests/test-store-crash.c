@@ -202,7 +202,7 @@ crash_child (const gchar *path, guint64 kill_at, const gchar *tag)
     for (guint i = 0; i < admitted->len; i++)
       xa_test_build (&f, g_ptr_array_index (admitted, i), round, round);
   }
-  /* closing writes too: count its writes */
+  /* closing writes too (the WAL checkpoint): count those */
   xa_test_store_close (&f);
   g_print ("%" G_GUINT64_FORMAT "\n", io_count);
   return 0;
