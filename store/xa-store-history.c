@@ -3,6 +3,15 @@
 
 #include "xa-store-private.h"
 
+/* Binds ?1 to a host and ?2, ?3 to a wall-clock range, as reports filter. */
+static void
+xa_store_bind_range (XaStmt *stmt, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us)
+{
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_int64 (stmt, 2, from_wall_us);
+  sqlite3_bind_int64 (stmt, 3, to_wall_us);
+}
+
 void
 xa_store_batch_row_free (XaStoreBatchRow *row)
 {
@@ -69,18 +78,12 @@ xa_store_list_batches (XaStore *self, gint64 host_id, gint64 from_wall_us, gint6
           "(SELECT count (*) FROM built WHERE built.batch_id = b.id AND built.local) "
           "FROM batches b WHERE (?1 = 0 OR b.host_id = ?1) AND b.wall_us >= ?2 AND b.wall_us < ?3 "
           "ORDER BY b.wall_us, b.id", purpose, error);
-  g_autoptr(GPtrArray) rows =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_batch_row_free);
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
-    g_ptr_array_add (rows, xa_store_batch_row_from (stmt));
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&rows);
+  return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_batch_row_from,
+                                (GDestroyNotify) xa_store_batch_row_free, error);
 }
 
 static gdouble
@@ -150,7 +153,8 @@ xa_store_list_vms (XaStore *self, gint64 host_id, guint n_nodes, gint64 from_wal
     self, "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, "
           "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, "
           "coalesce (p.actual_mib, 0) "
-          "FROM requests r LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+          "FROM requests r "
+          "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
           "WHERE r.host_id = ?1 AND r.queued_wall_us >= ?2 AND r.queued_wall_us < ?3 "
           "ORDER BY r.id, p.node", purpose, error);
   g_autoptr(GPtrArray) rows =
@@ -188,6 +192,20 @@ xa_store_event_free (XaStoreEvent *event)
   g_free (event);
 }
 
+static XaStoreEvent *
+xa_store_event_from (XaStmt *stmt)
+{
+  XaStoreEvent *event = g_new0 (XaStoreEvent, 1);
+
+  event->at.wall_us = sqlite3_column_int64 (stmt, 0);
+  event->at.host_s = sqlite3_column_double (stmt, 1);
+  event->batch_id = sqlite3_column_int64 (stmt, 2);
+  event->from = xa_store_column_strdup (stmt, 3);
+  event->to = xa_store_column_strdup (stmt, 4);
+  event->reason = xa_store_column_strdup (stmt, 5);
+  return event;
+}
+
 /**
  * xa_store_list_events:
  * @self: the store
@@ -204,27 +222,24 @@ xa_store_list_events (XaStore *self, gint64 request_id, GError **error)
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT wall_us, host_s, coalesce (batch_id, 0), from_state, to_state, reason "
           "FROM events WHERE request_id = ?1 ORDER BY id", purpose, error);
-  g_autoptr(GPtrArray) events =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_event_free);
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, request_id);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    XaStoreEvent *event = g_new0 (XaStoreEvent, 1);
+  return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_event_from,
+                                (GDestroyNotify) xa_store_event_free, error);
+}
 
-    event->at.wall_us = sqlite3_column_int64 (stmt, 0);
-    event->at.host_s = sqlite3_column_double (stmt, 1);
-    event->batch_id = sqlite3_column_int64 (stmt, 2);
-    event->from = xa_store_column_strdup (stmt, 3);
-    event->to = xa_store_column_strdup (stmt, 4);
-    event->reason = xa_store_column_strdup (stmt, 5);
-    g_ptr_array_add (events, event);
-  }
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&events);
+static void
+xa_store_node_sample_fill (XaStmt *stmt, gpointer element)
+{
+  XaStoreNodeSample *sample = element;
+
+  sample->at.wall_us = sqlite3_column_int64 (stmt, 0);
+  sample->at.host_s = sqlite3_column_double (stmt, 1);
+  sample->node = (guint) sqlite3_column_int (stmt, 2);
+  sample->total_mib = (guint64) sqlite3_column_int64 (stmt, 3);
+  sample->free_mib = (guint64) sqlite3_column_int64 (stmt, 4);
 }
 
 /**
@@ -248,25 +263,18 @@ xa_store_node_memory (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64
           "FROM snapshots s JOIN snapshot_nodes n ON n.snapshot_id = s.id "
           "WHERE s.host_id = ?1 AND s.wall_us >= ?2 AND s.wall_us < ?3 "
           "ORDER BY s.wall_us, s.id, n.node", purpose, error);
-  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (XaStoreNodeSample));
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    XaStoreNodeSample sample = {
-      { sqlite3_column_int64 (stmt, 0), sqlite3_column_double (stmt, 1) },
-      (guint) sqlite3_column_int (stmt, 2),
-      (guint64) sqlite3_column_int64 (stmt, 3),
-      (guint64) sqlite3_column_int64 (stmt, 4),
-    };
+  return xa_store_collect_array (self, stmt, purpose, sizeof (XaStoreNodeSample),
+                                 xa_store_node_sample_fill, NULL, error);
+}
 
-    g_array_append_val (samples, sample);
-  }
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&samples);
+static void
+xa_store_seconds_fill (XaStmt *stmt, gpointer element)
+{
+  *(gdouble *) element = sqlite3_column_double (stmt, 0);
 }
 
 /**
@@ -294,18 +302,14 @@ xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, g
     self, "SELECT started_host_s - queued_host_s FROM requests "
           "WHERE host_id = ?1 AND started_host_s IS NOT NULL "
           "AND queued_wall_us >= ?2 AND queued_wall_us < ?3 ORDER BY 1", purpose, error);
-  g_autoptr(GArray) waits = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  gint row;
+  g_autoptr(GArray) waits = NULL;
 
   if (stmt == NULL)
     return FALSE;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    gdouble wait_s = sqlite3_column_double (stmt, 0);
-
-    g_array_append_val (waits, wait_s);
-  }
-  if (row < 0)
+  waits = xa_store_collect_array (self, stmt, purpose, sizeof (gdouble), xa_store_seconds_fill,
+                                  NULL, error);
+  if (waits == NULL)
     return FALSE;
   for (guint k = 0; k < n_percentiles; k++) {
     gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) waits->len);

@@ -9,15 +9,20 @@
 
 G_BEGIN_DECLS
 
+/* xa_store_hold(): operations share one transaction until a flush. */
+typedef enum {
+  XA_STORE_HOLD_OFF,  /* each operation commits by itself */
+  XA_STORE_HOLD_IDLE, /* holding, no transaction open */
+  XA_STORE_HOLD_OPEN, /* holding, a transaction open */
+  XA_STORE_HOLD_LOST, /* holding, what was held rolled back: writes refused */
+} XaStoreHold;
+
 struct _XaStore {
   gchar *path;
   sqlite3 *db;
   /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
-  /* xa_store_hold(): operations share one transaction until a flush */
-  gboolean holding;
-  gboolean held_open;
-  gboolean held_lost;
+  XaStoreHold hold;
 };
 
 /* A statement of the store's cache: going out of scope resets it, so no
@@ -35,10 +40,6 @@ gchar *xa_store_column_strdup (XaStmt *stmt,
 void xa_store_bind_time (XaStmt      *stmt,
                          gint         column,
                          XaStoreTime  at);
-void xa_store_bind_range (XaStmt *stmt,
-                          gint64  host_id,
-                          gint64  from_wall_us,
-                          gint64  to_wall_us);
 gboolean xa_store_fail (XaStore     *self,
                         gint         rc,
                         const gchar *purpose,
@@ -47,10 +48,39 @@ gboolean xa_store_step_done (XaStore     *self,
                              XaStmt      *stmt,
                              const gchar *purpose,
                              GError     **error);
+gboolean xa_store_step_insert (XaStore     *self,
+                               XaStmt      *stmt,
+                               const gchar *purpose,
+                               gint64      *out_id,
+                               GError     **error);
+gboolean xa_store_step_changed (XaStore     *self,
+                                XaStmt      *stmt,
+                                const gchar *purpose,
+                                gboolean    *out_changed,
+                                GError     **error);
 gint xa_store_step_row (XaStore     *self,
                         XaStmt      *stmt,
                         const gchar *purpose,
                         GError     **error);
+
+/* Makes an element of a list from the statement's current row. */
+typedef gpointer (*XaStoreRowNew) (XaStmt *stmt);
+/* Fills a zeroed element of an array from the statement's current row. */
+typedef void (*XaStoreRowFill) (XaStmt  *stmt,
+                                gpointer element);
+GPtrArray *xa_store_collect_rows (XaStore        *self,
+                                  XaStmt         *stmt,
+                                  const gchar    *purpose,
+                                  XaStoreRowNew   row_new,
+                                  GDestroyNotify  free_func,
+                                  GError        **error);
+GArray *xa_store_collect_array (XaStore        *self,
+                                XaStmt         *stmt,
+                                const gchar    *purpose,
+                                guint           element_size,
+                                XaStoreRowFill  fill,
+                                GDestroyNotify  clear_func,
+                                GError        **error);
 
 gboolean xa_store_begin (XaStore *self,
                          GError **error);
@@ -69,12 +99,14 @@ gboolean xa_store_log_event (XaStore        *self,
 gboolean xa_store_release_claims (XaStore *self,
                                   gint64   request_id,
                                   GError **error);
+/* @ends_build: @at is when the build ended too, recorded with the state */
 gboolean xa_store_change_state (XaStore        *self,
                                 gint64          request_id,
                                 XaRequestState  from,
                                 XaRequestState  to,
                                 const gchar    *reason,
                                 XaStoreTime     at,
+                                gboolean        ends_build,
                                 gboolean       *out_changed,
                                 GError        **error);
 gboolean xa_store_not_in_state (XaStore        *self,
@@ -88,6 +120,37 @@ gboolean xa_store_set_state (XaStore        *self,
                              XaRequestState  to,
                              const gchar    *reason,
                              XaStoreTime     at,
+                             gboolean        ends_build,
                              GError        **error);
+
+/* xa-store-schema.c */
+gboolean xa_store_migrate (XaStore *self,
+                           GError **error);
+
+/* xa-store-claims.c: a snapshot, for the reconciliation too */
+GHashTable *xa_store_domains_by_uuid (const XaStoreSnapshot *snapshot);
+gboolean xa_store_refresh_in_txn (XaStore               *self,
+                                  gint64                 host_id,
+                                  const XaStoreSnapshot *snapshot,
+                                  GHashTable            *domains,
+                                  XaStoreTime            at,
+                                  gint64                *out_snapshot_id,
+                                  GError               **error);
+
+/* xa-store-builds.c: a build's end, for the reconciliation too */
+gboolean xa_store_complete_in_txn (XaStore        *self,
+                                   gint64          request_id,
+                                   XaRequestState  from,
+                                   guint           n_nodes,
+                                   const guint64  *actual_mib,
+                                   XaStoreTime     at,
+                                   GError        **error);
+gboolean xa_store_fail_in_txn (XaStore        *self,
+                               gint64          request_id,
+                               XaRequestState  from,
+                               const gchar    *reason,
+                               gboolean        retry,
+                               XaStoreTime     at,
+                               GError        **error);
 
 G_END_DECLS

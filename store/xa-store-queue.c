@@ -106,10 +106,7 @@ xa_store_insert_host (XaStore *self, const gchar *key, const gchar *name, const 
   sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 4, (gint) n_nodes);
   sqlite3_bind_int64 (stmt, 5, at.wall_us);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_id = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
+  return xa_store_step_insert (self, stmt, purpose, out_id, error);
 }
 
 static gboolean
@@ -289,28 +286,29 @@ xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GEr
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT " XA_STORE_REQUEST_COLUMNS " FROM requests "
           "WHERE host_id = ?1 AND state = ?2 ORDER BY id", purpose, error);
-  g_autoptr(GPtrArray) requests =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, host_id);
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
-    g_ptr_array_add (requests, xa_store_request_from_row (stmt));
-  if (row < 0)
-    return NULL;
-  return g_steal_pointer (&requests);
+  return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_request_from_row,
+                                (GDestroyNotify) xa_store_request_free, error);
 }
 
-static gboolean
-xa_store_update_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                       const gchar *reason, gboolean *out_changed, GError **error)
+/* Moves a request from @from to @to and logs it, the build's end time too
+ * if @ends_build; *out_changed says whether it was still @from (if not,
+ * nothing happens). */
+gboolean
+xa_store_change_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
+                       const gchar *reason, XaStoreTime at, gboolean ends_build,
+                       gboolean *out_changed, GError **error)
 {
-  const gchar *purpose = "change the request's state";
+  const gchar *purpose = ends_build ? "record the end of the build" : "change the request's state";
+  /* two literals: each is a statement of its own in the cache */
   g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "UPDATE requests SET state = ?3, reason = ?4 WHERE id = ?1 AND state = ?2",
+    self, ends_build ? "UPDATE requests SET state = ?3, reason = ?4, finished_wall_us = ?5, "
+                       "finished_host_s = ?6 WHERE id = ?1 AND state = ?2"
+                     : "UPDATE requests SET state = ?3, reason = ?4 WHERE id = ?1 AND state = ?2",
     purpose, error);
 
   if (stmt == NULL)
@@ -319,20 +317,9 @@ xa_store_update_state (XaStore *self, gint64 request_id, XaRequestState from, Xa
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (from), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, xa_request_state_to_string (to), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_TRANSIENT);
-  if (!xa_store_step_done (self, stmt, purpose, error))
-    return FALSE;
-  *out_changed = sqlite3_changes (self->db) == 1;
-  return TRUE;
-}
-
-/* Moves a request from @from to @to and logs it; *out_changed says whether
- * it was still @from (if not, nothing happens). */
-gboolean
-xa_store_change_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                       const gchar *reason, XaStoreTime at, gboolean *out_changed,
-                       GError **error)
-{
-  if (!xa_store_update_state (self, request_id, from, to, reason, out_changed, error))
+  if (ends_build)
+    xa_store_bind_time (stmt, 5, at);
+  if (!xa_store_step_changed (self, stmt, purpose, out_changed, error))
     return FALSE;
   return !*out_changed ||
          xa_store_log_event (self, request_id, 0, xa_request_state_to_string (from), to, reason,
@@ -354,11 +341,12 @@ xa_store_not_in_state (XaStore *self, gint64 request_id, XaRequestState from, Xa
 /* The same, for a request that must be @from. */
 gboolean
 xa_store_set_state (XaStore *self, gint64 request_id, XaRequestState from, XaRequestState to,
-                    const gchar *reason, XaStoreTime at, GError **error)
+                    const gchar *reason, XaStoreTime at, gboolean ends_build, GError **error)
 {
   gboolean changed = FALSE;
 
-  if (!xa_store_change_state (self, request_id, from, to, reason, at, &changed, error))
+  if (!xa_store_change_state (self, request_id, from, to, reason, at, ends_build, &changed,
+                              error))
     return FALSE;
   return changed || xa_store_not_in_state (self, request_id, from, to, error);
 }
@@ -438,7 +426,8 @@ xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreT
   if (!xa_store_begin (self, error))
     return FALSE;
   if (!xa_store_release_claims (self, request_id, error) ||
-      !xa_store_set_state (self, request_id, state, XA_REQUEST_CANCELLED, reason, at, error))
+      !xa_store_set_state (self, request_id, state, XA_REQUEST_CANCELLED, reason, at, FALSE,
+                           error))
     return xa_store_rollback (self);
   return xa_store_commit (self, error);
 }

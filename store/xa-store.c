@@ -8,128 +8,8 @@
 #include "xa-error.h"
 #include "xa-store-private.h"
 
-/* 'XADM': tells our databases from other SQLite files. */
-#define XA_STORE_APPLICATION_ID 0x5841444d
 /* A writer waits this long for another one (the admitter, a submit). */
 #define XA_STORE_BUSY_TIMEOUT_MS 10000
-
-/* migrations[v] takes a database from schema version v to v + 1. */
-static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
-  "CREATE TABLE hosts ("
-  "  id INTEGER PRIMARY KEY,"
-  "  key TEXT NOT NULL UNIQUE,"
-  "  name TEXT NOT NULL,"
-  "  kind TEXT NOT NULL CHECK (kind = 'sim' OR kind = 'xen'),"
-  "  n_nodes INTEGER NOT NULL CHECK (n_nodes BETWEEN 1 AND 64),"
-  "  created_wall_us INTEGER NOT NULL);"
-  "CREATE TABLE snapshots ("
-  "  id INTEGER PRIMARY KEY,"
-  "  host_id INTEGER NOT NULL REFERENCES hosts (id),"
-  "  wall_us INTEGER NOT NULL,"
-  "  host_s REAL NOT NULL);"
-  "CREATE INDEX snapshots_by_time ON snapshots (host_id, wall_us);"
-  "CREATE TABLE snapshot_nodes ("
-  "  snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),"
-  "  node INTEGER NOT NULL,"
-  "  total_mib INTEGER NOT NULL,"
-  "  free_mib INTEGER NOT NULL,"
-  "  PRIMARY KEY (snapshot_id, node)) WITHOUT ROWID;"
-  "CREATE TABLE nodes ("
-  "  host_id INTEGER NOT NULL REFERENCES hosts (id),"
-  "  node INTEGER NOT NULL,"
-  "  total_mib INTEGER NOT NULL,"
-  "  free_mib INTEGER NOT NULL,"
-  "  seen_wall_us INTEGER NOT NULL,"
-  "  seen_host_s REAL NOT NULL,"
-  "  PRIMARY KEY (host_id, node)) WITHOUT ROWID;"
-  "CREATE TABLE batches ("
-  "  id INTEGER PRIMARY KEY,"
-  "  host_id INTEGER NOT NULL REFERENCES hosts (id),"
-  "  snapshot_id INTEGER REFERENCES snapshots (id),"
-  "  wall_us INTEGER NOT NULL,"
-  "  host_s REAL NOT NULL,"
-  "  policy TEXT NOT NULL,"
-  "  n_requests INTEGER NOT NULL,"
-  "  n_planned INTEGER NOT NULL,"
-  "  n_deferred INTEGER NOT NULL,"
-  "  n_rejected INTEGER NOT NULL,"
-  "  plan_ms REAL NOT NULL);"
-  "CREATE INDEX batches_by_time ON batches (host_id, wall_us);"
-  "CREATE TABLE requests ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uuid TEXT NOT NULL UNIQUE,"
-  "  host_id INTEGER NOT NULL REFERENCES hosts (id),"
-  "  group_id TEXT NOT NULL,"
-  "  name TEXT NOT NULL,"
-  "  memory_mib INTEGER NOT NULL,"
-  "  vcpus INTEGER NOT NULL,"
-  "  priority INTEGER NOT NULL,"
-  "  nodes INTEGER NOT NULL,"
-  "  hard_affinity TEXT,"
-  "  guest_type TEXT NOT NULL,"
-  "  kernel TEXT,"
-  "  ramdisk TEXT,"
-  "  cmdline TEXT,"
-  /* OR, not IN: SQLite builds a table for an IN list at every row written */
-  "  state TEXT NOT NULL CHECK (state = 'queued' OR state = 'planned' OR state = 'building'"
-  "    OR state = 'running' OR state = 'failed' OR state = 'cancelled' OR state = 'rejected'),"
-  "  reason TEXT,"
-  "  attempts INTEGER NOT NULL DEFAULT 0,"
-  "  deferrals INTEGER NOT NULL DEFAULT 0,"
-  "  batch_id INTEGER REFERENCES batches (id),"
-  "  queued_wall_us INTEGER NOT NULL,"
-  "  queued_host_s REAL NOT NULL,"
-  "  started_wall_us INTEGER,"
-  "  started_host_s REAL,"
-  "  finished_wall_us INTEGER,"
-  "  finished_host_s REAL);"
-  "CREATE INDEX requests_by_state ON requests (host_id, state);"
-  "CREATE INDEX requests_by_time ON requests (host_id, queued_wall_us);"
-  /* FORMATS.md: a name is unique among the live requests of a host */
-  "CREATE UNIQUE INDEX requests_live_names ON requests (host_id, name)"
-  "  WHERE state = 'queued' OR state = 'planned' OR state = 'building';"
-  "CREATE TABLE placements ("
-  "  request_id INTEGER NOT NULL REFERENCES requests (id),"
-  "  batch_id INTEGER NOT NULL REFERENCES batches (id),"
-  "  node INTEGER NOT NULL,"
-  "  in_set INTEGER NOT NULL,"
-  "  planned_mib INTEGER NOT NULL,"
-  "  actual_mib INTEGER,"
-  "  PRIMARY KEY (request_id, batch_id, node)) WITHOUT ROWID;"
-  "CREATE INDEX placements_by_batch ON placements (batch_id);"
-  "CREATE TABLE claims ("
-  "  request_id INTEGER NOT NULL REFERENCES requests (id),"
-  "  node INTEGER NOT NULL,"
-  "  claim_mib INTEGER NOT NULL,"
-  "  charged_mib INTEGER NOT NULL DEFAULT 0,"
-  "  PRIMARY KEY (request_id, node)) WITHOUT ROWID;"
-  "CREATE TABLE events ("
-  "  id INTEGER PRIMARY KEY,"
-  "  request_id INTEGER NOT NULL REFERENCES requests (id),"
-  "  batch_id INTEGER REFERENCES batches (id),"
-  "  wall_us INTEGER NOT NULL,"
-  "  host_s REAL NOT NULL,"
-  "  from_state TEXT,"
-  "  to_state TEXT NOT NULL,"
-  "  reason TEXT);"
-  "CREATE INDEX events_by_request ON events (request_id);"
-  "CREATE TRIGGER events_are_kept BEFORE DELETE ON events"
-  "  BEGIN SELECT RAISE (ABORT, 'the event log is append-only'); END;"
-  "CREATE TRIGGER events_are_final BEFORE UPDATE ON events"
-  "  BEGIN SELECT RAISE (ABORT, 'the event log is append-only'); END;",
-  /* 2: claims get a rowid; SQLite deletes from a WITHOUT ROWID table that
-   * has a foreign key five times slower, and each build ends with one */
-  "CREATE TABLE claims_v2 ("
-  "  request_id INTEGER NOT NULL REFERENCES requests (id),"
-  "  node INTEGER NOT NULL,"
-  "  claim_mib INTEGER NOT NULL,"
-  "  charged_mib INTEGER NOT NULL DEFAULT 0,"
-  "  PRIMARY KEY (request_id, node));"
-  "INSERT INTO claims_v2 (request_id, node, claim_mib, charged_mib)"
-  "  SELECT request_id, node, claim_mib, charged_mib FROM claims;"
-  "DROP TABLE claims;"
-  "ALTER TABLE claims_v2 RENAME TO claims;",
-};
 
 static const gchar *const xa_request_state_names[] = {
   [XA_REQUEST_QUEUED] = "queued",
@@ -192,15 +72,6 @@ xa_store_bind_time (XaStmt *stmt, gint column, XaStoreTime at)
 {
   sqlite3_bind_int64 (stmt, column, at.wall_us);
   sqlite3_bind_double (stmt, column + 1, at.host_s);
-}
-
-/* Binds ?1 to a host and ?2, ?3 to a wall-clock range, as reports filter. */
-void
-xa_store_bind_range (XaStmt *stmt, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us)
-{
-  sqlite3_bind_int64 (stmt, 1, host_id);
-  sqlite3_bind_int64 (stmt, 2, from_wall_us);
-  sqlite3_bind_int64 (stmt, 3, to_wall_us);
 }
 
 /**
@@ -267,6 +138,28 @@ xa_store_step_done (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **
   return TRUE;
 }
 
+/* Steps an INSERT; *out_id is the new row's. */
+gboolean
+xa_store_step_insert (XaStore *self, XaStmt *stmt, const gchar *purpose, gint64 *out_id,
+                      GError **error)
+{
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+/* Steps an UPDATE of one row; *out_changed says whether it matched. */
+gboolean
+xa_store_step_changed (XaStore *self, XaStmt *stmt, const gchar *purpose, gboolean *out_changed,
+                       GError **error)
+{
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  *out_changed = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
 /* Returns 1 for a row, 0 at the end, -1 on error. */
 gint
 xa_store_step_row (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **error)
@@ -279,6 +172,60 @@ xa_store_step_row (XaStore *self, XaStmt *stmt, const gchar *purpose, GError **e
     return 0;
   xa_store_fail (self, rc, purpose, error);
   return -1;
+}
+
+/**
+ * xa_store_collect_rows:
+ * @self: the store
+ * @stmt: a query, bound
+ * @purpose: what it is for, for error messages
+ * @row_new: makes an element of the current row
+ * @free_func: frees an element
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (nullable): an element per row, in order
+ */
+GPtrArray *
+xa_store_collect_rows (XaStore *self, XaStmt *stmt, const gchar *purpose, XaStoreRowNew row_new,
+                       GDestroyNotify free_func, GError **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
+  gint row;
+
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
+    g_ptr_array_add (rows, row_new (stmt));
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * xa_store_collect_array:
+ * @self: the store
+ * @stmt: a query, bound
+ * @purpose: what it is for, for error messages
+ * @element_size: the size of an element
+ * @fill: fills a zeroed element from the current row
+ * @clear_func: (nullable): frees what an element holds
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (nullable): an element per row, in order
+ */
+GArray *
+xa_store_collect_array (XaStore *self, XaStmt *stmt, const gchar *purpose, guint element_size,
+                        XaStoreRowFill fill, GDestroyNotify clear_func, GError **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, element_size);
+  gint row;
+
+  g_array_set_clear_func (rows, clear_func);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    g_array_set_size (rows, rows->len + 1);
+    fill (stmt, rows->data + (gsize) (rows->len - 1) * element_size);
+  }
+  if (row < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
 }
 
 static gboolean
@@ -305,22 +252,23 @@ gboolean
 xa_store_begin (XaStore *self, GError **error)
 {
   /* SQLite may have rolled back by itself after an error */
-  if (self->held_open && sqlite3_get_autocommit (self->db))
-    self->held_lost = TRUE;
-  if (self->held_lost)
+  if (self->hold == XA_STORE_HOLD_OPEN && sqlite3_get_autocommit (self->db))
+    self->hold = XA_STORE_HOLD_LOST;
+  if (self->hold == XA_STORE_HOLD_LOST)
     return xa_store_lost (self, error);
-  if (self->held_open)
+  if (self->hold == XA_STORE_HOLD_OPEN)
     return TRUE;
   if (!xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error))
     return FALSE;
-  self->held_open = self->holding;
+  if (self->hold == XA_STORE_HOLD_IDLE)
+    self->hold = XA_STORE_HOLD_OPEN;
   return TRUE;
 }
 
 gboolean
 xa_store_commit (XaStore *self, GError **error)
 {
-  if (self->holding)
+  if (self->hold != XA_STORE_HOLD_OFF)
     return TRUE;
   if (xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return TRUE;
@@ -334,8 +282,8 @@ xa_store_commit (XaStore *self, GError **error)
 gboolean
 xa_store_rollback (XaStore *self)
 {
-  self->held_lost = self->held_open;
-  self->held_open = FALSE;
+  if (self->hold == XA_STORE_HOLD_OPEN)
+    self->hold = XA_STORE_HOLD_LOST;
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return FALSE;
@@ -355,7 +303,8 @@ xa_store_hold (XaStore *self)
 {
   g_return_if_fail (self != NULL);
 
-  self->holding = TRUE;
+  if (self->hold == XA_STORE_HOLD_OFF)
+    self->hold = XA_STORE_HOLD_IDLE;
 }
 
 /**
@@ -373,13 +322,13 @@ xa_store_flush (XaStore *self, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->held_lost)
+  if (self->hold == XA_STORE_HOLD_LOST)
     return xa_store_lost (self, error);
-  if (!self->held_open)
+  if (self->hold != XA_STORE_HOLD_OPEN)
     return TRUE;
   if (!xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return xa_store_rollback (self);
-  self->held_open = FALSE;
+  self->hold = XA_STORE_HOLD_IDLE;
   return TRUE;
 }
 
@@ -400,7 +349,7 @@ xa_store_release (XaStore *self, GError **error)
   g_return_val_if_fail (self != NULL, FALSE);
 
   ok = xa_store_flush (self, error);
-  self->holding = self->held_open = self->held_lost = FALSE;
+  self->hold = XA_STORE_HOLD_OFF;
   return ok;
 }
 
@@ -459,91 +408,6 @@ xa_store_prepare_file (const gchar *path, GError **error)
   return TRUE;
 }
 
-static gint64
-xa_store_pragma_int (XaStore *self, const gchar *sql, const gchar *purpose, GError **error)
-{
-  g_autoptr(XaStmt) stmt = xa_store_prepare (self, sql, purpose, error);
-
-  if (stmt == NULL || xa_store_step_row (self, stmt, purpose, error) != 1)
-    return -1;
-  return sqlite3_column_int64 (stmt, 0);
-}
-
-/* Whether this is a database of ours (or a new, empty one), and not newer. */
-static gboolean
-xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
-{
-  gint64 app_id = xa_store_pragma_int (self, "PRAGMA application_id", "read the database's owner",
-                                       error);
-  gint64 version;
-  gint64 n_objects;
-
-  if (app_id < 0)
-    return FALSE;
-  version = xa_store_pragma_int (self, "PRAGMA user_version", "read the schema version", error);
-  if (version < 0)
-    return FALSE;
-  n_objects = xa_store_pragma_int (self, "SELECT count(*) FROM sqlite_schema",
-                                   "read the schema", error);
-  if (n_objects < 0)
-    return FALSE;
-  if (app_id != XA_STORE_APPLICATION_ID && (app_id != 0 || n_objects > 0)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
-                 "%s: is an SQLite database of another program (application id 0x%08"
-                 G_GINT64_MODIFIER "x); xadmit leaves it as it is",
-                 self->path, app_id);
-    return FALSE;
-  }
-  if (version > XA_STORE_SCHEMA_VERSION) {
-    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
-                 "%s: was written by a newer xadmit (schema %" G_GINT64_FORMAT ", this one "
-                 "knows up to %d); it was left as it is",
-                 self->path, version, XA_STORE_SCHEMA_VERSION);
-    return FALSE;
-  }
-  *out_version = version;
-  return TRUE;
-}
-
-/* Each step in order, all in one transaction: a failed migration leaves the
- * database as it was, with its history. A current schema takes no lock, so
- * opening never waits for a writer. */
-static gboolean
-xa_store_migrate (XaStore *self, GError **error)
-{
-  gint64 version = 0;
-  gchar *errmsg = NULL;
-
-  if (!xa_store_check_identity (self, &version, error))
-    return FALSE;
-  if (version == XA_STORE_SCHEMA_VERSION)
-    return TRUE;
-  if (!xa_store_begin (self, error))
-    return FALSE;
-  /* read again under the lock: another process may just have migrated */
-  if (!xa_store_check_identity (self, &version, error))
-    return xa_store_rollback (self);
-  for (gint64 v = version; v < XA_STORE_SCHEMA_VERSION; v++) {
-    if (sqlite3_exec (self->db, xa_store_migrations[v], NULL, NULL, &errmsg) != SQLITE_OK) {
-      g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
-                   "%s: cannot migrate the schema from version %" G_GINT64_FORMAT ": %s",
-                   self->path, v, errmsg);
-      sqlite3_free (errmsg);
-      return xa_store_rollback (self);
-    }
-  }
-  if (version < XA_STORE_SCHEMA_VERSION) {
-    g_autofree gchar *stamp = g_strdup_printf ("PRAGMA application_id = %d; "
-                                               "PRAGMA user_version = %d",
-                                               XA_STORE_APPLICATION_ID, XA_STORE_SCHEMA_VERSION);
-
-    if (sqlite3_exec (self->db, stamp, NULL, NULL, NULL) != SQLITE_OK) {
-      xa_store_fail (self, sqlite3_errcode (self->db), "record the schema version", error);
-      return xa_store_rollback (self);
-    }
-  }
-  return xa_store_commit (self, error);
-}
 
 /* WAL: readers (status, reports) never wait for the admitter. synchronous
  * NORMAL: in WAL mode a commit survives a crash of xadmit itself; a power

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-store-private.h"
+
+typedef struct {
+  gint64 id;
+  gchar *uuid;
+  guint64 memory_mib;
+  XaRequestState state;
+} XaInFlight;
+
+static void
+xa_in_flight_clear (gpointer data)
+{
+  XaInFlight *in_flight = data;
+
+  g_free (in_flight->uuid);
+}
+
+static void
+xa_in_flight_fill (XaStmt *stmt, gpointer element)
+{
+  XaInFlight *in_flight = element;
+
+  in_flight->id = sqlite3_column_int64 (stmt, 0);
+  in_flight->uuid = xa_store_column_strdup (stmt, 1);
+  in_flight->memory_mib = (guint64) sqlite3_column_int64 (stmt, 2);
+  in_flight->state = sqlite3_column_int (stmt, 3) ? XA_REQUEST_BUILDING : XA_REQUEST_PLANNED;
+}
+
+static GArray *
+xa_store_list_in_flight (XaStore *self, gint64 host_id, GError **error)
+{
+  const gchar *purpose = "read the builds in flight";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT id, uuid, memory_mib, state = 'building' FROM requests "
+          "WHERE host_id = ?1 AND state IN ('planned', 'building') ORDER BY id", purpose, error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  return xa_store_collect_array (self, stmt, purpose, sizeof (XaInFlight), xa_in_flight_fill,
+                                 xa_in_flight_clear, error);
+}
+
+static gboolean
+xa_store_claimed_mib (XaStore *self, gint64 request_id, guint64 *out_mib, GError **error)
+{
+  const gchar *purpose = "read the claim";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT coalesce (sum (claim_mib), 0) FROM claims WHERE request_id = ?1", purpose,
+    error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  if (xa_store_step_row (self, stmt, purpose, error) != 1)
+    return FALSE;
+  *out_mib = (guint64) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+/* Built: running, with its memory. Half-built or gone: queued again. */
+static gboolean
+xa_store_reconcile_one (XaStore *self, const XaInFlight *in_flight, const XaStoreDomain *domain,
+                        guint n_nodes, XaStoreTime at, XaStoreReconciliation *result,
+                        GError **error)
+{
+  guint64 domain_mib = 0;
+  guint64 claimed_mib = 0;
+
+  for (guint n = 0; domain != NULL && n < n_nodes; n++)
+    domain_mib += domain->mib_by_node[n];
+  if (!xa_store_claimed_mib (self, in_flight->id, &claimed_mib, error))
+    return FALSE;
+  result->released_mib += claimed_mib;
+  if (domain != NULL && domain_mib >= in_flight->memory_mib) {
+    g_array_append_val (result->built, in_flight->id);
+    return xa_store_complete_in_txn (self, in_flight->id, in_flight->state, n_nodes,
+                                     domain->mib_by_node, at, error);
+  }
+  g_array_append_val (domain != NULL ? result->half_built : result->gone, in_flight->id);
+  return xa_store_fail_in_txn (self, in_flight->id, in_flight->state,
+                               domain != NULL ? "its build stopped half-way when xadmit did; "
+                                                "it is queued again"
+                                              : "xadmit stopped before its domain was built; "
+                                                "it is queued again",
+                               TRUE, at, error);
+}
+
+static gboolean
+xa_store_reconcile_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot,
+                           XaStoreTime at, XaStoreReconciliation *result, GError **error)
+{
+  g_autoptr(GHashTable) domains = xa_store_domains_by_uuid (snapshot);
+  g_autoptr(GArray) in_flight = NULL;
+  gint64 snapshot_id = 0;
+
+  if (!xa_store_refresh_in_txn (self, host_id, snapshot, domains, at, &snapshot_id, error))
+    return FALSE;
+  in_flight = xa_store_list_in_flight (self, host_id, error);
+  if (in_flight == NULL)
+    return FALSE;
+  for (guint k = 0; k < in_flight->len; k++) {
+    const XaInFlight *one = &g_array_index (in_flight, XaInFlight, k);
+
+    if (!xa_store_reconcile_one (self, one, g_hash_table_lookup (domains, one->uuid),
+                                 snapshot->n_nodes, at, result, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+void
+xa_store_reconciliation_free (XaStoreReconciliation *reconciliation)
+{
+  if (reconciliation == NULL)
+    return;
+  g_array_unref (reconciliation->built);
+  g_array_unref (reconciliation->half_built);
+  g_array_unref (reconciliation->gone);
+  g_free (reconciliation);
+}
+
+static XaStoreReconciliation *
+xa_store_reconciliation_new (void)
+{
+  XaStoreReconciliation *reconciliation = g_new0 (XaStoreReconciliation, 1);
+
+  reconciliation->built = g_array_new (FALSE, FALSE, sizeof (gint64));
+  reconciliation->half_built = g_array_new (FALSE, FALSE, sizeof (gint64));
+  reconciliation->gone = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return reconciliation;
+}
+
+/**
+ * xa_store_reconcile:
+ * @self: the store
+ * @host_id: the host
+ * @snapshot: the host as it is now, its domains with their UUIDs
+ * @at: now
+ * @error: a #GError
+ *
+ * What a restart does first, in one transaction: records the snapshot, then
+ * matches every request that was planned or building against the domains
+ * by UUID. A domain that holds all of the VM's memory finished its build:
+ * the request is running. Any other in-flight request is queued again
+ * (the caller destroys the half-built domains). No claim is left: no
+ * build is live in a process that has just started.
+ *
+ * Returns: (transfer full) (nullable): what was found
+ */
+XaStoreReconciliation *
+xa_store_reconcile (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot,
+                    XaStoreTime at, GError **error)
+{
+  g_autoptr(XaStoreReconciliation) result = NULL;
+
+  g_return_val_if_fail (self != NULL && snapshot != NULL, NULL);
+
+  result = xa_store_reconciliation_new ();
+  if (!xa_store_begin (self, error))
+    return NULL;
+  if (!xa_store_reconcile_in_txn (self, host_id, snapshot, at, result, error)) {
+    xa_store_rollback (self);
+    return NULL;
+  }
+  if (!xa_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&result);
+}

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-test-store.h"
+
+/* Claims take memory from what is available until the host charges it. */
+static void
+test_available_is_free_minus_claims (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 avail[2];
+  guint64 after_claims[2];
+  guint64 actual[2] = { 0, 0 };
+  XaStoreRequest *first;
+  XaStoreDomain domain;
+
+  g_assert_false (xa_store_available (f->store, f->host_id, 2, avail, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_clear_error (&error);
+  xa_test_submit_vms (f, 2, 8 * GiB, 1);
+  xa_test_refresh (f, 40 * GiB, 40 * GiB, 0, NULL, 1);
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0], ==, 40 * GiB);
+  admitted = xa_test_plan_and_admit (f, 2);
+  xa_test_available (f, after_claims);
+  g_assert_cmpuint ((avail[0] - after_claims[0]) + (avail[1] - after_claims[1]), ==,
+                    2 * (8 * GiB + 1 + 3));
+  /* the first build has allocated half of its memory: that much is charged */
+  first = g_ptr_array_index (admitted, 0);
+  g_assert_cmpint (first->state, ==, XA_REQUEST_PLANNED);
+  g_assert_true (xa_store_start_build (f->store, first, xa_test_at (3), &error));
+  for (guint n = 0; n < 2; n++) {
+    g_autofree guint64 *planned = xa_test_planned_mib_of (f->store, f->host_id, first->uuid);
+
+    actual[n] = planned[n] / 2;
+  }
+  domain.uuid = first->uuid;
+  domain.mib_by_node = actual;
+  xa_test_refresh (f, 40 * GiB - actual[0], 40 * GiB - actual[1], 1, &domain, 4);
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0] + avail[1], ==, after_claims[0] + after_claims[1]);
+  /* done: the claim is gone, the host's free memory says it all */
+  for (guint n = 0; n < 2; n++)
+    actual[n] *= 2;
+  g_assert_true (xa_store_complete_build (f->store, first, 2, actual, xa_test_at (5), &error));
+  g_assert_no_error (error);
+  xa_test_refresh (f, 40 * GiB - actual[0], 40 * GiB - actual[1], 1, &domain, 6);
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0] + avail[1], ==, after_claims[0] + after_claims[1]);
+}
+
+/* Planned, deferred, rejected: one batch, every request's state and log. */
+static void
+test_admit_records_plan_deferral_and_rejection (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) vms = xa_test_requests_new ();
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GError) error = NULL;
+  const XaStoreRequest *fits;
+  const XaStoreRequest *later;
+  const XaStoreRequest *never;
+  const XaStoreEvent *event;
+  const XaStoreBatchRow *batch;
+
+  xa_test_add_vm (vms, "fits", 30 * GiB, 2);
+  xa_test_add_vm (vms, "later", 50 * GiB, 2);
+  xa_test_add_vm (vms, "never", 200 * GiB, 2);
+  xa_test_submit (f, "mixed", vms, 1);
+  xa_test_refresh (f, 40 * GiB, 10 * GiB, 0, NULL, 1);
+  admitted = xa_test_plan_and_admit (f, 2);
+  fits = g_ptr_array_index (admitted, 0);
+  later = g_ptr_array_index (admitted, 1);
+  never = g_ptr_array_index (admitted, 2);
+  g_assert_cmpint (fits->state, ==, XA_REQUEST_PLANNED);
+  g_assert_cmpint (later->state, ==, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (later->deferrals, ==, 1);
+  g_assert_nonnull (strstr (later->reason, "it needs 51204 MiB with overhead"));
+  g_assert_cmpint (never->state, ==, XA_REQUEST_REJECTED);
+  g_assert_nonnull (strstr (never->reason, "hold at most"));
+  events = xa_store_list_events (f->store, later->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  event = g_ptr_array_index (events, 0);
+  g_assert_null (event->from);
+  g_assert_cmpstr (event->to, ==, "queued");
+  event = g_ptr_array_index (events, 1);
+  g_assert_cmpstr (event->from, ==, "queued");
+  g_assert_cmpstr (event->to, ==, "queued");
+  g_assert_cmpstr (event->reason, ==, later->reason);
+  g_assert_cmpint (event->batch_id, >, 0);
+  batches = xa_store_list_batches (f->store, f->host_id, 0, G_MAXINT64, &error);
+  g_assert_cmpuint (batches->len, ==, 1);
+  batch = g_ptr_array_index (batches, 0);
+  g_assert_cmpuint (batch->n_planned, ==, 1);
+  g_assert_cmpuint (batch->n_deferred, ==, 1);
+  g_assert_cmpuint (batch->n_rejected, ==, 1);
+}
+
+/* Cancelled between reading the queue and admitting: left alone. */
+static void
+test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(XaPlan) plan = NULL;
+  g_autoptr(GPtrArray) cancelled = NULL;
+  XaStoreBatch batch = { "batch", 0, 0.1, xa_test_at (3) };
+  guint64 avail[2];
+
+  xa_test_submit_vms (f, 2, GiB, 1);
+  xa_test_refresh (f, NODE_MIB, NODE_MIB, 0, NULL, 1);
+  queued = xa_test_list (f, XA_REQUEST_QUEUED);
+  plan = xa_test_plan_for (f, queued, 2);
+  g_assert_true (xa_store_cancel (f->store, ((XaStoreRequest *) g_ptr_array_index (queued, 0))->id,
+                                  "withdrawn", xa_test_at (2), &error));
+  g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 0))->state, ==,
+                   XA_REQUEST_QUEUED);
+  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 1))->state, ==,
+                   XA_REQUEST_PLANNED);
+  cancelled = xa_test_list (f, XA_REQUEST_CANCELLED);
+  g_assert_cmpuint (cancelled->len, ==, 1);
+  /* its memory is not claimed */
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB - (GiB + 1 + 3));
+}
+
+static void
+test_build_runs_its_course (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  XaStoreRequest *request;
+  const XaStoreEvent *event;
+
+  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
+  request = g_ptr_array_index (admitted, 0);
+  xa_test_build (f, request, 3, 5);
+  g_assert_cmpint (request->state, ==, XA_REQUEST_RUNNING);
+  g_assert_cmpuint (request->attempts, ==, 1);
+  running = xa_test_list (f, XA_REQUEST_RUNNING);
+  g_assert_cmpuint (running->len, ==, 1);
+  events = xa_store_list_events (f->store, request->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 4);
+  event = g_ptr_array_index (events, 2);
+  g_assert_cmpstr (event->to, ==, "building");
+  g_assert_cmpfloat (event->at.host_s, ==, 3);
+  event = g_ptr_array_index (events, 3);
+  g_assert_cmpstr (event->to, ==, "running");
+  g_assert_cmpfloat (event->at.host_s, ==, 5);
+}
+
+static void
+test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GError) error = NULL;
+  XaStoreRequest *request;
+  guint64 avail[2];
+
+  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
+  request = g_ptr_array_index (admitted, 0);
+  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3), &error));
+  g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", TRUE,
+                                      xa_test_at (4), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (request->state, ==, XA_REQUEST_QUEUED);
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB);
+  again = xa_test_plan_and_admit (f, 5);
+  request = g_ptr_array_index (again, 0);
+  g_assert_cmpuint (request->attempts, ==, 1);
+  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (6), &error));
+  g_assert_cmpuint (request->attempts, ==, 2);
+  g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", FALSE,
+                                      xa_test_at (7), &error));
+  g_assert_cmpint (request->state, ==, XA_REQUEST_FAILED);
+  g_assert_cmpstr (request->reason, ==, "xenguest exited with status 1");
+}
+
+static void
+test_cancel_releases_the_claim (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GError) error = NULL;
+  XaStoreRequest *request;
+  guint64 avail[2];
+
+  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
+  request = g_ptr_array_index (admitted, 0);
+  g_assert_true (xa_store_cancel (f->store, request->id, "SIGINT", xa_test_at (3), &error));
+  g_assert_no_error (error);
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB);
+  g_assert_false (xa_store_cancel (f->store, request->id, "again", xa_test_at (4), &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==,
+                   "request 1 is cancelled already: there is nothing to cancel");
+  g_clear_error (&error);
+  g_assert_false (xa_store_cancel (f->store, 999, "no such", xa_test_at (4), &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_NOT_FOUND);
+}
+
+/* A step out of order is an error and changes nothing. */
+static void
+test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GPtrArray) still = NULL;
+  g_autoptr(GError) error = NULL;
+  XaStoreRequest *request;
+  const guint64 actual[] = { GiB, 0 };
+
+  xa_test_submit_vms (f, 1, GiB, 1);
+  queued = xa_test_list (f, XA_REQUEST_QUEUED);
+  request = g_ptr_array_index (queued, 0);
+  g_assert_false (xa_store_start_build (f->store, request, xa_test_at (2), &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message,
+                            "is not planned any more, so it cannot become building"));
+  g_clear_error (&error);
+  g_assert_false (xa_store_complete_build (f->store, request, 2, actual, xa_test_at (2), &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (xa_store_fail_build (f->store, request, "no build", TRUE, xa_test_at (2),
+                                       &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
+  g_assert_cmpint (request->state, ==, XA_REQUEST_QUEUED);
+  still = xa_test_list (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (still->len, ==, 1);
+  g_assert_cmpuint (((XaStoreRequest *) g_ptr_array_index (still, 0))->attempts, ==, 0);
+}
+
+/* A restart finds one build done, one half done and one not begun. */
+static void
+test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint64 total[] = { NODE_MIB, NODE_MIB };
+  const guint64 free_mib[] = { 40 * GiB, 60 * GiB };
+  guint64 whole[2] = { 0, 0 };
+  guint64 half[2] = { 0, 0 };
+  XaStoreDomain domains[2];
+  XaStoreSnapshot snapshot = { 2, total, free_mib, 2, domains };
+  guint64 avail[2];
+
+  admitted = xa_test_admit_vms (f, 3, 4 * GiB);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (xa_store_start_build (f->store, g_ptr_array_index (admitted, i), xa_test_at (3),
+                                         &error));
+  whole[0] = 4 * GiB;
+  half[1] = 2 * GiB;
+  domains[0].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->uuid;
+  domains[0].mib_by_node = whole;
+  domains[1].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 1))->uuid;
+  domains[1].mib_by_node = half;
+  g_clear_pointer (&f->store, xa_store_free);
+  f->store = xa_store_open (f->path, &error);
+  found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->built->len, ==, 1);
+  g_assert_cmpint (g_array_index (found->built, gint64, 0), ==,
+                   ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->id);
+  g_assert_cmpuint (found->half_built->len, ==, 1);
+  g_assert_cmpuint (found->gone->len, ==, 1);
+  g_assert_cmpuint (found->released_mib, ==, 3 * (4 * GiB + 1 + 3));
+  running = xa_test_list (f, XA_REQUEST_RUNNING);
+  g_assert_cmpuint (running->len, ==, 1);
+  queued = xa_test_list (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (queued->len, ==, 2);
+  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (queued, 0))->reason,
+                            "half-way"));
+  xa_test_available (f, avail);
+  g_assert_cmpuint (avail[0], ==, 40 * GiB);
+  g_assert_cmpuint (avail[1], ==, 60 * GiB);
+}
+
+static void
+test_history_for_reports (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GPtrArray) vms = NULL;
+  g_autoptr(GArray) samples = NULL;
+  g_autoptr(GError) error = NULL;
+  const gdouble pcts[] = { 50, 100 };
+  gdouble waits[2];
+  const XaStoreBatchRow *batch;
+  const XaStoreVmRow *spilled = NULL;
+
+  admitted = xa_test_admit_vms (f, 2, 4 * GiB);
+  for (guint i = 0; i < 2; i++) {
+    XaStoreRequest *request = g_ptr_array_index (admitted, i);
+    g_autofree guint64 *actual = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
+
+    /* the second VM's memory went half elsewhere */
+    if (i == 1) {
+      guint home = actual[0] > 0 ? 0 : 1;
+
+      actual[1 - home] = actual[home] / 2;
+      actual[home] -= actual[1 - home];
+    }
+    g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3 + i), &error));
+    g_assert_true (xa_store_complete_build (f->store, request, 2, actual, xa_test_at (10), &error));
+  }
+  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (0).wall_us,
+                                   xa_test_at (100).wall_us, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (batches->len, ==, 1);
+  batch = g_ptr_array_index (batches, 0);
+  g_assert_cmpstr (batch->policy, ==, "batch");
+  g_assert_cmpuint (batch->n_built, ==, 2);
+  g_assert_cmpuint (batch->n_local, ==, 1);
+  vms = xa_store_list_vms (f->store, f->host_id, 2, 0, G_MAXINT64, &error);
+  g_assert_cmpuint (vms->len, ==, 2);
+  for (guint i = 0; i < vms->len; i++) {
+    const XaStoreVmRow *row = g_ptr_array_index (vms, i);
+
+    g_assert_cmpint (row->state, ==, XA_REQUEST_RUNNING);
+    g_assert_cmpuint (xa_nodeset_count (row->planned_nodes), ==, 1);
+    if (row->spilled_mib > 0)
+      spilled = row;
+  }
+  g_assert_nonnull (spilled);
+  g_assert_cmpuint (spilled->spilled_mib, ==, (4 * GiB + 4) / 2);
+  g_assert_cmpfloat (spilled->wait_s, ==, 3.0);
+  g_assert_cmpfloat (spilled->build_s, ==, 6.0);
+  samples = xa_store_node_memory (f->store, f->host_id, 0, G_MAXINT64, &error);
+  g_assert_cmpuint (samples->len, ==, 2);
+  g_assert_cmpuint (g_array_index (samples, XaStoreNodeSample, 1).node, ==, 1);
+  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, 0, G_MAXINT64, 2, pcts, waits,
+                                            &error));
+  g_assert_cmpfloat (waits[0], ==, 2.0);
+  g_assert_cmpfloat (waits[1], ==, 3.0);
+  /* out of range: nothing */
+  g_clear_pointer (&batches, g_ptr_array_unref);
+  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (100).wall_us, G_MAXINT64,
+                                   &error);
+  g_assert_cmpuint (batches->len, ==, 0);
+  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, xa_test_at (100).wall_us,
+                                            G_MAXINT64, 2, pcts, waits, &error));
+  g_assert_cmpfloat (waits[0], ==, -1.0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  xa_test_store_add ("/store/claims/available-is-free-minus-claims",
+                     test_available_is_free_minus_claims);
+  xa_test_store_add ("/store/admit/records-plan-deferral-and-rejection",
+                     test_admit_records_plan_deferral_and_rejection);
+  xa_test_store_add ("/store/admit/leaves-a-cancelled-request-alone",
+                     test_admit_leaves_a_cancelled_request_alone);
+  xa_test_store_add ("/store/build/runs-its-course", test_build_runs_its_course);
+  xa_test_store_add ("/store/build/failed-retries-or-fails", test_failed_build_retries_or_fails);
+  xa_test_store_add ("/store/build/refuses-steps-out-of-order", test_refuses_steps_out_of_order);
+  xa_test_store_add ("/store/cancel/releases-the-claim", test_cancel_releases_the_claim);
+  xa_test_store_add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
+  xa_test_store_add ("/store/history/for-reports", test_history_for_reports);
+  return g_test_run ();
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+
+#include "xa-test-store.h"
+
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      remove_tree (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+/* Opens the store at @path into @f, with host "host-1" recorded. */
+void
+xa_test_store_open (XaTestStore *f, const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->path = g_strdup (path);
+  f->store = xa_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_store_ensure_host (f->store, "host-1", "epyc-2n", "sim", 2, xa_test_at (0),
+                                       &f->host_id, &error));
+  g_assert_no_error (error);
+}
+
+void
+xa_test_store_close (XaTestStore *f)
+{
+  g_clear_pointer (&f->store, xa_store_free);
+  g_clear_pointer (&f->path, g_free);
+}
+
+static void
+xa_test_store_set_up (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+
+  f->dir = g_dir_make_tmp ("xadmit-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "state", "xadmit", "xadmit.db", NULL);
+  xa_test_store_open (f, path);
+}
+
+static void
+xa_test_store_tear_down (XaTestStore *f, gconstpointer data)
+{
+  xa_test_store_close (f);
+  remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+/* Adds a test that runs on a fresh store in a directory of its own. */
+void
+xa_test_store_add (const gchar *path, XaTestStoreFunc func)
+{
+  g_test_add (path, XaTestStore, NULL, xa_test_store_set_up, func, xa_test_store_tear_down);
+}
+
+/* @host_s on the host's clock, and a wall clock that moves with it. */
+XaStoreTime
+xa_test_at (gdouble host_s)
+{
+  XaStoreTime t = { G_GINT64_CONSTANT (1764000000000000) + (gint64) (host_s * G_USEC_PER_SEC),
+                    host_s };
+
+  return t;
+}
+
+void
+xa_test_submit (XaTestStore *f, const gchar *group, GPtrArray *vms, gdouble s)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_submit (f->store, f->host_id, group, vms, xa_test_at (s), NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Queues @count VMs named vm-@s-i, in a group of their own. */
+void
+xa_test_submit_vms (XaTestStore *f, guint count, guint64 memory_mib, gdouble s)
+{
+  g_autoptr(GPtrArray) vms = xa_test_requests_new ();
+  g_autofree gchar *group = g_strdup_printf ("group-%.0f", s);
+
+  for (guint i = 0; i < count; i++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%.0f-%u", s, i);
+
+    xa_test_add_vm (vms, name, memory_mib, 2);
+  }
+  xa_test_submit (f, group, vms, s);
+}
+
+/* Records a snapshot of the two nodes of %NODE_MIB with their free memory. */
+void
+xa_test_refresh (XaTestStore *f, guint64 free0, guint64 free1, guint n_domains,
+                 const XaStoreDomain *domains, gdouble s)
+{
+  const guint64 total[] = { NODE_MIB, NODE_MIB };
+  const guint64 free_mib[] = { free0, free1 };
+  XaStoreSnapshot snapshot = { 2, total, free_mib, n_domains, domains };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_refresh (f->store, f->host_id, &snapshot, xa_test_at (s), NULL, &error));
+  g_assert_no_error (error);
+}
+
+GPtrArray *
+xa_test_list (XaTestStore *f, XaRequestState state)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *requests = xa_store_list_requests (f->store, f->host_id, state, &error);
+
+  g_assert_no_error (error);
+  return requests;
+}
+
+void
+xa_test_available (XaTestStore *f, guint64 *available_mib)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_available (f->store, f->host_id, 2, available_mib, &error));
+  g_assert_no_error (error);
+}
+
+/* Plans @queued with the batch planner against what the ledger says is
+ * available, with Xen's overhead. */
+XaPlan *
+xa_test_plan_for (XaTestStore *f, GPtrArray *queued, gdouble s)
+{
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, NODE_MIB);
+  g_autoptr(GPtrArray) reqs = g_ptr_array_new ();
+  guint64 avail[2];
+
+  topo->overhead_mib_per_vm = 1;
+  topo->overhead_kib_per_vcpu = 1176;
+  xa_test_available (f, avail);
+  for (guint n = 0; n < 2; n++)
+    topo->nodes[n].free_mib = avail[n];
+  for (guint i = 0; i < queued->len; i++)
+    g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
+  return xa_plan_batch (topo, reqs, s);
+}
+
+/* Plans the queue and admits it. */
+GPtrArray *
+xa_test_plan_and_admit (XaTestStore *f, gdouble s)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *queued = xa_test_list (f, XA_REQUEST_QUEUED);
+  g_autoptr(XaPlan) plan = xa_test_plan_for (f, queued, s);
+  XaStoreBatch batch = { "batch", 0, 0.5, xa_test_at (s) };
+
+  g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
+  g_assert_no_error (error);
+  return queued;
+}
+
+/* Queues @count VMs at 1 s, sees the host empty, admits them at 2 s. */
+GPtrArray *
+xa_test_admit_vms (XaTestStore *f, guint count, guint64 memory_mib)
+{
+  xa_test_submit_vms (f, count, memory_mib, 1);
+  xa_test_refresh (f, NODE_MIB, NODE_MIB, 0, NULL, 1);
+  return xa_test_plan_and_admit (f, 2);
+}
+
+/* Returns: (transfer full): the two nodes' MiB in the last plan of @uuid */
+guint64 *
+xa_test_planned_mib_of (XaStore *store, gint64 host_id, const gchar *uuid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = xa_store_list_vms (store, host_id, 2, 0, G_MAXINT64, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < vms->len; i++) {
+    XaStoreVmRow *row = g_ptr_array_index (vms, i);
+
+    if (g_strcmp0 (row->uuid, uuid) == 0)
+      return g_memdup2 (row->planned_mib, 2 * sizeof (guint64));
+  }
+  g_assert_not_reached ();
+}
+
+/* Builds @request from @start_s to @end_s, its memory where it was planned. */
+void
+xa_test_build (XaTestStore *f, XaStoreRequest *request, gdouble start_s, gdouble end_s)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint64 *planned = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
+
+  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (start_s), &error));
+  g_assert_no_error (error);
+  g_assert_true (xa_store_complete_build (f->store, request, 2, planned, xa_test_at (end_s),
+                                          &error));
+  g_assert_no_error (error);
+}
