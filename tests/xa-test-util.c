@@ -12,18 +12,7 @@
 XaTopology *
 xa_test_topology_new (guint n_nodes, guint64 free_mib)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
-
-  for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_mib;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
-  return topo;
+  return xa_topology_new_uniform (n_nodes, free_mib, 16, 8);
 }
 
 GPtrArray *
