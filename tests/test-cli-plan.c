@@ -57,7 +57,7 @@ check_plan_summary (const gchar *spec, json_t *summary, gint status)
 /* Every manifest in data/ on every host in data/: valid JSON, the counts add
  * up, and no node is given more than it has free. */
 static void
-test_cli_plan_every_data_file (void)
+test_cli_plan_adds_up_on_every_data_file (void)
 {
   const gchar *hosts[] = { "default.json", "2node.json", "4node.json", "4node-claims.json",
                            "8node.json" };
@@ -121,7 +121,7 @@ test_cli_plan_rejects_broken_files (void)
 }
 
 static void
-test_cli_plan_policy_errors (void)
+test_cli_plan_rejects_bad_policies (void)
 {
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_auto(XaTestRun) unknown = { 0 };
@@ -168,7 +168,7 @@ test_cli_plan_xenopsd_over_plans (void)
 /* On a Xen with per-node claims, xenopsd claims each single-node plan: the
  * VM that fits no node any more gets no affinity and is striped. */
 static void
-test_cli_plan_xenopsd_nodeclaim (void)
+test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node (void)
 {
   g_autofree gchar *spec = xa_test_host_spec ("4node-claims.json");
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "dense-4node.json");
@@ -205,12 +205,14 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/plan/prints-a-placement", test_cli_plan_prints_a_placement);
-  g_test_add_func ("/cli/plan/every-data-file", test_cli_plan_every_data_file);
+  g_test_add_func ("/cli/plan/adds-up-on-every-data-file",
+                   test_cli_plan_adds_up_on_every_data_file);
   g_test_add_func ("/cli/plan/exit-3-when-not-all-fit", test_cli_plan_exit_3_when_not_all_fit);
   g_test_add_func ("/cli/plan/rejects-broken-files", test_cli_plan_rejects_broken_files);
-  g_test_add_func ("/cli/plan/policy-errors", test_cli_plan_policy_errors);
+  g_test_add_func ("/cli/plan/rejects-bad-policies", test_cli_plan_rejects_bad_policies);
   g_test_add_func ("/cli/plan/xenopsd-over-plans", test_cli_plan_xenopsd_over_plans);
-  g_test_add_func ("/cli/plan/xenopsd-nodeclaim", test_cli_plan_xenopsd_nodeclaim);
+  g_test_add_func ("/cli/plan/xenopsd-nodeclaim-stripes-what-fits-no-node",
+                   test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node);
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
   return g_test_run ();

@@ -3,7 +3,7 @@
 #include "xa-test-util.h"
 
 static void
-test_cli_version_and_help (void)
+test_cli_prints_version_and_help (void)
 {
   g_auto(XaTestRun) version = { 0 };
   g_auto(XaTestRun) help = { 0 };
@@ -49,7 +49,7 @@ test_cli_usage_errors (void)
 }
 
 static void
-test_cli_host_prints_default (void)
+test_cli_host_prints_the_default_host (void)
 {
   g_auto(XaTestRun) run = { 0 };
 
@@ -137,9 +137,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/cli/version-and-help", test_cli_version_and_help);
+  g_test_add_func ("/cli/prints-version-and-help", test_cli_prints_version_and_help);
   g_test_add_func ("/cli/usage-errors", test_cli_usage_errors);
-  g_test_add_func ("/cli/host/prints-default", test_cli_host_prints_default);
+  g_test_add_func ("/cli/host/prints-the-default-host", test_cli_host_prints_the_default_host);
   g_test_add_func ("/cli/host/json-round-trips", test_cli_host_json_round_trips);
   g_test_add_func ("/cli/host/xen-without-hypervisor-fails-cleanly",
                    test_cli_xen_without_hypervisor_fails_cleanly);

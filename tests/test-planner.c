@@ -20,7 +20,7 @@ need_mib (const XaTopology *topo, const XaRequest *req)
 }
 
 static void
-test_batch_fits_one_node (void)
+test_batch_fits_each_vm_on_one_node (void)
 {
   g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 16 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
@@ -465,7 +465,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/planner/batch/fits-one-node", test_batch_fits_one_node);
+  g_test_add_func ("/planner/batch/fits-each-vm-on-one-node", test_batch_fits_each_vm_on_one_node);
   g_test_add_func ("/planner/batch/best-fit-keeps-large-holes", test_batch_best_fit_keeps_large_holes);
   g_test_add_func ("/planner/batch/split-uses-closest-nodes", test_batch_split_uses_closest_nodes);
   g_test_add_func ("/planner/batch/defers-and-rejects", test_batch_defers_and_rejects);

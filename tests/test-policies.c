@@ -112,7 +112,7 @@ test_legacy_keeps_multi_node_plans (void)
 
 /* Best_effort asks a core per vCPU; the legacy version asked none. */
 static void
-test_reference_cores_requested (void)
+test_reference_asks_a_core_per_vcpu (void)
 {
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
@@ -158,7 +158,7 @@ test_nodeclaim_needs_node_claims (void)
 }
 
 static void
-test_policy_names (void)
+test_policy_names_round_trip (void)
 {
   g_autoptr(GError) error = NULL;
   XaPolicy policy = XA_POLICY_BATCH;
@@ -259,12 +259,12 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/reference/host-claim-fails-the-start", test_host_claim_fails_the_start);
   g_test_add_func ("/planner/reference/legacy-keeps-multi-node-plans",
                    test_legacy_keeps_multi_node_plans);
-  g_test_add_func ("/planner/reference/cores-requested", test_reference_cores_requested);
+  g_test_add_func ("/planner/reference/asks-a-core-per-vcpu", test_reference_asks_a_core_per_vcpu);
   g_test_add_func ("/planner/reference/wait-for-free-memory-gives-up",
                    test_wait_for_free_memory_gives_up);
   g_test_add_func ("/planner/reference/nodeclaim-needs-node-claims", test_nodeclaim_needs_node_claims);
   g_test_add_func ("/planner/reference/pinned-vm-on-a-full-node", test_pinned_vm_on_a_full_node);
-  g_test_add_func ("/planner/policy/names", test_policy_names);
+  g_test_add_func ("/planner/policy/names-round-trip", test_policy_names_round_trip);
   g_test_add_data_func ("/planner/policy/dense-4node-batch-packs-what-xenopsd-cannot", dense_4node,
                         test_dense);
   g_test_add_data_func ("/planner/policy/dense-8node-batch-packs-what-xenopsd-cannot", dense_8node,
