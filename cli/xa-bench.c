@@ -65,26 +65,22 @@ xa_bench_requests (GRand *rand, guint n_vms)
 static XaTopology *
 xa_bench_topology (guint n_nodes, GPtrArray *requests)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
+  /* Xen's overhead, which the VMs' need includes */
+  const XaTopology xen = { .overhead_mib_per_vm = 1, .overhead_kib_per_vcpu = 1176 };
+  XaTopology *topo;
   guint64 need_mib = 0;
   guint64 node_mib;
 
-  topo->overhead_mib_per_vm = 1;
-  topo->overhead_kib_per_vcpu = 1176;
   for (guint i = 0; i < requests->len; i++) {
     const XaRequest *req = g_ptr_array_index (requests, i);
 
-    need_mib += req->memory_mib + xa_topology_overhead_mib (topo, req->vcpus);
+    need_mib += req->memory_mib + xa_topology_overhead_mib (&xen, req->vcpus);
   }
   node_mib = (guint64) ceil ((gdouble) need_mib / XA_BENCH_FILL / n_nodes / 1024.0) * 1024;
+  topo = xa_topology_new_uniform (n_nodes, node_mib, 16, 8);
+  topo->overhead_mib_per_vm = xen.overhead_mib_per_vm;
+  topo->overhead_kib_per_vcpu = xen.overhead_kib_per_vcpu;
   for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = node_mib;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
     for (guint m = 0; m < n_nodes; m++)
       topo->distances[n * n_nodes + m] = n == m ? 10 : (n / 4 == m / 4 ? 12 : 32);
   }

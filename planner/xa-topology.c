@@ -43,6 +43,37 @@ xa_topology_new (guint n_nodes)
   return topo;
 }
 
+/**
+ * xa_topology_new_uniform:
+ * @n_nodes: number of nodes
+ * @mib_per_node: free memory of each node, and all it could ever offer
+ * @cpus_per_node: logical CPUs of each node, numbered node by node
+ * @cores_per_node: physical cores among them
+ *
+ * Returns: (transfer full): a topology of identical nodes with the default
+ *   distances and no per-domain overhead
+ */
+XaTopology *
+xa_topology_new_uniform (guint n_nodes, guint64 mib_per_node, guint cpus_per_node,
+                         guint cores_per_node)
+{
+  XaTopology *topo;
+
+  g_return_val_if_fail (n_nodes > 0 && n_nodes <= XA_MAX_NODES, NULL);
+
+  topo = xa_topology_new (n_nodes);
+  for (guint n = 0; n < n_nodes; n++) {
+    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = mib_per_node;
+    topo->nodes[n].n_cores = cores_per_node;
+    for (guint c = 0; c < cpus_per_node; c++) {
+      guint id = n * cpus_per_node + c;
+
+      g_array_append_val (topo->nodes[n].cpus, id);
+    }
+  }
+  return topo;
+}
+
 void
 xa_topology_free (XaTopology *topo)
 {

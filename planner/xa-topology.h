@@ -50,6 +50,10 @@ typedef struct {
 
 guint32 *xa_distances_new_default (guint n_nodes);
 XaTopology *xa_topology_new (guint n_nodes);
+XaTopology *xa_topology_new_uniform (guint   n_nodes,
+                                     guint64 mib_per_node,
+                                     guint   cpus_per_node,
+                                     guint   cores_per_node);
 void xa_topology_free (XaTopology *topo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaTopology, xa_topology_free)
 

@@ -2,7 +2,6 @@
 #include "xa-plan.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
 #define N_INSTANCES 500
 /* Enough for every instance of this test; one that runs out is reported
  * and not counted. */
@@ -13,10 +12,8 @@
 static XaTopology *
 random_topology (GRand *rand)
 {
-  XaTopology *topo = xa_test_topology_new ((guint) g_rand_int_range (rand, 2, 5), 64 * GiB);
+  XaTopology *topo = xa_test_topology_new_xen ((guint) g_rand_int_range (rand, 2, 5), 64 * GiB);
 
-  topo->overhead_mib_per_vm = 1;
-  topo->overhead_kib_per_vcpu = 1176;
   for (guint n = 0; n < topo->n_nodes; n++)
     topo->nodes[n].free_mib = (guint64) g_rand_int_range (rand, 16, 65) * GiB;
   return topo;
@@ -159,18 +156,12 @@ test_batch_matches_exact (void)
   g_assert_cmpuint (matched * 100, >=, counted * 99);
 }
 
-static XaTopology *
-topology_of_gib (guint n_nodes, guint64 free_gib)
-{
-  return xa_test_topology_new (n_nodes, free_gib * GiB);
-}
-
 /* 10 GiB for 6 GiB at priority 10 and three of 3 GiB: the first level
  * comes first, then the most of the second that still fit. */
 static void
 test_exact_admits_by_priority_then_count (void)
 {
-  g_autoptr(XaTopology) topo = topology_of_gib (1, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (1, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   guint planned = 0;
@@ -191,7 +182,7 @@ static void
 test_exact_finds_a_single_node_packing (void)
 {
   static const guint64 gib[] = { 5, 4, 3, 3, 3, 2 };
-  g_autoptr(XaTopology) topo = topology_of_gib (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -206,7 +197,7 @@ test_exact_finds_a_single_node_packing (void)
 static void
 test_exact_splits_over_the_fewest_nodes (void)
 {
-  g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (4, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -222,7 +213,7 @@ test_exact_splits_over_the_fewest_nodes (void)
 static void
 test_exact_reports_an_unfinished_search (void)
 {
-  g_autoptr(XaTopology) topo = topology_of_gib (4, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (4, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 

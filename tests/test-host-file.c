@@ -2,6 +2,7 @@
 #include "xa-error.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
+#include "xa-test-util.h"
 
 typedef struct {
   const gchar *json;
@@ -17,19 +18,13 @@ load_text (const gchar *json, GPtrArray **faults, GError **error)
   return xa_host_file_load_data ("host.json", json, strlen (json), faults, error);
 }
 
-static gchar *
-data_path (const gchar *name)
-{
-  return g_build_filename (g_getenv ("XA_DATA_DIR"), "hosts", name, NULL);
-}
-
 static void
 test_host_file_reads_every_data_host (void)
 {
   const gchar *names[] = { "default.json", "2node.json", "4node.json", "8node.json" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree gchar *path = data_path (names[i]);
+    g_autofree gchar *path = xa_test_data_path ("hosts", names[i]);
     g_autoptr(GError) error = NULL;
     g_autoptr(XaHostInfo) info = xa_host_file_load (path, NULL, &error);
 
@@ -41,7 +36,7 @@ test_host_file_reads_every_data_host (void)
 }
 
 static void
-test_host_file_defaults (void)
+test_host_file_fills_in_defaults (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = load_text (
@@ -62,7 +57,7 @@ test_host_file_defaults (void)
 }
 
 static void
-test_host_file_unreachable_distances (void)
+test_host_file_reads_unreachable_distances (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = load_text (
@@ -220,7 +215,7 @@ test_host_file_rejects_bad_input (void)
 }
 
 static void
-test_host_file_missing_file (void)
+test_host_file_reports_a_missing_file (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = xa_host_file_load ("/nonexistent/host.json", NULL, &error);
@@ -234,11 +229,15 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/host-file/reads-every-data-host", test_host_file_reads_every_data_host);
-  g_test_add_func ("/host-file/defaults", test_host_file_defaults);
-  g_test_add_func ("/host-file/unreachable-distances", test_host_file_unreachable_distances);
-  g_test_add_func ("/host-file/round-trips-through-json", test_host_file_round_trips_through_json);
-  g_test_add_func ("/host-file/rejects-bad-input", test_host_file_rejects_bad_input);
-  g_test_add_func ("/host-file/missing-file", test_host_file_missing_file);
+  g_test_add_func ("/scheduler/host/file/reads-every-data-host",
+                   test_host_file_reads_every_data_host);
+  g_test_add_func ("/scheduler/host/file/fills-in-defaults", test_host_file_fills_in_defaults);
+  g_test_add_func ("/scheduler/host/file/reads-unreachable-distances",
+                   test_host_file_reads_unreachable_distances);
+  g_test_add_func ("/scheduler/host/file/round-trips-through-json",
+                   test_host_file_round_trips_through_json);
+  g_test_add_func ("/scheduler/host/file/rejects-bad-input", test_host_file_rejects_bad_input);
+  g_test_add_func ("/scheduler/host/file/reports-a-missing-file",
+                   test_host_file_reports_a_missing_file);
   return g_test_run ();
 }

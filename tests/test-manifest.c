@@ -13,7 +13,7 @@ typedef struct {
 static GPtrArray *
 parse_text (const gchar *json, GError **error)
 {
-  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 65536);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 64 * GiB);
   g_autoptr(json_t) root = xa_json_load_data ("manifest.json", json, strlen (json), error);
 
   if (root == NULL)
@@ -63,10 +63,10 @@ test_manifest_reads_every_data_manifest (void)
 {
   const gchar *names[] = { "demo.json", "evacuate.json", "mixed-priorities.json",
                            "dense-4node.json", "dense-8node.json" };
-  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 65536);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 64 * GiB);
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree gchar *path = g_build_filename (g_getenv ("XA_DATA_DIR"), "manifests", names[i], NULL);
+    g_autofree gchar *path = xa_test_data_path ("manifests", names[i]);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) vms = xa_manifest_load (path, topo, &error);
 
@@ -167,8 +167,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/manifest/reads-all-fields", test_manifest_reads_all_fields);
-  g_test_add_func ("/manifest/reads-every-data-manifest", test_manifest_reads_every_data_manifest);
-  g_test_add_func ("/manifest/rejects-bad-input", test_manifest_rejects_bad_input);
+  g_test_add_func ("/cli/manifest/reads-all-fields", test_manifest_reads_all_fields);
+  g_test_add_func ("/cli/manifest/reads-every-data-manifest",
+                   test_manifest_reads_every_data_manifest);
+  g_test_add_func ("/cli/manifest/rejects-bad-input", test_manifest_rejects_bad_input);
   return g_test_run ();
 }

@@ -3,19 +3,6 @@
 #include "xa-repack.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
-
-/* n nodes of @free_mib each, 16 CPUs / 8 cores, Xen's overhead */
-static XaTopology *
-make_topology (guint n_nodes, guint64 free_mib)
-{
-  XaTopology *topo = xa_test_topology_new (n_nodes, free_mib);
-
-  topo->overhead_mib_per_vm = 1;
-  topo->overhead_kib_per_vcpu = 1176;
-  return topo;
-}
-
 /* Two sockets of two nodes: 12 within a socket, 32 across. */
 static void
 set_two_socket_slit (XaTopology *topo)
@@ -33,9 +20,9 @@ need_mib (const XaTopology *topo, const XaRequest *req)
 }
 
 static void
-test_batch_fits_one_node (void)
+test_batch_fits_each_vm_on_one_node (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 16 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -52,7 +39,7 @@ test_batch_fits_one_node (void)
 static void
 test_batch_best_fit_keeps_large_holes (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 0);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 0);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -68,7 +55,7 @@ test_batch_best_fit_keeps_large_holes (void)
 static void
 test_batch_split_uses_closest_nodes (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (4, 10 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (4, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   const XaPlacement *placement;
@@ -90,7 +77,7 @@ test_batch_split_uses_closest_nodes (void)
 static void
 test_batch_defers_and_rejects (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 8 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 8 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -118,7 +105,7 @@ test_batch_defers_and_rejects (void)
 static void
 test_batch_admits_by_priority (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (1, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -132,7 +119,7 @@ test_batch_admits_by_priority (void)
 static void
 test_batch_honours_allowed_nodes_and_hard_affinity (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 16 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
   XaRequest *pinned;
@@ -155,7 +142,7 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
 static void
 test_batch_skips_unusable_nodes (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 16 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -172,7 +159,7 @@ static XaTopology *
 random_topology (GRand *rand)
 {
   guint n_nodes = (guint) g_rand_int_range (rand, 1, 9);
-  XaTopology *topo = make_topology (n_nodes, 0);
+  XaTopology *topo = xa_test_topology_new_xen (n_nodes, 0);
 
   for (guint i = 0; i < n_nodes; i++) {
     topo->nodes[i].capacity_mib = 64 * GiB;
@@ -337,7 +324,7 @@ static void
 test_batch_repacks_to_fit_one_node (void)
 {
   static const guint64 sizes_gib[] = { 5, 4, 3, 3, 3, 2 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -353,7 +340,7 @@ test_batch_repacks_to_fit_one_node (void)
 static void
 test_batch_admits_the_most_vms_when_short (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (1, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -371,7 +358,7 @@ test_batch_admits_the_most_vms_when_short (void)
 static void
 test_batch_ages_waiting_requests (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (1, 10 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (1, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   XaRequest *old = xa_test_add_vm (requests, "old", 6 * GiB, 1);
   XaRequest *urgent = xa_test_add_vm (requests, "urgent", 6 * GiB, 1);
@@ -394,7 +381,7 @@ test_batch_ages_waiting_requests (void)
 static void
 test_batch_prefers_a_core_per_vcpu (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 16 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 16 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -409,7 +396,7 @@ test_batch_prefers_a_core_per_vcpu (void)
 static void
 test_batch_balances_vcpus_against_cores (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 64 * GiB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 64 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
@@ -478,7 +465,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/planner/batch/fits-one-node", test_batch_fits_one_node);
+  g_test_add_func ("/planner/batch/fits-each-vm-on-one-node", test_batch_fits_each_vm_on_one_node);
   g_test_add_func ("/planner/batch/best-fit-keeps-large-holes", test_batch_best_fit_keeps_large_holes);
   g_test_add_func ("/planner/batch/split-uses-closest-nodes", test_batch_split_uses_closest_nodes);
   g_test_add_func ("/planner/batch/defers-and-rejects", test_batch_defers_and_rejects);

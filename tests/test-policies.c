@@ -4,15 +4,6 @@
 #include "xa-plan.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
-
-/* n nodes of @free_gib each, no overhead */
-static XaTopology *
-make_topology (guint n_nodes, guint64 free_gib)
-{
-  return xa_test_topology_new (n_nodes, free_gib * GiB);
-}
-
 static GPtrArray *
 vms_of_gib (const guint64 *gib, guint n_vms)
 {
@@ -52,7 +43,7 @@ static void
 test_xenopsd_sees_free_memory_unchanged (void)
 {
   static const guint64 gib[] = { 6, 6, 6 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) batch = plan_with (topo, requests, XA_POLICY_BATCH);
@@ -72,7 +63,7 @@ static void
 test_nodeclaim_claims_single_nodes (void)
 {
   static const guint64 gib[] = { 6, 6, 6 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   g_autoptr(XaPlan) plan = NULL;
 
@@ -91,7 +82,7 @@ static void
 test_host_claim_fails_the_start (void)
 {
   static const guint64 gib[] = { 8, 8, 6 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
@@ -110,7 +101,7 @@ static void
 test_legacy_keeps_multi_node_plans (void)
 {
   static const guint64 gib[] = { 15 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
@@ -121,9 +112,9 @@ test_legacy_keeps_multi_node_plans (void)
 
 /* Best_effort asks a core per vCPU; the legacy version asked none. */
 static void
-test_reference_cores_requested (void)
+test_reference_asks_a_core_per_vcpu (void)
 {
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) xenopsd = NULL;
   g_autoptr(XaPlan) legacy = NULL;
@@ -140,7 +131,7 @@ static void
 test_wait_for_free_memory_gives_up (void)
 {
   static const guint64 gib[] = { 24 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   g_autoptr(XaPlan) plan = NULL;
 
@@ -156,7 +147,7 @@ static void
 test_nodeclaim_needs_node_claims (void)
 {
   static const guint64 gib[] = { 1 };
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
   XaPlanOptions options = { .policy = XA_POLICY_XENOPSD_NODECLAIM };
   g_autoptr(GError) error = NULL;
@@ -167,7 +158,7 @@ test_nodeclaim_needs_node_claims (void)
 }
 
 static void
-test_policy_names (void)
+test_policy_names_round_trip (void)
 {
   g_autoptr(GError) error = NULL;
   XaPolicy policy = XA_POLICY_BATCH;
@@ -186,9 +177,8 @@ test_policy_names (void)
 static void
 load_data (const gchar *host, const gchar *manifest, XaTopology **topo, GPtrArray **requests)
 {
-  g_autofree gchar *host_path = g_build_filename (g_getenv ("XA_DATA_DIR"), "hosts", host, NULL);
-  g_autofree gchar *manifest_path =
-    g_build_filename (g_getenv ("XA_DATA_DIR"), "manifests", manifest, NULL);
+  g_autofree gchar *host_path = xa_test_data_path ("hosts", host);
+  g_autofree gchar *manifest_path = xa_test_data_path ("manifests", manifest);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
 
@@ -240,7 +230,7 @@ static void
 test_pinned_vm_on_a_full_node (void)
 {
   static const guint cpu = 0;
-  g_autoptr(XaTopology) topo = make_topology (2, 10);
+  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   XaRequest *pinned = xa_test_add_vm (requests, "pinned", 2 * GiB, 1);
   g_autoptr(XaPlan) plan = NULL;
@@ -269,12 +259,12 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/reference/host-claim-fails-the-start", test_host_claim_fails_the_start);
   g_test_add_func ("/planner/reference/legacy-keeps-multi-node-plans",
                    test_legacy_keeps_multi_node_plans);
-  g_test_add_func ("/planner/reference/cores-requested", test_reference_cores_requested);
+  g_test_add_func ("/planner/reference/asks-a-core-per-vcpu", test_reference_asks_a_core_per_vcpu);
   g_test_add_func ("/planner/reference/wait-for-free-memory-gives-up",
                    test_wait_for_free_memory_gives_up);
   g_test_add_func ("/planner/reference/nodeclaim-needs-node-claims", test_nodeclaim_needs_node_claims);
   g_test_add_func ("/planner/reference/pinned-vm-on-a-full-node", test_pinned_vm_on_a_full_node);
-  g_test_add_func ("/planner/policy/names", test_policy_names);
+  g_test_add_func ("/planner/policy/names-round-trip", test_policy_names_round_trip);
   g_test_add_data_func ("/planner/policy/dense-4node-batch-packs-what-xenopsd-cannot", dense_4node,
                         test_dense);
   g_test_add_data_func ("/planner/policy/dense-8node-batch-packs-what-xenopsd-cannot", dense_8node,

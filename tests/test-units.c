@@ -70,7 +70,7 @@ test_size_rejects_what_is_not_a_size (void)
 }
 
 static void
-test_size_from_json_numbers (void)
+test_size_comes_from_json_numbers (void)
 {
   g_autoptr(GError) error = NULL;
   guint64 mib = 0;
@@ -89,7 +89,7 @@ test_size_from_json_numbers (void)
 }
 
 static void
-test_name_rules (void)
+test_name_follows_the_rules (void)
 {
   const BadCase cases[] = {
     { "", "the name is empty" },
@@ -114,7 +114,7 @@ test_name_rules (void)
 }
 
 static void
-test_nodeset_parse_and_format (void)
+test_nodeset_parses_and_formats (void)
 {
   g_autoptr(GError) error = NULL;
   XaNodeSet set = 0;
@@ -160,11 +160,13 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/units/size/accepts-binary-units", test_size_accepts_binary_units);
-  g_test_add_func ("/units/size/rejects-what-is-not-a-size", test_size_rejects_what_is_not_a_size);
-  g_test_add_func ("/units/size/from-json-numbers", test_size_from_json_numbers);
-  g_test_add_func ("/units/name/rules", test_name_rules);
-  g_test_add_func ("/units/nodeset/parse-and-format", test_nodeset_parse_and_format);
-  g_test_add_func ("/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
+  g_test_add_func ("/planner/units/size/accepts-binary-units", test_size_accepts_binary_units);
+  g_test_add_func ("/planner/units/size/rejects-what-is-not-a-size",
+                   test_size_rejects_what_is_not_a_size);
+  g_test_add_func ("/planner/units/size/comes-from-json-numbers",
+                   test_size_comes_from_json_numbers);
+  g_test_add_func ("/planner/units/name/follows-the-rules", test_name_follows_the_rules);
+  g_test_add_func ("/planner/units/nodeset/parses-and-formats", test_nodeset_parses_and_formats);
+  g_test_add_func ("/planner/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
   return g_test_run ();
 }

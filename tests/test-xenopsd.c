@@ -34,16 +34,9 @@ bytes_to_mib (guint64 bytes)
 static XaTopology *
 make_topology (guint n_nodes, const guint32 *distances, guint cpus_per_node, guint cores_per_node)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
+  XaTopology *topo = xa_topology_new_uniform (n_nodes, NODE_MIB, cpus_per_node, cores_per_node);
 
   for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = NODE_MIB;
-    topo->nodes[n].n_cores = cores_per_node;
-    for (guint c = 0; c < cpus_per_node; c++) {
-      guint id = n * cpus_per_node + c;
-
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
     for (guint m = 0; m < n_nodes; m++) {
       topo->distances[n * n_nodes + m] = distances != NULL ?
         distances[n * n_nodes + m] : 10 + 11 * (n > m ? n - m : m - n);

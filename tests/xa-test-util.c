@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+
 #include "xa-test-util.h"
 
 /**
@@ -12,17 +14,24 @@
 XaTopology *
 xa_test_topology_new (guint n_nodes, guint64 free_mib)
 {
-  XaTopology *topo = xa_topology_new (n_nodes);
+  return xa_topology_new_uniform (n_nodes, free_mib, 16, 8);
+}
 
-  for (guint n = 0; n < n_nodes; n++) {
-    topo->nodes[n].free_mib = topo->nodes[n].capacity_mib = free_mib;
-    topo->nodes[n].n_cores = 8;
-    for (guint c = 0; c < 16; c++) {
-      guint id = n * 16 + c;
+/**
+ * xa_test_topology_new_xen:
+ * @n_nodes: number of nodes
+ * @free_mib: free memory of each node, and all it could ever offer
+ *
+ * Returns: (transfer full): the host of xa_test_topology_new() with what
+ *   Xen takes beyond a domain's memory: 1 MiB a VM and 1176 KiB a vCPU
+ */
+XaTopology *
+xa_test_topology_new_xen (guint n_nodes, guint64 free_mib)
+{
+  XaTopology *topo = xa_test_topology_new (n_nodes, free_mib);
 
-      g_array_append_val (topo->nodes[n].cpus, id);
-    }
-  }
+  topo->overhead_mib_per_vm = 1;
+  topo->overhead_kib_per_vcpu = 1176;
   return topo;
 }
 
@@ -49,4 +58,100 @@ xa_test_add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guin
 
   g_ptr_array_add (requests, req);
   return req;
+}
+
+/**
+ * xa_test_data_path:
+ * @folder: a folder of data/, such as "hosts" or "manifests"
+ * @name: a file in it
+ *
+ * Returns: (transfer full): the path of data/@folder/@name in the source tree
+ */
+gchar *
+xa_test_data_path (const gchar *folder, const gchar *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "..", "data", folder, name, NULL);
+}
+
+/**
+ * xa_test_host_spec:
+ * @name: a host file of data/hosts/
+ *
+ * Returns: (transfer full): what --host takes to simulate it, sim:PATH
+ */
+gchar *
+xa_test_host_spec (const gchar *name)
+{
+  g_autofree gchar *path = xa_test_data_path ("hosts", name);
+
+  return g_strdup_printf ("sim:%s", path);
+}
+
+/**
+ * xa_test_dir_new:
+ *
+ * Returns: (transfer full): a new empty directory under the temporary one
+ */
+XaTestDir *
+xa_test_dir_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("xadmit-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+xa_test_remove_tree (const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
+  const gchar *name;
+
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+    /* a link is removed, never followed */
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      xa_test_remove_tree (child);
+    else
+      g_assert_cmpint (g_unlink (child), ==, 0);
+  }
+  g_assert_cmpint (g_rmdir (path), ==, 0);
+}
+
+/**
+ * xa_test_dir_free:
+ * @dir: (nullable): a directory from xa_test_dir_new()
+ *
+ * Removes @dir and everything in it, and frees its path.
+ */
+void
+xa_test_dir_free (XaTestDir *dir)
+{
+  if (dir == NULL)
+    return;
+  xa_test_remove_tree (dir);
+  g_free (dir);
+}
+
+/**
+ * xa_test_dir_write:
+ * @dir: a directory from xa_test_dir_new()
+ * @name: a file name
+ * @contents: what the file holds
+ *
+ * Returns: (transfer full): the path of the file written
+ */
+gchar *
+xa_test_dir_write (const XaTestDir *dir, const gchar *name, const gchar *contents)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
 }

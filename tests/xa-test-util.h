@@ -8,12 +8,31 @@
 
 G_BEGIN_DECLS
 
+/* MiB in a GiB, so that sizes read as they are meant: 16 * GiB */
+#define GiB 1024
+
 XaTopology *xa_test_topology_new (guint   n_nodes,
                                   guint64 free_mib);
+XaTopology *xa_test_topology_new_xen (guint   n_nodes,
+                                      guint64 free_mib);
 GPtrArray *xa_test_requests_new (void);
 XaRequest *xa_test_add_vm (GPtrArray   *requests,
                            const gchar *name,
                            guint64      memory_mib,
                            guint        vcpus);
+
+gchar *xa_test_data_path (const gchar *folder,
+                          const gchar *name);
+gchar *xa_test_host_spec (const gchar *name);
+
+/* A temporary directory, removed with all it holds: its path is the pointer. */
+typedef gchar XaTestDir;
+
+XaTestDir *xa_test_dir_new (void);
+void xa_test_dir_free (XaTestDir *dir);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaTestDir, xa_test_dir_free)
+gchar *xa_test_dir_write (const XaTestDir *dir,
+                          const gchar     *name,
+                          const gchar     *contents);
 
 G_END_DECLS

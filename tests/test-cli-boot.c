@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-store.h"
+#include "xa-test-cli.h"
+#include "xa-test-util.h"
+
+/* Each boot test has a ledger of its own, in a temporary directory. */
+static gchar *
+ledger_path (const XaTestDir *dir)
+{
+  return g_build_filename (dir, "xadmit.db", NULL);
+}
+
+/* Boots @manifest on @host with @policy (NULL: batch) and a seed; returns
+ * the JSON summary, the exit status in *out_status. */
+static json_t *
+boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const gchar *policy,
+           const gchar *seed, gint *out_status)
+{
+  g_autofree gchar *spec = xa_test_host_spec (host);
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_run_xadmit (&run, "boot", path, "--host", spec, "--db", db, "--json", "--seed", seed,
+                      "--policy", policy != NULL ? policy : "batch", NULL);
+  g_assert_cmpstr (run.err, ==, "");
+  *out_status = run.status;
+  return xa_test_json_parse (run.out);
+}
+
+static json_t *
+vm_named (json_t *summary, const gchar *name)
+{
+  json_t *vm;
+  gsize i;
+
+  json_array_foreach (json_object_get (summary, "vm"), i, vm) {
+    if (g_strcmp0 (xa_test_json_string (vm, "name"), name) == 0)
+      return vm;
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_cli_boot_runs_the_demo (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) summary = NULL;
+  gint status = -1;
+
+  summary = boot_json (dir, "default.json", "demo.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
+  g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 24);
+  g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (summary, "seed"), ==, 1);
+  /* nothing beats the lower bound */
+  g_assert_cmpfloat (xa_test_json_real (summary, "makespan_s"), >=,
+                     xa_test_json_real (summary, "lower_bound_s"));
+  g_assert_cmpfloat (xa_test_json_real (summary, "makespan_s"), <=,
+                     1.05 * xa_test_json_real (summary, "lower_bound_s"));
+}
+
+/* The same seed, byte for byte the same summary but for the planning time;
+ * another seed, other build times. */
+static void
+test_cli_boot_is_deterministic (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) first = NULL;
+  g_autoptr(json_t) again = NULL;
+  g_autoptr(json_t) other = NULL;
+  g_autofree gchar *first_text = NULL;
+  g_autofree gchar *again_text = NULL;
+  gint status = -1;
+
+  first = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
+  again = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
+  other = boot_json (dir, "4node.json", "evacuate.json", NULL, "8", &status);
+  json_object_del (first, "plan_ms");
+  json_object_del (again, "plan_ms");
+  first_text = json_dumps (first, JSON_SORT_KEYS);
+  again_text = json_dumps (again, JSON_SORT_KEYS);
+  g_assert_cmpstr (first_text, ==, again_text);
+  g_assert_cmpfloat (xa_test_json_real (first, "makespan_s"), !=,
+                     xa_test_json_real (other, "makespan_s"));
+}
+
+/* The parallel-start race, by itself: xenopsd's builds pick the same nodes
+ * and spill; batch plans the storm and nothing spills. */
+static void
+test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) batch = NULL;
+  g_autoptr(json_t) xenopsd = NULL;
+  gint status = -1;
+
+  batch = boot_json (dir, "4node.json", "dense-4node.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  xenopsd = boot_json (dir, "4node.json", "dense-4node.json", "xenopsd", "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (xa_test_json_int (batch, "spilled"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (batch, "local"), ==, 18);
+  g_assert_cmpint (xa_test_json_int (xenopsd, "spilled"), >, 0);
+  g_assert_cmpint (xa_test_json_int (xenopsd, "remote_mib"), >, 0);
+}
+
+/* The request's log in the ledger: did it ever wait? */
+static gboolean
+was_deferred (const XaTestDir *dir, const gchar *name)
+{
+  g_autofree gchar *db = ledger_path (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaStore) store = xa_store_open (db, &error);
+  gboolean deferred = FALSE;
+
+  g_assert_no_error (error);
+  for (gint64 host_id = 1; host_id <= 2; host_id++) {
+    g_autoptr(GPtrArray) running = xa_store_list_requests (store, host_id, XA_REQUEST_RUNNING,
+                                                           &error);
+
+    for (guint i = 0; i < running->len; i++) {
+      const XaStoreRequest *request = g_ptr_array_index (running, i);
+
+      deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
+    }
+  }
+  return deferred;
+}
+
+/* xenopsd-nodeclaim fails app-db's start (its host-wide claim); batch defers
+ * it while flaky-db builds, and builds it once flaky-db has failed for good. */
+static void
+test_cli_boot_batch_defers_what_nodeclaim_fails (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) batch = NULL;
+  g_autoptr(json_t) nodeclaim = NULL;
+  gint status = -1;
+
+  batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 3);
+  g_assert_cmpstr (xa_test_json_string (vm_named (batch, "app-db"), "state"), ==, "running");
+  g_assert_true (was_deferred (dir, "app-db"));
+  g_assert_cmpint (xa_test_json_int (vm_named (batch, "flaky-db"), "attempts"), ==, 3);
+  nodeclaim = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json",
+                         "xenopsd-nodeclaim", "1", &status);
+  g_assert_cmpstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "state"), ==, "failed");
+  g_assert_nonnull (strstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "reason"),
+                            "(ENOMEM)"));
+}
+
+/* Locality comes from the allocator, not the plan: memory taken from node 0
+ * at 5 s pushes big-a's later pages to node 1, although it was planned on
+ * node 0 alone. A build that fails is retried. */
+static void
+test_cli_boot_spill_comes_from_the_host (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) summary = NULL;
+  g_autofree gchar *spec = xa_test_host_spec ("2node-take.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
+  g_auto(XaTestRun) plan = { 0 };
+  g_autoptr(json_t) planned = NULL;
+  json_t *big_a;
+  gint status = -1;
+
+  xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, "--json", NULL);
+  planned = xa_test_json_parse (plan.out);
+  g_assert_cmpint (xa_test_json_int (planned, "local"), ==, 4);
+  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", &status);
+  g_assert_cmpint (status, ==, 0);
+  big_a = vm_named (summary, "big-a");
+  g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
+  g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
+                                                       0)), ==, 0);
+  g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 1);
+  g_assert_cmpint (xa_test_json_int (summary, "remote_mib"), >, 0);
+  g_assert_cmpint (xa_test_json_int (vm_named (summary, "web-02"), "attempts"), ==, 2);
+}
+
+static void
+test_cli_boot_usage_errors (void)
+{
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_auto(XaTestRun) no_manifest = { 0 };
+  g_auto(XaTestRun) exact = { 0 };
+  g_auto(XaTestRun) batch = { 0 };
+  g_auto(XaTestRun) nodeclaim = { 0 };
+  g_auto(XaTestRun) timeout = { 0 };
+
+  xa_test_run_xadmit (&no_manifest, "boot", "--host", "sim", NULL);
+  xa_test_run_assert_error (&no_manifest, 2, "expected one MANIFEST");
+  xa_test_run_xadmit (&exact, "boot", manifest, "--host", "sim", "--policy", "exact", NULL);
+  xa_test_run_assert_error (&exact, 2, "--policy: exact is for xadmit plan");
+  xa_test_run_xadmit (&batch, "boot", manifest, "--host", "sim", "--max-batch", "0", NULL);
+  xa_test_run_assert_error (&batch, 2, "--max-batch: 0 is not between 1 and 100000");
+  xa_test_run_xadmit (&nodeclaim, "boot", manifest, "--host", spec, "--policy",
+                      "xenopsd-nodeclaim", NULL);
+  xa_test_run_assert_error (&nodeclaim, 2, "this host has none (node_claims: false");
+  xa_test_run_xadmit (&timeout, "boot", manifest, "--host", "sim", "--defer-timeout", "-1", NULL);
+  xa_test_run_assert_error (&timeout, 2, "--defer-timeout: -1 is negative");
+}
+
+/* A ledger xadmit cannot use: one sentence, exit 1, the file as it was. */
+static void
+test_cli_boot_refuses_a_broken_ledger (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autoptr(GError) error = NULL;
+  g_auto(XaTestRun) run = { 0 };
+  g_autofree gchar *after = NULL;
+
+  g_assert_true (g_file_set_contents_full (db, "not a database", -1,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, &error));
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", "sim", "--db", db, NULL);
+  xa_test_run_assert_error (&run, 1, "is not a database xadmit can read");
+  g_assert_true (g_file_get_contents (db, &after, NULL, &error));
+  g_assert_cmpstr (after, ==, "not a database");
+}
+
+/* The same manifest booted again on the same host: what waits is queued
+ * anew, what runs is left alone, never started twice. */
+static void
+test_cli_boot_again_leaves_running_vms_alone (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "mixed-priorities.json");
+  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) first = { 0 };
+  g_auto(XaTestRun) again = { 0 };
+  g_autoptr(json_t) before = NULL;
+  g_autoptr(json_t) after = NULL;
+
+  xa_test_run_xadmit (&first, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      "--defer-timeout", "1", "--json", NULL);
+  g_assert_cmpint (first.status, ==, 3);
+  before = xa_test_json_parse (first.out);
+  g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 0);
+  xa_test_run_xadmit (&again, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      "--defer-timeout", "1", "--json", NULL);
+  g_assert_cmpint (again.status, ==, 3);
+  g_assert_nonnull (strstr (again.err, "run on this host already, left alone: "));
+  after = xa_test_json_parse (again.out);
+  g_assert_cmpint (xa_test_json_int (after, "running"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (after, "vms"), ==,
+                   xa_test_json_int (before, "vms") - xa_test_json_int (before, "running"));
+  g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/boot/runs-the-demo", test_cli_boot_runs_the_demo);
+  g_test_add_func ("/cli/boot/is-deterministic", test_cli_boot_is_deterministic);
+  g_test_add_func ("/cli/boot/batch-does-not-spill-where-xenopsd-does",
+                   test_cli_boot_batch_does_not_spill_where_xenopsd_does);
+  g_test_add_func ("/cli/boot/batch-defers-what-nodeclaim-fails",
+                   test_cli_boot_batch_defers_what_nodeclaim_fails);
+  g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
+  g_test_add_func ("/cli/boot/again-leaves-running-vms-alone",
+                   test_cli_boot_again_leaves_running_vms_alone);
+  g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
+  g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
+  return g_test_run ();
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+
+#include "xa-test-cli.h"
+
+void
+xa_test_run_clear (XaTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/**
+ * xa_test_run_xadmit:
+ * @run: (out caller-allocates): how it went
+ * @...: its arguments, then %NULL
+ *
+ * Runs the built xadmit (the XADMIT variable the test setup gives) with
+ * these arguments and the test's own standard input, and waits for it.
+ */
+void
+xa_test_run_xadmit (XaTestRun *run, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *xadmit = g_getenv ("XADMIT");
+  va_list ap;
+
+  g_assert_nonnull (xadmit);
+  g_ptr_array_add (argv, (gpointer) xadmit);
+  va_start (ap, run);
+  for (const gchar *arg = va_arg (ap, const gchar *); arg != NULL; arg = va_arg (ap, const gchar *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                            G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  run->status = g_subprocess_get_exit_status (proc);
+}
+
+/**
+ * xa_test_run_assert_error:
+ * @run: a finished run
+ * @status: the exit status it must have
+ * @message: what its error must say
+ *
+ * An error is one line on standard error holding @message, and nothing on
+ * standard output.
+ */
+void
+xa_test_run_assert_error (const XaTestRun *run, gint status, const gchar *message)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  g_assert_nonnull (strstr (run->err, message));
+  g_assert_cmpint (strchr (run->err, '\n') - run->err, ==, (gint) strlen (run->err) - 1);
+}
+
+/**
+ * xa_test_json_parse:
+ * @text: what xadmit printed with --json
+ *
+ * Returns: (transfer full): its JSON; text that is not JSON fails the test
+ */
+json_t *
+xa_test_json_parse (const gchar *text)
+{
+  g_autoptr(GError) error = NULL;
+  json_t *root = xa_json_load_data ("output", text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  return root;
+}
+
+json_int_t
+xa_test_json_int (json_t *object, const gchar *key)
+{
+  return json_integer_value (json_object_get (object, key));
+}
+
+gdouble
+xa_test_json_real (json_t *object, const gchar *key)
+{
+  return json_real_value (json_object_get (object, key));
+}
+
+const gchar *
+xa_test_json_string (json_t *object, const gchar *key)
+{
+  return json_string_value (json_object_get (object, key));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-json.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaTestRun:
+ * @status: the exit status
+ * @out: all of standard output
+ * @err: all of standard error
+ *
+ * One run of the built xadmit; declare it g_auto(XaTestRun) run = { 0 }.
+ */
+typedef struct {
+  gint status;
+  gchar *out;
+  gchar *err;
+} XaTestRun;
+
+void xa_test_run_clear (XaTestRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaTestRun, xa_test_run_clear)
+
+void xa_test_run_xadmit (XaTestRun *run,
+                         ...) G_GNUC_NULL_TERMINATED;
+void xa_test_run_assert_error (const XaTestRun *run,
+                               gint             status,
+                               const gchar     *message);
+
+json_t *xa_test_json_parse (const gchar *text);
+json_int_t xa_test_json_int (json_t      *object,
+                             const gchar *key);
+gdouble xa_test_json_real (json_t      *object,
+                           const gchar *key);
+const gchar *xa_test_json_string (json_t      *object,
+                                  const gchar *key);
+
+G_END_DECLS
