@@ -67,7 +67,7 @@ xa_option_context_new (const gchar *params, const gchar *summary, XaOptions *opt
     { "sim-state", 0, 0, G_OPTION_ARG_FILENAME, &opts->sim_state,
       "Keep the simulated host's domains and memory in FILE between runs", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
-      "Print JSON on stdout (the formats in README.md), messages on stderr", NULL },
+      "Print JSON on stdout (the formats of docs/formats.md), messages on stderr", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose, "Say more on stderr", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
       "Print only errors and the JSON document, if asked for", NULL },
