@@ -74,7 +74,7 @@ xa_bench_topology (guint n_nodes, GPtrArray *requests)
   for (guint i = 0; i < requests->len; i++) {
     const XaRequest *req = g_ptr_array_index (requests, i);
 
-    need_mib += req->memory_mib + xa_topology_overhead_mib (topo, req->vcpus);
+    need_mib += xa_mem_request_need_mib (topo, req);
   }
   node_mib = (guint64) ceil ((gdouble) need_mib / XA_BENCH_FILL / n_nodes / 1024.0) * 1024;
   for (guint n = 0; n < n_nodes; n++) {

@@ -4,12 +4,15 @@
 #include <glib.h>
 
 #include "xa-nodeset.h"
+#include "xa-topology.h"
 
 G_BEGIN_DECLS
 
 #define XA_PRIORITY_MIN (-1000)
 #define XA_PRIORITY_MAX 1000
 #define XA_VCPUS_MAX 4096
+/* Each this many seconds a request waits counts as one priority level more. */
+#define XA_REQUEST_AGING_S_PER_LEVEL 1.0
 
 /**
  * XaRequest:
@@ -46,5 +49,10 @@ XaRequest *xa_request_new (const gchar *name,
                            guint        vcpus);
 void xa_request_free (XaRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRequest, xa_request_free)
+
+XaNodeSet xa_request_allowed_nodes (const XaRequest  *req,
+                                    const XaTopology *topo);
+gint xa_request_effective_priority (const XaRequest *req,
+                                    gdouble          now_s);
 
 G_END_DECLS

@@ -3,7 +3,8 @@
 
 #include <glib.h>
 
-#include "xa-plan.h"
+#include "xa-plan-result.h"
+#include "xa-policy.h"
 #include "xa-topology.h"
 
 G_BEGIN_DECLS

@@ -209,7 +209,7 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   vm->index = self->vms->len;
   vm->planned_mib = g_new0 (guint64, self->n_nodes);
   vm->actual_mib = g_new0 (guint64, self->n_nodes);
-  vm->need_mib = request->req->memory_mib + xa_topology_overhead_mib (self->topo, request->req->vcpus);
+  vm->need_mib = xa_mem_request_need_mib (self->topo, request->req);
   vm->started_s = -1;
   vm->finished_s = -1;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
@@ -623,8 +623,8 @@ xa_scheduler_admit_one (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   plan->placements[0].reason = g_strdup (reason);
   if (outcome == XA_OUTCOME_PLANNED) {
     plan->placements[0].nodes = nodes;
-    xa_plan_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
-                          vm->need_mib, plan->placements[0].mib_by_node);
+    xa_mem_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
+                         vm->need_mib, plan->placements[0].mib_by_node);
     memcpy (vm->planned_mib, plan->placements[0].mib_by_node, sizeof (guint64) * self->n_nodes);
   }
   g_ptr_array_add (requests, vm->request);
@@ -665,8 +665,8 @@ xa_scheduler_start_xenopsd_job (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
-  g_autofree gchar *never = xa_plan_why_never_fits (self->topo, req,
-                                                    xa_plan_allowed_nodes (self->topo, req));
+  g_autofree gchar *never = xa_mem_why_never_fits (self->topo, req,
+                                                   xa_request_allowed_nodes (req, self->topo));
   g_autofree gchar *no_memory = NULL;
   g_autoptr(GError) error = NULL;
   guint64 view[XA_MAX_NODES];
@@ -743,8 +743,8 @@ xa_scheduler_compare_priority (gconstpointer a, gconstpointer b, gpointer user_d
   const XaVm *va = *(const XaVm *const *) a;
   const XaVm *vb = *(const XaVm *const *) b;
   gdouble now = *(const gdouble *) user_data;
-  gint pa = xa_plan_effective_priority (va->request->req, now);
-  gint pb = xa_plan_effective_priority (vb->request->req, now);
+  gint pa = xa_request_effective_priority (va->request->req, now);
+  gint pb = xa_request_effective_priority (vb->request->req, now);
 
   if (pa != pb)
     return pa > pb ? -1 : 1;

@@ -26,12 +26,6 @@ set_two_socket_slit (XaTopology *topo)
   }
 }
 
-static guint64
-need_mib (const XaTopology *topo, const XaRequest *req)
-{
-  return req->memory_mib + xa_topology_overhead_mib (topo, req->vcpus);
-}
-
 static void
 test_batch_fits_one_node (void)
 {
@@ -62,7 +56,7 @@ test_batch_best_fit_keeps_large_holes (void)
   xa_test_add_vm (requests, "small", 8 * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
-  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, need_mib (topo, g_ptr_array_index (requests, 0)));
+  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
 }
 
 static void
@@ -83,7 +77,7 @@ test_batch_split_uses_closest_nodes (void)
   g_assert_cmpuint (xa_nodeset_count (placement->nodes), ==, 2);
   g_assert_true (placement->nodes == 0x3 || placement->nodes == 0xc);
   g_assert_cmpuint (xa_placement_total_mib (placement, 4), ==,
-                    need_mib (topo, g_ptr_array_index (requests, 0)));
+                    xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
   g_assert_false (xa_placement_is_local (placement, 4));
 }
 
@@ -149,7 +143,7 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   g_assert_cmpuint (plan->placements[1].nodes, ==, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[0], >, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[1], >, 0);
-  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==, need_mib (topo, pinned));
+  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==, xa_mem_request_need_mib (topo, pinned));
 }
 
 static void
@@ -235,7 +229,7 @@ check_split_was_needed (const XaTopology *topo, const XaRequest *req,
 {
   XaNodeSet allowed = req->nodes != 0 ? req->nodes : xa_nodeset_all (topo->n_nodes);
   guint size = xa_nodeset_count (placement->nodes);
-  guint64 need = need_mib (topo, req);
+  guint64 need = xa_mem_request_need_mib (topo, req);
 
   for (XaNodeSet s = allowed; s != 0; s = (s - 1) & allowed) {
     guint64 sum = 0;
@@ -273,7 +267,7 @@ check_plan (const XaTopology *topo, GPtrArray *requests, const XaPlan *plan)
       g_assert_nonnull (placement->reason);
       continue;
     }
-    g_assert_cmpuint (total, ==, need_mib (topo, req));
+    g_assert_cmpuint (total, ==, xa_mem_request_need_mib (topo, req));
     g_assert_null (placement->reason);
     if (req->hard_affinity != NULL)
       continue;

@@ -513,7 +513,7 @@ xa_sim_host_place (XaSimHost *self, const XaSimDomain *sd, guint64 mib, guint64 
   guint64 left = mib;
 
   xa_sim_host_room (self, sd, room);
-  xa_plan_split_evenly (self->info->n_nodes, room, affine, mib, take);
+  xa_mem_split_evenly (self->info->n_nodes, room, affine, mib, take);
   for (guint n = 0; n < self->info->n_nodes; n++)
     left -= take[n];
   while (left > 0) {
@@ -744,8 +744,9 @@ xa_sim_host_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostB
   build->host = self;
   build->domid = domid;
   /* Xen's per-domain overhead comes with the memory, from the same nodes */
-  build->left_mib = spec->memory_mib + self->info->overhead_mib_per_vm +
-                    (sd->domain->vcpus * self->info->overhead_kib_per_vcpu + 1023) / 1024;
+  build->left_mib = xa_mem_need_mib (spec->memory_mib, sd->domain->vcpus,
+                                     self->info->overhead_mib_per_vm,
+                                     self->info->overhead_kib_per_vcpu);
   build->done = done;
   build->user_data = user_data;
   if (spec->mib_by_node != NULL) {
