@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
 #include "xa-nodeset.h"
+#include "xa-name.h"
 #include "xa-units.h"
 
 typedef struct {
@@ -160,11 +161,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/units/size/accepts-binary-units", test_size_accepts_binary_units);
-  g_test_add_func ("/units/size/rejects-what-is-not-a-size", test_size_rejects_what_is_not_a_size);
-  g_test_add_func ("/units/size/from-json-numbers", test_size_from_json_numbers);
-  g_test_add_func ("/units/name/rules", test_name_rules);
-  g_test_add_func ("/units/nodeset/parse-and-format", test_nodeset_parse_and_format);
-  g_test_add_func ("/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
+  g_test_add_func ("/planner/size/accepts-binary-units", test_size_accepts_binary_units);
+  g_test_add_func ("/planner/size/rejects-what-is-not-a-size", test_size_rejects_what_is_not_a_size);
+  g_test_add_func ("/planner/size/from-json-numbers", test_size_from_json_numbers);
+  g_test_add_func ("/planner/name/rules", test_name_rules);
+  g_test_add_func ("/planner/nodeset/parse-and-format", test_nodeset_parse_and_format);
+  g_test_add_func ("/planner/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
   return g_test_run ();
 }
