@@ -230,7 +230,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
       !xa_store_refresh (store, host_id, &snapshot, xa_bench_now (), &info.snapshot_id, error))
     return FALSE;
   start = g_get_monotonic_time ();
-  if (!xa_store_submit (store, host_id, "bench", requests, xa_bench_now (), NULL, error))
+  if (!xa_store_submit (store, host_id, "bench", requests, NULL, xa_bench_now (), NULL, error))
     return FALSE;
   run->submit_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
@@ -368,7 +368,7 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
       (store = xa_store_open (db_path, error)) == NULL)
     return FALSE;
   if (!xa_ledger_ensure_host (store, host, info, &host_id, error) ||
-      !xa_store_submit (store, host_id, "storm", requests, xa_ledger_now (host), NULL, error) ||
+      !xa_store_submit (store, host_id, "storm", requests, NULL, xa_ledger_now (host), NULL, error) ||
       (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL ||
       (scheduler = xa_scheduler_new (host, store, host_id, options, error)) == NULL)
     return FALSE;

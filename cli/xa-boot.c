@@ -152,7 +152,8 @@ xa_boot_free_request (gpointer key, gpointer value, gpointer user_data)
 /* Queues the manifest's VMs; the scheduler gets them, in manifest order. */
 static gboolean
 xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manifest,
-                GPtrArray *requests, XaScheduler *scheduler, GError **error)
+                GPtrArray *requests, GPtrArray *guests, XaScheduler *scheduler,
+                GError **error)
 {
   g_autofree gchar *base = g_path_get_basename (manifest);
   g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
@@ -160,7 +161,8 @@ xa_boot_submit (XaStore *store, gint64 host_id, XaHost *host, const gchar *manif
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
 
-  if (!xa_store_submit (store, host_id, group, requests, xa_ledger_now (host), &uuids, error))
+  if (!xa_store_submit (store, host_id, group, requests, guests, xa_ledger_now (host), &uuids,
+                        error))
     return FALSE;
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
   if (queued == NULL)
@@ -240,9 +242,9 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
  * that run alone, saying which. */
 static gboolean
 xa_boot_again (const XaBootOptions *boot, XaStore *store, gint64 host_id, XaHost *host,
-               const XaHostInfo *info, GPtrArray *requests, GError **error)
+               const XaHostInfo *info, GPtrArray *requests, GPtrArray *guests, GError **error)
 {
-  g_autoptr(GPtrArray) left_alone = xa_ledger_boot_again (store, host_id, info, requests,
+  g_autoptr(GPtrArray) left_alone = xa_ledger_boot_again (store, host_id, info, requests, guests,
                                                           xa_ledger_now (host), error);
   g_autofree gchar *names = NULL;
 
@@ -265,6 +267,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, &topo, error);
   g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(GPtrArray) guests = NULL;
   g_autoptr(XaStore) store = NULL;
   g_autoptr(XaScheduler) scheduler = NULL;
   g_autoptr(XaRun) summary = NULL;
@@ -275,14 +278,14 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 
   if (host == NULL)
     return -1;
-  requests = xa_manifest_load (manifest, topo, error);
+  requests = xa_manifest_load (manifest, topo, &guests, error);
   if (requests == NULL ||
       !xa_boot_open_ledger (boot, host, info, &store, &host_id, error) ||
-      !xa_boot_again (boot, store, host_id, host, info, requests, error))
+      !xa_boot_again (boot, store, host_id, host, info, requests, guests, error))
     return -1;
   scheduler = xa_scheduler_new (host, store, host_id, options, error);
-  if (scheduler == NULL || !xa_boot_submit (store, host_id, host, manifest, requests, scheduler,
-                                            error))
+  if (scheduler == NULL ||
+      !xa_boot_submit (store, host_id, host, manifest, requests, guests, scheduler, error))
     return -1;
   run.scheduler = scheduler;
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)

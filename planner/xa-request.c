@@ -10,7 +10,7 @@
  * @vcpus: its vCPUs
  *
  * Returns: (transfer full): a request with priority 0, no hard affinity,
- *   every node allowed, a PV guest with nothing to boot yet
+ *   every node allowed
  */
 XaRequest *
 xa_request_new (const gchar *name, guint64 memory_mib, guint vcpus)
@@ -20,7 +20,6 @@ xa_request_new (const gchar *name, guint64 memory_mib, guint vcpus)
   req->name = g_strdup (name);
   req->memory_mib = memory_mib;
   req->vcpus = vcpus;
-  req->guest_type = g_strdup ("pv");
   return req;
 }
 
@@ -31,10 +30,6 @@ xa_request_free (XaRequest *req)
     return;
   g_free (req->name);
   g_clear_pointer (&req->hard_affinity, g_array_unref);
-  g_free (req->guest_type);
-  g_free (req->kernel);
-  g_free (req->ramdisk);
-  g_free (req->cmdline);
   g_free (req);
 }
 

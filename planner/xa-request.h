@@ -25,10 +25,8 @@ G_BEGIN_DECLS
  * @nodes: the nodes the VM may use, 0 for all
  * @queued_s: the host's clock when the request was queued; with the
  *   planner's now, its age raises its priority (aging)
- * @guest_type: "pv" or "pvh"; with @kernel, @ramdisk and @cmdline
- *   (nullable), what the Xen backend boots; the planner ignores them
  *
- * One VM to start, as the planner sees it.
+ * One VM to start, as the planner sees it; what it boots is its #XaGuest.
  */
 typedef struct {
   gchar *name;
@@ -38,10 +36,6 @@ typedef struct {
   GArray *hard_affinity;
   XaNodeSet nodes;
   gdouble queued_s;
-  gchar *guest_type;
-  gchar *kernel;
-  gchar *ramdisk;
-  gchar *cmdline;
 } XaRequest;
 
 XaRequest *xa_request_new (const gchar *name,

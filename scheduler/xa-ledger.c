@@ -143,6 +143,8 @@ xa_ledger_named (XaStore *store, gint64 host_id, XaRequestState state, GHashTabl
  * @info: what the host shows
  * @requests: (element-type XaRequest): the VMs to start; those that run on
  *   the host already are taken out
+ * @guests: (element-type XaGuest) (nullable): what each of @requests boots,
+ *   in their order; taken out with them
  * @at: now
  * @error: a #GError
  *
@@ -156,7 +158,7 @@ xa_ledger_named (XaStore *store, gint64 host_id, XaRequestState state, GHashTabl
  */
 GPtrArray *
 xa_ledger_boot_again (XaStore *store, gint64 host_id, const XaHostInfo *info,
-                      GPtrArray *requests, XaStoreTime at, GError **error)
+                      GPtrArray *requests, GPtrArray *guests, XaStoreTime at, GError **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) running_names = g_hash_table_new (g_str_hash, g_str_equal);
@@ -189,6 +191,8 @@ xa_ledger_boot_again (XaStore *store, gint64 host_id, const XaHostInfo *info,
       continue;
     g_ptr_array_insert (left_alone, 0, g_strdup (req->name));
     g_ptr_array_remove_index (requests, i);
+    if (guests != NULL)
+      g_ptr_array_remove_index (guests, i);
   }
   return g_steal_pointer (&left_alone);
 }

@@ -38,6 +38,7 @@ GPtrArray *xa_ledger_boot_again (XaStore          *store,
                                  gint64            host_id,
                                  const XaHostInfo *info,
                                  GPtrArray        *requests,
+                                 GPtrArray        *guests,
                                  XaStoreTime       at,
                                  GError          **error);
 

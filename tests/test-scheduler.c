@@ -75,7 +75,7 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_assert_no_error (error);
   info = xa_host_snapshot (f->host, &error);
   g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, xa_ledger_now (f->host),
+  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, NULL, xa_ledger_now (f->host),
                                   NULL, &error));
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_no_error (error);
@@ -94,7 +94,7 @@ manifest (const gchar *name, const gchar *host_file)
   g_autofree gchar *manifest_path = data_path ("manifests", name);
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
   g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
-  GPtrArray *requests = xa_manifest_load (manifest_path, topo, &error);
+  GPtrArray *requests = xa_manifest_load (manifest_path, topo, NULL, &error);
 
   g_assert_no_error (error);
   return requests;
