@@ -129,41 +129,23 @@ xa_batch_fit_grow_from (const XaBatch *batch, guint seed, XaNodeSet allowed, gui
   return nodes;
 }
 
-typedef struct {
-  const XaTopology *topo;
-  guint seed;
-} XaNearestKey;
-
-static gint
-xa_batch_fit_compare_distance (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const XaNearestKey *key = user_data;
-  guint na = *(const guint *) a;
-  guint nb = *(const guint *) b;
-  guint32 da = xa_topology_distance (key->topo, key->seed, na);
-  guint32 db = xa_topology_distance (key->topo, key->seed, nb);
-
-  if (na == key->seed || nb == key->seed)
-    return na == key->seed ? (nb == key->seed ? 0 : -1) : 1;
-  if (da != db)
-    return da < db ? -1 : 1;
-  return xa_mem_compare_index (na, nb);
-}
-
 /* Per node, every node by distance from it, itself first: the order in
  * which spans grow on hosts too large to enumerate. */
 guint *
 xa_batch_fit_nearest_new (const XaTopology *topo)
 {
   guint *nearest = g_new (guint, (gsize) topo->n_nodes * topo->n_nodes);
+  g_autofree guint64 *key = g_new (guint64, topo->n_nodes);
 
   for (guint seed = 0; seed < topo->n_nodes; seed++) {
-    XaNearestKey key = { topo, seed };
     guint *row = &nearest[seed * topo->n_nodes];
 
-    for (guint n = 0; n < topo->n_nodes; n++)
+    for (guint n = 0; n < topo->n_nodes; n++) {
       row[n] = n;
-    g_qsort_with_data (row, (gint) topo->n_nodes, sizeof (guint), xa_batch_fit_compare_distance, &key);
+      /* the seed before any node, however near */
+      key[n] = n == seed ? 0 : (guint64) xa_topology_distance (topo, seed, n) + 1;
+    }
+    g_qsort_with_data (row, (gint) topo->n_nodes, sizeof (guint), xa_mem_compare_size, key);
   }
   return nearest;
 }
