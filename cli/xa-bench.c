@@ -368,7 +368,8 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
       (store = xa_store_open (db_path, error)) == NULL)
     return FALSE;
   if (!xa_ledger_ensure_host (store, host, info, &host_id, error) ||
-      !xa_store_submit (store, host_id, "storm", requests, NULL, xa_ledger_now (host), NULL, error) ||
+      !xa_store_submit (store, host_id, "storm", requests, NULL, xa_ledger_now (host), NULL,
+                        error) ||
       (queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error)) == NULL ||
       (scheduler = xa_scheduler_new (host, store, host_id, options, error)) == NULL)
     return FALSE;

@@ -25,8 +25,8 @@ xa_batch_balance_by_load (const XaBatch *batch, guint skip, guint *nodes)
     guint n = (guint) __builtin_ctzll (s);
     guint at;
 
-    for (at = count; at > 0 && xa_batch_load (batch, nodes[at - 1], 0) > xa_batch_load (batch, n, 0);
-         at--)
+    for (at = count;
+         at > 0 && xa_batch_load (batch, nodes[at - 1], 0) > xa_batch_load (batch, n, 0); at--)
       nodes[at] = nodes[at - 1];
     nodes[at] = n;
     count++;

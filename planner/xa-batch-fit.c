@@ -56,7 +56,7 @@ xa_batch_fit_single_node (const XaBatch *batch, guint index)
     if (batch->free_mib[n] < batch->free_mib[best] ||
         (batch->free_mib[n] == batch->free_mib[best] &&
          xa_batch_load (batch, n, (gint) req->vcpus) < xa_batch_load (batch, (guint) best,
-                                                                        (gint) req->vcpus)))
+                                                                      (gint) req->vcpus)))
       best = (gint) n;
   }
   return best;
@@ -95,7 +95,7 @@ xa_batch_fit_span_better (const XaSpan *a, const XaSpan *b)
 
 static void
 xa_batch_fit_consider_span (const XaBatch *batch, XaNodeSet nodes, guint64 need, guint vcpus,
-                        XaSpan *best)
+                            XaSpan *best)
 {
   XaSpan span;
   guint count = xa_nodeset_count (nodes);
@@ -154,7 +154,7 @@ xa_batch_fit_nearest_new (const XaTopology *topo)
  * ranks of those nodes. */
 static void
 xa_batch_fit_consider_spans_of_size (const XaBatch *batch, XaNodeSet allowed, guint size,
-                                 guint64 need, guint vcpus, XaSpan *best)
+                                     guint64 need, guint vcpus, XaSpan *best)
 {
   guint nodes[XA_MAX_NODES];
   guint n_allowed = 0;
@@ -194,7 +194,7 @@ xa_batch_fit_span (const XaBatch *batch, guint index)
     for (guint n = 0; n < batch->n_nodes; n++) {
       if (xa_nodeset_has (allowed, n))
         xa_batch_fit_consider_span (batch, xa_batch_fit_grow_from (batch, n, allowed, need), need,
-                                vcpus, &best);
+                                    vcpus, &best);
     }
   }
   return best.nodes;

@@ -25,7 +25,7 @@ xa_batch_room_nodes_of (const guint *nodes, guint count)
 /* Adds up to @limit nodes of @nodes to @universe, the roomiest first. */
 static guint
 xa_batch_room_add_roomiest (const XaBatch *batch, XaNodeSet nodes, guint *universe, guint count,
-                       guint limit)
+                            guint limit)
 {
   for (guint added = 0; added < limit && nodes != 0; added++) {
     gint best = -1;
@@ -51,9 +51,9 @@ xa_batch_room_universe (const XaBatch *batch, guint index, guint *universe)
   guint count = xa_batch_room_add_roomiest (batch, own, universe, 0, XA_BATCH_REPACK_UNIVERSE / 2);
 
   count = xa_batch_room_add_roomiest (batch, batch->with_cpus & ~own, universe, count,
-                                 XA_BATCH_REPACK_UNIVERSE - count);
-  return xa_batch_room_add_roomiest (batch, own & ~xa_batch_room_nodes_of (universe, count), universe,
-                                count, XA_BATCH_REPACK_UNIVERSE - count);
+                                      XA_BATCH_REPACK_UNIVERSE - count);
+  return xa_batch_room_add_roomiest (batch, own & ~xa_batch_room_nodes_of (universe, count),
+                                     universe, count, XA_BATCH_REPACK_UNIVERSE - count);
 }
 
 /* The VMs of this batch alone on one of @nodes, then @index: a repack pool. */

@@ -126,7 +126,7 @@ xa_batch_put_on_span (XaBatch *batch, guint index, XaNodeSet nodes)
 
   placement->nodes = nodes;
   xa_mem_split_evenly (batch->n_nodes, batch->free_mib, nodes, batch->need_mib[index],
-                        placement->mib_by_node);
+                       placement->mib_by_node);
   xa_batch_commit (batch, index);
 }
 
@@ -149,7 +149,7 @@ xa_batch_place_pinned (XaBatch *batch, guint index)
     return;
   }
   xa_mem_split_by_free (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
-                         batch->plan->placements[index].mib_by_node);
+                        batch->plan->placements[index].mib_by_node);
   xa_batch_commit (batch, index);
 }
 
@@ -197,7 +197,7 @@ xa_batch_level_by_need (XaBatch *batch, guint from, guint to)
   for (guint k = from; k < to; k++) {
     guint i = batch->order[k];
     gchar *reason = xa_mem_why_never_fits (batch->topo, xa_batch_request (batch, i),
-                                            batch->allowed[i]);
+                                           batch->allowed[i]);
 
     if (reason != NULL)
       xa_placement_reject (&batch->plan->placements[i], reason);
@@ -214,8 +214,8 @@ static void
 xa_batch_choose_admitted (XaBatch *batch, GArray *level)
 {
   guint64 left = xa_mem_sum (batch->free_mib,
-                              batch->with_cpus & xa_topology_usable_nodes (batch->topo),
-                              batch->n_nodes);
+                             batch->with_cpus & xa_topology_usable_nodes (batch->topo),
+                             batch->n_nodes);
 
   for (guint k = 0; k < level->len; k++) {
     guint i = g_array_index (level, guint, k);

@@ -281,7 +281,7 @@ xa_exact_place_splits (XaExact *exact, const guint *splits, guint n_splits, guin
       if (xa_nodeset_count (s) != size || xa_exact_rem (exact, s) < exact->need_mib[index])
         continue;
       xa_mem_split_evenly (exact->n_nodes, exact->rem_mib, s, exact->need_mib[index],
-                            xa_exact_mib_of (exact, index));
+                           xa_exact_mib_of (exact, index));
       xa_exact_take (exact, index, s);
       xa_exact_place_splits (exact, splits, n_splits, done + 1, used + size);
       xa_exact_give_back (exact, index);
@@ -387,7 +387,7 @@ xa_exact_try_pinned (XaExact *exact, guint pos, guint index)
   if (xa_exact_rem (exact, allowed) < exact->need_mib[index])
     return;
   xa_mem_split_by_free (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
-                         xa_exact_mib_of (exact, index));
+                        xa_exact_mib_of (exact, index));
   xa_exact_try (exact, pos, index, 0, xa_nodeset_count (allowed) == 1);
 }
 

@@ -3,9 +3,9 @@
 #include "xa-request.h"
 #include "xa-xenopsd.h"
 
-/* What xenopsd's build_pre does around its placement (domain.ml,
- * docs/design.md), for a batch of starts that all run
- * at once: every build reads the host before any of them has allocated. */
+/* What xenopsd's build_pre does around its placement (domain.ml; the Xen
+ * call order is in docs/design.md), for a batch of starts that all run at
+ * once: every build reads the host before any of them has allocated. */
 typedef struct {
   XaPolicy variant;
   const XaTopology *topo;
@@ -79,7 +79,7 @@ static const XaXenopsdClaims xa_xenopsd_batch_claims = {
  * none; FALSE when its start fails. */
 static gboolean
 xa_xenopsd_batch_build_pre (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *placement,
-                        XaNodeSet *out_nodes)
+                            XaNodeSet *out_nodes)
 {
   guint cores = xa_xenopsd_cores_requested (ref->variant, req->vcpus);
   g_autoptr(GError) error = NULL;
@@ -120,7 +120,7 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
   /* Xen spreads a domain over its affine nodes, over all of them without */
   placement->nodes = nodes;
   xa_mem_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
-                        need, placement->mib_by_node);
+                       need, placement->mib_by_node);
   placement->outcome = XA_OUTCOME_PLANNED;
 }
 

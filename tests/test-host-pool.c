@@ -289,8 +289,8 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   for (guint i = 0; i < N_VMS; i++)
     xa_test_add_vm (requests, NULL, 4 * GiB, 2);
   g_assert_true (xa_ledger_ensure_host (store, host, info, &host_id, &error));
-  g_assert_true (xa_store_submit (store, host_id, "pool", requests, NULL, xa_ledger_now (host), NULL,
-                                  &error));
+  g_assert_true (xa_store_submit (store, host_id, "pool", requests, NULL, xa_ledger_now (host),
+                                  NULL, &error));
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, &error);
   g_assert_no_error (error);
   options.workers = WORKERS;

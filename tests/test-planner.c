@@ -56,7 +56,8 @@ test_batch_best_fit_keeps_large_holes (void)
   xa_test_add_vm (requests, "small", 8 * GiB, 1);
   plan = xa_plan_batch (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
-  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
+  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==,
+                    xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
 }
 
 static void
@@ -143,7 +144,8 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   g_assert_cmpuint (plan->placements[1].nodes, ==, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[0], >, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[1], >, 0);
-  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==, xa_mem_request_need_mib (topo, pinned));
+  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==,
+                    xa_mem_request_need_mib (topo, pinned));
 }
 
 static void

@@ -75,8 +75,8 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_assert_no_error (error);
   info = xa_host_snapshot (f->host, &error);
   g_assert_true (xa_ledger_ensure_host (f->store, f->host, info, &f->host_id, &error));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, NULL, xa_ledger_now (f->host),
-                                  NULL, &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, "test", requests, NULL,
+                                  xa_ledger_now (f->host), NULL, &error));
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_no_error (error);
   f->scheduler = xa_scheduler_new (f->host, f->store, f->host_id, options, &error);

@@ -370,8 +370,8 @@ test_submit_queues_every_field (Fixture *f, gconstpointer data)
   g_ptr_array_add (guests, xa_guest_new (XA_GUEST_PV, NULL, NULL, NULL));
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "manifest.json", vms, guests, at (12.5), &uuids,
-                                  &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, "manifest.json", vms, guests, at (12.5),
+                                  &uuids, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (uuids->len, ==, 2);
   g_assert_true (g_uuid_string_is_valid (g_ptr_array_index (uuids, 0)));

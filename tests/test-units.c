@@ -214,7 +214,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/planner/size/accepts-binary-units", test_size_accepts_binary_units);
-  g_test_add_func ("/planner/size/rejects-what-is-not-a-size", test_size_rejects_what_is_not_a_size);
+  g_test_add_func ("/planner/size/rejects-what-is-not-a-size",
+                   test_size_rejects_what_is_not_a_size);
   g_test_add_func ("/planner/size/from-json-numbers", test_size_from_json_numbers);
   g_test_add_func ("/planner/name/rules", test_name_rules);
   g_test_add_func ("/planner/nodeset/parse-and-format", test_nodeset_parse_and_format);
