@@ -107,8 +107,8 @@ xa_bench_plan_once (const XaTopology *topo, GPtrArray *requests, XaPolicy policy
 {
   g_autoptr(XaXenopsd) numa = policy == XA_POLICY_BATCH ? NULL : xa_xenopsd_new (topo);
   gint64 start = g_get_monotonic_time ();
-  XaPlan *plan = policy == XA_POLICY_BATCH ? xa_plan_batch (topo, requests, 0)
-                                           : xa_xenopsd_plan_batch (numa, topo, requests, policy);
+  XaPlan *plan = policy == XA_POLICY_BATCH ? xa_batch_plan (topo, requests, 0)
+                                           : xa_xenopsd_batch_plan (numa, topo, requests, policy);
 
   *ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return plan;
@@ -203,7 +203,7 @@ xa_bench_plan_queued (GPtrArray *queued, guint count, GPtrArray *batch)
     g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
   }
   topo = xa_bench_topology (XA_BENCH_STORE_NODES, reqs);
-  return xa_plan_batch (topo, reqs, 0);
+  return xa_batch_plan (topo, reqs, 0);
 }
 
 /* One fresh ledger: a bulk submit, then one admission. */

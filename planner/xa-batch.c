@@ -369,7 +369,7 @@ xa_batch_clear (XaBatch *batch)
 }
 
 /**
- * xa_plan_batch:
+ * xa_batch_plan:
  * @topo: the host, with free memory already net of in-flight claims
  * @requests: (element-type XaRequest): the batch
  * @now_s: the host's clock, for aging
@@ -387,7 +387,7 @@ xa_batch_clear (XaBatch *batch)
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_plan_batch (const XaTopology *topo, GPtrArray *requests, gdouble now_s)
+xa_batch_plan (const XaTopology *topo, GPtrArray *requests, gdouble now_s)
 {
   XaBatch batch = { 0 };
   XaPlan *plan;

@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-XaPlan *xa_plan_batch (const XaTopology *topo,
+XaPlan *xa_batch_plan (const XaTopology *topo,
                        GPtrArray        *requests,
                        gdouble           now_s);
 

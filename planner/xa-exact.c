@@ -564,7 +564,7 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
 }
 
 /**
- * xa_plan_exact:
+ * xa_exact_plan:
  * @topo: the host, with free memory already net of in-flight claims
  * @requests: (element-type XaRequest): the batch
  * @now_s: the host's clock, for aging
@@ -581,7 +581,7 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_plan_exact (const XaTopology *topo, GPtrArray *requests, gdouble now_s, guint64 max_steps)
+xa_exact_plan (const XaTopology *topo, GPtrArray *requests, gdouble now_s, guint64 max_steps)
 {
   XaExact exact = { 0 };
   XaPlan *plan;

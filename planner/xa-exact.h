@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 #define XA_EXACT_STEPS_DEFAULT G_GUINT64_CONSTANT (2000000)
 
-XaPlan *xa_plan_exact (const XaTopology *topo,
+XaPlan *xa_exact_plan (const XaTopology *topo,
                        GPtrArray        *requests,
                        gdouble           now_s,
                        guint64           max_steps);

@@ -8,13 +8,13 @@
 static XaPlan *
 xa_policy_plan_batch (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
 {
-  return xa_plan_batch (topo, requests, options->now_s);
+  return xa_batch_plan (topo, requests, options->now_s);
 }
 
 static XaPlan *
 xa_policy_plan_exact (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
 {
-  return xa_plan_exact (topo, requests, options->now_s, XA_EXACT_STEPS_DEFAULT);
+  return xa_exact_plan (topo, requests, options->now_s, XA_EXACT_STEPS_DEFAULT);
 }
 
 /* A new xenopsd for each batch: usage counters at zero. */
@@ -24,7 +24,7 @@ xa_policy_plan_xenopsd (const XaTopology *topo, GPtrArray *requests,
 {
   g_autoptr(XaXenopsd) numa = xa_xenopsd_new (topo);
 
-  return xa_xenopsd_plan_batch (numa, topo, requests, options->policy);
+  return xa_xenopsd_batch_plan (numa, topo, requests, options->policy);
 }
 
 static gboolean

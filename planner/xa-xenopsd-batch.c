@@ -125,7 +125,7 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
 }
 
 /**
- * xa_xenopsd_plan_batch:
+ * xa_xenopsd_batch_plan:
  * @self: (nullable): xenopsd's placement state, %NULL where it disables
  *   NUMA placement; its usage counters grow, as they do for the whole life
  *   of a xenopsd process
@@ -145,7 +145,7 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_xenopsd_plan_batch (XaXenopsd *self, const XaTopology *topo, GPtrArray *requests,
+xa_xenopsd_batch_plan (XaXenopsd *self, const XaTopology *topo, GPtrArray *requests,
                        XaPolicy variant)
 {
   XaXenopsdBatch ref = { 0 };

@@ -70,7 +70,7 @@ gboolean xa_xenopsd_build_pre (XaPolicy               variant,
                                gpointer               data,
                                XaNodeSet             *out_affinity,
                                GError               **error);
-XaPlan *xa_xenopsd_plan_batch (XaXenopsd        *self,
+XaPlan *xa_xenopsd_batch_plan (XaXenopsd        *self,
                                const XaTopology *topo,
                                GPtrArray        *requests,
                                XaPolicy          variant);

@@ -35,7 +35,7 @@ test_batch_fits_one_node (void)
 
   for (guint i = 0; i < 6; i++)
     xa_test_add_vm (requests, NULL, 5 * GiB, 2);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
     g_assert_cmpuint (xa_nodeset_count (plan->placements[i].nodes), ==, 1);
@@ -54,7 +54,7 @@ test_batch_best_fit_keeps_large_holes (void)
   topo->nodes[1].free_mib = 10 * GiB;
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 64 * GiB;
   xa_test_add_vm (requests, "small", 8 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==,
                     xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
@@ -72,7 +72,7 @@ test_batch_split_uses_closest_nodes (void)
   /* node 1 is nearly full: a naive "most free" pair would be 0 and 2 */
   topo->nodes[1].free_mib = 9 * GiB;
   xa_test_add_vm (requests, "big", 15 * GiB, 4);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   placement = &plan->placements[0];
   g_assert_cmpint (placement->outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (placement->nodes), ==, 2);
@@ -94,7 +94,7 @@ test_batch_defers_and_rejects (void)
   xa_test_add_vm (requests, "too-big", 80 * GiB, 2);
   xa_test_add_vm (requests, "too-many-vcpus", 1 * GiB, 33);
   xa_test_add_vm (requests, "fits", 4 * GiB, 2);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpstr (plan->placements[0].reason, ==,
                    "it needs 20484 MiB with overhead, but its nodes (0-1) have 12284 MiB free "
@@ -119,7 +119,7 @@ test_batch_admits_by_priority (void)
 
   xa_test_add_vm (requests, "bulk", 8 * GiB, 1);
   xa_test_add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
 }
@@ -137,7 +137,7 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   pinned = xa_test_add_vm (requests, "pinned", 4 * GiB, 2);
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   /* not NUMA-placed, but its memory counts on the nodes of its CPUs */
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
@@ -158,7 +158,7 @@ test_batch_skips_unusable_nodes (void)
   topo->distances[3] = XA_DISTANCE_UNREACHABLE;
   topo->nodes[0].free_mib = 1 * GiB;
   xa_test_add_vm (requests, "vm", 2 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
 }
 
@@ -289,7 +289,7 @@ test_batch_never_over_plans (void)
   for (guint round = 0; round < 2000; round++) {
     g_autoptr(XaTopology) topo = random_topology (rand);
     g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-    g_autoptr(XaPlan) plan = xa_plan_batch (topo, requests, 0);
+    g_autoptr(XaPlan) plan = xa_batch_plan (topo, requests, 0);
 
     check_plan (topo, requests, plan);
   }
@@ -301,8 +301,8 @@ test_batch_is_deterministic (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autoptr(XaTopology) topo = random_topology (rand);
   g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-  g_autoptr(XaPlan) a = xa_plan_batch (topo, requests, 0);
-  g_autoptr(XaPlan) b = xa_plan_batch (topo, requests, 0);
+  g_autoptr(XaPlan) a = xa_batch_plan (topo, requests, 0);
+  g_autoptr(XaPlan) b = xa_batch_plan (topo, requests, 0);
 
   for (guint i = 0; i < a->n_placements; i++) {
     g_assert_cmpint (a->placements[i].outcome, ==, b->placements[i].outcome);
@@ -340,7 +340,7 @@ test_batch_repacks_to_fit_one_node (void)
   topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
   for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++)
     xa_test_add_vm (requests, NULL, sizes_gib[i] * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
   check_plan (topo, requests, plan);
 }
@@ -356,7 +356,7 @@ test_batch_admits_the_most_vms_when_short (void)
   xa_test_add_vm (requests, "large", 8 * GiB, 1);
   for (guint i = 0; i < 3; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   for (guint i = 1; i < 4; i++)
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
@@ -377,11 +377,11 @@ test_batch_ages_waiting_requests (void)
   old->queued_s = 0;
   urgent->priority = 30;
   urgent->queued_s = 20;
-  lead_wins = xa_plan_batch (topo, requests, 20);
+  lead_wins = xa_batch_plan (topo, requests, 20);
   g_assert_cmpint (lead_wins->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (lead_wins->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
   urgent->queued_s = 40;
-  age_wins = xa_plan_batch (topo, requests, 40);
+  age_wins = xa_batch_plan (topo, requests, 40);
   g_assert_cmpint (age_wins->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpint (age_wins->placements[1].outcome, ==, XA_OUTCOME_DEFERRED);
 }
@@ -397,7 +397,7 @@ test_batch_prefers_a_core_per_vcpu (void)
   topo->nodes[0].free_mib = 12 * GiB;
   topo->nodes[0].n_cores = 4;
   xa_test_add_vm (requests, "wide", 8 * GiB, 8);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmphex (plan->placements[0].nodes, ==, 0x2);
 }
 
@@ -411,7 +411,7 @@ test_batch_balances_vcpus_against_cores (void)
 
   for (guint i = 0; i < 8; i++)
     xa_test_add_vm (requests, NULL, 1 * GiB, 4);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);
   g_assert_cmpuint (vcpus_on_node (plan, requests, 0), ==, 16);
   g_assert_cmpuint (vcpus_on_node (plan, requests, 1), ==, 16);

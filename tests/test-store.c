@@ -144,7 +144,7 @@ plan_for (Fixture *f, GPtrArray *queued, gdouble s)
     topo->nodes[n].free_mib = avail[n];
   for (guint i = 0; i < queued->len; i++)
     g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
-  return xa_plan_batch (topo, reqs, s);
+  return xa_batch_plan (topo, reqs, s);
 }
 
 /* Plans the queue and admits it. */
