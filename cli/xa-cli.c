@@ -139,4 +139,3 @@ xa_print_run (const XaOptions *opts, const XaRun *run)
     xa_output_print_run (run);
   }
 }
-

@@ -90,4 +90,3 @@ xa_batch_balance_run (XaBatch *batch)
     xa_batch_put_on_node (batch, index, node);
   }
 }
-

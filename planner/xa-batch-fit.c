@@ -25,8 +25,6 @@ xa_batch_fit_cores (const XaBatch *batch, XaNodeSet nodes)
   return cores;
 }
 
-/* vCPUs per core on @node, with @more_vcpus added. */
-
 /* Where a VM fits one node: a node with cores for all its vCPUs if there is
  * one, then the tightest fit (best fit, so large holes stay for large VMs),
  * then the fewest vCPUs per core. */
@@ -199,4 +197,3 @@ xa_batch_fit_span (const XaBatch *batch, guint index)
   }
   return best.nodes;
 }
-

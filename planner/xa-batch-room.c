@@ -173,4 +173,3 @@ xa_batch_room_make (XaBatch *batch, guint index)
   }
   return FALSE;
 }
-

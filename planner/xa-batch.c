@@ -36,6 +36,7 @@ xa_batch_compare_order (gconstpointer a, gconstpointer b, gpointer user_data)
   return xa_mem_compare_index (ia, ib);
 }
 
+/* vCPUs per core on @node, with @more_vcpus added. */
 gdouble
 xa_batch_load (const XaBatch *batch, guint node, gint more_vcpus)
 {
