@@ -139,3 +139,4 @@ xa_print_run (const XaOptions *opts, const XaRun *run)
     xa_output_print_run (run);
   }
 }
+
