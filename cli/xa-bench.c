@@ -74,7 +74,7 @@ xa_bench_topology (guint n_nodes, GPtrArray *requests)
   for (guint i = 0; i < requests->len; i++) {
     const XaRequest *req = g_ptr_array_index (requests, i);
 
-    need_mib += req->memory_mib + xa_topology_overhead_mib (&xen, req->vcpus);
+    need_mib += xa_mem_request_need_mib (&xen, req);
   }
   node_mib = (guint64) ceil ((gdouble) need_mib / XA_BENCH_FILL / n_nodes / 1024.0) * 1024;
   topo = xa_topology_new_uniform (n_nodes, node_mib, 16, 8);
@@ -103,8 +103,8 @@ xa_bench_plan_once (const XaTopology *topo, GPtrArray *requests, XaPolicy policy
 {
   g_autoptr(XaXenopsd) numa = policy == XA_POLICY_BATCH ? NULL : xa_xenopsd_new (topo);
   gint64 start = g_get_monotonic_time ();
-  XaPlan *plan = policy == XA_POLICY_BATCH ? xa_plan_batch (topo, requests, 0)
-                                           : xa_xenopsd_plan_batch (numa, topo, requests, policy);
+  XaPlan *plan = policy == XA_POLICY_BATCH ? xa_batch_plan (topo, requests, 0)
+                                           : xa_xenopsd_batch_plan (numa, topo, requests, policy);
 
   *ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return plan;
@@ -199,7 +199,7 @@ xa_bench_plan_queued (GPtrArray *queued, guint count, GPtrArray *batch)
     g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
   }
   topo = xa_bench_topology (XA_BENCH_STORE_NODES, reqs);
-  return xa_plan_batch (topo, reqs, 0);
+  return xa_batch_plan (topo, reqs, 0);
 }
 
 /* One fresh ledger: a bulk submit, then one admission. */
@@ -226,7 +226,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
       !xa_store_refresh (store, host_id, &snapshot, xa_bench_now (), &info.snapshot_id, error))
     return FALSE;
   start = g_get_monotonic_time ();
-  if (!xa_store_submit (store, host_id, "bench", requests, xa_bench_now (), NULL, error))
+  if (!xa_store_submit (store, host_id, "bench", requests, NULL, xa_bench_now (), NULL, error))
     return FALSE;
   run->submit_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   queued = xa_store_list_requests (store, host_id, XA_REQUEST_QUEUED, error);
@@ -359,7 +359,7 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
 
   if (host == NULL ||
       (admission = xa_admission_open (host, db_path, options, NULL, error)) == NULL ||
-      !xa_admission_submit (admission, "storm", requests, NULL, error))
+      !xa_admission_submit (admission, "storm", requests, NULL, NULL, error))
     return FALSE;
   scheduler = xa_admission_get_scheduler (admission);
   if (!xa_scheduler_run (scheduler, error))

@@ -151,14 +151,14 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
  * which. */
 static gboolean
 xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *manifest,
-                GPtrArray *requests, GError **error)
+                GPtrArray *requests, GPtrArray *guests, GError **error)
 {
   g_autofree gchar *base = g_path_get_basename (manifest);
   g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
   g_autoptr(GPtrArray) left_alone = NULL;
   g_autofree gchar *names = NULL;
 
-  if (!xa_admission_submit (admission, group, requests, &left_alone, error))
+  if (!xa_admission_submit (admission, group, requests, guests, &left_alone, error))
     return FALSE;
   if (left_alone->len == 0 || boot->opts.quiet)
     return TRUE;
@@ -213,6 +213,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, &topo, error);
   g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(GPtrArray) guests = NULL;
   g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(XaRun) summary = NULL;
   XaBootRun run = { 0 };
@@ -221,10 +222,10 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 
   if (host == NULL)
     return -1;
-  requests = xa_manifest_load (manifest, topo, error);
+  requests = xa_manifest_load (manifest, topo, &guests, error);
   if (requests == NULL ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
-      !xa_boot_submit (boot, admission, manifest, requests, error))
+      !xa_boot_submit (boot, admission, manifest, requests, guests, error))
     return -1;
   run.scheduler = xa_admission_get_scheduler (admission);
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)

@@ -50,8 +50,8 @@ xa_cmd_host (int argc, char **argv)
 }
 
 static XaPlan *
-xa_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options,
-               gdouble *plan_ms, GError **error)
+xa_main_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options,
+                    gdouble *plan_ms, GError **error)
 {
   gint64 start = g_get_monotonic_time ();
   XaPlan *plan = xa_plan (topo, requests, options, error);
@@ -61,7 +61,7 @@ xa_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions 
 }
 
 static gboolean
-xa_plan_is_complete (const XaPlan *plan)
+xa_main_plan_is_complete (const XaPlan *plan)
 {
   for (guint i = 0; i < plan->n_placements; i++) {
     if (plan->placements[i].outcome != XA_OUTCOME_PLANNED)
@@ -118,11 +118,11 @@ xa_cmd_plan (int argc, char **argv)
   if (info == NULL)
     return xa_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
-  requests = xa_manifest_load (argv[1], topo, &error);
+  requests = xa_manifest_load (argv[1], topo, NULL, &error);
   if (requests == NULL)
     return xa_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
-  plan = xa_plan_timed (topo, requests, &options, &plan_ms, &error);
+  plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL)
     return xa_fail ("plan", error);
   if (plan->exhausted && !opts.quiet)
@@ -130,7 +130,7 @@ xa_cmd_plan (int argc, char **argv)
                 "found, not a proven optimum\n");
   run = xa_run_new_from_plan (options.policy, info->name, topo, requests, plan, plan_ms);
   xa_print_run (&opts, run);
-  return xa_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
+  return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
 static int

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-guest.h"
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-request.h"
@@ -89,34 +90,29 @@ xa_manifest_parse_nodes (json_t *jvm, const XaTopology *topo, XaRequest *req, GE
 }
 
 /* Used by the Xen backend only, but checked here so a typo fails early. */
-static gboolean
-xa_manifest_parse_boot (json_t *jvm, XaRequest *req, GError **error)
+static XaGuest *
+xa_manifest_parse_boot (json_t *jvm, GError **error)
 {
-  const gchar *type = "pv";
+  const gchar *type_name = "pv";
   const gchar *kernel = NULL;
   const gchar *ramdisk = NULL;
   const gchar *cmdline = NULL;
+  XaGuestType type;
 
-  if (!xa_json_get_string (jvm, "type", XA_JSON_OPTIONAL, &type, error) ||
+  if (!xa_json_get_string (jvm, "type", XA_JSON_OPTIONAL, &type_name, error) ||
       !xa_json_get_string (jvm, "kernel", XA_JSON_OPTIONAL, &kernel, error) ||
       !xa_json_get_string (jvm, "ramdisk", XA_JSON_OPTIONAL, &ramdisk, error) ||
       !xa_json_get_string (jvm, "cmdline", XA_JSON_OPTIONAL, &cmdline, error))
-    return FALSE;
-  if (g_strcmp0 (type, "pv") != 0 && g_strcmp0 (type, "pvh") != 0) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "type: \"%s\" is not a guest type (use pv or pvh)", type);
-    return FALSE;
+    return NULL;
+  if (!xa_guest_type_from_string (type_name, &type, error)) {
+    g_prefix_error (error, "type: ");
+    return NULL;
   }
-  g_free (req->guest_type);
-  req->guest_type = g_strdup (type);
-  req->kernel = g_strdup (kernel);
-  req->ramdisk = g_strdup (ramdisk);
-  req->cmdline = g_strdup (cmdline);
-  return TRUE;
+  return xa_guest_new (type, kernel, ramdisk, cmdline);
 }
 
 static XaRequest *
-xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, GError **error)
+xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, XaGuest **out_guest, GError **error)
 {
   g_autoptr(XaRequest) req = NULL;
   const gchar *name = NULL;
@@ -134,14 +130,14 @@ xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, GError **error)
   req = xa_request_new (name, memory_mib, (guint) vcpus);
   req->priority = (gint) priority;
   if (!xa_manifest_parse_hard_affinity (jvm, topo, req, error) ||
-      !xa_manifest_parse_nodes (jvm, topo, req, error) ||
-      !xa_manifest_parse_boot (jvm, req, error))
+      !xa_manifest_parse_nodes (jvm, topo, req, error))
     return NULL;
-  return g_steal_pointer (&req);
+  *out_guest = xa_manifest_parse_boot (jvm, error);
+  return *out_guest != NULL ? g_steal_pointer (&req) : NULL;
 }
 
 static GPtrArray *
-xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
+xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GPtrArray *guests, GError **error)
 {
   g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
@@ -158,7 +154,8 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
     return NULL;
   }
   json_array_foreach (vms, i, jvm) {
-    g_autoptr(XaRequest) req = xa_manifest_parse_vm (jvm, topo, error);
+    g_autoptr(XaGuest) guest = NULL;
+    g_autoptr(XaRequest) req = xa_manifest_parse_vm (jvm, topo, &guest, error);
 
     if (req != NULL && g_hash_table_contains (names, req->name)) {
       g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -171,6 +168,7 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
     }
     g_hash_table_add (names, req->name);
     g_ptr_array_add (requests, g_steal_pointer (&req));
+    g_ptr_array_add (guests, g_steal_pointer (&guest));
   }
   return g_steal_pointer (&requests);
 }
@@ -180,6 +178,8 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
  * @display_name: the file's name in error messages
  * @root: the document's top-level object
  * @topo: the host the VMs are for, to check CPU ids and nodes against
+ * @out_guests: (out) (optional) (element-type XaGuest): what each VM boots,
+ *   in manifest order
  * @error: a #GError
  *
  * Returns: (transfer full) (element-type XaRequest): the VMs in manifest
@@ -187,21 +187,25 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GError **error)
  */
 GPtrArray *
 xa_manifest_parse (const gchar *display_name, json_t *root, const XaTopology *topo,
-                   GError **error)
+                   GPtrArray **out_guests, GError **error)
 {
-  GPtrArray *requests = xa_manifest_parse_vms (root, topo, error);
+  g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_guest_free);
+  GPtrArray *requests = xa_manifest_parse_vms (root, topo, guests, error);
 
   if (requests == NULL)
     g_prefix_error (error, "%s: ", display_name);
+  else if (out_guests != NULL)
+    *out_guests = g_steal_pointer (&guests);
   return requests;
 }
 
 GPtrArray *
-xa_manifest_load (const gchar *path, const XaTopology *topo, GError **error)
+xa_manifest_load (const gchar *path, const XaTopology *topo, GPtrArray **out_guests,
+                  GError **error)
 {
   g_autoptr(json_t) root = xa_json_load_file (path, error);
 
   if (root == NULL)
     return NULL;
-  return xa_manifest_parse (path, root, topo, error);
+  return xa_manifest_parse (path, root, topo, out_guests, error);
 }

@@ -11,9 +11,11 @@ G_BEGIN_DECLS
 GPtrArray *xa_manifest_parse (const gchar      *display_name,
                               json_t           *root,
                               const XaTopology *topo,
+                              GPtrArray       **out_guests,
                               GError          **error);
 GPtrArray *xa_manifest_load (const gchar      *path,
                              const XaTopology *topo,
+                             GPtrArray       **out_guests,
                              GError          **error);
 
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
-#include "xa-plan-private.h"
+#include "xa-exact.h"
+#include "xa-mem.h"
+#include "xa-request.h"
 
 /* A plan's worth, compared lexicographically: VMs admitted per priority
  * level (highest level first), then VMs on one node, then fewer nodes
@@ -66,7 +68,7 @@ xa_exact_compare_order (gconstpointer a, gconstpointer b, gpointer user_data)
     return key->priority[ia] > key->priority[ib] ? -1 : 1;
   if (key->need_mib[ia] != key->need_mib[ib])
     return key->need_mib[ia] > key->need_mib[ib] ? -1 : 1;
-  return ia < ib ? -1 : (ia > ib ? 1 : 0);
+  return xa_mem_compare_index (ia, ib);
 }
 
 static gint
@@ -94,7 +96,7 @@ xa_exact_is_pinned (const XaExact *exact, guint index)
 static guint64
 xa_exact_rem (const XaExact *exact, XaNodeSet nodes)
 {
-  return xa_plan_sum (exact->rem_mib, nodes, exact->n_nodes);
+  return xa_mem_sum (exact->rem_mib, nodes, exact->n_nodes);
 }
 
 /* Whether @index could go on one node as things stand. */
@@ -278,8 +280,8 @@ xa_exact_place_splits (XaExact *exact, const guint *splits, guint n_splits, guin
     for (XaNodeSet s = allowed; s != 0; s = (s - 1) & allowed) {
       if (xa_nodeset_count (s) != size || xa_exact_rem (exact, s) < exact->need_mib[index])
         continue;
-      xa_plan_split_evenly (exact->n_nodes, exact->rem_mib, s, exact->need_mib[index],
-                            xa_exact_mib_of (exact, index));
+      xa_mem_split_evenly (exact->n_nodes, exact->rem_mib, s, exact->need_mib[index],
+                           xa_exact_mib_of (exact, index));
       xa_exact_take (exact, index, s);
       xa_exact_place_splits (exact, splits, n_splits, done + 1, used + size);
       xa_exact_give_back (exact, index);
@@ -384,8 +386,8 @@ xa_exact_try_pinned (XaExact *exact, guint pos, guint index)
 
   if (xa_exact_rem (exact, allowed) < exact->need_mib[index])
     return;
-  xa_plan_split_by_free (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
-                         xa_exact_mib_of (exact, index));
+  xa_mem_split_by_free (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
+                        xa_exact_mib_of (exact, index));
   xa_exact_try (exact, pos, index, 0, xa_nodeset_count (allowed) == 1);
 }
 
@@ -446,20 +448,12 @@ xa_exact_find_levels (XaExact *exact, const gint *priority)
 static void
 xa_exact_find_twins (XaExact *exact)
 {
-  for (guint a = 0; a < exact->n_nodes; a++) {
-    exact->twins[a] = 0;
-    for (guint b = 0; b < exact->n_nodes; b++) {
-      gboolean alike = xa_nodeset_has (exact->with_cpus, a) == xa_nodeset_has (exact->with_cpus, b);
+  g_autofree XaNodeSet *sets = g_new (XaNodeSet, exact->n_vms + 1);
 
-      for (guint k = 0; k < exact->n_vms && alike; k++) {
-        XaNodeSet allowed = exact->allowed[exact->order[k]];
-
-        alike = xa_nodeset_has (allowed, a) == xa_nodeset_has (allowed, b);
-      }
-      if (alike)
-        exact->twins[a] |= XA_NODESET_BIT (b);
-    }
-  }
+  sets[0] = exact->with_cpus;
+  for (guint k = 0; k < exact->n_vms; k++)
+    sets[k + 1] = exact->allowed[exact->order[k]];
+  xa_nodeset_find_twins (exact->n_nodes, sets, exact->n_vms + 1, exact->twins);
 }
 
 /* Rejected VMs get their reason here and stay out of the search. */
@@ -496,11 +490,11 @@ xa_exact_init (XaExact *exact, const XaTopology *topo, GPtrArray *requests, gdou
     const XaRequest *req = g_ptr_array_index (requests, i);
     gchar *reason;
 
-    exact->allowed[i] = xa_plan_allowed_nodes (topo, req);
-    exact->need_mib[i] = xa_plan_need_mib (topo, req);
+    exact->allowed[i] = xa_request_allowed_nodes (req, topo);
+    exact->need_mib[i] = xa_mem_request_need_mib (topo, req);
     exact->pos_of[i] = G_MAXUINT;
-    priority[i] = xa_plan_effective_priority (req, now_s);
-    reason = xa_plan_why_never_fits (topo, req, exact->allowed[i]);
+    priority[i] = xa_request_effective_priority (req, now_s);
+    reason = xa_mem_why_never_fits (topo, req, exact->allowed[i]);
     if (reason != NULL) {
       xa_placement_reject (&plan->placements[i], reason);
       continue;
@@ -513,7 +507,7 @@ xa_exact_init (XaExact *exact, const XaTopology *topo, GPtrArray *requests, gdou
   key.need_mib = exact->need_mib;
   g_qsort_with_data (exact->order, (gint) exact->n_vms, sizeof (guint), xa_exact_compare_order,
                      &key);
-  g_qsort_with_data (exact->by_size, (gint) exact->n_vms, sizeof (guint), xa_plan_compare_mib,
+  g_qsort_with_data (exact->by_size, (gint) exact->n_vms, sizeof (guint), xa_mem_compare_size,
                      exact->need_mib);
   xa_exact_find_levels (exact, priority);
   xa_exact_find_twins (exact);
@@ -557,9 +551,9 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
     XaPlacement *placement = &plan->placements[i];
     const guint64 *mib = &exact->best_mib[(gsize) i * exact->n_nodes];
 
-    if (xa_plan_sum (mib, xa_nodeset_all (exact->n_nodes), exact->n_nodes) == 0) {
+    if (xa_mem_sum (mib, xa_nodeset_all (exact->n_nodes), exact->n_nodes) == 0) {
       xa_placement_defer (placement, exact->allowed[i], exact->need_mib[i],
-                          xa_plan_sum (exact->best_rem_mib, exact->allowed[i], exact->n_nodes));
+                          xa_mem_sum (exact->best_rem_mib, exact->allowed[i], exact->n_nodes));
       continue;
     }
     placement->outcome = XA_OUTCOME_PLANNED;
@@ -570,7 +564,7 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
 }
 
 /**
- * xa_plan_exact:
+ * xa_exact_plan:
  * @topo: the host, with free memory already net of in-flight claims
  * @requests: (element-type XaRequest): the batch
  * @now_s: the host's clock, for aging
@@ -587,7 +581,7 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_plan_exact (const XaTopology *topo, GPtrArray *requests, gdouble now_s, guint64 max_steps)
+xa_exact_plan (const XaTopology *topo, GPtrArray *requests, gdouble now_s, guint64 max_steps)
 {
   XaExact exact = { 0 };
   XaPlan *plan;

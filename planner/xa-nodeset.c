@@ -160,3 +160,29 @@ xa_nodeset_format (XaNodeSet set)
   }
   return xa_id_list_format (nodes);
 }
+
+/**
+ * xa_nodeset_find_twins:
+ * @n_nodes: how many nodes (or bins) there are
+ * @sets: (array length=n_sets): the sets that tell nodes apart
+ * @n_sets: their number
+ * @twins: (array length=n_nodes) (out caller-allocates): per node, its twins
+ *
+ * Two nodes are twins when each of @sets holds both or neither: trying one
+ * is then the same as trying the other with equal room.
+ */
+void
+xa_nodeset_find_twins (guint n_nodes, const XaNodeSet *sets, guint n_sets, XaNodeSet *twins)
+{
+  for (guint a = 0; a < n_nodes; a++) {
+    twins[a] = 0;
+    for (guint b = 0; b < n_nodes; b++) {
+      gboolean alike = TRUE;
+
+      for (guint k = 0; k < n_sets && alike; k++)
+        alike = xa_nodeset_has (sets[k], a) == xa_nodeset_has (sets[k], b);
+      if (alike)
+        twins[a] |= XA_NODESET_BIT (b);
+    }
+  }
+}

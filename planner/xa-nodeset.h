@@ -36,6 +36,10 @@ gboolean xa_nodeset_parse (const gchar *text,
                            XaNodeSet   *out_set,
                            GError     **error);
 gchar *xa_nodeset_format (XaNodeSet set);
+void xa_nodeset_find_twins (guint            n_nodes,
+                            const XaNodeSet *sets,
+                            guint            n_sets,
+                            XaNodeSet       *twins);
 gchar *xa_id_list_format (GArray *ids);
 
 G_END_DECLS

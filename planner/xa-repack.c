@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-plan-private.h"
+#include "xa-mem.h"
 #include "xa-repack.h"
 
 typedef struct {
   guint n_bins;
   guint n_items;
   guint64 rem[XA_REPACK_MAX_BINS];
-  guint32 twins[XA_REPACK_MAX_BINS];
+  XaNodeSet twins[XA_REPACK_MAX_BINS];
   const guint64 *size_mib;
   const guint32 *bins_allowed;
   guint *order;
@@ -15,22 +15,14 @@ typedef struct {
   guint64 *steps;
 } XaRepack;
 
-/* Two bins are twins when every item may use both or neither: trying an
- * item in one is then the same as trying it in the other with equal room. */
 static void
 xa_repack_find_twins (XaRepack *r)
 {
-  for (guint a = 0; a < r->n_bins; a++) {
-    r->twins[a] = 0;
-    for (guint b = 0; b < r->n_bins; b++) {
-      gboolean same = TRUE;
+  g_autofree XaNodeSet *sets = g_new (XaNodeSet, r->n_items);
 
-      for (guint i = 0; i < r->n_items && same; i++)
-        same = ((r->bins_allowed[i] >> a) & 1) == ((r->bins_allowed[i] >> b) & 1);
-      if (same)
-        r->twins[a] |= 1u << b;
-    }
-  }
+  for (guint i = 0; i < r->n_items; i++)
+    sets[i] = r->bins_allowed[i];
+  xa_nodeset_find_twins (r->n_bins, sets, r->n_items, r->twins);
 }
 
 /* Room that no item left can use is lost; past the slack, no packing is left. */
@@ -48,7 +40,7 @@ xa_repack_wastes_too_much (const XaRepack *r)
 static gboolean
 xa_repack_tried_twin (const XaRepack *r, guint bin, guint32 tried)
 {
-  guint32 same_kind = r->twins[bin] & tried;
+  XaNodeSet same_kind = r->twins[bin] & tried;
 
   for (guint b = 0; b < r->n_bins; b++) {
     if ((same_kind >> b) & 1 && r->rem[b] == r->rem[bin])
@@ -125,7 +117,7 @@ xa_repack (guint n_bins, const guint64 *cap_mib, guint n_items, const guint64 *s
   if (size_sum > cap_sum)
     return FALSE;
   /* largest first */
-  g_qsort_with_data (order, (gint) n_items, sizeof (guint), xa_plan_compare_mib,
+  g_qsort_with_data (order, (gint) n_items, sizeof (guint), xa_mem_compare_size,
                      (gpointer) size_mib);
   for (guint i = 0; i < n_items / 2; i++) {
     guint swap = order[i];

@@ -4,12 +4,15 @@
 #include <glib.h>
 
 #include "xa-nodeset.h"
+#include "xa-topology.h"
 
 G_BEGIN_DECLS
 
 #define XA_PRIORITY_MIN (-1000)
 #define XA_PRIORITY_MAX 1000
 #define XA_VCPUS_MAX 4096
+/* Each this many seconds a request waits counts as one priority level more. */
+#define XA_REQUEST_AGING_S_PER_LEVEL 1.0
 
 /**
  * XaRequest:
@@ -22,10 +25,8 @@ G_BEGIN_DECLS
  * @nodes: the nodes the VM may use, 0 for all
  * @queued_s: the host's clock when the request was queued; with the
  *   planner's now, its age raises its priority (aging)
- * @guest_type: "pv" or "pvh"; with @kernel, @ramdisk and @cmdline
- *   (nullable), what the Xen backend boots; the planner ignores them
  *
- * One VM to start, as the planner sees it.
+ * One VM to start, as the planner sees it; what it boots is its #XaGuest.
  */
 typedef struct {
   gchar *name;
@@ -35,10 +36,6 @@ typedef struct {
   GArray *hard_affinity;
   XaNodeSet nodes;
   gdouble queued_s;
-  gchar *guest_type;
-  gchar *kernel;
-  gchar *ramdisk;
-  gchar *cmdline;
 } XaRequest;
 
 XaRequest *xa_request_new (const gchar *name,
@@ -46,5 +43,10 @@ XaRequest *xa_request_new (const gchar *name,
                            guint        vcpus);
 void xa_request_free (XaRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRequest, xa_request_free)
+
+XaNodeSet xa_request_allowed_nodes (const XaRequest  *req,
+                                    const XaTopology *topo);
+gint xa_request_effective_priority (const XaRequest *req,
+                                    gdouble          now_s);
 
 G_END_DECLS

@@ -137,18 +137,3 @@ xa_topology_node_of_cpu (const XaTopology *topo, guint cpu)
   }
   return -1;
 }
-
-/**
- * xa_topology_overhead_mib:
- * @topo: a topology
- * @vcpus: the VM's vCPUs
- *
- * Returns: what Xen takes for such a domain beyond its memory, rounded up
- */
-guint64
-xa_topology_overhead_mib (const XaTopology *topo, guint vcpus)
-{
-  guint64 vcpu_kib = topo->overhead_kib_per_vcpu * vcpus;
-
-  return topo->overhead_mib_per_vm + (vcpu_kib + 1023) / 1024;
-}

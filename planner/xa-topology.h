@@ -8,6 +8,7 @@
 G_BEGIN_DECLS
 
 /* Distances above 255 (0xFFFFFFFF, -1 in a file) mean "no path". */
+#define XA_DISTANCE_MAX_REACHABLE 255
 #define XA_DISTANCE_UNREACHABLE G_MAXUINT32
 #define XA_DISTANCE_LOCAL 10
 #define XA_DISTANCE_REMOTE 20
@@ -67,7 +68,5 @@ XaNodeSet xa_topology_usable_nodes (const XaTopology *topo);
 guint xa_topology_n_cpus (const XaTopology *topo);
 gint xa_topology_node_of_cpu (const XaTopology *topo,
                               guint             cpu);
-guint64 xa_topology_overhead_mib (const XaTopology *topo,
-                                  guint             vcpus);
 
 G_END_DECLS

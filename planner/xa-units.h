@@ -7,7 +7,6 @@ G_BEGIN_DECLS
 
 /* JSON integers are exact up to 2^53; sizes beyond that are input errors. */
 #define XA_SIZE_MAX_MIB (G_GUINT64_CONSTANT (1) << 53)
-#define XA_NAME_MAX_LEN 64
 
 gboolean xa_size_parse (const gchar *text,
                         guint64     *out_mib,
@@ -18,8 +17,5 @@ gboolean xa_size_from_double (gdouble   value,
 gboolean xa_size_from_integer (gint64    value,
                                guint64  *out_mib,
                                GError  **error);
-
-gboolean xa_name_validate (const gchar *name,
-                           GError     **error);
 
 G_END_DECLS

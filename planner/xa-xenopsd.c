@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-distance.h"
 #include "xa-error.h"
-#include "xa-plan-private.h"
+#include "xa-mem.h"
 #include "xa-xenopsd.h"
 
-/* xenopsd reads anything above this (0xFFFFFFFF, -1) as "no path". */
-#define XA_XENOPSD_MAX_DISTANCE 255
 /* Candidates whose means differ by less than this are one group. */
 #define XA_XENOPSD_MEAN_EPSILON 1e-3
 
@@ -33,7 +32,7 @@ struct _XaXenopsd {
 static gboolean
 xa_xenopsd_reachable (guint32 distance)
 {
-  return distance <= XA_XENOPSD_MAX_DISTANCE;
+  return distance <= XA_DISTANCE_MAX_REACHABLE;
 }
 
 static XaNodeSet
@@ -82,23 +81,17 @@ xa_xenopsd_candidate_of (const XaTopology *topo, XaNodeSet nodes)
 {
   XaXenopsdCandidate cand = { nodes, 0, 0.0, 0, 0 };
   guint size = xa_nodeset_count (nodes);
-  guint64 sum = 0;
+  guint32 max_distance;
+  guint64 sum;
 
   for (guint i = 0; i < topo->n_nodes; i++) {
     if (xa_nodeset_has (nodes, i)) {
       cand.cpus += topo->nodes[i].cpus->len;
       cand.cores += topo->nodes[i].n_cores;
     }
-    for (guint j = 0; j < topo->n_nodes; j++) {
-      guint64 d;
-
-      if (!xa_nodeset_has (nodes, i) || !xa_nodeset_has (nodes, j))
-        continue;
-      d = xa_topology_distance (topo, i, j);
-      cand.max_distance = MAX (cand.max_distance, d);
-      sum += d;
-    }
   }
+  xa_distance_of_set (topo, nodes, &max_distance, &sum);
+  cand.max_distance = max_distance;
   cand.mean_distance = (gdouble) sum / (gdouble) (size * size);
   return cand;
 }
@@ -270,7 +263,7 @@ xa_xenopsd_fits (const XaXenopsd *self, const XaXenopsdCandidate *cand, const gu
                  const XaXenopsdNeed *need)
 {
   return cand->cpus >= need->vcpus && cand->cores >= need->cores &&
-         xa_plan_sum (free_mib, cand->nodes, self->n_nodes) >= need->memory_mib;
+         xa_mem_sum (free_mib, cand->nodes, self->n_nodes) >= need->memory_mib;
 }
 
 /* OCaml compares xenopsd's descending node lists: highest id first, and a
@@ -296,8 +289,8 @@ xa_xenopsd_compare_descending (XaNodeSet a, XaNodeSet b)
 static gboolean
 xa_xenopsd_better_choice (const XaXenopsd *self, XaNodeSet a, XaNodeSet b)
 {
-  guint64 usage_a = xa_plan_sum (self->usage, a, self->n_nodes);
-  guint64 usage_b = xa_plan_sum (self->usage, b, self->n_nodes);
+  guint64 usage_a = xa_mem_sum (self->usage, a, self->n_nodes);
+  guint64 usage_b = xa_mem_sum (self->usage, b, self->n_nodes);
 
   if (usage_a != usage_b)
     return usage_a < usage_b;

@@ -3,7 +3,8 @@
 
 #include <glib.h>
 
-#include "xa-plan.h"
+#include "xa-plan-result.h"
+#include "xa-policy.h"
 #include "xa-topology.h"
 
 G_BEGIN_DECLS
@@ -69,7 +70,7 @@ gboolean xa_xenopsd_build_pre (XaPolicy               variant,
                                gpointer               data,
                                XaNodeSet             *out_affinity,
                                GError               **error);
-XaPlan *xa_xenopsd_plan_batch (XaXenopsd        *self,
+XaPlan *xa_xenopsd_batch_plan (XaXenopsd        *self,
                                const XaTopology *topo,
                                GPtrArray        *requests,
                                XaPolicy          variant);

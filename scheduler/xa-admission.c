@@ -150,9 +150,11 @@ xa_admission_running_names (XaAdmission *self, GPtrArray *running, GError **erro
  * a VM whose request still waits is queued anew (its old request is
  * cancelled, so the requests as they are now win), and one whose domain
  * runs on the host is left alone rather than started twice. Returns the
- * names of those left alone; @out_new gets the others. */
+ * names of those left alone; @out_new gets the others, and @out_guests
+ * their guests where @guests is given. */
 static GPtrArray *
-xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *out_new, GError **error)
+xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests, GPtrArray *out_new,
+                    GPtrArray *out_guests, GError **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) running_names = NULL;
@@ -176,10 +178,13 @@ xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *out_new, 
   for (guint i = 0; i < requests->len; i++) {
     XaRequest *req = g_ptr_array_index (requests, i);
 
-    if (g_hash_table_contains (running_names, req->name))
+    if (g_hash_table_contains (running_names, req->name)) {
       g_ptr_array_add (left_alone, g_strdup (req->name));
-    else
-      g_ptr_array_add (out_new, req);
+      continue;
+    }
+    g_ptr_array_add (out_new, req);
+    if (guests != NULL)
+      g_ptr_array_add (out_guests, g_ptr_array_index (guests, i));
   }
   return g_steal_pointer (&left_alone);
 }
@@ -227,6 +232,8 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
  * @self: the admission
  * @group: what the requests came with, e.g. "boot:" and a manifest's name
  * @requests: (element-type XaRequest): the VMs to start
+ * @guests: (element-type XaGuest) (nullable): what each of @requests boots,
+ *   in their order; %NULL for PV guests with nothing to boot
  * @out_left_alone: (out) (optional) (transfer full) (element-type utf8):
  *   the names of the VMs of @requests that run on the host already, left
  *   alone
@@ -240,14 +247,16 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
  */
 gboolean
 xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
-                     GPtrArray **out_left_alone, GError **error)
+                     GPtrArray *guests, GPtrArray **out_left_alone, GError **error)
 {
   g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
-  g_autoptr(GPtrArray) left_alone = xa_admission_again (self, requests, fresh, error);
+  g_autoptr(GPtrArray) fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
+  g_autoptr(GPtrArray) left_alone = xa_admission_again (self, requests, guests, fresh,
+                                                        fresh_guests, error);
   g_autoptr(GPtrArray) uuids = NULL;
 
   if (left_alone == NULL ||
-      !xa_store_submit (self->store, self->host_id, group, fresh,
+      !xa_store_submit (self->store, self->host_id, group, fresh, fresh_guests,
                         xa_host_record_now (self->host), &uuids, error) ||
       !xa_admission_hand_new (self, uuids, error))
     return FALSE;

@@ -21,6 +21,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaAdmission, xa_admission_free)
 gboolean xa_admission_submit (XaAdmission *self,
                               const gchar *group,
                               GPtrArray   *requests,
+                              GPtrArray   *guests,
                               GPtrArray  **out_left_alone,
                               GError     **error);
 gboolean xa_admission_take_queued (XaAdmission *self,

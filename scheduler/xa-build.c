@@ -89,10 +89,11 @@ void
 xa_build_domain (XaVm *vm)
 {
   const XaRequest *req = vm->request->req;
+  const XaGuest *guest = vm->request->guest;
   gboolean exact = xa_scheduler_is_batch (vm->sched) && xa_nodeset_count (vm->planned_nodes) > 1;
   XaBuildSpec spec = { req->name, vm->request->attempts, req->memory_mib,
-                       exact ? vm->planned_mib : NULL, vm->sched->n_nodes, req->kernel,
-                       req->ramdisk, req->cmdline };
+                       exact ? vm->planned_mib : NULL, vm->sched->n_nodes, guest->kernel,
+                       guest->ramdisk, guest->cmdline };
 
   xa_host_build (vm->sched->host, vm->domid, &spec, xa_build_done, vm);
 }
@@ -135,7 +136,7 @@ xa_build_create_domain (XaVm *vm, GError **error)
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
   XaDomainSpec spec = { vm->request->uuid, req->name, req->vcpus,
-                        g_strcmp0 (req->guest_type, "pvh") == 0 };
+                        vm->request->guest->type == XA_GUEST_PVH };
 
   if (!xa_host_create_domain (self->host, &spec, &vm->domid, error))
     return FALSE;
@@ -151,7 +152,7 @@ xa_build_size_domain (XaVm *vm, guint64 max_mib, GError **error)
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
 
-  if (g_strcmp0 (req->guest_type, "pvh") == 0 &&
+  if (vm->request->guest->type == XA_GUEST_PVH &&
       !xa_host_set_timer_mode (self->host, vm->domid, error))
     return FALSE;
   return xa_host_set_max_vcpus (self->host, vm->domid, req->vcpus, error) &&

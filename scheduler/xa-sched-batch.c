@@ -12,8 +12,8 @@ xa_sched_batch_compare_priority (gconstpointer a, gconstpointer b, gpointer user
   const XaVm *va = *(const XaVm *const *) a;
   const XaVm *vb = *(const XaVm *const *) b;
   gdouble now = *(const gdouble *) user_data;
-  gint pa = xa_plan_effective_priority (va->request->req, now);
-  gint pb = xa_plan_effective_priority (vb->request->req, now);
+  gint pa = xa_request_effective_priority (va->request->req, now);
+  gint pb = xa_request_effective_priority (vb->request->req, now);
 
   if (pa != pb)
     return pa > pb ? -1 : 1;

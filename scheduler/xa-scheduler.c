@@ -145,7 +145,7 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   vm->index = self->vms->len;
   vm->planned_mib = g_new0 (guint64, self->n_nodes);
   vm->actual_mib = g_new0 (guint64, self->n_nodes);
-  vm->need_mib = request->req->memory_mib + xa_topology_overhead_mib (self->topo, request->req->vcpus);
+  vm->need_mib = xa_mem_request_need_mib (self->topo, request->req);
   vm->started_s = -1;
   vm->finished_s = -1;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)

@@ -73,7 +73,7 @@ xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   plan->placements[0].reason = g_strdup (reason);
   if (outcome == XA_OUTCOME_PLANNED) {
     plan->placements[0].nodes = nodes;
-    xa_plan_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
+    xa_mem_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
                           vm->need_mib, plan->placements[0].mib_by_node);
     memcpy (vm->planned_mib, plan->placements[0].mib_by_node, sizeof (guint64) * self->n_nodes);
   }
@@ -115,8 +115,8 @@ xa_xenopsd_start_job (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
-  g_autofree gchar *never = xa_plan_why_never_fits (self->topo, req,
-                                                    xa_plan_allowed_nodes (self->topo, req));
+  g_autofree gchar *never = xa_mem_why_never_fits (self->topo, req,
+                                                   xa_request_allowed_nodes (req, self->topo));
   g_autofree gchar *no_memory = NULL;
   g_autoptr(GError) error = NULL;
   guint64 view[XA_MAX_NODES];

@@ -47,6 +47,7 @@ xa_store_request_from_row (XaStmt *stmt)
   XaRequest *req = xa_request_new ((const gchar *) sqlite3_column_text (stmt, 9),
                                    (guint64) sqlite3_column_int64 (stmt, 10),
                                    (guint) sqlite3_column_int (stmt, 11));
+  XaGuestType type = XA_GUEST_PV;
 
   request->id = sqlite3_column_int64 (stmt, 0);
   request->uuid = xa_store_column_strdup (stmt, 1);
@@ -60,13 +61,12 @@ xa_store_request_from_row (XaStmt *stmt)
   req->priority = sqlite3_column_int (stmt, 12);
   req->nodes = (XaNodeSet) sqlite3_column_int64 (stmt, 13);
   req->hard_affinity = xa_store_cpus_from_text ((const gchar *) sqlite3_column_text (stmt, 14));
-  g_free (req->guest_type);
-  req->guest_type = xa_store_column_strdup (stmt, 15);
-  req->kernel = xa_store_column_strdup (stmt, 16);
-  req->ramdisk = xa_store_column_strdup (stmt, 17);
-  req->cmdline = xa_store_column_strdup (stmt, 18);
+  xa_guest_type_from_string ((const gchar *) sqlite3_column_text (stmt, 15), &type, NULL);
   req->queued_s = request->queued.host_s;
   request->req = req;
+  request->guest = xa_guest_new (type, (const gchar *) sqlite3_column_text (stmt, 16),
+                                 (const gchar *) sqlite3_column_text (stmt, 17),
+                                 (const gchar *) sqlite3_column_text (stmt, 18));
   return request;
 }
 
@@ -179,8 +179,8 @@ xa_store_log_event (XaStore *self, gint64 request_id, gint64 batch_id, const gch
 
 static gboolean
 xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
-                         const XaRequest *req, const gchar *uuid, XaStoreTime at,
-                         GError **error)
+                         const XaRequest *req, const XaGuest *guest, const gchar *uuid,
+                         XaStoreTime at, GError **error)
 {
   const gchar *purpose = "queue the request";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
@@ -202,10 +202,10 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   sqlite3_bind_int (stmt, 7, req->priority);
   sqlite3_bind_int64 (stmt, 8, (gint64) req->nodes);
   sqlite3_bind_text (stmt, 9, xa_store_cpus_to_text (req->hard_affinity), -1, g_free);
-  sqlite3_bind_text (stmt, 10, req->guest_type, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 11, req->kernel, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 12, req->ramdisk, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 13, req->cmdline, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 10, xa_guest_type_to_string (guest->type), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 11, guest->kernel, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 12, guest->ramdisk, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 13, guest->cmdline, -1, SQLITE_TRANSIENT);
   xa_store_bind_time (stmt, 14, at);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
@@ -221,13 +221,17 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
 
 static gboolean
 xa_store_submit_in_txn (XaStore *self, gint64 host_id, const gchar *group_id,
-                        GPtrArray *requests, XaStoreTime at, GPtrArray *uuids, GError **error)
+                        GPtrArray *requests, GPtrArray *guests, XaStoreTime at, GPtrArray *uuids,
+                        GError **error)
 {
+  g_autoptr(XaGuest) pv = xa_guest_new (XA_GUEST_PV, NULL, NULL, NULL);
+
   for (guint i = 0; i < requests->len; i++) {
     g_autofree gchar *uuid = g_uuid_string_random ();
+    const XaGuest *guest = guests != NULL ? g_ptr_array_index (guests, i) : pv;
 
-    if (!xa_store_insert_request (self, host_id, group_id, g_ptr_array_index (requests, i), uuid,
-                                  at, error) ||
+    if (!xa_store_insert_request (self, host_id, group_id, g_ptr_array_index (requests, i), guest,
+                                  uuid, at, error) ||
         !xa_store_log_event (self, sqlite3_last_insert_rowid (self->db), 0, NULL,
                              XA_REQUEST_QUEUED, NULL, at, error))
       return FALSE;
@@ -242,6 +246,8 @@ xa_store_submit_in_txn (XaStore *self, gint64 host_id, const gchar *group_id,
  * @host_id: the host the VMs are for
  * @group_id: what they came with (one manifest, one evacuation)
  * @requests: (element-type XaRequest): the VMs
+ * @guests: (element-type XaGuest) (nullable): what each boots, in the order
+ *   of @requests; %NULL for PV guests with nothing to boot
  * @at: now
  * @out_uuids: (out) (optional) (element-type utf8): the UUID given to each
  * @error: a #GError, %XA_ERROR_INVALID_INPUT for a name already live
@@ -252,15 +258,16 @@ xa_store_submit_in_txn (XaStore *self, gint64 host_id, const gchar *group_id,
  */
 gboolean
 xa_store_submit (XaStore *self, gint64 host_id, const gchar *group_id, GPtrArray *requests,
-                 XaStoreTime at, GPtrArray **out_uuids, GError **error)
+                 GPtrArray *guests, XaStoreTime at, GPtrArray **out_uuids, GError **error)
 {
   g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (self != NULL && group_id != NULL && requests != NULL, FALSE);
+  g_return_val_if_fail (guests == NULL || guests->len == requests->len, FALSE);
 
   if (!xa_store_begin (self, error))
     return FALSE;
-  if (!xa_store_submit_in_txn (self, host_id, group_id, requests, at, uuids, error))
+  if (!xa_store_submit_in_txn (self, host_id, group_id, requests, guests, at, uuids, error))
     return xa_store_rollback (self);
   if (!xa_store_commit (self, error))
     return FALSE;

@@ -50,6 +50,7 @@ xa_store_request_free (XaStoreRequest *request)
   g_free (request->group_id);
   g_free (request->reason);
   g_clear_pointer (&request->req, xa_request_free);
+  g_clear_pointer (&request->guest, xa_guest_free);
   g_free (request);
 }
 

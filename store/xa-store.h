@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "xa-guest.h"
 #include "xa-plan.h"
 
 G_BEGIN_DECLS
@@ -63,6 +64,7 @@ typedef struct {
  * @deferrals: batches that could not fit it
  * @queued: when it was queued
  * @req: the VM, as the planner sees it (@queued_s is @queued's host time)
+ * @guest: what it boots
  *
  * A request as the ledger keeps it.
  */
@@ -76,6 +78,7 @@ typedef struct {
   guint deferrals;
   XaStoreTime queued;
   XaRequest *req;
+  XaGuest *guest;
 } XaStoreRequest;
 
 void xa_store_request_free (XaStoreRequest *request);
@@ -267,6 +270,7 @@ gboolean xa_store_submit (XaStore     *self,
                           gint64       host_id,
                           const gchar *group_id,
                           GPtrArray   *requests,
+                          GPtrArray   *guests,
                           XaStoreTime  at,
                           GPtrArray  **out_uuids,
                           GError     **error);

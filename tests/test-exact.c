@@ -119,8 +119,8 @@ test_batch_matches_exact (void)
   for (guint round = 0; round < N_INSTANCES; round++) {
     g_autoptr(XaTopology) topo = random_topology (rand);
     g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-    g_autoptr(XaPlan) batch = xa_plan_batch (topo, requests, 0);
-    g_autoptr(XaPlan) exact = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+    g_autoptr(XaPlan) batch = xa_batch_plan (topo, requests, 0);
+    g_autoptr(XaPlan) exact = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
     guint batch_local = xa_plan_count_local (batch);
     guint exact_local = xa_plan_count_local (exact);
 
@@ -169,7 +169,7 @@ test_exact_admits_by_priority_then_count (void)
   for (guint i = 0; i < 3; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
   xa_test_add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
-  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
   g_assert_cmpint (plan->placements[3].outcome, ==, XA_OUTCOME_PLANNED);
   for (guint i = 0; i < 3; i++)
@@ -188,7 +188,7 @@ test_exact_finds_a_single_node_packing (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (gib); i++)
     xa_test_add_vm (requests, NULL, gib[i] * GiB, 1);
-  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (gib));
 }
@@ -202,7 +202,7 @@ test_exact_splits_over_the_fewest_nodes (void)
   g_autoptr(XaPlan) plan = NULL;
 
   xa_test_add_vm (requests, "big", 15 * GiB, 2);
-  plan = xa_plan_exact (topo, requests, 0, EXACT_STEPS);
+  plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (plan->placements[0].nodes), ==, 2);
   g_assert_cmpuint (xa_placement_total_mib (&plan->placements[0], 4), ==, 15 * GiB);
@@ -219,7 +219,7 @@ test_exact_reports_an_unfinished_search (void)
 
   for (guint i = 0; i < 13; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
-  plan = xa_plan_exact (topo, requests, 0, 2);
+  plan = xa_exact_plan (topo, requests, 0, 2);
   g_assert_true (plan->exhausted);
   assert_never_over_plans (topo, plan);
 }

@@ -2,6 +2,7 @@
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-manifest.h"
+#include "xa-guest.h"
 #include "xa-request.h"
 #include "xa-test-util.h"
 
@@ -11,20 +12,21 @@ typedef struct {
 } BadCase;
 
 static GPtrArray *
-parse_text (const gchar *json, GError **error)
+parse_text (const gchar *json, GPtrArray **out_guests, GError **error)
 {
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 64 * GiB);
   g_autoptr(json_t) root = xa_json_load_data ("manifest.json", json, strlen (json), error);
 
   if (root == NULL)
     return NULL;
-  return xa_manifest_parse ("manifest.json", root, topo, error);
+  return xa_manifest_parse ("manifest.json", root, topo, out_guests, error);
 }
 
 static void
 test_manifest_reads_all_fields (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) guests = NULL;
   g_autoptr(GPtrArray) vms = parse_text (
     "{\"vms\": [{\"name\": \"web-01\", \"memory\": \"4GiB\", \"vcpus\": 2},"
     " {\"name\": \"db-01\", \"memory\": 98304.0, \"vcpus\": 16, \"priority\": -10},"
@@ -33,11 +35,13 @@ test_manifest_reads_all_fields (void)
     " {\"name\": \"text-nodes\", \"memory\": \"1GiB\", \"vcpus\": 1, \"nodes\": \"0-1,^0\"},"
     " {\"name\": \"pvh-1\", \"memory\": \"1GiB\", \"vcpus\": 1, \"type\": \"pvh\","
     "  \"kernel\": \"/boot/vmlinuz\", \"ramdisk\": \"/boot/initrd.img\", \"cmdline\": \"console=hvc0\"}]}",
-    &error);
+    &guests, &error);
   const XaRequest *req;
+  const XaGuest *guest;
 
   g_assert_no_error (error);
   g_assert_cmpuint (vms->len, ==, 6);
+  g_assert_cmpuint (guests->len, ==, 6);
   req = g_ptr_array_index (vms, 1);
   g_assert_cmpstr (req->name, ==, "db-01");
   g_assert_cmpuint (req->memory_mib, ==, 98304);
@@ -49,13 +53,14 @@ test_manifest_reads_all_fields (void)
   g_assert_cmpuint (req->nodes, ==, 0x2);
   req = g_ptr_array_index (vms, 4);
   g_assert_cmpuint (req->nodes, ==, 0x2);
-  g_assert_cmpstr (req->guest_type, ==, "pv");
-  g_assert_null (req->kernel);
-  req = g_ptr_array_index (vms, 5);
-  g_assert_cmpstr (req->guest_type, ==, "pvh");
-  g_assert_cmpstr (req->kernel, ==, "/boot/vmlinuz");
-  g_assert_cmpstr (req->ramdisk, ==, "/boot/initrd.img");
-  g_assert_cmpstr (req->cmdline, ==, "console=hvc0");
+  guest = g_ptr_array_index (guests, 4);
+  g_assert_cmpint (guest->type, ==, XA_GUEST_PV);
+  g_assert_null (guest->kernel);
+  guest = g_ptr_array_index (guests, 5);
+  g_assert_cmpint (guest->type, ==, XA_GUEST_PVH);
+  g_assert_cmpstr (guest->kernel, ==, "/boot/vmlinuz");
+  g_assert_cmpstr (guest->ramdisk, ==, "/boot/initrd.img");
+  g_assert_cmpstr (guest->cmdline, ==, "console=hvc0");
 }
 
 static void
@@ -68,7 +73,7 @@ test_manifest_reads_every_data_manifest (void)
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
     g_autofree gchar *path = xa_test_data_path ("manifests", names[i]);
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) vms = xa_manifest_load (path, topo, &error);
+    g_autoptr(GPtrArray) vms = xa_manifest_load (path, topo, NULL, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (vms->len, >, 0);
@@ -154,7 +159,7 @@ test_manifest_rejects_bad_input (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) vms = parse_text (cases[i].json, &error);
+    g_autoptr(GPtrArray) vms = parse_text (cases[i].json, NULL, &error);
 
     g_test_message ("case %zu: %s", i, cases[i].json);
     g_assert_null (vms);

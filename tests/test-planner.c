@@ -13,12 +13,6 @@ set_two_socket_slit (XaTopology *topo)
   }
 }
 
-static guint64
-need_mib (const XaTopology *topo, const XaRequest *req)
-{
-  return req->memory_mib + xa_topology_overhead_mib (topo, req->vcpus);
-}
-
 static void
 test_batch_fits_each_vm_on_one_node (void)
 {
@@ -28,7 +22,7 @@ test_batch_fits_each_vm_on_one_node (void)
 
   for (guint i = 0; i < 6; i++)
     xa_test_add_vm (requests, NULL, 5 * GiB, 2);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
     g_assert_cmpuint (xa_nodeset_count (plan->placements[i].nodes), ==, 1);
@@ -47,9 +41,10 @@ test_batch_best_fit_keeps_large_holes (void)
   topo->nodes[1].free_mib = 10 * GiB;
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 64 * GiB;
   xa_test_add_vm (requests, "small", 8 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
-  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, need_mib (topo, g_ptr_array_index (requests, 0)));
+  g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==,
+                    xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
 }
 
 static void
@@ -64,13 +59,13 @@ test_batch_split_uses_closest_nodes (void)
   /* node 1 is nearly full: a naive "most free" pair would be 0 and 2 */
   topo->nodes[1].free_mib = 9 * GiB;
   xa_test_add_vm (requests, "big", 15 * GiB, 4);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   placement = &plan->placements[0];
   g_assert_cmpint (placement->outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (placement->nodes), ==, 2);
   g_assert_true (placement->nodes == 0x3 || placement->nodes == 0xc);
   g_assert_cmpuint (xa_placement_total_mib (placement, 4), ==,
-                    need_mib (topo, g_ptr_array_index (requests, 0)));
+                    xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
   g_assert_false (xa_placement_is_local (placement, 4));
 }
 
@@ -86,7 +81,7 @@ test_batch_defers_and_rejects (void)
   xa_test_add_vm (requests, "too-big", 80 * GiB, 2);
   xa_test_add_vm (requests, "too-many-vcpus", 1 * GiB, 33);
   xa_test_add_vm (requests, "fits", 4 * GiB, 2);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpstr (plan->placements[0].reason, ==,
                    "it needs 20484 MiB with overhead, but its nodes (0-1) have 12284 MiB free "
@@ -111,7 +106,7 @@ test_batch_admits_by_priority (void)
 
   xa_test_add_vm (requests, "bulk", 8 * GiB, 1);
   xa_test_add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
 }
@@ -129,14 +124,15 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   pinned = xa_test_add_vm (requests, "pinned", 4 * GiB, 2);
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (plan->placements[0].nodes, ==, 0x2);
   /* not NUMA-placed, but its memory counts on the nodes of its CPUs */
   g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (plan->placements[1].nodes, ==, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[0], >, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[1], >, 0);
-  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==, need_mib (topo, pinned));
+  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==,
+                    xa_mem_request_need_mib (topo, pinned));
 }
 
 static void
@@ -149,7 +145,7 @@ test_batch_skips_unusable_nodes (void)
   topo->distances[3] = XA_DISTANCE_UNREACHABLE;
   topo->nodes[0].free_mib = 1 * GiB;
   xa_test_add_vm (requests, "vm", 2 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
 }
 
@@ -222,7 +218,7 @@ check_split_was_needed (const XaTopology *topo, const XaRequest *req,
 {
   XaNodeSet allowed = req->nodes != 0 ? req->nodes : xa_nodeset_all (topo->n_nodes);
   guint size = xa_nodeset_count (placement->nodes);
-  guint64 need = need_mib (topo, req);
+  guint64 need = xa_mem_request_need_mib (topo, req);
 
   for (XaNodeSet s = allowed; s != 0; s = (s - 1) & allowed) {
     guint64 sum = 0;
@@ -260,7 +256,7 @@ check_plan (const XaTopology *topo, GPtrArray *requests, const XaPlan *plan)
       g_assert_nonnull (placement->reason);
       continue;
     }
-    g_assert_cmpuint (total, ==, need_mib (topo, req));
+    g_assert_cmpuint (total, ==, xa_mem_request_need_mib (topo, req));
     g_assert_null (placement->reason);
     if (req->hard_affinity != NULL)
       continue;
@@ -280,7 +276,7 @@ test_batch_never_over_plans (void)
   for (guint round = 0; round < 2000; round++) {
     g_autoptr(XaTopology) topo = random_topology (rand);
     g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-    g_autoptr(XaPlan) plan = xa_plan_batch (topo, requests, 0);
+    g_autoptr(XaPlan) plan = xa_batch_plan (topo, requests, 0);
 
     check_plan (topo, requests, plan);
   }
@@ -292,8 +288,8 @@ test_batch_is_deterministic (void)
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autoptr(XaTopology) topo = random_topology (rand);
   g_autoptr(GPtrArray) requests = random_requests (rand, topo);
-  g_autoptr(XaPlan) a = xa_plan_batch (topo, requests, 0);
-  g_autoptr(XaPlan) b = xa_plan_batch (topo, requests, 0);
+  g_autoptr(XaPlan) a = xa_batch_plan (topo, requests, 0);
+  g_autoptr(XaPlan) b = xa_batch_plan (topo, requests, 0);
 
   for (guint i = 0; i < a->n_placements; i++) {
     g_assert_cmpint (a->placements[i].outcome, ==, b->placements[i].outcome);
@@ -331,7 +327,7 @@ test_batch_repacks_to_fit_one_node (void)
   topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
   for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++)
     xa_test_add_vm (requests, NULL, sizes_gib[i] * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
   check_plan (topo, requests, plan);
 }
@@ -347,7 +343,7 @@ test_batch_admits_the_most_vms_when_short (void)
   xa_test_add_vm (requests, "large", 8 * GiB, 1);
   for (guint i = 0; i < 3; i++)
     xa_test_add_vm (requests, NULL, 3 * GiB, 1);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   for (guint i = 1; i < 4; i++)
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
@@ -368,11 +364,11 @@ test_batch_ages_waiting_requests (void)
   old->queued_s = 0;
   urgent->priority = 30;
   urgent->queued_s = 20;
-  lead_wins = xa_plan_batch (topo, requests, 20);
+  lead_wins = xa_batch_plan (topo, requests, 20);
   g_assert_cmpint (lead_wins->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   g_assert_cmpint (lead_wins->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
   urgent->queued_s = 40;
-  age_wins = xa_plan_batch (topo, requests, 40);
+  age_wins = xa_batch_plan (topo, requests, 40);
   g_assert_cmpint (age_wins->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpint (age_wins->placements[1].outcome, ==, XA_OUTCOME_DEFERRED);
 }
@@ -388,7 +384,7 @@ test_batch_prefers_a_core_per_vcpu (void)
   topo->nodes[0].free_mib = 12 * GiB;
   topo->nodes[0].n_cores = 4;
   xa_test_add_vm (requests, "wide", 8 * GiB, 8);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmphex (plan->placements[0].nodes, ==, 0x2);
 }
 
@@ -402,7 +398,7 @@ test_batch_balances_vcpus_against_cores (void)
 
   for (guint i = 0; i < 8; i++)
     xa_test_add_vm (requests, NULL, 1 * GiB, 4);
-  plan = xa_plan_batch (topo, requests, 0);
+  plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);
   g_assert_cmpuint (vcpus_on_node (plan, requests, 0), ==, 16);
   g_assert_cmpuint (vcpus_on_node (plan, requests, 1), ==, 16);

@@ -174,6 +174,32 @@ test_policy_names_round_trip (void)
                    "xenopsd-nodeclaim, xenopsd-legacy, exact)");
 }
 
+/* The dispatcher's table: a row per policy, at its place, whose name
+ * round-trips; only the node-claim model asks anything of the host. */
+static void
+test_policy_table (void)
+{
+  g_autoptr(XaTopology) topo = xa_topology_new (2);
+
+  for (guint p = 0; p <= XA_POLICY_LAST; p++) {
+    const XaPolicyInfo *info = xa_policy_lookup ((XaPolicy) p);
+    XaPolicy back = XA_POLICY_LAST;
+
+    g_assert_nonnull (info);
+    g_assert_cmpint (info->policy, ==, p);
+    g_assert_nonnull (info->plan);
+    g_assert_cmpstr (info->name, ==, xa_policy_to_string ((XaPolicy) p));
+    g_assert_true (xa_policy_from_string (info->name, &back, NULL));
+    g_assert_cmpint (back, ==, p);
+    g_assert_true ((info->check != NULL) == (p == XA_POLICY_XENOPSD_NODECLAIM));
+  }
+  topo->node_claims = FALSE;
+  g_assert_false (xa_plan_check_policy (XA_POLICY_XENOPSD_NODECLAIM, topo, NULL));
+  g_assert_true (xa_plan_check_policy (XA_POLICY_XENOPSD, topo, NULL));
+  topo->node_claims = TRUE;
+  g_assert_true (xa_plan_check_policy (XA_POLICY_XENOPSD_NODECLAIM, topo, NULL));
+}
+
 static void
 load_data (const gchar *host, const gchar *manifest, XaTopology **topo, GPtrArray **requests)
 {
@@ -184,7 +210,7 @@ load_data (const gchar *host, const gchar *manifest, XaTopology **topo, GPtrArra
 
   g_assert_no_error (error);
   *topo = xa_host_info_to_topology (info);
-  *requests = xa_manifest_load (manifest_path, *topo, &error);
+  *requests = xa_manifest_load (manifest_path, *topo, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -265,6 +291,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/reference/nodeclaim-needs-node-claims", test_nodeclaim_needs_node_claims);
   g_test_add_func ("/planner/reference/pinned-vm-on-a-full-node", test_pinned_vm_on_a_full_node);
   g_test_add_func ("/planner/policy/names-round-trip", test_policy_names_round_trip);
+  g_test_add_func ("/planner/policy/table", test_policy_table);
   g_test_add_data_func ("/planner/policy/dense-4node-batch-packs-what-xenopsd-cannot", dense_4node,
                         test_dense);
   g_test_add_data_func ("/planner/policy/dense-8node-batch-packs-what-xenopsd-cannot", dense_8node,

@@ -86,7 +86,7 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   open_admission (f, options, NULL);
-  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, &error));
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -98,7 +98,7 @@ manifest (const gchar *name, const gchar *host_file)
   g_autofree gchar *manifest_path = data_path ("manifests", name);
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
   g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
-  GPtrArray *requests = xa_manifest_load (manifest_path, topo, &error);
+  GPtrArray *requests = xa_manifest_load (manifest_path, topo, NULL, &error);
 
   g_assert_no_error (error);
   return requests;
@@ -383,7 +383,7 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->admission, xa_admission_free);
   open_admission (f, &options, &found);
   g_assert_cmpuint (found->built->len + found->half_built->len + found->gone->len, ==, 0);
-  g_assert_true (xa_admission_submit (f->admission, "test", requests, &left_alone, &error));
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, &left_alone, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (left_alone->len, ==, requests->len);
   g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,

@@ -7,6 +7,7 @@ test_submit_queues_every_field (XaTestStore *f, gconstpointer data)
   g_autoptr(GPtrArray) vms = xa_test_requests_new ();
   g_autoptr(GPtrArray) uuids = NULL;
   g_autoptr(GPtrArray) queued = NULL;
+  g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_guest_free);
   g_autoptr(GError) error = NULL;
   XaRequest *pvh = xa_test_add_vm (vms, "pvh-1", 2 * GiB, 4);
   XaRequest *pinned = xa_test_add_vm (vms, "pinned", GiB, 2);
@@ -15,14 +16,12 @@ test_submit_queues_every_field (XaTestStore *f, gconstpointer data)
 
   pvh->priority = -7;
   pvh->nodes = 0x2;
-  g_free (pvh->guest_type);
-  pvh->guest_type = g_strdup ("pvh");
-  pvh->kernel = g_strdup ("/boot/vmlinuz");
-  pvh->cmdline = g_strdup ("console=hvc0");
+  g_ptr_array_add (guests, xa_guest_new (XA_GUEST_PVH, "/boot/vmlinuz", NULL, "console=hvc0"));
+  g_ptr_array_add (guests, xa_guest_new (XA_GUEST_PV, NULL, NULL, NULL));
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_vals (pinned->hard_affinity, cpus, G_N_ELEMENTS (cpus));
-  g_assert_true (xa_store_submit (f->store, f->host_id, "manifest.json", vms, xa_test_at (12.5),
-                                  &uuids, &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, "manifest.json", vms, guests,
+                                  xa_test_at (12.5), &uuids, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (uuids->len, ==, 2);
   g_assert_true (g_uuid_string_is_valid (g_ptr_array_index (uuids, 0)));
@@ -38,10 +37,10 @@ test_submit_queues_every_field (XaTestStore *f, gconstpointer data)
   g_assert_cmpint (got->req->priority, ==, -7);
   g_assert_cmphex (got->req->nodes, ==, 0x2);
   g_assert_null (got->req->hard_affinity);
-  g_assert_cmpstr (got->req->guest_type, ==, "pvh");
-  g_assert_cmpstr (got->req->kernel, ==, "/boot/vmlinuz");
-  g_assert_null (got->req->ramdisk);
-  g_assert_cmpstr (got->req->cmdline, ==, "console=hvc0");
+  g_assert_cmpint (got->guest->type, ==, XA_GUEST_PVH);
+  g_assert_cmpstr (got->guest->kernel, ==, "/boot/vmlinuz");
+  g_assert_null (got->guest->ramdisk);
+  g_assert_cmpstr (got->guest->cmdline, ==, "console=hvc0");
   g_assert_cmpfloat (got->req->queued_s, ==, 12.5);
   g_assert_cmpint (got->queued.wall_us, ==, xa_test_at (12.5).wall_us);
   g_assert_cmpint (got->state, ==, XA_REQUEST_QUEUED);
@@ -49,7 +48,7 @@ test_submit_queues_every_field (XaTestStore *f, gconstpointer data)
   got = g_ptr_array_index (queued, 1);
   g_assert_cmpuint (got->req->hard_affinity->len, ==, 2);
   g_assert_cmpuint (g_array_index (got->req->hard_affinity, guint, 1), ==, 17);
-  g_assert_cmpstr (got->req->guest_type, ==, "pv");
+  g_assert_cmpint (got->guest->type, ==, XA_GUEST_PV);
 }
 
 /* Atomic: a batch with a live name queues none of its VMs. */
@@ -63,7 +62,7 @@ test_submit_refuses_a_live_name_and_queues_none (XaTestStore *f, gconstpointer d
   xa_test_submit_vms (f, 2, GiB, 1);
   xa_test_add_vm (again, "new-one", GiB, 1);
   xa_test_add_vm (again, "vm-1-1", GiB, 1);
-  g_assert_false (xa_store_submit (f->store, f->host_id, "again", again, xa_test_at (2), NULL,
+  g_assert_false (xa_store_submit (f->store, f->host_id, "again", again, NULL, xa_test_at (2), NULL,
                                    &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
   g_assert_cmpstr (error->message, ==,
@@ -133,7 +132,7 @@ test_hold_failure_rolls_back_what_is_held (XaTestStore *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "cannot become building"));
   g_clear_error (&error);
   xa_test_add_vm (vms, "late", GiB, 1);
-  g_assert_false (xa_store_submit (f->store, f->host_id, "late", vms, xa_test_at (3), NULL,
+  g_assert_false (xa_store_submit (f->store, f->host_id, "late", vms, NULL, xa_test_at (3), NULL,
                                    &error));
   g_assert_nonnull (strstr (error->message, "the writes since the last commit were rolled back"));
   g_clear_error (&error);

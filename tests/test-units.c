@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-guest.h"
+#include "xa-mem.h"
 #include "xa-nodeset.h"
+#include "xa-name.h"
 #include "xa-units.h"
 
 typedef struct {
@@ -156,6 +159,56 @@ test_nodeset_rejects_bad_lists (void)
   }
 }
 
+static void
+test_guest_type_strings (void)
+{
+  g_autoptr(GError) error = NULL;
+  XaGuestType type = XA_GUEST_PV;
+
+  for (guint t = 0; t <= XA_GUEST_TYPE_LAST; t++) {
+    g_assert_true (xa_guest_type_from_string (xa_guest_type_to_string ((XaGuestType) t), &type,
+                                              NULL));
+    g_assert_cmpint (type, ==, t);
+  }
+  g_assert_cmpstr (xa_guest_type_to_string (XA_GUEST_PVH), ==, "pvh");
+  g_assert_false (xa_guest_type_from_string ("hvm", &type, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "\"hvm\" is not a guest type (use pv or pvh)");
+}
+
+static void
+test_guest_copy (void)
+{
+  g_autoptr(XaGuest) guest = xa_guest_new (XA_GUEST_PVH, "/boot/vmlinuz", NULL, "console=hvc0");
+  g_autoptr(XaGuest) copy = xa_guest_copy (guest);
+
+  g_assert_cmpint (copy->type, ==, XA_GUEST_PVH);
+  g_assert_cmpstr (copy->kernel, ==, "/boot/vmlinuz");
+  g_assert_true (copy->kernel != guest->kernel);
+  g_assert_null (copy->ramdisk);
+  g_assert_cmpstr (copy->cmdline, ==, "console=hvc0");
+}
+
+/* 4 vCPUs at 1176 KiB each take 5 MiB, rounded up, on top of 1 MiB a VM. */
+static void
+test_mem_need (void)
+{
+  g_assert_cmpuint (xa_mem_need_mib (4096, 4, 1, 1176), ==, 4102);
+  g_assert_cmpuint (xa_mem_need_mib (4096, 0, 0, 1176), ==, 4096);
+}
+
+static void
+test_mem_local (void)
+{
+  const guint64 local[] = { 990, 10, 0 };
+  const guint64 split[] = { 989, 11, 0 };
+  const guint64 none[] = { 0, 0, 0 };
+
+  g_assert_true (xa_mem_is_local (local, G_N_ELEMENTS (local)));
+  g_assert_false (xa_mem_is_local (split, G_N_ELEMENTS (split)));
+  g_assert_false (xa_mem_is_local (none, G_N_ELEMENTS (none)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,5 +221,9 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/units/name/follows-the-rules", test_name_follows_the_rules);
   g_test_add_func ("/planner/units/nodeset/parses-and-formats", test_nodeset_parses_and_formats);
   g_test_add_func ("/planner/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
+  g_test_add_func ("/planner/guest/type-strings", test_guest_type_strings);
+  g_test_add_func ("/planner/guest/copy", test_guest_copy);
+  g_test_add_func ("/planner/mem/need", test_mem_need);
+  g_test_add_func ("/planner/mem/local", test_mem_local);
   return g_test_run ();
 }

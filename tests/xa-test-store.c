@@ -83,7 +83,8 @@ xa_test_submit (XaTestStore *f, const gchar *group, GPtrArray *vms, gdouble s)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (xa_store_submit (f->store, f->host_id, group, vms, xa_test_at (s), NULL, &error));
+  g_assert_true (xa_store_submit (f->store, f->host_id, group, vms, NULL, xa_test_at (s), NULL,
+                                  &error));
   g_assert_no_error (error);
 }
 
@@ -151,7 +152,7 @@ xa_test_plan_for (XaTestStore *f, GPtrArray *queued, gdouble s)
     topo->nodes[n].free_mib = avail[n];
   for (guint i = 0; i < queued->len; i++)
     g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
-  return xa_plan_batch (topo, reqs, s);
+  return xa_batch_plan (topo, reqs, s);
 }
 
 /* Plans the queue and admits it. */

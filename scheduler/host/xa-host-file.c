@@ -7,7 +7,6 @@
 #include "xa-units.h"
 
 #define XA_HOST_MAX_CPUS_PER_NODE 4096
-#define XA_DISTANCE_MAX_REACHABLE 255
 #define XA_RATE_MAX (G_GINT64_CONSTANT (1) << 40)
 
 static const gchar *const host_keys[] = {

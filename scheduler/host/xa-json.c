@@ -3,6 +3,7 @@
 
 #include "xa-error.h"
 #include "xa-json.h"
+#include "xa-name.h"
 #include "xa-units.h"
 
 /* Duplicate keys are rejected (docs/formats.md: strict RFC 8259); jansson already

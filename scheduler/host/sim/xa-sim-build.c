@@ -172,7 +172,9 @@ xa_sim_build_new (XaSimHost *self, const XaSimDomain *sd, const XaBuildSpec *spe
 
   build->host = self;
   build->domid = sd->domain->domid;
-  /* Xen's per-domain overhead comes with the memory, from the same nodes */
+  /* Xen's per-domain overhead comes with the memory, from the same nodes;
+   * charged here as Xen charges it, not by the planner's xa_mem_need_mib,
+   * which the simulator grades */
   build->left_mib = spec->memory_mib + self->info->overhead_mib_per_vm +
                     (sd->domain->vcpus * self->info->overhead_kib_per_vcpu + 1023) / 1024;
   if (spec->mib_by_node != NULL) {

@@ -8,14 +8,13 @@
 
 #include "xa-error.h"
 #include "xa-xen-host.h"
-#include "xa-units.h"
+#include "xa-name.h"
 
 /* Buffers that libxen returns with malloc() are released with g_free():
  * since GLib 2.46 g_malloc() is the system malloc(). */
 
 #define XA_XEN_PRIVCMD "/dev/xen/privcmd"
 #define XA_XEN_DOMAIN_BATCH 1024
-#define XA_XEN_DISTANCE_MAX_REACHABLE 255
 #define XA_XEN_DISTANCE_REMOTE 20
 #define XA_XEN_CPUTOPO_ATTEMPTS 3
 
@@ -112,7 +111,7 @@ xa_xen_host_bytes_to_mib (uint64_t bytes)
 static guint32
 xa_xen_host_distance (uint32_t distance)
 {
-  if (distance == XEN_INVALID_NODE_DIST || distance > XA_XEN_DISTANCE_MAX_REACHABLE)
+  if (distance == XEN_INVALID_NODE_DIST || distance > XA_DISTANCE_MAX_REACHABLE)
     return XA_DISTANCE_UNREACHABLE;
   return distance;
 }

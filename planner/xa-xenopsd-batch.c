@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-plan-private.h"
+#include "xa-mem.h"
+#include "xa-request.h"
 #include "xa-xenopsd.h"
 
-/* What xenopsd's build_pre does around its placement (domain.ml,
- * ../shared/reference/xenopsd.md §1), for a batch of starts that all run
- * at once: every build reads the host before any of them has allocated. */
+/* What xenopsd's build_pre does around its placement (domain.ml; the Xen
+ * call order is in docs/design.md), for a batch of starts that all run at
+ * once: every build reads the host before any of them has allocated. */
 typedef struct {
   XaPolicy variant;
   const XaTopology *topo;
@@ -15,23 +16,16 @@ typedef struct {
   guint64 host_free_mib;
   guint64 claimable_mib;
   XaNodeSet usable;
-} XaReference;
-
-static void
-xa_reference_fail (XaPlacement *placement, gchar *reason)
-{
-  placement->outcome = XA_OUTCOME_FAILED;
-  placement->reason = reason;
-}
+} XaXenopsdBatch;
 
 /* wait_xen_free_mem: host-wide free memory, which no build in flight has
  * taken yet and which claims do not lower. */
 static gboolean
-xa_reference_waits_in_vain (const XaReference *ref, guint64 need_mib, XaPlacement *placement)
+xa_xenopsd_batch_waits_in_vain (const XaXenopsdBatch *ref, guint64 need_mib, XaPlacement *placement)
 {
   if (need_mib <= ref->host_free_mib)
     return FALSE;
-  xa_reference_fail (placement,
+  xa_placement_fail (placement,
                      g_strdup_printf ("xenopsd's wait for free memory gives up: the host has "
                                       "%" G_GUINT64_FORMAT " MiB free, the VM needs "
                                       "%" G_GUINT64_FORMAT " MiB with overhead",
@@ -42,9 +36,9 @@ xa_reference_waits_in_vain (const XaReference *ref, guint64 need_mib, XaPlacemen
 /* The plan's model of the host-wide claim: Xen refuses it past what is
  * unclaimed. */
 static XaClaimResult
-xa_reference_claim_host (gpointer data, guint64 mib, gchar **out_detail)
+xa_xenopsd_batch_claim_host (gpointer data, guint64 mib, gchar **out_detail)
 {
-  XaReference *ref = data;
+  XaXenopsdBatch *ref = data;
 
   if (mib > ref->claimable_mib) {
     *out_detail = g_strdup_printf ("the starts before it claimed all but %" G_GUINT64_FORMAT
@@ -58,9 +52,9 @@ xa_reference_claim_host (gpointer data, guint64 mib, gchar **out_detail)
 /* A node claim: stock Xen has none; with them, it holds where the node
  * still has the memory unclaimed. */
 static XaClaimResult
-xa_reference_claim_node (gpointer data, guint node, guint64 mib, gchar **out_detail)
+xa_xenopsd_batch_claim_node (gpointer data, guint node, guint64 mib, gchar **out_detail)
 {
-  XaReference *ref = data;
+  XaXenopsdBatch *ref = data;
 
   if (ref->variant != XA_POLICY_XENOPSD_NODECLAIM) {
     *out_detail = g_strdup ("this Xen has no per-node claims");
@@ -76,16 +70,16 @@ xa_reference_claim_node (gpointer data, guint node, guint64 mib, gchar **out_det
   return XA_CLAIM_DONE;
 }
 
-static const XaXenopsdClaims xa_reference_claims = {
-  xa_reference_claim_node,
-  xa_reference_claim_host,
+static const XaXenopsdClaims xa_xenopsd_batch_claims = {
+  xa_xenopsd_batch_claim_node,
+  xa_xenopsd_batch_claim_host,
 };
 
 /* Returns the nodes the VM's soft affinity points to after build_pre, 0 for
  * none; FALSE when its start fails. */
 static gboolean
-xa_reference_build_pre (XaReference *ref, const XaRequest *req, XaPlacement *placement,
-                        XaNodeSet *out_nodes)
+xa_xenopsd_batch_build_pre (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *placement,
+                            XaNodeSet *out_nodes)
 {
   guint cores = xa_xenopsd_cores_requested (ref->variant, req->vcpus);
   g_autoptr(GError) error = NULL;
@@ -93,45 +87,45 @@ xa_reference_build_pre (XaReference *ref, const XaRequest *req, XaPlacement *pla
 
   if (ref->numa != NULL)
     plan = xa_xenopsd_plan (ref->numa, ref->view_mib, req->memory_mib, req->vcpus, cores);
-  if (xa_xenopsd_build_pre (ref->variant, plan, req->memory_mib, &xa_reference_claims, ref,
+  if (xa_xenopsd_build_pre (ref->variant, plan, req->memory_mib, &xa_xenopsd_batch_claims, ref,
                             out_nodes, &error))
     return TRUE;
-  xa_reference_fail (placement, g_strdup (error->message));
+  xa_placement_fail (placement, g_strdup (error->message));
   return FALSE;
 }
 
 static void
-xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placement)
+xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *placement)
 {
   const XaTopology *topo = ref->topo;
-  XaNodeSet allowed = xa_plan_allowed_nodes (topo, req);
-  guint64 need = xa_plan_need_mib (topo, req);
-  gchar *reason = xa_plan_why_never_fits (topo, req, allowed);
+  XaNodeSet allowed = xa_request_allowed_nodes (req, topo);
+  guint64 need = xa_mem_request_need_mib (topo, req);
+  gchar *reason = xa_mem_why_never_fits (topo, req, allowed);
   XaNodeSet nodes = 0;
 
   if (reason != NULL) {
     xa_placement_reject (placement, reason);
     return;
   }
-  if (xa_reference_waits_in_vain (ref, need, placement))
+  if (xa_xenopsd_batch_waits_in_vain (ref, need, placement))
     return;
   /* a pinned VM is not NUMA-placed and makes no claim at all */
   if (req->hard_affinity != NULL) {
-    xa_plan_split_by_free (topo->n_nodes, ref->free_mib, allowed, need, placement->mib_by_node);
+    xa_mem_split_by_free (topo->n_nodes, ref->free_mib, allowed, need, placement->mib_by_node);
     placement->outcome = XA_OUTCOME_PLANNED;
     return;
   }
-  if (!xa_reference_build_pre (ref, req, placement, &nodes))
+  if (!xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
     return;
   /* Xen spreads a domain over its affine nodes, over all of them without */
   placement->nodes = nodes;
-  xa_plan_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
-                        need, placement->mib_by_node);
+  xa_mem_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
+                       need, placement->mib_by_node);
   placement->outcome = XA_OUTCOME_PLANNED;
 }
 
 /**
- * xa_xenopsd_plan_batch:
+ * xa_xenopsd_batch_plan:
  * @self: (nullable): xenopsd's placement state, %NULL where it disables
  *   NUMA placement; its usage counters grow, as they do for the whole life
  *   of a xenopsd process
@@ -151,10 +145,10 @@ xa_reference_start (XaReference *ref, const XaRequest *req, XaPlacement *placeme
  * Returns: (transfer full): one placement per request, in their order
  */
 XaPlan *
-xa_xenopsd_plan_batch (XaXenopsd *self, const XaTopology *topo, GPtrArray *requests,
+xa_xenopsd_batch_plan (XaXenopsd *self, const XaTopology *topo, GPtrArray *requests,
                        XaPolicy variant)
 {
-  XaReference ref = { 0 };
+  XaXenopsdBatch ref = { 0 };
   XaPlan *plan;
 
   g_return_val_if_fail (topo != NULL && requests != NULL, NULL);
@@ -175,29 +169,8 @@ xa_xenopsd_plan_batch (XaXenopsd *self, const XaTopology *topo, GPtrArray *reque
   }
   ref.claimable_mib = ref.host_free_mib;
   for (guint i = 0; i < requests->len; i++)
-    xa_reference_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
+    xa_xenopsd_batch_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
   g_free (ref.view_mib);
   g_free (ref.free_mib);
   return plan;
-}
-
-/**
- * xa_plan_reference:
- * @topo: the host
- * @requests: (element-type XaRequest): VMs whose starts all run at once
- * @variant: which xenopsd
- *
- * xa_xenopsd_plan_batch() with a new xenopsd: usage counters at zero.
- *
- * Returns: (transfer full): one placement per request, in their order
- */
-XaPlan *
-xa_plan_reference (const XaTopology *topo, GPtrArray *requests, XaPolicy variant)
-{
-  g_autoptr(XaXenopsd) numa = NULL;
-
-  g_return_val_if_fail (topo != NULL, NULL);
-
-  numa = xa_xenopsd_new (topo);
-  return xa_xenopsd_plan_batch (numa, topo, requests, variant);
 }

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "xa-placement.h"
+#include "xa-topology.h"
+
+G_BEGIN_DECLS
+
+/**
+ * XaPlan:
+ * @n_nodes: the host's node count, the length of every @mib_by_node
+ * @placements: one per request, in the order of the requests
+ * @exhausted: the exact search ran out of budget: the plan is the best it
+ *   found, not proven optimal
+ */
+typedef struct {
+  guint n_nodes;
+  guint n_placements;
+  XaPlacement *placements;
+  gboolean exhausted;
+} XaPlan;
+
+XaPlan *xa_plan_new (guint n_nodes,
+                     guint n_placements);
+void xa_plan_free (XaPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaPlan, xa_plan_free)
+
+guint xa_plan_count_local (const XaPlan *plan);
+void xa_plan_overplanned (const XaPlan     *plan,
+                          const XaTopology *topo,
+                          guint            *out_vms,
+                          guint64          *out_mib);
+
+G_END_DECLS
