@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xa-mem.h"
 #include "xa-run.h"
 
 static const gchar *const xa_run_state_names[] = {
@@ -144,22 +145,21 @@ static void
 xa_run_count_memory (const XaRun *run, const XaRunVm *vm, XaRunCounts *counts)
 {
   guint64 total = 0;
-  guint64 largest = 0;
   guint64 outside = 0;
 
   for (guint n = 0; n < run->n_nodes; n++) {
     guint64 mib = vm->memory_by_node_mib[n];
 
     total += mib;
-    largest = MAX (largest, mib);
     if (vm->planned_nodes != 0 && !xa_nodeset_has (vm->planned_nodes, n))
       outside += mib;
   }
-  if (total > 0 && largest * 100 >= total * 99)
+  if (xa_mem_is_local (vm->memory_by_node_mib, run->n_nodes))
     counts->local++;
   else
     counts->split++;
-  if (outside * 100 > total) {
+  /* spilled: more outside its nodes than a local VM may have off its node */
+  if (outside * 100 > total * (100 - XA_LOCAL_PERCENT)) {
     counts->spilled++;
     counts->remote_mib += outside;
   }

@@ -70,7 +70,7 @@ xa_store_list_batches (XaStore *self, gint64 host_id, gint64 from_wall_us, gint6
   const gchar *purpose = "read the batches";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "WITH built AS (SELECT batch_id, request_id, "
-          "  max (actual_mib) * 100 >= sum (actual_mib) * 99 AND sum (actual_mib) > 0 AS local "
+          "  max (actual_mib) * 100 >= sum (actual_mib) * ?4 AND sum (actual_mib) > 0 AS local "
           "  FROM placements WHERE actual_mib IS NOT NULL GROUP BY batch_id, request_id) "
           "SELECT b.id, b.wall_us, b.host_s, b.policy, b.n_requests, b.n_planned, b.n_deferred, "
           "b.n_rejected, b.plan_ms, "
@@ -82,6 +82,7 @@ xa_store_list_batches (XaStore *self, gint64 host_id, gint64 from_wall_us, gint6
   if (stmt == NULL)
     return NULL;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
+  sqlite3_bind_int (stmt, 4, XA_LOCAL_PERCENT);
   return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_batch_row_from,
                                 (GDestroyNotify) xa_store_batch_row_free, error);
 }
