@@ -106,111 +106,113 @@ test_host_file_round_trips_through_json (void)
   g_assert_true (again->node_claims);
 }
 
+/* Each a bad file and the one line it must give. */
+static const BadCase bad_host_files[] = {
+  /* not strict JSON */
+  { "{", "host.json: line 1, column 1: not valid JSON: string or '}' expected near end of file" },
+  { "[]", "host.json: the top level is not an object" },
+  { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '/'" },
+  { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '''" },
+  { "{" TWO_NODES ", \"populate_mib_per_s\": 0100}",
+    "host.json: line 1, column 125: not valid JSON: invalid token near '0'" },
+  { "{" TWO_NODES ", \"distances\": [[10, 18446744073709551615], [20, 10]]}",
+    "host.json: line 1, column 141: not valid JSON: too big integer near '18446744073709551615'" },
+  { "{" TWO_NODES ", \"name\": \"a\", \"name\": \"b\"}",
+    "host.json: line 1, column 121: not valid JSON: duplicate object key near '\"name\"'" },
+  { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: end of file expected near 'x'" },
+  { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: end of file expected near '{'" },
+  /* structure */
+  { "{}", "host.json: nodes: missing (expected a list)" },
+  { "{\"nodes\": []}", "host.json: nodes: 0 nodes (expected 1 to 64)" },
+  { "{\"nodes\": {}}", "host.json: nodes: {} is an object, not a list" },
+  { "{" TWO_NODES ", \"nodez\": 1}", "host.json: \"nodez\" is not a known field" },
+  { "{\"name\": 7, " TWO_NODES "}", "host.json: name: 7 is an integer, not a string" },
+  { "{\"name\": \"a b\", " TWO_NODES "}",
+    "host.json: name: \"a b\" has a character outside A-Z a-z 0-9 . _ -" },
+  { "{\"nodes\": [1]}", "host.json: nodes[0]: 1 is an integer, not an object" },
+  /* sizes */
+  { "{\"nodes\": [{\"cpus\": 4}]}", "host.json: nodes[0]: memory: missing (expected a size such as 4GiB or 4096)" },
+  { "{\"nodes\": [{\"memory\": 0, \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: 0 is not allowed here (at least 1 MiB)" },
+  { "{\"nodes\": [{\"memory\": \"4 GB\", \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
+  { "{\"nodes\": [{\"memory\": -4096, \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: -4096 is negative" },
+  { "{\"nodes\": [{\"memory\": 1024.5, \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: 1024.5 is not a whole number of MiB" },
+  { "{\"nodes\": [{\"memory\": \"9999999999TiB\", \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: \"9999999999TiB\" is larger than 2^53 MiB" },
+  { "{\"nodes\": [{\"memory\": true, \"cpus\": 4}]}",
+    "host.json: nodes[0]: memory: true is not a size (use 4GiB or 4096)" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"free\": \"5GiB\", \"cpus\": 4}]}",
+    "host.json: nodes[0]: free: 5120 MiB is more than memory (4096 MiB) minus what the "
+    "domains use there (0 MiB)" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"dirty\": \"1GiB\", \"free\": 512, \"cpus\": 4}]}",
+    "host.json: nodes[0]: dirty: 1024 MiB is more than free (512 MiB)" },
+  /* CPUs */
+  { "{\"nodes\": [{\"memory\": \"4GiB\"}]}",
+    "host.json: nodes[0]: cpus: missing (expected a count or a list of CPU ids)" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 4, \"cores\": 8}]}",
+    "host.json: nodes[0]: cores: 8 is more than the node's 4 CPUs" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 1]}, {\"memory\": \"4GiB\", \"cpus\": [1, 2]}]}",
+    "host.json: nodes[1]: cpus: CPU 1 is also on node 0" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 0]}]}",
+    "host.json: nodes[0]: cpus[1]: CPU 0 is listed twice" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 2}, {\"memory\": \"4GiB\", \"cpus\": [2, 3]}]}",
+    "host.json: nodes[1]: cpus: a count on some nodes and a list on others (use the same form on every node)" },
+  { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": -2}]}",
+    "host.json: nodes[0]: cpus: -2 is out of range (0 to 4096)" },
+  /* distances */
+  { "{" TWO_NODES ", \"distances\": [[10, 20]]}",
+    "host.json: distances: 1 rows for 2 nodes (one row per node)" },
+  { "{" TWO_NODES ", \"distances\": [[10, 20], [20]]}",
+    "host.json: distances[1]: [20] is not a list of 2 distances" },
+  { "{" TWO_NODES ", \"distances\": [[12, 20], [20, 10]]}",
+    "host.json: distances[0][0]: 12 on the diagonal (a node's distance to itself is 10)" },
+  { "{" TWO_NODES ", \"distances\": [[10, 5], [20, 10]]}",
+    "host.json: distances[0][1]: 5 is below 10 (use 10-255, or -1 for unreachable)" },
+  { "{" TWO_NODES ", \"distances\": [[10, \"20\"], [20, 10]]}",
+    "host.json: distances[0][1]: \"20\" is not an integer distance" },
+  { "{" TWO_NODES ", \"distances\": [[10, 20], [20, 10], [20, 10]]}",
+    "host.json: distances: 3 rows for 2 nodes (one row per node)" },
+  /* domains */
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1], \"vcpus\": 1}]}",
+    "host.json: domains[0] \"dom0\": memory_by_node: 1 entries for 2 nodes (one per node)" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
+    "host.json: domains[0]: name: the name is empty" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1},"
+    " {\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
+    "host.json: domains[1] \"d\": name: another domain has the same name" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"65GiB\", 0], \"vcpus\": 1}]}",
+    "host.json: nodes[0]: the domains use 66560 MiB here, more than its memory (65536 MiB)" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"1GiB\", \"x\"], \"vcpus\": 1}]}",
+    "host.json: domains[0] \"d\": memory_by_node[1]: \"x\" is not a size (use 4GiB or 4096)" },
+  /* faults */
+  { "{" TWO_NODES ", \"faults\": [{\"call_fails\": \"reboot\"}]}",
+    "host.json: faults[0]: call_fails: \"reboot\" is not a host call (use one of snapshot, "
+    "create_domain, max_vcpus, timer_mode, max_mem, vcpu_affinity, node_affinity, "
+    "claim_pages, build, unpause, destroy)" },
+  { "{" TWO_NODES ", \"faults\": [{\"at_s\": 1, \"take\": \"1GiB\", \"node\": 2}]}",
+    "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
+  { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
+    "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
+    "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
+  { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
+    "host.json: line 1, column 19: not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'" },
+};
+
+/* Every bad host file gives one line naming the file, entry and field. */
 static void
 test_host_file_rejects_bad_input (void)
 {
-  const BadCase cases[] = {
-    /* not strict JSON */
-    { "{", "host.json: line 1, column 1: not valid JSON: string or '}' expected near end of file" },
-    { "[]", "host.json: the top level is not an object" },
-    { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '/'" },
-    { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '''" },
-    { "{" TWO_NODES ", \"populate_mib_per_s\": 0100}",
-      "host.json: line 1, column 125: not valid JSON: invalid token near '0'" },
-    { "{" TWO_NODES ", \"distances\": [[10, 18446744073709551615], [20, 10]]}",
-      "host.json: line 1, column 141: not valid JSON: too big integer near '18446744073709551615'" },
-    { "{" TWO_NODES ", \"name\": \"a\", \"name\": \"b\"}",
-      "host.json: line 1, column 121: not valid JSON: duplicate object key near '\"name\"'" },
-    { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: end of file expected near 'x'" },
-    { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: end of file expected near '{'" },
-    /* structure */
-    { "{}", "host.json: nodes: missing (expected a list)" },
-    { "{\"nodes\": []}", "host.json: nodes: 0 nodes (expected 1 to 64)" },
-    { "{\"nodes\": {}}", "host.json: nodes: {} is an object, not a list" },
-    { "{" TWO_NODES ", \"nodez\": 1}", "host.json: \"nodez\" is not a known field" },
-    { "{\"name\": 7, " TWO_NODES "}", "host.json: name: 7 is an integer, not a string" },
-    { "{\"name\": \"a b\", " TWO_NODES "}",
-      "host.json: name: \"a b\" has a character outside A-Z a-z 0-9 . _ -" },
-    { "{\"nodes\": [1]}", "host.json: nodes[0]: 1 is an integer, not an object" },
-    /* sizes */
-    { "{\"nodes\": [{\"cpus\": 4}]}", "host.json: nodes[0]: memory: missing (expected a size such as 4GiB or 4096)" },
-    { "{\"nodes\": [{\"memory\": 0, \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: 0 is not allowed here (at least 1 MiB)" },
-    { "{\"nodes\": [{\"memory\": \"4 GB\", \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
-    { "{\"nodes\": [{\"memory\": -4096, \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: -4096 is negative" },
-    { "{\"nodes\": [{\"memory\": 1024.5, \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: 1024.5 is not a whole number of MiB" },
-    { "{\"nodes\": [{\"memory\": \"9999999999TiB\", \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: \"9999999999TiB\" is larger than 2^53 MiB" },
-    { "{\"nodes\": [{\"memory\": true, \"cpus\": 4}]}",
-      "host.json: nodes[0]: memory: true is not a size (use 4GiB or 4096)" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"free\": \"5GiB\", \"cpus\": 4}]}",
-      "host.json: nodes[0]: free: 5120 MiB is more than memory (4096 MiB) minus what the "
-      "domains use there (0 MiB)" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"dirty\": \"1GiB\", \"free\": 512, \"cpus\": 4}]}",
-      "host.json: nodes[0]: dirty: 1024 MiB is more than free (512 MiB)" },
-    /* CPUs */
-    { "{\"nodes\": [{\"memory\": \"4GiB\"}]}",
-      "host.json: nodes[0]: cpus: missing (expected a count or a list of CPU ids)" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 4, \"cores\": 8}]}",
-      "host.json: nodes[0]: cores: 8 is more than the node's 4 CPUs" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 1]}, {\"memory\": \"4GiB\", \"cpus\": [1, 2]}]}",
-      "host.json: nodes[1]: cpus: CPU 1 is also on node 0" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": [0, 0]}]}",
-      "host.json: nodes[0]: cpus[1]: CPU 0 is listed twice" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": 2}, {\"memory\": \"4GiB\", \"cpus\": [2, 3]}]}",
-      "host.json: nodes[1]: cpus: a count on some nodes and a list on others (use the same form on every node)" },
-    { "{\"nodes\": [{\"memory\": \"4GiB\", \"cpus\": -2}]}",
-      "host.json: nodes[0]: cpus: -2 is out of range (0 to 4096)" },
-    /* distances */
-    { "{" TWO_NODES ", \"distances\": [[10, 20]]}",
-      "host.json: distances: 1 rows for 2 nodes (one row per node)" },
-    { "{" TWO_NODES ", \"distances\": [[10, 20], [20]]}",
-      "host.json: distances[1]: [20] is not a list of 2 distances" },
-    { "{" TWO_NODES ", \"distances\": [[12, 20], [20, 10]]}",
-      "host.json: distances[0][0]: 12 on the diagonal (a node's distance to itself is 10)" },
-    { "{" TWO_NODES ", \"distances\": [[10, 5], [20, 10]]}",
-      "host.json: distances[0][1]: 5 is below 10 (use 10-255, or -1 for unreachable)" },
-    { "{" TWO_NODES ", \"distances\": [[10, \"20\"], [20, 10]]}",
-      "host.json: distances[0][1]: \"20\" is not an integer distance" },
-    { "{" TWO_NODES ", \"distances\": [[10, 20], [20, 10], [20, 10]]}",
-      "host.json: distances: 3 rows for 2 nodes (one row per node)" },
-    /* domains */
-    { "{" TWO_NODES ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1], \"vcpus\": 1}]}",
-      "host.json: domains[0] \"dom0\": memory_by_node: 1 entries for 2 nodes (one per node)" },
-    { "{" TWO_NODES ", \"domains\": [{\"name\": \"\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
-      "host.json: domains[0]: name: the name is empty" },
-    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1},"
-      " {\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
-      "host.json: domains[1] \"d\": name: another domain has the same name" },
-    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"65GiB\", 0], \"vcpus\": 1}]}",
-      "host.json: nodes[0]: the domains use 66560 MiB here, more than its memory (65536 MiB)" },
-    { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"1GiB\", \"x\"], \"vcpus\": 1}]}",
-      "host.json: domains[0] \"d\": memory_by_node[1]: \"x\" is not a size (use 4GiB or 4096)" },
-    /* faults */
-    { "{" TWO_NODES ", \"faults\": [{\"call_fails\": \"reboot\"}]}",
-      "host.json: faults[0]: call_fails: \"reboot\" is not a host call (use one of snapshot, "
-      "create_domain, max_vcpus, timer_mode, max_mem, vcpu_affinity, node_affinity, "
-      "claim_pages, build, unpause, destroy)" },
-    { "{" TWO_NODES ", \"faults\": [{\"at_s\": 1, \"take\": \"1GiB\", \"node\": 2}]}",
-      "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
-    { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
-      "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
-      "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
-    { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
-      "host.json: line 1, column 19: not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'" },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_host_files); i++) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(XaHostInfo) info = load_text (cases[i].json, NULL, &error);
+    g_autoptr(XaHostInfo) info = load_text (bad_host_files[i].json, NULL, &error);
 
-    g_test_message ("case %zu: %s", i, cases[i].json);
+    g_test_message ("case %zu: %s", i, bad_host_files[i].json);
     g_assert_null (info);
     g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
-    g_assert_cmpstr (error->message, ==, cases[i].message);
+    g_assert_cmpstr (error->message, ==, bad_host_files[i].message);
   }
 }
 

@@ -80,91 +80,93 @@ test_manifest_reads_every_data_manifest (void)
   }
 }
 
+/* Each a bad file and the one line it must give. */
+static const BadCase bad_manifests[] = {
+  { "", "manifest.json: line 1, column 0: not valid JSON: '[' or '{' expected near end of file" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]} []",
+    "manifest.json: line 1, column 51: not valid JSON: end of file expected near '['" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 0123, \"vcpus\": 1}]}",
+    "manifest.json: line 1, column 34: not valid JSON: invalid token near '0'" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 18446744073709551615, \"vcpus\": 1}]}",
+    "manifest.json: line 1, column 53: not valid JSON: too big integer near '18446744073709551615'" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"memory\": 2, \"vcpus\": 1}]}",
+    "manifest.json: line 1, column 44: not valid JSON: duplicate object key near '\"memory\"'" },
+  { "// boot\n{\"vms\": []}",
+    "manifest.json: line 1, column 1: not valid JSON: '[' or '{' expected near '/'" },
+  { "{}", "manifest.json: vms: missing (expected a list)" },
+  { "{\"vms\": []}", "manifest.json: vms: the list is empty (expected at least one VM)" },
+  { "{\"vms\": {\"a\": 1}}", "manifest.json: vms: {\"a\":1} is an object, not a list" },
+  { "{\"vms\": [], \"hosts\": 1}", "manifest.json: \"hosts\" is not a known field" },
+  { "{\"vms\": [\"web\"]}", "manifest.json: vms[0]: \"web\" is a string, not an object" },
+  { "{\"vms\": [{\"memory\": 1, \"vcpus\": 1}]}", "manifest.json: vms[0]: name: missing (expected a string)" },
+  { "{\"vms\": [{\"name\": \"\", \"memory\": 1, \"vcpus\": 1}]}",
+    "manifest.json: vms[0]: name: the name is empty" },
+  { "{\"vms\": [{\"name\": \"a234567890123456789012345678901234567890123456789012345678901234x\","
+    " \"memory\": 1, \"vcpus\": 1}]}",
+    "manifest.json: vms[0]: name: \"a234567890123456789012345678901234567890123456789012345678901234x\""
+    " is longer than 64 characters" },
+  { "{\"vms\": [{\"name\": \"db 01\", \"memory\": 1, \"vcpus\": 1}]}",
+    "manifest.json: vms[0]: name: \"db 01\" has a character outside A-Z a-z 0-9 . _ -" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]}",
+    "manifest.json: vms[1] \"a\": name: another VM in the manifest has the same name" },
+  { "{\"vms\": [{\"name\": \"a\", \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: missing (expected a size such as 4GiB or 4096)" },
+  { "{\"vms\": [{\"name\": \"db-01\", \"memory\": \"4 GB\", \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 0, \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0GiB\", \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": -5, \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: -5 is negative" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1024.5, \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: 1024.5 is not a whole number of MiB" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0.3MiB\", \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: \"0.3MiB\" is not a whole number of MiB" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 9007199254740993, \"vcpus\": 1}]}",
+    "manifest.json: vms[0] \"a\": memory: 9007199254740993 is larger than 2^53 MiB" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": \"2\"}]}",
+    "manifest.json: vms[0] \"a\": vcpus: \"2\" is a string, not an integer" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 0}]}",
+    "manifest.json: vms[0] \"a\": vcpus: 0 is out of range (1 to 4096)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 5000}]}",
+    "manifest.json: vms[0] \"a\": vcpus: 5000 is out of range (1 to 4096)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"b\", \"memory\": 1}]}",
+    "manifest.json: vms[1] \"b\": vcpus: missing (expected an integer)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"priority\": 2000}]}",
+    "manifest.json: vms[0] \"a\": priority: 2000 is out of range (-1000 to 1000)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"prority\": 2}]}",
+    "manifest.json: vms[0] \"a\": \"prority\" is not a known field" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 99]}]}",
+    "manifest.json: vms[0] \"a\": hard_affinity[1]: the host has no CPU 99" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": []}]}",
+    "manifest.json: vms[0] \"a\": hard_affinity: the list is empty (leave it out for no affinity)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [-1]}]}",
+    "manifest.json: vms[0] \"a\": hard_affinity[0]: -1 is not a CPU id" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [5]}]}",
+    "manifest.json: vms[0] \"a\": nodes[0]: 5 is not a node of this host (it has nodes 0-1)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": []}]}",
+    "manifest.json: vms[0] \"a\": nodes: the list is empty (leave it out to allow every node)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"0-9\"}]}",
+    "manifest.json: vms[0] \"a\": nodes: \"0-9\" names node 9, but the host has nodes 0-1" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"type\": \"hvm\"}]}",
+    "manifest.json: vms[0] \"a\": type: \"hvm\" is not a guest type (use pv or pvh)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"kernel\": 5}]}",
+    "manifest.json: vms[0] \"a\": kernel: 5 is an integer, not a string" },
+};
+
+/* Every bad manifest gives one line naming the file, VM and field. */
 static void
 test_manifest_rejects_bad_input (void)
 {
-  const BadCase cases[] = {
-    { "", "manifest.json: line 1, column 0: not valid JSON: '[' or '{' expected near end of file" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]} []",
-      "manifest.json: line 1, column 51: not valid JSON: end of file expected near '['" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 0123, \"vcpus\": 1}]}",
-      "manifest.json: line 1, column 34: not valid JSON: invalid token near '0'" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 18446744073709551615, \"vcpus\": 1}]}",
-      "manifest.json: line 1, column 53: not valid JSON: too big integer near '18446744073709551615'" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"memory\": 2, \"vcpus\": 1}]}",
-      "manifest.json: line 1, column 44: not valid JSON: duplicate object key near '\"memory\"'" },
-    { "// boot\n{\"vms\": []}",
-      "manifest.json: line 1, column 1: not valid JSON: '[' or '{' expected near '/'" },
-    { "{}", "manifest.json: vms: missing (expected a list)" },
-    { "{\"vms\": []}", "manifest.json: vms: the list is empty (expected at least one VM)" },
-    { "{\"vms\": {\"a\": 1}}", "manifest.json: vms: {\"a\":1} is an object, not a list" },
-    { "{\"vms\": [], \"hosts\": 1}", "manifest.json: \"hosts\" is not a known field" },
-    { "{\"vms\": [\"web\"]}", "manifest.json: vms[0]: \"web\" is a string, not an object" },
-    { "{\"vms\": [{\"memory\": 1, \"vcpus\": 1}]}", "manifest.json: vms[0]: name: missing (expected a string)" },
-    { "{\"vms\": [{\"name\": \"\", \"memory\": 1, \"vcpus\": 1}]}",
-      "manifest.json: vms[0]: name: the name is empty" },
-    { "{\"vms\": [{\"name\": \"a234567890123456789012345678901234567890123456789012345678901234x\","
-      " \"memory\": 1, \"vcpus\": 1}]}",
-      "manifest.json: vms[0]: name: \"a234567890123456789012345678901234567890123456789012345678901234x\""
-      " is longer than 64 characters" },
-    { "{\"vms\": [{\"name\": \"db 01\", \"memory\": 1, \"vcpus\": 1}]}",
-      "manifest.json: vms[0]: name: \"db 01\" has a character outside A-Z a-z 0-9 . _ -" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]}",
-      "manifest.json: vms[1] \"a\": name: another VM in the manifest has the same name" },
-    { "{\"vms\": [{\"name\": \"a\", \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: missing (expected a size such as 4GiB or 4096)" },
-    { "{\"vms\": [{\"name\": \"db-01\", \"memory\": \"4 GB\", \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 0, \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0GiB\", \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: 0 is not allowed here (at least 1 MiB)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": -5, \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: -5 is negative" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1024.5, \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: 1024.5 is not a whole number of MiB" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": \"0.3MiB\", \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: \"0.3MiB\" is not a whole number of MiB" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 9007199254740993, \"vcpus\": 1}]}",
-      "manifest.json: vms[0] \"a\": memory: 9007199254740993 is larger than 2^53 MiB" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": \"2\"}]}",
-      "manifest.json: vms[0] \"a\": vcpus: \"2\" is a string, not an integer" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 0}]}",
-      "manifest.json: vms[0] \"a\": vcpus: 0 is out of range (1 to 4096)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 5000}]}",
-      "manifest.json: vms[0] \"a\": vcpus: 5000 is out of range (1 to 4096)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"b\", \"memory\": 1}]}",
-      "manifest.json: vms[1] \"b\": vcpus: missing (expected an integer)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"priority\": 2000}]}",
-      "manifest.json: vms[0] \"a\": priority: 2000 is out of range (-1000 to 1000)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"prority\": 2}]}",
-      "manifest.json: vms[0] \"a\": \"prority\" is not a known field" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 99]}]}",
-      "manifest.json: vms[0] \"a\": hard_affinity[1]: the host has no CPU 99" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": []}]}",
-      "manifest.json: vms[0] \"a\": hard_affinity: the list is empty (leave it out for no affinity)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [-1]}]}",
-      "manifest.json: vms[0] \"a\": hard_affinity[0]: -1 is not a CPU id" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [5]}]}",
-      "manifest.json: vms[0] \"a\": nodes[0]: 5 is not a node of this host (it has nodes 0-1)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": []}]}",
-      "manifest.json: vms[0] \"a\": nodes: the list is empty (leave it out to allow every node)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"0-9\"}]}",
-      "manifest.json: vms[0] \"a\": nodes: \"0-9\" names node 9, but the host has nodes 0-1" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"type\": \"hvm\"}]}",
-      "manifest.json: vms[0] \"a\": type: \"hvm\" is not a guest type (use pv or pvh)" },
-    { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"kernel\": 5}]}",
-      "manifest.json: vms[0] \"a\": kernel: 5 is an integer, not a string" },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_manifests); i++) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) vms = parse_text (cases[i].json, NULL, &error);
+    g_autoptr(GPtrArray) vms = parse_text (bad_manifests[i].json, NULL, &error);
 
-    g_test_message ("case %zu: %s", i, cases[i].json);
+    g_test_message ("case %zu: %s", i, bad_manifests[i].json);
     g_assert_null (vms);
     g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
-    g_assert_cmpstr (error->message, ==, cases[i].message);
+    g_assert_cmpstr (error->message, ==, bad_manifests[i].message);
   }
 }
 
