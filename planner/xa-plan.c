@@ -1,6 +1,66 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-plan.h"
 
+/* The dispatcher, at the top of the planner: every policy below it, in one
+ * table; nothing below calls back up here. */
+
+static XaPlan *
+xa_plan_with_batch (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
+{
+  return xa_batch_plan (topo, requests, options->now_s);
+}
+
+static XaPlan *
+xa_plan_with_exact (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
+{
+  return xa_exact_plan (topo, requests, options->now_s, XA_EXACT_STEPS_DEFAULT);
+}
+
+/* A new xenopsd for each batch: usage counters at zero. */
+static XaPlan *
+xa_plan_with_xenopsd (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
+{
+  g_autoptr(XaXenopsd) numa = xa_xenopsd_new (topo);
+
+  return xa_xenopsd_batch_plan (numa, topo, requests, options->policy);
+}
+
+static gboolean
+xa_plan_check_node_claims (const XaTopology *topo, GError **error)
+{
+  if (topo->node_claims)
+    return TRUE;
+  g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                       "the xenopsd-nodeclaim policy models a Xen with per-node claims, "
+                       "but this host has none (node_claims: false in its host file)");
+  return FALSE;
+}
+
+static const XaPolicyInfo xa_plan_policies[] = {
+  [XA_POLICY_BATCH] = { XA_POLICY_BATCH, xa_plan_with_batch, NULL },
+  [XA_POLICY_XENOPSD] = { XA_POLICY_XENOPSD, xa_plan_with_xenopsd, NULL },
+  [XA_POLICY_XENOPSD_NODECLAIM] = { XA_POLICY_XENOPSD_NODECLAIM, xa_plan_with_xenopsd,
+                                    xa_plan_check_node_claims },
+  [XA_POLICY_XENOPSD_LEGACY] = { XA_POLICY_XENOPSD_LEGACY, xa_plan_with_xenopsd, NULL },
+  [XA_POLICY_EXACT] = { XA_POLICY_EXACT, xa_plan_with_exact, NULL },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (xa_plan_policies) == XA_POLICY_LAST + 1);
+
+/**
+ * xa_plan_policy_info:
+ * @policy: a policy
+ *
+ * Returns: (transfer none): its row of the table that xa_plan() dispatches on
+ */
+const XaPolicyInfo *
+xa_plan_policy_info (XaPolicy policy)
+{
+  g_return_val_if_fail (policy <= XA_POLICY_LAST, NULL);
+
+  return &xa_plan_policies[policy];
+}
+
 /**
  * xa_plan_check_policy:
  * @policy: a policy
@@ -13,7 +73,7 @@
 gboolean
 xa_plan_check_policy (XaPolicy policy, const XaTopology *topo, GError **error)
 {
-  const XaPolicyInfo *info = xa_policy_lookup (policy);
+  const XaPolicyInfo *info = xa_plan_policy_info (policy);
 
   g_return_val_if_fail (info != NULL, FALSE);
 
@@ -39,5 +99,5 @@ xa_plan (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *optio
 
   if (!xa_plan_check_policy (options->policy, topo, error))
     return NULL;
-  return xa_policy_lookup (options->policy)->plan (topo, requests, options);
+  return xa_plan_policy_info (options->policy)->plan (topo, requests, options);
 }

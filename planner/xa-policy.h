@@ -3,9 +3,6 @@
 
 #include <glib.h>
 
-#include "xa-plan-result.h"
-#include "xa-topology.h"
-
 G_BEGIN_DECLS
 
 /**
@@ -39,29 +36,6 @@ typedef struct {
   gdouble now_s;
 } XaPlanOptions;
 
-typedef XaPlan *(*XaPolicyPlanFunc) (const XaTopology    *topo,
-                                     GPtrArray           *requests,
-                                     const XaPlanOptions *options);
-typedef gboolean (*XaPolicyCheckFunc) (const XaTopology *topo,
-                                       GError          **error);
-
-/**
- * XaPolicyInfo:
- * @policy: the policy
- * @name: its name on the command line and in the ledger
- * @plan: plans a batch with it
- * @check: (nullable): says whether it applies to a host; %NULL for any host
- *
- * One row of the policy table that xa_plan() dispatches on.
- */
-typedef struct {
-  XaPolicy policy;
-  const gchar *name;
-  XaPolicyPlanFunc plan;
-  XaPolicyCheckFunc check;
-} XaPolicyInfo;
-
-const XaPolicyInfo *xa_policy_lookup (XaPolicy policy);
 const gchar *xa_policy_to_string (XaPolicy policy);
 gboolean xa_policy_from_string (const gchar *text,
                                 XaPolicy    *out_policy,
