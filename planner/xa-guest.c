@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
 #include "xa-guest.h"
+#include "xa-names.h"
 
 static const gchar *const xa_guest_type_names[] = {
   [XA_GUEST_PV] = "pv",
@@ -68,11 +69,11 @@ xa_guest_type_to_string (XaGuestType type)
 gboolean
 xa_guest_type_from_string (const gchar *text, XaGuestType *out_type, GError **error)
 {
-  for (guint t = 0; t <= XA_GUEST_TYPE_LAST; t++) {
-    if (g_strcmp0 (text, xa_guest_type_names[t]) == 0) {
-      *out_type = (XaGuestType) t;
-      return TRUE;
-    }
+  gint t = xa_names_find (xa_guest_type_names, G_N_ELEMENTS (xa_guest_type_names), text);
+
+  if (t >= 0) {
+    *out_type = (XaGuestType) t;
+    return TRUE;
   }
   g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                "\"%s\" is not a guest type (use pv or pvh)", text);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-names.h"
 #include "xa-policy.h"
 
 /* Each policy's name on the command line and in the ledger, by value. */
@@ -32,16 +33,15 @@ xa_policy_to_string (XaPolicy policy)
 gboolean
 xa_policy_from_string (const gchar *text, XaPolicy *out_policy, GError **error)
 {
-  g_autoptr(GString) known = g_string_new (NULL);
+  gint p = xa_names_find (xa_policy_names, G_N_ELEMENTS (xa_policy_names), text);
+  g_autofree gchar *known = NULL;
 
-  for (guint p = 0; p <= XA_POLICY_LAST; p++) {
-    if (g_strcmp0 (text, xa_policy_names[p]) == 0) {
-      *out_policy = (XaPolicy) p;
-      return TRUE;
-    }
-    g_string_append_printf (known, "%s%s", p > 0 ? ", " : "", xa_policy_names[p]);
+  if (p >= 0) {
+    *out_policy = (XaPolicy) p;
+    return TRUE;
   }
+  known = xa_names_join (xa_policy_names, G_N_ELEMENTS (xa_policy_names));
   g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "\"%s\" is not a policy (use one of %s)", text, known->str);
+               "\"%s\" is not a policy (use one of %s)", text, known);
   return FALSE;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "xa-mem.h"
+#include "xa-names.h"
 #include "xa-run.h"
 
 static const gchar *const xa_run_state_names[] = {
@@ -20,13 +21,12 @@ xa_run_state_to_string (XaRunState state)
 gboolean
 xa_run_state_from_string (const gchar *text, XaRunState *out_state)
 {
-  for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
-    if (g_strcmp0 (text, xa_run_state_names[s]) == 0) {
-      *out_state = (XaRunState) s;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  gint s = xa_names_find (xa_run_state_names, G_N_ELEMENTS (xa_run_state_names), text);
+
+  if (s < 0)
+    return FALSE;
+  *out_state = (XaRunState) s;
+  return TRUE;
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "xa-error.h"
+#include "xa-names.h"
 #include "xa-store-private.h"
 
 /* A writer waits this long for another one (the admitter, a submit). */
@@ -32,13 +33,12 @@ xa_request_state_to_string (XaRequestState state)
 gboolean
 xa_request_state_from_string (const gchar *text, XaRequestState *out_state)
 {
-  for (guint s = 0; s <= XA_REQUEST_STATE_LAST; s++) {
-    if (g_strcmp0 (text, xa_request_state_names[s]) == 0) {
-      *out_state = (XaRequestState) s;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  gint s = xa_names_find (xa_request_state_names, G_N_ELEMENTS (xa_request_state_names), text);
+
+  if (s < 0)
+    return FALSE;
+  *out_state = (XaRequestState) s;
+  return TRUE;
 }
 
 void

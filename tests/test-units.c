@@ -4,6 +4,7 @@
 #include "xa-mem.h"
 #include "xa-nodeset.h"
 #include "xa-name.h"
+#include "xa-names.h"
 #include "xa-units.h"
 
 typedef struct {
@@ -176,6 +177,22 @@ test_guest_type_strings (void)
   g_assert_cmpstr (error->message, ==, "\"hvm\" is not a guest type (use pv or pvh)");
 }
 
+/* An enumeration's words: found by value, unknown ones not at all, listed
+ * for a message. */
+static void
+test_names_find_and_join (void)
+{
+  const gchar *const names[] = { "pv", "pvh", "hvm" };
+  g_autofree gchar *joined = xa_names_join (names, G_N_ELEMENTS (names));
+
+  g_assert_cmpint (xa_names_find (names, G_N_ELEMENTS (names), "pvh"), ==, 1);
+  g_assert_cmpint (xa_names_find (names, G_N_ELEMENTS (names), "hvm"), ==, 2);
+  g_assert_cmpint (xa_names_find (names, G_N_ELEMENTS (names), "PV"), ==, -1);
+  g_assert_cmpint (xa_names_find (names, G_N_ELEMENTS (names), NULL), ==, -1);
+  g_assert_cmpint (xa_names_find (names, 1, "pvh"), ==, -1);
+  g_assert_cmpstr (joined, ==, "pv, pvh, hvm");
+}
+
 static void
 test_guest_copy (void)
 {
@@ -223,6 +240,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
   g_test_add_func ("/planner/guest/type-strings", test_guest_type_strings);
   g_test_add_func ("/planner/guest/copy", test_guest_copy);
+  g_test_add_func ("/planner/names/find-and-join", test_names_find_and_join);
   g_test_add_func ("/planner/mem/need", test_mem_need);
   g_test_add_func ("/planner/mem/local", test_mem_local);
   return g_test_run ();
