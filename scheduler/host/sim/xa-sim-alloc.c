@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "xa-sim-private.h"
+#include "xa-sim-alloc.h"
 
 /* The allocator: where a domain's pages go, and the claims that keep
  * memory for a domain. It follows Xen 4.17's get_free_buddy and none of

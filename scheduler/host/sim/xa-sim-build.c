@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "xa-sim-private.h"
+#include "xa-sim-alloc.h"
+#include "xa-sim-build.h"
+#include "xa-sim-state.h"
 
 /* Builds and their timing: each populates its memory chunk by chunk on the
  * virtual clock, at the populate rate or a share of the host's bandwidth,

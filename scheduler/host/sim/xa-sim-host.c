@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "xa-sim-alloc.h"
+#include "xa-sim-build.h"
 #include "xa-sim-host.h"
-#include "xa-sim-private.h"
+#include "xa-sim-state.h"
 
 /* The simulated host's calls, as XaHostClass has them; the allocator,
  * builds and state live in xa-sim-alloc.c, xa-sim-build.c, xa-sim-state.c. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the simulated host's files share: not for use outside sim/. */
+/* The simulated host's object and domains, shared by the files of sim/;
+ * each of those declares its own functions in a header of its own. Not for
+ * use outside sim/. */
 
 #include "xa-host-backend.h"
 #include "xa-host-file.h"
@@ -55,7 +57,7 @@ struct _XaSimHost {
   guint64 *claimed_on_node_mib;
 };
 
-/* xa-sim-host.c */
+/* xa-sim-host.c: the domains, the clock, the calls that may fail */
 gdouble xa_sim_host_now (XaSimHost *self);
 void xa_sim_host_scrub (XaSimHost *self);
 gboolean xa_sim_host_call (XaSimHost   *self,
@@ -67,48 +69,5 @@ XaSimDomain *xa_sim_host_domain (XaSimHost   *self,
                                  GError     **error);
 XaSimDomain *xa_sim_host_add_domain (XaSimHost    *self,
                                      XaHostDomain *domain);
-
-/* xa-sim-alloc.c */
-guint64 xa_sim_alloc_claims (XaSimHost          *self,
-                             gint                node,
-                             const XaHostDomain *except);
-void xa_sim_alloc_count_claim (XaSimHost          *self,
-                               const XaHostDomain *domain);
-void xa_sim_alloc_set_claim (XaSimHost    *self,
-                             XaHostDomain *domain,
-                             guint64       mib,
-                             gint          node);
-guint64 xa_sim_alloc_unclaimed (XaSimHost          *self,
-                                gint                node,
-                                const XaHostDomain *domain);
-gint64 xa_sim_alloc_populate (XaSimHost   *self,
-                              XaSimDomain *sd,
-                              guint64     *exact,
-                              guint64      mib,
-                              GError     **error);
-
-/* xa-sim-build.c */
-void xa_sim_build_start (XaHost            *host,
-                         guint32            domid,
-                         const XaBuildSpec *spec,
-                         XaHostBuildDone    done,
-                         gpointer           user_data);
-void xa_sim_build_cancel (XaSimHost   *self,
-                          XaSimDomain *sd);
-void xa_sim_build_free (XaSimBuild *build);
-
-/* xa-sim-state.c */
-gboolean xa_sim_state_save (XaSimHost *self,
-                            GError   **error);
-void xa_sim_state_save_or_warn (XaSimHost *self);
-gboolean xa_sim_state_lock (XaHost  *host,
-                            GError **error);
-gboolean xa_sim_state_load (XaSimHost   *self,
-                            const gchar *topology_path,
-                            GError     **error);
-void xa_sim_state_start (XaSimHost *self);
-XaNodeSet xa_sim_state_nodes_of_cpus (XaSimHost *self,
-                                      GArray    *cpus,
-                                      guint     *out_unknown);
 
 G_END_DECLS

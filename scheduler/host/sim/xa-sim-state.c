@@ -4,7 +4,8 @@
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-resources.h"
-#include "xa-sim-private.h"
+#include "xa-sim-alloc.h"
+#include "xa-sim-state.h"
 
 /* The simulated host's state: the topology it starts from (and which node
  * each CPU is on), the state file that keeps it between runs, and the lock
