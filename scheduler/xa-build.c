@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-scheduler-private.h"
+#include "xa-build.h"
 
 /* A build waits at most this often, a second apart, for its nodes to have
  * the memory its plan gives them (a failed build's domain going away). */

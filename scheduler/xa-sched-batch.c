@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "xa-host-record.h"
-#include "xa-scheduler-private.h"
+#include "xa-sched-batch.h"
 
 /* Batches: a window gathers requests, then one plan admits them. */
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the scheduler's files share: xa-scheduler.c (dispatch, run, stop,
- * the run summary), xa-sched-batch.c (the batch window, its plan and record),
- * xa-build.c (one VM's build, in Xen's order) and xa-xenopsd-start.c
- * (xenopsd's way, each build deciding alone). */
+/* The scheduler and its VMs, shared by its files: xa-scheduler.c (dispatch,
+ * run, stop, the run summary), xa-sched-batch.c (the batch window, its plan
+ * and record), xa-build.c (one VM's build, in Xen's order) and
+ * xa-xenopsd-start.c (xenopsd's way, each build deciding alone). Each of
+ * them but the first declares its functions in a header of its own. */
 
 #include "xa-scheduler.h"
 #include "xa-xenopsd.h"
@@ -65,7 +66,7 @@ struct _XaVm {
   guint64 check_event;
 };
 
-/* xa-scheduler.c */
+/* xa-scheduler.c: what the others call back */
 gdouble xa_scheduler_now (XaScheduler *self);
 XaStoreTime xa_scheduler_time (XaScheduler *self);
 gboolean xa_scheduler_is_batch (XaScheduler *self);
@@ -76,27 +77,5 @@ gboolean xa_scheduler_vm_is_waiting (const XaVm *vm);
 guint xa_scheduler_n_waiting (XaScheduler *self);
 void xa_scheduler_dispatch (XaScheduler *self);
 void xa_scheduler_after_job (XaScheduler *self);
-
-/* xa-sched-batch.c */
-void xa_sched_batch_open_window (XaScheduler *self);
-void xa_sched_batch_retry_deferred (XaScheduler *self);
-
-/* xa-build.c */
-gboolean xa_build_begin (XaVm *vm);
-void xa_build_start_batch (XaVm *vm);
-gboolean xa_build_create_domain (XaVm    *vm,
-                                 GError **error);
-gboolean xa_build_size_domain (XaVm    *vm,
-                               guint64  max_mib,
-                               GError **error);
-gboolean xa_build_set_affinity (XaVm      *vm,
-                                XaNodeSet  nodes,
-                                GError   **error);
-void xa_build_domain (XaVm *vm);
-void xa_build_fail_error (XaVm         *vm,
-                          const GError *error);
-
-/* xa-xenopsd-start.c */
-void xa_xenopsd_start_job (XaVm *vm);
 
 G_END_DECLS

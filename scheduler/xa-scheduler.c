@@ -2,6 +2,9 @@
 #include <string.h>
 
 #include "xa-host-record.h"
+#include "xa-build.h"
+#include "xa-sched-batch.h"
+#include "xa-xenopsd-start.h"
 #include "xa-scheduler-private.h"
 
 /* at most this much of the ledger's record (wall time) waits for a commit */

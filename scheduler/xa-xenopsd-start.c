@@ -2,7 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "xa-scheduler-private.h"
+#include "xa-build.h"
+#include "xa-xenopsd-start.h"
 
 /* xenopsd's way of starting: each build decides alone, at its own moment. */
 
