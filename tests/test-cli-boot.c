@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
@@ -254,6 +255,28 @@ test_cli_boot_again_leaves_running_vms_alone (void)
   g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
 }
 
+/* One admitter per host: while this process holds the simulated host, a
+ * boot on it is told who does. */
+static void
+test_cli_boot_one_admitter_per_host (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree gchar *db = ledger_path (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHost) host = xa_host_open (spec, state, &error);
+  g_auto(XaTestRun) run = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (xa_host_lock (host, &error));
+  g_assert_no_error (error);
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      NULL);
+  xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -269,5 +292,6 @@ main (int argc, char **argv)
                    test_cli_boot_again_leaves_running_vms_alone);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
+  g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
   return g_test_run ();
 }

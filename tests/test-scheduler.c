@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "xa-admission.h"
@@ -10,10 +8,8 @@
 #include "xa-scheduler.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
-
 typedef struct {
-  gchar *dir;
+  XaTestDir *dir;
   gchar *db;
   XaHost *host;
   XaAdmission *admission;
@@ -25,40 +21,34 @@ typedef struct {
   gboolean abort;
 } Fixture;
 
-static gchar *
-data_path (const gchar *dir, const gchar *name)
+/* The fixture's ledger and the sim host's state file live in @dir. */
+static void
+fixture_use_dir (Fixture *f, XaTestDir *dir)
 {
-  return g_build_filename (g_getenv ("XA_DATA_DIR"), dir, name, NULL);
+  f->dir = dir;
+  f->db = g_build_filename (dir, "xadmit.db", NULL);
+}
+
+static gchar *
+fixture_state_path (const Fixture *f)
+{
+  return g_build_filename (f->dir, "state.json", NULL);
 }
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("xadmit-sched-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
+  fixture_use_dir (f, xa_test_dir_new ());
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  const gchar *names[] = { "xadmit.db", "xadmit.db-wal", "xadmit.db-shm", "state.json",
-                           "state.json.lock" };
-
   g_clear_pointer (&f->admission, xa_admission_free);
   g_clear_pointer (&f->host, xa_host_free);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (f->dir);
-  g_free (f->db);
-  g_free (f->dir);
+  g_clear_pointer (&f->db, g_free);
+  g_clear_pointer (&f->dir, xa_test_dir_free);
 }
-
 
 /* Opens the admission for f->host; @out_found (optional) says what the
  * reconciliation found. */
@@ -80,8 +70,7 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
          const XaSchedulerOptions *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = data_path ("hosts", host_file);
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *spec = xa_test_host_spec (host_file);
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
@@ -94,8 +83,8 @@ static GPtrArray *
 manifest (const gchar *name, const gchar *host_file)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *host_path = data_path ("hosts", host_file);
-  g_autofree gchar *manifest_path = data_path ("manifests", name);
+  g_autofree gchar *host_path = xa_test_data_path ("hosts", host_file);
+  g_autofree gchar *manifest_path = xa_test_data_path ("manifests", name);
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
   g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
   GPtrArray *requests = xa_manifest_load (manifest_path, topo, &error);
@@ -291,9 +280,8 @@ run_until_the_crash (Fixture *f, GPtrArray *requests)
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
 
   fixture_tear_down (f, NULL);
-  f->dir = g_strdup (g_getenv ("XA_TEST_CRASH_DIR"));
-  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
-  state = g_build_filename (f->dir, "state.json", NULL);
+  fixture_use_dir (f, g_strdup (g_getenv ("XA_TEST_CRASH_DIR")));
+  state = fixture_state_path (f);
   prepare (f, "8node.json", state, requests, &options);
   xa_scheduler_set_progress (f->scheduler, crash_when_running, f);
   xa_scheduler_run (f->scheduler, NULL);
@@ -306,9 +294,8 @@ static void
 test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
-  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
-  g_autofree gchar *path = data_path ("hosts", "8node.json");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *state = fixture_state_path (f);
+  g_autofree gchar *spec = xa_test_host_spec ("8node.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) running = NULL;
@@ -339,29 +326,6 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   counts = run_and_count (f, NULL);
   g_assert_cmpuint (counts.running, ==, queued->len);
   assert_ledger_matches_host (f);
-}
-
-/* One admitter per host: a second one is told who holds it. */
-static void
-test_one_admitter_per_host (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
-  g_autofree gchar *host_path = data_path ("hosts", "4node.json");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
-  g_autofree gchar *manifest_path = data_path ("manifests", "demo.json");
-  g_autoptr(GSubprocess) other = NULL;
-  g_autofree gchar *err = NULL;
-
-  f->host = xa_host_open (spec, state, &error);
-  g_assert_true (xa_host_lock (f->host, &error));
-  other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error, g_getenv ("XADMIT"), "boot", manifest_path, "--host", spec,
-                            "--sim-state", state, "--db", f->db, NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (other, NULL, NULL, NULL, &err, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (other), ==, 1);
-  g_assert_nonnull (strstr (err, "admits for the simulated host in"));
 }
 
 /* Requests submitted again to a new admission: those that run are left
@@ -425,7 +389,6 @@ main (int argc, char **argv)
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
   add ("/scheduler/property-over-seeds", test_property_over_seeds);
   add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
-  add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
   add ("/scheduler/admission/leaves-running-vms-alone", test_admission_leaves_running_vms_alone);
   g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();
