@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
@@ -223,28 +224,43 @@ test_cli_boot_refuses_a_broken_ledger (void)
   g_assert_cmpstr (after, ==, "not a database");
 }
 
+/* The simulated host's state, kept beside the ledger from boot to boot. */
+static gchar *
+state_path (const XaTestDir *dir)
+{
+  return g_build_filename (dir, "state.json", NULL);
+}
+
+/* Boots @manifest on 4node.json with its state kept in @dir, so that the
+ * next boot finds this one's domains. */
+static void
+boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+{
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_autofree gchar *state = state_path (dir);
+  g_autofree gchar *db = ledger_path (dir);
+
+  xa_test_run_xadmit (run, "boot", path, "--host", spec, "--sim-state", state, "--db", db,
+                      "--defer-timeout", "1", "--json", NULL);
+}
+
 /* The same manifest booted again on the same host: what waits is queued
  * anew, what runs is left alone, never started twice. */
 static void
 test_cli_boot_again_leaves_running_vms_alone (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "mixed-priorities.json");
-  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) first = { 0 };
   g_auto(XaTestRun) again = { 0 };
   g_autoptr(json_t) before = NULL;
   g_autoptr(json_t) after = NULL;
 
-  xa_test_run_xadmit (&first, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
-                      "--defer-timeout", "1", "--json", NULL);
+  boot_on_kept_host (&first, dir, "mixed-priorities.json");
   g_assert_cmpint (first.status, ==, 3);
   before = xa_test_json_parse (first.out);
   g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 0);
-  xa_test_run_xadmit (&again, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
-                      "--defer-timeout", "1", "--json", NULL);
+  boot_on_kept_host (&again, dir, "mixed-priorities.json");
   g_assert_cmpint (again.status, ==, 3);
   g_assert_nonnull (strstr (again.err, "run on this host already, left alone: "));
   after = xa_test_json_parse (again.out);
@@ -252,6 +268,25 @@ test_cli_boot_again_leaves_running_vms_alone (void)
   g_assert_cmpint (xa_test_json_int (after, "vms"), ==,
                    xa_test_json_int (before, "vms") - xa_test_json_int (before, "running"));
   g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
+}
+
+/* One admitter per host: while this process holds the simulated host, a
+ * boot on it is told who does. */
+static void
+test_cli_boot_one_admitter_per_host (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_autofree gchar *state = state_path (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHost) host = xa_host_open (spec, state, &error);
+  g_auto(XaTestRun) run = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_true (xa_host_lock (host, &error));
+  g_assert_no_error (error);
+  boot_on_kept_host (&run, dir, "demo.json");
+  xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
 }
 
 int
@@ -269,5 +304,6 @@ main (int argc, char **argv)
                    test_cli_boot_again_leaves_running_vms_alone);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
+  g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
   return g_test_run ();
 }

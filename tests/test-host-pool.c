@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 
 #include "xa-host-backend.h"
 #include "xa-admission.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
 #define N_NODES 2
 #define N_VMS 10
 #define WORKERS 4
@@ -270,7 +268,7 @@ static void
 test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *dir = g_dir_make_tmp ("xadmit-pool-XXXXXX", &error);
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
   BlockingHost *blocking = blocking_host_new ();
   g_autoptr(XaHost) host = &blocking->parent;
@@ -281,7 +279,6 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   XaScheduler *scheduler;
   XaRunCounts counts;
 
-  g_assert_no_error (error);
   for (guint i = 0; i < N_VMS; i++)
     xa_test_add_vm (requests, NULL, 4 * GiB, 2);
   options.workers = WORKERS;
@@ -300,14 +297,6 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_assert_cmpuint (blocking->peak, ==, WORKERS);
   g_assert_false (blocking->built_on_main);
   g_assert_false (blocking->finished_off_main);
-  g_clear_pointer (&admission, xa_admission_free);
-  for (const gchar *const *suffix = (const gchar *const[]) { "", "-wal", "-shm", NULL };
-       *suffix != NULL; suffix++) {
-    g_autofree gchar *path = g_strconcat (db, *suffix, NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (dir);
 }
 
 static void

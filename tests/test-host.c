@@ -5,6 +5,7 @@
 
 #include "xa-error.h"
 #include "xa-host-backend.h"
+#include "xa-test-util.h"
 
 #define XA_TEST_LOCK_ENV "XA_TEST_LOCK"
 
@@ -23,14 +24,11 @@ lock_held_elsewhere_child (void)
   g_assert_cmpint (fd, ==, -1);
 }
 
-/* A lock file's path in a new directory of its own. */
+/* A lock file's path in a new directory of its own, *@out_dir. */
 static gchar *
-lock_path_new (gchar **out_dir)
+lock_path_new (XaTestDir **out_dir)
 {
-  g_autoptr(GError) error = NULL;
-
-  *out_dir = g_dir_make_tmp ("xadmit-host-XXXXXX", &error);
-  g_assert_no_error (error);
+  *out_dir = xa_test_dir_new ();
   return g_build_filename (*out_dir, "host.lock", NULL);
 }
 
@@ -38,7 +36,7 @@ static void
 test_lock_held_by_another_process_is_busy (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *dir = NULL;
+  g_autoptr(XaTestDir) dir = NULL;
   g_autofree gchar *path = NULL;
   gint fd = -1;
 
@@ -53,8 +51,6 @@ test_lock_held_by_another_process_is_busy (void)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_close (fd, NULL);
-  g_unlink (path);
-  g_rmdir (dir);
 }
 
 /* Root may write anywhere, so only another user sees the refusal. */
@@ -62,7 +58,7 @@ static void
 test_lock_in_a_closed_directory_needs_permission (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *dir = NULL;
+  g_autoptr(XaTestDir) dir = NULL;
   g_autofree gchar *path = NULL;
   gint fd = -1;
 
@@ -74,8 +70,8 @@ test_lock_in_a_closed_directory_needs_permission (void)
   g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
   g_assert_false (xa_host_lock_file (path, "the test host", &fd, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
+  /* so that the directory can be removed */
   g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
-  g_rmdir (dir);
 }
 
 static void

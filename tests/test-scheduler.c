@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "xa-admission.h"
@@ -10,10 +8,8 @@
 #include "xa-scheduler.h"
 #include "xa-test-util.h"
 
-#define GiB 1024
-
 typedef struct {
-  gchar *dir;
+  XaTestDir *dir;
   gchar *db;
   XaHost *host;
   XaAdmission *admission;
@@ -25,40 +21,34 @@ typedef struct {
   gboolean abort;
 } Fixture;
 
-static gchar *
-data_path (const gchar *dir, const gchar *name)
+/* The fixture's ledger and the sim host's state file live in @dir. */
+static void
+fixture_use_dir (Fixture *f, XaTestDir *dir)
 {
-  return g_build_filename (g_getenv ("XA_DATA_DIR"), dir, name, NULL);
+  f->dir = dir;
+  f->db = g_build_filename (dir, "xadmit.db", NULL);
+}
+
+static gchar *
+fixture_state_path (const Fixture *f)
+{
+  return g_build_filename (f->dir, "state.json", NULL);
 }
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("xadmit-sched-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
+  fixture_use_dir (f, xa_test_dir_new ());
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  const gchar *names[] = { "xadmit.db", "xadmit.db-wal", "xadmit.db-shm", "state.json",
-                           "state.json.lock" };
-
   g_clear_pointer (&f->admission, xa_admission_free);
   g_clear_pointer (&f->host, xa_host_free);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (f->dir);
-  g_free (f->db);
-  g_free (f->dir);
+  g_clear_pointer (&f->db, g_free);
+  g_clear_pointer (&f->dir, xa_test_dir_free);
 }
-
 
 /* Opens the admission for f->host; @out_found (optional) says what the
  * reconciliation found. */
@@ -80,8 +70,7 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
          const XaSchedulerOptions *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = data_path ("hosts", host_file);
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *spec = xa_test_host_spec (host_file);
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
@@ -94,8 +83,8 @@ static GPtrArray *
 manifest (const gchar *name, const gchar *host_file)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *host_path = data_path ("hosts", host_file);
-  g_autofree gchar *manifest_path = data_path ("manifests", name);
+  g_autofree gchar *host_path = xa_test_data_path ("hosts", host_file);
+  g_autofree gchar *manifest_path = xa_test_data_path ("manifests", name);
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
   g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
   GPtrArray *requests = xa_manifest_load (manifest_path, topo, NULL, &error);
@@ -239,76 +228,130 @@ test_abort_destroys_half_built_domains (Fixture *f, gconstpointer data)
   assert_ledger_matches_host (f);
 }
 
-/* Across seeds and random storms: batch never spills without faults, every
- * VM ends in one state or waits, no claim is left, the lower bound holds. */
-static void
-test_property_over_seeds (Fixture *f, gconstpointer data)
+/* How many requests the ledger holds in @state after a run that ended
+ * with @counts: a deferred VM stays queued, none is left in flight. */
+static guint
+counted_as (const XaRunCounts *counts, XaRequestState state)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
-
-  for (guint round = 0; round < 12; round++) {
-    g_autoptr(GPtrArray) requests = xa_test_requests_new ();
-    XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
-    g_autoptr(XaRun) run = NULL;
-    XaRunCounts counts;
-    guint n_vms = (guint) g_rand_int_range (rand, 10, 60);
-
-    for (guint i = 0; i < n_vms; i++) {
-      g_autofree gchar *name = g_strdup_printf ("r%u-vm-%u", round, i);
-
-      xa_test_add_vm (requests, name, (guint64) g_rand_int_range (rand, 1, 24) * GiB,
-                      (guint) g_rand_int_range (rand, 1, 9))->priority =
-        g_rand_int_range (rand, 0, 3);
-    }
-    options.seed = round;
-    options.max_batch = (guint) g_rand_int_range (rand, 4, 64);
-    g_clear_pointer (&f->admission, xa_admission_free);
-    g_clear_pointer (&f->host, xa_host_free);
-    prepare (f, "4node.json", NULL, requests, &options);
-    counts = run_and_count (f, &run);
-    g_assert_cmpuint (counts.spilled, ==, 0);
-    g_assert_cmpuint (counts.running + counts.deferred + counts.rejected, ==, n_vms);
-    g_assert_cmpfloat (run->makespan_s, >=, run->lower_bound_s);
-    assert_ledger_matches_host (f);
+  switch (state) {
+  case XA_REQUEST_QUEUED:
+    return counts->deferred;
+  case XA_REQUEST_PLANNED:
+  case XA_REQUEST_BUILDING:
+    return 0;
+  case XA_REQUEST_RUNNING:
+    return counts->running;
+  case XA_REQUEST_FAILED:
+    return counts->failed;
+  case XA_REQUEST_CANCELLED:
+    return counts->cancelled;
+  case XA_REQUEST_REJECTED:
+    return counts->rejected;
   }
+  g_assert_not_reached ();
 }
 
-/* Dies as a crash would once a few VMs run: what the ledger held back
- * for its next commit is lost. */
+/* Every VM of a finished run is in one terminal state or deferred, in the
+ * summary and in the ledger alike, and no request is planned or building. */
+static void
+assert_each_vm_settled (Fixture *f, const XaRunCounts *counts, guint n_vms)
+{
+  guint in_ledger = 0;
+
+  g_assert_cmpuint (counts->planned, ==, 0);
+  for (guint state = 0; state <= XA_REQUEST_STATE_LAST; state++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) requests = xa_store_list_requests (f->store, f->host_id,
+                                                            (XaRequestState) state, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (requests->len, ==, counted_as (counts, (XaRequestState) state));
+    in_ledger += requests->len;
+  }
+  g_assert_cmpuint (in_ledger, ==, n_vms);
+}
+
+/* A random storm on a 4-node sim host, with its own seed and max_batch,
+ * on a ledger of its own: batch never spills without faults, the lower
+ * bound holds, and everything settles with no claim left. */
+static void
+check_random_storm (GRand *rand, guint round)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(XaRun) run = NULL;
+  XaRunCounts counts;
+  guint n_vms = (guint) g_rand_int_range (rand, 10, 60);
+
+  for (guint i = 0; i < n_vms; i++) {
+    g_autofree gchar *name = g_strdup_printf ("r%u-vm-%u", round, i);
+
+    xa_test_add_vm (requests, name, (guint64) g_rand_int_range (rand, 1, 24) * GiB,
+                    (guint) g_rand_int_range (rand, 1, 9))->priority =
+      g_rand_int_range (rand, 0, 3);
+  }
+  options.seed = round;
+  options.max_batch = (guint) g_rand_int_range (rand, 4, 64);
+  fixture_set_up (&f, NULL);
+  prepare (&f, "4node.json", NULL, requests, &options);
+  counts = run_and_count (&f, &run);
+  g_assert_cmpuint (counts.spilled, ==, 0);
+  g_assert_cmpuint (counts.running + counts.deferred + counts.rejected, ==, n_vms);
+  g_assert_cmpfloat (run->makespan_s, >=, run->lower_bound_s);
+  assert_each_vm_settled (&f, &counts, n_vms);
+  assert_ledger_matches_host (&f);
+  fixture_tear_down (&f, NULL);
+}
+
+/* The properties over 12 seeds, over 300 in the slow suite. */
+static void
+test_property_holds_over_seeds (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  guint rounds = g_test_slow () ? 300 : 12;
+
+  for (guint round = 0; round < rounds; round++)
+    check_random_storm (rand, round);
+}
+
+/* Dies as a crash would once f->stop_after VMs run: what the ledger held
+ * back for its next commit is lost. */
 static void
 crash_when_running (const XaSchedulerProgress *progress, gpointer user_data)
 {
-  if (progress->running >= 6)
+  const Fixture *f = user_data;
+
+  if (progress->running >= f->stop_after)
     _exit (0);
 }
 
 /* The child of the crash test: a storm on the parent's host state and
  * ledger, cut short. */
 static void
-run_until_the_crash (Fixture *f, GPtrArray *requests)
+run_until_the_crash (GPtrArray *requests)
 {
+  Fixture f = { 0 };
   g_autofree gchar *state = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
 
-  fixture_tear_down (f, NULL);
-  f->dir = g_strdup (g_getenv ("XA_TEST_CRASH_DIR"));
-  f->db = g_build_filename (f->dir, "xadmit.db", NULL);
-  state = g_build_filename (f->dir, "state.json", NULL);
-  prepare (f, "8node.json", state, requests, &options);
-  xa_scheduler_set_progress (f->scheduler, crash_when_running, f);
-  xa_scheduler_run (f->scheduler, NULL);
+  fixture_use_dir (&f, g_strdup (g_getenv ("XA_TEST_CRASH_DIR")));
+  f.stop_after = (guint) g_ascii_strtoull (g_getenv ("XA_TEST_CRASH_AFTER"), NULL, 10);
+  state = fixture_state_path (&f);
+  prepare (&f, "8node.json", state, requests, &options);
+  xa_scheduler_set_progress (f.scheduler, crash_when_running, &f);
+  xa_scheduler_run (f.scheduler, NULL);
   g_assert_not_reached ();
 }
 
-/* After a crash, the restart finds every domain the host has in the
- * ledger: those built run, half-built ones go, and the rest then boot. */
+/* The restart after a crash once @after VMs ran finds every domain the
+ * host has in the ledger: those built run, half-built ones go, and the
+ * rest then boot. */
 static void
-test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
+restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
 {
-  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
-  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
-  g_autofree gchar *path = data_path ("hosts", "8node.json");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *state = fixture_state_path (f);
+  g_autofree gchar *spec = xa_test_host_spec ("8node.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) running = NULL;
@@ -316,22 +359,16 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRunCounts counts;
 
-  if (g_test_subprocess ()) {
-    run_until_the_crash (f, requests);
-    return;
-  }
-  g_setenv ("XA_TEST_CRASH_DIR", f->dir, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   open_admission (f, &options, &found);
-  g_test_message ("the restart found %u builds finished, %u half-built, %u not begun",
-                  found->built->len, found->half_built->len, found->gone->len);
+  g_test_message ("crashed after %u VMs ran: the restart found %u builds finished, "
+                  "%u half-built, %u not begun", after, found->built->len,
+                  found->half_built->len, found->gone->len);
   g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
   assert_ledger_matches_host (f);
   running = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_RUNNING, &error);
-  g_assert_cmpuint (running->len, >=, 6);
+  g_assert_cmpuint (running->len, >=, after);
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_cmpuint (running->len + queued->len, ==, requests->len);
   g_assert_true (xa_admission_take_queued (f->admission, &error));
@@ -341,27 +378,39 @@ test_crash_then_restart_loses_no_domain (Fixture *f, gconstpointer data)
   assert_ledger_matches_host (f);
 }
 
-/* One admitter per host: a second one is told who holds it. */
+/* A crash once @after VMs run, in a child on a fresh directory, then the
+ * restart in this process. */
 static void
-test_one_admitter_per_host (Fixture *f, gconstpointer data)
+crash_then_restart (GPtrArray *requests, guint after)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
-  g_autofree gchar *host_path = data_path ("hosts", "4node.json");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
-  g_autofree gchar *manifest_path = data_path ("manifests", "demo.json");
-  g_autoptr(GSubprocess) other = NULL;
-  g_autofree gchar *err = NULL;
+  Fixture f = { 0 };
+  g_autofree gchar *after_text = g_strdup_printf ("%u", after);
 
-  f->host = xa_host_open (spec, state, &error);
-  g_assert_true (xa_host_lock (f->host, &error));
-  other = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error, g_getenv ("XADMIT"), "boot", manifest_path, "--host", spec,
-                            "--sim-state", state, "--db", f->db, NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (other, NULL, NULL, NULL, &err, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (other), ==, 1);
-  g_assert_nonnull (strstr (err, "admits for the simulated host in"));
+  fixture_set_up (&f, NULL);
+  g_setenv ("XA_TEST_CRASH_DIR", f.dir, TRUE);
+  g_setenv ("XA_TEST_CRASH_AFTER", after_text, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  restart_loses_no_domain (&f, requests, after);
+  fixture_tear_down (&f, NULL);
+}
+
+/* One crash point, after 6 VMs run; several in the slow suite. */
+static void
+test_crash_restart_loses_no_domain (void)
+{
+  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
+  const guint quick[] = { 6 };
+  const guint slow[] = { 1, 3, 6, 12, 20 };
+  const guint *points = g_test_slow () ? slow : quick;
+  gsize n_points = g_test_slow () ? G_N_ELEMENTS (slow) : G_N_ELEMENTS (quick);
+
+  if (g_test_subprocess ()) {
+    run_until_the_crash (requests);
+    return;
+  }
+  for (gsize i = 0; i < n_points; i++)
+    crash_then_restart (requests, points[i]);
 }
 
 /* Requests submitted again to a new admission: those that run are left
@@ -423,9 +472,8 @@ main (int argc, char **argv)
   add ("/scheduler/failed-build-is-retried", test_failed_build_is_retried);
   add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
-  add ("/scheduler/property-over-seeds", test_property_over_seeds);
-  add ("/scheduler/crash-then-restart-loses-no-domain", test_crash_then_restart_loses_no_domain);
-  add ("/scheduler/one-admitter-per-host", test_one_admitter_per_host);
+  g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
+  g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);
   add ("/scheduler/admission/leaves-running-vms-alone", test_admission_leaves_running_vms_alone);
   g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <glib/gstdio.h>
 
 #include "xa-error.h"
 #include "xa-host.h"
-
-#define GiB 1024
+#include "xa-test-util.h"
 
 typedef struct {
-  gchar *dir;
+  XaTestDir *dir;
   XaHost *host;
 } Fixture;
 
@@ -39,12 +37,10 @@ static XaHost *
 open_host_text (Fixture *f, const gchar *text, const gchar *state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = g_build_filename (f->dir, "host.json", NULL);
+  g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
-  XaHost *host;
+  XaHost *host = xa_host_open (spec, state, &error);
 
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
   return host;
 }
@@ -60,25 +56,14 @@ open_host (Fixture *f, guint nodes, guint lanes, const gchar *extra, const gchar
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("xadmit-sim-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = xa_test_dir_new ();
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  const gchar *names[] = { "host.json", "state.json", "state.json.lock" };
-
   g_clear_pointer (&f->host, xa_host_free);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree gchar *path = g_build_filename (f->dir, names[i], NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  g_clear_pointer (&f->dir, xa_test_dir_free);
 }
 
 /* Creates a domain of @vcpus and max memory @max_mib, as build_pre would. */

@@ -263,8 +263,8 @@ check_ledger (const gchar *path)
   return vms->len;
 }
 
-/* SIGKILL at many points inside admissions and completions; after each, the
- * ledger holds and the next run carries on from it. */
+/* SIGKILL at 40 points inside admissions and completions, 400 in the slow
+ * suite; after each, the ledger holds and the next run carries on from it. */
 static void
 test_crash_survives_sigkill_anywhere (XaTestStore *f, gconstpointer data)
 {
@@ -272,6 +272,7 @@ test_crash_survives_sigkill_anywhere (XaTestStore *f, gconstpointer data)
   g_autoptr(GSubprocess) clean = spawn_child ("--crash-child", f->path, "0", "clean");
   g_autofree gchar *out = NULL;
   g_autoptr(GError) error = NULL;
+  guint n_runs = g_test_slow () ? 400 : 40;
   guint64 writes;
   guint seen = 0;
   guint killed = 0;
@@ -280,7 +281,7 @@ test_crash_survives_sigkill_anywhere (XaTestStore *f, gconstpointer data)
   g_assert_true (g_subprocess_get_successful (clean));
   writes = g_ascii_strtoull (out, NULL, 10);
   g_assert_cmpuint (writes, >, 10);
-  for (guint run = 0; run < 40; run++) {
+  for (guint run = 0; run < n_runs; run++) {
     g_autofree gchar *kill_at = g_strdup_printf ("%d", g_rand_int_range (rand, 1, (gint) writes));
     g_autofree gchar *tag = g_strdup_printf ("run%u", run);
     g_autoptr(GSubprocess) child = spawn_child ("--crash-child", f->path, kill_at, tag);
@@ -298,7 +299,7 @@ test_crash_survives_sigkill_anywhere (XaTestStore *f, gconstpointer data)
     g_assert_cmpuint (now, >=, seen);
     seen = now;
   }
-  g_assert_cmpuint (killed, >=, 30);
+  g_assert_cmpuint (killed, >=, n_runs * 3 / 4);
 }
 
 static int

@@ -1,24 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <glib/gstdio.h>
-
 #include "xa-test-store.h"
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-  }
-  g_rmdir (path);
-}
 
 /* Opens the store at @path into @f, with host "host-1" recorded. */
 void
@@ -44,11 +25,9 @@ xa_test_store_close (XaTestStore *f)
 static void
 xa_test_store_set_up (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree gchar *path = NULL;
 
-  f->dir = g_dir_make_tmp ("xadmit-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = xa_test_dir_new ();
   path = g_build_filename (f->dir, "state", "xadmit", "xadmit.db", NULL);
   xa_test_store_open (f, path);
 }
@@ -57,8 +36,7 @@ static void
 xa_test_store_tear_down (XaTestStore *f, gconstpointer data)
 {
   xa_test_store_close (f);
-  remove_tree (f->dir);
-  g_free (f->dir);
+  g_clear_pointer (&f->dir, xa_test_dir_free);
 }
 
 /* Adds a test that runs on a fresh store in a directory of its own. */
@@ -141,12 +119,10 @@ xa_test_available (XaTestStore *f, guint64 *available_mib)
 XaPlan *
 xa_test_plan_for (XaTestStore *f, GPtrArray *queued, gdouble s)
 {
-  g_autoptr(XaTopology) topo = xa_test_topology_new (2, NODE_MIB);
+  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, NODE_MIB);
   g_autoptr(GPtrArray) reqs = g_ptr_array_new ();
   guint64 avail[2];
 
-  topo->overhead_mib_per_vm = 1;
-  topo->overhead_kib_per_vcpu = 1176;
   xa_test_available (f, avail);
   for (guint n = 0; n < 2; n++)
     topo->nodes[n].free_mib = avail[n];

@@ -6,12 +6,11 @@
 
 G_BEGIN_DECLS
 
-#define GiB 1024
 #define NODE_MIB (64 * GiB)
 
 /**
  * XaTestStore:
- * @dir: a temporary directory, removed with all in it
+ * @dir: a temporary directory of its own
  * @path: the database, two folders down in @dir
  * @store: the store open on @path
  * @host_id: host "host-1", two nodes of %NODE_MIB
@@ -19,7 +18,7 @@ G_BEGIN_DECLS
  * A fresh store for one test.
  */
 typedef struct {
-  gchar *dir;
+  XaTestDir *dir;
   gchar *path;
   XaStore *store;
   gint64 host_id;
