@@ -24,7 +24,8 @@ xa_admission_ensure_host (XaAdmission *self, GError **error)
   if (info == NULL)
     return FALSE;
   key = g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
-  /* the store knows Xen hosts and simulated ones; a test's host is simulated */
+  /* the ledger knows a real Xen host and simulated ones: every other
+   * backend (the tests' too) simulates a host */
   return xa_store_ensure_host (self->store, key, info->name,
                                g_str_equal (kind, "xen") ? "xen" : "sim", info->n_nodes,
                                xa_host_record_now (self->host), &self->host_id, error);
