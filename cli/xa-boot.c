@@ -28,7 +28,7 @@ typedef struct {
 static void
 xa_boot_options_clear (XaBootOptions *boot)
 {
-  xa_options_clear (&boot->opts);
+  xa_cli_options_clear (&boot->opts);
   g_free (boot->policy_name);
   g_free (boot->db_path);
 }
@@ -185,7 +185,7 @@ static XaHost *
 xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
                    XaHostInfo **out_info, XaTopology **out_topo, GError **error)
 {
-  g_autoptr(XaHost) host = xa_open_host (&boot->opts, out_info, error);
+  g_autoptr(XaHost) host = xa_cli_open_host (&boot->opts, out_info, error);
 
   if (host == NULL)
     return NULL;
@@ -242,12 +242,12 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_source_remove (sigterm);
   xa_boot_clear_progress (&run);
   summary = xa_scheduler_get_run (run.scheduler);
-  xa_print_run (&boot->opts, summary);
+  xa_cli_print_run (&boot->opts, summary);
   return xa_boot_exit_code (run.scheduler, summary);
 }
 
 int
-xa_cmd_boot (int argc, char **argv)
+xa_boot_main (int argc, char **argv)
 {
   const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
@@ -275,7 +275,7 @@ xa_cmd_boot (int argc, char **argv)
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = xa_option_context_new (
+  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
     "MANIFEST - start every VM of a manifest, planned in batches, and wait",
     "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
     "batch is planned against every node's free memory net of the claims of the\n"
@@ -290,16 +290,16 @@ xa_cmd_boot (int argc, char **argv)
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   gint code;
 
-  if (!xa_parse_options (ctx, &boot.opts, &argc, &argv, &error))
-    return xa_fail ("boot", error);
+  if (!xa_cli_parse_options (ctx, &boot.opts, &argc, &argv, &error))
+    return xa_cli_fail ("boot", error);
   if (argc != 2) {
     g_printerr ("xadmit boot: expected one MANIFEST (see xadmit boot --help)\n");
     return XA_EXIT_USAGE;
   }
   if (!xa_boot_scheduler_options (&boot, &options, &error))
-    return xa_fail ("boot", error);
+    return xa_cli_fail ("boot", error);
   code = xa_boot_run (&boot, &options, argv[1], &error);
   if (code < 0)
-    return xa_fail ("boot", error);
+    return xa_cli_fail ("boot", error);
   return code;
 }

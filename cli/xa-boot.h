@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-int xa_cmd_boot (int    argc,
+int xa_boot_main (int    argc,
                  char **argv);
 
 G_END_DECLS

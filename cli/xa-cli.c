@@ -5,14 +5,14 @@
 #include "xa-output.h"
 
 void
-xa_options_clear (XaOptions *opts)
+xa_cli_options_clear (XaOptions *opts)
 {
   g_free (opts->host_spec);
   g_free (opts->sim_state);
 }
 
 static int
-xa_exit_code_for_xa_error (XaError code)
+xa_cli_exit_code_for_xa_error (XaError code)
 {
   switch (code) {
   case XA_ERROR_INVALID_INPUT:
@@ -29,7 +29,7 @@ xa_exit_code_for_xa_error (XaError code)
 }
 
 /**
- * xa_exit_code_for_error:
+ * xa_cli_exit_code_for_error:
  * @error: why a command failed
  *
  * The one place that maps an error to an exit code (docs/formats.md): bad
@@ -39,24 +39,24 @@ xa_exit_code_for_xa_error (XaError code)
  * Returns: %XA_EXIT_USAGE or %XA_EXIT_FAILED
  */
 int
-xa_exit_code_for_error (const GError *error)
+xa_cli_exit_code_for_error (const GError *error)
 {
   if (error->domain == G_OPTION_ERROR)
     return XA_EXIT_USAGE;
   if (error->domain == XA_ERROR)
-    return xa_exit_code_for_xa_error ((XaError) error->code);
+    return xa_cli_exit_code_for_xa_error ((XaError) error->code);
   return XA_EXIT_FAILED;
 }
 
 int
-xa_fail (const gchar *command, const GError *error)
+xa_cli_fail (const gchar *command, const GError *error)
 {
   g_printerr ("xadmit %s: %s\n", command, error->message);
-  return xa_exit_code_for_error (error);
+  return xa_cli_exit_code_for_error (error);
 }
 
 GOptionContext *
-xa_option_context_new (const gchar *params, const gchar *summary, XaOptions *opts,
+xa_cli_option_context_new (const gchar *params, const gchar *summary, XaOptions *opts,
                        const GOptionEntry *extra)
 {
   const GOptionEntry common[] = {
@@ -86,7 +86,7 @@ xa_option_context_new (const gchar *params, const gchar *summary, XaOptions *opt
 }
 
 gboolean
-xa_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
+xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
                   GError **error)
 {
   if (!g_option_context_parse (ctx, argc, argv, error))
@@ -116,7 +116,7 @@ xa_announce_host (const XaOptions *opts, const gchar *kind, const XaHostInfo *in
 }
 
 /**
- * xa_open_host:
+ * xa_cli_open_host:
  * @opts: the command's options
  * @out_info: (out) (transfer full): the host's first snapshot
  * @error: a #GError
@@ -127,7 +127,7 @@ xa_announce_host (const XaOptions *opts, const gchar *kind, const XaHostInfo *in
  * Returns: (transfer full) (nullable): the host
  */
 XaHost *
-xa_open_host (const XaOptions *opts, XaHostInfo **out_info, GError **error)
+xa_cli_open_host (const XaOptions *opts, XaHostInfo **out_info, GError **error)
 {
   const gchar *spec = opts->host_spec != NULL ? opts->host_spec : xa_host_auto_spec ();
   g_autoptr(XaHost) host = xa_host_open (spec, opts->sim_state, error);
@@ -142,10 +142,10 @@ xa_open_host (const XaOptions *opts, XaHostInfo **out_info, GError **error)
 }
 
 XaHostInfo *
-xa_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
+xa_cli_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
 {
   XaHostInfo *info = NULL;
-  g_autoptr(XaHost) host = xa_open_host (opts, &info, error);
+  g_autoptr(XaHost) host = xa_cli_open_host (opts, &info, error);
 
   if (host == NULL)
     return NULL;
@@ -155,7 +155,7 @@ xa_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
 
 /* The run summary: JSON on stdout, or the table, or with -q nothing. */
 void
-xa_print_run (const XaOptions *opts, const XaRun *run)
+xa_cli_print_run (const XaOptions *opts, const XaRun *run)
 {
   if (opts->json) {
     g_autoptr(json_t) root = xa_output_run_to_json (run);

@@ -25,28 +25,28 @@ typedef struct {
   gboolean quiet;
 } XaOptions;
 
-void xa_options_clear (XaOptions *opts);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_options_clear)
+void xa_cli_options_clear (XaOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_cli_options_clear)
 
-int xa_exit_code_for_error (const GError *error);
-int xa_fail (const gchar  *command,
+int xa_cli_exit_code_for_error (const GError *error);
+int xa_cli_fail (const gchar  *command,
              const GError *error);
-GOptionContext *xa_option_context_new (const gchar        *params,
+GOptionContext *xa_cli_option_context_new (const gchar        *params,
                                        const gchar        *summary,
                                        XaOptions          *opts,
                                        const GOptionEntry *extra);
-gboolean xa_parse_options (GOptionContext *ctx,
+gboolean xa_cli_parse_options (GOptionContext *ctx,
                            XaOptions      *opts,
                            int            *argc,
                            char         ***argv,
                            GError        **error);
-XaHost *xa_open_host (const XaOptions  *opts,
+XaHost *xa_cli_open_host (const XaOptions  *opts,
                       XaHostInfo      **out_info,
                       GError          **error);
-XaHostInfo *xa_snapshot_host (const XaOptions *opts,
+XaHostInfo *xa_cli_snapshot_host (const XaOptions *opts,
                               const gchar    **kind,
                               GError         **error);
-void xa_print_run (const XaOptions *opts,
+void xa_cli_print_run (const XaOptions *opts,
                    const XaRun     *run);
 
 G_END_DECLS

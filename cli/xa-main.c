@@ -21,7 +21,7 @@ static int
 xa_cmd_host (int argc, char **argv)
 {
   g_auto(XaOptions) opts = { 0 };
-  g_autoptr(GOptionContext) ctx = xa_option_context_new (
+  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
     "- show the host's NUMA nodes, distances and domains",
     "Per node: memory, free and dirty MiB, CPUs and cores; the distance matrix;\n"
     "the domains already running with their memory per node. With --json, the\n"
@@ -30,15 +30,15 @@ xa_cmd_host (int argc, char **argv)
   g_autoptr(XaHostInfo) info = NULL;
   const gchar *kind = NULL;
 
-  if (!xa_parse_options (ctx, &opts, &argc, &argv, &error))
-    return xa_fail ("host", error);
+  if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
+    return xa_cli_fail ("host", error);
   if (argc > 1) {
     g_printerr ("xadmit host: unexpected argument \"%s\" (see xadmit host --help)\n", argv[1]);
     return XA_EXIT_USAGE;
   }
-  info = xa_snapshot_host (&opts, &kind, &error);
+  info = xa_cli_snapshot_host (&opts, &kind, &error);
   if (info == NULL)
-    return xa_fail ("host", error);
+    return xa_cli_fail ("host", error);
   if (opts.json) {
     g_autoptr(json_t) root = xa_host_file_to_json (info, NULL);
 
@@ -81,7 +81,7 @@ xa_cmd_plan (int argc, char **argv)
       "xenopsd, xenopsd-nodeclaim, xenopsd-legacy (the reference, for comparison)", "P" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = xa_option_context_new (
+  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
     "MANIFEST - plan a batch of VM starts without starting anything",
     "Plans every VM of MANIFEST as one batch against the host's per-node free\n"
     "memory (memory + Xen's per-domain overhead) and prints, per VM, its node set\n"
@@ -104,32 +104,32 @@ xa_cmd_plan (int argc, char **argv)
   const gchar *kind = NULL;
   gdouble plan_ms = 0;
 
-  if (!xa_parse_options (ctx, &opts, &argc, &argv, &error))
-    return xa_fail ("plan", error);
+  if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
+    return xa_cli_fail ("plan", error);
   if (argc != 2) {
     g_printerr ("xadmit plan: expected one MANIFEST (see xadmit plan --help)\n");
     return XA_EXIT_USAGE;
   }
   if (policy_name != NULL && !xa_policy_from_string (policy_name, &options.policy, &error)) {
     g_prefix_error_literal (&error, "--policy: ");
-    return xa_fail ("plan", error);
+    return xa_cli_fail ("plan", error);
   }
-  info = xa_snapshot_host (&opts, &kind, &error);
+  info = xa_cli_snapshot_host (&opts, &kind, &error);
   if (info == NULL)
-    return xa_fail ("plan", error);
+    return xa_cli_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
   requests = xa_manifest_load (argv[1], topo, NULL, &error);
   if (requests == NULL)
-    return xa_fail ("plan", error);
+    return xa_cli_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL)
-    return xa_fail ("plan", error);
+    return xa_cli_fail ("plan", error);
   if (plan->exhausted && !opts.quiet)
     g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
                 "found, not a proven optimum\n");
   run = xa_run_new_from_plan (options.policy, info->name, topo, requests, plan, plan_ms);
-  xa_print_run (&opts, run);
+  xa_cli_print_run (&opts, run);
   return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
@@ -163,7 +163,7 @@ xa_cmd_bench (int argc, char **argv)
     "fails on a slow machine.");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return xa_fail ("bench", error);
+    return xa_cli_fail ("bench", error);
   if (argc > 1) {
     g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
     return XA_EXIT_USAGE;
@@ -180,16 +180,16 @@ xa_cmd_bench (int argc, char **argv)
   if (planner)
     xa_bench_planner ((guint32) seed);
   if (store && !xa_bench_store ((guint32) seed, &error))
-    return xa_fail ("bench", error);
+    return xa_cli_fail ("bench", error);
   if (storm && !xa_bench_storm ((guint32) seed, &error))
-    return xa_fail ("bench", error);
+    return xa_cli_fail ("bench", error);
   return XA_EXIT_OK;
 }
 
 static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
-  { "boot", "start every VM of a manifest, planned in batches, and wait", xa_cmd_boot },
+  { "boot", "start every VM of a manifest, planned in batches, and wait", xa_boot_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

@@ -25,7 +25,7 @@ xa_output_print_nodes (const XaHostInfo *info)
            "node", "memory", "free", "dirty", "cpus", "cores", "cpu ids");
   for (guint n = 0; n < info->n_nodes; n++) {
     const XaHostNode *hn = &info->nodes[n];
-    g_autofree gchar *ids = xa_id_list_format (hn->cpus);
+    g_autofree gchar *ids = xa_nodeset_format_ids (hn->cpus);
     const gchar *shown = ids[0] != '\0' ? ids : "-";
 
     g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
  *   newer, writable by others) or SQLite failed: exit code 1
  *
  * The exit codes are those of docs/formats.md; cli/ maps an error to its
- * exit code in one place, xa_exit_code_for_error().
+ * exit code in one place, xa_cli_exit_code_for_error().
  */
 typedef enum {
   XA_ERROR_FAILED,

@@ -116,14 +116,14 @@ xa_nodeset_parse (const gchar *text,
 }
 
 /**
- * xa_id_list_format:
+ * xa_nodeset_format_ids:
  * @ids: (element-type guint): ids in ascending order
  *
  * Returns: (transfer full): the ids in the form xl and libvirt write CPU and
  *   node lists, "0-2,5", or "" when there are none
  */
 gchar *
-xa_id_list_format (GArray *ids)
+xa_nodeset_format_ids (GArray *ids)
 {
   GString *str = g_string_new (NULL);
 
@@ -158,7 +158,7 @@ xa_nodeset_format (XaNodeSet set)
     if (xa_nodeset_has (set, n))
       g_array_append_val (nodes, n);
   }
-  return xa_id_list_format (nodes);
+  return xa_nodeset_format_ids (nodes);
 }
 
 /**

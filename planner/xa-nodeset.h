@@ -40,6 +40,6 @@ void xa_nodeset_find_twins (guint            n_nodes,
                             const XaNodeSet *sets,
                             guint            n_sets,
                             XaNodeSet       *twins);
-gchar *xa_id_list_format (GArray *ids);
+gchar *xa_nodeset_format_ids (GArray *ids);
 
 G_END_DECLS

@@ -2,14 +2,14 @@
 #include "xa-topology.h"
 
 /**
- * xa_distances_new_default:
+ * xa_topology_distances_new_default:
  * @n_nodes: number of nodes
  *
  * Returns: (transfer full): an @n_nodes × @n_nodes table, 10 local and 20
  *   remote, the default when a host gives none
  */
 guint32 *
-xa_distances_new_default (guint n_nodes)
+xa_topology_distances_new_default (guint n_nodes)
 {
   guint32 *distances = g_new (guint32, (gsize) n_nodes * n_nodes);
 
@@ -37,7 +37,7 @@ xa_topology_new (guint n_nodes)
   topo = g_new0 (XaTopology, 1);
   topo->n_nodes = n_nodes;
   topo->nodes = g_new0 (XaNode, n_nodes);
-  topo->distances = xa_distances_new_default (n_nodes);
+  topo->distances = xa_topology_distances_new_default (n_nodes);
   for (guint i = 0; i < n_nodes; i++)
     topo->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   return topo;

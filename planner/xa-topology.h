@@ -49,7 +49,7 @@ typedef struct {
   gboolean node_claims;
 } XaTopology;
 
-guint32 *xa_distances_new_default (guint n_nodes);
+guint32 *xa_topology_distances_new_default (guint n_nodes);
 XaTopology *xa_topology_new (guint n_nodes);
 XaTopology *xa_topology_new_uniform (guint   n_nodes,
                                      guint64 mib_per_node,

@@ -28,7 +28,7 @@ test_exit_code_for_every_xa_error (void)
     g_autoptr(GError) error = g_error_new_literal (XA_ERROR, xa_cases[i].code, "x");
 
     g_assert_cmpuint (xa_cases[i].code, ==, i);
-    g_assert_cmpint (xa_exit_code_for_error (error), ==, xa_cases[i].exit_code);
+    g_assert_cmpint (xa_cli_exit_code_for_error (error), ==, xa_cases[i].exit_code);
   }
 }
 
@@ -40,9 +40,9 @@ test_exit_code_for_other_domains (void)
   g_autoptr(GError) host = g_error_new_literal (XA_HOST_ERROR, ENOMEM, "x");
   g_autoptr(GError) file = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_NOENT, "x");
 
-  g_assert_cmpint (xa_exit_code_for_error (option), ==, XA_EXIT_USAGE);
-  g_assert_cmpint (xa_exit_code_for_error (host), ==, XA_EXIT_FAILED);
-  g_assert_cmpint (xa_exit_code_for_error (file), ==, XA_EXIT_FAILED);
+  g_assert_cmpint (xa_cli_exit_code_for_error (option), ==, XA_EXIT_USAGE);
+  g_assert_cmpint (xa_cli_exit_code_for_error (host), ==, XA_EXIT_FAILED);
+  g_assert_cmpint (xa_cli_exit_code_for_error (file), ==, XA_EXIT_FAILED);
 }
 
 int

@@ -5,7 +5,7 @@
 #include "xa-nodeset.h"
 #include "xa-name.h"
 #include "xa-names.h"
-#include "xa-units.h"
+#include "xa-size.h"
 
 typedef struct {
   const gchar *text;

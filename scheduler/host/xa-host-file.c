@@ -4,7 +4,7 @@
 #include "xa-host-file.h"
 #include "xa-json.h"
 #include "xa-request.h"
-#include "xa-units.h"
+#include "xa-size.h"
 
 #define XA_HOST_MAX_CPUS_PER_NODE 4096
 #define XA_RATE_MAX (G_GINT64_CONSTANT (1) << 40)

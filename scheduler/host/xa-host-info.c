@@ -19,7 +19,7 @@ xa_host_info_new (const gchar *name, guint n_nodes)
   info->name = g_strdup (name);
   info->n_nodes = n_nodes;
   info->nodes = g_new0 (XaHostNode, n_nodes);
-  info->distances = xa_distances_new_default (n_nodes);
+  info->distances = xa_topology_distances_new_default (n_nodes);
   for (guint i = 0; i < n_nodes; i++)
     info->nodes[i].cpus = g_array_new (FALSE, FALSE, sizeof (guint));
   info->populate_mib_per_s = 2048;

@@ -4,7 +4,7 @@
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-name.h"
-#include "xa-units.h"
+#include "xa-size.h"
 
 /* Duplicate keys are rejected (docs/formats.md: strict RFC 8259); jansson already
  * refuses comments, single quotes, leading zeros, integers past 2^63 and a

@@ -2,7 +2,7 @@
 #include <math.h>
 
 #include "xa-error.h"
-#include "xa-units.h"
+#include "xa-size.h"
 
 typedef struct {
   const gchar *suffix;
