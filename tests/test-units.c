@@ -230,14 +230,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/planner/units/size/accepts-binary-units", test_size_accepts_binary_units);
-  g_test_add_func ("/planner/units/size/rejects-what-is-not-a-size",
+  g_test_add_func ("/planner/size/accepts-binary-units", test_size_accepts_binary_units);
+  g_test_add_func ("/planner/size/rejects-what-is-not-a-size",
                    test_size_rejects_what_is_not_a_size);
-  g_test_add_func ("/planner/units/size/comes-from-json-numbers",
+  g_test_add_func ("/planner/size/comes-from-json-numbers",
                    test_size_comes_from_json_numbers);
-  g_test_add_func ("/planner/units/name/follows-the-rules", test_name_follows_the_rules);
-  g_test_add_func ("/planner/units/nodeset/parses-and-formats", test_nodeset_parses_and_formats);
-  g_test_add_func ("/planner/units/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
+  g_test_add_func ("/planner/name/follows-the-rules", test_name_follows_the_rules);
+  g_test_add_func ("/planner/nodeset/parses-and-formats", test_nodeset_parses_and_formats);
+  g_test_add_func ("/planner/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
   g_test_add_func ("/planner/guest/type-strings", test_guest_type_strings);
   g_test_add_func ("/planner/guest/copy", test_guest_copy);
   g_test_add_func ("/planner/names/find-and-join", test_names_find_and_join);
