@@ -104,7 +104,7 @@ test_cli_plan_rejects_broken_files (void)
     "{\"vms\": [{\"name\": \"db-01\", \"memory\": \"4 GB\", \"vcpus\": 2}]}");
   g_autofree gchar *bad_host = xa_test_dir_write (dir, "host.json",
                                                   "{\"nodes\": [{\"memory\": 0, \"cpus\": 1}]}");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", bad_host);
+  g_autofree gchar *spec = xa_test_host_spec_at (bad_host);
   g_autofree gchar *expected = g_strdup_printf (
     "%s: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)", bad_manifest);
   g_auto(XaTestRun) manifest_run = { 0 };

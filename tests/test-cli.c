@@ -76,7 +76,7 @@ test_cli_host_json_round_trips (void)
   g_assert_cmpint (first.status, ==, 0);
   g_assert_cmpstr (first.err, ==, "");
   path = xa_test_dir_write (dir, "host.json", first.out);
-  spec2 = g_strdup_printf ("sim:%s", path);
+  spec2 = xa_test_host_spec_at (path);
   xa_test_run_xadmit (&second, "host", "--host", spec2, "--json", NULL);
   g_assert_cmpint (second.status, ==, 0);
   g_assert_cmpstr (first.out, ==, second.out);

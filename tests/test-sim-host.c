@@ -38,7 +38,7 @@ open_host_text (Fixture *f, const gchar *text, const gchar *state)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
   XaHost *host = xa_host_open (spec, state, &error);
 
   g_assert_no_error (error);

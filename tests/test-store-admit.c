@@ -27,7 +27,7 @@ test_available_is_free_minus_claims (XaTestStore *f, gconstpointer data)
   /* the first build has allocated half of its memory: that much is charged */
   first = g_ptr_array_index (admitted, 0);
   g_assert_cmpint (first->state, ==, XA_REQUEST_PLANNED);
-  g_assert_true (xa_store_start_build (f->store, first, xa_test_at (3), &error));
+  xa_test_start_build (f, first, 3);
   for (guint n = 0; n < 2; n++) {
     g_autofree guint64 *planned = xa_test_planned_mib_of (f->store, f->host_id, first->uuid);
 
@@ -104,7 +104,6 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(XaPlan) plan = NULL;
-  g_autoptr(GPtrArray) cancelled = NULL;
   XaStoreBatch batch = { "batch", 0, 0.1, xa_test_at (3) };
   guint64 avail[2];
 
@@ -112,16 +111,12 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
   xa_test_refresh (f, NODE_MIB, NODE_MIB, 0, NULL, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
   plan = xa_test_plan_for (f, queued, 2);
-  g_assert_true (xa_store_cancel (f->store, ((XaStoreRequest *) g_ptr_array_index (queued, 0))->id,
-                                  "withdrawn", xa_test_at (2), &error));
+  xa_test_cancel (f, xa_test_nth (queued, 0)->id, "withdrawn", 2);
   g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 0))->state, ==,
-                   XA_REQUEST_QUEUED);
-  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 1))->state, ==,
-                   XA_REQUEST_PLANNED);
-  cancelled = xa_test_list (f, XA_REQUEST_CANCELLED);
-  g_assert_cmpuint (cancelled->len, ==, 1);
+  g_assert_cmpint (xa_test_nth (queued, 0)->state, ==, XA_REQUEST_QUEUED);
+  g_assert_cmpint (xa_test_nth (queued, 1)->state, ==, XA_REQUEST_PLANNED);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_CANCELLED), ==, 1);
   /* its memory is not claimed */
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB - (GiB + 1 + 3));
@@ -131,7 +126,6 @@ static void
 test_build_runs_its_course (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) admitted = NULL;
-  g_autoptr(GPtrArray) running = NULL;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
   XaStoreRequest *request;
@@ -142,8 +136,7 @@ test_build_runs_its_course (XaTestStore *f, gconstpointer data)
   xa_test_build (f, request, 3, 5);
   g_assert_cmpint (request->state, ==, XA_REQUEST_RUNNING);
   g_assert_cmpuint (request->attempts, ==, 1);
-  running = xa_test_list (f, XA_REQUEST_RUNNING);
-  g_assert_cmpuint (running->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);
   events = xa_store_list_events (f->store, request->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 4);
@@ -166,7 +159,7 @@ test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
 
   admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   request = g_ptr_array_index (admitted, 0);
-  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3), &error));
+  xa_test_start_build (f, request, 3);
   g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", TRUE,
                                       xa_test_at (4), &error));
   g_assert_no_error (error);
@@ -176,7 +169,7 @@ test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
   again = xa_test_plan_and_admit (f, 5);
   request = g_ptr_array_index (again, 0);
   g_assert_cmpuint (request->attempts, ==, 1);
-  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (6), &error));
+  xa_test_start_build (f, request, 6);
   g_assert_cmpuint (request->attempts, ==, 2);
   g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", FALSE,
                                       xa_test_at (7), &error));
@@ -194,8 +187,7 @@ test_cancel_releases_the_claim (XaTestStore *f, gconstpointer data)
 
   admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   request = g_ptr_array_index (admitted, 0);
-  g_assert_true (xa_store_cancel (f->store, request->id, "SIGINT", xa_test_at (3), &error));
-  g_assert_no_error (error);
+  xa_test_cancel (f, request->id, "SIGINT", 3);
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB);
   g_assert_false (xa_store_cancel (f->store, request->id, "again", xa_test_at (4), &error));
@@ -214,12 +206,12 @@ test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GPtrArray) still = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
   const guint64 actual[] = { GiB, 0 };
+  XaStoreRequest *request;
 
   xa_test_submit_vms (f, 1, GiB, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  request = g_ptr_array_index (queued, 0);
+  request = xa_test_nth (queued, 0);
   g_assert_false (xa_store_start_build (f->store, request, xa_test_at (2), &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message,
@@ -234,61 +226,73 @@ test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
   g_assert_cmpint (request->state, ==, XA_REQUEST_QUEUED);
   still = xa_test_list (f, XA_REQUEST_QUEUED);
   g_assert_cmpuint (still->len, ==, 1);
-  g_assert_cmpuint (((XaStoreRequest *) g_ptr_array_index (still, 0))->attempts, ==, 0);
+  g_assert_cmpuint (xa_test_nth (still, 0)->attempts, ==, 0);
 }
 
 /* A restart finds one build done, one half done and one not begun. */
 static void
 test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 3, 4 * GiB);
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(GPtrArray) running = NULL;
   g_autoptr(GError) error = NULL;
   const guint64 total[] = { NODE_MIB, NODE_MIB };
   const guint64 free_mib[] = { 40 * GiB, 60 * GiB };
-  guint64 whole[2] = { 0, 0 };
-  guint64 half[2] = { 0, 0 };
-  XaStoreDomain domains[2];
+  const guint64 whole[2] = { 4 * GiB, 0 };
+  const guint64 half[2] = { 0, 2 * GiB };
+  XaStoreDomain domains[2] = { { xa_test_nth (admitted, 0)->uuid, whole },
+                               { xa_test_nth (admitted, 1)->uuid, half } };
   XaStoreSnapshot snapshot = { 2, total, free_mib, 2, domains };
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 3, 4 * GiB);
   for (guint i = 0; i < 2; i++)
-    g_assert_true (xa_store_start_build (f->store, g_ptr_array_index (admitted, i), xa_test_at (3),
-                                         &error));
-  whole[0] = 4 * GiB;
-  half[1] = 2 * GiB;
-  domains[0].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->uuid;
-  domains[0].mib_by_node = whole;
-  domains[1].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 1))->uuid;
-  domains[1].mib_by_node = half;
+    xa_test_start_build (f, g_ptr_array_index (admitted, i), 3);
   g_clear_pointer (&f->store, xa_store_free);
   f->store = xa_store_open (f->path, &error);
   found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (found->built->len, ==, 1);
-  g_assert_cmpint (g_array_index (found->built, gint64, 0), ==,
-                   ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->id);
+  g_assert_cmpint (g_array_index (found->built, gint64, 0), ==, xa_test_nth (admitted, 0)->id);
   g_assert_cmpuint (found->half_built->len, ==, 1);
   g_assert_cmpuint (found->gone->len, ==, 1);
   g_assert_cmpuint (found->released_mib, ==, 3 * (4 * GiB + 1 + 3));
-  running = xa_test_list (f, XA_REQUEST_RUNNING);
-  g_assert_cmpuint (running->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
   g_assert_cmpuint (queued->len, ==, 2);
-  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (queued, 0))->reason,
-                            "half-way"));
+  g_assert_nonnull (strstr (xa_test_nth (queued, 0)->reason, "half-way"));
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0], ==, 40 * GiB);
   g_assert_cmpuint (avail[1], ==, 60 * GiB);
 }
 
+/* Admits two 4 GiB VMs at 2 s and builds them from 3 s and 4 s to 10 s,
+ * the second with half of its memory off its planned node. */
+static void
+build_two_one_spilled (XaTestStore *f)
+{
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 2, 4 * GiB);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 2; i++) {
+    XaStoreRequest *request = g_ptr_array_index (admitted, i);
+    g_autofree guint64 *actual = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
+
+    if (i == 1) {
+      guint home = actual[0] > 0 ? 0 : 1;
+
+      actual[1 - home] = actual[home] / 2;
+      actual[home] -= actual[1 - home];
+    }
+    xa_test_start_build (f, request, 3 + i);
+    g_assert_true (xa_store_complete_build (f->store, request, 2, actual, xa_test_at (10), &error));
+    g_assert_no_error (error);
+  }
+}
+
 static void
 test_history_for_reports (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
   g_autoptr(GPtrArray) batches = NULL;
   g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GArray) samples = NULL;
@@ -298,21 +302,7 @@ test_history_for_reports (XaTestStore *f, gconstpointer data)
   const XaStoreBatchRow *batch;
   const XaStoreVmRow *spilled = NULL;
 
-  admitted = xa_test_admit_vms (f, 2, 4 * GiB);
-  for (guint i = 0; i < 2; i++) {
-    XaStoreRequest *request = g_ptr_array_index (admitted, i);
-    g_autofree guint64 *actual = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
-
-    /* the second VM's memory went half elsewhere */
-    if (i == 1) {
-      guint home = actual[0] > 0 ? 0 : 1;
-
-      actual[1 - home] = actual[home] / 2;
-      actual[home] -= actual[1 - home];
-    }
-    g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3 + i), &error));
-    g_assert_true (xa_store_complete_build (f->store, request, 2, actual, xa_test_at (10), &error));
-  }
+  build_two_one_spilled (f);
   batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (0).wall_us,
                                    xa_test_at (100).wall_us, &error);
   g_assert_no_error (error);

@@ -84,6 +84,18 @@ xa_test_host_spec (const gchar *name)
 {
   g_autofree gchar *path = xa_test_data_path ("hosts", name);
 
+  return xa_test_host_spec_at (path);
+}
+
+/**
+ * xa_test_host_spec_at:
+ * @path: a host file anywhere, such as one in a #XaTestDir
+ *
+ * Returns: (transfer full): what --host takes to simulate it, sim:@path
+ */
+gchar *
+xa_test_host_spec_at (const gchar *path)
+{
   return g_strdup_printf ("sim:%s", path);
 }
 

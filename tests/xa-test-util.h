@@ -24,6 +24,7 @@ XaRequest *xa_test_add_vm (GPtrArray   *requests,
 gchar *xa_test_data_path (const gchar *folder,
                           const gchar *name);
 gchar *xa_test_host_spec (const gchar *name);
+gchar *xa_test_host_spec_at (const gchar *path);
 
 /* A temporary directory, removed with all it holds: its path is the pointer. */
 typedef gchar XaTestDir;
