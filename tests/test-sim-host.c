@@ -113,12 +113,18 @@ build_done (const GError *error, gpointer user_data)
 }
 
 static void
+build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
+{
+  result->clock = xa_host_get_clock (host);
+  xa_host_build (host, domid, spec, build_done, result);
+}
+
+static void
 build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
 {
   XaBuildSpec spec = { name, 1, mib, NULL, 0, NULL, NULL, NULL };
 
-  result->clock = xa_host_get_clock (host);
-  xa_host_build (host, domid, &spec, build_done, result);
+  build_spec (host, domid, &spec, result);
 }
 
 static void
@@ -126,6 +132,17 @@ run_clock (XaHost *host)
 {
   while (xa_clock_run_next (xa_host_get_clock (host)))
     ;
+}
+
+/* Creates and builds a 1-vCPU domain "vm" of @mib and runs the clock out. */
+static guint32
+build_vm (XaHost *host, guint64 mib, BuildResult *result)
+{
+  guint32 domid = create (host, "vm", 1, mib);
+
+  build (host, domid, "vm", mib, result);
+  run_clock (host);
+  return domid;
 }
 
 static guint64
@@ -223,8 +240,7 @@ test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
 
   f->host = open_host (f, 4, 8, "", NULL);
   domid = create (f->host, "vm", 1, 8 * GiB);
-  result.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &result);
+  build_spec (f->host, domid, &spec, &result);
   run_clock (f->host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 5 * GiB);
@@ -265,8 +281,7 @@ test_allocator_exact_range_fails_without_spilling (Fixture *f, gconstpointer dat
   domid = create (f->host, "big", 1, 2 * GiB);
   before = xa_host_snapshot (f->host, &error);
   g_assert_no_error (error);
-  result.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &result);
+  build_spec (f->host, domid, &spec, &result);
   run_clock (f->host);
   g_assert_error (result.error, XA_HOST_ERROR, ENOMEM);
   g_clear_error (&result.error);
@@ -286,9 +301,7 @@ test_allocator_spreads_without_affinity (Fixture *f, gconstpointer data)
   guint32 domid;
 
   f->host = open_host (f, 4, 8, "", NULL);
-  domid = create (f->host, "vm", 1, 8 * GiB);
-  build (f->host, domid, "vm", 8 * GiB, &result);
-  run_clock (f->host);
+  domid = build_vm (f->host, 8 * GiB, &result);
   for (guint n = 0; n < 4; n++)
     g_assert_cmpuint (memory_on (f->host, domid, n), ==, 2 * GiB);
 }
@@ -371,12 +384,9 @@ static void
 test_build_takes_populate_time (Fixture *f, gconstpointer data)
 {
   BuildResult result = { 0 };
-  guint32 domid;
 
   f->host = open_host (f, 2, 8, "", NULL);
-  domid = create (f->host, "vm", 1, 4 * GiB);
-  build (f->host, domid, "vm", 4 * GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, 4 * GiB, &result);
   /* 4 GiB at 1024 MiB/s, and up to 5 % more by the seed */
   g_assert_cmpfloat (result.at_s, >=, 4.0);
   g_assert_cmpfloat (result.at_s, <=, 4.0 * 1.05);
@@ -409,12 +419,9 @@ test_dirty_memory_costs_scrubbing (Fixture *f, gconstpointer data)
                       "\"populate_mib_per_s\": 1024, \"scrub_mib_per_s\": 512, "
                       "\"overhead_mib_per_vm\": 0, \"overhead_kib_per_vcpu\": 0}";
   BuildResult result = { 0 };
-  guint32 domid;
 
   f->host = open_host_text (f, text, NULL);
-  domid = create (f->host, "vm", 1, GiB);
-  build (f->host, domid, "vm", GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, GiB, &result);
   /* 1 s to populate, 2 s to scrub it, and at most 5 % of jitter */
   g_assert_cmpfloat (result.at_s, >=, 3.0);
   g_assert_cmpfloat (result.at_s, <=, 3.0 * 1.05);
@@ -429,13 +436,10 @@ test_fault_fails_a_build (Fixture *f, gconstpointer data)
   guint32 domid;
 
   f->host = open_host (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);
-  domid = create (f->host, "vm", 1, GiB);
-  build (f->host, domid, "vm", GiB, &first);
-  run_clock (f->host);
+  domid = build_vm (f->host, GiB, &first);
   g_assert_error (first.error, XA_HOST_ERROR, EIO);
   g_assert_nonnull (strstr (first.error->message, "fails on attempt 1"));
-  second.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &second);
+  build_spec (f->host, domid, &spec, &second);
   run_clock (f->host);
   g_assert_no_error (second.error);
   g_clear_error (&first.error);
@@ -522,14 +526,11 @@ static gdouble
 build_time_with_seed (Fixture *f, guint32 seed)
 {
   BuildResult result = { 0 };
-  guint32 domid;
 
   g_clear_pointer (&f->host, xa_host_free);
   f->host = open_host (f, 2, 8, "", NULL);
   xa_host_set_seed (f->host, seed);
-  domid = create (f->host, "vm", 1, 8 * GiB);
-  build (f->host, domid, "vm", 8 * GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, 8 * GiB, &result);
   return result.at_s;
 }
 

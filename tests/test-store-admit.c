@@ -125,14 +125,12 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
 static void
 test_build_runs_its_course (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   const XaStoreEvent *event;
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
   xa_test_build (f, request, 3, 5);
   g_assert_cmpint (request->state, ==, XA_REQUEST_RUNNING);
   g_assert_cmpuint (request->attempts, ==, 1);
@@ -151,14 +149,12 @@ test_build_runs_its_course (XaTestStore *f, gconstpointer data)
 static void
 test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GPtrArray) again = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
   xa_test_start_build (f, request, 3);
   g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", TRUE,
                                       xa_test_at (4), &error));
@@ -180,13 +176,11 @@ test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
 static void
 test_cancel_releases_the_claim (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
   xa_test_cancel (f, request->id, "SIGINT", 3);
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB);
