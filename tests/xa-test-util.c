@@ -61,6 +61,40 @@ xa_test_add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guin
 }
 
 /**
+ * xa_test_add_vms:
+ * @requests: (element-type XaRequest): where to add them
+ * @count: how many
+ * @memory_mib: the memory of each
+ * @vcpus: the vCPUs of each
+ *
+ * Adds @count alike VMs named vm-N, N their index.
+ */
+void
+xa_test_add_vms (GPtrArray *requests, guint count, guint64 memory_mib, guint vcpus)
+{
+  for (guint i = 0; i < count; i++)
+    xa_test_add_vm (requests, NULL, memory_mib, vcpus);
+}
+
+/**
+ * xa_test_requests_of_gib:
+ * @gib: (array length=n_vms): the memory of each VM in GiB
+ * @n_vms: how many VMs
+ * @vcpus: the vCPUs of each
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs, named vm-N
+ */
+GPtrArray *
+xa_test_requests_of_gib (const guint64 *gib, guint n_vms, guint vcpus)
+{
+  GPtrArray *requests = xa_test_requests_new ();
+
+  for (guint i = 0; i < n_vms; i++)
+    xa_test_add_vm (requests, NULL, gib[i] * GiB, vcpus);
+  return requests;
+}
+
+/**
  * xa_test_data_path:
  * @folder: a folder of data/, such as "hosts" or "manifests"
  * @name: a file in it

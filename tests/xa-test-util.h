@@ -20,6 +20,13 @@ XaRequest *xa_test_add_vm (GPtrArray   *requests,
                            const gchar *name,
                            guint64      memory_mib,
                            guint        vcpus);
+void xa_test_add_vms (GPtrArray *requests,
+                      guint      count,
+                      guint64    memory_mib,
+                      guint      vcpus);
+GPtrArray *xa_test_requests_of_gib (const guint64 *gib,
+                                    guint          n_vms,
+                                    guint          vcpus);
 
 gchar *xa_test_data_path (const gchar *folder,
                           const gchar *name);
