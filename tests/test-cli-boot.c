@@ -11,11 +11,11 @@ ledger_path (const XaTestDir *dir)
   return g_build_filename (dir, "xadmit.db", NULL);
 }
 
-/* Boots @manifest on @host with @policy (NULL: batch) and a seed; returns
- * the JSON summary, the exit status in *out_status. */
+/* Boots @manifest on @host with @policy (NULL: batch) and a seed, which
+ * must exit with @status; returns the JSON summary. */
 static json_t *
 boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const gchar *policy,
-           const gchar *seed, gint *out_status)
+           const gchar *seed, gint status)
 {
   g_autofree gchar *spec = xa_test_host_spec (host);
   g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
@@ -25,7 +25,7 @@ boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const
   xa_test_run_xadmit (&run, "boot", path, "--host", spec, "--db", db, "--json", "--seed", seed,
                       "--policy", policy != NULL ? policy : "batch", NULL);
   g_assert_cmpstr (run.err, ==, "");
-  *out_status = run.status;
+  g_assert_cmpint (run.status, ==, status);
   return xa_test_json_parse (run.out);
 }
 
@@ -46,11 +46,8 @@ static void
 test_cli_boot_runs_the_demo (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) summary = NULL;
-  gint status = -1;
+  g_autoptr(json_t) summary = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
 
-  summary = boot_json (dir, "default.json", "demo.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
   g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 24);
   g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 0);
@@ -68,16 +65,12 @@ static void
 test_cli_boot_is_deterministic (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) first = NULL;
-  g_autoptr(json_t) again = NULL;
-  g_autoptr(json_t) other = NULL;
+  g_autoptr(json_t) first = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", 0);
+  g_autoptr(json_t) again = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", 0);
+  g_autoptr(json_t) other = boot_json (dir, "4node.json", "evacuate.json", NULL, "8", 0);
   g_autofree gchar *first_text = NULL;
   g_autofree gchar *again_text = NULL;
-  gint status = -1;
 
-  first = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
-  again = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
-  other = boot_json (dir, "4node.json", "evacuate.json", NULL, "8", &status);
   json_object_del (first, "plan_ms");
   json_object_del (again, "plan_ms");
   first_text = json_dumps (first, JSON_SORT_KEYS);
@@ -93,14 +86,9 @@ static void
 test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) batch = NULL;
-  g_autoptr(json_t) xenopsd = NULL;
-  gint status = -1;
+  g_autoptr(json_t) batch = boot_json (dir, "4node.json", "dense-4node.json", NULL, "1", 0);
+  g_autoptr(json_t) xenopsd = boot_json (dir, "4node.json", "dense-4node.json", "xenopsd", "1", 0);
 
-  batch = boot_json (dir, "4node.json", "dense-4node.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
-  xenopsd = boot_json (dir, "4node.json", "dense-4node.json", "xenopsd", "1", &status);
-  g_assert_cmpint (status, ==, 0);
   g_assert_cmpint (xa_test_json_int (batch, "spilled"), ==, 0);
   g_assert_cmpint (xa_test_json_int (batch, "local"), ==, 18);
   g_assert_cmpint (xa_test_json_int (xenopsd, "spilled"), >, 0);
@@ -138,15 +126,13 @@ test_cli_boot_batch_defers_what_nodeclaim_fails (void)
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autoptr(json_t) batch = NULL;
   g_autoptr(json_t) nodeclaim = NULL;
-  gint status = -1;
 
-  batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 3);
+  batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", 3);
   g_assert_cmpstr (xa_test_json_string (vm_named (batch, "app-db"), "state"), ==, "running");
   g_assert_true (was_deferred (dir, "app-db"));
   g_assert_cmpint (xa_test_json_int (vm_named (batch, "flaky-db"), "attempts"), ==, 3);
   nodeclaim = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json",
-                         "xenopsd-nodeclaim", "1", &status);
+                         "xenopsd-nodeclaim", "1", 3);
   g_assert_cmpstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "state"), ==, "failed");
   g_assert_nonnull (strstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "reason"),
                             "(ENOMEM)"));
@@ -165,13 +151,11 @@ test_cli_boot_spill_comes_from_the_host (void)
   g_auto(XaTestRun) plan = { 0 };
   g_autoptr(json_t) planned = NULL;
   json_t *big_a;
-  gint status = -1;
 
   xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, "--json", NULL);
   planned = xa_test_json_parse (plan.out);
   g_assert_cmpint (xa_test_json_int (planned, "local"), ==, 4);
-  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
+  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", 0);
   big_a = vm_named (summary, "big-a");
   g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
   g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
