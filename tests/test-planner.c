@@ -13,6 +13,15 @@ set_two_socket_slit (XaTopology *topo)
   }
 }
 
+/* The outcomes of the two requests @plan places. */
+static void
+assert_outcomes (const XaPlan *plan, XaOutcome first, XaOutcome second)
+{
+  g_assert_cmpuint (plan->n_placements, ==, 2);
+  g_assert_cmpint (plan->placements[0].outcome, ==, first);
+  g_assert_cmpint (plan->placements[1].outcome, ==, second);
+}
+
 static void
 test_batch_fits_each_vm_on_one_node (void)
 {
@@ -106,8 +115,7 @@ test_batch_admits_by_priority (void)
   xa_test_add_vm (requests, "bulk", 8 * GiB, 1);
   xa_test_add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
   plan = xa_batch_plan (topo, requests, 0);
-  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
-  g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
+  assert_outcomes (plan, XA_OUTCOME_DEFERRED, XA_OUTCOME_PLANNED);
 }
 
 static void
@@ -361,12 +369,10 @@ test_batch_ages_waiting_requests (void)
   urgent->priority = 30;
   urgent->queued_s = 20;
   lead_wins = xa_batch_plan (topo, requests, 20);
-  g_assert_cmpint (lead_wins->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
-  g_assert_cmpint (lead_wins->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
+  assert_outcomes (lead_wins, XA_OUTCOME_DEFERRED, XA_OUTCOME_PLANNED);
   urgent->queued_s = 40;
   age_wins = xa_batch_plan (topo, requests, 40);
-  g_assert_cmpint (age_wins->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
-  g_assert_cmpint (age_wins->placements[1].outcome, ==, XA_OUTCOME_DEFERRED);
+  assert_outcomes (age_wins, XA_OUTCOME_PLANNED, XA_OUTCOME_DEFERRED);
 }
 
 /* Node 0 fits more tightly, but only node 1 has a core for every vCPU. */
