@@ -64,17 +64,27 @@ open_admission (Fixture *f, const XaSchedulerOptions *options, XaStoreReconcilia
   f->scheduler = xa_admission_get_scheduler (f->admission);
 }
 
-/* Opens @host_file (a sim host), records it, queues @requests. */
+/* Opens @host_file (a sim host) with @state, and the admission for it. */
 static void
-prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
-         const XaSchedulerOptions *options)
+open_sim (Fixture *f, const gchar *host_file, const gchar *state,
+          const XaSchedulerOptions *options, XaStoreReconciliation **out_found)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *spec = xa_test_host_spec (host_file);
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
-  open_admission (f, options, NULL);
+  open_admission (f, options, out_found);
+}
+
+/* Opens @host_file (a sim host), records it, queues @requests. */
+static void
+prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
+         const XaSchedulerOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  open_sim (f, host_file, state, options, NULL);
   g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, &error));
   g_assert_no_error (error);
 }
@@ -101,6 +111,16 @@ stop_when_busy (const XaSchedulerProgress *progress, gpointer user_data)
 
   if (progress->building >= f->stop_after && !xa_scheduler_was_stopped (f->scheduler))
     xa_scheduler_stop (f->scheduler, f->abort);
+}
+
+/* Hands the scheduler what the ledger has queued. */
+static void
+take_queued (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_admission_take_queued (f->admission, &error));
+  g_assert_no_error (error);
 }
 
 static XaRunCounts
@@ -351,7 +371,6 @@ static void
 restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
 {
   g_autofree gchar *state = fixture_state_path (f);
-  g_autofree gchar *spec = xa_test_host_spec ("8node.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) running = NULL;
@@ -359,9 +378,7 @@ restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRunCounts counts;
 
-  f->host = xa_host_open (spec, state, &error);
-  g_assert_no_error (error);
-  open_admission (f, &options, &found);
+  open_sim (f, "8node.json", state, &options, &found);
   g_test_message ("crashed after %u VMs ran: the restart found %u builds finished, "
                   "%u half-built, %u not begun", after, found->built->len,
                   found->half_built->len, found->gone->len);
@@ -371,8 +388,7 @@ restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
   g_assert_cmpuint (running->len, >=, after);
   queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
   g_assert_cmpuint (running->len + queued->len, ==, requests->len);
-  g_assert_true (xa_admission_take_queued (f->admission, &error));
-  g_assert_no_error (error);
+  take_queued (f);
   counts = run_and_count (f, NULL);
   g_assert_cmpuint (counts.running, ==, queued->len);
   assert_ledger_matches_host (f);
@@ -437,8 +453,7 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   g_assert_cmpuint (left_alone->len, ==, requests->len);
   g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,
                    ((XaRequest *) g_ptr_array_index (requests, 0))->name);
-  g_assert_true (xa_admission_take_queued (f->admission, &error));
-  g_assert_no_error (error);
+  take_queued (f);
   run_and_count (f, &run);
   g_assert_cmpuint (run->vms->len, ==, 0);
   assert_ledger_matches_host (f);
