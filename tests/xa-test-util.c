@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib/gstdio.h>
 
+#include "xa-error.h"
 #include "xa-test-util.h"
 
 /**
@@ -131,6 +132,27 @@ gchar *
 xa_test_host_spec_at (const gchar *path)
 {
   return g_strdup_printf ("sim:%s", path);
+}
+
+/**
+ * xa_test_assert_refuses:
+ * @cases: (array length=n_cases): the texts and the messages they must give
+ * @n_cases: how many
+ * @parse: the parser
+ *
+ * Asserts that @parse refuses each text as invalid input with its message.
+ */
+void
+xa_test_assert_refuses (const XaTestBadCase *cases, gsize n_cases, XaTestParseFunc parse)
+{
+  for (gsize i = 0; i < n_cases; i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_test_message ("case %zu: %s", i, cases[i].text);
+    g_assert_false (parse (cases[i].text, &error));
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
 }
 
 /**
