@@ -170,23 +170,16 @@ test_cli_boot_usage_errors (void)
 {
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_auto(XaTestRun) no_manifest = { 0 };
-  g_auto(XaTestRun) exact = { 0 };
-  g_auto(XaTestRun) batch = { 0 };
-  g_auto(XaTestRun) nodeclaim = { 0 };
-  g_auto(XaTestRun) timeout = { 0 };
 
-  xa_test_run_xadmit (&no_manifest, "boot", "--host", "sim", NULL);
-  xa_test_run_assert_error (&no_manifest, 2, "expected one MANIFEST");
-  xa_test_run_xadmit (&exact, "boot", manifest, "--host", "sim", "--policy", "exact", NULL);
-  xa_test_run_assert_error (&exact, 2, "--policy: exact is for xadmit plan");
-  xa_test_run_xadmit (&batch, "boot", manifest, "--host", "sim", "--max-batch", "0", NULL);
-  xa_test_run_assert_error (&batch, 2, "--max-batch: 0 is not between 1 and 100000");
-  xa_test_run_xadmit (&nodeclaim, "boot", manifest, "--host", spec, "--policy",
-                      "xenopsd-nodeclaim", NULL);
-  xa_test_run_assert_error (&nodeclaim, 2, "this host has none (node_claims: false");
-  xa_test_run_xadmit (&timeout, "boot", manifest, "--host", "sim", "--defer-timeout", "-1", NULL);
-  xa_test_run_assert_error (&timeout, 2, "--defer-timeout: -1 is negative");
+  xa_test_xadmit_fails (2, "expected one MANIFEST", "boot", "--host", "sim", NULL);
+  xa_test_xadmit_fails (2, "--policy: exact is for xadmit plan", "boot", manifest, "--host", "sim",
+                        "--policy", "exact", NULL);
+  xa_test_xadmit_fails (2, "--max-batch: 0 is not between 1 and 100000", "boot", manifest, "--host",
+                        "sim", "--max-batch", "0", NULL);
+  xa_test_xadmit_fails (2, "this host has none (node_claims: false", "boot", manifest, "--host",
+                        spec, "--policy", "xenopsd-nodeclaim", NULL);
+  xa_test_xadmit_fails (2, "--defer-timeout: -1 is negative", "boot", manifest, "--host", "sim",
+                        "--defer-timeout", "-1", NULL);
 }
 
 /* A ledger xadmit cannot use: one sentence, exit 1, the file as it was. */
@@ -197,13 +190,12 @@ test_cli_boot_refuses_a_broken_ledger (void)
   g_autofree gchar *db = ledger_path (dir);
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autoptr(GError) error = NULL;
-  g_auto(XaTestRun) run = { 0 };
   g_autofree gchar *after = NULL;
 
   g_assert_true (g_file_set_contents_full (db, "not a database", -1,
                                            G_FILE_SET_CONTENTS_NONE, 0600, &error));
-  xa_test_run_xadmit (&run, "boot", manifest, "--host", "sim", "--db", db, NULL);
-  xa_test_run_assert_error (&run, 1, "is not a database xadmit can read");
+  xa_test_xadmit_fails (1, "is not a database xadmit can read", "boot", manifest, "--host", "sim",
+                        "--db", db, NULL);
   g_assert_true (g_file_get_contents (db, &after, NULL, &error));
   g_assert_cmpstr (after, ==, "not a database");
 }

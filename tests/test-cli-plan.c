@@ -107,34 +107,24 @@ test_cli_plan_rejects_broken_files (void)
   g_autofree gchar *spec = xa_test_host_spec_at (bad_host);
   g_autofree gchar *expected = g_strdup_printf (
     "%s: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)", bad_manifest);
-  g_auto(XaTestRun) manifest_run = { 0 };
-  g_auto(XaTestRun) host_run = { 0 };
-  g_auto(XaTestRun) missing_run = { 0 };
 
-  xa_test_run_xadmit (&manifest_run, "plan", bad_manifest, "--host", "sim", "--json", NULL);
-  xa_test_run_assert_error (&manifest_run, 2, expected);
-  xa_test_run_xadmit (&host_run, "plan", bad_manifest, "--host", spec, "--json", NULL);
-  xa_test_run_assert_error (&host_run, 2,
-                            "nodes[0]: memory: 0 is not allowed here (at least 1 MiB)");
-  xa_test_run_xadmit (&missing_run, "plan", "/nonexistent/vms.json", "--host", "sim", NULL);
-  xa_test_run_assert_error (&missing_run, 2, "/nonexistent/vms.json: cannot read: ");
+  xa_test_xadmit_fails (2, expected, "plan", bad_manifest, "--host", "sim", "--json", NULL);
+  xa_test_xadmit_fails (2, "nodes[0]: memory: 0 is not allowed here (at least 1 MiB)", "plan",
+                        bad_manifest, "--host", spec, "--json", NULL);
+  xa_test_xadmit_fails (2, "/nonexistent/vms.json: cannot read: ", "plan", "/nonexistent/vms.json",
+                        "--host", "sim", NULL);
 }
 
 static void
 test_cli_plan_rejects_bad_policies (void)
 {
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_auto(XaTestRun) unknown = { 0 };
-  g_auto(XaTestRun) no_claims = { 0 };
 
-  xa_test_run_xadmit (&unknown, "plan", manifest, "--host", "sim", "--policy", "best-effort",
-                      NULL);
-  xa_test_run_assert_error (&unknown, 2, "xadmit plan: --policy: \"best-effort\" is not a policy "
-                                         "(use one of batch, xenopsd, xenopsd-nodeclaim, "
-                                         "xenopsd-legacy, exact)");
-  xa_test_run_xadmit (&no_claims, "plan", manifest, "--host", "sim", "--policy",
-                      "xenopsd-nodeclaim", NULL);
-  xa_test_run_assert_error (&no_claims, 2, "but this host has none (node_claims: false");
+  xa_test_xadmit_fails (2, "xadmit plan: --policy: \"best-effort\" is not a policy (use one of "
+                        "batch, xenopsd, xenopsd-nodeclaim, xenopsd-legacy, exact)",
+                        "plan", manifest, "--host", "sim", "--policy", "best-effort", NULL);
+  xa_test_xadmit_fails (2, "but this host has none (node_claims: false", "plan", manifest, "--host",
+                        "sim", "--policy", "xenopsd-nodeclaim", NULL);
 }
 
 /* Plans data/manifests/@manifest on data/hosts/@host with @policy (NULL:
