@@ -284,22 +284,44 @@ build_two_one_spilled (XaTestStore *f)
   }
 }
 
+static GPtrArray *
+list_batches (XaTestStore *f, gint64 from_us, gint64 to_us)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *batches = xa_store_list_batches (f->store, f->host_id, from_us, to_us, &error);
+
+  g_assert_no_error (error);
+  return batches;
+}
+
+/* The median and longest wait of the VMs admitted from @from_us on. */
+static void
+assert_waits (XaTestStore *f, gint64 from_us, gdouble median, gdouble longest)
+{
+  g_autoptr(GError) error = NULL;
+  const gdouble pcts[] = { 50, 100 };
+  gdouble waits[2];
+
+  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, from_us, G_MAXINT64, 2, pcts,
+                                            waits, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (waits[0], ==, median);
+  g_assert_cmpfloat (waits[1], ==, longest);
+}
+
 static void
 test_history_for_reports (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GPtrArray) later = NULL;
   g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GArray) samples = NULL;
   g_autoptr(GError) error = NULL;
-  const gdouble pcts[] = { 50, 100 };
-  gdouble waits[2];
   const XaStoreBatchRow *batch;
   const XaStoreVmRow *spilled = NULL;
 
   build_two_one_spilled (f);
-  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (0).wall_us,
-                                   xa_test_at (100).wall_us, &error);
-  g_assert_no_error (error);
+  batches = list_batches (f, xa_test_at (0).wall_us, xa_test_at (100).wall_us);
   g_assert_cmpuint (batches->len, ==, 1);
   batch = g_ptr_array_index (batches, 0);
   g_assert_cmpstr (batch->policy, ==, "batch");
@@ -322,18 +344,11 @@ test_history_for_reports (XaTestStore *f, gconstpointer data)
   samples = xa_store_node_memory (f->store, f->host_id, 0, G_MAXINT64, &error);
   g_assert_cmpuint (samples->len, ==, 2);
   g_assert_cmpuint (g_array_index (samples, XaStoreNodeSample, 1).node, ==, 1);
-  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, 0, G_MAXINT64, 2, pcts, waits,
-                                            &error));
-  g_assert_cmpfloat (waits[0], ==, 2.0);
-  g_assert_cmpfloat (waits[1], ==, 3.0);
+  assert_waits (f, 0, 2.0, 3.0);
   /* out of range: nothing */
-  g_clear_pointer (&batches, g_ptr_array_unref);
-  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (100).wall_us, G_MAXINT64,
-                                   &error);
-  g_assert_cmpuint (batches->len, ==, 0);
-  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, xa_test_at (100).wall_us,
-                                            G_MAXINT64, 2, pcts, waits, &error));
-  g_assert_cmpfloat (waits[0], ==, -1.0);
+  later = list_batches (f, xa_test_at (100).wall_us, G_MAXINT64);
+  g_assert_cmpuint (later->len, ==, 0);
+  assert_waits (f, xa_test_at (100).wall_us, -1.0, -1.0);
 }
 
 int
