@@ -139,17 +139,22 @@ run_and_count (Fixture *f, XaRun **out_run)
   return counts;
 }
 
+/* How many of the host's requests the ledger has in @state. */
+static guint
+count_in (Fixture *f, XaRequestState state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) requests = xa_store_list_requests (f->store, f->host_id, state, &error);
+
+  g_assert_no_error (error);
+  return requests->len;
+}
+
 /* What the ledger holds in flight: nothing, once a run has ended. */
 static guint
 in_flight (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) planned = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_PLANNED,
-                                                         &error);
-  g_autoptr(GPtrArray) building = xa_store_list_requests (f->store, f->host_id,
-                                                          XA_REQUEST_BUILDING, &error);
-
-  return planned->len + building->len;
+  return count_in (f, XA_REQUEST_PLANNED) + count_in (f, XA_REQUEST_BUILDING);
 }
 
 /* The ledger after a run: no claim left (the memory it counts available is
@@ -280,13 +285,10 @@ assert_each_vm_settled (Fixture *f, const XaRunCounts *counts, guint n_vms)
 
   g_assert_cmpuint (counts->planned, ==, 0);
   for (guint state = 0; state <= XA_REQUEST_STATE_LAST; state++) {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) requests = xa_store_list_requests (f->store, f->host_id,
-                                                            (XaRequestState) state, &error);
+    guint n = count_in (f, (XaRequestState) state);
 
-    g_assert_no_error (error);
-    g_assert_cmpuint (requests->len, ==, counted_as (counts, (XaRequestState) state));
-    in_ledger += requests->len;
+    g_assert_cmpuint (n, ==, counted_as (counts, (XaRequestState) state));
+    in_ledger += n;
   }
   g_assert_cmpuint (in_ledger, ==, n_vms);
 }
@@ -371,12 +373,11 @@ static void
 restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
 {
   g_autofree gchar *state = fixture_state_path (f);
-  g_autoptr(GError) error = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(GPtrArray) running = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRunCounts counts;
+  guint running;
+  guint queued;
 
   open_sim (f, "8node.json", state, &options, &found);
   g_test_message ("crashed after %u VMs ran: the restart found %u builds finished, "
@@ -384,13 +385,13 @@ restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
                   found->half_built->len, found->gone->len);
   g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
   assert_ledger_matches_host (f);
-  running = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_RUNNING, &error);
-  g_assert_cmpuint (running->len, >=, after);
-  queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
-  g_assert_cmpuint (running->len + queued->len, ==, requests->len);
+  running = count_in (f, XA_REQUEST_RUNNING);
+  g_assert_cmpuint (running, >=, after);
+  queued = count_in (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (running + queued, ==, requests->len);
   take_queued (f);
   counts = run_and_count (f, NULL);
-  g_assert_cmpuint (counts.running, ==, queued->len);
+  g_assert_cmpuint (counts.running, ==, queued);
   assert_ledger_matches_host (f);
 }
 
