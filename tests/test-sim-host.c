@@ -113,18 +113,18 @@ build_done (const GError *error, gpointer user_data)
 }
 
 static void
-build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
+start_build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
 {
   result->clock = xa_host_get_clock (host);
   xa_host_build (host, domid, spec, build_done, result);
 }
 
 static void
-build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
+start_build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
 {
   XaBuildSpec spec = { name, 1, mib, NULL, 0, NULL, NULL, NULL };
 
-  build_spec (host, domid, &spec, result);
+  start_build_spec (host, domid, &spec, result);
 }
 
 static void
@@ -134,6 +134,21 @@ run_clock (XaHost *host)
     ;
 }
 
+/* Builds @domid and runs the clock until all there is to do is done. */
+static void
+build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
+{
+  start_build_spec (host, domid, spec, result);
+  run_clock (host);
+}
+
+static void
+build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
+{
+  start_build (host, domid, name, mib, result);
+  run_clock (host);
+}
+
 /* Creates and builds a 1-vCPU domain "vm" of @mib and runs the clock out. */
 static guint32
 build_vm (XaHost *host, guint64 mib, BuildResult *result)
@@ -141,7 +156,6 @@ build_vm (XaHost *host, guint64 mib, BuildResult *result)
   guint32 domid = create (host, "vm", 1, mib);
 
   build (host, domid, "vm", mib, result);
-  run_clock (host);
   return domid;
 }
 
@@ -165,7 +179,6 @@ test_allocator_follows_soft_affinity (Fixture *f, gconstpointer data)
   domid = create (f->host, "vm", 2, 4 * GiB);
   set_soft_affinity (f->host, domid, 4, 4);
   build (f->host, domid, "vm", 4 * GiB, &result);
-  run_clock (f->host);
   g_assert_true (result.ended);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
@@ -193,7 +206,6 @@ test_allocator_spills_in_ascending_node_id (Fixture *f, gconstpointer data)
   g_assert_true (xa_host_set_node_affinity (f->host, domid, 0x1, &error));
   g_assert_no_error (error);
   build (f->host, domid, "vm", 10 * GiB, &result);
-  run_clock (f->host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 4 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 2 * GiB);
@@ -222,7 +234,6 @@ test_allocator_deals_round_robin (Fixture *f, gconstpointer data)
     BuildResult result = { 0 };
 
     build (f->host, domid, "vm", builds_mib[i], &result);
-    run_clock (f->host);
     g_assert_no_error (result.error);
     for (guint n = 0; n < 4; n++)
       g_assert_cmpuint (memory_on (f->host, domid, n), ==, after_mib[i][n]);
@@ -241,7 +252,6 @@ test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
   f->host = open_host (f, 4, 8, "", NULL);
   domid = create (f->host, "vm", 1, 8 * GiB);
   build_spec (f->host, domid, &spec, &result);
-  run_clock (f->host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 5 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 3), ==, 3 * GiB);
@@ -258,7 +268,6 @@ fill_node (XaHost *host, guint node, guint64 mib)
   g_assert_true (xa_host_set_node_affinity (host, domid, XA_NODESET_BIT (node), &error));
   g_assert_no_error (error);
   build (host, domid, "filler", mib, &result);
-  run_clock (host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (host, domid, node), ==, mib);
 }
@@ -282,7 +291,6 @@ test_allocator_exact_range_fails_without_spilling (Fixture *f, gconstpointer dat
   before = xa_host_snapshot (f->host, &error);
   g_assert_no_error (error);
   build_spec (f->host, domid, &spec, &result);
-  run_clock (f->host);
   g_assert_error (result.error, XA_HOST_ERROR, ENOMEM);
   g_clear_error (&result.error);
   after = xa_host_snapshot (f->host, &error);
@@ -321,10 +329,8 @@ test_claims_protect_the_host_total (Fixture *f, gconstpointer data)
   b = create (f->host, "b", 1, 8 * GiB);
   g_assert_true (xa_host_claim (f->host, a, -1, 28 * GiB, &error));
   build (f->host, b, "b", 8 * GiB, &unclaimed);
-  run_clock (f->host);
   g_assert_error (unclaimed.error, XA_HOST_ERROR, ENOMEM);
   build (f->host, a, "a", 28 * GiB, &claimed);
-  run_clock (f->host);
   g_assert_no_error (claimed.error);
   g_clear_error (&unclaimed.error);
 }
@@ -373,7 +379,6 @@ test_node_claims_keep_a_node (Fixture *f, gconstpointer data)
   g_assert_true (xa_host_claim (f->host, a, 0, 12 * GiB, &error));
   g_assert_true (xa_host_set_node_affinity (f->host, b, 0x1, &error));
   build (f->host, b, "b", 8 * GiB, &other);
-  run_clock (f->host);
   g_assert_no_error (other.error);
   /* node 0 keeps 12 GiB for a: b got the 4 GiB left there, then spilled */
   g_assert_cmpuint (memory_on (f->host, b, 0), ==, 4 * GiB);
@@ -402,7 +407,7 @@ test_builds_share_the_bandwidth (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 4; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    build (f->host, create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
+    start_build (f->host, create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
   }
   run_clock (f->host);
   for (guint i = 0; i < 4; i++) {
@@ -440,7 +445,6 @@ test_fault_fails_a_build (Fixture *f, gconstpointer data)
   g_assert_error (first.error, XA_HOST_ERROR, EIO);
   g_assert_nonnull (strstr (first.error->message, "fails on attempt 1"));
   build_spec (f->host, domid, &spec, &second);
-  run_clock (f->host);
   g_assert_no_error (second.error);
   g_clear_error (&first.error);
 }
@@ -490,7 +494,6 @@ test_state_outlives_the_process (Fixture *f, gconstpointer data)
   domid = create (f->host, "vm", 1, 3 * GiB);
   set_soft_affinity (f->host, domid, 0, 4);
   build (f->host, domid, "vm", 3 * GiB, &result);
-  run_clock (f->host);
   info = xa_host_snapshot (f->host, &error);
   uuid = g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, 0))->uuid);
   g_clear_pointer (&info, xa_host_info_free);
