@@ -83,6 +83,19 @@ create (XaHost *host, const gchar *name, guint vcpus, guint64 max_mib)
   return domid;
 }
 
+/* Creates a domain as create() does and claims all of its memory on @node
+ * (-1: anywhere on the host). */
+static guint32
+create_claimed (XaHost *host, const gchar *name, gint node, guint64 mib)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 domid = create (host, name, 1, mib);
+
+  g_assert_true (xa_host_claim (host, domid, node, mib, &error));
+  g_assert_no_error (error);
+  return domid;
+}
+
 static void
 set_soft_affinity (XaHost *host, guint32 domid, guint first_cpu, guint n_cpus)
 {
@@ -318,16 +331,14 @@ test_allocator_spreads_without_affinity (Fixture *f, gconstpointer data)
 static void
 test_claims_protect_the_host_total (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   BuildResult unclaimed = { 0 };
   BuildResult claimed = { 0 };
   guint32 a;
   guint32 b;
 
   f->host = open_host (f, 2, 8, "", NULL);
-  a = create (f->host, "a", 1, 28 * GiB);
+  a = create_claimed (f->host, "a", -1, 28 * GiB);
   b = create (f->host, "b", 1, 8 * GiB);
-  g_assert_true (xa_host_claim (f->host, a, -1, 28 * GiB, &error));
   build (f->host, b, "b", 8 * GiB, &unclaimed);
   g_assert_error (unclaimed.error, XA_HOST_ERROR, ENOMEM);
   build (f->host, a, "a", 28 * GiB, &claimed);
@@ -370,13 +381,11 @@ test_node_claims_keep_a_node (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   BuildResult other = { 0 };
-  guint32 a;
   guint32 b;
 
   f->host = open_host (f, 2, 8, ", \"node_claims\": true", NULL);
-  a = create (f->host, "a", 1, 12 * GiB);
+  create_claimed (f->host, "a", 0, 12 * GiB);
   b = create (f->host, "b", 1, 8 * GiB);
-  g_assert_true (xa_host_claim (f->host, a, 0, 12 * GiB, &error));
   g_assert_true (xa_host_set_node_affinity (f->host, b, 0x1, &error));
   build (f->host, b, "b", 8 * GiB, &other);
   g_assert_no_error (other.error);
