@@ -284,6 +284,31 @@ build_two_one_spilled (XaTestStore *f)
   }
 }
 
+/* The report rows of build_two_one_spilled()'s VMs: both running on the
+ * one node planned, the second with half of its memory spilled. */
+static void
+assert_vms_of_build_two_one_spilled (XaTestStore *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = xa_store_list_vms (f->store, f->host_id, 2, 0, G_MAXINT64, &error);
+  const XaStoreVmRow *spilled = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (vms->len, ==, 2);
+  for (guint i = 0; i < vms->len; i++) {
+    const XaStoreVmRow *row = g_ptr_array_index (vms, i);
+
+    g_assert_cmpint (row->state, ==, XA_REQUEST_RUNNING);
+    g_assert_cmpuint (xa_nodeset_count (row->planned_nodes), ==, 1);
+    if (row->spilled_mib > 0)
+      spilled = row;
+  }
+  g_assert_nonnull (spilled);
+  g_assert_cmpuint (spilled->spilled_mib, ==, (4 * GiB + 4) / 2);
+  g_assert_cmpfloat (spilled->wait_s, ==, 3.0);
+  g_assert_cmpfloat (spilled->build_s, ==, 6.0);
+}
+
 static GPtrArray *
 list_batches (XaTestStore *f, gint64 from_us, gint64 to_us)
 {
@@ -314,11 +339,9 @@ test_history_for_reports (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) batches = NULL;
   g_autoptr(GPtrArray) later = NULL;
-  g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GArray) samples = NULL;
   g_autoptr(GError) error = NULL;
   const XaStoreBatchRow *batch;
-  const XaStoreVmRow *spilled = NULL;
 
   build_two_one_spilled (f);
   batches = list_batches (f, xa_test_at (0).wall_us, xa_test_at (100).wall_us);
@@ -327,20 +350,7 @@ test_history_for_reports (XaTestStore *f, gconstpointer data)
   g_assert_cmpstr (batch->policy, ==, "batch");
   g_assert_cmpuint (batch->n_built, ==, 2);
   g_assert_cmpuint (batch->n_local, ==, 1);
-  vms = xa_store_list_vms (f->store, f->host_id, 2, 0, G_MAXINT64, &error);
-  g_assert_cmpuint (vms->len, ==, 2);
-  for (guint i = 0; i < vms->len; i++) {
-    const XaStoreVmRow *row = g_ptr_array_index (vms, i);
-
-    g_assert_cmpint (row->state, ==, XA_REQUEST_RUNNING);
-    g_assert_cmpuint (xa_nodeset_count (row->planned_nodes), ==, 1);
-    if (row->spilled_mib > 0)
-      spilled = row;
-  }
-  g_assert_nonnull (spilled);
-  g_assert_cmpuint (spilled->spilled_mib, ==, (4 * GiB + 4) / 2);
-  g_assert_cmpfloat (spilled->wait_s, ==, 3.0);
-  g_assert_cmpfloat (spilled->build_s, ==, 6.0);
+  assert_vms_of_build_two_one_spilled (f);
   samples = xa_store_node_memory (f->store, f->host_id, 0, G_MAXINT64, &error);
   g_assert_cmpuint (samples->len, ==, 2);
   g_assert_cmpuint (g_array_index (samples, XaStoreNodeSample, 1).node, ==, 1);
