@@ -11,11 +11,11 @@ ledger_path (const XaTestDir *dir)
   return g_build_filename (dir, "xadmit.db", NULL);
 }
 
-/* Boots @manifest on @host with @policy (NULL: batch) and a seed; returns
- * the JSON summary, the exit status in *out_status. */
+/* Boots @manifest on @host with @policy (NULL: batch) and a seed, which
+ * must exit with @status; returns the JSON summary. */
 static json_t *
 boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const gchar *policy,
-           const gchar *seed, gint *out_status)
+           const gchar *seed, gint status)
 {
   g_autofree gchar *spec = xa_test_host_spec (host);
   g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
@@ -25,7 +25,7 @@ boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const
   xa_test_run_xadmit (&run, "boot", path, "--host", spec, "--db", db, "--json", "--seed", seed,
                       "--policy", policy != NULL ? policy : "batch", NULL);
   g_assert_cmpstr (run.err, ==, "");
-  *out_status = run.status;
+  g_assert_cmpint (run.status, ==, status);
   return xa_test_json_parse (run.out);
 }
 
@@ -46,11 +46,8 @@ static void
 test_cli_boot_runs_the_demo (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) summary = NULL;
-  gint status = -1;
+  g_autoptr(json_t) summary = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
 
-  summary = boot_json (dir, "default.json", "demo.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
   g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 24);
   g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 0);
@@ -68,16 +65,12 @@ static void
 test_cli_boot_is_deterministic (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) first = NULL;
-  g_autoptr(json_t) again = NULL;
-  g_autoptr(json_t) other = NULL;
+  g_autoptr(json_t) first = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", 0);
+  g_autoptr(json_t) again = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", 0);
+  g_autoptr(json_t) other = boot_json (dir, "4node.json", "evacuate.json", NULL, "8", 0);
   g_autofree gchar *first_text = NULL;
   g_autofree gchar *again_text = NULL;
-  gint status = -1;
 
-  first = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
-  again = boot_json (dir, "4node.json", "evacuate.json", NULL, "7", &status);
-  other = boot_json (dir, "4node.json", "evacuate.json", NULL, "8", &status);
   json_object_del (first, "plan_ms");
   json_object_del (again, "plan_ms");
   first_text = json_dumps (first, JSON_SORT_KEYS);
@@ -93,14 +86,9 @@ static void
 test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autoptr(json_t) batch = NULL;
-  g_autoptr(json_t) xenopsd = NULL;
-  gint status = -1;
+  g_autoptr(json_t) batch = boot_json (dir, "4node.json", "dense-4node.json", NULL, "1", 0);
+  g_autoptr(json_t) xenopsd = boot_json (dir, "4node.json", "dense-4node.json", "xenopsd", "1", 0);
 
-  batch = boot_json (dir, "4node.json", "dense-4node.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
-  xenopsd = boot_json (dir, "4node.json", "dense-4node.json", "xenopsd", "1", &status);
-  g_assert_cmpint (status, ==, 0);
   g_assert_cmpint (xa_test_json_int (batch, "spilled"), ==, 0);
   g_assert_cmpint (xa_test_json_int (batch, "local"), ==, 18);
   g_assert_cmpint (xa_test_json_int (xenopsd, "spilled"), >, 0);
@@ -138,15 +126,13 @@ test_cli_boot_batch_defers_what_nodeclaim_fails (void)
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autoptr(json_t) batch = NULL;
   g_autoptr(json_t) nodeclaim = NULL;
-  gint status = -1;
 
-  batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 3);
+  batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", 3);
   g_assert_cmpstr (xa_test_json_string (vm_named (batch, "app-db"), "state"), ==, "running");
   g_assert_true (was_deferred (dir, "app-db"));
   g_assert_cmpint (xa_test_json_int (vm_named (batch, "flaky-db"), "attempts"), ==, 3);
   nodeclaim = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json",
-                         "xenopsd-nodeclaim", "1", &status);
+                         "xenopsd-nodeclaim", "1", 3);
   g_assert_cmpstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "state"), ==, "failed");
   g_assert_nonnull (strstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "reason"),
                             "(ENOMEM)"));
@@ -165,13 +151,11 @@ test_cli_boot_spill_comes_from_the_host (void)
   g_auto(XaTestRun) plan = { 0 };
   g_autoptr(json_t) planned = NULL;
   json_t *big_a;
-  gint status = -1;
 
   xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, "--json", NULL);
   planned = xa_test_json_parse (plan.out);
   g_assert_cmpint (xa_test_json_int (planned, "local"), ==, 4);
-  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", &status);
-  g_assert_cmpint (status, ==, 0);
+  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", 0);
   big_a = vm_named (summary, "big-a");
   g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
   g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
@@ -186,23 +170,16 @@ test_cli_boot_usage_errors (void)
 {
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_auto(XaTestRun) no_manifest = { 0 };
-  g_auto(XaTestRun) exact = { 0 };
-  g_auto(XaTestRun) batch = { 0 };
-  g_auto(XaTestRun) nodeclaim = { 0 };
-  g_auto(XaTestRun) timeout = { 0 };
 
-  xa_test_run_xadmit (&no_manifest, "boot", "--host", "sim", NULL);
-  xa_test_run_assert_error (&no_manifest, 2, "expected one MANIFEST");
-  xa_test_run_xadmit (&exact, "boot", manifest, "--host", "sim", "--policy", "exact", NULL);
-  xa_test_run_assert_error (&exact, 2, "--policy: exact is for xadmit plan");
-  xa_test_run_xadmit (&batch, "boot", manifest, "--host", "sim", "--max-batch", "0", NULL);
-  xa_test_run_assert_error (&batch, 2, "--max-batch: 0 is not between 1 and 100000");
-  xa_test_run_xadmit (&nodeclaim, "boot", manifest, "--host", spec, "--policy",
-                      "xenopsd-nodeclaim", NULL);
-  xa_test_run_assert_error (&nodeclaim, 2, "this host has none (node_claims: false");
-  xa_test_run_xadmit (&timeout, "boot", manifest, "--host", "sim", "--defer-timeout", "-1", NULL);
-  xa_test_run_assert_error (&timeout, 2, "--defer-timeout: -1 is negative");
+  xa_test_xadmit_fails (2, "expected one MANIFEST", "boot", "--host", "sim", NULL);
+  xa_test_xadmit_fails (2, "--policy: exact is for xadmit plan", "boot", manifest, "--host", "sim",
+                        "--policy", "exact", NULL);
+  xa_test_xadmit_fails (2, "--max-batch: 0 is not between 1 and 100000", "boot", manifest, "--host",
+                        "sim", "--max-batch", "0", NULL);
+  xa_test_xadmit_fails (2, "this host has none (node_claims: false", "boot", manifest, "--host",
+                        spec, "--policy", "xenopsd-nodeclaim", NULL);
+  xa_test_xadmit_fails (2, "--defer-timeout: -1 is negative", "boot", manifest, "--host", "sim",
+                        "--defer-timeout", "-1", NULL);
 }
 
 /* A ledger xadmit cannot use: one sentence, exit 1, the file as it was. */
@@ -213,13 +190,12 @@ test_cli_boot_refuses_a_broken_ledger (void)
   g_autofree gchar *db = ledger_path (dir);
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autoptr(GError) error = NULL;
-  g_auto(XaTestRun) run = { 0 };
   g_autofree gchar *after = NULL;
 
   g_assert_true (g_file_set_contents_full (db, "not a database", -1,
                                            G_FILE_SET_CONTENTS_NONE, 0600, &error));
-  xa_test_run_xadmit (&run, "boot", manifest, "--host", "sim", "--db", db, NULL);
-  xa_test_run_assert_error (&run, 1, "is not a database xadmit can read");
+  xa_test_xadmit_fails (1, "is not a database xadmit can read", "boot", manifest, "--host", "sim",
+                        "--db", db, NULL);
   g_assert_true (g_file_get_contents (db, &after, NULL, &error));
   g_assert_cmpstr (after, ==, "not a database");
 }

@@ -104,37 +104,45 @@ test_cli_plan_rejects_broken_files (void)
     "{\"vms\": [{\"name\": \"db-01\", \"memory\": \"4 GB\", \"vcpus\": 2}]}");
   g_autofree gchar *bad_host = xa_test_dir_write (dir, "host.json",
                                                   "{\"nodes\": [{\"memory\": 0, \"cpus\": 1}]}");
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", bad_host);
+  g_autofree gchar *spec = xa_test_host_spec_at (bad_host);
   g_autofree gchar *expected = g_strdup_printf (
     "%s: vms[0] \"db-01\": memory: \"4 GB\" is not a size (use 4GiB or 4096)", bad_manifest);
-  g_auto(XaTestRun) manifest_run = { 0 };
-  g_auto(XaTestRun) host_run = { 0 };
-  g_auto(XaTestRun) missing_run = { 0 };
 
-  xa_test_run_xadmit (&manifest_run, "plan", bad_manifest, "--host", "sim", "--json", NULL);
-  xa_test_run_assert_error (&manifest_run, 2, expected);
-  xa_test_run_xadmit (&host_run, "plan", bad_manifest, "--host", spec, "--json", NULL);
-  xa_test_run_assert_error (&host_run, 2,
-                            "nodes[0]: memory: 0 is not allowed here (at least 1 MiB)");
-  xa_test_run_xadmit (&missing_run, "plan", "/nonexistent/vms.json", "--host", "sim", NULL);
-  xa_test_run_assert_error (&missing_run, 2, "/nonexistent/vms.json: cannot read: ");
+  xa_test_xadmit_fails (2, expected, "plan", bad_manifest, "--host", "sim", "--json", NULL);
+  xa_test_xadmit_fails (2, "nodes[0]: memory: 0 is not allowed here (at least 1 MiB)", "plan",
+                        bad_manifest, "--host", spec, "--json", NULL);
+  xa_test_xadmit_fails (2, "/nonexistent/vms.json: cannot read: ", "plan", "/nonexistent/vms.json",
+                        "--host", "sim", NULL);
 }
 
 static void
 test_cli_plan_rejects_bad_policies (void)
 {
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_auto(XaTestRun) unknown = { 0 };
-  g_auto(XaTestRun) no_claims = { 0 };
 
-  xa_test_run_xadmit (&unknown, "plan", manifest, "--host", "sim", "--policy", "best-effort",
-                      NULL);
-  xa_test_run_assert_error (&unknown, 2, "xadmit plan: --policy: \"best-effort\" is not a policy "
-                                         "(use one of batch, xenopsd, xenopsd-nodeclaim, "
-                                         "xenopsd-legacy, exact)");
-  xa_test_run_xadmit (&no_claims, "plan", manifest, "--host", "sim", "--policy",
-                      "xenopsd-nodeclaim", NULL);
-  xa_test_run_assert_error (&no_claims, 2, "but this host has none (node_claims: false");
+  xa_test_xadmit_fails (2, "xadmit plan: --policy: \"best-effort\" is not a policy (use one of "
+                        "batch, xenopsd, xenopsd-nodeclaim, xenopsd-legacy, exact)",
+                        "plan", manifest, "--host", "sim", "--policy", "best-effort", NULL);
+  xa_test_xadmit_fails (2, "but this host has none (node_claims: false", "plan", manifest, "--host",
+                        "sim", "--policy", "xenopsd-nodeclaim", NULL);
+}
+
+/* Plans data/manifests/@manifest on data/hosts/@host with @policy (NULL:
+ * the default), which must fit all; returns the JSON summary. */
+static json_t *
+plan_json (const gchar *host, const gchar *manifest, const gchar *policy)
+{
+  g_autofree gchar *spec = xa_test_host_spec (host);
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_auto(XaTestRun) run = { 0 };
+
+  if (policy != NULL)
+    xa_test_run_xadmit (&run, "plan", path, "--host", spec, "--policy", policy, "--json", NULL);
+  else
+    xa_test_run_xadmit (&run, "plan", path, "--host", spec, "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  return xa_test_json_parse (run.out);
 }
 
 /* The same dense boot, planned as xenopsd's parallel builds would: some
@@ -144,25 +152,17 @@ test_cli_plan_xenopsd_over_plans (void)
 {
   g_autofree gchar *spec = xa_test_host_spec ("4node.json");
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "dense-4node.json");
-  g_auto(XaTestRun) xenopsd = { 0 };
+  g_autoptr(json_t) xenopsd = plan_json ("4node.json", "dense-4node.json", "xenopsd");
+  g_autoptr(json_t) batch = plan_json ("4node.json", "dense-4node.json", NULL);
   g_auto(XaTestRun) table = { 0 };
-  g_auto(XaTestRun) batch = { 0 };
-  g_autoptr(json_t) xenopsd_summary = NULL;
-  g_autoptr(json_t) batch_summary = NULL;
 
-  xa_test_run_xadmit (&xenopsd, "plan", manifest, "--host", spec, "--policy", "xenopsd", "--json",
-                      NULL);
-  g_assert_cmpint (xenopsd.status, ==, 0);
-  xenopsd_summary = xa_test_json_parse (xenopsd.out);
-  g_assert_cmpstr (xa_test_json_string (xenopsd_summary, "policy"), ==, "xenopsd");
-  g_assert_cmpint (xa_test_json_int (xenopsd_summary, "overplanned"), >, 0);
-  g_assert_cmpint (xa_test_json_int (xenopsd_summary, "overplanned_mib"), >, 0);
+  g_assert_cmpstr (xa_test_json_string (xenopsd, "policy"), ==, "xenopsd");
+  g_assert_cmpint (xa_test_json_int (xenopsd, "overplanned"), >, 0);
+  g_assert_cmpint (xa_test_json_int (xenopsd, "overplanned_mib"), >, 0);
   xa_test_run_xadmit (&table, "plan", manifest, "--host", spec, "--policy", "xenopsd", NULL);
   g_assert_nonnull (strstr (table.out, "over-planned"));
-  xa_test_run_xadmit (&batch, "plan", manifest, "--host", spec, "--json", NULL);
-  batch_summary = xa_test_json_parse (batch.out);
-  g_assert_cmpint (xa_test_json_int (batch_summary, "overplanned"), ==, 0);
-  g_assert_cmpint (xa_test_json_int (batch_summary, "local"), ==, 18);
+  g_assert_cmpint (xa_test_json_int (batch, "overplanned"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (batch, "local"), ==, 18);
 }
 
 /* On a Xen with per-node claims, xenopsd claims each single-node plan: the
@@ -170,15 +170,9 @@ test_cli_plan_xenopsd_over_plans (void)
 static void
 test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node (void)
 {
-  g_autofree gchar *spec = xa_test_host_spec ("4node-claims.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "dense-4node.json");
-  g_auto(XaTestRun) run = { 0 };
-  g_autoptr(json_t) summary = NULL;
+  g_autoptr(json_t) summary = plan_json ("4node-claims.json", "dense-4node.json",
+                                         "xenopsd-nodeclaim");
 
-  xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", "xenopsd-nodeclaim",
-                      "--json", NULL);
-  g_assert_cmpint (run.status, ==, 0);
-  summary = xa_test_json_parse (run.out);
   g_assert_cmpint (xa_test_json_int (summary, "local"), <, 18);
   g_assert_cmpint (xa_test_json_int (summary, "split"), >, 0);
 }
@@ -187,15 +181,8 @@ test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node (void)
 static void
 test_cli_plan_exact_puts_every_vm_on_one_node (void)
 {
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "dense-4node.json");
-  g_auto(XaTestRun) run = { 0 };
-  g_autoptr(json_t) summary = NULL;
+  g_autoptr(json_t) summary = plan_json ("4node.json", "dense-4node.json", "exact");
 
-  xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", "exact", "--json", NULL);
-  g_assert_cmpint (run.status, ==, 0);
-  g_assert_cmpstr (run.err, ==, "");
-  summary = xa_test_json_parse (run.out);
   g_assert_cmpstr (xa_test_json_string (summary, "policy"), ==, "exact");
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 18);
 }

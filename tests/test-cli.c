@@ -30,22 +30,14 @@ static void
 test_cli_usage_errors (void)
 {
   g_auto(XaTestRun) none = { 0 };
-  g_auto(XaTestRun) unknown = { 0 };
-  g_auto(XaTestRun) flag = { 0 };
-  g_auto(XaTestRun) no_manifest = { 0 };
-  g_auto(XaTestRun) bad_host = { 0 };
 
   xa_test_run_xadmit (&none, NULL);
   g_assert_cmpint (none.status, ==, 2);
-  xa_test_run_xadmit (&unknown, "boot-everything", NULL);
-  xa_test_run_assert_error (&unknown, 2, "\"boot-everything\" is not a command");
-  xa_test_run_xadmit (&flag, "plan", "--frobnicate", NULL);
-  xa_test_run_assert_error (&flag, 2, "Unknown option --frobnicate");
-  xa_test_run_xadmit (&no_manifest, "plan", "--host", "sim", NULL);
-  xa_test_run_assert_error (&no_manifest, 2, "expected one MANIFEST");
-  xa_test_run_xadmit (&bad_host, "host", "--host", "kvm", NULL);
-  xa_test_run_assert_error (&bad_host, 2,
-                            "--host: \"kvm\" is not a host (use sim, sim:FILE or xen)");
+  xa_test_xadmit_fails (2, "\"boot-everything\" is not a command", "boot-everything", NULL);
+  xa_test_xadmit_fails (2, "Unknown option --frobnicate", "plan", "--frobnicate", NULL);
+  xa_test_xadmit_fails (2, "expected one MANIFEST", "plan", "--host", "sim", NULL);
+  xa_test_xadmit_fails (2, "--host: \"kvm\" is not a host (use sim, sim:FILE or xen)", "host",
+                        "--host", "kvm", NULL);
 }
 
 static void
@@ -76,7 +68,7 @@ test_cli_host_json_round_trips (void)
   g_assert_cmpint (first.status, ==, 0);
   g_assert_cmpstr (first.err, ==, "");
   path = xa_test_dir_write (dir, "host.json", first.out);
-  spec2 = g_strdup_printf ("sim:%s", path);
+  spec2 = xa_test_host_spec_at (path);
   xa_test_run_xadmit (&second, "host", "--host", spec2, "--json", NULL);
   g_assert_cmpint (second.status, ==, 0);
   g_assert_cmpstr (first.out, ==, second.out);
@@ -85,24 +77,19 @@ test_cli_host_json_round_trips (void)
 static void
 test_cli_xen_without_hypervisor_fails_cleanly (void)
 {
-  g_auto(XaTestRun) run = { 0 };
-
   if (g_file_test ("/dev/xen/privcmd", G_FILE_TEST_EXISTS)) {
     g_test_skip ("this machine runs Xen");
     return;
   }
-  xa_test_run_xadmit (&run, "host", "--host", "xen", NULL);
-  xa_test_run_assert_error (&run, 1, "xadmit host: ");
+  xa_test_xadmit_fails (1, "xadmit host: ", "host", "--host", "xen", NULL);
 }
 
 /* A host file that does not exist is bad input: exit 2. */
 static void
 test_cli_missing_host_file_is_bad_input (void)
 {
-  g_auto(XaTestRun) run = { 0 };
-
-  xa_test_run_xadmit (&run, "host", "--host", "sim:/nonexistent/host.json", NULL);
-  xa_test_run_assert_error (&run, 2, "xadmit host: /nonexistent/host.json: cannot read: ");
+  xa_test_xadmit_fails (2, "xadmit host: /nonexistent/host.json: cannot read: ", "host", "--host",
+                        "sim:/nonexistent/host.json", NULL);
 }
 
 /* The state file is created from the topology, then wins over it. */
@@ -115,7 +102,6 @@ test_cli_sim_state_is_kept (void)
   g_autofree gchar *spec2 = xa_test_host_spec ("2node.json");
   g_auto(XaTestRun) create = { 0 };
   g_auto(XaTestRun) reuse = { 0 };
-  g_auto(XaTestRun) mismatch = { 0 };
 
   xa_test_run_xadmit (&create, "host", "--host", spec4, "--sim-state", state, "--json", NULL);
   g_assert_cmpint (create.status, ==, 0);
@@ -123,24 +109,19 @@ test_cli_sim_state_is_kept (void)
   xa_test_run_xadmit (&reuse, "host", "--host", "sim", "--sim-state", state, "--json", NULL);
   g_assert_cmpint (reuse.status, ==, 0);
   g_assert_cmpstr (create.out, ==, reuse.out);
-  xa_test_run_xadmit (&mismatch, "host", "--host", spec2, "--sim-state", state, NULL);
-  xa_test_run_assert_error (&mismatch, 2, "the simulated host in it has 4 nodes, but");
+  xa_test_xadmit_fails (2, "the simulated host in it has 4 nodes, but", "host", "--host", spec2,
+                        "--sim-state", state, NULL);
 }
 
 static void
 test_cli_bench_usage_errors (void)
 {
-  g_auto(XaTestRun) nothing = { 0 };
-  g_auto(XaTestRun) seed = { 0 };
-  g_auto(XaTestRun) extra = { 0 };
-
-  xa_test_run_xadmit (&nothing, "bench", NULL);
-  xa_test_run_assert_error (&nothing, 2,
-                            "xadmit bench: nothing to measure: give --planner, --store or --storm");
-  xa_test_run_xadmit (&seed, "bench", "--planner", "--seed", "-1", NULL);
-  xa_test_run_assert_error (&seed, 2, "xadmit bench: --seed: -1 is negative");
-  xa_test_run_xadmit (&extra, "bench", "--planner", "storm.json", NULL);
-  xa_test_run_assert_error (&extra, 2, "unexpected argument \"storm.json\"");
+  xa_test_xadmit_fails (2, "xadmit bench: nothing to measure: give --planner, --store or --storm",
+                        "bench", NULL);
+  xa_test_xadmit_fails (2, "xadmit bench: --seed: -1 is negative", "bench", "--planner", "--seed",
+                        "-1", NULL);
+  xa_test_xadmit_fails (2, "unexpected argument \"storm.json\"", "bench", "--planner", "storm.json",
+                        NULL);
 }
 
 int

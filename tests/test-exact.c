@@ -166,8 +166,7 @@ test_exact_admits_by_priority_then_count (void)
   g_autoptr(XaPlan) plan = NULL;
   guint planned = 0;
 
-  for (guint i = 0; i < 3; i++)
-    xa_test_add_vm (requests, NULL, 3 * GiB, 1);
+  xa_test_add_vms (requests, 3, 3 * GiB, 1);
   xa_test_add_vm (requests, "important", 6 * GiB, 1)->priority = 10;
   plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
@@ -183,12 +182,9 @@ test_exact_finds_a_single_node_packing (void)
 {
   static const guint64 gib[] = { 5, 4, 3, 3, 3, 2 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
-  g_autoptr(XaPlan) plan = NULL;
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 1);
+  g_autoptr(XaPlan) plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
 
-  for (guint i = 0; i < G_N_ELEMENTS (gib); i++)
-    xa_test_add_vm (requests, NULL, gib[i] * GiB, 1);
-  plan = xa_exact_plan (topo, requests, 0, EXACT_STEPS);
   g_assert_false (plan->exhausted);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (gib));
 }
@@ -217,8 +213,7 @@ test_exact_reports_an_unfinished_search (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 13; i++)
-    xa_test_add_vm (requests, NULL, 3 * GiB, 1);
+  xa_test_add_vms (requests, 13, 3 * GiB, 1);
   plan = xa_exact_plan (topo, requests, 0, 2);
   g_assert_true (plan->exhausted);
   assert_never_over_plans (topo, plan);

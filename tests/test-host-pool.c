@@ -279,8 +279,7 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   XaScheduler *scheduler;
   XaRunCounts counts;
 
-  for (guint i = 0; i < N_VMS; i++)
-    xa_test_add_vm (requests, NULL, 4 * GiB, 2);
+  xa_test_add_vms (requests, N_VMS, 4 * GiB, 2);
   options.workers = WORKERS;
   options.max_batch = N_VMS;
   admission = xa_admission_open (host, db, &options, NULL, &error);

@@ -24,27 +24,22 @@ lock_held_elsewhere_child (void)
   g_assert_cmpint (fd, ==, -1);
 }
 
-/* A lock file's path in a new directory of its own, *@out_dir. */
-static gchar *
-lock_path_new (XaTestDir **out_dir)
+/* Runs @func on a lock file's path in a new directory of its own. */
+static void
+with_lock_path (void (*func) (const XaTestDir *dir, const gchar *path))
 {
-  *out_dir = xa_test_dir_new ();
-  return g_build_filename (*out_dir, "host.lock", NULL);
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *path = g_build_filename (dir, "host.lock", NULL);
+
+  func (dir, path);
 }
 
 static void
-test_lock_held_by_another_process_is_busy (void)
+lock_then_let_a_child_try (const XaTestDir *dir, const gchar *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(XaTestDir) dir = NULL;
-  g_autofree gchar *path = NULL;
   gint fd = -1;
 
-  if (g_test_subprocess ()) {
-    lock_held_elsewhere_child ();
-    return;
-  }
-  path = lock_path_new (&dir);
   g_assert_true (xa_host_lock_file (path, "the test host", &fd, &error));
   g_assert_no_error (error);
   g_setenv (XA_TEST_LOCK_ENV, path, TRUE);
@@ -53,25 +48,38 @@ test_lock_held_by_another_process_is_busy (void)
   g_close (fd, NULL);
 }
 
-/* Root may write anywhere, so only another user sees the refusal. */
 static void
-test_lock_in_a_closed_directory_needs_permission (void)
+test_lock_held_by_another_process_is_busy (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XaTestDir) dir = NULL;
-  g_autofree gchar *path = NULL;
-  gint fd = -1;
-
-  if (geteuid () == 0) {
-    g_test_skip ("root may create the lock anywhere");
+  if (g_test_subprocess ()) {
+    lock_held_elsewhere_child ();
     return;
   }
-  path = lock_path_new (&dir);
+  with_lock_path (lock_then_let_a_child_try);
+}
+
+static void
+lock_in_a_closed_directory (const XaTestDir *dir, const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  gint fd = -1;
+
   g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
   g_assert_false (xa_host_lock_file (path, "the test host", &fd, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
   /* so that the directory can be removed */
   g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
+}
+
+/* Root may write anywhere, so only another user sees the refusal. */
+static void
+test_lock_in_a_closed_directory_needs_permission (void)
+{
+  if (geteuid () == 0) {
+    g_test_skip ("root may create the lock anywhere");
+    return;
+  }
+  with_lock_path (lock_in_a_closed_directory);
 }
 
 static void

@@ -13,6 +13,15 @@ set_two_socket_slit (XaTopology *topo)
   }
 }
 
+/* The outcomes of the two requests @plan places. */
+static void
+assert_outcomes (const XaPlan *plan, XaOutcome first, XaOutcome second)
+{
+  g_assert_cmpuint (plan->n_placements, ==, 2);
+  g_assert_cmpint (plan->placements[0].outcome, ==, first);
+  g_assert_cmpint (plan->placements[1].outcome, ==, second);
+}
+
 static void
 test_batch_fits_each_vm_on_one_node (void)
 {
@@ -20,8 +29,7 @@ test_batch_fits_each_vm_on_one_node (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 6; i++)
-    xa_test_add_vm (requests, NULL, 5 * GiB, 2);
+  xa_test_add_vms (requests, 6, 5 * GiB, 2);
   plan = xa_batch_plan (topo, requests, 0);
   for (guint i = 0; i < 6; i++) {
     g_assert_cmpint (plan->placements[i].outcome, ==, XA_OUTCOME_PLANNED);
@@ -107,8 +115,7 @@ test_batch_admits_by_priority (void)
   xa_test_add_vm (requests, "bulk", 8 * GiB, 1);
   xa_test_add_vm (requests, "important", 4 * GiB, 1)->priority = 10;
   plan = xa_batch_plan (topo, requests, 0);
-  g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
-  g_assert_cmpint (plan->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
+  assert_outcomes (plan, XA_OUTCOME_DEFERRED, XA_OUTCOME_PLANNED);
 }
 
 static void
@@ -321,12 +328,10 @@ test_batch_repacks_to_fit_one_node (void)
 {
   static const guint64 sizes_gib[] = { 5, 4, 3, 3, 3, 2 };
   g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (sizes_gib, G_N_ELEMENTS (sizes_gib), 1);
   g_autoptr(XaPlan) plan = NULL;
 
   topo->overhead_mib_per_vm = topo->overhead_kib_per_vcpu = 0;
-  for (guint i = 0; i < G_N_ELEMENTS (sizes_gib); i++)
-    xa_test_add_vm (requests, NULL, sizes_gib[i] * GiB, 1);
   plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, G_N_ELEMENTS (sizes_gib));
   check_plan (topo, requests, plan);
@@ -341,8 +346,7 @@ test_batch_admits_the_most_vms_when_short (void)
   g_autoptr(XaPlan) plan = NULL;
 
   xa_test_add_vm (requests, "large", 8 * GiB, 1);
-  for (guint i = 0; i < 3; i++)
-    xa_test_add_vm (requests, NULL, 3 * GiB, 1);
+  xa_test_add_vms (requests, 3, 3 * GiB, 1);
   plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
   for (guint i = 1; i < 4; i++)
@@ -365,12 +369,10 @@ test_batch_ages_waiting_requests (void)
   urgent->priority = 30;
   urgent->queued_s = 20;
   lead_wins = xa_batch_plan (topo, requests, 20);
-  g_assert_cmpint (lead_wins->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
-  g_assert_cmpint (lead_wins->placements[1].outcome, ==, XA_OUTCOME_PLANNED);
+  assert_outcomes (lead_wins, XA_OUTCOME_DEFERRED, XA_OUTCOME_PLANNED);
   urgent->queued_s = 40;
   age_wins = xa_batch_plan (topo, requests, 40);
-  g_assert_cmpint (age_wins->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
-  g_assert_cmpint (age_wins->placements[1].outcome, ==, XA_OUTCOME_DEFERRED);
+  assert_outcomes (age_wins, XA_OUTCOME_PLANNED, XA_OUTCOME_DEFERRED);
 }
 
 /* Node 0 fits more tightly, but only node 1 has a core for every vCPU. */
@@ -396,8 +398,7 @@ test_batch_balances_vcpus_against_cores (void)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(XaPlan) plan = NULL;
 
-  for (guint i = 0; i < 8; i++)
-    xa_test_add_vm (requests, NULL, 1 * GiB, 4);
+  xa_test_add_vms (requests, 8, 1 * GiB, 4);
   plan = xa_batch_plan (topo, requests, 0);
   g_assert_cmpuint (xa_plan_count_local (plan), ==, 8);
   g_assert_cmpuint (vcpus_on_node (plan, requests, 0), ==, 16);

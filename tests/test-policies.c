@@ -4,16 +4,6 @@
 #include "xa-plan.h"
 #include "xa-test-util.h"
 
-static GPtrArray *
-vms_of_gib (const guint64 *gib, guint n_vms)
-{
-  GPtrArray *requests = xa_test_requests_new ();
-
-  for (guint i = 0; i < n_vms; i++)
-    xa_test_add_vm (requests, NULL, gib[i] * GiB, 2);
-  return requests;
-}
-
 static XaPlan *
 plan_with (const XaTopology *topo, GPtrArray *requests, XaPolicy policy)
 {
@@ -44,7 +34,7 @@ test_xenopsd_sees_free_memory_unchanged (void)
 {
   static const guint64 gib[] = { 6, 6, 6 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) batch = plan_with (topo, requests, XA_POLICY_BATCH);
 
@@ -64,7 +54,7 @@ test_nodeclaim_claims_single_nodes (void)
 {
   static const guint64 gib[] = { 6, 6, 6 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   g_autoptr(XaPlan) plan = NULL;
 
   topo->node_claims = TRUE;
@@ -83,7 +73,7 @@ test_host_claim_fails_the_start (void)
 {
   static const guint64 gib[] = { 8, 8, 6 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
 
@@ -102,7 +92,7 @@ test_legacy_keeps_multi_node_plans (void)
 {
   static const guint64 gib[] = { 15 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
   g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
 
@@ -132,7 +122,7 @@ test_wait_for_free_memory_gives_up (void)
 {
   static const guint64 gib[] = { 24 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   g_autoptr(XaPlan) plan = NULL;
 
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 32 * GiB;
@@ -148,7 +138,7 @@ test_nodeclaim_needs_node_claims (void)
 {
   static const guint64 gib[] = { 1 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
-  g_autoptr(GPtrArray) requests = vms_of_gib (gib, G_N_ELEMENTS (gib));
+  g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
   XaPlanOptions options = { .policy = XA_POLICY_XENOPSD_NODECLAIM };
   g_autoptr(GError) error = NULL;
   g_autoptr(XaPlan) plan = xa_plan (topo, requests, &options, &error);

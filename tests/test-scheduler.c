@@ -64,17 +64,27 @@ open_admission (Fixture *f, const XaSchedulerOptions *options, XaStoreReconcilia
   f->scheduler = xa_admission_get_scheduler (f->admission);
 }
 
-/* Opens @host_file (a sim host), records it, queues @requests. */
+/* Opens @host_file (a sim host) with @state, and the admission for it. */
 static void
-prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
-         const XaSchedulerOptions *options)
+open_sim (Fixture *f, const gchar *host_file, const gchar *state,
+          const XaSchedulerOptions *options, XaStoreReconciliation **out_found)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *spec = xa_test_host_spec (host_file);
 
   f->host = xa_host_open (spec, state, &error);
   g_assert_no_error (error);
-  open_admission (f, options, NULL);
+  open_admission (f, options, out_found);
+}
+
+/* Opens @host_file (a sim host), records it, queues @requests. */
+static void
+prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requests,
+         const XaSchedulerOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  open_sim (f, host_file, state, options, NULL);
   g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, &error));
   g_assert_no_error (error);
 }
@@ -103,6 +113,16 @@ stop_when_busy (const XaSchedulerProgress *progress, gpointer user_data)
     xa_scheduler_stop (f->scheduler, f->abort);
 }
 
+/* Hands the scheduler what the ledger has queued. */
+static void
+take_queued (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_admission_take_queued (f->admission, &error));
+  g_assert_no_error (error);
+}
+
 static XaRunCounts
 run_and_count (Fixture *f, XaRun **out_run)
 {
@@ -119,17 +139,22 @@ run_and_count (Fixture *f, XaRun **out_run)
   return counts;
 }
 
+/* How many of the host's requests the ledger has in @state. */
+static guint
+count_in (Fixture *f, XaRequestState state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) requests = xa_store_list_requests (f->store, f->host_id, state, &error);
+
+  g_assert_no_error (error);
+  return requests->len;
+}
+
 /* What the ledger holds in flight: nothing, once a run has ended. */
 static guint
 in_flight (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) planned = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_PLANNED,
-                                                         &error);
-  g_autoptr(GPtrArray) building = xa_store_list_requests (f->store, f->host_id,
-                                                          XA_REQUEST_BUILDING, &error);
-
-  return planned->len + building->len;
+  return count_in (f, XA_REQUEST_PLANNED) + count_in (f, XA_REQUEST_BUILDING);
 }
 
 /* The ledger after a run: no claim left (the memory it counts available is
@@ -260,13 +285,10 @@ assert_each_vm_settled (Fixture *f, const XaRunCounts *counts, guint n_vms)
 
   g_assert_cmpuint (counts->planned, ==, 0);
   for (guint state = 0; state <= XA_REQUEST_STATE_LAST; state++) {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) requests = xa_store_list_requests (f->store, f->host_id,
-                                                            (XaRequestState) state, &error);
+    guint n = count_in (f, (XaRequestState) state);
 
-    g_assert_no_error (error);
-    g_assert_cmpuint (requests->len, ==, counted_as (counts, (XaRequestState) state));
-    in_ledger += requests->len;
+    g_assert_cmpuint (n, ==, counted_as (counts, (XaRequestState) state));
+    in_ledger += n;
   }
   g_assert_cmpuint (in_ledger, ==, n_vms);
 }
@@ -351,30 +373,25 @@ static void
 restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
 {
   g_autofree gchar *state = fixture_state_path (f);
-  g_autofree gchar *spec = xa_test_host_spec ("8node.json");
-  g_autoptr(GError) error = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(GPtrArray) running = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRunCounts counts;
+  guint running;
+  guint queued;
 
-  f->host = xa_host_open (spec, state, &error);
-  g_assert_no_error (error);
-  open_admission (f, &options, &found);
+  open_sim (f, "8node.json", state, &options, &found);
   g_test_message ("crashed after %u VMs ran: the restart found %u builds finished, "
                   "%u half-built, %u not begun", after, found->built->len,
                   found->half_built->len, found->gone->len);
   g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
   assert_ledger_matches_host (f);
-  running = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_RUNNING, &error);
-  g_assert_cmpuint (running->len, >=, after);
-  queued = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_QUEUED, &error);
-  g_assert_cmpuint (running->len + queued->len, ==, requests->len);
-  g_assert_true (xa_admission_take_queued (f->admission, &error));
-  g_assert_no_error (error);
+  running = count_in (f, XA_REQUEST_RUNNING);
+  g_assert_cmpuint (running, >=, after);
+  queued = count_in (f, XA_REQUEST_QUEUED);
+  g_assert_cmpuint (running + queued, ==, requests->len);
+  take_queued (f);
   counts = run_and_count (f, NULL);
-  g_assert_cmpuint (counts.running, ==, queued->len);
+  g_assert_cmpuint (counts.running, ==, queued);
   assert_ledger_matches_host (f);
 }
 
@@ -437,8 +454,7 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   g_assert_cmpuint (left_alone->len, ==, requests->len);
   g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,
                    ((XaRequest *) g_ptr_array_index (requests, 0))->name);
-  g_assert_true (xa_admission_take_queued (f->admission, &error));
-  g_assert_no_error (error);
+  take_queued (f);
   run_and_count (f, &run);
   g_assert_cmpuint (run->vms->len, ==, 0);
   assert_ledger_matches_host (f);

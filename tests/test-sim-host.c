@@ -38,7 +38,7 @@ open_host_text (Fixture *f, const gchar *text, const gchar *state)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
-  g_autofree gchar *spec = g_strdup_printf ("sim:%s", path);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
   XaHost *host = xa_host_open (spec, state, &error);
 
   g_assert_no_error (error);
@@ -83,6 +83,19 @@ create (XaHost *host, const gchar *name, guint vcpus, guint64 max_mib)
   return domid;
 }
 
+/* Creates a domain as create() does and claims all of its memory on @node
+ * (-1: anywhere on the host). */
+static guint32
+create_claimed (XaHost *host, const gchar *name, gint node, guint64 mib)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 domid = create (host, name, 1, mib);
+
+  g_assert_true (xa_host_claim (host, domid, node, mib, &error));
+  g_assert_no_error (error);
+  return domid;
+}
+
 static void
 set_soft_affinity (XaHost *host, guint32 domid, guint first_cpu, guint n_cpus)
 {
@@ -113,12 +126,18 @@ build_done (const GError *error, gpointer user_data)
 }
 
 static void
-build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
+start_build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
+{
+  result->clock = xa_host_get_clock (host);
+  xa_host_build (host, domid, spec, build_done, result);
+}
+
+static void
+start_build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
 {
   XaBuildSpec spec = { name, 1, mib, NULL, 0, NULL, NULL, NULL };
 
-  result->clock = xa_host_get_clock (host);
-  xa_host_build (host, domid, &spec, build_done, result);
+  start_build_spec (host, domid, &spec, result);
 }
 
 static void
@@ -126,6 +145,31 @@ run_clock (XaHost *host)
 {
   while (xa_clock_run_next (xa_host_get_clock (host)))
     ;
+}
+
+/* Builds @domid and runs the clock until all there is to do is done. */
+static void
+build_spec (XaHost *host, guint32 domid, const XaBuildSpec *spec, BuildResult *result)
+{
+  start_build_spec (host, domid, spec, result);
+  run_clock (host);
+}
+
+static void
+build (XaHost *host, guint32 domid, const gchar *name, guint64 mib, BuildResult *result)
+{
+  start_build (host, domid, name, mib, result);
+  run_clock (host);
+}
+
+/* Creates and builds a 1-vCPU domain "vm" of @mib and runs the clock out. */
+static guint32
+build_vm (XaHost *host, guint64 mib, BuildResult *result)
+{
+  guint32 domid = create (host, "vm", 1, mib);
+
+  build (host, domid, "vm", mib, result);
+  return domid;
 }
 
 static guint64
@@ -148,7 +192,6 @@ test_allocator_follows_soft_affinity (Fixture *f, gconstpointer data)
   domid = create (f->host, "vm", 2, 4 * GiB);
   set_soft_affinity (f->host, domid, 4, 4);
   build (f->host, domid, "vm", 4 * GiB, &result);
-  run_clock (f->host);
   g_assert_true (result.ended);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 4 * GiB);
@@ -176,7 +219,6 @@ test_allocator_spills_in_ascending_node_id (Fixture *f, gconstpointer data)
   g_assert_true (xa_host_set_node_affinity (f->host, domid, 0x1, &error));
   g_assert_no_error (error);
   build (f->host, domid, "vm", 10 * GiB, &result);
-  run_clock (f->host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 4 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 1), ==, 2 * GiB);
@@ -205,7 +247,6 @@ test_allocator_deals_round_robin (Fixture *f, gconstpointer data)
     BuildResult result = { 0 };
 
     build (f->host, domid, "vm", builds_mib[i], &result);
-    run_clock (f->host);
     g_assert_no_error (result.error);
     for (guint n = 0; n < 4; n++)
       g_assert_cmpuint (memory_on (f->host, domid, n), ==, after_mib[i][n]);
@@ -223,9 +264,7 @@ test_allocator_honours_exact_ranges (Fixture *f, gconstpointer data)
 
   f->host = open_host (f, 4, 8, "", NULL);
   domid = create (f->host, "vm", 1, 8 * GiB);
-  result.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &result);
-  run_clock (f->host);
+  build_spec (f->host, domid, &spec, &result);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (f->host, domid, 0), ==, 5 * GiB);
   g_assert_cmpuint (memory_on (f->host, domid, 3), ==, 3 * GiB);
@@ -242,7 +281,6 @@ fill_node (XaHost *host, guint node, guint64 mib)
   g_assert_true (xa_host_set_node_affinity (host, domid, XA_NODESET_BIT (node), &error));
   g_assert_no_error (error);
   build (host, domid, "filler", mib, &result);
-  run_clock (host);
   g_assert_no_error (result.error);
   g_assert_cmpuint (memory_on (host, domid, node), ==, mib);
 }
@@ -265,9 +303,7 @@ test_allocator_exact_range_fails_without_spilling (Fixture *f, gconstpointer dat
   domid = create (f->host, "big", 1, 2 * GiB);
   before = xa_host_snapshot (f->host, &error);
   g_assert_no_error (error);
-  result.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &result);
-  run_clock (f->host);
+  build_spec (f->host, domid, &spec, &result);
   g_assert_error (result.error, XA_HOST_ERROR, ENOMEM);
   g_clear_error (&result.error);
   after = xa_host_snapshot (f->host, &error);
@@ -286,9 +322,7 @@ test_allocator_spreads_without_affinity (Fixture *f, gconstpointer data)
   guint32 domid;
 
   f->host = open_host (f, 4, 8, "", NULL);
-  domid = create (f->host, "vm", 1, 8 * GiB);
-  build (f->host, domid, "vm", 8 * GiB, &result);
-  run_clock (f->host);
+  domid = build_vm (f->host, 8 * GiB, &result);
   for (guint n = 0; n < 4; n++)
     g_assert_cmpuint (memory_on (f->host, domid, n), ==, 2 * GiB);
 }
@@ -297,21 +331,17 @@ test_allocator_spreads_without_affinity (Fixture *f, gconstpointer data)
 static void
 test_claims_protect_the_host_total (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   BuildResult unclaimed = { 0 };
   BuildResult claimed = { 0 };
   guint32 a;
   guint32 b;
 
   f->host = open_host (f, 2, 8, "", NULL);
-  a = create (f->host, "a", 1, 28 * GiB);
+  a = create_claimed (f->host, "a", -1, 28 * GiB);
   b = create (f->host, "b", 1, 8 * GiB);
-  g_assert_true (xa_host_claim (f->host, a, -1, 28 * GiB, &error));
   build (f->host, b, "b", 8 * GiB, &unclaimed);
-  run_clock (f->host);
   g_assert_error (unclaimed.error, XA_HOST_ERROR, ENOMEM);
   build (f->host, a, "a", 28 * GiB, &claimed);
-  run_clock (f->host);
   g_assert_no_error (claimed.error);
   g_clear_error (&unclaimed.error);
 }
@@ -351,16 +381,13 @@ test_node_claims_keep_a_node (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   BuildResult other = { 0 };
-  guint32 a;
   guint32 b;
 
   f->host = open_host (f, 2, 8, ", \"node_claims\": true", NULL);
-  a = create (f->host, "a", 1, 12 * GiB);
+  create_claimed (f->host, "a", 0, 12 * GiB);
   b = create (f->host, "b", 1, 8 * GiB);
-  g_assert_true (xa_host_claim (f->host, a, 0, 12 * GiB, &error));
   g_assert_true (xa_host_set_node_affinity (f->host, b, 0x1, &error));
   build (f->host, b, "b", 8 * GiB, &other);
-  run_clock (f->host);
   g_assert_no_error (other.error);
   /* node 0 keeps 12 GiB for a: b got the 4 GiB left there, then spilled */
   g_assert_cmpuint (memory_on (f->host, b, 0), ==, 4 * GiB);
@@ -371,12 +398,9 @@ static void
 test_build_takes_populate_time (Fixture *f, gconstpointer data)
 {
   BuildResult result = { 0 };
-  guint32 domid;
 
   f->host = open_host (f, 2, 8, "", NULL);
-  domid = create (f->host, "vm", 1, 4 * GiB);
-  build (f->host, domid, "vm", 4 * GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, 4 * GiB, &result);
   /* 4 GiB at 1024 MiB/s, and up to 5 % more by the seed */
   g_assert_cmpfloat (result.at_s, >=, 4.0);
   g_assert_cmpfloat (result.at_s, <=, 4.0 * 1.05);
@@ -392,7 +416,7 @@ test_builds_share_the_bandwidth (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 4; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    build (f->host, create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
+    start_build (f->host, create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
   }
   run_clock (f->host);
   for (guint i = 0; i < 4; i++) {
@@ -409,12 +433,9 @@ test_dirty_memory_costs_scrubbing (Fixture *f, gconstpointer data)
                       "\"populate_mib_per_s\": 1024, \"scrub_mib_per_s\": 512, "
                       "\"overhead_mib_per_vm\": 0, \"overhead_kib_per_vcpu\": 0}";
   BuildResult result = { 0 };
-  guint32 domid;
 
   f->host = open_host_text (f, text, NULL);
-  domid = create (f->host, "vm", 1, GiB);
-  build (f->host, domid, "vm", GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, GiB, &result);
   /* 1 s to populate, 2 s to scrub it, and at most 5 % of jitter */
   g_assert_cmpfloat (result.at_s, >=, 3.0);
   g_assert_cmpfloat (result.at_s, <=, 3.0 * 1.05);
@@ -429,14 +450,10 @@ test_fault_fails_a_build (Fixture *f, gconstpointer data)
   guint32 domid;
 
   f->host = open_host (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);
-  domid = create (f->host, "vm", 1, GiB);
-  build (f->host, domid, "vm", GiB, &first);
-  run_clock (f->host);
+  domid = build_vm (f->host, GiB, &first);
   g_assert_error (first.error, XA_HOST_ERROR, EIO);
   g_assert_nonnull (strstr (first.error->message, "fails on attempt 1"));
-  second.clock = xa_host_get_clock (f->host);
-  xa_host_build (f->host, domid, &spec, build_done, &second);
-  run_clock (f->host);
+  build_spec (f->host, domid, &spec, &second);
   g_assert_no_error (second.error);
   g_clear_error (&first.error);
 }
@@ -486,7 +503,6 @@ test_state_outlives_the_process (Fixture *f, gconstpointer data)
   domid = create (f->host, "vm", 1, 3 * GiB);
   set_soft_affinity (f->host, domid, 0, 4);
   build (f->host, domid, "vm", 3 * GiB, &result);
-  run_clock (f->host);
   info = xa_host_snapshot (f->host, &error);
   uuid = g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, 0))->uuid);
   g_clear_pointer (&info, xa_host_info_free);
@@ -522,14 +538,11 @@ static gdouble
 build_time_with_seed (Fixture *f, guint32 seed)
 {
   BuildResult result = { 0 };
-  guint32 domid;
 
   g_clear_pointer (&f->host, xa_host_free);
   f->host = open_host (f, 2, 8, "", NULL);
   xa_host_set_seed (f->host, seed);
-  domid = create (f->host, "vm", 1, 8 * GiB);
-  build (f->host, domid, "vm", 8 * GiB, &result);
-  run_clock (f->host);
+  build_vm (f->host, 8 * GiB, &result);
   return result.at_s;
 }
 

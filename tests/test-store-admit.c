@@ -27,7 +27,7 @@ test_available_is_free_minus_claims (XaTestStore *f, gconstpointer data)
   /* the first build has allocated half of its memory: that much is charged */
   first = g_ptr_array_index (admitted, 0);
   g_assert_cmpint (first->state, ==, XA_REQUEST_PLANNED);
-  g_assert_true (xa_store_start_build (f->store, first, xa_test_at (3), &error));
+  xa_test_start_build (f, first, 3);
   for (guint n = 0; n < 2; n++) {
     g_autofree guint64 *planned = xa_test_planned_mib_of (f->store, f->host_id, first->uuid);
 
@@ -104,7 +104,6 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(XaPlan) plan = NULL;
-  g_autoptr(GPtrArray) cancelled = NULL;
   XaStoreBatch batch = { "batch", 0, 0.1, xa_test_at (3) };
   guint64 avail[2];
 
@@ -112,16 +111,12 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
   xa_test_refresh (f, NODE_MIB, NODE_MIB, 0, NULL, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
   plan = xa_test_plan_for (f, queued, 2);
-  g_assert_true (xa_store_cancel (f->store, ((XaStoreRequest *) g_ptr_array_index (queued, 0))->id,
-                                  "withdrawn", xa_test_at (2), &error));
+  xa_test_cancel (f, xa_test_nth (queued, 0)->id, "withdrawn", 2);
   g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 0))->state, ==,
-                   XA_REQUEST_QUEUED);
-  g_assert_cmpint (((XaStoreRequest *) g_ptr_array_index (queued, 1))->state, ==,
-                   XA_REQUEST_PLANNED);
-  cancelled = xa_test_list (f, XA_REQUEST_CANCELLED);
-  g_assert_cmpuint (cancelled->len, ==, 1);
+  g_assert_cmpint (xa_test_nth (queued, 0)->state, ==, XA_REQUEST_QUEUED);
+  g_assert_cmpint (xa_test_nth (queued, 1)->state, ==, XA_REQUEST_PLANNED);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_CANCELLED), ==, 1);
   /* its memory is not claimed */
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB - (GiB + 1 + 3));
@@ -130,20 +125,16 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
 static void
 test_build_runs_its_course (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
-  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   const XaStoreEvent *event;
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
   xa_test_build (f, request, 3, 5);
   g_assert_cmpint (request->state, ==, XA_REQUEST_RUNNING);
   g_assert_cmpuint (request->attempts, ==, 1);
-  running = xa_test_list (f, XA_REQUEST_RUNNING);
-  g_assert_cmpuint (running->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);
   events = xa_store_list_events (f->store, request->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 4);
@@ -158,15 +149,13 @@ test_build_runs_its_course (XaTestStore *f, gconstpointer data)
 static void
 test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GPtrArray) again = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
-  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3), &error));
+  xa_test_start_build (f, request, 3);
   g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", TRUE,
                                       xa_test_at (4), &error));
   g_assert_no_error (error);
@@ -176,7 +165,7 @@ test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
   again = xa_test_plan_and_admit (f, 5);
   request = g_ptr_array_index (again, 0);
   g_assert_cmpuint (request->attempts, ==, 1);
-  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (6), &error));
+  xa_test_start_build (f, request, 6);
   g_assert_cmpuint (request->attempts, ==, 2);
   g_assert_true (xa_store_fail_build (f->store, request, "xenguest exited with status 1", FALSE,
                                       xa_test_at (7), &error));
@@ -187,15 +176,12 @@ test_failed_build_retries_or_fails (XaTestStore *f, gconstpointer data)
 static void
 test_cancel_releases_the_claim (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
+  XaStoreRequest *request = xa_test_nth (admitted, 0);
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 1, 4 * GiB);
-  request = g_ptr_array_index (admitted, 0);
-  g_assert_true (xa_store_cancel (f->store, request->id, "SIGINT", xa_test_at (3), &error));
-  g_assert_no_error (error);
+  xa_test_cancel (f, request->id, "SIGINT", 3);
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB);
   g_assert_false (xa_store_cancel (f->store, request->id, "again", xa_test_at (4), &error));
@@ -214,12 +200,12 @@ test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GPtrArray) still = NULL;
   g_autoptr(GError) error = NULL;
-  XaStoreRequest *request;
   const guint64 actual[] = { GiB, 0 };
+  XaStoreRequest *request;
 
   xa_test_submit_vms (f, 1, GiB, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  request = g_ptr_array_index (queued, 0);
+  request = xa_test_nth (queued, 0);
   g_assert_false (xa_store_start_build (f->store, request, xa_test_at (2), &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message,
@@ -234,94 +220,80 @@ test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
   g_assert_cmpint (request->state, ==, XA_REQUEST_QUEUED);
   still = xa_test_list (f, XA_REQUEST_QUEUED);
   g_assert_cmpuint (still->len, ==, 1);
-  g_assert_cmpuint (((XaStoreRequest *) g_ptr_array_index (still, 0))->attempts, ==, 0);
+  g_assert_cmpuint (xa_test_nth (still, 0)->attempts, ==, 0);
 }
 
 /* A restart finds one build done, one half done and one not begun. */
 static void
 test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 3, 4 * GiB);
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(GPtrArray) running = NULL;
   g_autoptr(GError) error = NULL;
   const guint64 total[] = { NODE_MIB, NODE_MIB };
   const guint64 free_mib[] = { 40 * GiB, 60 * GiB };
-  guint64 whole[2] = { 0, 0 };
-  guint64 half[2] = { 0, 0 };
-  XaStoreDomain domains[2];
+  const guint64 whole[2] = { 4 * GiB, 0 };
+  const guint64 half[2] = { 0, 2 * GiB };
+  XaStoreDomain domains[2] = { { xa_test_nth (admitted, 0)->uuid, whole },
+                               { xa_test_nth (admitted, 1)->uuid, half } };
   XaStoreSnapshot snapshot = { 2, total, free_mib, 2, domains };
   guint64 avail[2];
 
-  admitted = xa_test_admit_vms (f, 3, 4 * GiB);
   for (guint i = 0; i < 2; i++)
-    g_assert_true (xa_store_start_build (f->store, g_ptr_array_index (admitted, i), xa_test_at (3),
-                                         &error));
-  whole[0] = 4 * GiB;
-  half[1] = 2 * GiB;
-  domains[0].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->uuid;
-  domains[0].mib_by_node = whole;
-  domains[1].uuid = ((XaStoreRequest *) g_ptr_array_index (admitted, 1))->uuid;
-  domains[1].mib_by_node = half;
+    xa_test_start_build (f, g_ptr_array_index (admitted, i), 3);
   g_clear_pointer (&f->store, xa_store_free);
   f->store = xa_store_open (f->path, &error);
   found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (found->built->len, ==, 1);
-  g_assert_cmpint (g_array_index (found->built, gint64, 0), ==,
-                   ((XaStoreRequest *) g_ptr_array_index (admitted, 0))->id);
+  g_assert_cmpint (g_array_index (found->built, gint64, 0), ==, xa_test_nth (admitted, 0)->id);
   g_assert_cmpuint (found->half_built->len, ==, 1);
   g_assert_cmpuint (found->gone->len, ==, 1);
   g_assert_cmpuint (found->released_mib, ==, 3 * (4 * GiB + 1 + 3));
-  running = xa_test_list (f, XA_REQUEST_RUNNING);
-  g_assert_cmpuint (running->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
   g_assert_cmpuint (queued->len, ==, 2);
-  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (queued, 0))->reason,
-                            "half-way"));
+  g_assert_nonnull (strstr (xa_test_nth (queued, 0)->reason, "half-way"));
   xa_test_available (f, avail);
   g_assert_cmpuint (avail[0], ==, 40 * GiB);
   g_assert_cmpuint (avail[1], ==, 60 * GiB);
 }
 
+/* Admits two 4 GiB VMs at 2 s and builds them from 3 s and 4 s to 10 s,
+ * the second with half of its memory off its planned node. */
 static void
-test_history_for_reports (XaTestStore *f, gconstpointer data)
+build_two_one_spilled (XaTestStore *f)
 {
-  g_autoptr(GPtrArray) admitted = NULL;
-  g_autoptr(GPtrArray) batches = NULL;
-  g_autoptr(GPtrArray) vms = NULL;
-  g_autoptr(GArray) samples = NULL;
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 2, 4 * GiB);
   g_autoptr(GError) error = NULL;
-  const gdouble pcts[] = { 50, 100 };
-  gdouble waits[2];
-  const XaStoreBatchRow *batch;
-  const XaStoreVmRow *spilled = NULL;
 
-  admitted = xa_test_admit_vms (f, 2, 4 * GiB);
   for (guint i = 0; i < 2; i++) {
     XaStoreRequest *request = g_ptr_array_index (admitted, i);
     g_autofree guint64 *actual = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
 
-    /* the second VM's memory went half elsewhere */
     if (i == 1) {
       guint home = actual[0] > 0 ? 0 : 1;
 
       actual[1 - home] = actual[home] / 2;
       actual[home] -= actual[1 - home];
     }
-    g_assert_true (xa_store_start_build (f->store, request, xa_test_at (3 + i), &error));
+    xa_test_start_build (f, request, 3 + i);
     g_assert_true (xa_store_complete_build (f->store, request, 2, actual, xa_test_at (10), &error));
+    g_assert_no_error (error);
   }
-  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (0).wall_us,
-                                   xa_test_at (100).wall_us, &error);
+}
+
+/* The report rows of build_two_one_spilled()'s VMs: both running on the
+ * one node planned, the second with half of its memory spilled. */
+static void
+assert_vms_of_build_two_one_spilled (XaTestStore *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = xa_store_list_vms (f->store, f->host_id, 2, 0, G_MAXINT64, &error);
+  const XaStoreVmRow *spilled = NULL;
+
   g_assert_no_error (error);
-  g_assert_cmpuint (batches->len, ==, 1);
-  batch = g_ptr_array_index (batches, 0);
-  g_assert_cmpstr (batch->policy, ==, "batch");
-  g_assert_cmpuint (batch->n_built, ==, 2);
-  g_assert_cmpuint (batch->n_local, ==, 1);
-  vms = xa_store_list_vms (f->store, f->host_id, 2, 0, G_MAXINT64, &error);
   g_assert_cmpuint (vms->len, ==, 2);
   for (guint i = 0; i < vms->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (vms, i);
@@ -335,21 +307,58 @@ test_history_for_reports (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (spilled->spilled_mib, ==, (4 * GiB + 4) / 2);
   g_assert_cmpfloat (spilled->wait_s, ==, 3.0);
   g_assert_cmpfloat (spilled->build_s, ==, 6.0);
+}
+
+static GPtrArray *
+list_batches (XaTestStore *f, gint64 from_us, gint64 to_us)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *batches = xa_store_list_batches (f->store, f->host_id, from_us, to_us, &error);
+
+  g_assert_no_error (error);
+  return batches;
+}
+
+/* The median and longest wait of the VMs admitted from @from_us on. */
+static void
+assert_waits (XaTestStore *f, gint64 from_us, gdouble median, gdouble longest)
+{
+  g_autoptr(GError) error = NULL;
+  const gdouble pcts[] = { 50, 100 };
+  gdouble waits[2];
+
+  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, from_us, G_MAXINT64, 2, pcts,
+                                            waits, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (waits[0], ==, median);
+  g_assert_cmpfloat (waits[1], ==, longest);
+}
+
+static void
+test_history_for_reports (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GPtrArray) later = NULL;
+  g_autoptr(GArray) samples = NULL;
+  g_autoptr(GError) error = NULL;
+  const XaStoreBatchRow *batch;
+
+  build_two_one_spilled (f);
+  batches = list_batches (f, xa_test_at (0).wall_us, xa_test_at (100).wall_us);
+  g_assert_cmpuint (batches->len, ==, 1);
+  batch = g_ptr_array_index (batches, 0);
+  g_assert_cmpstr (batch->policy, ==, "batch");
+  g_assert_cmpuint (batch->n_built, ==, 2);
+  g_assert_cmpuint (batch->n_local, ==, 1);
+  assert_vms_of_build_two_one_spilled (f);
   samples = xa_store_node_memory (f->store, f->host_id, 0, G_MAXINT64, &error);
   g_assert_cmpuint (samples->len, ==, 2);
   g_assert_cmpuint (g_array_index (samples, XaStoreNodeSample, 1).node, ==, 1);
-  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, 0, G_MAXINT64, 2, pcts, waits,
-                                            &error));
-  g_assert_cmpfloat (waits[0], ==, 2.0);
-  g_assert_cmpfloat (waits[1], ==, 3.0);
+  assert_waits (f, 0, 2.0, 3.0);
   /* out of range: nothing */
-  g_clear_pointer (&batches, g_ptr_array_unref);
-  batches = xa_store_list_batches (f->store, f->host_id, xa_test_at (100).wall_us, G_MAXINT64,
-                                   &error);
-  g_assert_cmpuint (batches->len, ==, 0);
-  g_assert_true (xa_store_wait_percentiles (f->store, f->host_id, xa_test_at (100).wall_us,
-                                            G_MAXINT64, 2, pcts, waits, &error));
-  g_assert_cmpfloat (waits[0], ==, -1.0);
+  later = list_batches (f, xa_test_at (100).wall_us, G_MAXINT64);
+  g_assert_cmpuint (later->len, ==, 0);
+  assert_waits (f, xa_test_at (100).wall_us, -1.0, -1.0);
 }
 
 int

@@ -56,7 +56,6 @@ static void
 test_submit_refuses_a_live_name_and_queues_none (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) again = xa_test_requests_new ();
-  g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GError) error = NULL;
 
   xa_test_submit_vms (f, 2, GiB, 1);
@@ -68,22 +67,19 @@ test_submit_refuses_a_live_name_and_queues_none (XaTestStore *f, gconstpointer d
   g_assert_cmpstr (error->message, ==,
                    "VM \"vm-1-1\" is already queued or being built on this host (names are "
                    "unique among the VMs xadmit has not finished with)");
-  queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_assert_cmpuint (queued->len, ==, 2);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 2);
 }
 
 static void
 test_submit_reuses_a_name_once_its_vm_ended (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(GError) error = NULL;
 
   xa_test_submit_vms (f, 1, GiB, 1);
   queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_assert_true (xa_store_cancel (f->store, ((XaStoreRequest *) g_ptr_array_index (queued, 0))->id,
-                                  "the operator changed their mind", xa_test_at (2), &error));
-  g_assert_no_error (error);
+  xa_test_cancel (f, xa_test_nth (queued, 0)->id, "the operator changed their mind", 2);
   xa_test_submit_vms (f, 1, GiB, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
 /* Held writes: others see them at the flush, all at once. */
@@ -118,8 +114,6 @@ static void
 test_hold_failure_rolls_back_what_is_held (XaTestStore *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) queued = NULL;
-  g_autoptr(GPtrArray) none = NULL;
-  g_autoptr(GPtrArray) one = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) vms = xa_test_requests_new ();
 
@@ -138,11 +132,9 @@ test_hold_failure_rolls_back_what_is_held (XaTestStore *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_false (xa_store_release (f->store, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
-  none = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 0);
   xa_test_submit (f, "late", vms, 4);
-  one = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_assert_cmpuint (one->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
 /* A cancel of what has ended is the caller's mistake: refused before any
@@ -150,7 +142,6 @@ test_hold_failure_rolls_back_what_is_held (XaTestStore *f, gconstpointer data)
 static void
 test_hold_survives_a_refused_cancel (XaTestStore *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GError) error = NULL;
 
   xa_store_hold (f->store);
@@ -160,8 +151,7 @@ test_hold_survives_a_refused_cancel (XaTestStore *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_true (xa_store_release (f->store, &error));
   g_assert_no_error (error);
-  queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_assert_cmpuint (queued->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
 int

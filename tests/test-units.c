@@ -6,16 +6,12 @@
 #include "xa-name.h"
 #include "xa-names.h"
 #include "xa-size.h"
+#include "xa-test-util.h"
 
 typedef struct {
   const gchar *text;
   guint64 mib;
 } SizeCase;
-
-typedef struct {
-  const gchar *text;
-  const gchar *message;
-} BadCase;
 
 static void
 test_size_accepts_binary_units (void)
@@ -45,10 +41,18 @@ test_size_accepts_binary_units (void)
   }
 }
 
+static gboolean
+size_parses (const gchar *text, GError **error)
+{
+  guint64 mib = 0;
+
+  return xa_size_parse (text, &mib, error);
+}
+
 static void
 test_size_rejects_what_is_not_a_size (void)
 {
-  const BadCase cases[] = {
+  const XaTestBadCase cases[] = {
     { "4 GB", "\"4 GB\" is not a size (use 4GiB or 4096)" },
     { "4GB", "\"4GB\" is not a size (use 4GiB or 4096)" },
     { "", "\"\" is not a size (use 4GiB or 4096)" },
@@ -63,14 +67,7 @@ test_size_rejects_what_is_not_a_size (void)
     { "99999999999999999999999", "\"99999999999999999999999\" is larger than 2^53 MiB" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(GError) error = NULL;
-    guint64 mib = 0;
-
-    g_assert_false (xa_size_parse (cases[i].text, &mib, &error));
-    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
-    g_assert_cmpstr (error->message, ==, cases[i].message);
-  }
+  xa_test_assert_refuses (cases, G_N_ELEMENTS (cases), size_parses);
 }
 
 static void
@@ -95,7 +92,7 @@ test_size_comes_from_json_numbers (void)
 static void
 test_name_follows_the_rules (void)
 {
-  const BadCase cases[] = {
+  const XaTestBadCase cases[] = {
     { "", "the name is empty" },
     { "-web", "\"-web\" starts with '-'" },
     { "web 01", "\"web 01\" has a character outside A-Z a-z 0-9 . _ -" },
@@ -109,12 +106,7 @@ test_name_follows_the_rules (void)
   g_assert_true (xa_name_validate ("db-01.prod_A", NULL));
   g_assert_true (xa_name_validate ("a234567890123456789012345678901234567890123456789012345678901234",
                                    NULL));
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(GError) error = NULL;
-
-    g_assert_false (xa_name_validate (cases[i].text, &error));
-    g_assert_cmpstr (error->message, ==, cases[i].message);
-  }
+  xa_test_assert_refuses (cases, G_N_ELEMENTS (cases), xa_name_validate);
 }
 
 static void
@@ -136,10 +128,19 @@ test_nodeset_parses_and_formats (void)
   g_assert_cmpstr (text, ==, "0-63");
 }
 
+/* On a host of four nodes. */
+static gboolean
+nodeset_of_4_parses (const gchar *text, GError **error)
+{
+  XaNodeSet set = 0;
+
+  return xa_nodeset_parse (text, 4, &set, error);
+}
+
 static void
 test_nodeset_rejects_bad_lists (void)
 {
-  const BadCase cases[] = {
+  const XaTestBadCase cases[] = {
     { "", "\"\" is not a node set (use a list such as 0-3,^2)" },
     { "0,,1", "\"0,,1\" is not a node set (use a list such as 0-3,^2)" },
     { "0-", "\"0-\" is not a node set (use a list such as 0-3,^2)" },
@@ -150,14 +151,7 @@ test_nodeset_rejects_bad_lists (void)
     { "0-1,^0-1", "\"0-1,^0-1\" leaves no node" },
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(GError) error = NULL;
-    XaNodeSet set = 0;
-
-    g_assert_false (xa_nodeset_parse (cases[i].text, 4, &set, &error));
-    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
-    g_assert_cmpstr (error->message, ==, cases[i].message);
-  }
+  xa_test_assert_refuses (cases, G_N_ELEMENTS (cases), nodeset_of_4_parses);
 }
 
 static void

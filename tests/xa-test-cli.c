@@ -10,6 +10,29 @@ xa_test_run_clear (XaTestRun *run)
   g_clear_pointer (&run->err, g_free);
 }
 
+static void
+xa_test_run_xadmit_va (XaTestRun *run, va_list ap)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *xadmit = g_getenv ("XADMIT");
+
+  g_assert_nonnull (xadmit);
+  g_ptr_array_add (argv, (gpointer) xadmit);
+  for (const gchar *arg = va_arg (ap, const gchar *); arg != NULL; arg = va_arg (ap, const gchar *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                            G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  run->status = g_subprocess_get_exit_status (proc);
+}
+
 /**
  * xa_test_run_xadmit:
  * @run: (out caller-allocates): how it went
@@ -21,27 +44,32 @@ xa_test_run_clear (XaTestRun *run)
 void
 xa_test_run_xadmit (XaTestRun *run, ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  const gchar *xadmit = g_getenv ("XADMIT");
   va_list ap;
 
-  g_assert_nonnull (xadmit);
-  g_ptr_array_add (argv, (gpointer) xadmit);
   va_start (ap, run);
-  for (const gchar *arg = va_arg (ap, const gchar *); arg != NULL; arg = va_arg (ap, const gchar *))
-    g_ptr_array_add (argv, (gpointer) arg);
+  xa_test_run_xadmit_va (run, ap);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                            G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  run->status = g_subprocess_get_exit_status (proc);
+}
+
+/**
+ * xa_test_xadmit_fails:
+ * @status: the exit status it must have
+ * @message: what its error must say
+ * @...: its arguments, then %NULL
+ *
+ * Runs the built xadmit as xa_test_run_xadmit() does, and asserts it fails
+ * as xa_test_run_assert_error() says.
+ */
+void
+xa_test_xadmit_fails (gint status, const gchar *message, ...)
+{
+  g_auto(XaTestRun) run = { 0 };
+  va_list ap;
+
+  va_start (ap, message);
+  xa_test_run_xadmit_va (&run, ap);
+  va_end (ap);
+  xa_test_run_assert_error (&run, status, message);
 }
 
 /**

@@ -29,6 +29,9 @@ void xa_test_run_xadmit (XaTestRun *run,
 void xa_test_run_assert_error (const XaTestRun *run,
                                gint             status,
                                const gchar     *message);
+void xa_test_xadmit_fails (gint         status,
+                           const gchar *message,
+                           ...) G_GNUC_NULL_TERMINATED;
 
 json_t *xa_test_json_parse (const gchar *text);
 json_int_t xa_test_json_int (json_t      *object,

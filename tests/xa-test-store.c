@@ -105,6 +105,41 @@ xa_test_list (XaTestStore *f, XaRequestState state)
   return requests;
 }
 
+/* How many of the host's requests are in @state. */
+guint
+xa_test_count (XaTestStore *f, XaRequestState state)
+{
+  g_autoptr(GPtrArray) requests = xa_test_list (f, state);
+
+  return requests->len;
+}
+
+/* The @index-th of @requests, a list of XaStoreRequest: there must be one. */
+XaStoreRequest *
+xa_test_nth (GPtrArray *requests, guint index)
+{
+  g_assert_cmpuint (index, <, requests->len);
+  return g_ptr_array_index (requests, index);
+}
+
+void
+xa_test_cancel (XaTestStore *f, gint64 request_id, const gchar *reason, gdouble s)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_cancel (f->store, request_id, reason, xa_test_at (s), &error));
+  g_assert_no_error (error);
+}
+
+void
+xa_test_start_build (XaTestStore *f, XaStoreRequest *request, gdouble s)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (s), &error));
+  g_assert_no_error (error);
+}
+
 void
 xa_test_available (XaTestStore *f, guint64 *available_mib)
 {
@@ -178,8 +213,7 @@ xa_test_build (XaTestStore *f, XaStoreRequest *request, gdouble start_s, gdouble
   g_autoptr(GError) error = NULL;
   g_autofree guint64 *planned = xa_test_planned_mib_of (f->store, f->host_id, request->uuid);
 
-  g_assert_true (xa_store_start_build (f->store, request, xa_test_at (start_s), &error));
-  g_assert_no_error (error);
+  xa_test_start_build (f, request, start_s);
   g_assert_true (xa_store_complete_build (f->store, request, 2, planned, xa_test_at (end_s),
                                           &error));
   g_assert_no_error (error);

@@ -51,6 +51,17 @@ void xa_test_refresh (XaTestStore         *f,
                       gdouble              s);
 GPtrArray *xa_test_list (XaTestStore    *f,
                          XaRequestState  state);
+guint xa_test_count (XaTestStore    *f,
+                     XaRequestState  state);
+XaStoreRequest *xa_test_nth (GPtrArray *requests,
+                             guint      index);
+void xa_test_cancel (XaTestStore *f,
+                     gint64       request_id,
+                     const gchar *reason,
+                     gdouble      s);
+void xa_test_start_build (XaTestStore    *f,
+                          XaStoreRequest *request,
+                          gdouble         s);
 void xa_test_available (XaTestStore *f,
                         guint64     *available_mib);
 XaPlan *xa_test_plan_for (XaTestStore *f,

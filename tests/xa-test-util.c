@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib/gstdio.h>
 
+#include "xa-error.h"
 #include "xa-test-util.h"
 
 /**
@@ -61,6 +62,40 @@ xa_test_add_vm (GPtrArray *requests, const gchar *name, guint64 memory_mib, guin
 }
 
 /**
+ * xa_test_add_vms:
+ * @requests: (element-type XaRequest): where to add them
+ * @count: how many
+ * @memory_mib: the memory of each
+ * @vcpus: the vCPUs of each
+ *
+ * Adds @count alike VMs named vm-N, N their index.
+ */
+void
+xa_test_add_vms (GPtrArray *requests, guint count, guint64 memory_mib, guint vcpus)
+{
+  for (guint i = 0; i < count; i++)
+    xa_test_add_vm (requests, NULL, memory_mib, vcpus);
+}
+
+/**
+ * xa_test_requests_of_gib:
+ * @gib: (array length=n_vms): the memory of each VM in GiB
+ * @n_vms: how many VMs
+ * @vcpus: the vCPUs of each
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs, named vm-N
+ */
+GPtrArray *
+xa_test_requests_of_gib (const guint64 *gib, guint n_vms, guint vcpus)
+{
+  GPtrArray *requests = xa_test_requests_new ();
+
+  for (guint i = 0; i < n_vms; i++)
+    xa_test_add_vm (requests, NULL, gib[i] * GiB, vcpus);
+  return requests;
+}
+
+/**
  * xa_test_data_path:
  * @folder: a folder of data/, such as "hosts" or "manifests"
  * @name: a file in it
@@ -84,7 +119,40 @@ xa_test_host_spec (const gchar *name)
 {
   g_autofree gchar *path = xa_test_data_path ("hosts", name);
 
+  return xa_test_host_spec_at (path);
+}
+
+/**
+ * xa_test_host_spec_at:
+ * @path: a host file anywhere, such as one in a #XaTestDir
+ *
+ * Returns: (transfer full): what --host takes to simulate it, sim:@path
+ */
+gchar *
+xa_test_host_spec_at (const gchar *path)
+{
   return g_strdup_printf ("sim:%s", path);
+}
+
+/**
+ * xa_test_assert_refuses:
+ * @cases: (array length=n_cases): the texts and the messages they must give
+ * @n_cases: how many
+ * @parse: the parser
+ *
+ * Asserts that @parse refuses each text as invalid input with its message.
+ */
+void
+xa_test_assert_refuses (const XaTestBadCase *cases, gsize n_cases, XaTestParseFunc parse)
+{
+  for (gsize i = 0; i < n_cases; i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_test_message ("case %zu: %s", i, cases[i].text);
+    g_assert_false (parse (cases[i].text, &error));
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
 }
 
 /**

@@ -20,10 +20,32 @@ XaRequest *xa_test_add_vm (GPtrArray   *requests,
                            const gchar *name,
                            guint64      memory_mib,
                            guint        vcpus);
+void xa_test_add_vms (GPtrArray *requests,
+                      guint      count,
+                      guint64    memory_mib,
+                      guint      vcpus);
+GPtrArray *xa_test_requests_of_gib (const guint64 *gib,
+                                    guint          n_vms,
+                                    guint          vcpus);
 
 gchar *xa_test_data_path (const gchar *folder,
                           const gchar *name);
 gchar *xa_test_host_spec (const gchar *name);
+gchar *xa_test_host_spec_at (const gchar *path);
+
+/* A text a parser must refuse, and the one-line message it must give. */
+typedef struct {
+  const gchar *text;
+  const gchar *message;
+} XaTestBadCase;
+
+/* Parses @text as a suite's parser does: FALSE and @error if it refuses. */
+typedef gboolean (*XaTestParseFunc) (const gchar *text,
+                                     GError     **error);
+
+void xa_test_assert_refuses (const XaTestBadCase *cases,
+                             gsize                n_cases,
+                             XaTestParseFunc      parse);
 
 /* A temporary directory, removed with all it holds: its path is the pointer. */
 typedef gchar XaTestDir;
