@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sqlite3.h>
+
 #include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
@@ -265,6 +267,47 @@ test_cli_boot_one_admitter_per_host (void)
   xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
 }
 
+/* Another program's SQLite database, in rollback-journal mode as SQLite
+ * makes them by default. */
+static void
+write_foreign_database (const gchar *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA application_id = 1234; "
+                                     "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); "
+                                     "INSERT INTO notes (text) VALUES ('theirs')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+/* Another program's database is refused and left byte for byte as it was:
+ * not switched to WAL, no -wal or -shm beside it. */
+static void
+test_cli_boot_leaves_a_foreign_database_alone (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "theirs.db", NULL);
+  g_autofree gchar *wal = g_strconcat (db, "-wal", NULL);
+  g_autofree gchar *shm = g_strconcat (db, "-shm", NULL);
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *before = NULL;
+  g_autofree gchar *after = NULL;
+  gsize before_len = 0;
+  gsize after_len = 0;
+
+  write_foreign_database (db);
+  g_assert_true (g_file_get_contents (db, &before, &before_len, NULL));
+  xa_test_xadmit_fails (1, "is an SQLite database of another program", "boot", manifest,
+                        "--host", "sim", "--db", db, NULL);
+  g_assert_true (g_file_get_contents (db, &after, &after_len, NULL));
+  g_assert_cmpuint (after_len, ==, before_len);
+  g_assert_cmpint (memcmp (before, after, before_len), ==, 0);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (shm, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -281,5 +324,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
+  g_test_add_func ("/cli/boot/leaves-a-foreign-database-alone",
+                   test_cli_boot_leaves_a_foreign_database_alone);
   return g_test_run ();
 }
