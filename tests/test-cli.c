@@ -92,7 +92,23 @@ test_cli_missing_host_file_is_bad_input (void)
                         "sim:/nonexistent/host.json", NULL);
 }
 
-/* The state file is created from the topology, then wins over it. */
+/* Boots a one-VM manifest on @spec with its state in @state: boot is the
+ * command that creates a state file. */
+static void
+boot_to_create (const XaTestDir *dir, const gchar *spec, const gchar *state)
+{
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "one.json",
+    "{\"vms\": [{\"name\": \"one\", \"memory\": 512, \"vcpus\": 1}]}");
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
+}
+
+/* The state file is created by boot from the topology, then wins over it. */
 static void
 test_cli_sim_state_is_kept (void)
 {
@@ -103,9 +119,9 @@ test_cli_sim_state_is_kept (void)
   g_auto(XaTestRun) create = { 0 };
   g_auto(XaTestRun) reuse = { 0 };
 
+  boot_to_create (dir, spec4, state);
   xa_test_run_xadmit (&create, "host", "--host", spec4, "--sim-state", state, "--json", NULL);
   g_assert_cmpint (create.status, ==, 0);
-  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
   xa_test_run_xadmit (&reuse, "host", "--host", "sim", "--sim-state", state, "--json", NULL);
   g_assert_cmpint (reuse.status, ==, 0);
   g_assert_cmpstr (create.out, ==, reuse.out);

@@ -13,18 +13,31 @@
 
 #define XA_SIM_DEFAULT_RESOURCE "/org/xadmit/hosts/default.json"
 
-gboolean
-xa_sim_state_save (XaSimHost *self, GError **error)
+/* A host call or the clock changed what the state file keeps: the next
+ * xa_host_save() writes it. */
+void
+xa_sim_state_changed (XaSimHost *self)
 {
+  self->changed = TRUE;
+}
+
+/* Writes the state file if the host changed since it was last written or
+ * read: the scheduler calls this once per batch and at the end of a run
+ * (docs/design.md, The two clocks), not at every host call. */
+gboolean
+xa_sim_state_save (XaHost *host, GError **error)
+{
+  XaSimHost *self = (XaSimHost *) host;
+  gdouble now = xa_sim_host_now (self);
   g_autoptr(json_t) root = NULL;
   g_autofree gchar *text = NULL;
   g_autoptr(GError) error_local = NULL;
 
-  if (self->state_path == NULL)
+  if (self->state_path == NULL || (self->on_disk && !self->changed && now == self->info->time_s))
     return TRUE;
-  self->info->time_s = xa_sim_host_now (self);
+  self->info->time_s = now;
   root = xa_host_file_to_json (self->info, self->faults);
-  text = json_dumps (root, JSON_INDENT (2));
+  text = json_dumps (root, JSON_COMPACT);
   /* g_file_set_contents writes a temporary file and renames it over the old
    * one, so a crash never leaves half a state behind */
   if (!g_file_set_contents_full (self->state_path, text, -1,
@@ -33,18 +46,10 @@ xa_sim_state_save (XaSimHost *self, GError **error)
                  "%s: cannot save the simulated host: %s", self->state_path, error_local->message);
     return FALSE;
   }
+  self->on_disk = TRUE;
+  self->changed = FALSE;
+  self->parent.n_saves++;
   return TRUE;
-}
-
-/* Between host calls the state only changes by itself through faults and
- * chunks; those save it where they cannot report. */
-void
-xa_sim_state_save_or_warn (XaSimHost *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!xa_sim_state_save (self, &error))
-    g_warning ("%s", error->message);
 }
 
 gboolean
@@ -95,6 +100,7 @@ xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **e
     self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
     return self->info != NULL;
   }
+  self->on_disk = TRUE;
   self->info = xa_host_file_load (self->state_path, &self->faults, error);
   if (self->info == NULL || topology_path == NULL)
     return self->info != NULL;
@@ -139,7 +145,7 @@ xa_sim_state_take_memory (gpointer data)
   xa_sim_host_scrub (self);
   node->free_mib -= MIN (node->free_mib, take->mib);
   node->dirty_mib = MIN (node->dirty_mib, node->free_mib);
-  xa_sim_state_save_or_warn (self);
+  xa_sim_state_changed (self);
 }
 
 /* Domain ids: those the host file gives, dom0 0, the others from there on. */
