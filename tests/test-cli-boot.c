@@ -324,6 +324,8 @@ test_cli_boot_bad_input_creates_nothing (void)
 
   xa_test_xadmit_fails (2, "memory: \"4 GB\" is not a size", "boot", bad, "--host", "sim",
                         "--sim-state", state, "--db", db, NULL);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
   xa_test_xadmit_fails (2, "this host has none (node_claims: false", "boot", manifest, "--host",
                         spec4, "--policy", "xenopsd-nodeclaim", "--sim-state", state, "--db", db,
                         NULL);
