@@ -120,6 +120,9 @@ xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***a
   if (!g_option_context_parse (ctx, argc, argv, error) ||
       !xa_cli_check_path ("--sim-state", opts->sim_state, error))
     return FALSE;
+  if (opts->host_spec != NULL && g_str_has_prefix (opts->host_spec, "sim:") &&
+      opts->host_spec[4] != '\0' && !xa_cli_check_path ("--host", opts->host_spec + 4, error))
+    return FALSE;
   if (opts->verbose && opts->quiet) {
     g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                          "--verbose and --quiet contradict each other");

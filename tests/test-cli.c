@@ -146,16 +146,20 @@ test_cli_sim_state_must_exist (void)
 
 /* A path option names a file: empty and directory paths are bad input. */
 static void
-test_cli_sim_state_path_is_a_file (void)
+test_cli_path_options_name_files (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *host_dir = xa_test_host_spec_at (dir);
 
   xa_test_xadmit_fails (2, "xadmit host: --sim-state: the path is empty", "host", "--sim-state",
                         "", NULL);
   xa_test_xadmit_fails (2, "is a directory, not a file", "host", "--sim-state", dir, NULL);
   xa_test_xadmit_fails (2, "xadmit plan: --sim-state: the path is empty", "plan", manifest,
                         "--sim-state", "", NULL);
+  xa_test_xadmit_fails (2, "xadmit host: --host: \"", "host", "--host", host_dir, NULL);
+  xa_test_xadmit_fails (2, "is a directory, not a file", "plan", manifest, "--host", host_dir,
+                        NULL);
 }
 
 /* A host file of two nodes, @node1 the second one, @settings after them. */
@@ -247,7 +251,7 @@ main (int argc, char **argv)
                    test_cli_missing_host_file_is_bad_input);
   g_test_add_func ("/cli/host/sim-state-is-kept", test_cli_sim_state_is_kept);
   g_test_add_func ("/cli/host/sim-state-must-exist", test_cli_sim_state_must_exist);
-  g_test_add_func ("/cli/host/sim-state-path-is-a-file", test_cli_sim_state_path_is_a_file);
+  g_test_add_func ("/cli/host/path-options-name-files", test_cli_path_options_name_files);
   g_test_add_func ("/cli/host/sim-state-must-match-its-topology",
                    test_cli_sim_state_must_match_its_topology);
   g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);

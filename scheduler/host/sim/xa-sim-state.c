@@ -23,7 +23,7 @@ xa_sim_state_changed (XaSimHost *self)
 
 /* Writes the state file if the host changed since it was last written or
  * read: the scheduler calls this once per batch and at the end of a run
- * (docs/design.md, The two clocks), not at every host call. */
+ * (docs/design.md, Data flow of a batch), not at every host call. */
 gboolean
 xa_sim_state_save (XaHost *host, GError **error)
 {
