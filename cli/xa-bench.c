@@ -345,13 +345,15 @@ xa_bench_cpu_us (void)
          (gdouble) (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-/* Queues the storm on a fresh host and ledger, and runs it. */
+/* Queues the storm on a fresh host and ledger, and runs it; with
+ * @state_path, the host keeps its state there as --sim-state does. */
 static gboolean
-xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *requests,
-                    const XaSchedulerOptions *options, XaBenchStorm *storm, GError **error)
+xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar *db_path,
+                    GPtrArray *requests, const XaSchedulerOptions *options, XaBenchStorm *storm,
+                    GError **error)
 {
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
-  g_autoptr(XaHost) host = xa_host_open (spec, NULL, error);
+  g_autoptr(XaHost) host = xa_host_open (spec, state_path, error);
   g_autoptr(XaAdmission) admission = NULL;
   XaScheduler *scheduler;
   gint64 start_us = g_get_monotonic_time ();
@@ -371,15 +373,38 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
 }
 
 static void
-xa_bench_print_storm (const XaBenchStorm *storm)
+xa_bench_print_storm (const XaBenchStorm *storm, gboolean with_state)
 {
   XaRunCounts counts = xa_run_count (storm->run);
 
-  g_print ("%-10s %8u %8u %8u %10.1f %11.1f %11.1f %7.3f %9.0f %10.1f\n", storm->run->policy,
-           counts.running, counts.local, counts.spilled, (gdouble) counts.remote_mib / 1024.0,
+  g_print ("%-10s %-10s %8u %8u %8u %10.1f %11.1f %11.1f %7.3f %9.0f %10.1f\n",
+           storm->run->policy, with_state ? "file" : "none", counts.running, counts.local, counts.spilled, (gdouble) counts.remote_mib / 1024.0,
            storm->run->makespan_s, storm->run->lower_bound_s,
            storm->run->makespan_s / MAX (storm->run->lower_bound_s, 1e-9), storm->wall_ms,
            storm->cpu_us / storm->run->vms->len);
+}
+
+/* One storm of @policy on a fresh ledger, with or without a state file. */
+static gboolean
+xa_bench_storm_once (const gchar *dir, const gchar *host_path, GPtrArray *requests,
+                     XaPolicy policy, guint32 seed, gboolean with_state, GError **error)
+{
+  g_autofree gchar *db = g_strdup_printf ("%s/%s.db", dir, xa_policy_to_string (policy));
+  g_autofree gchar *state = with_state ? g_build_filename (dir, "state.json", NULL) : NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaBenchStorm storm = { 0 };
+  gboolean ok;
+
+  options.policy = policy;
+  options.seed = seed;
+  ok = xa_bench_run_storm (host_path, state, db, requests, &options, &storm, error);
+  if (ok)
+    xa_bench_print_storm (&storm, with_state);
+  g_clear_pointer (&storm.run, xa_run_free);
+  xa_bench_remove_ledger (NULL, db);
+  if (state != NULL)
+    g_unlink (state);
+  return ok;
 }
 
 /**
@@ -389,10 +414,11 @@ xa_bench_print_storm (const XaBenchStorm *storm)
  *
  * Boots a storm of 1,000 VMs on an 8-node simulated host, batch and
  * xenopsd on the same input, each with a fresh ledger in a temporary
- * directory, and prints locality, makespan against the lower bound, wall
- * time and CPU time per VM.
+ * directory, without and with a state file (--sim-state), and prints
+ * locality, makespan against the lower bound, wall time and CPU time per
+ * VM.
  *
- * Returns: %TRUE if both runs worked
+ * Returns: %TRUE if every run worked
  */
 gboolean
 xa_bench_storm (guint32 seed, GError **error)
@@ -412,22 +438,15 @@ xa_bench_storm (guint32 seed, GError **error)
     return FALSE;
   }
   g_print ("storm: %u VMs on %u nodes, %.0f %% of the free memory asked, seed %u; "
-           "host clock for the makespan, wall and CPU time for xadmit\n\n",
+           "host clock for the makespan, wall and CPU time for xadmit; state: none, or a "
+           "--sim-state file\n\n",
            XA_BENCH_STORM_VMS, XA_BENCH_STORM_NODES, XA_BENCH_FILL * 100, seed);
-  g_print ("%-10s %8s %8s %8s %10s %11s %11s %7s %9s %10s\n", "policy", "running", "1-node",
-           "spilled", "remote GiB", "makespan s", "lower bound", "ratio", "wall ms", "CPU us/VM");
+  g_print ("%-10s %-10s %8s %8s %8s %10s %11s %11s %7s %9s %10s\n", "policy", "state",
+           "running", "1-node", "spilled", "remote GiB", "makespan s", "lower bound", "ratio",
+           "wall ms", "CPU us/VM");
   for (guint p = 0; p < G_N_ELEMENTS (policies) && ok; p++) {
-    g_autofree gchar *db = g_strdup_printf ("%s/%s.db", dir, xa_policy_to_string (policies[p]));
-    XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
-    XaBenchStorm storm = { 0 };
-
-    options.policy = policies[p];
-    options.seed = seed;
-    ok = xa_bench_run_storm (host_path, db, requests, &options, &storm, error);
-    if (ok)
-      xa_bench_print_storm (&storm);
-    g_clear_pointer (&storm.run, xa_run_free);
-    xa_bench_remove_ledger (NULL, db);
+    ok = xa_bench_storm_once (dir, host_path, requests, policies[p], seed, FALSE, error) &&
+         xa_bench_storm_once (dir, host_path, requests, policies[p], seed, TRUE, error);
   }
   g_unlink (host_path);
   g_rmdir (dir);

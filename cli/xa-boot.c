@@ -179,8 +179,8 @@ xa_boot_exit_code (XaScheduler *scheduler, const XaRun *run)
   return counts.running == run->vms->len ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
-/* The host, if it can build and the policy applies to it, locked for this
- * admitter. */
+/* The host, if it can build and the policy applies to it; nothing is
+ * written yet. */
 static XaHost *
 xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
                    XaHostInfo **out_info, XaTopology **out_topo, GError **error)
@@ -200,8 +200,6 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
     g_prefix_error_literal (error, "--policy: ");
     return NULL;
   }
-  if (!xa_host_lock (host, error))
-    return NULL;
   return g_steal_pointer (&host);
 }
 
@@ -216,16 +214,22 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(GPtrArray) guests = NULL;
   g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(XaRun) summary = NULL;
+  const gchar *state = boot->opts.sim_state;
+  gboolean new_state = state != NULL && !g_file_test (state, G_FILE_TEST_EXISTS);
   XaBootRun run = { 0 };
   guint sigint;
   guint sigterm;
 
   if (host == NULL)
     return -1;
+  /* all input checked before the lock, the ledger and the state file exist */
   requests = xa_manifest_load (manifest, topo, &guests, error);
-  if (requests == NULL ||
-      (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
-      !xa_boot_submit (boot, admission, manifest, requests, guests, error))
+  if (requests == NULL || !xa_host_lock (host, error) ||
+      (admission = xa_boot_open_admission (boot, host, options, error)) == NULL)
+    return -1;
+  if (new_state && !boot->opts.quiet)
+    g_printerr ("xadmit boot: created %s for a new simulated host\n", state);
+  if (!xa_boot_submit (boot, admission, manifest, requests, guests, error))
     return -1;
   run.scheduler = xa_admission_get_scheduler (admission);
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)
@@ -296,7 +300,8 @@ xa_boot_main (int argc, char **argv)
     g_printerr ("xadmit boot: expected one MANIFEST (see xadmit boot --help)\n");
     return XA_EXIT_USAGE;
   }
-  if (!xa_boot_scheduler_options (&boot, &options, &error))
+  if (!xa_cli_check_path ("--db", boot.db_path, &error) ||
+      !xa_boot_scheduler_options (&boot, &options, &error))
     return xa_cli_fail ("boot", error);
   code = xa_boot_run (&boot, &options, argv[1], &error);
   if (code < 0)

@@ -85,11 +85,43 @@ xa_cli_option_context_new (const gchar *params, const gchar *summary, XaOptions 
   return ctx;
 }
 
+/**
+ * xa_cli_check_path:
+ * @flag: the option, for the message
+ * @path: (nullable): its value, %NULL when not given
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT
+ *
+ * A path option names a file: not an empty string, not a directory.
+ * Checked with the other options, before anything is created.
+ *
+ * Returns: %TRUE if @path may name a file
+ */
+gboolean
+xa_cli_check_path (const gchar *flag, const gchar *path, GError **error)
+{
+  if (path == NULL)
+    return TRUE;
+  if (*path == '\0') {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s: the path is empty", flag);
+    return FALSE;
+  }
+  if (g_str_has_suffix (path, G_DIR_SEPARATOR_S) || g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "%s: \"%s\" is a directory, not a file", flag, path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
                   GError **error)
 {
-  if (!g_option_context_parse (ctx, argc, argv, error))
+  if (!g_option_context_parse (ctx, argc, argv, error) ||
+      !xa_cli_check_path ("--sim-state", opts->sim_state, error))
+    return FALSE;
+  if (opts->host_spec != NULL && g_str_has_prefix (opts->host_spec, "sim:") &&
+      opts->host_spec[4] != '\0' && !xa_cli_check_path ("--host", opts->host_spec + 4, error))
     return FALSE;
   if (opts->verbose && opts->quiet) {
     g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -141,12 +173,30 @@ xa_cli_open_host (const XaOptions *opts, XaHostInfo **out_info, GError **error)
   return g_steal_pointer (&host);
 }
 
+/**
+ * xa_cli_snapshot_host:
+ * @opts: the command's options
+ * @kind: (out): "sim" or "xen"
+ * @error: a #GError
+ *
+ * The host as it is now, for commands that only read it: a --sim-state
+ * file must exist, since a missing one is more likely a typo than a wish
+ * for a new host (xadmit boot creates it).
+ *
+ * Returns: (transfer full) (nullable): the host's snapshot
+ */
 XaHostInfo *
 xa_cli_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
 {
   XaHostInfo *info = NULL;
-  g_autoptr(XaHost) host = xa_cli_open_host (opts, &info, error);
+  g_autoptr(XaHost) host = NULL;
 
+  if (opts->sim_state != NULL && !g_file_test (opts->sim_state, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_NOT_FOUND,
+                 "--sim-state: %s does not exist; xadmit boot creates it", opts->sim_state);
+    return NULL;
+  }
+  host = xa_cli_open_host (opts, &info, error);
   if (host == NULL)
     return NULL;
   *kind = xa_host_get_kind (host);

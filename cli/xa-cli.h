@@ -35,6 +35,9 @@ GOptionContext *xa_cli_option_context_new (const gchar        *params,
                                        const gchar        *summary,
                                        XaOptions          *opts,
                                        const GOptionEntry *extra);
+gboolean xa_cli_check_path (const gchar  *flag,
+                            const gchar  *path,
+                            GError      **error);
 gboolean xa_cli_parse_options (GOptionContext *ctx,
                            XaOptions      *opts,
                            int            *argc,

@@ -61,6 +61,10 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
         return NULL;
     }
   }
+  /* the host as reconciled, and a new simulated host's identity, on disk
+   * before any request is queued for it */
+  if (!xa_host_save (self->host, error))
+    return NULL;
   return g_steal_pointer (&found);
 }
 

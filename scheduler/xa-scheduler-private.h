@@ -38,7 +38,6 @@ struct _XaScheduler {
   gdouble last_end_s;
   gdouble defer_deadline_s;
   gdouble plan_ms;
-  gint64 flushed_us;
   gboolean stopping;
   gboolean dispatching;
   GError *fatal;

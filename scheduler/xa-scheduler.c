@@ -7,9 +7,6 @@
 #include "xa-xenopsd-start.h"
 #include "xa-scheduler-private.h"
 
-/* at most this much of the ledger's record (wall time) waits for a commit */
-#define XA_SCHEDULER_FLUSH_US (100 * G_TIME_SPAN_MILLISECOND)
-
 gdouble
 xa_scheduler_now (XaScheduler *self)
 {
@@ -39,15 +36,16 @@ xa_scheduler_fatal (XaScheduler *self, GError *error)
     g_error_free (error);
 }
 
-/* Commits what the ledger holds. An admission is flushed before any of its
- * domains exist: a restart then finds each domain it made in flight. */
+/* Commits what the ledger holds, after saving the host: the ledger is never
+ * newer than a simulated host's state file. An admission is flushed before
+ * any of its domains exist: a restart then finds each domain it made in
+ * flight. */
 gboolean
 xa_scheduler_flush (XaScheduler *self)
 {
   g_autoptr(GError) error = NULL;
 
-  self->flushed_us = g_get_monotonic_time ();
-  if (xa_store_flush (self->store, &error))
+  if (xa_host_save (self->host, &error) && xa_store_flush (self->store, &error))
     return TRUE;
   xa_scheduler_fatal (self, g_steal_pointer (&error));
   return FALSE;
@@ -289,10 +287,10 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   GMainContext *context = g_main_context_get_thread_default ();
   g_autoptr(GError) released = NULL;
 
-  /* one commit for many writes: before the loop waits, after an admission,
-   * or every XA_SCHEDULER_FLUSH_US on a clock that never waits */
+  /* one commit for many writes, with the host saved first: after an
+   * admission, at the end, and before the loop waits on a real clock; a
+   * virtual clock never waits, so its commits are once per batch */
   xa_store_hold (self->store);
-  self->flushed_us = g_get_monotonic_time ();
   xa_scheduler_start (self);
   xa_scheduler_report (self);
   while (!xa_scheduler_is_done (self)) {
@@ -301,9 +299,7 @@ xa_scheduler_run (XaScheduler *self, GError **error)
     if (xa_scheduler_is_done (self))
       break;
     if (xa_clock_is_virtual (self->clock)) {
-      if ((g_get_monotonic_time () - self->flushed_us >= XA_SCHEDULER_FLUSH_US &&
-           !xa_scheduler_flush (self)) ||
-          !xa_clock_run_next (self->clock))
+      if (!xa_clock_run_next (self->clock))
         break;
     } else {
       if (!xa_scheduler_flush (self))
@@ -311,7 +307,7 @@ xa_scheduler_run (XaScheduler *self, GError **error)
       g_main_context_iteration (context, TRUE);
     }
   }
-  if (!xa_store_release (self->store, &released))
+  if (!xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
     xa_scheduler_fatal (self, g_steal_pointer (&released));
   if (self->fatal != NULL) {
     g_propagate_error (error, g_steal_pointer (&self->fatal));

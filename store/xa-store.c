@@ -410,10 +410,8 @@ xa_store_prepare_file (const gchar *path, GError **error)
 }
 
 
-/* WAL: readers (status, reports) never wait for the admitter. synchronous
- * NORMAL: in WAL mode a commit survives a crash of xadmit itself; a power
- * cut may lose the last commits, but it also takes every domain down, and
- * the restart reconciles the ledger against the host as it comes back. */
+/* Settings of this connection only, and a first read: a file that is not
+ * a database is refused before anything is written to it. */
 static gboolean
 xa_store_configure (XaStore *self, GError **error)
 {
@@ -421,9 +419,7 @@ xa_store_configure (XaStore *self, GError **error)
 
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, XA_STORE_BUSY_TIMEOUT_MS);
-  rc = sqlite3_exec (self->db,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                     "PRAGMA foreign_keys = ON",
+  rc = sqlite3_exec (self->db, "PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_schema",
                      NULL, NULL, NULL);
   if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
     g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
@@ -433,6 +429,22 @@ xa_store_configure (XaStore *self, GError **error)
   }
   if (rc != SQLITE_OK)
     return xa_store_fail (self, rc, "open the database", error);
+  return TRUE;
+}
+
+/* WAL: readers (status, reports) never wait for the admitter. synchronous
+ * NORMAL: in WAL mode a commit survives a crash of xadmit itself; a power
+ * cut may lose the last commits, but it also takes every domain down, and
+ * the restart reconciles the ledger against the host as it comes back.
+ * WAL persists in the file: only for a database known to be ours. */
+static gboolean
+xa_store_use_wal (XaStore *self, GError **error)
+{
+  gint rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+                          NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return xa_store_fail (self, rc, "switch the database to WAL", error);
   return TRUE;
 }
 
@@ -467,7 +479,8 @@ xa_store_open (const gchar *path, GError **error)
     xa_store_fail (self, rc, "open the database", error);
     return NULL;
   }
-  if (!xa_store_configure (self, error) || !xa_store_migrate (self, error))
+  if (!xa_store_configure (self, error) || !xa_store_migrate (self, error) ||
+      !xa_store_use_wal (self, error))
     return NULL;
   return g_steal_pointer (&self);
 }

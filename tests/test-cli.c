@@ -92,25 +92,138 @@ test_cli_missing_host_file_is_bad_input (void)
                         "sim:/nonexistent/host.json", NULL);
 }
 
-/* The state file is created from the topology, then wins over it. */
+/* Boots a one-VM manifest on @spec with its state in @state: boot is the
+ * command that creates a state file. */
+static void
+boot_to_create (const XaTestDir *dir, const gchar *spec, const gchar *state)
+{
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "one.json",
+    "{\"vms\": [{\"name\": \"one\", \"memory\": 512, \"vcpus\": 1}]}");
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
+}
+
+/* The state file is created by boot from the topology, then wins over it. */
 static void
 test_cli_sim_state_is_kept (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *state = g_build_filename (dir, "sim.json", NULL);
   g_autofree gchar *spec4 = xa_test_host_spec ("4node.json");
-  g_autofree gchar *spec2 = xa_test_host_spec ("2node.json");
   g_auto(XaTestRun) create = { 0 };
   g_auto(XaTestRun) reuse = { 0 };
 
+  boot_to_create (dir, spec4, state);
   xa_test_run_xadmit (&create, "host", "--host", spec4, "--sim-state", state, "--json", NULL);
   g_assert_cmpint (create.status, ==, 0);
-  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
   xa_test_run_xadmit (&reuse, "host", "--host", "sim", "--sim-state", state, "--json", NULL);
   g_assert_cmpint (reuse.status, ==, 0);
   g_assert_cmpstr (create.out, ==, reuse.out);
-  xa_test_xadmit_fails (2, "the simulated host in it has 4 nodes, but", "host", "--host", spec2,
+}
+
+/* host and plan read a state file, they never make one: a name that does
+ * not exist is a typo until boot creates it. */
+static void
+test_cli_sim_state_must_exist (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *state = g_build_filename (dir, "typo.json", NULL);
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *lock = g_strconcat (state, ".lock", NULL);
+
+  xa_test_xadmit_fails (2, "typo.json does not exist; xadmit boot creates it", "host",
                         "--sim-state", state, NULL);
+  xa_test_xadmit_fails (2, "typo.json does not exist; xadmit boot creates it", "plan", manifest,
+                        "--host", "sim", "--sim-state", state, NULL);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+}
+
+/* A path option names a file: empty and directory paths are bad input. */
+static void
+test_cli_path_options_name_files (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *host_dir = xa_test_host_spec_at (dir);
+
+  xa_test_xadmit_fails (2, "xadmit host: --sim-state: the path is empty", "host", "--sim-state",
+                        "", NULL);
+  xa_test_xadmit_fails (2, "is a directory, not a file", "host", "--sim-state", dir, NULL);
+  xa_test_xadmit_fails (2, "xadmit plan: --sim-state: the path is empty", "plan", manifest,
+                        "--sim-state", "", NULL);
+  xa_test_xadmit_fails (2, "xadmit host: --host: \"", "host", "--host", host_dir, NULL);
+  xa_test_xadmit_fails (2, "is a directory, not a file", "plan", manifest, "--host", host_dir,
+                        NULL);
+}
+
+/* A host file of two nodes, @node1 the second one, @settings after them. */
+static gchar *
+two_nodes (const gchar *node1, const gchar *settings)
+{
+  return g_strdup_printf ("{\"nodes\": [{\"memory\": \"8GiB\", \"cpus\": 4, \"cores\": 2}, %s]%s}",
+                          node1, settings);
+}
+
+/* A state file belongs to the host it was made from: every node's memory,
+ * CPUs and cores, the distances and the settings must match the topology
+ * it is loaded for, else bad input naming the first difference. */
+static void
+test_cli_sim_state_must_match_its_topology (void)
+{
+  const gchar *node1 = "{\"memory\": \"8GiB\", \"cpus\": 4, \"cores\": 2}";
+  const struct {
+    const gchar *node1;
+    const gchar *settings;
+    const gchar *message;
+  } cases[] = {
+    { "{\"memory\": \"4GiB\", \"cpus\": 4, \"cores\": 2}", "",
+      "node 1: memory: 8192 MiB in the state file, 4096 MiB in the topology" },
+    { "{\"memory\": \"8GiB\", \"cpus\": 2, \"cores\": 2}", "",
+      "node 1: cpus: 4 in the state file, 2 in the topology" },
+    { "{\"memory\": \"8GiB\", \"cpus\": 4, \"cores\": 4}", "",
+      "node 1: cores: 2 in the state file, 4 in the topology" },
+    { node1, ", \"distances\": [[10, 30], [30, 10]]",
+      "distances[0][1]: 20 in the state file, 30 in the topology" },
+    { node1, ", \"populate_mib_per_s\": 1024",
+      "populate_mib_per_s: 2048 in the state file, 1024 in the topology" },
+    { node1, ", \"overhead_kib_per_vcpu\": 0",
+      "overhead_kib_per_vcpu: 1176 in the state file, 0 in the topology" },
+    { node1, ", \"node_claims\": true",
+      "node_claims: false in the state file, true in the topology" },
+  };
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *state = g_build_filename (dir, "sim.json", NULL);
+  g_autofree gchar *text = two_nodes (node1, "");
+  g_autofree gchar *path = xa_test_dir_write (dir, "host.json", text);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_autofree gchar *spec4 = xa_test_host_spec ("4node.json");
+  g_autofree gchar *renamed = two_nodes (node1, ", \"name\": \"renamed\"");
+  g_autofree gchar *saved = NULL;
+  g_autofree gchar *after = NULL;
+  g_auto(XaTestRun) same = { 0 };
+
+  boot_to_create (dir, spec, state);
+  g_assert_true (g_file_get_contents (state, &saved, NULL, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *other = two_nodes (cases[i].node1, cases[i].settings);
+
+    g_free (xa_test_dir_write (dir, "host.json", other));
+    xa_test_xadmit_fails (2, cases[i].message, "host", "--host", spec, "--sim-state", state, NULL);
+  }
+  xa_test_xadmit_fails (2, "nodes: 2 in the state file, 4 in the topology", "host", "--host",
+                        spec4, "--sim-state", state, NULL);
+  /* the name is a label, not the host */
+  g_free (xa_test_dir_write (dir, "host.json", renamed));
+  xa_test_run_xadmit (&same, "host", "--host", spec, "--sim-state", state, NULL);
+  g_assert_cmpint (same.status, ==, 0);
+  g_assert_true (g_file_get_contents (state, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, saved);
 }
 
 static void
@@ -137,6 +250,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/host/missing-host-file-is-bad-input",
                    test_cli_missing_host_file_is_bad_input);
   g_test_add_func ("/cli/host/sim-state-is-kept", test_cli_sim_state_is_kept);
+  g_test_add_func ("/cli/host/sim-state-must-exist", test_cli_sim_state_must_exist);
+  g_test_add_func ("/cli/host/path-options-name-files", test_cli_path_options_name_files);
+  g_test_add_func ("/cli/host/sim-state-must-match-its-topology",
+                   test_cli_sim_state_must_match_its_topology);
   g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);
   return g_test_run ();
 }

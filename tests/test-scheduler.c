@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "xa-admission.h"
+#include "xa-host-backend.h"
 #include "xa-host-file.h"
 #include "xa-host-record.h"
 #include "xa-manifest.h"
@@ -338,7 +339,8 @@ test_property_holds_over_seeds (void)
 }
 
 /* Dies as a crash would once f->stop_after VMs run: what the ledger held
- * back for its next commit is lost. */
+ * back for its next commit is lost, and what the host did since it was
+ * last saved. */
 static void
 crash_when_running (const XaSchedulerProgress *progress, gpointer user_data)
 {
@@ -360,15 +362,31 @@ run_until_the_crash (GPtrArray *requests)
   fixture_use_dir (&f, g_strdup (g_getenv ("XA_TEST_CRASH_DIR")));
   f.stop_after = (guint) g_ascii_strtoull (g_getenv ("XA_TEST_CRASH_AFTER"), NULL, 10);
   state = fixture_state_path (&f);
+  /* batches of 8: the host is saved with the domains of the batches before */
+  options.max_batch = 8;
   prepare (&f, "8node.json", state, requests, &options);
   xa_scheduler_set_progress (f.scheduler, crash_when_running, &f);
   xa_scheduler_run (f.scheduler, NULL);
   g_assert_not_reached ();
 }
 
-/* The restart after a crash once @after VMs ran finds every domain the
- * host has in the ledger: those built run, half-built ones go, and the
- * rest then boot. */
+/* The domains xadmit built that the host has: a UUID each. */
+static guint
+n_built_domains (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (f->host, &error);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < info->domains->len; i++)
+    n += ((XaHostDomain *) g_ptr_array_index (info->domains, i))->uuid != NULL ? 1 : 0;
+  return n;
+}
+
+/* The restart after a crash once @after VMs ran finds the host as it was
+ * last saved, with a ledger no newer: every domain it holds is in the
+ * ledger (those built run, half-built ones go), and the rest then boot. */
 static void
 restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
 {
@@ -386,7 +404,7 @@ restart_loses_no_domain (Fixture *f, GPtrArray *requests, guint after)
   g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
   assert_ledger_matches_host (f);
   running = count_in (f, XA_REQUEST_RUNNING);
-  g_assert_cmpuint (running, >=, after);
+  g_assert_cmpuint (running, ==, n_built_domains (f));
   queued = count_in (f, XA_REQUEST_QUEUED);
   g_assert_cmpuint (running + queued, ==, requests->len);
   take_queued (f);
@@ -460,6 +478,32 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   assert_ledger_matches_host (f);
 }
 
+/* A storm in several batches writes the simulated host's state once per
+ * batch at most, and once at the end, not at every host call. */
+static void
+test_state_saved_once_per_batch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = manifest ("dense-8node.json", "8node.json");
+  g_autofree gchar *state = fixture_state_path (f);
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(GPtrArray) batches = NULL;
+  g_autoptr(GError) error = NULL;
+  XaRunCounts counts;
+  guint saves;
+
+  options.max_batch = 4;
+  prepare (f, "8node.json", state, requests, &options);
+  saves = f->host->n_saves;
+  counts = run_and_count (f, NULL);
+  batches = xa_store_list_batches (f->store, f->host_id, 0, G_MAXINT64, &error);
+  g_assert_no_error (error);
+  g_test_message ("%u batches, %u saves", batches->len, f->host->n_saves - saves);
+  g_assert_cmpuint (counts.running, >, batches->len);
+  g_assert_cmpuint (batches->len, >, 1);
+  g_assert_cmpuint (f->host->n_saves - saves, >=, 1);
+  g_assert_cmpuint (f->host->n_saves - saves, <=, batches->len + 1);
+}
+
 /* Each run state has the name the run summary prints, and back. */
 static void
 test_run_state_names (void)
@@ -491,6 +535,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
   g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);
   add ("/scheduler/admission/leaves-running-vms-alone", test_admission_leaves_running_vms_alone);
+  add ("/scheduler/state/saved-once-per-batch", test_state_saved_once_per_batch);
   g_test_add_func ("/scheduler/run/state-names", test_run_state_names);
   return g_test_run ();
 }

@@ -506,6 +506,8 @@ test_state_outlives_the_process (Fixture *f, gconstpointer data)
   info = xa_host_snapshot (f->host, &error);
   uuid = g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, 0))->uuid);
   g_clear_pointer (&info, xa_host_info_free);
+  g_assert_true (xa_host_save (f->host, &error));
+  g_assert_no_error (error);
   g_clear_pointer (&f->host, xa_host_free);
   f->host = open_host (f, 2, 8, "", state);
   info = xa_host_snapshot (f->host, &error);

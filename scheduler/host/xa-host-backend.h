@@ -13,6 +13,8 @@ typedef struct {
   void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
   gboolean (*lock) (XaHost *host, GError **error);
+  /* what the host keeps between runs (a simulated host's state file) */
+  gboolean (*save) (XaHost *host, GError **error);
   gboolean (*free_memory) (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error);
   gboolean (*create_domain) (XaHost *host, const XaDomainSpec *spec, guint32 *out_domid,
                              GError **error);
@@ -40,6 +42,8 @@ struct _XaHost {
   const XaHostClass *klass;
   XaClock *clock;
   XaHostPool *pool;
+  /* how often save wrote the host's state: tests count them */
+  guint n_saves;
 };
 
 XaError xa_host_error_for_errno (gint errsv);

@@ -217,6 +217,26 @@ xa_host_lock (XaHost *host, GError **error)
 }
 
 /**
+ * xa_host_save:
+ * @host: a host
+ * @error: a #GError
+ *
+ * Saves what the host keeps between runs, if it changed: a simulated host's
+ * state file (created if missing). A real hypervisor keeps its own state.
+ * Whoever commits the ledger saves the host first, so that a crash never
+ * leaves a ledger newer than the host (docs/design.md, Crash recovery).
+ *
+ * Returns: %TRUE if saved, or nothing needed saving
+ */
+gboolean
+xa_host_save (XaHost *host, GError **error)
+{
+  if (host->klass->save == NULL)
+    return TRUE;
+  return host->klass->save (host, error);
+}
+
+/**
  * xa_host_get_kind:
  * @host: a host
  *

@@ -76,6 +76,8 @@ void xa_host_set_seed (XaHost  *host,
                        guint32  seed);
 gboolean xa_host_lock (XaHost  *host,
                        GError **error);
+gboolean xa_host_save (XaHost  *host,
+                       GError **error);
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
 

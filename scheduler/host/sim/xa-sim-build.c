@@ -84,7 +84,7 @@ xa_sim_build_end (XaSimBuild *build, const GError *error)
   g_ptr_array_remove (self->builds, build);
   xa_sim_build_free (build);
   xa_sim_build_retime (self);
-  xa_sim_state_save_or_warn (self);
+  xa_sim_state_changed (self);
   done (error, user_data);
 }
 
@@ -105,7 +105,7 @@ xa_sim_build_next_chunk (XaSimBuild *build, GError **error)
   build->work_mib = (gdouble) chunk * jitter +
                     (gdouble) dirty * (gdouble) self->info->populate_mib_per_s /
                     (gdouble) self->info->scrub_mib_per_s;
-  xa_sim_state_save_or_warn (self);
+  xa_sim_state_changed (self);
   return TRUE;
 }
 

@@ -123,7 +123,8 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   sd->pvh = spec->pvh;
   sd->paused = TRUE;
   *out_domid = domain->domid;
-  return xa_sim_state_save (self, error);
+  xa_sim_state_changed (self);
+  return TRUE;
 }
 
 static gboolean
@@ -237,7 +238,8 @@ xa_sim_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError *
     return FALSE;
   if (mib == 0) {
     xa_sim_alloc_set_claim (self, sd->domain, 0, -1);
-    return xa_sim_state_save (self, error);
+    xa_sim_state_changed (self);
+    return TRUE;
   }
   if (node >= 0 && !self->info->node_claims)
     return xa_host_fail (error, ENOSYS, "claim_pages", "this Xen has no per-node claims");
@@ -257,7 +259,8 @@ xa_sim_host_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError *
                          "%" G_GUINT64_FORMAT " MiB is more than %s has unclaimed",
                          mib - have, node >= 0 ? "the node" : "the host");
   xa_sim_alloc_set_claim (self, sd->domain, mib - have, node);
-  return xa_sim_state_save (self, error);
+  xa_sim_state_changed (self);
+  return TRUE;
 }
 
 static gboolean
@@ -297,7 +300,8 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
     g_hash_table_remove (self->handles, sd->domain->uuid);
   g_ptr_array_remove (self->info->domains, sd->domain);
   g_hash_table_remove (self->domains, GUINT_TO_POINTER (domid));
-  return xa_sim_state_save (self, error);
+  xa_sim_state_changed (self);
+  return TRUE;
 }
 
 static gboolean
@@ -356,6 +360,7 @@ static const XaHostClass xa_sim_host_class = {
   .set_seed = xa_sim_host_set_seed,
   .snapshot = xa_sim_host_snapshot,
   .lock = xa_sim_state_lock,
+  .save = xa_sim_state_save,
   .free_memory = xa_sim_host_free_memory,
   .create_domain = xa_sim_host_create_domain,
   .set_max_vcpus = xa_sim_host_set_max_vcpus,
@@ -405,7 +410,5 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
   self->parent.clock = xa_clock_new_virtual (self->info->time_s);
   self->scrubbed_s = self->info->time_s;
   xa_sim_state_start (self);
-  if (!xa_sim_state_save (self, error))
-    return NULL;
   return g_steal_pointer (&host);
 }

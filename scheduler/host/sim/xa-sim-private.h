@@ -41,6 +41,9 @@ struct _XaSimHost {
   GPtrArray *faults;
   GPtrArray *takes;
   gchar *state_path;
+  /* the state file exists, and what it lacks since it was written or read */
+  gboolean on_disk;
+  gboolean changed;
   gint lock_fd;
   GRand *rand;
   GHashTable *domains;

@@ -13,18 +13,31 @@
 
 #define XA_SIM_DEFAULT_RESOURCE "/org/xadmit/hosts/default.json"
 
-gboolean
-xa_sim_state_save (XaSimHost *self, GError **error)
+/* A host call or the clock changed what the state file keeps: the next
+ * xa_host_save() writes it. */
+void
+xa_sim_state_changed (XaSimHost *self)
 {
+  self->changed = TRUE;
+}
+
+/* Writes the state file if the host changed since it was last written or
+ * read: the scheduler calls this once per batch and at the end of a run
+ * (docs/design.md, Data flow of a batch), not at every host call. */
+gboolean
+xa_sim_state_save (XaHost *host, GError **error)
+{
+  XaSimHost *self = (XaSimHost *) host;
+  gdouble now = xa_sim_host_now (self);
   g_autoptr(json_t) root = NULL;
   g_autofree gchar *text = NULL;
   g_autoptr(GError) error_local = NULL;
 
-  if (self->state_path == NULL)
+  if (self->state_path == NULL || (self->on_disk && !self->changed && now == self->info->time_s))
     return TRUE;
-  self->info->time_s = xa_sim_host_now (self);
+  self->info->time_s = now;
   root = xa_host_file_to_json (self->info, self->faults);
-  text = json_dumps (root, JSON_INDENT (2));
+  text = json_dumps (root, JSON_COMPACT);
   /* g_file_set_contents writes a temporary file and renames it over the old
    * one, so a crash never leaves half a state behind */
   if (!g_file_set_contents_full (self->state_path, text, -1,
@@ -33,18 +46,10 @@ xa_sim_state_save (XaSimHost *self, GError **error)
                  "%s: cannot save the simulated host: %s", self->state_path, error_local->message);
     return FALSE;
   }
+  self->on_disk = TRUE;
+  self->changed = FALSE;
+  self->parent.n_saves++;
   return TRUE;
-}
-
-/* Between host calls the state only changes by itself through faults and
- * chunks; those save it where they cannot report. */
-void
-xa_sim_state_save_or_warn (XaSimHost *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!xa_sim_state_save (self, &error))
-    g_warning ("%s", error->message);
 }
 
 gboolean
@@ -85,27 +90,113 @@ xa_sim_state_load_topology (const gchar *topology_path, GPtrArray **faults, GErr
   return xa_host_file_load (topology_path, faults, error);
 }
 
-/* A saved state wins over the topology, as a running hypervisor would. */
+/* The settings of a host file that define the host beside its nodes. */
+static const struct {
+  const gchar *name;
+  gsize offset;
+} xa_sim_state_settings[] = {
+  { "populate_mib_per_s", G_STRUCT_OFFSET (XaHostInfo, populate_mib_per_s) },
+  { "bandwidth_mib_per_s", G_STRUCT_OFFSET (XaHostInfo, bandwidth_mib_per_s) },
+  { "scrub_mib_per_s", G_STRUCT_OFFSET (XaHostInfo, scrub_mib_per_s) },
+  { "overhead_mib_per_vm", G_STRUCT_OFFSET (XaHostInfo, overhead_mib_per_vm) },
+  { "overhead_kib_per_vcpu", G_STRUCT_OFFSET (XaHostInfo, overhead_kib_per_vcpu) },
+};
+
+static guint64
+xa_sim_state_setting (const XaHostInfo *info, guint i)
+{
+  return G_STRUCT_MEMBER (guint64, info, xa_sim_state_settings[i].offset);
+}
+
+static gint64
+xa_sim_state_distance (const XaHostInfo *info, guint i, guint j)
+{
+  guint32 d = info->distances[i * info->n_nodes + j];
+
+  return d == XA_DISTANCE_UNREACHABLE ? -1 : (gint64) d;
+}
+
+/* Node @n of the state (@a) against the topology (@b): memory, CPUs, cores. */
+static gchar *
+xa_sim_state_node_difference (const XaHostNode *a, const XaHostNode *b, guint n)
+{
+  if (a->total_mib != b->total_mib)
+    return g_strdup_printf ("node %u: memory: %" G_GUINT64_FORMAT " MiB in the state file, %"
+                            G_GUINT64_FORMAT " MiB in the topology", n, a->total_mib, b->total_mib);
+  if (a->cpus->len != b->cpus->len)
+    return g_strdup_printf ("node %u: cpus: %u in the state file, %u in the topology", n,
+                            a->cpus->len, b->cpus->len);
+  for (guint k = 0; k < a->cpus->len; k++) {
+    guint ca = g_array_index (a->cpus, guint, k);
+    guint cb = g_array_index (b->cpus, guint, k);
+
+    if (ca != cb)
+      return g_strdup_printf ("node %u: cpus[%u]: CPU %u in the state file, CPU %u in the "
+                              "topology", n, k, ca, cb);
+  }
+  if (a->n_cores != b->n_cores)
+    return g_strdup_printf ("node %u: cores: %u in the state file, %u in the topology", n,
+                            a->n_cores, b->n_cores);
+  return NULL;
+}
+
+/* The first way the host saved in a state file (@a) differs from the
+ * topology it is loaded for (@b), or %NULL. */
+static gchar *
+xa_sim_state_difference (const XaHostInfo *a, const XaHostInfo *b)
+{
+  if (a->n_nodes != b->n_nodes)
+    return g_strdup_printf ("nodes: %u in the state file, %u in the topology", a->n_nodes,
+                            b->n_nodes);
+  for (guint n = 0; n < a->n_nodes; n++) {
+    gchar *difference = xa_sim_state_node_difference (&a->nodes[n], &b->nodes[n], n);
+
+    if (difference != NULL)
+      return difference;
+  }
+  for (guint i = 0; i < a->n_nodes * a->n_nodes; i++) {
+    if (a->distances[i] != b->distances[i])
+      return g_strdup_printf ("distances[%u][%u]: %" G_GINT64_FORMAT " in the state file, %"
+                              G_GINT64_FORMAT " in the topology", i / a->n_nodes, i % a->n_nodes,
+                              xa_sim_state_distance (a, i / a->n_nodes, i % a->n_nodes),
+                              xa_sim_state_distance (b, i / a->n_nodes, i % a->n_nodes));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (xa_sim_state_settings); i++) {
+    if (xa_sim_state_setting (a, i) != xa_sim_state_setting (b, i))
+      return g_strdup_printf ("%s: %" G_GUINT64_FORMAT " in the state file, %" G_GUINT64_FORMAT
+                              " in the topology", xa_sim_state_settings[i].name,
+                              xa_sim_state_setting (a, i), xa_sim_state_setting (b, i));
+  }
+  if (a->node_claims != b->node_claims)
+    return g_strdup_printf ("node_claims: %s in the state file, %s in the topology",
+                            a->node_claims ? "true" : "false", b->node_claims ? "true" : "false");
+  return NULL;
+}
+
+/* A saved state wins over the topology, as a running hypervisor would, but
+ * only for the host it was made from. */
 static gboolean
 xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **error)
 {
   g_autoptr(XaHostInfo) topology = NULL;
+  g_autofree gchar *difference = NULL;
 
   if (!g_file_test (self->state_path, G_FILE_TEST_EXISTS)) {
     self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
     return self->info != NULL;
   }
+  self->on_disk = TRUE;
   self->info = xa_host_file_load (self->state_path, &self->faults, error);
   if (self->info == NULL || topology_path == NULL)
     return self->info != NULL;
   topology = xa_host_file_load (topology_path, NULL, error);
   if (topology == NULL)
     return FALSE;
-  if (topology->n_nodes != self->info->n_nodes) {
+  difference = xa_sim_state_difference (self->info, topology);
+  if (difference != NULL) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: the simulated host in it has %u nodes, but %s has %u "
-                 "(use another --sim-state file)",
-                 self->state_path, self->info->n_nodes, topology_path, topology->n_nodes);
+                 "%s: the simulated host in it is not the one %s describes: %s "
+                 "(use another --sim-state file)", self->state_path, topology_path, difference);
     return FALSE;
   }
   return TRUE;
@@ -139,7 +230,7 @@ xa_sim_state_take_memory (gpointer data)
   xa_sim_host_scrub (self);
   node->free_mib -= MIN (node->free_mib, take->mib);
   node->dirty_mib = MIN (node->dirty_mib, node->free_mib);
-  xa_sim_state_save_or_warn (self);
+  xa_sim_state_changed (self);
 }
 
 /* Domain ids: those the host file gives, dom0 0, the others from there on. */

@@ -7,9 +7,9 @@
 
 G_BEGIN_DECLS
 
-gboolean xa_sim_state_save (XaSimHost *self,
-                            GError   **error);
-void xa_sim_state_save_or_warn (XaSimHost *self);
+void xa_sim_state_changed (XaSimHost *self);
+gboolean xa_sim_state_save (XaHost  *host,
+                            GError **error);
 gboolean xa_sim_state_lock (XaHost  *host,
                             GError **error);
 gboolean xa_sim_state_load (XaSimHost   *self,
