@@ -149,8 +149,8 @@ xa_batch_place_pinned (XaBatch *batch, guint index)
     xa_batch_defer (batch, index);
     return;
   }
-  xa_mem_split_by_free (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
-                        batch->plan->placements[index].mib_by_node);
+  xa_mem_deal_extents (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
+                       batch->plan->placements[index].mib_by_node);
   xa_batch_commit (batch, index);
 }
 

@@ -386,8 +386,8 @@ xa_exact_try_pinned (XaExact *exact, guint pos, guint index)
 
   if (xa_exact_rem (exact, allowed) < exact->need_mib[index])
     return;
-  xa_mem_split_by_free (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
-                        xa_exact_mib_of (exact, index));
+  xa_mem_deal_extents (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
+                       xa_exact_mib_of (exact, index));
   xa_exact_try (exact, pos, index, 0, xa_nodeset_count (allowed) == 1);
 }
 

@@ -11,8 +11,6 @@ typedef struct {
   const XaTopology *topo;
   XaXenopsd *numa;
   guint64 *view_mib;
-  /* each node's free memory, as the host showed it before the batch */
-  guint64 *free_mib;
   guint64 host_free_mib;
   guint64 claimable_mib;
   XaNodeSet usable;
@@ -110,17 +108,16 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
   if (xa_xenopsd_batch_waits_in_vain (ref, need, placement))
     return;
   /* a pinned VM is not NUMA-placed and makes no claim at all */
-  if (req->hard_affinity != NULL) {
-    xa_mem_split_by_free (topo->n_nodes, ref->free_mib, allowed, need, placement->mib_by_node);
-    placement->outcome = XA_OUTCOME_PLANNED;
+  if (req->hard_affinity != NULL)
+    nodes = allowed;
+  else if (!xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
     return;
-  }
-  if (!xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
-    return;
-  /* Xen spreads a domain over its affine nodes, over all of them without */
-  placement->nodes = nodes;
-  xa_mem_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
-                       need, placement->mib_by_node);
+  else
+    placement->nodes = nodes;
+  /* Xen deals a domain's extents over its affine nodes, all of them
+   * without; the reference's plans may over-commit a node */
+  xa_mem_deal_extents (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable, need,
+                       placement->mib_by_node);
   placement->outcome = XA_OUTCOME_PLANNED;
 }
 
@@ -160,17 +157,14 @@ xa_xenopsd_batch_plan (XaXenopsd *self, const XaTopology *topo, GPtrArray *reque
   ref.topo = topo;
   ref.numa = self;
   ref.view_mib = g_new (guint64, topo->n_nodes);
-  ref.free_mib = g_new (guint64, topo->n_nodes);
   ref.usable = xa_topology_usable_nodes (topo);
   for (guint n = 0; n < topo->n_nodes; n++) {
     ref.view_mib[n] = topo->nodes[n].free_mib;
-    ref.free_mib[n] = topo->nodes[n].free_mib;
     ref.host_free_mib += topo->nodes[n].free_mib;
   }
   ref.claimable_mib = ref.host_free_mib;
   for (guint i = 0; i < requests->len; i++)
     xa_xenopsd_batch_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
   g_free (ref.view_mib);
-  g_free (ref.free_mib);
   return plan;
 }
