@@ -222,7 +222,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 
   if (host == NULL)
     return -1;
-  requests = xa_manifest_load (manifest, topo, &guests, error);
+  requests = xa_manifest_load (manifest, &guests, error);
   if (requests == NULL ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
       !xa_boot_submit (boot, admission, manifest, requests, guests, error))

@@ -246,7 +246,10 @@ xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet a
   guint64 need = xa_mem_request_need_mib (topo, req);
   guint64 capacity = 0;
   guint n_cpus = xa_topology_n_cpus (topo);
+  gchar *not_on_host = xa_request_why_not_on_host (req, topo);
 
+  if (not_on_host != NULL)
+    return not_on_host;
   for (guint n = 0; n < topo->n_nodes; n++) {
     if (xa_nodeset_has (allowed, n))
       capacity += topo->nodes[n].capacity_mib;

@@ -235,6 +235,47 @@ test_cli_plan_predicts_a_pinned_vm_as_boot_places_it (void)
   }
 }
 
+/* CPUs and nodes the host lacks, and a pin outside the VM's nodes, are
+ * facts of the host: that VM is rejected with the reason and the rest of
+ * the manifest goes on, in plan and in boot, with every policy. */
+static void
+test_cli_plan_rejects_vms_the_host_cannot_run (void)
+{
+  const gchar *policies[] = { "batch", "xenopsd", "exact" };
+  const gchar *reasons[] = {
+    "node-9 rejected: its nodes name node 9, but the host has nodes 0-1",
+    "cpu-999 rejected: its hard_affinity names CPU 999, which the host does not have",
+    "pinned-elsewhere rejected: its hard_affinity CPUs are on node 0, but its nodes allow only 1",
+  };
+  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "ids.json",
+    "{\"vms\": [{\"name\": \"fine\", \"memory\": 1024, \"vcpus\": 1},"
+    " {\"name\": \"node-9\", \"memory\": 1024, \"vcpus\": 1, \"nodes\": [0, 9]},"
+    " {\"name\": \"cpu-999\", \"memory\": 1024, \"vcpus\": 1, \"hard_affinity\": [0, 999]},"
+    " {\"name\": \"pinned-elsewhere\", \"memory\": 1024, \"vcpus\": 1,"
+    "  \"hard_affinity\": [0], \"nodes\": [1]},"
+    " {\"name\": \"pinned-inside\", \"memory\": 1024, \"vcpus\": 1,"
+    "  \"hard_affinity\": [30], \"nodes\": \"1\"}]}");
+
+  for (gsize p = 0; p < G_N_ELEMENTS (policies) + 1; p++) {
+    g_auto(XaTestRun) run = { 0 };
+
+    if (p < G_N_ELEMENTS (policies))
+      xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", policies[p], NULL);
+    else
+      xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, NULL);
+    g_test_message ("%s", run.out);
+    g_assert_cmpint (run.status, ==, 3);
+    g_assert_cmpstr (run.err, ==, "");
+    for (gsize r = 0; r < G_N_ELEMENTS (reasons); r++)
+      g_assert_nonnull (strstr (run.out, reasons[r]));
+    g_assert_nonnull (strstr (run.out, ", 3 rejected"));
+    g_assert_nonnull (strstr (run.out, p < G_N_ELEMENTS (policies) ? "2 planned" : "2 running"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -250,6 +291,8 @@ main (int argc, char **argv)
                    test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node);
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
+  g_test_add_func ("/cli/plan/rejects-vms-the-host-cannot-run",
+                   test_cli_plan_rejects_vms_the_host_cannot_run);
   g_test_add_func ("/cli/plan/predicts-a-pinned-vm-as-boot-places-it",
                    test_cli_plan_predicts_a_pinned_vm_as_boot_places_it);
   return g_test_run ();

@@ -199,7 +199,7 @@ load_data (const gchar *host, const gchar *manifest, XaTopology **topo, GPtrArra
 
   g_assert_no_error (error);
   *topo = xa_host_info_to_topology (info);
-  *requests = xa_manifest_load (manifest_path, *topo, NULL, &error);
+  *requests = xa_manifest_load (manifest_path, NULL, &error);
   g_assert_no_error (error);
 }
 
