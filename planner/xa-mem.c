@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xa-distance.h"
 #include "xa-mem.h"
 
 /**
@@ -239,7 +240,41 @@ xa_mem_deal_extents (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, gu
   return left;
 }
 
-/* Returns a reason when @req can never fit this host, NULL otherwise. */
+/* Returns a reason when no set of @allowed whose nodes all reach each
+ * other can ever hold @need_mib, NULL otherwise. */
+static gchar *
+xa_mem_why_unreachable (const XaTopology *topo, XaNodeSet allowed, guint64 need_mib)
+{
+  guint64 capacity[XA_MAX_NODES];
+  g_autofree gchar *nodes = NULL;
+  XaNodeSet set;
+  guint64 most;
+
+  for (guint n = 0; n < topo->n_nodes; n++)
+    capacity[n] = topo->nodes[n].capacity_mib;
+  if (!xa_distance_largest_reachable (topo, allowed, capacity, need_mib, &set, &most) ||
+      most >= need_mib)
+    return NULL;
+  nodes = xa_nodeset_format (set);
+  return g_strdup_printf ("it needs %" G_GUINT64_FORMAT " MiB with overhead on nodes that can "
+                          "all reach each other, but the largest such set of its nodes (%s) "
+                          "holds at most %" G_GUINT64_FORMAT " MiB beside the resident domains",
+                          need_mib, nodes, most);
+}
+
+/**
+ * xa_mem_why_never_fits:
+ * @topo: the host
+ * @req: a VM
+ * @allowed: the nodes it may use, xa_request_allowed_nodes()
+ *
+ * The one place every policy asks whether a VM is rejected
+ * (docs/formats.md, "Rejected and deferred"). A pinned VM's memory goes
+ * where its CPUs are; any other VM needs nodes that reach each other.
+ *
+ * Returns: (transfer full) (nullable): why @req can never fit this host,
+ *   or %NULL
+ */
 gchar *
 xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet allowed)
 {
@@ -266,5 +301,7 @@ xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet a
                             "beside the resident domains",
                             need, nodes, capacity);
   }
+  if (req->hard_affinity == NULL)
+    return xa_mem_why_unreachable (topo, allowed, need);
   return NULL;
 }
