@@ -556,8 +556,8 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
     const guint64 *mib = &exact->best_mib[(gsize) i * exact->n_nodes];
 
     if (xa_mem_sum (mib, xa_nodeset_all (exact->n_nodes), exact->n_nodes) == 0) {
-      xa_placement_defer (placement, exact->allowed[i], exact->need_mib[i],
-                          xa_mem_sum (exact->best_rem_mib, exact->allowed[i], exact->n_nodes));
+      xa_placement_defer (placement, exact->topo, exact->best_rem_mib, exact->allowed[i],
+                          xa_exact_is_pinned (exact, i), exact->need_mib[i]);
       continue;
     }
     placement->outcome = XA_OUTCOME_PLANNED;

@@ -241,7 +241,8 @@ test_policy_rejects_what_fits_no_reachable_set (void)
 }
 
 /* Nodes 0 and 2 have the free memory together, but cannot reach each
- * other: the VM waits for room on an island, by batch and exact alike. */
+ * other: the VM waits for room on an island, by batch and exact alike,
+ * and the reason says so rather than that its nodes have too little. */
 static void
 test_policy_never_splits_over_unreachable_nodes (void)
 {
@@ -258,6 +259,10 @@ test_policy_never_splits_over_unreachable_nodes (void)
     g_test_message ("%s: %s", xa_policy_to_string (policies[p]), plan->placements[0].reason);
     g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
     g_assert_cmphex (plan->placements[0].nodes, ==, 0);
+    g_assert_cmpstr (plan->placements[0].reason, ==,
+                     "it needs 20480 MiB with overhead on nodes that can all reach each other, "
+                     "but the most such a set of its nodes (0-1) has free in this batch is "
+                     "16384 MiB");
   }
 }
 
