@@ -276,6 +276,37 @@ test_cli_plan_rejects_vms_the_host_cannot_run (void)
   }
 }
 
+/* Two islands of two 16 GiB nodes that cannot reach each other: a 40 GiB
+ * VM never fits, and plan and boot reject it (exit 3) while the rest runs. */
+static void
+test_cli_plan_rejects_what_fits_no_reachable_nodes (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *host = xa_test_dir_write (dir, "islands.json",
+    "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4},"
+    " {\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4}],"
+    " \"distances\": [[10, 20, -1, -1], [20, 10, -1, -1], [-1, -1, 10, 20], [-1, -1, 20, 10]]}");
+  g_autofree gchar *spec = xa_test_host_spec_at (host);
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "vms.json",
+    "{\"vms\": [{\"name\": \"big\", \"memory\": \"40GiB\", \"vcpus\": 2},"
+    " {\"name\": \"small\", \"memory\": \"20GiB\", \"vcpus\": 2}]}");
+  const gchar *reason = "big rejected: it needs 40964 MiB with overhead on nodes that can all "
+                        "reach each other, but the largest such set of its nodes (0-1) holds at "
+                        "most 32768 MiB beside the resident domains";
+  g_auto(XaTestRun) plan = { 0 };
+  g_auto(XaTestRun) boot = { 0 };
+
+  xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, NULL);
+  g_assert_cmpint (plan.status, ==, 3);
+  g_assert_nonnull (strstr (plan.out, reason));
+  g_assert_nonnull (strstr (plan.out, "1 planned (0 on one node, 1 split)"));
+  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--db", db, NULL);
+  g_assert_cmpint (boot.status, ==, 3);
+  g_assert_nonnull (strstr (boot.out, reason));
+  g_assert_nonnull (strstr (boot.out, "1 running"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -293,6 +324,8 @@ main (int argc, char **argv)
                    test_cli_plan_exact_puts_every_vm_on_one_node);
   g_test_add_func ("/cli/plan/rejects-vms-the-host-cannot-run",
                    test_cli_plan_rejects_vms_the_host_cannot_run);
+  g_test_add_func ("/cli/plan/rejects-what-fits-no-reachable-nodes",
+                   test_cli_plan_rejects_what_fits_no_reachable_nodes);
   g_test_add_func ("/cli/plan/predicts-a-pinned-vm-as-boot-places-it",
                    test_cli_plan_predicts_a_pinned_vm_as_boot_places_it);
   return g_test_run ();
