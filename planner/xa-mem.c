@@ -104,8 +104,7 @@ xa_mem_compare_size (gconstpointer a, gconstpointer b, gpointer user_data)
 /**
  * xa_mem_split_evenly:
  * @n_nodes: the host's node count
- * @room_mib: (array) (nullable): the most each node may take; %NULL for
- *   no limit
+ * @room_mib: (array): the most each node may take
  * @nodes: the nodes to spread over
  * @need_mib: what to spread
  * @mib_by_node: (array): zeros in, the share of each node out
@@ -128,7 +127,7 @@ xa_mem_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, gu
     gboolean capped = FALSE;
 
     for (guint n = 0; n < n_nodes; n++) {
-      if (room_mib != NULL && xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
+      if (xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
         left -= room_mib[n] - mib_by_node[n];
         mib_by_node[n] = room_mib[n];
         open &= ~XA_NODESET_BIT (n);
@@ -159,7 +158,8 @@ xa_mem_givers (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes,
   XaNodeSet givers = 0;
 
   for (guint n = 0; n < n_nodes; n++) {
-    if (xa_nodeset_has (nodes, n) && (room_mib == NULL || room_mib[n] - mib_by_node[n] >= extent_mib))
+    if (xa_nodeset_has (nodes, n) &&
+        (room_mib == NULL || room_mib[n] - mib_by_node[n] >= extent_mib))
       givers |= XA_NODESET_BIT (n);
   }
   return givers;
@@ -250,8 +250,12 @@ xa_mem_why_unreachable (const XaTopology *topo, XaNodeSet allowed, guint64 need_
   XaNodeSet set;
   guint64 most;
 
-  for (guint n = 0; n < topo->n_nodes; n++)
+  for (guint n = 0; n < topo->n_nodes; n++) {
     capacity[n] = topo->nodes[n].capacity_mib;
+    /* one node reaches itself: most VMs need no search */
+    if (xa_nodeset_has (allowed, n) && capacity[n] >= need_mib)
+      return NULL;
+  }
   if (!xa_distance_largest_reachable (topo, allowed, capacity, need_mib, &set, &most) ||
       most >= need_mib)
     return NULL;

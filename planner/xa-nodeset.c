@@ -20,10 +20,15 @@ xa_nodeset_read_node (const gchar  *text,
     return FALSE;
   }
   value = g_ascii_strtoull (*p, &end, 10);
+  if (value >= n_nodes && n_nodes == XA_MAX_NODES) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "\"%s\" names node %" G_GUINT64_FORMAT ", but node ids end at %u",
+                 text, value, n_nodes - 1);
+    return FALSE;
+  }
   if (value >= n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 n_nodes == XA_MAX_NODES ? "\"%s\" names node %" G_GUINT64_FORMAT ", but node ids "
-                 "end at %u" : "\"%s\" names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
+                 "\"%s\" names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
                  text, value, n_nodes - 1);
     return FALSE;
   }
