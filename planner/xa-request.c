@@ -106,7 +106,7 @@ xa_request_why_not_on_host (const XaRequest *req, const XaTopology *topo)
     g_autofree gchar *cpu_nodes = xa_nodeset_format (pinned_to);
     g_autofree gchar *nodes = xa_nodeset_format (req->nodes);
 
-    return g_strdup_printf ("its hard_affinity CPUs are on %s %s, but its nodes allow only %s",
+    return g_strdup_printf ("its hard_affinity CPUs are on %s %s, outside its nodes (%s)",
                             xa_nodeset_count (pinned_to) == 1 ? "node" : "nodes", cpu_nodes,
                             nodes);
   }

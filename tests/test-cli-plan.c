@@ -245,7 +245,7 @@ test_cli_plan_rejects_vms_the_host_cannot_run (void)
   const gchar *reasons[] = {
     "node-9 rejected: its nodes name node 9, but the host has nodes 0-1",
     "cpu-999 rejected: its hard_affinity names CPU 999, which the host does not have",
-    "pinned-elsewhere rejected: its hard_affinity CPUs are on node 0, but its nodes allow only 1",
+    "pinned-elsewhere rejected: its hard_affinity CPUs are on node 0, outside its nodes (1)",
   };
   g_autofree gchar *spec = xa_test_host_spec ("2node.json");
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
