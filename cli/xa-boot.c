@@ -223,7 +223,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   if (host == NULL)
     return -1;
   /* all input checked before the lock, the ledger and the state file exist */
-  requests = xa_manifest_load (manifest, topo, &guests, error);
+  requests = xa_manifest_load (manifest, &guests, error);
   if (requests == NULL || !xa_host_lock (host, error) ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL)
     return -1;

@@ -118,7 +118,7 @@ xa_cmd_plan (int argc, char **argv)
   if (info == NULL)
     return xa_cli_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
-  requests = xa_manifest_load (argv[1], topo, NULL, &error);
+  requests = xa_manifest_load (argv[1], NULL, &error);
   if (requests == NULL)
     return xa_cli_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);

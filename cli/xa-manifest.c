@@ -11,34 +11,24 @@ static const gchar *const vm_keys[] = {
   "type", "kernel", "ramdisk", "cmdline", NULL
 };
 
+/* CPU and node ids the host lacks are kept: the planner rejects such a VM
+ * (docs/formats.md, "Rejected and deferred"); only malformed ids are bad
+ * input here. */
 static gboolean
-xa_manifest_parse_hard_affinity (json_t *jvm, const XaTopology *topo, XaRequest *req,
-                                 GError **error)
+xa_manifest_parse_hard_affinity (json_t *jvm, XaRequest *req, GError **error)
 {
   if (!xa_json_get_cpu_list (jvm, "hard_affinity", &req->hard_affinity, error))
     return FALSE;
-  if (req->hard_affinity == NULL)
-    return TRUE;
-  if (req->hard_affinity->len == 0) {
+  if (req->hard_affinity != NULL && req->hard_affinity->len == 0) {
     g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                          "hard_affinity: the list is empty (leave it out for no affinity)");
     return FALSE;
-  }
-  for (guint i = 0; i < req->hard_affinity->len; i++) {
-    guint cpu = g_array_index (req->hard_affinity, guint, i);
-
-    if (xa_topology_node_of_cpu (topo, cpu) < 0) {
-      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "hard_affinity[%u]: the host has no CPU %u", i, cpu);
-      return FALSE;
-    }
   }
   return TRUE;
 }
 
 static gboolean
-xa_manifest_parse_node_list (json_t *list, const XaTopology *topo, XaNodeSet *nodes,
-                             GError **error)
+xa_manifest_parse_node_list (json_t *list, XaNodeSet *nodes, GError **error)
 {
   json_t *item;
   gsize i;
@@ -46,12 +36,11 @@ xa_manifest_parse_node_list (json_t *list, const XaTopology *topo, XaNodeSet *no
   json_array_foreach (list, i, item) {
     json_int_t node = json_is_integer (item) ? json_integer_value (item) : -1;
 
-    if (node < 0 || node >= topo->n_nodes) {
+    if (node < 0 || node >= XA_MAX_NODES) {
       g_autofree gchar *shown = xa_json_describe (item);
 
       g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "nodes[%zu]: %s is not a node of this host (it has nodes 0-%u)",
-                   i, shown, topo->n_nodes - 1);
+                   "nodes[%zu]: %s is not a node id (0-%u)", i, shown, XA_MAX_NODES - 1);
       return FALSE;
     }
     *nodes |= XA_NODESET_BIT (node);
@@ -66,14 +55,14 @@ xa_manifest_parse_node_list (json_t *list, const XaTopology *topo, XaNodeSet *no
 
 /* "nodes" is a list of node ids, or the text form xl users know: "0-3,^2". */
 static gboolean
-xa_manifest_parse_nodes (json_t *jvm, const XaTopology *topo, XaRequest *req, GError **error)
+xa_manifest_parse_nodes (json_t *jvm, XaRequest *req, GError **error)
 {
   json_t *value = json_object_get (jvm, "nodes");
 
   if (value == NULL)
     return TRUE;
   if (json_is_string (value)) {
-    if (!xa_nodeset_parse (json_string_value (value), topo->n_nodes, &req->nodes, error)) {
+    if (!xa_nodeset_parse (json_string_value (value), XA_MAX_NODES, &req->nodes, error)) {
       g_prefix_error (error, "nodes: ");
       return FALSE;
     }
@@ -86,7 +75,7 @@ xa_manifest_parse_nodes (json_t *jvm, const XaTopology *topo, XaRequest *req, GE
                  "nodes: %s is not a list of nodes such as [0, 1] or \"0-1\"", shown);
     return FALSE;
   }
-  return xa_manifest_parse_node_list (value, topo, &req->nodes, error);
+  return xa_manifest_parse_node_list (value, &req->nodes, error);
 }
 
 /* Used by the Xen backend only, but checked here so a typo fails early. */
@@ -112,7 +101,7 @@ xa_manifest_parse_boot (json_t *jvm, GError **error)
 }
 
 static XaRequest *
-xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, XaGuest **out_guest, GError **error)
+xa_manifest_parse_vm (json_t *jvm, XaGuest **out_guest, GError **error)
 {
   g_autoptr(XaRequest) req = NULL;
   const gchar *name = NULL;
@@ -129,15 +118,15 @@ xa_manifest_parse_vm (json_t *jvm, const XaTopology *topo, XaGuest **out_guest, 
     return NULL;
   req = xa_request_new (name, memory_mib, (guint) vcpus);
   req->priority = (gint) priority;
-  if (!xa_manifest_parse_hard_affinity (jvm, topo, req, error) ||
-      !xa_manifest_parse_nodes (jvm, topo, req, error))
+  if (!xa_manifest_parse_hard_affinity (jvm, req, error) ||
+      !xa_manifest_parse_nodes (jvm, req, error))
     return NULL;
   *out_guest = xa_manifest_parse_boot (jvm, error);
   return *out_guest != NULL ? g_steal_pointer (&req) : NULL;
 }
 
 static GPtrArray *
-xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GPtrArray *guests, GError **error)
+xa_manifest_parse_vms (json_t *root, GPtrArray *guests, GError **error)
 {
   g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
@@ -155,7 +144,7 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GPtrArray *guests, 
   }
   json_array_foreach (vms, i, jvm) {
     g_autoptr(XaGuest) guest = NULL;
-    g_autoptr(XaRequest) req = xa_manifest_parse_vm (jvm, topo, &guest, error);
+    g_autoptr(XaRequest) req = xa_manifest_parse_vm (jvm, &guest, error);
 
     if (req != NULL && g_hash_table_contains (names, req->name)) {
       g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -177,7 +166,6 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GPtrArray *guests, 
  * xa_manifest_parse:
  * @display_name: the file's name in error messages
  * @root: the document's top-level object
- * @topo: the host the VMs are for, to check CPU ids and nodes against
  * @out_guests: (out) (optional) (element-type XaGuest): what each VM boots,
  *   in manifest order
  * @error: a #GError
@@ -186,11 +174,11 @@ xa_manifest_parse_vms (json_t *root, const XaTopology *topo, GPtrArray *guests, 
  *   order, or %NULL
  */
 GPtrArray *
-xa_manifest_parse (const gchar *display_name, json_t *root, const XaTopology *topo,
-                   GPtrArray **out_guests, GError **error)
+xa_manifest_parse (const gchar *display_name, json_t *root, GPtrArray **out_guests,
+                   GError **error)
 {
   g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_guest_free);
-  GPtrArray *requests = xa_manifest_parse_vms (root, topo, guests, error);
+  GPtrArray *requests = xa_manifest_parse_vms (root, guests, error);
 
   if (requests == NULL)
     g_prefix_error (error, "%s: ", display_name);
@@ -200,12 +188,11 @@ xa_manifest_parse (const gchar *display_name, json_t *root, const XaTopology *to
 }
 
 GPtrArray *
-xa_manifest_load (const gchar *path, const XaTopology *topo, GPtrArray **out_guests,
-                  GError **error)
+xa_manifest_load (const gchar *path, GPtrArray **out_guests, GError **error)
 {
   g_autoptr(json_t) root = xa_json_load_file (path, error);
 
   if (root == NULL)
     return NULL;
-  return xa_manifest_parse (path, root, topo, out_guests, error);
+  return xa_manifest_parse (path, root, out_guests, error);
 }

@@ -4,18 +4,14 @@
 #include <glib.h>
 #include <jansson.h>
 
-#include "xa-topology.h"
-
 G_BEGIN_DECLS
 
-GPtrArray *xa_manifest_parse (const gchar      *display_name,
-                              json_t           *root,
-                              const XaTopology *topo,
-                              GPtrArray       **out_guests,
-                              GError          **error);
-GPtrArray *xa_manifest_load (const gchar      *path,
-                             const XaTopology *topo,
-                             GPtrArray       **out_guests,
-                             GError          **error);
+GPtrArray *xa_manifest_parse (const gchar *display_name,
+                              json_t      *root,
+                              GPtrArray  **out_guests,
+                              GError     **error);
+GPtrArray *xa_manifest_load (const gchar *path,
+                             GPtrArray  **out_guests,
+                             GError     **error);
 
 G_END_DECLS

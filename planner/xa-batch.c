@@ -134,10 +134,9 @@ xa_batch_put_on_span (XaBatch *batch, guint index, XaNodeSet nodes)
 static void
 xa_batch_defer (XaBatch *batch, guint index)
 {
-  XaNodeSet allowed = batch->allowed[index];
-
-  xa_placement_defer (&batch->plan->placements[index], allowed, batch->need_mib[index],
-                      xa_mem_sum (batch->free_mib, allowed, batch->n_nodes));
+  xa_placement_defer (&batch->plan->placements[index], batch->topo, batch->free_mib,
+                      batch->allowed[index], xa_batch_request (batch, index)->hard_affinity != NULL,
+                      batch->need_mib[index]);
 }
 
 static void
@@ -149,8 +148,8 @@ xa_batch_place_pinned (XaBatch *batch, guint index)
     xa_batch_defer (batch, index);
     return;
   }
-  xa_mem_split_by_free (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
-                        batch->plan->placements[index].mib_by_node);
+  xa_mem_deal_extents (batch->n_nodes, batch->free_mib, allowed, batch->need_mib[index],
+                       batch->plan->placements[index].mib_by_node);
   xa_batch_commit (batch, index);
 }
 

@@ -13,4 +13,13 @@ void xa_distance_of_set (const XaTopology *topo,
                          guint32          *out_max,
                          guint64          *out_sum);
 
+gboolean xa_distance_is_reachable (const XaTopology *topo,
+                                   XaNodeSet         nodes);
+gboolean xa_distance_largest_reachable (const XaTopology *topo,
+                                        XaNodeSet         nodes,
+                                        const guint64    *mib,
+                                        guint64           enough_mib,
+                                        XaNodeSet        *out_set,
+                                        guint64          *out_mib);
+
 G_END_DECLS

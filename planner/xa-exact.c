@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xa-distance.h"
 #include "xa-exact.h"
 #include "xa-mem.h"
 #include "xa-request.h"
@@ -21,6 +22,7 @@ typedef struct {
 
 typedef struct {
   GPtrArray *requests;
+  const XaTopology *topo;
   guint n_nodes;
   XaNodeSet with_cpus;
   /* the VMs that are not rejected: by priority level, largest first */
@@ -278,7 +280,8 @@ xa_exact_place_splits (XaExact *exact, const guint *splits, guint n_splits, guin
   allowed = exact->allowed[index];
   for (guint size = 2; size <= xa_nodeset_count (allowed); size++) {
     for (XaNodeSet s = allowed; s != 0; s = (s - 1) & allowed) {
-      if (xa_nodeset_count (s) != size || xa_exact_rem (exact, s) < exact->need_mib[index])
+      if (xa_nodeset_count (s) != size || xa_exact_rem (exact, s) < exact->need_mib[index] ||
+          !xa_distance_is_reachable (exact->topo, s))
         continue;
       xa_mem_split_evenly (exact->n_nodes, exact->rem_mib, s, exact->need_mib[index],
                            xa_exact_mib_of (exact, index));
@@ -386,8 +389,8 @@ xa_exact_try_pinned (XaExact *exact, guint pos, guint index)
 
   if (xa_exact_rem (exact, allowed) < exact->need_mib[index])
     return;
-  xa_mem_split_by_free (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
-                        xa_exact_mib_of (exact, index));
+  xa_mem_deal_extents (exact->n_nodes, exact->rem_mib, allowed, exact->need_mib[index],
+                       xa_exact_mib_of (exact, index));
   xa_exact_try (exact, pos, index, 0, xa_nodeset_count (allowed) == 1);
 }
 
@@ -466,6 +469,7 @@ xa_exact_init (XaExact *exact, const XaTopology *topo, GPtrArray *requests, gdou
   XaExactOrder key;
 
   exact->requests = requests;
+  exact->topo = topo;
   exact->n_nodes = topo->n_nodes;
   exact->need_mib = g_new (guint64, n_requests);
   exact->allowed = g_new (XaNodeSet, n_requests);
@@ -552,8 +556,8 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
     const guint64 *mib = &exact->best_mib[(gsize) i * exact->n_nodes];
 
     if (xa_mem_sum (mib, xa_nodeset_all (exact->n_nodes), exact->n_nodes) == 0) {
-      xa_placement_defer (placement, exact->allowed[i], exact->need_mib[i],
-                          xa_mem_sum (exact->best_rem_mib, exact->allowed[i], exact->n_nodes));
+      xa_placement_defer (placement, exact->topo, exact->best_rem_mib, exact->allowed[i],
+                          xa_exact_is_pinned (exact, i), exact->need_mib[i]);
       continue;
     }
     placement->outcome = XA_OUTCOME_PLANNED;

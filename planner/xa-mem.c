@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "xa-distance.h"
 #include "xa-mem.h"
 
 /**
@@ -101,15 +104,14 @@ xa_mem_compare_size (gconstpointer a, gconstpointer b, gpointer user_data)
 /**
  * xa_mem_split_evenly:
  * @n_nodes: the host's node count
- * @room_mib: (array) (nullable): the most each node may take; %NULL for
- *   no limit
+ * @room_mib: (array): the most each node may take
  * @nodes: the nodes to spread over
  * @need_mib: what to spread
  * @mib_by_node: (array): zeros in, the share of each node out
  *
- * Spreads @need_mib over @nodes evenly, as Xen's allocator does across a
- * domain's node affinity: nodes with less room than their share give all
- * they have and the rest is split evenly over the others.
+ * Spreads @need_mib over @nodes evenly, the exact MiB per node that a plan
+ * over several nodes passes to the build: nodes with less room than their
+ * share give all they have and the rest is split evenly over the others.
  */
 void
 xa_mem_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, guint64 need_mib,
@@ -125,7 +127,7 @@ xa_mem_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, gu
     gboolean capped = FALSE;
 
     for (guint n = 0; n < n_nodes; n++) {
-      if (room_mib != NULL && xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
+      if (xa_nodeset_has (open, n) && room_mib[n] - mib_by_node[n] <= share) {
         left -= room_mib[n] - mib_by_node[n];
         mib_by_node[n] = room_mib[n];
         open &= ~XA_NODESET_BIT (n);
@@ -144,43 +146,149 @@ xa_mem_split_evenly (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, gu
   }
 }
 
-/* A pinned VM's memory lands on the nodes of its CPUs; it is spread in
- * proportion to their free memory, or evenly where they have too little
- * (the xenopsd policies place it all the same). */
-void
-xa_mem_split_by_free (guint n_nodes, const guint64 *free_mib, XaNodeSet nodes, guint64 need_mib,
-                      guint64 *mib_by_node)
+/* Xen's allocator deals memory in extents of this size, 2 MiB superpages;
+ * where no node has a whole one, smaller pages fill in (1 MiB here). */
+#define XA_MEM_EXTENT_MIB G_GUINT64_CONSTANT (2)
+
+/* The nodes of @nodes with room left for an extent of @extent_mib. */
+static XaNodeSet
+xa_mem_givers (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes,
+               const guint64 *mib_by_node, guint64 extent_mib)
 {
-  guint64 have = xa_mem_sum (free_mib, nodes, n_nodes);
-  guint64 left = need_mib;
+  XaNodeSet givers = 0;
 
-  if (have < need_mib) {
-    xa_mem_split_evenly (n_nodes, NULL, nodes, need_mib, mib_by_node);
-    return;
-  }
   for (guint n = 0; n < n_nodes; n++) {
-    if (!xa_nodeset_has (nodes, n))
-      continue;
-    mib_by_node[n] = (guint64) (((unsigned __int128) need_mib * free_mib[n]) / have);
-    left -= mib_by_node[n];
+    if (xa_nodeset_has (nodes, n) &&
+        (room_mib == NULL || room_mib[n] - mib_by_node[n] >= extent_mib))
+      givers |= XA_NODESET_BIT (n);
   }
-  for (guint n = 0; n < n_nodes && left > 0; n++) {
-    guint64 room = xa_nodeset_has (nodes, n) ? free_mib[n] - mib_by_node[n] : 0;
-    guint64 more = MIN (room, left);
-
-    mib_by_node[n] += more;
-    left -= more;
-  }
+  return givers;
 }
 
-/* Returns a reason when @req can never fit this host, NULL otherwise. */
+/* The first node of @givers from @turn on, cyclically. */
+static guint
+xa_mem_next_in_turn (XaNodeSet givers, guint turn)
+{
+  XaNodeSet after = turn < XA_MAX_NODES ? givers & ~(XA_NODESET_BIT (turn) - 1) : 0;
+
+  return (guint) __builtin_ctzll (after != 0 ? after : givers);
+}
+
+/* Whole rounds of one extent per node of @givers, as many as all of them
+ * can give and @left asks for; whole rounds do not move the turn. */
+static guint64
+xa_mem_deal_rounds (guint n_nodes, const guint64 *room_mib, XaNodeSet givers, guint64 left,
+                    guint64 *mib_by_node)
+{
+  guint64 rounds = left / (xa_nodeset_count (givers) * XA_MEM_EXTENT_MIB);
+
+  for (guint n = 0; n < n_nodes && room_mib != NULL; n++) {
+    if (xa_nodeset_has (givers, n))
+      rounds = MIN (rounds, (room_mib[n] - mib_by_node[n]) / XA_MEM_EXTENT_MIB);
+  }
+  for (guint n = 0; n < n_nodes; n++) {
+    if (xa_nodeset_has (givers, n))
+      mib_by_node[n] += rounds * XA_MEM_EXTENT_MIB;
+  }
+  return rounds * XA_MEM_EXTENT_MIB * xa_nodeset_count (givers);
+}
+
+/**
+ * xa_mem_deal_extents:
+ * @n_nodes: the host's node count
+ * @room_mib: (array) (nullable): the most each node may give; %NULL for no
+ *   limit
+ * @nodes: the domain's affine nodes
+ * @need_mib: what to place
+ * @mib_by_node: (array) (out caller-allocates): the share of each node
+ *
+ * Predicts where Xen's allocator puts a new domain's memory when nothing
+ * gives it exact ranges (docs/design.md, "Xen 4.17's allocator"): extent by
+ * extent over @nodes in turn, from node 0 on, skipping a node that has no
+ * room for the extent. It never spills beyond @nodes.
+ *
+ * Returns: the MiB that @nodes could not take, 0 when all of it fits
+ */
+guint64
+xa_mem_deal_extents (guint n_nodes, const guint64 *room_mib, XaNodeSet nodes, guint64 need_mib,
+                     guint64 *mib_by_node)
+{
+  guint64 left = need_mib;
+  guint turn = 0;
+
+  memset (mib_by_node, 0, sizeof (guint64) * n_nodes);
+  while (left > 0) {
+    XaNodeSet givers = xa_mem_givers (n_nodes, room_mib, nodes, mib_by_node, XA_MEM_EXTENT_MIB);
+    guint64 extent = MIN (left, XA_MEM_EXTENT_MIB);
+    guint node;
+
+    if (givers != 0 && left >= xa_nodeset_count (givers) * XA_MEM_EXTENT_MIB) {
+      left -= xa_mem_deal_rounds (n_nodes, room_mib, givers, left, mib_by_node);
+      continue;
+    }
+    if (givers == 0 || extent < XA_MEM_EXTENT_MIB) {
+      extent = 1;
+      givers = xa_mem_givers (n_nodes, room_mib, nodes, mib_by_node, extent);
+    }
+    if (givers == 0)
+      break;
+    node = xa_mem_next_in_turn (givers, turn);
+    mib_by_node[node] += extent;
+    left -= extent;
+    turn = node + 1;
+  }
+  return left;
+}
+
+/* Returns a reason when no set of @allowed whose nodes all reach each
+ * other can ever hold @need_mib, NULL otherwise. */
+static gchar *
+xa_mem_why_unreachable (const XaTopology *topo, XaNodeSet allowed, guint64 need_mib)
+{
+  guint64 capacity[XA_MAX_NODES];
+  g_autofree gchar *nodes = NULL;
+  XaNodeSet set;
+  guint64 most;
+
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    capacity[n] = topo->nodes[n].capacity_mib;
+    /* one node reaches itself: most VMs need no search */
+    if (xa_nodeset_has (allowed, n) && capacity[n] >= need_mib)
+      return NULL;
+  }
+  if (!xa_distance_largest_reachable (topo, allowed, capacity, need_mib, &set, &most) ||
+      most >= need_mib)
+    return NULL;
+  nodes = xa_nodeset_format (set);
+  return g_strdup_printf ("it needs %" G_GUINT64_FORMAT " MiB with overhead on nodes that can "
+                          "all reach each other, but the largest such set of its nodes (%s) "
+                          "holds at most %" G_GUINT64_FORMAT " MiB beside the resident domains",
+                          need_mib, nodes, most);
+}
+
+/**
+ * xa_mem_why_never_fits:
+ * @topo: the host
+ * @req: a VM
+ * @allowed: the nodes it may use, xa_request_allowed_nodes()
+ *
+ * The one place every policy asks whether a VM is rejected
+ * (docs/formats.md, "Rejected and deferred"). A pinned VM's memory goes
+ * where its CPUs are; any other VM needs nodes that reach each other.
+ *
+ * Returns: (transfer full) (nullable): why @req can never fit this host,
+ *   or %NULL
+ */
 gchar *
 xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet allowed)
 {
   guint64 need = xa_mem_request_need_mib (topo, req);
   guint64 capacity = 0;
   guint n_cpus = xa_topology_n_cpus (topo);
+  gchar *not_on_host = xa_request_why_not_on_host (req, topo);
 
+  if (not_on_host != NULL)
+    return not_on_host;
   for (guint n = 0; n < topo->n_nodes; n++) {
     if (xa_nodeset_has (allowed, n))
       capacity += topo->nodes[n].capacity_mib;
@@ -197,5 +305,7 @@ xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet a
                             "beside the resident domains",
                             need, nodes, capacity);
   }
+  if (req->hard_affinity == NULL)
+    return xa_mem_why_unreachable (topo, allowed, need);
   return NULL;
 }

@@ -34,11 +34,11 @@ void xa_mem_split_evenly (guint          n_nodes,
                           XaNodeSet      nodes,
                           guint64        need_mib,
                           guint64       *mib_by_node);
-void xa_mem_split_by_free (guint          n_nodes,
-                           const guint64 *free_mib,
-                           XaNodeSet      nodes,
-                           guint64        need_mib,
-                           guint64       *mib_by_node);
+guint64 xa_mem_deal_extents (guint          n_nodes,
+                             const guint64 *room_mib,
+                             XaNodeSet      nodes,
+                             guint64        need_mib,
+                             guint64       *mib_by_node);
 gchar *xa_mem_why_never_fits (const XaTopology *topo,
                               const XaRequest  *req,
                               XaNodeSet         allowed);

@@ -20,6 +20,12 @@ xa_nodeset_read_node (const gchar  *text,
     return FALSE;
   }
   value = g_ascii_strtoull (*p, &end, 10);
+  if (value >= n_nodes && n_nodes == XA_MAX_NODES) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "\"%s\" names node %" G_GUINT64_FORMAT ", but node ids end at %u",
+                 text, value, n_nodes - 1);
+    return FALSE;
+  }
   if (value >= n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                  "\"%s\" names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
@@ -64,7 +70,8 @@ xa_nodeset_read_range (const gchar  *text,
 /**
  * xa_nodeset_parse:
  * @text: a node list in the form xl and libvirt use: "0-3,^2", "1", "0,2"
- * @n_nodes: how many nodes the host has
+ * @n_nodes: how many nodes the host has, or %XA_MAX_NODES to take any node
+ *   id and leave the host's check to the planner
  * @out_set: (out): the node set
  * @error: a #GError
  *

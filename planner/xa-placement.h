@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "xa-nodeset.h"
+#include "xa-topology.h"
 
 G_BEGIN_DECLS
 
@@ -47,9 +48,11 @@ void xa_placement_reject (XaPlacement *placement,
                           gchar       *reason);
 void xa_placement_fail (XaPlacement *placement,
                         gchar       *reason);
-void xa_placement_defer (XaPlacement *placement,
-                         XaNodeSet    allowed,
-                         guint64      need_mib,
-                         guint64      have_mib);
+void xa_placement_defer (XaPlacement      *placement,
+                         const XaTopology *topo,
+                         const guint64    *free_mib,
+                         XaNodeSet         allowed,
+                         gboolean          pinned,
+                         guint64           need_mib);
 
 G_END_DECLS

@@ -60,6 +60,59 @@ xa_request_allowed_nodes (const XaRequest *req, const XaTopology *topo)
   return allowed & xa_topology_usable_nodes (topo);
 }
 
+/* The first CPU of @cpus the host lacks, -1 if it has them all. */
+static gint64
+xa_request_missing_cpu (const XaTopology *topo, GArray *cpus)
+{
+  for (guint i = 0; i < cpus->len; i++) {
+    guint cpu = g_array_index (cpus, guint, i);
+
+    if (xa_topology_node_of_cpu (topo, cpu) < 0)
+      return cpu;
+  }
+  return -1;
+}
+
+/**
+ * xa_request_why_not_on_host:
+ * @req: a VM
+ * @topo: the host it is for
+ *
+ * A manifest may name CPUs and nodes that this host lacks, or pin a VM to
+ * CPUs outside the nodes it allows: facts of the host, which reject the VM
+ * (docs/formats.md, "Rejected and deferred").
+ *
+ * Returns: (transfer full) (nullable): why @req cannot run on @topo as
+ *   given, or %NULL
+ */
+gchar *
+xa_request_why_not_on_host (const XaRequest *req, const XaTopology *topo)
+{
+  XaNodeSet missing = req->nodes & ~xa_nodeset_all (topo->n_nodes);
+  XaNodeSet pinned_to;
+  gint64 cpu;
+
+  if (missing != 0)
+    return g_strdup_printf ("its nodes name node %u, but the host has nodes 0-%u",
+                            (guint) __builtin_ctzll (missing), topo->n_nodes - 1);
+  if (req->hard_affinity == NULL)
+    return NULL;
+  cpu = xa_request_missing_cpu (topo, req->hard_affinity);
+  if (cpu >= 0)
+    return g_strdup_printf ("its hard_affinity names CPU %" G_GINT64_FORMAT ", which the host "
+                            "does not have", cpu);
+  pinned_to = xa_request_nodes_of_cpus (topo, req->hard_affinity);
+  if (req->nodes != 0 && (pinned_to & ~req->nodes) != 0) {
+    g_autofree gchar *cpu_nodes = xa_nodeset_format (pinned_to);
+    g_autofree gchar *nodes = xa_nodeset_format (req->nodes);
+
+    return g_strdup_printf ("its hard_affinity CPUs are on %s %s, outside its nodes (%s)",
+                            xa_nodeset_count (pinned_to) == 1 ? "node" : "nodes", cpu_nodes,
+                            nodes);
+  }
+  return NULL;
+}
+
 gint
 xa_request_effective_priority (const XaRequest *req, gdouble now_s)
 {

@@ -46,6 +46,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRequest, xa_request_free)
 
 XaNodeSet xa_request_allowed_nodes (const XaRequest  *req,
                                     const XaTopology *topo);
+gchar *xa_request_why_not_on_host (const XaRequest  *req,
+                                   const XaTopology *topo);
 gint xa_request_effective_priority (const XaRequest *req,
                                     gdouble          now_s);
 

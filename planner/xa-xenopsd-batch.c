@@ -11,11 +11,8 @@ typedef struct {
   const XaTopology *topo;
   XaXenopsd *numa;
   guint64 *view_mib;
-  /* each node's free memory, as the host showed it before the batch */
-  guint64 *free_mib;
   guint64 host_free_mib;
   guint64 claimable_mib;
-  XaNodeSet usable;
 } XaXenopsdBatch;
 
 /* wait_xen_free_mem: host-wide free memory, which no build in flight has
@@ -110,18 +107,34 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
   if (xa_xenopsd_batch_waits_in_vain (ref, need, placement))
     return;
   /* a pinned VM is not NUMA-placed and makes no claim at all */
-  if (req->hard_affinity != NULL) {
-    xa_mem_split_by_free (topo->n_nodes, ref->free_mib, allowed, need, placement->mib_by_node);
-    placement->outcome = XA_OUTCOME_PLANNED;
+  if (req->hard_affinity == NULL && !xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
     return;
-  }
-  if (!xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
-    return;
-  /* Xen spreads a domain over its affine nodes, over all of them without */
   placement->nodes = nodes;
-  xa_mem_split_evenly (topo->n_nodes, NULL, nodes != 0 ? nodes : ref->usable,
-                       need, placement->mib_by_node);
+  xa_xenopsd_predict_memory (topo, req, nodes, need, placement->mib_by_node);
   placement->outcome = XA_OUTCOME_PLANNED;
+}
+
+/**
+ * xa_xenopsd_predict_memory:
+ * @topo: the host
+ * @req: a VM xenopsd starts
+ * @affinity: the nodes of its soft affinity after build_pre, 0 for none
+ * @need_mib: what it needs with overhead
+ * @mib_by_node: (array) (out caller-allocates): where its memory lands
+ *
+ * Xen deals the domain's extents over its affine nodes: a pinned VM's
+ * CPUs' nodes, else its soft affinity's, else every node. The
+ * reference's plans may over-commit a node, so no node's room is checked.
+ */
+void
+xa_xenopsd_predict_memory (const XaTopology *topo, const XaRequest *req, XaNodeSet affinity,
+                           guint64 need_mib, guint64 *mib_by_node)
+{
+  XaNodeSet nodes = affinity != 0 ? affinity : xa_nodeset_all (topo->n_nodes);
+
+  if (req->hard_affinity != NULL)
+    nodes = xa_request_allowed_nodes (req, topo);
+  xa_mem_deal_extents (topo->n_nodes, NULL, nodes, need_mib, mib_by_node);
 }
 
 /**
@@ -140,7 +153,7 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
  * Xen nothing lowers it; with per-node claims a single-node plan lowers
  * its node; the legacy view never shrinks. Plans may over-commit a node:
  * that is what the reference does. The MiB of a planned VM is where its
- * soft affinity sends it, all usable nodes when it has none.
+ * soft affinity sends it, all nodes when it has none.
  *
  * Returns: (transfer full): one placement per request, in their order
  */
@@ -160,17 +173,13 @@ xa_xenopsd_batch_plan (XaXenopsd *self, const XaTopology *topo, GPtrArray *reque
   ref.topo = topo;
   ref.numa = self;
   ref.view_mib = g_new (guint64, topo->n_nodes);
-  ref.free_mib = g_new (guint64, topo->n_nodes);
-  ref.usable = xa_topology_usable_nodes (topo);
   for (guint n = 0; n < topo->n_nodes; n++) {
     ref.view_mib[n] = topo->nodes[n].free_mib;
-    ref.free_mib[n] = topo->nodes[n].free_mib;
     ref.host_free_mib += topo->nodes[n].free_mib;
   }
   ref.claimable_mib = ref.host_free_mib;
   for (guint i = 0; i < requests->len; i++)
     xa_xenopsd_batch_start (&ref, g_ptr_array_index (requests, i), &plan->placements[i]);
   g_free (ref.view_mib);
-  g_free (ref.free_mib);
   return plan;
 }

@@ -5,6 +5,7 @@
 
 #include "xa-plan-result.h"
 #include "xa-policy.h"
+#include "xa-request.h"
 #include "xa-topology.h"
 
 G_BEGIN_DECLS
@@ -74,5 +75,11 @@ XaPlan *xa_xenopsd_batch_plan (XaXenopsd        *self,
                                const XaTopology *topo,
                                GPtrArray        *requests,
                                XaPolicy          variant);
+
+void xa_xenopsd_predict_memory (const XaTopology *topo,
+                                const XaRequest  *req,
+                                XaNodeSet         affinity,
+                                guint64           need_mib,
+                                guint64          *mib_by_node);
 
 G_END_DECLS

@@ -74,8 +74,8 @@ xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   plan->placements[0].reason = g_strdup (reason);
   if (outcome == XA_OUTCOME_PLANNED) {
     plan->placements[0].nodes = nodes;
-    xa_mem_split_evenly (self->n_nodes, NULL, nodes != 0 ? nodes : xa_nodeset_all (self->n_nodes),
-                          vm->need_mib, plan->placements[0].mib_by_node);
+    xa_xenopsd_predict_memory (self->topo, vm->request->req, nodes, vm->need_mib,
+                               plan->placements[0].mib_by_node);
     memcpy (vm->planned_mib, plan->placements[0].mib_by_node, sizeof (guint64) * self->n_nodes);
   }
   g_ptr_array_add (requests, vm->request);

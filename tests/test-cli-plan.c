@@ -187,6 +187,126 @@ test_cli_plan_exact_puts_every_vm_on_one_node (void)
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 18);
 }
 
+/* Plans @manifest on @spec with @policy, or boots it with a ledger in
+ * @boot_dir; returns the first VM's memory_by_node_mib, compact. */
+static gchar *
+memory_by_node (const gchar *manifest, const gchar *spec, const gchar *policy,
+                const XaTestDir *boot_dir)
+{
+  g_autofree gchar *db = boot_dir != NULL ? g_build_filename (boot_dir, "xadmit.db", NULL) : NULL;
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  if (boot_dir != NULL)
+    xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, "--policy", policy,
+                        "--json", NULL);
+  else
+    xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", policy, "--json",
+                        NULL);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  summary = xa_test_json_parse (run.out);
+  return json_dumps (json_object_get (json_array_get (json_object_get (summary, "vm"), 0),
+                                      "memory_by_node_mib"), JSON_COMPACT);
+}
+
+/* A VM pinned to CPUs of both nodes is not placed by the plan but by Xen's
+ * allocator, extent by extent over the two nodes: the plan must say where
+ * its memory lands, although the nodes have different free memory. */
+static void
+test_cli_plan_predicts_a_pinned_vm_as_boot_places_it (void)
+{
+  const gchar *policies[] = { "batch", "xenopsd" };
+  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "pinned.json",
+    "{\"vms\": [{\"name\": \"pinned\", \"memory\": 1027, \"vcpus\": 1, "
+    "\"hard_affinity\": [0, 24]}]}");
+
+  for (gsize p = 0; p < G_N_ELEMENTS (policies); p++) {
+    g_autoptr(XaTestDir) boot_dir = xa_test_dir_new ();
+    g_autofree gchar *planned = memory_by_node (manifest, spec, policies[p], NULL);
+    g_autofree gchar *booted = memory_by_node (manifest, spec, policies[p], boot_dir);
+
+    g_test_message ("%s: plan %s, boot %s", policies[p], planned, booted);
+    g_assert_cmpstr (planned, ==, booted);
+    /* 1,030 MiB with overhead, 2 MiB to each node in turn from node 0 */
+    g_assert_cmpstr (booted, ==, "[516,514]");
+  }
+}
+
+/* CPUs and nodes the host lacks, and a pin outside the VM's nodes, are
+ * facts of the host: that VM is rejected with the reason and the rest of
+ * the manifest goes on, in plan and in boot, with every policy. */
+static void
+test_cli_plan_rejects_vms_the_host_cannot_run (void)
+{
+  const gchar *policies[] = { "batch", "xenopsd", "exact" };
+  const gchar *reasons[] = {
+    "node-9 rejected: its nodes name node 9, but the host has nodes 0-1",
+    "cpu-999 rejected: its hard_affinity names CPU 999, which the host does not have",
+    "pinned-elsewhere rejected: its hard_affinity CPUs are on node 0, outside its nodes (1)",
+  };
+  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "ids.json",
+    "{\"vms\": [{\"name\": \"fine\", \"memory\": 1024, \"vcpus\": 1},"
+    " {\"name\": \"node-9\", \"memory\": 1024, \"vcpus\": 1, \"nodes\": [0, 9]},"
+    " {\"name\": \"cpu-999\", \"memory\": 1024, \"vcpus\": 1, \"hard_affinity\": [0, 999]},"
+    " {\"name\": \"pinned-elsewhere\", \"memory\": 1024, \"vcpus\": 1,"
+    "  \"hard_affinity\": [0], \"nodes\": [1]},"
+    " {\"name\": \"pinned-inside\", \"memory\": 1024, \"vcpus\": 1,"
+    "  \"hard_affinity\": [30], \"nodes\": \"1\"}]}");
+
+  for (gsize p = 0; p < G_N_ELEMENTS (policies) + 1; p++) {
+    g_auto(XaTestRun) run = { 0 };
+
+    if (p < G_N_ELEMENTS (policies))
+      xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, "--policy", policies[p], NULL);
+    else
+      xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, NULL);
+    g_test_message ("%s", run.out);
+    g_assert_cmpint (run.status, ==, 3);
+    g_assert_cmpstr (run.err, ==, "");
+    for (gsize r = 0; r < G_N_ELEMENTS (reasons); r++)
+      g_assert_nonnull (strstr (run.out, reasons[r]));
+    g_assert_nonnull (strstr (run.out, ", 3 rejected"));
+    g_assert_nonnull (strstr (run.out, p < G_N_ELEMENTS (policies) ? "2 planned" : "2 running"));
+  }
+}
+
+/* Two islands of two 16 GiB nodes that cannot reach each other: a 40 GiB
+ * VM never fits, and plan and boot reject it (exit 3) while the rest runs. */
+static void
+test_cli_plan_rejects_what_fits_no_reachable_nodes (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *host = xa_test_dir_write (dir, "islands.json",
+    "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4},"
+    " {\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4}],"
+    " \"distances\": [[10, 20, -1, -1], [20, 10, -1, -1], [-1, -1, 10, 20], [-1, -1, 20, 10]]}");
+  g_autofree gchar *spec = xa_test_host_spec_at (host);
+  g_autofree gchar *manifest = xa_test_dir_write (dir, "vms.json",
+    "{\"vms\": [{\"name\": \"big\", \"memory\": \"40GiB\", \"vcpus\": 2},"
+    " {\"name\": \"small\", \"memory\": \"20GiB\", \"vcpus\": 2}]}");
+  const gchar *reason = "big rejected: it needs 40964 MiB with overhead on nodes that can all "
+                        "reach each other, but the largest such set of its nodes (0-1) holds at "
+                        "most 32768 MiB beside the resident domains";
+  g_auto(XaTestRun) plan = { 0 };
+  g_auto(XaTestRun) boot = { 0 };
+
+  xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, NULL);
+  g_assert_cmpint (plan.status, ==, 3);
+  g_assert_nonnull (strstr (plan.out, reason));
+  g_assert_nonnull (strstr (plan.out, "1 planned (0 on one node, 1 split)"));
+  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--db", db, NULL);
+  g_assert_cmpint (boot.status, ==, 3);
+  g_assert_nonnull (strstr (boot.out, reason));
+  g_assert_nonnull (strstr (boot.out, "1 running"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +322,11 @@ main (int argc, char **argv)
                    test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node);
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
+  g_test_add_func ("/cli/plan/rejects-vms-the-host-cannot-run",
+                   test_cli_plan_rejects_vms_the_host_cannot_run);
+  g_test_add_func ("/cli/plan/rejects-what-fits-no-reachable-nodes",
+                   test_cli_plan_rejects_what_fits_no_reachable_nodes);
+  g_test_add_func ("/cli/plan/predicts-a-pinned-vm-as-boot-places-it",
+                   test_cli_plan_predicts_a_pinned_vm_as_boot_places_it);
   return g_test_run ();
 }

@@ -9,12 +9,11 @@
 static GPtrArray *
 parse_text (const gchar *json, GPtrArray **out_guests, GError **error)
 {
-  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 64 * GiB);
   g_autoptr(json_t) root = xa_json_load_data ("manifest.json", json, strlen (json), error);
 
   if (root == NULL)
     return NULL;
-  return xa_manifest_parse ("manifest.json", root, topo, out_guests, error);
+  return xa_manifest_parse ("manifest.json", root, out_guests, error);
 }
 
 static void
@@ -63,16 +62,36 @@ test_manifest_reads_every_data_manifest (void)
 {
   const gchar *names[] = { "demo.json", "evacuate.json", "mixed-priorities.json",
                            "dense-4node.json", "dense-8node.json" };
-  g_autoptr(XaTopology) topo = xa_test_topology_new (2, 64 * GiB);
-
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
     g_autofree gchar *path = xa_test_data_path ("manifests", names[i]);
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) vms = xa_manifest_load (path, topo, NULL, &error);
+    g_autoptr(GPtrArray) vms = xa_manifest_load (path, NULL, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (vms->len, >, 0);
   }
+}
+
+/* A node or CPU the host lacks is a fact of the host, not of the file: the
+ * parser keeps the ids and the planner rejects the VM. */
+static void
+test_manifest_keeps_ids_the_host_may_lack (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = parse_text (
+    "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [999]},"
+    " {\"name\": \"b\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [9, 63]},"
+    " {\"name\": \"c\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"9\"}]}",
+    NULL, &error);
+  const XaRequest *req;
+
+  g_assert_no_error (error);
+  req = g_ptr_array_index (vms, 0);
+  g_assert_cmpuint (g_array_index (req->hard_affinity, guint, 0), ==, 999);
+  req = g_ptr_array_index (vms, 1);
+  g_assert_cmpuint (req->nodes, ==, XA_NODESET_BIT (9) | XA_NODESET_BIT (63));
+  req = g_ptr_array_index (vms, 2);
+  g_assert_cmpuint (req->nodes, ==, XA_NODESET_BIT (9));
 }
 
 /* Each a bad file and the one line it must give. */
@@ -132,18 +151,24 @@ static const XaTestBadCase bad_manifests[] = {
     "manifest.json: vms[0] \"a\": priority: 2000 is out of range (-1000 to 1000)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"prority\": 2}]}",
     "manifest.json: vms[0] \"a\": \"prority\" is not a known field" },
-  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 99]}]}",
-    "manifest.json: vms[0] \"a\": hard_affinity[1]: the host has no CPU 99" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 1.5]}]}",
+    "manifest.json: vms[0] \"a\": hard_affinity[1]: 1.5 is not a CPU id" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": []}]}",
     "manifest.json: vms[0] \"a\": hard_affinity: the list is empty (leave it out for no affinity)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [-1]}]}",
     "manifest.json: vms[0] \"a\": hard_affinity[0]: -1 is not a CPU id" },
-  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [5]}]}",
-    "manifest.json: vms[0] \"a\": nodes[0]: 5 is not a node of this host (it has nodes 0-1)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [64]}]}",
+    "manifest.json: vms[0] \"a\": nodes[0]: 64 is not a node id (0-63)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [0, -1]}]}",
+    "manifest.json: vms[0] \"a\": nodes[1]: -1 is not a node id (0-63)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": [\"1\"]}]}",
+    "manifest.json: vms[0] \"a\": nodes[0]: \"1\" is not a node id (0-63)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": []}]}",
     "manifest.json: vms[0] \"a\": nodes: the list is empty (leave it out to allow every node)" },
-  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"0-9\"}]}",
-    "manifest.json: vms[0] \"a\": nodes: \"0-9\" names node 9, but the host has nodes 0-1" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"0-64\"}]}",
+    "manifest.json: vms[0] \"a\": nodes: \"0-64\" names node 64, but node ids end at 63" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"nodes\": \"1-0\"}]}",
+    "manifest.json: vms[0] \"a\": nodes: \"1-0\" has the range 1-0, which runs backwards" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"type\": \"hvm\"}]}",
     "manifest.json: vms[0] \"a\": type: \"hvm\" is not a guest type (use pv or pvh)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"kernel\": 5}]}",
@@ -172,6 +197,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/manifest/reads-all-fields", test_manifest_reads_all_fields);
   g_test_add_func ("/cli/manifest/reads-every-data-manifest",
                    test_manifest_reads_every_data_manifest);
+  g_test_add_func ("/cli/manifest/keeps-ids-the-host-may-lack",
+                   test_manifest_keeps_ids_the_host_may_lack);
   g_test_add_func ("/cli/manifest/rejects-bad-input", test_manifest_rejects_bad_input);
   return g_test_run ();
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-mem.h"
 #include "xa-plan.h"
 #include "xa-repack.h"
 #include "xa-test-util.h"
@@ -458,10 +459,31 @@ test_repack_stops_at_its_budget (void)
   g_assert_cmpuint (steps, ==, 0);
 }
 
+/* Xen's allocator as the planner predicts it: 2 MiB to each node in turn
+ * from node 0, a dry node skipped, an odd MiB last. */
+static void
+test_mem_deals_extents_in_turn (void)
+{
+  const guint64 room[] = { 10, 100, 100, 100 };
+  guint64 mib[4];
+
+  g_assert_cmpuint (xa_mem_deal_extents (4, room, 0x7, 101, mib), ==, 0);
+  g_assert_cmpuint (mib[0], ==, 10);
+  g_assert_cmpuint (mib[1], ==, 46);
+  g_assert_cmpuint (mib[2], ==, 45);
+  g_assert_cmpuint (mib[3], ==, 0);
+  g_assert_cmpuint (xa_mem_deal_extents (4, NULL, 0x3, 1027, mib), ==, 0);
+  g_assert_cmpuint (mib[0], ==, 514);
+  g_assert_cmpuint (mib[1], ==, 513);
+  g_assert_cmpuint (xa_mem_deal_extents (4, room, 0x1, 15, mib), ==, 5);
+  g_assert_cmpuint (mib[0], ==, 10);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/planner/mem/deals-extents-in-turn", test_mem_deals_extents_in_turn);
   g_test_add_func ("/planner/batch/fits-each-vm-on-one-node", test_batch_fits_each_vm_on_one_node);
   g_test_add_func ("/planner/batch/best-fit-keeps-large-holes", test_batch_best_fit_keeps_large_holes);
   g_test_add_func ("/planner/batch/split-uses-closest-nodes", test_batch_split_uses_closest_nodes);

@@ -98,7 +98,7 @@ manifest (const gchar *name, const gchar *host_file)
   g_autofree gchar *manifest_path = xa_test_data_path ("manifests", name);
   g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
   g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
-  GPtrArray *requests = xa_manifest_load (manifest_path, topo, NULL, &error);
+  GPtrArray *requests = xa_manifest_load (manifest_path, NULL, &error);
 
   g_assert_no_error (error);
   return requests;

@@ -312,6 +312,35 @@ add_allocation (const gchar *name, const AllocationCase *tc)
   g_test_add_data_func (path, tc, test_allocation);
 }
 
+/* Where Xen deals a domain xenopsd started: its soft affinity's nodes, a
+ * pinned VM's CPUs' nodes, or every node, a broken one too (Xen's own
+ * affinity knows nothing of distances), 2 MiB to each node in turn. */
+static void
+test_predict_memory_follows_the_affine_nodes (void)
+{
+  g_autoptr(XaTopology) topo = xa_topology_new_uniform (3, NODE_MIB, 4, 2);
+  g_autoptr(XaRequest) pinned = xa_request_new ("pinned", 1024, 1);
+  g_autoptr(XaRequest) free_vm = xa_request_new ("free", 1024, 1);
+  guint64 mib[3];
+  guint cpu = 9;
+
+  topo->distances[0] = X;
+  pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (pinned->hard_affinity, cpu);
+  xa_xenopsd_predict_memory (topo, pinned, NODES2 (0, 1), 1027, mib);
+  g_assert_cmpuint (mib[0], ==, 0);
+  g_assert_cmpuint (mib[1], ==, 0);
+  g_assert_cmpuint (mib[2], ==, 1027);
+  xa_xenopsd_predict_memory (topo, free_vm, NODES2 (1, 2), 1027, mib);
+  g_assert_cmpuint (mib[0], ==, 0);
+  g_assert_cmpuint (mib[1], ==, 514);
+  g_assert_cmpuint (mib[2], ==, 513);
+  xa_xenopsd_predict_memory (topo, free_vm, 0, 1030, mib);
+  g_assert_cmpuint (mib[0], ==, 344);
+  g_assert_cmpuint (mib[1], ==, 344);
+  g_assert_cmpuint (mib[2], ==, 342);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -342,5 +371,7 @@ main (int argc, char **argv)
                    test_invalid_matrix_disables_numa);
   g_test_add_func ("/planner/xenopsd/group-ends-at-other-mean", test_group_ends_at_other_mean);
   g_test_add_func ("/planner/xenopsd/no-plan-keeps-usage", test_no_plan_keeps_usage);
+  g_test_add_func ("/planner/xenopsd/predict-memory-follows-the-affine-nodes",
+                   test_predict_memory_follows_the_affine_nodes);
   return g_test_run ();
 }
