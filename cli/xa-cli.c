@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+
 #include "xa-cli.h"
 #include "xa-error.h"
 #include "xa-json.h"
@@ -33,16 +37,18 @@ xa_cli_exit_code_for_xa_error (XaError code)
  * @error: why a command failed
  *
  * The one place that maps an error to an exit code (docs/formats.md): bad
- * input and a bad flag give 2, anything else (a host call, XA_HOST_ERROR)
- * gives 1.
+ * input and a bad flag give 2, a signal (G_IO_ERROR_CANCELLED) 130, anything
+ * else (a host call, XA_HOST_ERROR) 1.
  *
- * Returns: %XA_EXIT_USAGE or %XA_EXIT_FAILED
+ * Returns: %XA_EXIT_USAGE, %XA_EXIT_INTERRUPTED or %XA_EXIT_FAILED
  */
 int
 xa_cli_exit_code_for_error (const GError *error)
 {
   if (error->domain == G_OPTION_ERROR)
     return XA_EXIT_USAGE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return XA_EXIT_INTERRUPTED;
   if (error->domain == XA_ERROR)
     return xa_cli_exit_code_for_xa_error ((XaError) error->code);
   return XA_EXIT_FAILED;
@@ -55,34 +61,71 @@ xa_cli_fail (const gchar *command, const GError *error)
   return xa_cli_exit_code_for_error (error);
 }
 
+/**
+ * xa_cli_option_context_new:
+ * @params: the arguments, then " - " and what the command does
+ * @summary: the command's --help text
+ * @opts: where the common options go
+ * @with_host: also --host and --sim-state
+ * @extra: (nullable): the command's own options
+ *
+ * Every command takes -q, -v and --json; those that look at a host, --host
+ * and --sim-state.
+ *
+ * Returns: (transfer full): the context
+ */
 GOptionContext *
 xa_cli_option_context_new (const gchar *params, const gchar *summary, XaOptions *opts,
-                       const GOptionEntry *extra)
+                           gboolean with_host, const GOptionEntry *extra)
 {
-  const GOptionEntry common[] = {
+  const GOptionEntry host[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &opts->host_spec,
       "The host: sim (the embedded simulated host), sim:FILE (a host topology file) "
       "or xen (this machine's hypervisor); default xen where /dev/xen/privcmd exists, "
       "else sim", "SPEC" },
     { "sim-state", 0, 0, G_OPTION_ARG_FILENAME, &opts->sim_state,
       "Keep the simulated host's domains and memory in FILE between runs", "FILE" },
+    G_OPTION_ENTRY_NULL
+  };
+  const GOptionEntry output[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
       "Print JSON on stdout (the formats of docs/formats.md), messages on stderr", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose, "Say more on stderr", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose,
+      "Say on stderr what each batch decided and why", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
-      "Print only errors and the JSON document, if asked for", NULL },
+      "Print only errors and the results (the JSON document, if asked for)", NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *ctx = g_option_context_new (params);
 
   g_option_context_set_summary (ctx, summary);
-  g_option_context_add_main_entries (ctx, common, NULL);
+  if (with_host)
+    g_option_context_add_main_entries (ctx, host, NULL);
+  g_option_context_add_main_entries (ctx, output, NULL);
   if (extra != NULL)
     g_option_context_add_main_entries (ctx, extra, NULL);
   g_option_context_set_description (ctx,
     "Exit codes: 0 done; 1 could not do it (host, database, I/O); 2 usage error or bad\n"
-    "input, nothing changed; 3 done, but not every VM planned or running; 130 interrupted.\n");
+    "input, nothing changed; 3 done, but not every VM planned or running; 130 interrupted\n"
+    "(SIGINT, SIGTERM or SIGHUP).\n");
   return ctx;
+}
+
+/* With -v, the debug messages of every layer are one line each on stderr,
+ * named by the command; their fields are there for a structured logger. */
+static GLogWriterOutput
+xa_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                   gpointer user_data)
+{
+  if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) == 0)
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  for (gsize i = 0; i < n_fields; i++) {
+    if (g_str_equal (fields[i].key, "MESSAGE")) {
+      g_printerr ("%s: %s\n", g_get_prgname (), (const gchar *) fields[i].value);
+      break;
+    }
+  }
+  return G_LOG_WRITER_HANDLED;
 }
 
 gboolean
@@ -96,8 +139,10 @@ xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***a
                          "--verbose and --quiet contradict each other");
     return FALSE;
   }
-  if (opts->verbose)
+  if (opts->verbose) {
     g_log_set_debug_enabled (TRUE);
+    g_log_set_writer_func (xa_cli_log_writer, NULL, NULL);
+  }
   return TRUE;
 }
 
@@ -166,3 +211,76 @@ xa_cli_print_run (const XaOptions *opts, const XaRun *run)
   }
 }
 
+
+/* The signals that stop a long command, all handled alike. */
+static const gint xa_cli_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+struct _XaCliSignals {
+  guint sources[G_N_ELEMENTS (xa_cli_stop_signals)];
+  guint count;
+  XaCliSignalFunc func;
+  gpointer user_data;
+};
+
+static gboolean
+xa_cli_signals_on_signal (gpointer user_data)
+{
+  XaCliSignals *self = user_data;
+
+  self->count++;
+  if (self->func != NULL)
+    self->func (self->count, self->user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * xa_cli_signals_new:
+ * @func: (nullable): called in the main loop on each signal
+ * @user_data: for @func
+ *
+ * Takes SIGINT, SIGTERM and SIGHUP from the default main context, so that
+ * every long command stops on them the same way (docs/formats.md, exit 130)
+ * and cleans up. A command without a main loop asks xa_cli_signals_check()
+ * between its steps.
+ *
+ * Returns: (transfer full): the handlers; freeing them restores the defaults
+ */
+XaCliSignals *
+xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data)
+{
+  XaCliSignals *self = g_new0 (XaCliSignals, 1);
+
+  self->func = func;
+  self->user_data = user_data;
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
+    self->sources[i] = g_unix_signal_add (xa_cli_stop_signals[i], xa_cli_signals_on_signal, self);
+  return self;
+}
+
+void
+xa_cli_signals_free (XaCliSignals *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
+    g_source_remove (self->sources[i]);
+  g_free (self);
+}
+
+/**
+ * xa_cli_signals_check:
+ * @self: the handlers
+ * @error: a #GError, %G_IO_ERROR_CANCELLED once a signal came
+ *
+ * Handles the signals that came since the last look.
+ *
+ * Returns: %FALSE once the command must stop
+ */
+gboolean
+xa_cli_signals_check (XaCliSignals *self, GError **error)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  if (self->count == 0)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted");
+  return FALSE;
+}

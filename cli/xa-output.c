@@ -4,7 +4,7 @@
 #include "xa-output.h"
 
 /* Seconds and milliseconds have 3 decimals in every output (docs/formats.md). */
-static json_t *
+json_t *
 xa_output_real3 (gdouble value)
 {
   return json_real (round (value * 1000.0) / 1000.0);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
 
@@ -116,12 +118,53 @@ test_cli_sim_state_is_kept (void)
 static void
 test_cli_bench_usage_errors (void)
 {
-  xa_test_xadmit_fails (2, "xadmit bench: nothing to measure: give --planner, --store or --storm",
-                        "bench", NULL);
+  xa_test_xadmit_fails (2, "--verbose and --quiet contradict each other", "bench", "-q", "-v",
+                        NULL);
   xa_test_xadmit_fails (2, "xadmit bench: --seed: -1 is negative", "bench", "--planner", "--seed",
                         "-1", NULL);
   xa_test_xadmit_fails (2, "unexpected argument \"storm.json\"", "bench", "--planner", "storm.json",
                         NULL);
+}
+
+/* Every long command stops on SIGINT, SIGTERM and SIGHUP alike: exit 130. */
+static void
+test_cli_bench_stops_on_every_signal (void)
+{
+  const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+    const gint one[] = { signals[i], 0 };
+    g_auto(XaTestRun) run = { 0 };
+
+    xa_test_run_xadmit_signalled (&run, dir, FALSE, "   VMs", one, "bench", "--planner", NULL);
+    g_assert_cmpint (run.status, ==, 130);
+    g_assert_cmpstr (run.err, ==, "xadmit bench: interrupted\n");
+  }
+}
+
+/* bench takes -q and --json as every command does: --json is one document
+ * of its tables, -q leaves out what explains them. */
+static void
+test_cli_bench_prints_json_and_quiet (void)
+{
+  g_auto(XaTestRun) json = { 0 };
+  g_auto(XaTestRun) quiet = { 0 };
+  g_autoptr(json_t) root = NULL;
+  json_t *store;
+
+  xa_test_run_xadmit (&json, "bench", "--store", "--json", "--seed", "3", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_cmpstr (json.err, ==, "");
+  root = xa_test_json_parse (json.out);
+  g_assert_cmpint (xa_test_json_int (root, "seed"), ==, 3);
+  store = json_object_get (root, "store");
+  g_assert_cmpint (xa_test_json_int (store, "submit_requests"), ==, 10000);
+  g_assert_cmpfloat (xa_test_json_real (store, "admit_ms"), >, 0);
+  g_assert_null (json_object_get (root, "planner"));
+  xa_test_run_xadmit (&quiet, "bench", "--store", "-q", NULL);
+  g_assert_cmpint (quiet.status, ==, 0);
+  g_assert_true (g_str_has_prefix (quiet.out, "  submit 10000 requests"));
 }
 
 int
@@ -138,5 +181,7 @@ main (int argc, char **argv)
                    test_cli_missing_host_file_is_bad_input);
   g_test_add_func ("/cli/host/sim-state-is-kept", test_cli_sim_state_is_kept);
   g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);
+  g_test_add_func ("/cli/bench/stops-on-every-signal", test_cli_bench_stops_on_every_signal);
+  g_test_add_func ("/cli/bench/prints-json-and-quiet", test_cli_bench_prints_json_and_quiet);
   return g_test_run ();
 }
