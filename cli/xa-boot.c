@@ -261,7 +261,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
 
   if (host == NULL)
     return -1;
-  requests = xa_manifest_load (manifest, topo, &guests, error);
+  requests = xa_cli_load_manifest (manifest, topo, &guests, error);
   if (requests == NULL ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
       !xa_boot_submit (boot, admission, manifest, requests, guests, error) ||
@@ -295,8 +295,8 @@ xa_boot_main (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &boot.seed,
       "Seeds the simulated host's build-time jitter (default 1)", "N" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &boot.workers,
-      "Builds at once (default: as many as the host's populate bandwidth takes, at most 16; "
-      "16 for xenopsd)", "N" },
+      "Builds at once (default, and 0: as many as the host's populate bandwidth takes, at "
+      "most 16; 16 for xenopsd)", "N" },
     { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot.max_batch,
       "A batch closes when this many VMs wait (default 64)", "N" },
     { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot.window_ms,
@@ -311,15 +311,17 @@ xa_boot_main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
-    "MANIFEST - start every VM of a manifest, planned in batches, and wait",
+    "MANIFEST - start every VM of a manifest (- for standard input), planned in batches, "
+    "and wait",
     "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
     "batch is planned against every node's free memory net of the claims of the\n"
     "builds in flight, recorded, and built in parallel, each build with its nodes,\n"
     "its memory per node and its claim fixed. Prints the run summary: where each\n"
     "VM's memory went, as the host reports it.\n\n"
     "On the simulated host, time is virtual: a storm of 1,000 VMs takes seconds.\n"
-    "An interrupt stops admitting and lets the builds under way finish; a second\n"
-    "one destroys them.",
+    "An interrupt (SIGINT, SIGTERM or SIGHUP) stops admitting and lets the builds\n"
+    "under way finish; a second one destroys them. --retries, --max-batch and\n"
+    "--window-ms shape batches: a xenopsd policy has none, and says so.",
     &boot.opts, TRUE, entries);
   g_autoptr(GError) error = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;

@@ -6,6 +6,7 @@
 #include "xa-cli.h"
 #include "xa-error.h"
 #include "xa-json.h"
+#include "xa-manifest.h"
 #include "xa-output.h"
 
 void
@@ -196,6 +197,62 @@ xa_cli_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
     return NULL;
   *kind = xa_host_get_kind (host);
   return info;
+}
+
+/* Standard input is read up to this, as files are (docs/formats.md). */
+#define XA_CLI_STDIN_MAX (64 * 1024 * 1024)
+
+static GBytes *
+xa_cli_read_stdin (GError **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  guint8 chunk[65536];
+  gsize got;
+
+  while ((got = fread (chunk, 1, sizeof (chunk), stdin)) > 0) {
+    if (data->len + got > XA_CLI_STDIN_MAX) {
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "standard input: more than %u MiB", XA_CLI_STDIN_MAX / (1024 * 1024));
+      return NULL;
+    }
+    g_byte_array_append (data, chunk, (guint) got);
+  }
+  if (ferror (stdin)) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "standard input: cannot read it");
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+/**
+ * xa_cli_load_manifest:
+ * @path: the manifest's file, or "-" for standard input
+ * @topo: the host it is for
+ * @out_guests: (out) (optional): what each VM boots
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs, or %NULL
+ */
+GPtrArray *
+xa_cli_load_manifest (const gchar *path, const XaTopology *topo, GPtrArray **out_guests,
+                      GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(json_t) root = NULL;
+  gsize len;
+  const gchar *data;
+
+  if (!g_str_equal (path, "-"))
+    return xa_manifest_load (path, topo, out_guests, error);
+  bytes = xa_cli_read_stdin (error);
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  root = xa_json_load_data ("standard input", data, len, error);
+  if (root == NULL)
+    return NULL;
+  return xa_manifest_parse ("standard input", root, topo, out_guests, error);
 }
 
 /* The run summary: JSON on stdout, or the table, or with -q nothing. */

@@ -47,6 +47,10 @@ XaHost *xa_cli_open_host (const XaOptions  *opts,
 XaHostInfo *xa_cli_snapshot_host (const XaOptions *opts,
                               const gchar    **kind,
                               GError         **error);
+GPtrArray *xa_cli_load_manifest (const gchar      *path,
+                                 const XaTopology *topo,
+                                 GPtrArray       **out_guests,
+                                 GError          **error);
 void xa_cli_print_run (const XaOptions *opts,
                    const XaRun     *run);
 

@@ -82,7 +82,8 @@ xa_cmd_plan (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
-    "MANIFEST - plan a batch of VM starts without starting anything",
+    "MANIFEST - plan a batch of VM starts without starting anything (MANIFEST - for "
+    "standard input)",
     "Plans every VM of MANIFEST as one batch against the host's per-node free\n"
     "memory (memory + Xen's per-domain overhead) and prints, per VM, its node set\n"
     "and MiB per node, or why it is deferred (does not fit now) or rejected (can\n"
@@ -119,7 +120,7 @@ xa_cmd_plan (int argc, char **argv)
   if (info == NULL)
     return xa_cli_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
-  requests = xa_manifest_load (argv[1], topo, NULL, &error);
+  requests = xa_cli_load_manifest (argv[1], topo, NULL, &error);
   if (requests == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
@@ -206,6 +207,16 @@ static const XaCommand commands[] = {
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 
+/* Runs @command with its arguments, named "xadmit COMMAND" in messages. */
+static int
+xa_main_run (const XaCommand *command, int argc, char **argv)
+{
+  g_autofree gchar *prgname = g_strdup_printf ("xadmit %s", command->name);
+
+  g_set_prgname (prgname);
+  return command->run (argc, argv);
+}
+
 static void
 xa_print_usage (FILE *out)
 {
@@ -216,8 +227,23 @@ xa_print_usage (FILE *out)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf (out,
-           "\n'xadmit COMMAND --help' explains a command and its options.\n"
+           "\n'xadmit help COMMAND' or 'xadmit COMMAND --help' explains a command and its\n"
+           "options.\n"
            "  --version  print the version\n");
+}
+
+/* `xadmit help COMMAND` is `xadmit COMMAND --help`. */
+static int
+xa_main_help (const gchar *name)
+{
+  char *argv[] = { (char *) name, (char *) "--help", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
+    if (g_str_equal (name, commands[i].name))
+      return xa_main_run (&commands[i], 2, argv);
+  }
+  g_printerr ("xadmit help: \"%s\" is not a command (see xadmit --help)\n", name);
+  return XA_EXIT_USAGE;
 }
 
 int
@@ -228,6 +254,8 @@ main (int argc, char **argv)
     xa_print_usage (stderr);
     return XA_EXIT_USAGE;
   }
+  if (g_str_equal (argv[1], "help") && argc > 2)
+    return xa_main_help (argv[2]);
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help")) {
     xa_print_usage (stdout);
@@ -238,12 +266,8 @@ main (int argc, char **argv)
     return XA_EXIT_OK;
   }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
-    if (g_str_equal (argv[1], commands[i].name)) {
-      g_autofree gchar *prgname = g_strdup_printf ("xadmit %s", commands[i].name);
-
-      g_set_prgname (prgname);
-      return commands[i].run (argc - 1, argv + 1);
-    }
+    if (g_str_equal (argv[1], commands[i].name))
+      return xa_main_run (&commands[i], argc - 1, argv + 1);
   }
   g_printerr ("xadmit: \"%s\" is not a command (see xadmit --help)\n", argv[1]);
   return XA_EXIT_USAGE;

@@ -295,13 +295,13 @@ static void
 test_cli_boot_xenopsd_warns_of_ignored_options (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *spec = xa_test_host_spec ("default.json");
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autofree gchar *db = ledger_path (dir);
-  g_auto(XaTestRun) given = { 0 };
   g_autoptr(json_t) quiet = NULL;
+  g_auto(XaTestRun) given = { 0 };
 
-  xa_test_run_xadmit (&given, "boot", manifest, "--host", spec, "--db", db, "--json", "--policy",
+  /* the embedded host is default.json */
+  xa_test_run_xadmit (&given, "boot", manifest, "--host", "sim", "--db", db, "--json", "--policy",
                       "xenopsd-legacy", "--retries", "2", "--max-batch", "8", "--window-ms", "10",
                       NULL);
   g_assert_cmpint (given.status, ==, 0);
@@ -311,6 +311,24 @@ test_cli_boot_xenopsd_warns_of_ignored_options (void)
   /* boot_json() asserts that stderr stays empty */
   quiet = boot_json (dir, "default.json", "demo.json", "xenopsd", "1", 0);
   g_assert_cmpint (xa_test_json_int (quiet, "running"), ==, 24);
+}
+
+/* "-" reads the manifest from standard input, as plan does. */
+static void
+test_cli_boot_reads_standard_input (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  xa_test_run_xadmit_with_input (&run, manifest, "boot", "-", "--host", "sim", "--db", db,
+                                 "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  summary = xa_test_json_parse (run.out);
+  g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
 }
 
 /* A manifest of @count small VMs, written in @dir: a boot long enough to
@@ -399,6 +417,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
   g_test_add_func ("/cli/boot/stops-cleanly-on-signals", test_cli_boot_stops_cleanly_on_signals);
   g_test_add_func ("/cli/boot/verbose-says-why", test_cli_boot_verbose_says_why);
+  g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
   g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
                    test_cli_boot_xenopsd_warns_of_ignored_options);
   return g_test_run ();

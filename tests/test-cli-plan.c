@@ -187,6 +187,34 @@ test_cli_plan_exact_puts_every_vm_on_one_node (void)
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 18);
 }
 
+/* "-" reads the manifest from standard input: the same plan as from the
+ * file; an error in it names standard input. */
+static void
+test_cli_plan_reads_standard_input (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *broken = xa_test_dir_write (dir, "broken.json", "{\"vms\": [{}]}");
+  g_auto(XaTestRun) from_file = { 0 };
+  g_auto(XaTestRun) from_stdin = { 0 };
+  g_auto(XaTestRun) bad = { 0 };
+  g_autoptr(json_t) file_json = NULL;
+  g_autoptr(json_t) stdin_json = NULL;
+
+  xa_test_run_xadmit (&from_file, "plan", manifest, "--host", "sim", "--json", NULL);
+  xa_test_run_xadmit_with_input (&from_stdin, manifest, "plan", "-", "--host", "sim", "--json",
+                                 NULL);
+  g_assert_cmpint (from_stdin.status, ==, 0);
+  g_assert_cmpstr (from_stdin.err, ==, "");
+  file_json = xa_test_json_parse (from_file.out);
+  stdin_json = xa_test_json_parse (from_stdin.out);
+  json_object_del (file_json, "plan_ms");
+  json_object_del (stdin_json, "plan_ms");
+  g_assert_true (json_equal (file_json, stdin_json));
+  xa_test_run_xadmit_with_input (&bad, broken, "plan", "-", "--host", "sim", NULL);
+  xa_test_run_assert_error (&bad, 2, "xadmit plan: standard input: vms[0]");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -202,5 +230,6 @@ main (int argc, char **argv)
                    test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node);
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
+  g_test_add_func ("/cli/plan/reads-standard-input", test_cli_plan_reads_standard_input);
   return g_test_run ();
 }

@@ -28,6 +28,31 @@ test_cli_prints_version_and_help (void)
   g_assert_nonnull (strstr (host_help.out, "--sim-state"));
 }
 
+/* `xadmit help COMMAND` says what `xadmit COMMAND --help` does, for each. */
+static void
+test_cli_help_command_is_command_help (void)
+{
+  const gchar *commands[] = { "host", "plan", "boot", "bench" };
+  g_auto(XaTestRun) boot = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_auto(XaTestRun) help = { 0 };
+    g_auto(XaTestRun) option = { 0 };
+
+    xa_test_run_xadmit (&help, "help", commands[i], NULL);
+    xa_test_run_xadmit (&option, commands[i], "--help", NULL);
+    g_assert_cmpint (help.status, ==, 0);
+    g_assert_cmpstr (help.out, ==, option.out);
+    g_assert_nonnull (strstr (help.out, "--json"));
+    g_assert_nonnull (strstr (help.out, "--quiet"));
+    g_assert_nonnull (strstr (help.out, "--verbose"));
+  }
+  xa_test_xadmit_fails (2, "xadmit help: \"daemon\" is not a command", "help", "daemon", NULL);
+  /* --workers 0 is allowed, so it is explained */
+  xa_test_run_xadmit (&boot, "help", "boot", NULL);
+  g_assert_nonnull (strstr (boot.out, "(default, and 0: as many as the host's populate"));
+}
+
 static void
 test_cli_usage_errors (void)
 {
@@ -173,6 +198,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/prints-version-and-help", test_cli_prints_version_and_help);
   g_test_add_func ("/cli/usage-errors", test_cli_usage_errors);
+  g_test_add_func ("/cli/help-command-is-command-help", test_cli_help_command_is_command_help);
   g_test_add_func ("/cli/host/prints-the-default-host", test_cli_host_prints_the_default_host);
   g_test_add_func ("/cli/host/json-round-trips", test_cli_host_json_round_trips);
   g_test_add_func ("/cli/host/xen-without-hypervisor-fails-cleanly",

@@ -25,16 +25,20 @@ xa_test_argv_va (va_list ap)
   return argv;
 }
 
+/* @input: (nullable): the file on its standard input, else the test's own */
 static void
-xa_test_run_xadmit_va (XaTestRun *run, va_list ap)
+xa_test_run_xadmit_va (XaTestRun *run, const gchar *input, va_list ap)
 {
   g_autoptr(GPtrArray) argv = xa_test_argv_va (ap);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+    (input == NULL ? G_SUBPROCESS_FLAGS_STDIN_INHERIT : G_SUBPROCESS_FLAGS_NONE));
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
 
-  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                            G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
+  if (input != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, input);
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -56,7 +60,25 @@ xa_test_run_xadmit (XaTestRun *run, ...)
   va_list ap;
 
   va_start (ap, run);
-  xa_test_run_xadmit_va (run, ap);
+  xa_test_run_xadmit_va (run, NULL, ap);
+  va_end (ap);
+}
+
+/**
+ * xa_test_run_xadmit_with_input:
+ * @run: (out caller-allocates): how it went
+ * @input: the file xadmit reads on its standard input
+ * @...: its arguments, then %NULL
+ *
+ * As xa_test_run_xadmit(), with @input for standard input.
+ */
+void
+xa_test_run_xadmit_with_input (XaTestRun *run, const gchar *input, ...)
+{
+  va_list ap;
+
+  va_start (ap, input);
+  xa_test_run_xadmit_va (run, input, ap);
   va_end (ap);
 }
 
@@ -155,7 +177,7 @@ xa_test_xadmit_fails (gint status, const gchar *message, ...)
   va_list ap;
 
   va_start (ap, message);
-  xa_test_run_xadmit_va (&run, ap);
+  xa_test_run_xadmit_va (&run, NULL, ap);
   va_end (ap);
   xa_test_run_assert_error (&run, status, message);
 }

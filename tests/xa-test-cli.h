@@ -27,6 +27,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaTestRun, xa_test_run_clear)
 
 void xa_test_run_xadmit (XaTestRun *run,
                          ...) G_GNUC_NULL_TERMINATED;
+void xa_test_run_xadmit_with_input (XaTestRun   *run,
+                                    const gchar *input,
+                                    ...) G_GNUC_NULL_TERMINATED;
 void xa_test_run_xadmit_signalled (XaTestRun       *run,
                                    const XaTestDir *dir,
                                    gboolean         on_stderr,
