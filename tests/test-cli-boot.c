@@ -265,6 +265,10 @@ test_cli_boot_one_admitter_per_host (void)
   g_assert_no_error (error);
   boot_on_kept_host (&run, dir, "demo.json");
   xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
+  /* it names only commands that exist */
+  g_assert_nonnull (strstr (run.err, "wait until its boot ends, or stop it)"));
+  g_assert_null (strstr (run.err, "submit"));
+  g_assert_null (strstr (run.err, "daemon"));
 }
 
 /* -v says what each batch decided and why, and each failed attempt. */

@@ -101,6 +101,52 @@ test_cli_host_json_round_trips (void)
   g_assert_cmpstr (first.out, ==, second.out);
 }
 
+/* A host file of @n_nodes nodes at distance 20 from each other, dom0 on
+ * the last. */
+static gchar *
+write_wide_host (const XaTestDir *dir, guint n_nodes)
+{
+  g_autoptr(GString) text = g_string_new ("{\"name\": \"wide\", \"nodes\": [");
+
+  for (guint n = 0; n < n_nodes; n++)
+    g_string_append_printf (text, "%s{\"memory\": \"64GiB\", \"cpus\": 8, \"cores\": 4}",
+                            n > 0 ? ", " : "");
+  g_string_append (text, "], \"distances\": [");
+  for (guint i = 0; i < n_nodes; i++) {
+    g_string_append (text, i > 0 ? ", [" : "[");
+    for (guint j = 0; j < n_nodes; j++)
+      g_string_append_printf (text, "%s%u", j > 0 ? ", " : "", i == j ? 10 : 20);
+    g_string_append (text, "]");
+  }
+  g_string_append (text, "], \"domains\": [{\"name\": \"dom0\", \"vcpus\": 4, "
+                         "\"memory_by_node\": [");
+  for (guint n = 0; n < n_nodes; n++)
+    g_string_append_printf (text, "%s\"%s\"", n > 0 ? ", " : "", n + 1 == n_nodes ? "4GiB" : "0");
+  g_string_append (text, "]}]}");
+  return xa_test_dir_write (dir, "wide.json", text->str);
+}
+
+/* The host table of a 64-node host fits 80 columns, its columns aligned. */
+static void
+test_cli_host_table_stays_readable_at_64_nodes (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *path = write_wide_host (dir, 64);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_auto(XaTestRun) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+
+  xa_test_run_xadmit (&run, "host", "--host", spec, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_cmpuint (strlen (lines[i]), <=, 80);
+  g_assert_nonnull (strstr (run.out, "\nnode distances to nodes 48-63:\nnode   48  49"));
+  g_assert_nonnull (strstr (run.out, "\n63     20  20"));
+  g_assert_nonnull (strstr (run.out, "\ndomain vcpus        MiB  node:MiB\n"
+                                     "dom0       4       4096  63:4096\n"));
+}
+
 static void
 test_cli_xen_without_hypervisor_fails_cleanly (void)
 {
@@ -201,6 +247,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/help-command-is-command-help", test_cli_help_command_is_command_help);
   g_test_add_func ("/cli/host/prints-the-default-host", test_cli_host_prints_the_default_host);
   g_test_add_func ("/cli/host/json-round-trips", test_cli_host_json_round_trips);
+  g_test_add_func ("/cli/host/table-stays-readable-at-64-nodes",
+                   test_cli_host_table_stays_readable_at_64_nodes);
   g_test_add_func ("/cli/host/xen-without-hypervisor-fails-cleanly",
                    test_cli_xen_without_hypervisor_fails_cleanly);
   g_test_add_func ("/cli/host/missing-host-file-is-bad-input",
