@@ -256,10 +256,10 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(XaRun) summary = NULL;
   XaBootRun run = { 0 };
-  /* before the scheduler runs, a signal only ends the boot */
-  g_autoptr(XaCliSignals) signals = xa_cli_signals_new (xa_boot_on_signal, &run);
+  g_autoptr(XaCliSignals) signals = NULL;
 
-  if (host == NULL)
+  /* before the scheduler runs, a signal only ends the boot */
+  if (host == NULL || (signals = xa_cli_signals_new (xa_boot_on_signal, &run, error)) == NULL)
     return -1;
   requests = xa_cli_load_manifest (manifest, topo, &guests, error);
   if (requests == NULL ||

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "xa-cli.h"
 #include "xa-error.h"
@@ -272,21 +275,45 @@ xa_cli_print_run (const XaOptions *opts, const XaRun *run)
 /* The signals that stop a long command, all handled alike. */
 static const gint xa_cli_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
+/* A signal handler may only touch these: the count, and a pipe that wakes
+ * the main loop. The count is read at once, so a command that checks
+ * between steps never misses a signal that came before. */
+static volatile sig_atomic_t xa_cli_signals_caught;
+static gint xa_cli_signals_pipe[2] = { -1, -1 };
+
 struct _XaCliSignals {
-  guint sources[G_N_ELEMENTS (xa_cli_stop_signals)];
-  guint count;
+  struct sigaction previous[G_N_ELEMENTS (xa_cli_stop_signals)];
+  guint source;
+  guint handled;
   XaCliSignalFunc func;
   gpointer user_data;
 };
 
+static void
+xa_cli_signals_handler (int signum G_GNUC_UNUSED)
+{
+  gint saved_errno = errno;
+
+  xa_cli_signals_caught = xa_cli_signals_caught + 1;
+  if (write (xa_cli_signals_pipe[1], "!", 1) < 0) {
+    /* the pipe is full: the main loop has a wakeup pending already */
+  }
+  errno = saved_errno;
+}
+
 static gboolean
-xa_cli_signals_on_signal (gpointer user_data)
+xa_cli_signals_on_wakeup (gint fd, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
 {
   XaCliSignals *self = user_data;
+  gchar buffer[64];
 
-  self->count++;
-  if (self->func != NULL)
-    self->func (self->count, self->user_data);
+  while (read (fd, buffer, sizeof (buffer)) > 0)
+    ;
+  while (self->handled < (guint) xa_cli_signals_caught) {
+    self->handled++;
+    if (self->func != NULL)
+      self->func (self->handled, self->user_data);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -295,22 +322,35 @@ xa_cli_signals_on_signal (gpointer user_data)
  * @func: (nullable): called in the main loop on each signal
  * @user_data: for @func
  *
- * Takes SIGINT, SIGTERM and SIGHUP from the default main context, so that
- * every long command stops on them the same way (docs/formats.md, exit 130)
- * and cleans up. A command without a main loop asks xa_cli_signals_check()
- * between its steps.
+ * Catches SIGINT, SIGTERM and SIGHUP, so that every long command stops on
+ * them the same way (docs/formats.md, exit 130) and cleans up: with a main
+ * loop, @func says so; without, xa_cli_signals_check() between its steps.
+ * One at a time in a process.
  *
- * Returns: (transfer full): the handlers; freeing them restores the defaults
+ * Returns: (transfer full) (nullable): the handlers, which restore the
+ *   previous ones when freed; %NULL if the pipe could not be made
  */
 XaCliSignals *
-xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data)
+xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data, GError **error)
 {
-  XaCliSignals *self = g_new0 (XaCliSignals, 1);
+  XaCliSignals *self;
+  struct sigaction action = { .sa_handler = xa_cli_signals_handler, .sa_flags = SA_RESTART };
 
+  g_return_val_if_fail (xa_cli_signals_pipe[0] < 0, NULL);
+  if (!g_unix_open_pipe (xa_cli_signals_pipe, FD_CLOEXEC, error) ||
+      !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[0], TRUE, error) ||
+      !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[1], TRUE, error)) {
+    g_prefix_error_literal (error, "cannot make the pipe that signals wake xadmit with: ");
+    return NULL;
+  }
+  self = g_new0 (XaCliSignals, 1);
   self->func = func;
   self->user_data = user_data;
+  xa_cli_signals_caught = 0;
+  self->source = g_unix_fd_add (xa_cli_signals_pipe[0], G_IO_IN, xa_cli_signals_on_wakeup, self);
+  sigemptyset (&action.sa_mask);
   for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
-    self->sources[i] = g_unix_signal_add (xa_cli_stop_signals[i], xa_cli_signals_on_signal, self);
+    sigaction (xa_cli_stop_signals[i], &action, &self->previous[i]);
   return self;
 }
 
@@ -318,7 +358,12 @@ void
 xa_cli_signals_free (XaCliSignals *self)
 {
   for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
-    g_source_remove (self->sources[i]);
+    sigaction (xa_cli_stop_signals[i], &self->previous[i], NULL);
+  g_source_remove (self->source);
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_signals_pipe); i++) {
+    close (xa_cli_signals_pipe[i]);
+    xa_cli_signals_pipe[i] = -1;
+  }
   g_free (self);
 }
 
@@ -327,16 +372,14 @@ xa_cli_signals_free (XaCliSignals *self)
  * @self: the handlers
  * @error: a #GError, %G_IO_ERROR_CANCELLED once a signal came
  *
- * Handles the signals that came since the last look.
+ * Whether a signal came.
  *
  * Returns: %FALSE once the command must stop
  */
 gboolean
-xa_cli_signals_check (XaCliSignals *self, GError **error)
+xa_cli_signals_check (XaCliSignals *self G_GNUC_UNUSED, GError **error)
 {
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  if (self->count == 0)
+  if (xa_cli_signals_caught == 0)
     return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted");
   return FALSE;

@@ -62,7 +62,8 @@ typedef void (*XaCliSignalFunc) (guint    count,
 typedef struct _XaCliSignals XaCliSignals;
 
 XaCliSignals *xa_cli_signals_new (XaCliSignalFunc func,
-                                  gpointer        user_data);
+                                  gpointer        user_data,
+                                  GError        **error);
 void xa_cli_signals_free (XaCliSignals *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaCliSignals, xa_cli_signals_free)
 gboolean xa_cli_signals_check (XaCliSignals *self,

@@ -104,7 +104,7 @@ xa_cmd_plan (int argc, char **argv)
   g_autoptr(XaRun) run = NULL;
   const gchar *kind = NULL;
   gdouble plan_ms = 0;
-  g_autoptr(XaCliSignals) signals = xa_cli_signals_new (NULL, NULL);
+  g_autoptr(XaCliSignals) signals = NULL;
 
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("plan", error);
@@ -116,6 +116,9 @@ xa_cmd_plan (int argc, char **argv)
     g_prefix_error_literal (&error, "--policy: ");
     return xa_cli_fail ("plan", error);
   }
+  signals = xa_cli_signals_new (NULL, NULL, &error);
+  if (signals == NULL)
+    return xa_cli_fail ("plan", error);
   info = xa_cli_snapshot_host (&opts, &kind, &error);
   if (info == NULL)
     return xa_cli_fail ("plan", error);
@@ -176,7 +179,7 @@ xa_cmd_bench (int argc, char **argv)
     "With -q, the tables without the lines that explain them; with --json, one\n"
     "document of the tables (docs/formats.md).", &opts, FALSE, entries);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XaCliSignals) signals = xa_cli_signals_new (NULL, NULL);
+  g_autoptr(XaCliSignals) signals = NULL;
   g_autoptr(json_t) doc = NULL;
   XaBench bench = { 0 };
 
@@ -190,6 +193,9 @@ xa_cmd_bench (int argc, char **argv)
     g_printerr ("xadmit bench: --seed: %d is negative\n", seed);
     return XA_EXIT_USAGE;
   }
+  signals = xa_cli_signals_new (NULL, NULL, &error);
+  if (signals == NULL)
+    return xa_cli_fail ("bench", error);
   bench = (XaBench) { (guint32) seed, signals, opts.quiet, NULL };
   if (opts.json)
     bench.json = doc = json_pack ("{s:i}", "seed", seed);

@@ -376,7 +376,7 @@ assert_boot_stops_cleanly (const gint *signals)
   g_auto(XaTestRun) run = { 0 };
   guint total = 0;
 
-  xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit boot: batch 1: ", signals, "boot",
+  xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit boot: batch 1: ", signals, NULL, "boot",
                                 manifest, "--host", "sim", "--db", db, "-v", NULL);
   g_assert_cmpint (run.status, ==, 130);
   g_assert_nonnull (strstr (run.err, "xadmit boot: interrupted: admitting nothing more"));

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
 
@@ -215,6 +217,30 @@ test_cli_plan_reads_standard_input (void)
   xa_test_run_assert_error (&bad, 2, "xadmit plan: standard input: vms[0]");
 }
 
+/* plan stops on a signal as boot does: exit 130, no plan printed. It is
+ * signalled once it said which host it chose, while it waits for its
+ * manifest on standard input. */
+static void
+test_cli_plan_stops_on_a_signal (void)
+{
+  const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+  g_autofree gchar *path = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *manifest = NULL;
+
+  g_assert_true (g_file_get_contents (path, &manifest, NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+    const gint one[] = { signals[i], 0 };
+    g_auto(XaTestRun) run = { 0 };
+
+    xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit: using the simulated host", one,
+                                  manifest, "plan", "-", NULL);
+    g_assert_cmpint (run.status, ==, 130);
+    g_assert_cmpstr (run.out, ==, "");
+    g_assert_nonnull (strstr (run.err, "xadmit plan: interrupted\n"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +257,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
   g_test_add_func ("/cli/plan/reads-standard-input", test_cli_plan_reads_standard_input);
+  g_test_add_func ("/cli/plan/stops-on-a-signal", test_cli_plan_stops_on_a_signal);
   return g_test_run ();
 }

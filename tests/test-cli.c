@@ -208,7 +208,8 @@ test_cli_bench_stops_on_every_signal (void)
     const gint one[] = { signals[i], 0 };
     g_auto(XaTestRun) run = { 0 };
 
-    xa_test_run_xadmit_signalled (&run, dir, FALSE, "   VMs", one, "bench", "--planner", NULL);
+    xa_test_run_xadmit_signalled (&run, dir, FALSE, "   VMs", one, NULL, "bench", "--planner",
+                                  NULL);
     g_assert_cmpint (run.status, ==, 130);
     g_assert_cmpstr (run.err, ==, "xadmit bench: interrupted\n");
   }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <gio/gio.h>
+#include <signal.h>
 
 #include "xa-test-cli.h"
 
@@ -111,6 +112,8 @@ xa_test_read_lines (GDataInputStream *stream, const gchar *prefix, GString *text
  * @on_stderr: whether @prefix comes on standard error, else on standard output
  * @prefix: the start of a line it prints once it is under way
  * @signals: the signals sent as soon as that line came, 0-terminated
+ * @input: (nullable): written on its standard input after the signals, then
+ *   closed; %NULL leaves it the test's own
  * @...: its arguments, then %NULL
  *
  * Runs the built xadmit, waits for its line, signals it and waits for it:
@@ -118,20 +121,22 @@ xa_test_read_lines (GDataInputStream *stream, const gchar *prefix, GString *text
  */
 void
 xa_test_run_xadmit_signalled (XaTestRun *run, const XaTestDir *dir, gboolean on_stderr,
-                              const gchar *prefix, const gint *signals, ...)
+                              const gchar *prefix, const gint *signals, const gchar *input, ...)
 {
   g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    on_stderr ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    (on_stderr ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDOUT_PIPE) |
+    (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : G_SUBPROCESS_FLAGS_STDIN_INHERIT));
   g_autofree gchar *other_path = g_build_filename (dir, "other-stream", NULL);
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GDataInputStream) stream = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   gchar *other = NULL;
+  pid_t pid;
   va_list ap;
 
-  va_start (ap, signals);
+  va_start (ap, input);
   argv = xa_test_argv_va (ap);
   va_end (ap);
   if (on_stderr)
@@ -143,8 +148,17 @@ xa_test_run_xadmit_signalled (XaTestRun *run, const XaTestDir *dir, gboolean on_
   stream = g_data_input_stream_new (on_stderr ? g_subprocess_get_stderr_pipe (proc)
                                               : g_subprocess_get_stdout_pipe (proc));
   xa_test_read_lines (stream, prefix, text);
+  /* kill() now, where g_subprocess_send_signal() would later, from a thread */
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (proc), NULL, 10);
   for (const gint *sig = signals; *sig != 0; sig++)
-    g_subprocess_send_signal (proc, *sig);
+    g_assert_cmpint (kill (pid, *sig), ==, 0);
+  if (input != NULL) {
+    GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (proc);
+
+    g_assert_true (g_output_stream_write_all (stdin_pipe, input, strlen (input), NULL, NULL,
+                                              &error));
+    g_assert_true (g_output_stream_close (stdin_pipe, NULL, &error));
+  }
   xa_test_read_lines (stream, NULL, text);
   g_subprocess_wait (proc, NULL, &error);
   g_assert_no_error (error);

@@ -35,6 +35,7 @@ void xa_test_run_xadmit_signalled (XaTestRun       *run,
                                    gboolean         on_stderr,
                                    const gchar     *prefix,
                                    const gint      *signals,
+                                   const gchar     *input,
                                    ...) G_GNUC_NULL_TERMINATED;
 void xa_test_run_assert_error (const XaTestRun *run,
                                gint             status,
