@@ -271,7 +271,6 @@ xa_cli_print_run (const XaOptions *opts, const XaRun *run)
   }
 }
 
-
 /* The signals that stop a long command, all handled alike. */
 static const gint xa_cli_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
@@ -317,6 +316,16 @@ xa_cli_signals_on_wakeup (gint fd, GIOCondition condition G_GNUC_UNUSED, gpointe
   return G_SOURCE_CONTINUE;
 }
 
+static void
+xa_cli_signals_close_pipe (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_signals_pipe); i++) {
+    if (xa_cli_signals_pipe[i] >= 0)
+      close (xa_cli_signals_pipe[i]);
+    xa_cli_signals_pipe[i] = -1;
+  }
+}
+
 /**
  * xa_cli_signals_new:
  * @func: (nullable): called in the main loop on each signal
@@ -341,6 +350,7 @@ xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data, GError **error)
       !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[0], TRUE, error) ||
       !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[1], TRUE, error)) {
     g_prefix_error_literal (error, "cannot make the pipe that signals wake xadmit with: ");
+    xa_cli_signals_close_pipe ();
     return NULL;
   }
   self = g_new0 (XaCliSignals, 1);
@@ -360,10 +370,7 @@ xa_cli_signals_free (XaCliSignals *self)
   for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
     sigaction (xa_cli_stop_signals[i], &self->previous[i], NULL);
   g_source_remove (self->source);
-  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_signals_pipe); i++) {
-    close (xa_cli_signals_pipe[i]);
-    xa_cli_signals_pipe[i] = -1;
-  }
+  xa_cli_signals_close_pipe ();
   g_free (self);
 }
 

@@ -116,11 +116,8 @@ xa_cmd_plan (int argc, char **argv)
     g_prefix_error_literal (&error, "--policy: ");
     return xa_cli_fail ("plan", error);
   }
-  signals = xa_cli_signals_new (NULL, NULL, &error);
-  if (signals == NULL)
-    return xa_cli_fail ("plan", error);
-  info = xa_cli_snapshot_host (&opts, &kind, &error);
-  if (info == NULL)
+  if ((signals = xa_cli_signals_new (NULL, NULL, &error)) == NULL ||
+      (info = xa_cli_snapshot_host (&opts, &kind, &error)) == NULL)
     return xa_cli_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
   requests = xa_cli_load_manifest (argv[1], topo, NULL, &error);
