@@ -7,6 +7,7 @@
 #include "xa-bench.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
+#include "xa-output.h"
 #include "xa-plan.h"
 #include "xa-scheduler.h"
 #include "xa-store.h"
@@ -136,37 +137,82 @@ xa_bench_time (const XaTopology *topo, GPtrArray *requests, XaPolicy policy)
   return result;
 }
 
+static void
+xa_bench_print_planner_head (const XaBench *bench)
+{
+  if (bench->json != NULL) {
+    json_object_set_new (bench->json, "planner", json_array ());
+    return;
+  }
+  if (!bench->quiet) {
+    g_print ("planner: median wall time of one plan; %.0f %% of the free memory asked; "
+             "seed %u\n", XA_BENCH_FILL * 100, bench->seed);
+    g_print ("xenopsd: its candidate node sets are built once per process, outside the time\n"
+             "1-node: VMs planned on a single node that has their memory (xenopsd's parallel\n"
+             "builds may plan a node beyond its free memory)\n\n");
+  }
+  g_print ("%6s %6s %12s %12s %9s %12s %12s %12s\n", "VMs", "nodes", "batch ms", "xenopsd ms",
+           "ratio", "batch us/VM", "batch 1-node", "xenopsd 1-node");
+}
+
+/* A row of the table, printed at once so that a long run shows progress. */
+static void
+xa_bench_print_planner_row (const XaBench *bench, guint n_vms, guint n_nodes,
+                            const XaBenchResult *batch, const XaBenchResult *xenopsd)
+{
+  gdouble ratio = batch->ms / MAX (xenopsd->ms, 1e-6);
+  gdouble us_per_vm = batch->ms * 1000.0 / n_vms;
+
+  if (bench->json != NULL) {
+    json_array_append_new (json_object_get (bench->json, "planner"),
+                           json_pack ("{s:i, s:i, s:o, s:o, s:o, s:o, s:i, s:i}",
+                                      "vms", (int) n_vms, "nodes", (int) n_nodes,
+                                      "batch_ms", xa_output_real3 (batch->ms),
+                                      "xenopsd_ms", xa_output_real3 (xenopsd->ms),
+                                      "ratio", xa_output_real3 (ratio),
+                                      "batch_us_per_vm", xa_output_real3 (us_per_vm),
+                                      "batch_one_node", (int) batch->on_one_node,
+                                      "xenopsd_one_node", (int) xenopsd->on_one_node));
+    return;
+  }
+  g_print ("%6u %6u %12.3f %12.3f %9.2f %12.3f %12u %12u\n", n_vms, n_nodes, batch->ms,
+           xenopsd->ms, ratio, us_per_vm, batch->on_one_node, xenopsd->on_one_node);
+  fflush (stdout);
+}
+
 /**
  * xa_bench_planner:
- * @seed: seeds the VM mix
+ * @bench: the seed, the signals, where the table goes
+ * @error: a #GError, %G_IO_ERROR_CANCELLED on a signal
  *
  * Times one plan of 100, 1,000 and 10,000 VMs on hosts of 2, 8, 16 and 64
  * nodes, batch and xenopsd on the same input, and prints a table with the
  * ratio and, for each, how many VMs end up on one node that holds them.
+ *
+ * Returns: %FALSE if a signal stopped it
  */
-void
-xa_bench_planner (guint32 seed)
+gboolean
+xa_bench_planner (const XaBench *bench, GError **error)
 {
-  g_print ("planner: median wall time of one plan; %.0f %% of the free memory asked; "
-           "seed %u\n", XA_BENCH_FILL * 100, seed);
-  g_print ("xenopsd: its candidate node sets are built once per process, outside the time\n"
-           "1-node: VMs planned on a single node that has their memory (xenopsd's parallel\n"
-           "builds may plan a node beyond its free memory)\n\n");
-  g_print ("%6s %6s %12s %12s %9s %12s %12s %12s\n", "VMs", "nodes", "batch ms", "xenopsd ms",
-           "ratio", "batch us/VM", "batch 1-node", "xenopsd 1-node");
+  xa_bench_print_planner_head (bench);
   for (guint v = 0; v < G_N_ELEMENTS (xa_bench_vms); v++) {
     for (guint h = 0; h < G_N_ELEMENTS (xa_bench_nodes); h++) {
-      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      g_autoptr(GRand) rand = g_rand_new_with_seed (bench->seed);
       g_autoptr(GPtrArray) requests = xa_bench_requests (rand, xa_bench_vms[v]);
       g_autoptr(XaTopology) topo = xa_bench_topology (xa_bench_nodes[h], requests);
-      XaBenchResult batch = xa_bench_time (topo, requests, XA_POLICY_BATCH);
-      XaBenchResult xenopsd = xa_bench_time (topo, requests, XA_POLICY_XENOPSD);
+      XaBenchResult batch;
+      XaBenchResult xenopsd;
 
-      g_print ("%6u %6u %12.3f %12.3f %9.2f %12.3f %12u %12u\n", xa_bench_vms[v],
-               xa_bench_nodes[h], batch.ms, xenopsd.ms, batch.ms / MAX (xenopsd.ms, 1e-6),
-               batch.ms * 1000.0 / xa_bench_vms[v], batch.on_one_node, xenopsd.on_one_node);
+      if (!xa_cli_signals_check (bench->signals, error))
+        return FALSE;
+      batch = xa_bench_time (topo, requests, XA_POLICY_BATCH);
+      if (!xa_cli_signals_check (bench->signals, error))
+        return FALSE;
+      xenopsd = xa_bench_time (topo, requests, XA_POLICY_XENOPSD);
+      xa_bench_print_planner_row (bench, xa_bench_vms[v], xa_bench_nodes[h], &batch, &xenopsd);
     }
   }
+  return TRUE;
 }
 
 #define XA_BENCH_STORE_RUNS 3
@@ -255,10 +301,32 @@ xa_bench_remove_ledger (const gchar *dir, const gchar *path)
     g_rmdir (dir);
 }
 
+static void
+xa_bench_print_store (const XaBench *bench, gdouble submit_ms, gdouble admit_ms)
+{
+  if (bench->json != NULL) {
+    json_object_set_new (bench->json, "store",
+                         json_pack ("{s:i, s:i, s:o, s:i, s:o}", "runs", XA_BENCH_STORE_RUNS,
+                                    "submit_requests", XA_BENCH_STORE_SUBMITS,
+                                    "submit_ms", xa_output_real3 (submit_ms),
+                                    "admit_placements", XA_BENCH_STORE_ADMITS,
+                                    "admit_ms", xa_output_real3 (admit_ms)));
+    return;
+  }
+  if (!bench->quiet)
+    g_print ("store: median of %u runs, each in a fresh ledger in %s\n", XA_BENCH_STORE_RUNS,
+             g_get_tmp_dir ());
+  g_print ("  submit %u requests, one call:     %9.3f ms  (target <= 1000 ms)\n",
+           XA_BENCH_STORE_SUBMITS, submit_ms);
+  g_print ("  admit a batch of %u placements:  %9.3f ms  (target <= 50 ms)\n",
+           XA_BENCH_STORE_ADMITS, admit_ms);
+  fflush (stdout);
+}
+
 /**
  * xa_bench_store:
- * @seed: seeds the VM mix
- * @error: a #GError
+ * @bench: the seed, the signals, where the table goes
+ * @error: a #GError, %G_IO_ERROR_CANCELLED on a signal
  *
  * Times, in fresh ledgers in a temporary directory, the submission of
  * 10,000 requests in one call and the admission of a batch of 1,000, and
@@ -267,21 +335,22 @@ xa_bench_remove_ledger (const gchar *dir, const gchar *path)
  * Returns: %TRUE if every run worked
  */
 gboolean
-xa_bench_store (guint32 seed, GError **error)
+xa_bench_store (const XaBench *bench, GError **error)
 {
   gdouble submit_ms[XA_BENCH_STORE_RUNS];
   gdouble admit_ms[XA_BENCH_STORE_RUNS];
 
   for (guint r = 0; r < XA_BENCH_STORE_RUNS; r++) {
-    g_autofree gchar *dir = g_dir_make_tmp ("xadmit-bench-XXXXXX", error);
+    g_autofree gchar *dir = NULL;
     g_autofree gchar *path = NULL;
     XaBenchStoreRun run = { 0 };
     gboolean ok;
 
-    if (dir == NULL)
+    if (!xa_cli_signals_check (bench->signals, error) ||
+        (dir = g_dir_make_tmp ("xadmit-bench-XXXXXX", error)) == NULL)
       return FALSE;
     path = g_build_filename (dir, "xadmit.db", NULL);
-    ok = xa_bench_store_once (path, seed, &run, error);
+    ok = xa_bench_store_once (path, bench->seed, &run, error);
     xa_bench_remove_ledger (dir, path);
     if (!ok)
       return FALSE;
@@ -290,12 +359,8 @@ xa_bench_store (guint32 seed, GError **error)
   }
   qsort (submit_ms, XA_BENCH_STORE_RUNS, sizeof (gdouble), xa_bench_compare_ms);
   qsort (admit_ms, XA_BENCH_STORE_RUNS, sizeof (gdouble), xa_bench_compare_ms);
-  g_print ("store: median of %u runs, each in a fresh ledger in %s\n", XA_BENCH_STORE_RUNS,
-           g_get_tmp_dir ());
-  g_print ("  submit %u requests, one call:     %9.3f ms  (target <= 1000 ms)\n",
-           XA_BENCH_STORE_SUBMITS, submit_ms[XA_BENCH_STORE_RUNS / 2]);
-  g_print ("  admit a batch of %u placements:  %9.3f ms  (target <= 50 ms)\n",
-           XA_BENCH_STORE_ADMITS, admit_ms[XA_BENCH_STORE_RUNS / 2]);
+  xa_bench_print_store (bench, submit_ms[XA_BENCH_STORE_RUNS / 2],
+                        admit_ms[XA_BENCH_STORE_RUNS / 2]);
   return TRUE;
 }
 
@@ -373,21 +438,57 @@ xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar
 }
 
 static void
-xa_bench_print_storm (const XaBenchStorm *storm, gboolean with_state)
+xa_bench_print_storm_head (const XaBench *bench)
 {
-  XaRunCounts counts = xa_run_count (storm->run);
+  if (bench->json != NULL) {
+    json_object_set_new (bench->json, "storm", json_array ());
+    return;
+  }
+  if (!bench->quiet)
+    g_print ("storm: %u VMs on %u nodes, %.0f %% of the free memory asked, seed %u; "
+             "host clock for the makespan, wall and CPU time for xadmit; state: none, or a "
+             "--sim-state file\n\n",
+             XA_BENCH_STORM_VMS, XA_BENCH_STORM_NODES, XA_BENCH_FILL * 100, bench->seed);
+  g_print ("%-10s %-5s %8s %8s %8s %10s %11s %11s %7s %9s %10s\n", "policy", "state", "running",
+           "1-node", "spilled", "remote GiB", "makespan s", "lower bound", "ratio", "wall ms",
+           "CPU us/VM");
+}
 
-  g_print ("%-10s %-10s %8u %8u %8u %10.1f %11.1f %11.1f %7.3f %9.0f %10.1f\n",
-           storm->run->policy, with_state ? "file" : "none", counts.running, counts.local, counts.spilled, (gdouble) counts.remote_mib / 1024.0,
-           storm->run->makespan_s, storm->run->lower_bound_s,
-           storm->run->makespan_s / MAX (storm->run->lower_bound_s, 1e-9), storm->wall_ms,
-           storm->cpu_us / storm->run->vms->len);
+static void
+xa_bench_print_storm (const XaBench *bench, const XaBenchStorm *storm, gboolean with_state)
+{
+  const XaRun *run = storm->run;
+  XaRunCounts counts = xa_run_count (run);
+  gdouble remote_gib = (gdouble) counts.remote_mib / 1024.0;
+  gdouble ratio = run->makespan_s / MAX (run->lower_bound_s, 1e-9);
+  gdouble cpu_us_per_vm = storm->cpu_us / run->vms->len;
+
+  if (bench->json != NULL) {
+    json_array_append_new (json_object_get (bench->json, "storm"),
+                           json_pack ("{s:s, s:b, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
+                                      "policy", run->policy, "sim_state", with_state,
+                                      "running", (int) counts.running,
+                                      "local", (int) counts.local,
+                                      "spilled", (int) counts.spilled,
+                                      "remote_gib", xa_output_real3 (remote_gib),
+                                      "makespan_s", xa_output_real3 (run->makespan_s),
+                                      "lower_bound_s", xa_output_real3 (run->lower_bound_s),
+                                      "ratio", xa_output_real3 (ratio),
+                                      "wall_ms", xa_output_real3 (storm->wall_ms),
+                                      "cpu_us_per_vm", xa_output_real3 (cpu_us_per_vm)));
+    return;
+  }
+  g_print ("%-10s %-5s %8u %8u %8u %10.1f %11.1f %11.1f %7.3f %9.0f %10.1f\n", run->policy,
+           with_state ? "file" : "none", counts.running, counts.local, counts.spilled,
+           remote_gib, run->makespan_s, run->lower_bound_s, ratio, storm->wall_ms,
+           cpu_us_per_vm);
+  fflush (stdout);
 }
 
 /* One storm of @policy on a fresh ledger, with or without a state file. */
 static gboolean
-xa_bench_storm_once (const gchar *dir, const gchar *host_path, GPtrArray *requests,
-                     XaPolicy policy, guint32 seed, gboolean with_state, GError **error)
+xa_bench_storm_once (const XaBench *bench, const gchar *dir, const gchar *host_path,
+                     GPtrArray *requests, XaPolicy policy, gboolean with_state, GError **error)
 {
   g_autofree gchar *db = g_strdup_printf ("%s/%s.db", dir, xa_policy_to_string (policy));
   g_autofree gchar *state = with_state ? g_build_filename (dir, "state.json", NULL) : NULL;
@@ -396,10 +497,11 @@ xa_bench_storm_once (const gchar *dir, const gchar *host_path, GPtrArray *reques
   gboolean ok;
 
   options.policy = policy;
-  options.seed = seed;
-  ok = xa_bench_run_storm (host_path, state, db, requests, &options, &storm, error);
+  options.seed = bench->seed;
+  ok = xa_cli_signals_check (bench->signals, error) &&
+       xa_bench_run_storm (host_path, state, db, requests, &options, &storm, error);
   if (ok)
-    xa_bench_print_storm (&storm, with_state);
+    xa_bench_print_storm (bench, &storm, with_state);
   g_clear_pointer (&storm.run, xa_run_free);
   xa_bench_remove_ledger (NULL, db);
   if (state != NULL)
@@ -409,8 +511,9 @@ xa_bench_storm_once (const gchar *dir, const gchar *host_path, GPtrArray *reques
 
 /**
  * xa_bench_storm:
- * @seed: seeds the VM mix and the build times
- * @error: a #GError
+ * @bench: the seed of the VM mix and the build times, the signals, where
+ *   the table goes
+ * @error: a #GError, %G_IO_ERROR_CANCELLED on a signal
  *
  * Boots a storm of 1,000 VMs on an 8-node simulated host, batch and
  * xenopsd on the same input, each with a fresh ledger in a temporary
@@ -421,10 +524,10 @@ xa_bench_storm_once (const gchar *dir, const gchar *host_path, GPtrArray *reques
  * Returns: %TRUE if every run worked
  */
 gboolean
-xa_bench_storm (guint32 seed, GError **error)
+xa_bench_storm (const XaBench *bench, GError **error)
 {
   const XaPolicy policies[] = { XA_POLICY_BATCH, XA_POLICY_XENOPSD };
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (bench->seed);
   g_autoptr(GPtrArray) requests = xa_bench_requests (rand, XA_BENCH_STORM_VMS);
   g_autofree gchar *dir = g_dir_make_tmp ("xadmit-storm-XXXXXX", error);
   g_autofree gchar *host_path = NULL;
@@ -437,16 +540,10 @@ xa_bench_storm (guint32 seed, GError **error)
     g_rmdir (dir);
     return FALSE;
   }
-  g_print ("storm: %u VMs on %u nodes, %.0f %% of the free memory asked, seed %u; "
-           "host clock for the makespan, wall and CPU time for xadmit; state: none, or a "
-           "--sim-state file\n\n",
-           XA_BENCH_STORM_VMS, XA_BENCH_STORM_NODES, XA_BENCH_FILL * 100, seed);
-  g_print ("%-10s %-10s %8s %8s %8s %10s %11s %11s %7s %9s %10s\n", "policy", "state",
-           "running", "1-node", "spilled", "remote GiB", "makespan s", "lower bound", "ratio",
-           "wall ms", "CPU us/VM");
+  xa_bench_print_storm_head (bench);
   for (guint p = 0; p < G_N_ELEMENTS (policies) && ok; p++) {
-    ok = xa_bench_storm_once (dir, host_path, requests, policies[p], seed, FALSE, error) &&
-         xa_bench_storm_once (dir, host_path, requests, policies[p], seed, TRUE, error);
+    ok = xa_bench_storm_once (bench, dir, host_path, requests, policies[p], FALSE, error) &&
+         xa_bench_storm_once (bench, dir, host_path, requests, policies[p], TRUE, error);
   }
   g_unlink (host_path);
   g_rmdir (dir);

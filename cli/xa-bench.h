@@ -3,12 +3,32 @@
 
 #include <glib.h>
 
+#include "xa-cli.h"
+#include "xa-json.h"
+
 G_BEGIN_DECLS
 
-void xa_bench_planner (guint32 seed);
-gboolean xa_bench_store (guint32   seed,
-                         GError  **error);
-gboolean xa_bench_storm (guint32   seed,
-                         GError  **error);
+/**
+ * XaBench:
+ * @seed: seeds the VM mix
+ * @signals: asked between measurements: a signal stops the benchmark
+ * @quiet: the tables without the lines that explain them
+ * @json: (nullable): the document the tables go into, instead of stdout
+ *
+ * How a benchmark runs and where its tables go.
+ */
+typedef struct {
+  guint32 seed;
+  XaCliSignals *signals;
+  gboolean quiet;
+  json_t *json;
+} XaBench;
+
+gboolean xa_bench_planner (const XaBench  *bench,
+                           GError        **error);
+gboolean xa_bench_store (const XaBench  *bench,
+                         GError        **error);
+gboolean xa_bench_storm (const XaBench  *bench,
+                         GError        **error);
 
 G_END_DECLS

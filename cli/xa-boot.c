@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <glib-unix.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "xa-admission.h"
@@ -9,6 +7,9 @@
 #include "xa-error.h"
 #include "xa-manifest.h"
 #include "xa-scheduler.h"
+
+/* An option left out of the command line, which takes its default. */
+#define XA_BOOT_UNSET G_MININT
 
 /* The progress line is redrawn at most this often, wall clock. */
 #define XA_BOOT_PROGRESS_US (100 * G_TIME_SPAN_MILLISECOND)
@@ -36,7 +37,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaBootOptions, xa_boot_options_clear)
 
 typedef struct {
   XaScheduler *scheduler;
-  guint signals;
   gint64 last_progress_us;
   gboolean progress_shown;
 } XaBootRun;
@@ -51,11 +51,46 @@ xa_boot_check_range (const gchar *flag, gint value, gint min, gint max, GError *
   return FALSE;
 }
 
+/* Batches and retries are xadmit's: a xenopsd policy starts every VM on its
+ * own, once, so the options that shape them do nothing there. */
+static void
+xa_boot_warn_ignored (const XaBootOptions *boot, XaPolicy policy)
+{
+  const gchar *given[4] = { NULL };
+  guint n = 0;
+  g_autofree gchar *names = NULL;
+
+  if (policy == XA_POLICY_BATCH || boot->opts.quiet)
+    return;
+  if (boot->retries != XA_BOOT_UNSET)
+    given[n++] = "--retries";
+  if (boot->max_batch != XA_BOOT_UNSET)
+    given[n++] = "--max-batch";
+  if (boot->window_ms != XA_BOOT_UNSET)
+    given[n++] = "--window-ms";
+  if (n == 0)
+    return;
+  names = g_strjoinv (", ", (gchar **) given);
+  g_printerr ("xadmit boot: --policy %s ignores %s: xenopsd starts each VM on its own, "
+              "without batches or retries\n", xa_policy_to_string (policy), names);
+}
+
+/* @value, or @fallback where the option was not given. */
+static gint
+xa_boot_or_default (gint value, gint fallback)
+{
+  return value == XA_BOOT_UNSET ? fallback : value;
+}
+
 /* The options as the scheduler takes them, checked. */
 static gboolean
 xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *options,
                            GError **error)
 {
+  gint max_batch;
+  gint window_ms;
+  gint retries;
+
   if (boot->policy_name != NULL && !xa_policy_from_string (boot->policy_name, &options->policy,
                                                            error)) {
     g_prefix_error_literal (error, "--policy: ");
@@ -67,11 +102,14 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
                          "xenopsd policy");
     return FALSE;
   }
+  max_batch = xa_boot_or_default (boot->max_batch, (gint) options->max_batch);
+  window_ms = xa_boot_or_default (boot->window_ms, (gint) (options->window_s * 1000));
+  retries = xa_boot_or_default (boot->retries, (gint) options->retries);
   if (!xa_boot_check_range ("--seed", boot->seed, 0, G_MAXINT, error) ||
       !xa_boot_check_range ("--workers", boot->workers, 0, XA_SCHEDULER_MAX_WORKERS, error) ||
-      !xa_boot_check_range ("--max-batch", boot->max_batch, 1, 100000, error) ||
-      !xa_boot_check_range ("--window-ms", boot->window_ms, 0, 3600000, error) ||
-      !xa_boot_check_range ("--retries", boot->retries, 0, 100, error))
+      !xa_boot_check_range ("--max-batch", max_batch, 1, 100000, error) ||
+      !xa_boot_check_range ("--window-ms", window_ms, 0, 3600000, error) ||
+      !xa_boot_check_range ("--retries", retries, 0, 100, error))
     return FALSE;
   if (boot->defer_timeout_s < 0) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -80,10 +118,11 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   }
   options->seed = (guint32) boot->seed;
   options->workers = (guint) boot->workers;
-  options->max_batch = (guint) boot->max_batch;
-  options->window_s = boot->window_ms / 1000.0;
-  options->retries = (guint) boot->retries;
+  options->max_batch = (guint) max_batch;
+  options->window_s = window_ms / 1000.0;
+  options->retries = (guint) retries;
   options->defer_timeout_s = boot->defer_timeout_s;
+  xa_boot_warn_ignored (boot, options->policy);
   return TRUE;
 }
 
@@ -111,20 +150,20 @@ xa_boot_clear_progress (XaBootRun *run)
 }
 
 /* The first signal lets the builds in flight finish; the second stops them. */
-static gboolean
-xa_boot_on_signal (gpointer user_data)
+static void
+xa_boot_on_signal (guint count, gpointer user_data)
 {
   XaBootRun *run = user_data;
 
-  run->signals++;
+  if (run->scheduler == NULL)
+    return;
   xa_boot_clear_progress (run);
-  if (run->signals == 1)
+  if (count == 1)
     g_printerr ("xadmit boot: interrupted: admitting nothing more, letting the builds under way "
                 "finish (interrupt again to destroy them)\n");
   else
     g_printerr ("xadmit boot: interrupted again: destroying the domains being built\n");
-  xa_scheduler_stop (run->scheduler, run->signals > 1);
-  return G_SOURCE_CONTINUE;
+  xa_scheduler_stop (run->scheduler, count > 1);
 }
 
 /* The ledger, reconciled with the host: said on stderr when the
@@ -217,33 +256,29 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   const gchar *state = boot->opts.sim_state;
   gboolean new_state = state != NULL && !g_file_test (state, G_FILE_TEST_EXISTS);
   XaBootRun run = { 0 };
-  guint sigint;
-  guint sigterm;
+  g_autoptr(XaCliSignals) signals = NULL;
 
-  if (host == NULL)
+  /* before the scheduler runs, a signal only ends the boot */
+  if (host == NULL || (signals = xa_cli_signals_new (xa_boot_on_signal, &run, error)) == NULL)
     return -1;
   /* all input checked before the lock, the ledger and the state file exist */
-  requests = xa_manifest_load (manifest, &guests, error);
+  requests = xa_cli_load_manifest (manifest, &guests, error);
   if (requests == NULL || !xa_host_lock (host, error) ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL)
     return -1;
   if (new_state && !boot->opts.quiet)
     g_printerr ("xadmit boot: created %s for a new simulated host\n", state);
-  if (!xa_boot_submit (boot, admission, manifest, requests, guests, error))
+  if (!xa_boot_submit (boot, admission, manifest, requests, guests, error) ||
+      !xa_cli_signals_check (signals, error))
     return -1;
   run.scheduler = xa_admission_get_scheduler (admission);
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)
     xa_scheduler_set_progress (run.scheduler, xa_boot_show_progress, &run);
-  sigint = g_unix_signal_add (SIGINT, xa_boot_on_signal, &run);
-  sigterm = g_unix_signal_add (SIGTERM, xa_boot_on_signal, &run);
   if (!xa_scheduler_run (run.scheduler, error)) {
     xa_boot_clear_progress (&run);
-    g_source_remove (sigint);
-    g_source_remove (sigterm);
     return -1;
   }
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  g_clear_pointer (&signals, xa_cli_signals_free);
   xa_boot_clear_progress (&run);
   summary = xa_scheduler_get_run (run.scheduler);
   xa_cli_print_run (&boot->opts, summary);
@@ -255,8 +290,8 @@ xa_boot_main (int argc, char **argv)
 {
   const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
-                                 (gint) defaults.max_batch, (gint) (defaults.window_s * 1000),
-                                 (gint) defaults.retries, defaults.defer_timeout_s, NULL };
+                                 XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
+                                 defaults.defer_timeout_s, NULL };
   const GOptionEntry entries[] = {
     { "policy", 0, 0, G_OPTION_ARG_STRING, &boot.policy_name,
       "batch (default), or xenopsd, xenopsd-nodeclaim, xenopsd-legacy: the same storm the "
@@ -264,8 +299,8 @@ xa_boot_main (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &boot.seed,
       "Seeds the simulated host's build-time jitter (default 1)", "N" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &boot.workers,
-      "Builds at once (default: as many as the host's populate bandwidth takes, at most 16; "
-      "16 for xenopsd)", "N" },
+      "Builds at once (default, and 0: as many as the host's populate bandwidth takes, at "
+      "most 16; 16 for xenopsd)", "N" },
     { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot.max_batch,
       "A batch closes when this many VMs wait (default 64)", "N" },
     { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot.window_ms,
@@ -280,16 +315,18 @@ xa_boot_main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
-    "MANIFEST - start every VM of a manifest, planned in batches, and wait",
+    "MANIFEST - start every VM of a manifest (- for standard input), planned in batches, "
+    "and wait",
     "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
     "batch is planned against every node's free memory net of the claims of the\n"
     "builds in flight, recorded, and built in parallel, each build with its nodes,\n"
     "its memory per node and its claim fixed. Prints the run summary: where each\n"
     "VM's memory went, as the host reports it.\n\n"
     "On the simulated host, time is virtual: a storm of 1,000 VMs takes seconds.\n"
-    "An interrupt stops admitting and lets the builds under way finish; a second\n"
-    "one destroys them.",
-    &boot.opts, entries);
+    "An interrupt (SIGINT, SIGTERM or SIGHUP) stops admitting and lets the builds\n"
+    "under way finish; a second one destroys them. --retries, --max-batch and\n"
+    "--window-ms shape batches: a xenopsd policy has none, and says so.",
+    &boot.opts, TRUE, entries);
   g_autoptr(GError) error = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   gint code;

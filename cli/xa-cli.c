@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "xa-cli.h"
 #include "xa-error.h"
 #include "xa-json.h"
+#include "xa-manifest.h"
 #include "xa-output.h"
 
 void
@@ -33,16 +41,18 @@ xa_cli_exit_code_for_xa_error (XaError code)
  * @error: why a command failed
  *
  * The one place that maps an error to an exit code (docs/formats.md): bad
- * input and a bad flag give 2, anything else (a host call, XA_HOST_ERROR)
- * gives 1.
+ * input and a bad flag give 2, a signal (G_IO_ERROR_CANCELLED) 130, anything
+ * else (a host call, XA_HOST_ERROR) 1.
  *
- * Returns: %XA_EXIT_USAGE or %XA_EXIT_FAILED
+ * Returns: %XA_EXIT_USAGE, %XA_EXIT_INTERRUPTED or %XA_EXIT_FAILED
  */
 int
 xa_cli_exit_code_for_error (const GError *error)
 {
   if (error->domain == G_OPTION_ERROR)
     return XA_EXIT_USAGE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return XA_EXIT_INTERRUPTED;
   if (error->domain == XA_ERROR)
     return xa_cli_exit_code_for_xa_error ((XaError) error->code);
   return XA_EXIT_FAILED;
@@ -55,33 +65,53 @@ xa_cli_fail (const gchar *command, const GError *error)
   return xa_cli_exit_code_for_error (error);
 }
 
+/**
+ * xa_cli_option_context_new:
+ * @params: the arguments, then " - " and what the command does
+ * @summary: the command's --help text
+ * @opts: where the common options go
+ * @with_host: also --host and --sim-state
+ * @extra: (nullable): the command's own options
+ *
+ * Every command takes -q, -v and --json; those that look at a host, --host
+ * and --sim-state.
+ *
+ * Returns: (transfer full): the context
+ */
 GOptionContext *
 xa_cli_option_context_new (const gchar *params, const gchar *summary, XaOptions *opts,
-                       const GOptionEntry *extra)
+                           gboolean with_host, const GOptionEntry *extra)
 {
-  const GOptionEntry common[] = {
+  const GOptionEntry host[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &opts->host_spec,
       "The host: sim (the embedded simulated host), sim:FILE (a host topology file) "
       "or xen (this machine's hypervisor); default xen where /dev/xen/privcmd exists, "
       "else sim", "SPEC" },
     { "sim-state", 0, 0, G_OPTION_ARG_FILENAME, &opts->sim_state,
       "Keep the simulated host's domains and memory in FILE between runs", "FILE" },
+    G_OPTION_ENTRY_NULL
+  };
+  const GOptionEntry output[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
       "Print JSON on stdout (the formats of docs/formats.md), messages on stderr", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose, "Say more on stderr", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose,
+      "Say on stderr what each batch decided and why", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
-      "Print only errors and the JSON document, if asked for", NULL },
+      "Print only errors and the results (the JSON document, if asked for)", NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *ctx = g_option_context_new (params);
 
   g_option_context_set_summary (ctx, summary);
-  g_option_context_add_main_entries (ctx, common, NULL);
+  if (with_host)
+    g_option_context_add_main_entries (ctx, host, NULL);
+  g_option_context_add_main_entries (ctx, output, NULL);
   if (extra != NULL)
     g_option_context_add_main_entries (ctx, extra, NULL);
   g_option_context_set_description (ctx,
     "Exit codes: 0 done; 1 could not do it (host, database, I/O); 2 usage error or bad\n"
-    "input, nothing changed; 3 done, but not every VM planned or running; 130 interrupted.\n");
+    "input, nothing changed; 3 done, but not every VM planned or running; 130 interrupted\n"
+    "(SIGINT, SIGTERM or SIGHUP).\n");
   return ctx;
 }
 
@@ -113,6 +143,23 @@ xa_cli_check_path (const gchar *flag, const gchar *path, GError **error)
   return TRUE;
 }
 
+/* With -v, the debug messages of every layer are one line each on stderr,
+ * named by the command; their fields are there for a structured logger. */
+static GLogWriterOutput
+xa_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                   gpointer user_data)
+{
+  if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) == 0)
+    return g_log_writer_default (level, fields, n_fields, user_data);
+  for (gsize i = 0; i < n_fields; i++) {
+    if (g_str_equal (fields[i].key, "MESSAGE")) {
+      g_printerr ("%s: %s\n", g_get_prgname (), (const gchar *) fields[i].value);
+      break;
+    }
+  }
+  return G_LOG_WRITER_HANDLED;
+}
+
 gboolean
 xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
                   GError **error)
@@ -128,8 +175,10 @@ xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***a
                          "--verbose and --quiet contradict each other");
     return FALSE;
   }
-  if (opts->verbose)
+  if (opts->verbose) {
     g_log_set_debug_enabled (TRUE);
+    g_log_set_writer_func (xa_cli_log_writer, NULL, NULL);
+  }
   return TRUE;
 }
 
@@ -203,6 +252,60 @@ xa_cli_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
   return info;
 }
 
+/* Standard input is read up to this, as files are (docs/formats.md). */
+#define XA_CLI_STDIN_MAX (64 * 1024 * 1024)
+
+static GBytes *
+xa_cli_read_stdin (GError **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  guint8 chunk[65536];
+  gsize got;
+
+  while ((got = fread (chunk, 1, sizeof (chunk), stdin)) > 0) {
+    if (data->len + got > XA_CLI_STDIN_MAX) {
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                   "standard input: more than %u MiB", XA_CLI_STDIN_MAX / (1024 * 1024));
+      return NULL;
+    }
+    g_byte_array_append (data, chunk, (guint) got);
+  }
+  if (ferror (stdin)) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "standard input: cannot read it");
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+/**
+ * xa_cli_load_manifest:
+ * @path: the manifest's file, or "-" for standard input
+ * @out_guests: (out) (optional): what each VM boots
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs, or %NULL
+ */
+GPtrArray *
+xa_cli_load_manifest (const gchar *path, GPtrArray **out_guests, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(json_t) root = NULL;
+  gsize len;
+  const gchar *data;
+
+  if (!g_str_equal (path, "-"))
+    return xa_manifest_load (path, out_guests, error);
+  bytes = xa_cli_read_stdin (error);
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  root = xa_json_load_data ("standard input", data, len, error);
+  if (root == NULL)
+    return NULL;
+  return xa_manifest_parse ("standard input", root, out_guests, error);
+}
+
 /* The run summary: JSON on stdout, or the table, or with -q nothing. */
 void
 xa_cli_print_run (const XaOptions *opts, const XaRun *run)
@@ -216,3 +319,123 @@ xa_cli_print_run (const XaOptions *opts, const XaRun *run)
   }
 }
 
+/* The signals that stop a long command, all handled alike. */
+static const gint xa_cli_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* A signal handler may only touch these: the count, and a pipe that wakes
+ * the main loop. The count is read at once, so a command that checks
+ * between steps never misses a signal that came before. */
+static volatile sig_atomic_t xa_cli_signals_caught;
+static gint xa_cli_signals_pipe[2] = { -1, -1 };
+
+struct _XaCliSignals {
+  struct sigaction previous[G_N_ELEMENTS (xa_cli_stop_signals)];
+  guint source;
+  guint handled;
+  XaCliSignalFunc func;
+  gpointer user_data;
+};
+
+static void
+xa_cli_signals_handler (int signum G_GNUC_UNUSED)
+{
+  gint saved_errno = errno;
+
+  xa_cli_signals_caught = xa_cli_signals_caught + 1;
+  if (write (xa_cli_signals_pipe[1], "!", 1) < 0) {
+    /* the pipe is full: the main loop has a wakeup pending already */
+  }
+  errno = saved_errno;
+}
+
+static gboolean
+xa_cli_signals_on_wakeup (gint fd, GIOCondition condition G_GNUC_UNUSED, gpointer user_data)
+{
+  XaCliSignals *self = user_data;
+  gchar buffer[64];
+
+  while (read (fd, buffer, sizeof (buffer)) > 0)
+    ;
+  while (self->handled < (guint) xa_cli_signals_caught) {
+    self->handled++;
+    if (self->func != NULL)
+      self->func (self->handled, self->user_data);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+xa_cli_signals_close_pipe (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_signals_pipe); i++) {
+    if (xa_cli_signals_pipe[i] >= 0)
+      close (xa_cli_signals_pipe[i]);
+    xa_cli_signals_pipe[i] = -1;
+  }
+}
+
+/**
+ * xa_cli_signals_new:
+ * @func: (nullable): called in the main loop on each signal
+ * @user_data: for @func
+ *
+ * Catches SIGINT, SIGTERM and SIGHUP, so that every long command stops on
+ * them the same way (docs/formats.md, exit 130) and cleans up: with a main
+ * loop, @func says so; without, xa_cli_signals_check() between its steps.
+ * One at a time in a process.
+ *
+ * Returns: (transfer full) (nullable): the handlers, which restore the
+ *   previous ones when freed; %NULL if the pipe could not be made
+ */
+XaCliSignals *
+xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data, GError **error)
+{
+  XaCliSignals *self;
+  struct sigaction action = { .sa_handler = xa_cli_signals_handler, .sa_flags = SA_RESTART };
+
+  g_return_val_if_fail (xa_cli_signals_pipe[0] < 0, NULL);
+  if (!g_unix_open_pipe (xa_cli_signals_pipe, FD_CLOEXEC, error) ||
+      !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[0], TRUE, error) ||
+      !g_unix_set_fd_nonblocking (xa_cli_signals_pipe[1], TRUE, error)) {
+    g_prefix_error_literal (error, "cannot make the pipe that signals wake xadmit with: ");
+    xa_cli_signals_close_pipe ();
+    return NULL;
+  }
+  self = g_new0 (XaCliSignals, 1);
+  self->func = func;
+  self->user_data = user_data;
+  xa_cli_signals_caught = 0;
+  self->source = g_unix_fd_add (xa_cli_signals_pipe[0], G_IO_IN, xa_cli_signals_on_wakeup, self);
+  sigemptyset (&action.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
+    sigaction (xa_cli_stop_signals[i], &action, &self->previous[i]);
+  return self;
+}
+
+void
+xa_cli_signals_free (XaCliSignals *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
+    sigaction (xa_cli_stop_signals[i], &self->previous[i], NULL);
+  g_source_remove (self->source);
+  xa_cli_signals_close_pipe ();
+  g_free (self);
+}
+
+/**
+ * xa_cli_signals_check:
+ * @self: the handlers
+ * @error: a #GError, %G_IO_ERROR_CANCELLED once a signal came
+ *
+ * Whether a signal came.
+ *
+ * Returns: %FALSE once the command must stop
+ */
+gboolean
+xa_cli_signals_check (XaCliSignals *self G_GNUC_UNUSED, GError **error)
+{
+  if (xa_cli_signals_caught == 0)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted");
+  return FALSE;
+}

@@ -32,9 +32,10 @@ int xa_cli_exit_code_for_error (const GError *error);
 int xa_cli_fail (const gchar  *command,
              const GError *error);
 GOptionContext *xa_cli_option_context_new (const gchar        *params,
-                                       const gchar        *summary,
-                                       XaOptions          *opts,
-                                       const GOptionEntry *extra);
+                                           const gchar        *summary,
+                                           XaOptions          *opts,
+                                           gboolean            with_host,
+                                           const GOptionEntry *extra);
 gboolean xa_cli_check_path (const gchar  *flag,
                             const gchar  *path,
                             GError      **error);
@@ -49,7 +50,25 @@ XaHost *xa_cli_open_host (const XaOptions  *opts,
 XaHostInfo *xa_cli_snapshot_host (const XaOptions *opts,
                               const gchar    **kind,
                               GError         **error);
+GPtrArray *xa_cli_load_manifest (const gchar  *path,
+                                 GPtrArray   **out_guests,
+                                 GError      **error);
 void xa_cli_print_run (const XaOptions *opts,
                    const XaRun     *run);
+
+/* Called in the main loop on each SIGINT, SIGTERM or SIGHUP; @count is 1
+ * for the first. */
+typedef void (*XaCliSignalFunc) (guint    count,
+                                 gpointer user_data);
+
+typedef struct _XaCliSignals XaCliSignals;
+
+XaCliSignals *xa_cli_signals_new (XaCliSignalFunc func,
+                                  gpointer        user_data,
+                                  GError        **error);
+void xa_cli_signals_free (XaCliSignals *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaCliSignals, xa_cli_signals_free)
+gboolean xa_cli_signals_check (XaCliSignals *self,
+                               GError      **error);
 
 G_END_DECLS

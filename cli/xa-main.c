@@ -25,7 +25,7 @@ xa_cmd_host (int argc, char **argv)
     "- show the host's NUMA nodes, distances and domains",
     "Per node: memory, free and dirty MiB, CPUs and cores; the distance matrix;\n"
     "the domains already running with their memory per node. With --json, the\n"
-    "host topology format, which --host sim:FILE reads back.", &opts, NULL);
+    "host topology format, which --host sim:FILE reads back.", &opts, TRUE, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = NULL;
   const gchar *kind = NULL;
@@ -82,7 +82,8 @@ xa_cmd_plan (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
-    "MANIFEST - plan a batch of VM starts without starting anything",
+    "MANIFEST - plan a batch of VM starts without starting anything (MANIFEST - for "
+    "standard input)",
     "Plans every VM of MANIFEST as one batch against the host's per-node free\n"
     "memory (memory + Xen's per-domain overhead) and prints, per VM, its node set\n"
     "and MiB per node, or why it is deferred (does not fit now) or rejected (can\n"
@@ -93,7 +94,7 @@ xa_cmd_plan (int argc, char **argv)
     "(the host needs node_claims: true), xenopsd-legacy the version before 2025.\n"
     "Their plans may give a node more than it has: the summary counts those VMs\n"
     "as over-planned, and VMs whose start xenopsd would fail as failed.",
-    &opts, entries);
+    &opts, TRUE, entries);
   g_autoptr(GError) error = NULL;
   XaPlanOptions options = { .policy = XA_POLICY_BATCH };
   g_autoptr(XaHostInfo) info = NULL;
@@ -103,6 +104,7 @@ xa_cmd_plan (int argc, char **argv)
   g_autoptr(XaRun) run = NULL;
   const gchar *kind = NULL;
   gdouble plan_ms = 0;
+  g_autoptr(XaCliSignals) signals = NULL;
 
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("plan", error);
@@ -114,16 +116,16 @@ xa_cmd_plan (int argc, char **argv)
     g_prefix_error_literal (&error, "--policy: ");
     return xa_cli_fail ("plan", error);
   }
-  info = xa_cli_snapshot_host (&opts, &kind, &error);
-  if (info == NULL)
+  if ((signals = xa_cli_signals_new (NULL, NULL, &error)) == NULL ||
+      (info = xa_cli_snapshot_host (&opts, &kind, &error)) == NULL)
     return xa_cli_fail ("plan", error);
   topo = xa_host_info_to_topology (info);
-  requests = xa_manifest_load (argv[1], NULL, &error);
-  if (requests == NULL)
+  requests = xa_cli_load_manifest (argv[1], NULL, &error);
+  if (requests == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
   g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
-  if (plan == NULL)
+  if (plan == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
   if (plan->exhausted && !opts.quiet)
     g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
@@ -133,9 +135,22 @@ xa_cmd_plan (int argc, char **argv)
   return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
+/* Without a benchmark named, all of them. */
+static gboolean
+xa_cmd_bench_run (const XaBench *bench, gboolean planner, gboolean store, gboolean storm,
+                  GError **error)
+{
+  gboolean all = !planner && !store && !storm;
+
+  return ((!all && !planner) || xa_bench_planner (bench, error)) &&
+         ((!all && !store) || xa_bench_store (bench, error)) &&
+         ((!all && !storm) || xa_bench_storm (bench, error));
+}
+
 static int
 xa_cmd_bench (int argc, char **argv)
 {
+  g_auto(XaOptions) opts = { 0 };
   gboolean planner = FALSE;
   gboolean store = FALSE;
   gboolean storm = FALSE;
@@ -153,36 +168,38 @@ xa_cmd_bench (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new (
-    "--planner | --store | --storm - measure, not test");
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary (ctx,
+  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
+    "[--planner] [--store] [--storm] - measure, not test",
     "Benchmarks print tables of xadmit against the xenopsd reference policy,\n"
-    "measured in the same run on the same input. They are not tests: nothing\n"
-    "fails on a slow machine.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    "measured in the same run on the same input; without --planner, --store or\n"
+    "--storm, all three. They are not tests: nothing fails on a slow machine.\n"
+    "With -q, the tables without the lines that explain them; with --json, one\n"
+    "document of the tables (docs/formats.md).", &opts, FALSE, entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaCliSignals) signals = NULL;
+  g_autoptr(json_t) doc = NULL;
+  XaBench bench = { 0 };
+
+  if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("bench", error);
   if (argc > 1) {
     g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
-    return XA_EXIT_USAGE;
-  }
-  if (!planner && !store && !storm) {
-    g_printerr ("xadmit bench: nothing to measure: give --planner, --store or --storm "
-                "(see xadmit bench --help)\n");
     return XA_EXIT_USAGE;
   }
   if (seed < 0) {
     g_printerr ("xadmit bench: --seed: %d is negative\n", seed);
     return XA_EXIT_USAGE;
   }
-  if (planner)
-    xa_bench_planner ((guint32) seed);
-  if (store && !xa_bench_store ((guint32) seed, &error))
+  signals = xa_cli_signals_new (NULL, NULL, &error);
+  if (signals == NULL)
     return xa_cli_fail ("bench", error);
-  if (storm && !xa_bench_storm ((guint32) seed, &error))
+  bench = (XaBench) { (guint32) seed, signals, opts.quiet, NULL };
+  if (opts.json)
+    bench.json = doc = json_pack ("{s:i}", "seed", seed);
+  if (!xa_cmd_bench_run (&bench, planner, store, storm, &error))
     return xa_cli_fail ("bench", error);
+  if (doc != NULL)
+    xa_output_print_json (doc);
   return XA_EXIT_OK;
 }
 
@@ -192,6 +209,16 @@ static const XaCommand commands[] = {
   { "boot", "start every VM of a manifest, planned in batches, and wait", xa_boot_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
+
+/* Runs @command with its arguments, named "xadmit COMMAND" in messages. */
+static int
+xa_main_run (const XaCommand *command, int argc, char **argv)
+{
+  g_autofree gchar *prgname = g_strdup_printf ("xadmit %s", command->name);
+
+  g_set_prgname (prgname);
+  return command->run (argc, argv);
+}
 
 static void
 xa_print_usage (FILE *out)
@@ -203,8 +230,23 @@ xa_print_usage (FILE *out)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf (out,
-           "\n'xadmit COMMAND --help' explains a command and its options.\n"
+           "\n'xadmit help COMMAND' or 'xadmit COMMAND --help' explains a command and its\n"
+           "options.\n"
            "  --version  print the version\n");
+}
+
+/* `xadmit help COMMAND` is `xadmit COMMAND --help`. */
+static int
+xa_main_help (const gchar *name)
+{
+  char *argv[] = { (char *) name, (char *) "--help", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
+    if (g_str_equal (name, commands[i].name))
+      return xa_main_run (&commands[i], 2, argv);
+  }
+  g_printerr ("xadmit help: \"%s\" is not a command (see xadmit --help)\n", name);
+  return XA_EXIT_USAGE;
 }
 
 int
@@ -215,6 +257,8 @@ main (int argc, char **argv)
     xa_print_usage (stderr);
     return XA_EXIT_USAGE;
   }
+  if (g_str_equal (argv[1], "help") && argc > 2)
+    return xa_main_help (argv[2]);
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help")) {
     xa_print_usage (stdout);
@@ -225,12 +269,8 @@ main (int argc, char **argv)
     return XA_EXIT_OK;
   }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++) {
-    if (g_str_equal (argv[1], commands[i].name)) {
-      g_autofree gchar *prgname = g_strdup_printf ("xadmit %s", commands[i].name);
-
-      g_set_prgname (prgname);
-      return commands[i].run (argc - 1, argv + 1);
-    }
+    if (g_str_equal (argv[1], commands[i].name))
+      return xa_main_run (&commands[i], argc - 1, argv + 1);
   }
   g_printerr ("xadmit: \"%s\" is not a command (see xadmit --help)\n", argv[1]);
   return XA_EXIT_USAGE;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "xa-output.h"
 
 /* Seconds and milliseconds have 3 decimals in every output (docs/formats.md). */
-static json_t *
+json_t *
 xa_output_real3 (gdouble value)
 {
   return json_real (round (value * 1000.0) / 1000.0);
@@ -34,42 +35,89 @@ xa_output_print_nodes (const XaHostInfo *info)
   }
 }
 
+/* Distance columns a block of the matrix shows, so that a line of a host of
+ * 64 nodes stays within 80 columns. */
+#define XA_OUTPUT_DISTANCE_COLUMNS 16
+
 static void
-xa_output_print_distances (const XaHostInfo *info)
+xa_output_print_distance_block (const XaHostInfo *info, guint first, guint last)
 {
-  g_print ("\nnode distances:\n%-5s", "node");
-  for (guint j = 0; j < info->n_nodes; j++)
-    g_print (" %4u", j);
+  g_print ("%-5s", "node");
+  for (guint j = first; j <= last; j++)
+    g_print (" %3u", j);
   g_print ("\n");
   for (guint i = 0; i < info->n_nodes; i++) {
     g_print ("%-5u", i);
-    for (guint j = 0; j < info->n_nodes; j++) {
+    for (guint j = first; j <= last; j++) {
       guint32 d = info->distances[i * info->n_nodes + j];
 
       if (d == XA_DISTANCE_UNREACHABLE)
-        g_print (" %4s", "-");
+        g_print (" %3s", "-");
       else
-        g_print (" %4u", d);
+        g_print (" %3u", d);
     }
     g_print ("\n");
   }
 }
 
+/* The matrix in blocks of XA_OUTPUT_DISTANCE_COLUMNS destination nodes. */
+static void
+xa_output_print_distances (const XaHostInfo *info)
+{
+  for (guint first = 0; first < info->n_nodes; first += XA_OUTPUT_DISTANCE_COLUMNS) {
+    guint last = MIN (first + XA_OUTPUT_DISTANCE_COLUMNS, info->n_nodes) - 1;
+
+    if (info->n_nodes <= XA_OUTPUT_DISTANCE_COLUMNS)
+      g_print ("\nnode distances:\n");
+    else
+      g_print ("\nnode distances to nodes %u-%u:\n", first, last);
+    xa_output_print_distance_block (info, first, last);
+  }
+}
+
+/* Longer domain names are printed whole, out of line, rather than widen
+ * every row. */
+#define XA_OUTPUT_NAME_WIDTH 32
+
+/* A domain's memory as "node:MiB" for the nodes that hold any. */
+static gchar *
+xa_output_format_domain_memory (const XaHostDomain *domain, guint n_nodes, guint64 *total_mib)
+{
+  GString *text = g_string_new (NULL);
+
+  *total_mib = 0;
+  for (guint n = 0; n < n_nodes; n++) {
+    if (domain->memory_by_node_mib[n] == 0)
+      continue;
+    *total_mib += domain->memory_by_node_mib[n];
+    g_string_append_printf (text, "%s%u:%" G_GUINT64_FORMAT, text->len > 0 ? " " : "", n,
+                            domain->memory_by_node_mib[n]);
+  }
+  return g_string_free (text, FALSE);
+}
+
 static void
 xa_output_print_domains (const XaHostInfo *info)
 {
+  gint width = (gint) strlen ("domain");
+
   if (info->domains->len == 0) {
     g_print ("\nno domains\n");
     return;
   }
-  g_print ("\n%-24s %5s  %s\n", "domain", "vcpus", "MiB on nodes 0..n");
   for (guint i = 0; i < info->domains->len; i++) {
     const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
 
-    g_print ("%-24s %5u ", domain->name, domain->vcpus);
-    for (guint n = 0; n < info->n_nodes; n++)
-      g_print (" %" G_GUINT64_FORMAT, domain->memory_by_node_mib[n]);
-    g_print ("\n");
+    width = MAX (width, (gint) MIN (strlen (domain->name), XA_OUTPUT_NAME_WIDTH));
+  }
+  g_print ("\n%-*s %5s %10s  %s\n", width, "domain", "vcpus", "MiB", "node:MiB");
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+    guint64 total_mib;
+    g_autofree gchar *by_node = xa_output_format_domain_memory (domain, info->n_nodes, &total_mib);
+
+    g_print ("%-*s %5u %10" G_GUINT64_FORMAT "  %s\n", width, domain->name, domain->vcpus,
+             total_mib, by_node[0] != '\0' ? by_node : "-");
   }
 }
 

@@ -9,6 +9,7 @@
 
 G_BEGIN_DECLS
 
+json_t *xa_output_real3 (gdouble value);
 void xa_output_print_json (json_t *root);
 void xa_output_print_host (const XaHostInfo *info,
                            const gchar      *kind);

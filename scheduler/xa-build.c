@@ -36,7 +36,10 @@ xa_build_fail (XaVm *vm, const gchar *reason)
     g_clear_error (&error);
   }
   vm->has_domain = FALSE;
-  g_debug ("%s: attempt %u failed: %s", vm->request->req->name, vm->request->attempts, reason);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_VM", vm->request->req->name,
+                    "XADMIT_REQUEST", vm->request->uuid, "MESSAGE", "%s: attempt %u failed: %s; %s",
+                    vm->request->req->name, vm->request->attempts, reason,
+                    retry ? "it goes back to the queue to be tried again" : "no retry left");
   if (!xa_store_fail_build (self->store, vm->request, reason, retry, xa_scheduler_time (self),
                             &error)) {
     xa_scheduler_fatal (self, g_steal_pointer (&error));

@@ -112,6 +112,55 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
   self->deferred_generation = self->generation;
 }
 
+/* One line a VM: where it goes, or why it waits or never can. */
+static void
+xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
+                       const XaPlacement *placement)
+{
+  const gchar *name = vm->request->req->name;
+  g_autofree gchar *nodes = NULL;
+  g_autoptr(GString) mib = NULL;
+
+  if (placement->outcome != XA_OUTCOME_PLANNED) {
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "XADMIT_VM", name,
+                      "XADMIT_REQUEST", vm->request->uuid, "MESSAGE", "batch %s: %s %s: %s",
+                      batch_id, name,
+                      placement->outcome == XA_OUTCOME_DEFERRED ? "deferred" : "rejected",
+                      placement->reason != NULL ? placement->reason : "no reason given");
+    return;
+  }
+  nodes = xa_nodeset_format (placement->nodes);
+  mib = g_string_new (NULL);
+  for (guint n = 0; n < self->n_nodes; n++) {
+    if (xa_nodeset_has (placement->nodes, n))
+      g_string_append_printf (mib, "%s%" G_GUINT64_FORMAT, mib->len > 0 ? "+" : "",
+                              placement->mib_by_node[n]);
+  }
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "XADMIT_VM", name,
+                    "XADMIT_REQUEST", vm->request->uuid, "MESSAGE",
+                    "batch %s: %s planned on nodes %s, %s MiB", batch_id, name, nodes, mib->str);
+}
+
+/* What the batch decided, for -v: one message for it, one per VM. */
+static void
+xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan)
+{
+  g_autofree gchar *batch_id = NULL;
+  guint counts[XA_OUTCOME_LAST + 1] = { 0 };
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  batch_id = g_strdup_printf ("%u", self->n_batches);
+  for (guint i = 0; i < batch->len; i++)
+    counts[plan->placements[i].outcome]++;
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "MESSAGE",
+                    "batch %s: %u VM%s: %u planned, %u deferred, %u rejected", batch_id,
+                    batch->len, batch->len == 1 ? "" : "s", counts[XA_OUTCOME_PLANNED], counts[XA_OUTCOME_DEFERRED],
+                    counts[XA_OUTCOME_REJECTED]);
+  for (guint i = 0; i < batch->len; i++)
+    xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), &plan->placements[i]);
+}
+
 /* The window closes: snapshot, ledger, plan, ledger, workers. */
 static void
 xa_sched_batch_close_window (gpointer data)
@@ -155,6 +204,8 @@ xa_sched_batch_close_window (gpointer data)
     return;
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
+  self->n_batches++;
+  xa_sched_batch_log (self, batch, plan);
   xa_sched_batch_apply_plan (self, batch, plan);
   xa_scheduler_dispatch (self);
   xa_sched_batch_open_window (self);

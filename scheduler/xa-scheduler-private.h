@@ -38,6 +38,8 @@ struct _XaScheduler {
   gdouble last_end_s;
   gdouble defer_deadline_s;
   gdouble plan_ms;
+  /* batches admitted, which numbers them in -v's messages */
+  guint n_batches;
   gboolean stopping;
   gboolean dispatching;
   GError *fatal;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <sqlite3.h>
 
 #include "xa-host.h"
@@ -265,6 +266,142 @@ test_cli_boot_one_admitter_per_host (void)
   g_assert_no_error (error);
   boot_on_kept_host (&run, dir, "demo.json");
   xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
+  /* it names only commands that exist */
+  g_assert_nonnull (strstr (run.err, "wait until its boot ends, or stop it)"));
+  g_assert_null (strstr (run.err, "submit"));
+  g_assert_null (strstr (run.err, "daemon"));
+}
+
+/* -v says what each batch decided and why, and each failed attempt. */
+static void
+test_cli_boot_verbose_says_why (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("2node-claims-faults.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "flaky-storm.json");
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, "-v", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: 4 VMs: 3 planned, 1 deferred, "
+                                     "0 rejected\n"));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: web-01 planned on nodes 1, "));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: app-db deferred: it needs "));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: flaky-db: attempt 1 failed: "));
+  g_assert_nonnull (strstr (run.err, "it goes back to the queue to be tried again\n"));
+  g_assert_nonnull (strstr (run.err, "no retry left\n"));
+  g_assert_nonnull (strstr (run.err, "batch 4: 1 VM: 1 planned"));
+}
+
+/* A xenopsd policy has no batches and no retries: the options that shape
+ * them, given, are said to do nothing; not given, nothing is said. */
+static void
+test_cli_boot_xenopsd_warns_of_ignored_options (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *db = ledger_path (dir);
+  g_autoptr(json_t) quiet = NULL;
+  g_auto(XaTestRun) given = { 0 };
+
+  /* the embedded host is default.json */
+  xa_test_run_xadmit (&given, "boot", manifest, "--host", "sim", "--db", db, "--json", "--policy",
+                      "xenopsd-legacy", "--retries", "2", "--max-batch", "8", "--window-ms", "10",
+                      NULL);
+  g_assert_cmpint (given.status, ==, 0);
+  g_assert_cmpstr (given.err, ==, "xadmit boot: --policy xenopsd-legacy ignores --retries, "
+                                  "--max-batch, --window-ms: xenopsd starts each VM on its own, "
+                                  "without batches or retries\n");
+  /* boot_json() asserts that stderr stays empty */
+  quiet = boot_json (dir, "default.json", "demo.json", "xenopsd", "1", 0);
+  g_assert_cmpint (xa_test_json_int (quiet, "running"), ==, 24);
+}
+
+/* "-" reads the manifest from standard input, as plan does. */
+static void
+test_cli_boot_reads_standard_input (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  xa_test_run_xadmit_with_input (&run, manifest, "boot", "-", "--host", "sim", "--db", db,
+                                 "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  summary = xa_test_json_parse (run.out);
+  g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
+}
+
+/* A manifest of @count small VMs, written in @dir: a boot long enough to
+ * be interrupted. */
+static gchar *
+write_big_manifest (const XaTestDir *dir, guint count)
+{
+  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
+
+  for (guint i = 0; i < count; i++)
+    g_string_append_printf (text, "%s{\"name\": \"vm-%05u\", \"memory\": \"256MiB\", \"vcpus\": 1}",
+                            i > 0 ? ", " : "", i);
+  g_string_append (text, "]}");
+  return xa_test_dir_write (dir, "big.json", text->str);
+}
+
+/* Requests of the ledger at @db in @state: the ledger's one host is the
+ * first. */
+static guint
+count_in_ledger (const gchar *db, XaRequestState state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaStore) store = xa_store_open (db, &error);
+  g_autoptr(GPtrArray) requests = NULL;
+
+  g_assert_no_error (error);
+  requests = xa_store_list_requests (store, 1, state, &error);
+  g_assert_no_error (error);
+  return requests->len;
+}
+
+/* Boots the big manifest and sends @signals once the first batch is
+ * decided: it stops, exit 130, and leaves no build under way and no claim
+ * (a claim belongs to a planned or building request). */
+static void
+assert_boot_stops_cleanly (const gint *signals)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = write_big_manifest (dir, 2000);
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) run = { 0 };
+  guint total = 0;
+
+  xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit boot: batch 1: ", signals, NULL, "boot",
+                                manifest, "--host", "sim", "--db", db, "-v", NULL);
+  g_assert_cmpint (run.status, ==, 130);
+  g_assert_nonnull (strstr (run.err, "xadmit boot: interrupted: admitting nothing more"));
+  g_assert_cmpint (count_in_ledger (db, XA_REQUEST_PLANNED), ==, 0);
+  g_assert_cmpint (count_in_ledger (db, XA_REQUEST_BUILDING), ==, 0);
+  for (XaRequestState state = 0; state <= XA_REQUEST_STATE_LAST; state++)
+    total += count_in_ledger (db, state);
+  g_assert_cmpint (total, ==, 2000);
+}
+
+/* SIGHUP stops a boot as SIGINT and SIGTERM do; a second signal destroys
+ * the builds under way. */
+static void
+test_cli_boot_stops_cleanly_on_signals (void)
+{
+  const gint hangup[] = { SIGHUP, 0 };
+  const gint interrupt[] = { SIGINT, 0 };
+  const gint terminate[] = { SIGTERM, 0 };
+  const gint twice[] = { SIGHUP, SIGINT, 0 };
+
+  assert_boot_stops_cleanly (hangup);
+  assert_boot_stops_cleanly (interrupt);
+  assert_boot_stops_cleanly (terminate);
+  assert_boot_stops_cleanly (twice);
 }
 
 /* Another program's SQLite database, in rollback-journal mode as SQLite
@@ -414,5 +551,10 @@ main (int argc, char **argv)
                    test_cli_boot_refuses_a_state_of_another_host);
   g_test_add_func ("/cli/boot/creates-the-state-and-says-so",
                    test_cli_boot_creates_the_state_and_says_so);
+  g_test_add_func ("/cli/boot/stops-cleanly-on-signals", test_cli_boot_stops_cleanly_on_signals);
+  g_test_add_func ("/cli/boot/verbose-says-why", test_cli_boot_verbose_says_why);
+  g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
+  g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
+                   test_cli_boot_xenopsd_warns_of_ignored_options);
   return g_test_run ();
 }

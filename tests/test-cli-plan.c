@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
 
@@ -307,6 +309,58 @@ test_cli_plan_rejects_what_fits_no_reachable_nodes (void)
   g_assert_nonnull (strstr (boot.out, "1 running"));
 }
 
+/* "-" reads the manifest from standard input: the same plan as from the
+ * file; an error in it names standard input. */
+static void
+test_cli_plan_reads_standard_input (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *broken = xa_test_dir_write (dir, "broken.json", "{\"vms\": [{}]}");
+  g_auto(XaTestRun) from_file = { 0 };
+  g_auto(XaTestRun) from_stdin = { 0 };
+  g_auto(XaTestRun) bad = { 0 };
+  g_autoptr(json_t) file_json = NULL;
+  g_autoptr(json_t) stdin_json = NULL;
+
+  xa_test_run_xadmit (&from_file, "plan", manifest, "--host", "sim", "--json", NULL);
+  xa_test_run_xadmit_with_input (&from_stdin, manifest, "plan", "-", "--host", "sim", "--json",
+                                 NULL);
+  g_assert_cmpint (from_stdin.status, ==, 0);
+  g_assert_cmpstr (from_stdin.err, ==, "");
+  file_json = xa_test_json_parse (from_file.out);
+  stdin_json = xa_test_json_parse (from_stdin.out);
+  json_object_del (file_json, "plan_ms");
+  json_object_del (stdin_json, "plan_ms");
+  g_assert_true (json_equal (file_json, stdin_json));
+  xa_test_run_xadmit_with_input (&bad, broken, "plan", "-", "--host", "sim", NULL);
+  xa_test_run_assert_error (&bad, 2, "xadmit plan: standard input: vms[0]");
+}
+
+/* plan stops on a signal as boot does: exit 130, no plan printed. It is
+ * signalled once it said which host it chose, while it waits for its
+ * manifest on standard input. */
+static void
+test_cli_plan_stops_on_a_signal (void)
+{
+  const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+  g_autofree gchar *path = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *manifest = NULL;
+
+  g_assert_true (g_file_get_contents (path, &manifest, NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+    const gint one[] = { signals[i], 0 };
+    g_auto(XaTestRun) run = { 0 };
+
+    xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit: using the simulated host", one,
+                                  manifest, "plan", "-", NULL);
+    g_assert_cmpint (run.status, ==, 130);
+    g_assert_cmpstr (run.out, ==, "");
+    g_assert_nonnull (strstr (run.err, "xadmit plan: interrupted\n"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +382,7 @@ main (int argc, char **argv)
                    test_cli_plan_rejects_what_fits_no_reachable_nodes);
   g_test_add_func ("/cli/plan/predicts-a-pinned-vm-as-boot-places-it",
                    test_cli_plan_predicts_a_pinned_vm_as_boot_places_it);
+  g_test_add_func ("/cli/plan/reads-standard-input", test_cli_plan_reads_standard_input);
+  g_test_add_func ("/cli/plan/stops-on-a-signal", test_cli_plan_stops_on_a_signal);
   return g_test_run ();
 }

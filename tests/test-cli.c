@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
 
@@ -24,6 +26,31 @@ test_cli_prints_version_and_help (void)
   xa_test_run_xadmit (&host_help, "host", "--help", NULL);
   g_assert_cmpint (host_help.status, ==, 0);
   g_assert_nonnull (strstr (host_help.out, "--sim-state"));
+}
+
+/* `xadmit help COMMAND` says what `xadmit COMMAND --help` does, for each. */
+static void
+test_cli_help_command_is_command_help (void)
+{
+  const gchar *commands[] = { "host", "plan", "boot", "bench" };
+  g_auto(XaTestRun) boot = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_auto(XaTestRun) help = { 0 };
+    g_auto(XaTestRun) option = { 0 };
+
+    xa_test_run_xadmit (&help, "help", commands[i], NULL);
+    xa_test_run_xadmit (&option, commands[i], "--help", NULL);
+    g_assert_cmpint (help.status, ==, 0);
+    g_assert_cmpstr (help.out, ==, option.out);
+    g_assert_nonnull (strstr (help.out, "--json"));
+    g_assert_nonnull (strstr (help.out, "--quiet"));
+    g_assert_nonnull (strstr (help.out, "--verbose"));
+  }
+  xa_test_xadmit_fails (2, "xadmit help: \"daemon\" is not a command", "help", "daemon", NULL);
+  /* --workers 0 is allowed, so it is explained */
+  xa_test_run_xadmit (&boot, "help", "boot", NULL);
+  g_assert_nonnull (strstr (boot.out, "(default, and 0: as many as the host's populate"));
 }
 
 static void
@@ -72,6 +99,52 @@ test_cli_host_json_round_trips (void)
   xa_test_run_xadmit (&second, "host", "--host", spec2, "--json", NULL);
   g_assert_cmpint (second.status, ==, 0);
   g_assert_cmpstr (first.out, ==, second.out);
+}
+
+/* A host file of @n_nodes nodes at distance 20 from each other, dom0 on
+ * the last. */
+static gchar *
+write_wide_host (const XaTestDir *dir, guint n_nodes)
+{
+  g_autoptr(GString) text = g_string_new ("{\"name\": \"wide\", \"nodes\": [");
+
+  for (guint n = 0; n < n_nodes; n++)
+    g_string_append_printf (text, "%s{\"memory\": \"64GiB\", \"cpus\": 8, \"cores\": 4}",
+                            n > 0 ? ", " : "");
+  g_string_append (text, "], \"distances\": [");
+  for (guint i = 0; i < n_nodes; i++) {
+    g_string_append (text, i > 0 ? ", [" : "[");
+    for (guint j = 0; j < n_nodes; j++)
+      g_string_append_printf (text, "%s%u", j > 0 ? ", " : "", i == j ? 10 : 20);
+    g_string_append (text, "]");
+  }
+  g_string_append (text, "], \"domains\": [{\"name\": \"dom0\", \"vcpus\": 4, "
+                         "\"memory_by_node\": [");
+  for (guint n = 0; n < n_nodes; n++)
+    g_string_append_printf (text, "%s\"%s\"", n > 0 ? ", " : "", n + 1 == n_nodes ? "4GiB" : "0");
+  g_string_append (text, "]}]}");
+  return xa_test_dir_write (dir, "wide.json", text->str);
+}
+
+/* The host table of a 64-node host fits 80 columns, its columns aligned. */
+static void
+test_cli_host_table_stays_readable_at_64_nodes (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *path = write_wide_host (dir, 64);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_auto(XaTestRun) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+
+  xa_test_run_xadmit (&run, "host", "--host", spec, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_cmpuint (strlen (lines[i]), <=, 80);
+  g_assert_nonnull (strstr (run.out, "\nnode distances to nodes 48-63:\nnode   48  49"));
+  g_assert_nonnull (strstr (run.out, "\n63     20  20"));
+  g_assert_nonnull (strstr (run.out, "\ndomain vcpus        MiB  node:MiB\n"
+                                     "dom0       4       4096  63:4096\n"));
 }
 
 static void
@@ -229,12 +302,54 @@ test_cli_sim_state_must_match_its_topology (void)
 static void
 test_cli_bench_usage_errors (void)
 {
-  xa_test_xadmit_fails (2, "xadmit bench: nothing to measure: give --planner, --store or --storm",
-                        "bench", NULL);
+  xa_test_xadmit_fails (2, "--verbose and --quiet contradict each other", "bench", "-q", "-v",
+                        NULL);
   xa_test_xadmit_fails (2, "xadmit bench: --seed: -1 is negative", "bench", "--planner", "--seed",
                         "-1", NULL);
   xa_test_xadmit_fails (2, "unexpected argument \"storm.json\"", "bench", "--planner", "storm.json",
                         NULL);
+}
+
+/* Every long command stops on SIGINT, SIGTERM and SIGHUP alike: exit 130. */
+static void
+test_cli_bench_stops_on_every_signal (void)
+{
+  const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+    const gint one[] = { signals[i], 0 };
+    g_auto(XaTestRun) run = { 0 };
+
+    xa_test_run_xadmit_signalled (&run, dir, FALSE, "   VMs", one, NULL, "bench", "--planner",
+                                  NULL);
+    g_assert_cmpint (run.status, ==, 130);
+    g_assert_cmpstr (run.err, ==, "xadmit bench: interrupted\n");
+  }
+}
+
+/* bench takes -q and --json as every command does: --json is one document
+ * of its tables, -q leaves out what explains them. */
+static void
+test_cli_bench_prints_json_and_quiet (void)
+{
+  g_auto(XaTestRun) json = { 0 };
+  g_auto(XaTestRun) quiet = { 0 };
+  g_autoptr(json_t) root = NULL;
+  json_t *store;
+
+  xa_test_run_xadmit (&json, "bench", "--store", "--json", "--seed", "3", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  g_assert_cmpstr (json.err, ==, "");
+  root = xa_test_json_parse (json.out);
+  g_assert_cmpint (xa_test_json_int (root, "seed"), ==, 3);
+  store = json_object_get (root, "store");
+  g_assert_cmpint (xa_test_json_int (store, "submit_requests"), ==, 10000);
+  g_assert_cmpfloat (xa_test_json_real (store, "admit_ms"), >, 0);
+  g_assert_null (json_object_get (root, "planner"));
+  xa_test_run_xadmit (&quiet, "bench", "--store", "-q", NULL);
+  g_assert_cmpint (quiet.status, ==, 0);
+  g_assert_true (g_str_has_prefix (quiet.out, "  submit 10000 requests"));
 }
 
 int
@@ -243,8 +358,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/prints-version-and-help", test_cli_prints_version_and_help);
   g_test_add_func ("/cli/usage-errors", test_cli_usage_errors);
+  g_test_add_func ("/cli/help-command-is-command-help", test_cli_help_command_is_command_help);
   g_test_add_func ("/cli/host/prints-the-default-host", test_cli_host_prints_the_default_host);
   g_test_add_func ("/cli/host/json-round-trips", test_cli_host_json_round_trips);
+  g_test_add_func ("/cli/host/table-stays-readable-at-64-nodes",
+                   test_cli_host_table_stays_readable_at_64_nodes);
   g_test_add_func ("/cli/host/xen-without-hypervisor-fails-cleanly",
                    test_cli_xen_without_hypervisor_fails_cleanly);
   g_test_add_func ("/cli/host/missing-host-file-is-bad-input",
@@ -255,5 +373,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/host/sim-state-must-match-its-topology",
                    test_cli_sim_state_must_match_its_topology);
   g_test_add_func ("/cli/bench/usage-errors", test_cli_bench_usage_errors);
+  g_test_add_func ("/cli/bench/stops-on-every-signal", test_cli_bench_stops_on_every_signal);
+  g_test_add_func ("/cli/bench/prints-json-and-quiet", test_cli_bench_prints_json_and_quiet);
   return g_test_run ();
 }

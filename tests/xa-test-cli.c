@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <gio/gio.h>
+#include <signal.h>
 
 #include "xa-test-cli.h"
 
@@ -10,12 +11,11 @@ xa_test_run_clear (XaTestRun *run)
   g_clear_pointer (&run->err, g_free);
 }
 
-static void
-xa_test_run_xadmit_va (XaTestRun *run, va_list ap)
+/* The built xadmit, then the arguments up to %NULL, then %NULL. */
+static GPtrArray *
+xa_test_argv_va (va_list ap)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  GPtrArray *argv = g_ptr_array_new ();
   const gchar *xadmit = g_getenv ("XADMIT");
 
   g_assert_nonnull (xadmit);
@@ -23,9 +23,23 @@ xa_test_run_xadmit_va (XaTestRun *run, va_list ap)
   for (const gchar *arg = va_arg (ap, const gchar *); arg != NULL; arg = va_arg (ap, const gchar *))
     g_ptr_array_add (argv, (gpointer) arg);
   g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                            G_SUBPROCESS_FLAGS_STDIN_INHERIT, &error);
+  return argv;
+}
+
+/* @input: (nullable): the file on its standard input, else the test's own */
+static void
+xa_test_run_xadmit_va (XaTestRun *run, const gchar *input, va_list ap)
+{
+  g_autoptr(GPtrArray) argv = xa_test_argv_va (ap);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+    (input == NULL ? G_SUBPROCESS_FLAGS_STDIN_INHERIT : G_SUBPROCESS_FLAGS_NONE));
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (input != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, input);
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -47,8 +61,118 @@ xa_test_run_xadmit (XaTestRun *run, ...)
   va_list ap;
 
   va_start (ap, run);
-  xa_test_run_xadmit_va (run, ap);
+  xa_test_run_xadmit_va (run, NULL, ap);
   va_end (ap);
+}
+
+/**
+ * xa_test_run_xadmit_with_input:
+ * @run: (out caller-allocates): how it went
+ * @input: the file xadmit reads on its standard input
+ * @...: its arguments, then %NULL
+ *
+ * As xa_test_run_xadmit(), with @input for standard input.
+ */
+void
+xa_test_run_xadmit_with_input (XaTestRun *run, const gchar *input, ...)
+{
+  va_list ap;
+
+  va_start (ap, input);
+  xa_test_run_xadmit_va (run, input, ap);
+  va_end (ap);
+}
+
+/* Reads lines of @stream into @text up to the one starting with @prefix,
+ * or to the end with @prefix %NULL. */
+static void
+xa_test_read_lines (GDataInputStream *stream, const gchar *prefix, GString *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (;;) {
+    g_autofree gchar *line = g_data_input_stream_read_line_utf8 (stream, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    if (line == NULL) {
+      /* it ended before it printed @prefix: too early to interrupt */
+      g_assert_null (prefix);
+      return;
+    }
+    g_string_append_printf (text, "%s\n", line);
+    if (prefix != NULL && g_str_has_prefix (line, prefix))
+      return;
+  }
+}
+
+/**
+ * xa_test_run_xadmit_signalled:
+ * @run: (out caller-allocates): how it went
+ * @dir: where its other stream goes meanwhile
+ * @on_stderr: whether @prefix comes on standard error, else on standard output
+ * @prefix: the start of a line it prints once it is under way
+ * @signals: the signals sent as soon as that line came, 0-terminated
+ * @input: (nullable): written on its standard input after the signals, then
+ *   closed; %NULL leaves it the test's own
+ * @...: its arguments, then %NULL
+ *
+ * Runs the built xadmit, waits for its line, signals it and waits for it:
+ * the line, not a sleep, says when it runs.
+ */
+void
+xa_test_run_xadmit_signalled (XaTestRun *run, const XaTestDir *dir, gboolean on_stderr,
+                              const gchar *prefix, const gint *signals, const gchar *input, ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    (on_stderr ? G_SUBPROCESS_FLAGS_STDERR_PIPE : G_SUBPROCESS_FLAGS_STDOUT_PIPE) |
+    (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : G_SUBPROCESS_FLAGS_STDIN_INHERIT));
+  g_autofree gchar *other_path = g_build_filename (dir, "other-stream", NULL);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gchar *other = NULL;
+  pid_t pid;
+  va_list ap;
+
+  va_start (ap, input);
+  argv = xa_test_argv_va (ap);
+  va_end (ap);
+  if (on_stderr)
+    g_subprocess_launcher_set_stdout_file_path (launcher, other_path);
+  else
+    g_subprocess_launcher_set_stderr_file_path (launcher, other_path);
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (on_stderr ? g_subprocess_get_stderr_pipe (proc)
+                                              : g_subprocess_get_stdout_pipe (proc));
+  xa_test_read_lines (stream, prefix, text);
+  /* kill() now, where g_subprocess_send_signal() would later, from a thread */
+  pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (proc), NULL, 10);
+  for (const gint *sig = signals; *sig != 0; sig++)
+    g_assert_cmpint (kill (pid, *sig), ==, 0);
+  if (input != NULL) {
+    GOutputStream *stdin_pipe = g_subprocess_get_stdin_pipe (proc);
+
+    g_assert_true (g_output_stream_write_all (stdin_pipe, input, strlen (input), NULL, NULL,
+                                              &error));
+    g_assert_true (g_output_stream_close (stdin_pipe, NULL, &error));
+  }
+  xa_test_read_lines (stream, NULL, text);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  run->status = g_subprocess_get_exit_status (proc);
+  g_assert_true (g_file_get_contents (other_path, &other, NULL, &error));
+  g_assert_no_error (error);
+  if (on_stderr) {
+    run->out = other;
+    run->err = g_string_free (g_steal_pointer (&text), FALSE);
+  } else {
+    run->out = g_string_free (g_steal_pointer (&text), FALSE);
+    run->err = other;
+  }
 }
 
 /**
@@ -67,7 +191,7 @@ xa_test_xadmit_fails (gint status, const gchar *message, ...)
   va_list ap;
 
   va_start (ap, message);
-  xa_test_run_xadmit_va (&run, ap);
+  xa_test_run_xadmit_va (&run, NULL, ap);
   va_end (ap);
   xa_test_run_assert_error (&run, status, message);
 }

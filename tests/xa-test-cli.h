@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "xa-json.h"
+#include "xa-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaTestRun, xa_test_run_clear)
 
 void xa_test_run_xadmit (XaTestRun *run,
                          ...) G_GNUC_NULL_TERMINATED;
+void xa_test_run_xadmit_with_input (XaTestRun   *run,
+                                    const gchar *input,
+                                    ...) G_GNUC_NULL_TERMINATED;
+void xa_test_run_xadmit_signalled (XaTestRun       *run,
+                                   const XaTestDir *dir,
+                                   gboolean         on_stderr,
+                                   const gchar     *prefix,
+                                   const gint      *signals,
+                                   const gchar     *input,
+                                   ...) G_GNUC_NULL_TERMINATED;
 void xa_test_run_assert_error (const XaTestRun *run,
                                gint             status,
                                const gchar     *message);

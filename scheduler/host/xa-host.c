@@ -126,8 +126,8 @@ xa_host_lock_busy (const gchar *path, const gchar *what, GError **error)
 
   g_file_get_contents (path, &holder, NULL, NULL);
   g_set_error (error, XA_ERROR, XA_ERROR_BUSY,
-               "process %s admits for %s already (one admitter per host: add work to it "
-               "with xadmit submit)", holder != NULL ? g_strstrip (holder) : "?", what);
+               "process %s admits for %s already (one admitter per host: wait until its "
+               "boot ends, or stop it)", holder != NULL ? g_strstrip (holder) : "?", what);
 }
 
 /**
