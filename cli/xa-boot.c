@@ -139,11 +139,14 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
 
   if (admission == NULL)
     return NULL;
-  if (found->built->len + found->half_built->len + found->gone->len > 0)
+  if (found->built->len + found->half_built->len + found->gone->len + found->ended->len +
+      found->leftover->len > 0)
     g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
-                "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
+                "%u had not begun, %u failed builds left a domain (destroyed now), %u running "
+                "VMs had ended (their domains are gone); %" G_GUINT64_FORMAT " MiB of claims "
+                "released\n",
                 found->built->len, found->half_built->len, found->gone->len,
-                found->released_mib);
+                found->leftover->len, found->ended->len, found->released_mib);
   return g_steal_pointer (&admission);
 }
 
@@ -167,6 +170,16 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
   g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
               left_alone->len - 1, names);
   return TRUE;
+}
+
+/* A simulated host kept in no state file goes with this process, and the
+ * domains of its requests with it. */
+static gboolean
+xa_boot_end (const XaBootOptions *boot, XaHost *host, XaAdmission *admission, GError **error)
+{
+  if (boot->opts.sim_state != NULL || !g_str_equal (xa_host_get_kind (host), "sim"))
+    return TRUE;
+  return xa_admission_end_host (admission, error);
 }
 
 static gint
@@ -242,6 +255,8 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_source_remove (sigterm);
   xa_boot_clear_progress (&run);
   summary = xa_scheduler_get_run (run.scheduler);
+  if (!xa_boot_end (boot, host, admission, error))
+    return -1;
   xa_cli_print_run (&boot->opts, summary);
   return xa_boot_exit_code (run.scheduler, summary);
 }

@@ -155,6 +155,7 @@ xa_output_run_to_json (const XaRun *run)
   json_object_set_new (root, "deferred", json_integer (counts.deferred));
   json_object_set_new (root, "rejected", json_integer (counts.rejected));
   json_object_set_new (root, "cancelled", json_integer (counts.cancelled));
+  json_object_set_new (root, "ended", json_integer (counts.ended));
   json_object_set_new (root, "local", json_integer (counts.local));
   json_object_set_new (root, "split", json_integer (counts.split));
   json_object_set_new (root, "spilled", json_integer (counts.spilled));
@@ -241,9 +242,9 @@ static void
 xa_output_print_boot_counts (const XaRun *run, const XaRunCounts *counts)
 {
   g_print ("\n%u running (%u on one node, %u split; %u spilled, %" G_GUINT64_FORMAT
-           " MiB off their nodes), %u failed, %u deferred, %u rejected, %u cancelled\n",
+           " MiB off their nodes), %u failed, %u deferred, %u rejected, %u cancelled, %u ended\n",
            counts->running, counts->local, counts->split, counts->spilled, counts->remote_mib,
-           counts->failed, counts->deferred, counts->rejected, counts->cancelled);
+           counts->failed, counts->deferred, counts->rejected, counts->cancelled, counts->ended);
   g_print ("makespan %.3f s (lower bound %.3f s, host clock); planning took %.3f ms\n",
            run->makespan_s, run->lower_bound_s, run->plan_ms);
 }

@@ -31,16 +31,42 @@ xa_admission_ensure_host (XaAdmission *self, GError **error)
                                xa_host_record_now (self->host), &self->host_id, error);
 }
 
+/* Destroys the domains of the host's requests in @state whose ids are in
+ * @ids, where the host still has them. */
+static gboolean
+xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaRequestState state,
+                              GArray *ids, GError **error)
+{
+  g_autoptr(GPtrArray) requests = NULL;
+
+  if (ids->len == 0)
+    return TRUE;
+  requests = xa_store_list_requests (self->store, self->host_id, state, error);
+  if (requests == NULL)
+    return FALSE;
+  for (guint i = 0; i < requests->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (requests, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+
+    for (guint k = 0; domain != NULL && k < ids->len; k++) {
+      if (g_array_index (ids, gint64, k) == request->id &&
+          !xa_host_destroy (self->host, domain->domid, error))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* A restart first: the builds the ledger has in flight are over. Those
  * that finished are running; half-built domains are destroyed, and their
- * VMs wait again with those whose build had not begun. */
+ * VMs wait again with those whose build had not begun. The domains of
+ * failed builds that could not be destroyed then go now. */
 static XaStoreReconciliation *
 xa_admission_reconcile (XaAdmission *self, GError **error)
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
 
   if (info == NULL)
     return NULL;
@@ -48,19 +74,9 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);
   if (found == NULL ||
-      (queued = xa_store_list_requests (self->store, self->host_id, XA_REQUEST_QUEUED,
-                                        error)) == NULL)
+      !xa_admission_destroy_domains (self, info, XA_REQUEST_QUEUED, found->half_built, error) ||
+      !xa_admission_destroy_domains (self, info, XA_REQUEST_FAILED, found->leftover, error))
     return NULL;
-  for (guint i = 0; i < queued->len; i++) {
-    const XaStoreRequest *request = g_ptr_array_index (queued, i);
-    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
-
-    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
-      if (g_array_index (found->half_built, gint64, k) == request->id &&
-          !xa_host_destroy (self->host, domain->domid, error))
-        return NULL;
-    }
-  }
   return g_steal_pointer (&found);
 }
 
@@ -291,6 +307,27 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
       xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }
   return TRUE;
+}
+
+/**
+ * xa_admission_end_host:
+ * @self: the admission, after its run
+ * @error: a #GError
+ *
+ * For a host that goes with this process (a simulated host kept in no
+ * state file): its domains vanish with it, so its running requests end
+ * and what still waits is cancelled; the ledger never keeps running rows
+ * for domains no host has.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_admission_end_host (XaAdmission *self, GError **error)
+{
+  return xa_store_end_host (self->store, self->host_id,
+                            "its host was simulated in xadmit's process, without a state file, "
+                            "and went away when xadmit exited", xa_host_record_now (self->host),
+                            error);
 }
 
 XaScheduler *

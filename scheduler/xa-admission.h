@@ -26,6 +26,8 @@ gboolean xa_admission_submit (XaAdmission *self,
                               GError     **error);
 gboolean xa_admission_take_queued (XaAdmission *self,
                                    GError     **error);
+gboolean xa_admission_end_host (XaAdmission *self,
+                                GError     **error);
 XaScheduler *xa_admission_get_scheduler (XaAdmission *self);
 XaStore *xa_admission_get_store (XaAdmission *self);
 gint64 xa_admission_get_host_id (XaAdmission *self);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * @XA_RUN_STATE_DEFERRED: it did not fit while the run lasted
  * @XA_RUN_STATE_REJECTED: it can never fit the host
  * @XA_RUN_STATE_CANCELLED: withdrawn before it ran
+ * @XA_RUN_STATE_ENDED: it ran, and its domain is no longer on the host
  *
  * Where a VM of a run summary ended (docs/formats.md).
  */
@@ -25,9 +26,10 @@ typedef enum {
   XA_RUN_STATE_DEFERRED,
   XA_RUN_STATE_REJECTED,
   XA_RUN_STATE_CANCELLED,
+  XA_RUN_STATE_ENDED,
 } XaRunState;
 
-#define XA_RUN_STATE_LAST XA_RUN_STATE_CANCELLED
+#define XA_RUN_STATE_LAST XA_RUN_STATE_ENDED
 
 const gchar *xa_run_state_to_string (XaRunState state);
 gboolean xa_run_state_from_string (const gchar *text,
@@ -109,6 +111,7 @@ typedef struct {
   guint deferred;
   guint rejected;
   guint cancelled;
+  guint ended;
   guint local;
   guint split;
   guint spilled;

@@ -187,6 +187,7 @@ xa_scheduler_report (XaScheduler *self)
       break;
     case XA_REQUEST_BUILDING:
     case XA_REQUEST_CANCELLED:
+    case XA_REQUEST_ENDED:
     default:
       break;
     }
@@ -404,6 +405,8 @@ xa_scheduler_run_state (XaRequestState state)
     return XA_RUN_STATE_FAILED;
   case XA_REQUEST_REJECTED:
     return XA_RUN_STATE_REJECTED;
+  case XA_REQUEST_ENDED:
+    return XA_RUN_STATE_ENDED;
   case XA_REQUEST_BUILDING:
   case XA_REQUEST_CANCELLED:
   default:

@@ -95,27 +95,58 @@ test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
   g_assert_cmpint (xa_test_json_int (xenopsd, "remote_mib"), >, 0);
 }
 
-/* The request's log in the ledger: did it ever wait? */
-static gboolean
-was_deferred (const XaTestDir *dir, const gchar *name)
+/* The requests in @state of the first @n_hosts hosts of the ledger. */
+static GPtrArray *
+requests_in (const XaTestDir *dir, gint64 n_hosts, XaRequestState state)
 {
   g_autofree gchar *db = ledger_path (dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStore) store = xa_store_open (db, &error);
-  gboolean deferred = FALSE;
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
 
   g_assert_no_error (error);
-  for (gint64 host_id = 1; host_id <= 2; host_id++) {
-    g_autoptr(GPtrArray) running = xa_store_list_requests (store, host_id, XA_REQUEST_RUNNING,
-                                                           &error);
+  for (gint64 host_id = 1; host_id <= n_hosts; host_id++) {
+    g_autoptr(GPtrArray) some = xa_store_list_requests (store, host_id, state, &error);
 
-    for (guint i = 0; i < running->len; i++) {
-      const XaStoreRequest *request = g_ptr_array_index (running, i);
+    g_assert_no_error (error);
+    while (some->len > 0)
+      g_ptr_array_add (all, g_ptr_array_steal_index (some, 0));
+  }
+  return all;
+}
 
-      deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
-    }
+/* The request's log in the ledger: did it ever wait? Its temporary host
+ * gone with the run, the request has ended. */
+static gboolean
+was_deferred (const XaTestDir *dir, const gchar *name)
+{
+  g_autoptr(GPtrArray) ended = requests_in (dir, 2, XA_REQUEST_ENDED);
+  gboolean deferred = FALSE;
+
+  for (guint i = 0; i < ended->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (ended, i);
+
+    deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
   }
   return deferred;
+}
+
+/* A host file without --sim-state lives in the run's process: its VMs end
+ * with it, so two boots never leave more running rows than domains. */
+static void
+test_cli_boot_temporary_host_ends_with_the_run (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) first = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
+  g_autoptr(json_t) again = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
+  g_autoptr(GPtrArray) running = requests_in (dir, 2, XA_REQUEST_RUNNING);
+  g_autoptr(GPtrArray) ended = requests_in (dir, 2, XA_REQUEST_ENDED);
+
+  g_assert_cmpint (xa_test_json_int (again, "running"), ==, 24);
+  g_assert_cmpuint (running->len, ==, 0);
+  g_assert_cmpuint (ended->len, ==, 2 * 24);
+  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->reason,
+                            "went away when xadmit exited"));
 }
 
 /* xenopsd-nodeclaim fails app-db's start (its host-wide claim); batch defers
@@ -278,6 +309,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
   g_test_add_func ("/cli/boot/again-leaves-running-vms-alone",
                    test_cli_boot_again_leaves_running_vms_alone);
+  g_test_add_func ("/cli/boot/temporary-host-ends-with-the-run",
+                   test_cli_boot_temporary_host_ends_with_the_run);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);

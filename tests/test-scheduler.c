@@ -272,6 +272,8 @@ counted_as (const XaRunCounts *counts, XaRequestState state)
     return counts->cancelled;
   case XA_REQUEST_REJECTED:
     return counts->rejected;
+  case XA_REQUEST_ENDED:
+    return counts->ended;
   }
   g_assert_not_reached ();
 }
@@ -464,7 +466,8 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
 static void
 test_run_state_names (void)
 {
-  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled" };
+  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled",
+                           "ended" };
   XaRunState state = XA_RUN_STATE_LAST;
 
   for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
