@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-admission.h"
+#include <glib/gstdio.h>
+
 #include "xa-error.h"
+#include "xa-host-backend.h"
 #include "xa-host-record.h"
 
 struct _XaAdmission {
@@ -10,6 +13,8 @@ struct _XaAdmission {
   XaScheduler *scheduler;
   /* the ids of the requests handed to the scheduler */
   GHashTable *handed;
+  /* the ledger's admitter lock, PATH.lock; -1 before it is taken */
+  gint lock_fd;
 };
 
 /* Records the host once, known by its kind and UUID: a simulated host's (a
@@ -80,6 +85,17 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
   return g_steal_pointer (&found);
 }
 
+/* One admitter per ledger too (docs/design.md, One admitter per host): a
+ * second one would reconcile the first one's live builds away. */
+static gboolean
+xa_admission_lock_ledger (XaAdmission *self, const gchar *path, GError **error)
+{
+  g_autofree gchar *lock_path = g_strconcat (path, ".lock", NULL);
+  g_autofree gchar *what = g_strdup_printf ("the ledger %s", path);
+
+  return xa_host_lock_file (lock_path, what, &self->lock_fd, error);
+}
+
 /**
  * xa_admission_open:
  * @host: the host, locked by this process; it must outlive the admission
@@ -89,8 +105,10 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
  *   with the host found
  * @error: a #GError
  *
- * Opens the ledger, records @host in it and reconciles the two (see
- * docs/design.md), then makes the scheduler, with no request yet.
+ * Opens the ledger and takes its admitter lock (%XA_ERROR_BUSY, naming the
+ * holder, while another process admits on it), records @host in it and
+ * reconciles the two (see docs/design.md), then makes the scheduler, with
+ * no request yet.
  *
  * Returns: (transfer full) (nullable): the admission
  */
@@ -103,9 +121,11 @@ xa_admission_open (XaHost *host, const gchar *db_path, const XaSchedulerOptions 
   g_autoptr(XaStoreReconciliation) found = NULL;
 
   self->host = host;
+  self->lock_fd = -1;
   self->handed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->store = xa_store_open (path, error);
-  if (self->store == NULL || !xa_admission_ensure_host (self, error) ||
+  if (self->store == NULL || !xa_admission_lock_ledger (self, path, error) ||
+      !xa_admission_ensure_host (self, error) ||
       (found = xa_admission_reconcile (self, error)) == NULL)
     return NULL;
   self->scheduler = xa_scheduler_new (host, self->store, self->host_id, options, error);
@@ -124,6 +144,8 @@ xa_admission_free (XaAdmission *self)
   g_clear_pointer (&self->scheduler, xa_scheduler_free);
   g_clear_pointer (&self->store, xa_store_free);
   g_clear_pointer (&self->handed, g_hash_table_unref);
+  if (self->lock_fd >= 0)
+    g_close (self->lock_fd, NULL);
   g_free (self);
 }
 

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "xa-host-backend.h"
 #include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
@@ -296,6 +300,28 @@ test_cli_boot_one_admitter_per_host (void)
   xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
 }
 
+/* One admitter per ledger, even on hosts of their own: while this process
+ * holds the ledger's lock, a boot on it says who does and exits 1. */
+static void
+test_cli_boot_one_admitter_per_ledger (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *lock = g_strconcat (db, ".lock", NULL);
+  g_autofree gchar *spec = xa_test_host_spec ("default.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the ledger", (gint) getpid ());
+  g_autoptr(GError) error = NULL;
+  g_auto(XaTestRun) run = { 0 };
+  gint fd = -1;
+
+  g_assert_true (xa_host_lock_file (lock, "the test's ledger", &fd, &error));
+  g_assert_no_error (error);
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, NULL);
+  xa_test_run_assert_error (&run, 1, holder);
+  g_close (fd, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -314,5 +340,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
+  g_test_add_func ("/cli/boot/one-admitter-per-ledger", test_cli_boot_one_admitter_per_ledger);
   return g_test_run ();
 }
