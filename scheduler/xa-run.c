@@ -115,6 +115,7 @@ xa_run_free (XaRun *run)
   g_free (run->policy);
   g_free (run->host);
   g_free (run->free_mib);
+  g_free (run->left_mib);
   g_ptr_array_unref (run->vms);
   g_free (run);
 }

@@ -82,6 +82,8 @@ typedef struct {
  * @overplanned_mib: that memory
  * @free_mib: (nullable): each node's free memory when the run began, for
  *   tables
+ * @left_mib: (nullable): each node's free memory when the run ended, as the
+ *   host shows it; %NULL for a dry run, whose tables subtract the plan
  */
 typedef struct {
   gchar *policy;
@@ -95,6 +97,7 @@ typedef struct {
   guint overplanned;
   guint64 overplanned_mib;
   guint64 *free_mib;
+  guint64 *left_mib;
 } XaRun;
 
 /**

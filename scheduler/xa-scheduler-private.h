@@ -44,6 +44,8 @@ struct _XaScheduler {
   GError *fatal;
   XaXenopsd *numa;
   guint64 *legacy_view;
+  /* each node's free memory when the run ended */
+  guint64 *left_mib;
   XaSchedulerProgressFunc progress;
   gpointer progress_data;
 };

@@ -130,6 +130,7 @@ xa_scheduler_free (XaScheduler *self)
   g_clear_pointer (&self->numa, xa_xenopsd_free);
   g_clear_error (&self->fatal);
   g_free (self->legacy_view);
+  g_free (self->left_mib);
   g_free (self);
 }
 
@@ -314,6 +315,11 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   }
   if (!xa_store_release (self->store, &released))
     xa_scheduler_fatal (self, g_steal_pointer (&released));
+  /* the summary's "left" is what the host shows, not free minus placed */
+  g_clear_pointer (&self->left_mib, g_free);
+  self->left_mib = g_new0 (guint64, self->n_nodes);
+  if (self->fatal == NULL && !xa_host_free_memory (self->host, self->left_mib, NULL, &released))
+    xa_scheduler_fatal (self, g_steal_pointer (&released));
   if (self->fatal != NULL) {
     g_propagate_error (error, g_steal_pointer (&self->fatal));
     return FALSE;
@@ -471,6 +477,8 @@ xa_scheduler_get_run (XaScheduler *self)
   run->free_mib = g_new (guint64, self->n_nodes);
   for (guint n = 0; n < self->n_nodes; n++)
     run->free_mib[n] = self->host_info->nodes[n].free_mib;
+  if (self->left_mib != NULL)
+    run->left_mib = g_memdup2 (self->left_mib, sizeof (guint64) * self->n_nodes);
   run->makespan_s = self->last_end_s >= 0 ? self->last_end_s - self->first_queued_s : 0;
   run->lower_bound_s = xa_scheduler_lower_bound (self);
   run->plan_ms = self->plan_ms;

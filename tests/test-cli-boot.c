@@ -322,6 +322,45 @@ test_cli_boot_one_admitter_per_ledger (void)
   g_close (fd, NULL);
 }
 
+/* The "left" column of a boot's node table: each node's memory as the
+ * host shows it at the end, here after something outside xadmit took 30
+ * GiB of node 0 mid-run (start-free minus placed would say 30720). */
+static void
+test_cli_boot_left_is_what_the_host_shows (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("2node-take.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
+  g_autofree gchar *state = state_path (dir);
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) boot = { 0 };
+  g_auto(XaTestRun) host = { 0 };
+  g_autoptr(json_t) shown = NULL;
+  g_autofree gchar *table = NULL;
+  json_t *node;
+  gsize n;
+
+  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      NULL);
+  g_assert_cmpint (boot.status, ==, 0);
+  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
+  g_assert_cmpint (host.status, ==, 0);
+  shown = xa_test_json_parse (host.out);
+  table = g_strdup (strstr (boot.out, "\nnode "));
+  g_assert_nonnull (table);
+  json_array_foreach (json_object_get (shown, "nodes"), n, node) {
+    g_autofree gchar *prefix = g_strdup_printf ("\n%-5" G_GSIZE_FORMAT " ", n);
+    const gchar *line = strstr (table, prefix);
+    guint64 free_mib = 0, placed = 0, left = 0;
+
+    g_assert_nonnull (line);
+    g_assert_cmpint (sscanf (line + strlen (prefix), "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                             " %" G_GUINT64_FORMAT, &free_mib, &placed, &left), ==, 3);
+    g_assert_cmpuint (left, ==, (guint64) xa_test_json_int (node, "free"));
+  }
+  g_assert_nonnull (strstr (table, "\n0          61440      30720          0\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,6 +376,8 @@ main (int argc, char **argv)
                    test_cli_boot_again_leaves_running_vms_alone);
   g_test_add_func ("/cli/boot/temporary-host-ends-with-the-run",
                    test_cli_boot_temporary_host_ends_with_the_run);
+  g_test_add_func ("/cli/boot/left-is-what-the-host-shows",
+                   test_cli_boot_left_is_what_the_host_shows);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
