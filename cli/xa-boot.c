@@ -182,6 +182,36 @@ xa_boot_end (const XaBootOptions *boot, XaHost *host, XaAdmission *admission, GE
   return xa_admission_end_host (admission, error);
 }
 
+/* Until a daemon admits every manifest's requests, boot admits only its
+ * own: it says what else waits for the host, and how to start it. */
+static gboolean
+xa_boot_tell_others (const XaBootOptions *boot, XaAdmission *admission, GError **error)
+{
+  g_autoptr(GPtrArray) others = xa_admission_list_others (admission, error);
+  g_autoptr(GHashTable) groups = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autofree gchar *joined = NULL;
+
+  if (others == NULL)
+    return FALSE;
+  if (others->len == 0 || boot->opts.quiet)
+    return TRUE;
+  groups = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < others->len; i++) {
+    const gchar *group = ((XaStoreRequest *) g_ptr_array_index (others, i))->group_id;
+
+    if (g_hash_table_add (groups, (gpointer) group))
+      g_ptr_array_add (names, (gpointer) (g_str_has_prefix (group, "boot:") ? group + 5 : group));
+  }
+  g_ptr_array_add (names, NULL);
+  joined = g_strjoinv (", ", (gchar **) names->pdata);
+  g_printerr ("xadmit boot: %u %s of other manifests (%s) %s for this host and will not be "
+              "started by this boot: boot those manifests again to start them\n", others->len,
+              others->len == 1 ? "request" : "requests", joined,
+              others->len == 1 ? "waits" : "wait");
+  return TRUE;
+}
+
 static gint
 xa_boot_exit_code (XaScheduler *scheduler, const XaRun *run)
 {
@@ -238,7 +268,8 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   requests = xa_manifest_load (manifest, topo, &guests, error);
   if (requests == NULL ||
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL ||
-      !xa_boot_submit (boot, admission, manifest, requests, guests, error))
+      !xa_boot_submit (boot, admission, manifest, requests, guests, error) ||
+      !xa_boot_tell_others (boot, admission, error))
     return -1;
   run.scheduler = xa_admission_get_scheduler (admission);
   if (isatty (STDERR_FILENO) && !boot->opts.quiet)

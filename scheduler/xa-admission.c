@@ -332,6 +332,32 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
 }
 
 /**
+ * xa_admission_list_others:
+ * @self: the admission
+ * @error: a #GError
+ *
+ * The requests queued for the host that the scheduler was not given: those
+ * of other submissions (another manifest's boot cut short), which no one
+ * admits until their manifest is booted again.
+ *
+ * Returns: (transfer full) (element-type XaStoreRequest) (nullable): them
+ */
+GPtrArray *
+xa_admission_list_others (XaAdmission *self, GError **error)
+{
+  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
+                                                        XA_REQUEST_QUEUED, error);
+
+  if (queued == NULL)
+    return NULL;
+  for (guint i = 0; i < queued->len; i++) {
+    if (g_hash_table_contains (self->handed, &((XaStoreRequest *) queued->pdata[i])->id))
+      g_ptr_array_remove_index (queued, i--);
+  }
+  return g_steal_pointer (&queued);
+}
+
+/**
  * xa_admission_end_host:
  * @self: the admission, after its run
  * @error: a #GError

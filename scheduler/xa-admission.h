@@ -26,6 +26,8 @@ gboolean xa_admission_submit (XaAdmission *self,
                               GError     **error);
 gboolean xa_admission_take_queued (XaAdmission *self,
                                    GError     **error);
+GPtrArray *xa_admission_list_others (XaAdmission *self,
+                                     GError     **error);
 gboolean xa_admission_end_host (XaAdmission *self,
                                 GError     **error);
 XaScheduler *xa_admission_get_scheduler (XaAdmission *self);

@@ -281,6 +281,29 @@ test_cli_boot_again_leaves_running_vms_alone (void)
   g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
 }
 
+/* A boot cut short leaves its VMs queued; booting another manifest on the
+ * same host says how many wait, of which manifest, and how to start them. */
+static void
+test_cli_boot_says_what_other_manifests_leave_waiting (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_auto(XaTestRun) first = { 0 };
+  g_auto(XaTestRun) other = { 0 };
+  g_autoptr(json_t) before = NULL;
+  g_autofree gchar *told = NULL;
+
+  boot_on_kept_host (&first, dir, "mixed-priorities.json");
+  g_assert_cmpint (first.status, ==, 3);
+  before = xa_test_json_parse (first.out);
+  g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 1);
+  boot_on_kept_host (&other, dir, "two-big.json");
+  told = g_strdup_printf ("xadmit boot: %" JSON_INTEGER_FORMAT " requests of other manifests "
+                          "(mixed-priorities.json) wait for this host and will not be started "
+                          "by this boot: boot those manifests again to start them\n",
+                          xa_test_json_int (before, "deferred"));
+  g_assert_nonnull (strstr (other.err, told));
+}
+
 /* One admitter per host: while this process holds the simulated host, a
  * boot on it is told who does. */
 static void
@@ -378,6 +401,8 @@ main (int argc, char **argv)
                    test_cli_boot_temporary_host_ends_with_the_run);
   g_test_add_func ("/cli/boot/left-is-what-the-host-shows",
                    test_cli_boot_left_is_what_the_host_shows);
+  g_test_add_func ("/cli/boot/says-what-other-manifests-leave-waiting",
+                   test_cli_boot_says_what_other_manifests_leave_waiting);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
