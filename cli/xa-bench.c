@@ -359,7 +359,7 @@ xa_bench_run_storm (const gchar *host_path, const gchar *db_path, GPtrArray *req
 
   if (host == NULL ||
       (admission = xa_admission_open (host, db_path, options, NULL, error)) == NULL ||
-      !xa_admission_submit (admission, "storm", requests, NULL, NULL, error))
+      !xa_admission_submit (admission, "storm", requests, NULL, NULL, NULL, error))
     return FALSE;
   scheduler = xa_admission_get_scheduler (admission);
   if (!xa_scheduler_run (scheduler, error))

@@ -151,7 +151,7 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
 }
 
 /* Queues the manifest's VMs; those that run already are left alone, saying
- * which. */
+ * which, and why when the manifest changed them. */
 static gboolean
 xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *manifest,
                 GPtrArray *requests, GPtrArray *guests, GError **error)
@@ -159,12 +159,15 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
   g_autofree gchar *base = g_path_get_basename (manifest);
   g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
   g_autoptr(GPtrArray) left_alone = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
   g_autofree gchar *names = NULL;
 
-  if (!xa_admission_submit (admission, group, requests, guests, &left_alone, error))
+  if (!xa_admission_submit (admission, group, requests, guests, &left_alone, &changes, error))
     return FALSE;
   if (left_alone->len == 0 || boot->opts.quiet)
     return TRUE;
+  for (guint i = 0; i < changes->len; i++)
+    g_printerr ("xadmit boot: %s\n", (const gchar *) g_ptr_array_index (changes, i));
   g_ptr_array_add (left_alone, NULL);
   names = g_strjoinv (", ", (gchar **) left_alone->pdata);
   g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",

@@ -202,8 +202,12 @@ xa_output_print_run_nodes (const XaRun *run, const gchar *column)
 
     gint64 left;
 
-    for (guint i = 0; i < run->vms->len; i++)
-      used += ((const XaRunVm *) g_ptr_array_index (run->vms, i))->memory_by_node_mib[n];
+    for (guint i = 0; i < run->vms->len; i++) {
+      const XaRunVm *vm = g_ptr_array_index (run->vms, i);
+
+      /* a VM left alone held its memory before the run began */
+      used += vm->left_alone ? 0 : vm->memory_by_node_mib[n];
+    }
     /* a boot's "left" is what the host shows at the end; a plan's, its guess */
     left = run->left_mib != NULL ? (gint64) run->left_mib[n] : (gint64) free_mib - (gint64) used;
     g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GINT64_FORMAT "%s\n",

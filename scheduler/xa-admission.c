@@ -166,66 +166,155 @@ xa_admission_named (XaAdmission *self, XaRequestState state, GHashTable *names, 
   return named;
 }
 
-/* Of @requests, the names of those whose request runs on the host. */
+/* Of @running, those whose domain runs on the host: their name → their
+ * slot in @running, from which the one left alone is taken. */
 static GHashTable *
-xa_admission_running_names (XaAdmission *self, GPtrArray *running, GError **error)
+xa_admission_running_by_name (XaAdmission *self, GPtrArray *running, GError **error)
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
-  GHashTable *names;
+  GHashTable *by_name;
 
   if (info == NULL)
     return NULL;
-  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < running->len; i++) {
-    const XaStoreRequest *request = g_ptr_array_index (running, i);
+    XaStoreRequest *request = g_ptr_array_index (running, i);
 
     if (xa_host_info_find_domain (info, request->uuid) != NULL)
-      g_hash_table_add (names, g_strdup (request->req->name));
+      g_hash_table_insert (by_name, request->req->name, &running->pdata[i]);
   }
-  return names;
+  return by_name;
+}
+
+static gchar *
+xa_admission_format_nodes (const XaRequest *req)
+{
+  g_autofree gchar *ids = NULL;
+
+  if (req->hard_affinity != NULL) {
+    ids = xa_nodeset_format_ids (req->hard_affinity);
+    return g_strdup_printf ("pinned to CPUs %s", ids);
+  }
+  if (req->nodes == 0)
+    return g_strdup ("any node");
+  ids = xa_nodeset_format (req->nodes);
+  return g_strdup_printf ("nodes %s", ids);
+}
+
+/* One sentence on what the manifest changed of a VM that runs already,
+ * %NULL if nothing: it runs as it was built until someone destroys it. */
+static gchar *
+xa_admission_change (const XaRequest *was, const XaRequest *now)
+{
+  g_autoptr(GString) had = g_string_new (NULL);
+  g_autoptr(GString) asks = g_string_new (NULL);
+  g_autofree gchar *had_nodes = xa_admission_format_nodes (was);
+  g_autofree gchar *asks_nodes = xa_admission_format_nodes (now);
+
+  if (was->memory_mib != now->memory_mib) {
+    g_string_append_printf (had, ", %" G_GUINT64_FORMAT " MiB", was->memory_mib);
+    g_string_append_printf (asks, ", %" G_GUINT64_FORMAT " MiB", now->memory_mib);
+  }
+  if (was->vcpus != now->vcpus) {
+    g_string_append_printf (had, ", %u vCPUs", was->vcpus);
+    g_string_append_printf (asks, ", %u vCPUs", now->vcpus);
+  }
+  if (!g_str_equal (had_nodes, asks_nodes)) {
+    g_string_append_printf (had, ", %s", had_nodes);
+    g_string_append_printf (asks, ", %s", asks_nodes);
+  }
+  if (had->len == 0)
+    return NULL;
+  return g_strdup_printf ("%s runs already with %s; the manifest now asks %s: destroy it to "
+                          "apply", now->name, had->str + 2, asks->str + 2);
+}
+
+/**
+ * XaAdmissionAgain:
+ * @kept: one per request submitted: its running request, left alone, or
+ *   %NULL for a request to queue
+ * @fresh: (element-type XaRequest): the requests to queue
+ * @fresh_guests: (element-type XaGuest) (nullable): their guests
+ * @left_alone: (element-type utf8): the names of those left alone
+ * @changes: (element-type utf8): what the manifest changed of them
+ *
+ * A submission sorted by the boot-again rules.
+ */
+typedef struct {
+  GPtrArray *kept;
+  GPtrArray *fresh;
+  GPtrArray *fresh_guests;
+  GPtrArray *left_alone;
+  GPtrArray *changes;
+} XaAdmissionAgain;
+
+static void
+xa_admission_again_clear (XaAdmissionAgain *again)
+{
+  g_clear_pointer (&again->kept, g_ptr_array_unref);
+  g_clear_pointer (&again->fresh, g_ptr_array_unref);
+  g_clear_pointer (&again->fresh_guests, g_ptr_array_unref);
+  g_clear_pointer (&again->left_alone, g_ptr_array_unref);
+  g_clear_pointer (&again->changes, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaAdmissionAgain, xa_admission_again_clear)
+
+/* Sorts @req: left alone if it runs (said why if the manifest changed it),
+ * else to be queued. */
+static void
+xa_admission_sort (XaAdmissionAgain *again, GHashTable *running, XaRequest *req, gpointer guest)
+{
+  gpointer *slot = g_hash_table_lookup (running, req->name);
+  XaStoreRequest *request;
+  gchar *change;
+
+  if (slot == NULL) {
+    g_ptr_array_add (again->kept, NULL);
+    g_ptr_array_add (again->fresh, req);
+    if (again->fresh_guests != NULL)
+      g_ptr_array_add (again->fresh_guests, guest);
+    return;
+  }
+  request = g_steal_pointer (slot);
+  g_hash_table_remove (running, req->name);
+  g_ptr_array_add (again->kept, request);
+  g_ptr_array_add (again->left_alone, g_strdup (req->name));
+  change = xa_admission_change (request->req, req);
+  if (change != NULL)
+    g_ptr_array_add (again->changes, change);
 }
 
 /* Requests submitted again, after a crash or a run that left VMs waiting:
  * a VM whose request still waits is queued anew (its old request is
  * cancelled, so the requests as they are now win), and one whose domain
- * runs on the host is left alone rather than started twice. Returns the
- * names of those left alone; @out_new gets the others, and @out_guests
- * their guests where @guests is given. */
-static GPtrArray *
-xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests, GPtrArray *out_new,
-                    GPtrArray *out_guests, GError **error)
+ * runs on the host is left alone rather than started twice. */
+static gboolean
+xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests,
+                    XaAdmissionAgain *again, GError **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) running_names = NULL;
+  g_autoptr(GHashTable) running_by_name = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
   g_autoptr(GPtrArray) running = NULL;
-  g_autoptr(GPtrArray) left_alone = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < requests->len; i++)
     g_hash_table_add (names, ((XaRequest *) g_ptr_array_index (requests, i))->name);
   if ((waiting = xa_admission_named (self, XA_REQUEST_QUEUED, names, error)) == NULL ||
       (running = xa_admission_named (self, XA_REQUEST_RUNNING, names, error)) == NULL ||
-      (running_names = xa_admission_running_names (self, running, error)) == NULL)
-    return NULL;
+      (running_by_name = xa_admission_running_by_name (self, running, error)) == NULL)
+    return FALSE;
   for (guint i = 0; i < waiting->len; i++) {
     const XaStoreRequest *request = g_ptr_array_index (waiting, i);
 
     if (!xa_store_cancel (self->store, request->id, "queued again by a new boot of its manifest",
                           xa_host_record_now (self->host), error))
-      return NULL;
+      return FALSE;
   }
-  for (guint i = 0; i < requests->len; i++) {
-    XaRequest *req = g_ptr_array_index (requests, i);
-
-    if (g_hash_table_contains (running_names, req->name)) {
-      g_ptr_array_add (left_alone, g_strdup (req->name));
-      continue;
-    }
-    g_ptr_array_add (out_new, req);
-    if (guests != NULL)
-      g_ptr_array_add (out_guests, g_ptr_array_index (guests, i));
-  }
-  return g_steal_pointer (&left_alone);
+  again->kept = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
+  for (guint i = 0; i < requests->len; i++)
+    xa_admission_sort (again, running_by_name, g_ptr_array_index (requests, i),
+                       guests != NULL ? g_ptr_array_index (guests, i) : NULL);
+  return TRUE;
 }
 
 /* The scheduler takes @request, and the admission remembers it did. */
@@ -236,13 +325,16 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
-/* Hands the requests given these @uuids to the scheduler, in that order. */
+/* Hands the scheduler, in the order they were submitted, the requests
+ * left alone in @kept and, where it has %NULL, the next of those queued
+ * with these @uuids. */
 static gboolean
-xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
+xa_admission_hand_new (XaAdmission *self, GPtrArray *kept, GPtrArray *uuids, GError **error)
 {
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+  guint next = 0;
 
   if (queued == NULL)
     return FALSE;
@@ -251,10 +343,15 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
 
     g_hash_table_insert (by_uuid, request->uuid, GUINT_TO_POINTER (i));
   }
-  for (guint i = 0; i < uuids->len; i++) {
-    const gchar *uuid = g_ptr_array_index (uuids, i);
+  for (guint i = 0; i < kept->len; i++) {
+    const gchar *uuid;
     gpointer index;
 
+    if (kept->pdata[i] != NULL) {
+      xa_admission_hand (self, g_steal_pointer (&kept->pdata[i]));
+      continue;
+    }
+    uuid = g_ptr_array_index (uuids, next++);
     if (!g_hash_table_lookup_extended (by_uuid, uuid, NULL, &index)) {
       g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
                    "request %s left the queue as it was submitted: is another admitter "
@@ -276,31 +373,39 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
  * @out_left_alone: (out) (optional) (transfer full) (element-type utf8):
  *   the names of the VMs of @requests that run on the host already, left
  *   alone
+ * @out_changes: (out) (optional) (transfer full) (element-type utf8): for
+ *   each of those whose memory, vCPUs or nodes @requests changes, one
+ *   sentence naming it, what it runs with and what it is asked now
  * @error: a #GError
  *
  * Queues @requests in the ledger, as a manifest booted again would: a VM
  * whose request still waits is queued anew, one that runs is left alone.
- * The scheduler gets the new requests, in the order of @requests.
+ * The scheduler gets them all, in the order of @requests: the new requests
+ * to build, and those left alone as running.
  *
  * Returns: %TRUE on success
  */
 gboolean
 xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
-                     GPtrArray *guests, GPtrArray **out_left_alone, GError **error)
+                     GPtrArray *guests, GPtrArray **out_left_alone, GPtrArray **out_changes,
+                     GError **error)
 {
-  g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
-  g_autoptr(GPtrArray) fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
-  g_autoptr(GPtrArray) left_alone = xa_admission_again (self, requests, guests, fresh,
-                                                        fresh_guests, error);
+  g_auto(XaAdmissionAgain) again = { NULL };
   g_autoptr(GPtrArray) uuids = NULL;
 
-  if (left_alone == NULL ||
-      !xa_store_submit (self->store, self->host_id, group, fresh, fresh_guests,
+  again.fresh = g_ptr_array_new ();
+  again.fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
+  again.left_alone = g_ptr_array_new_with_free_func (g_free);
+  again.changes = g_ptr_array_new_with_free_func (g_free);
+  if (!xa_admission_again (self, requests, guests, &again, error) ||
+      !xa_store_submit (self->store, self->host_id, group, again.fresh, again.fresh_guests,
                         xa_host_record_now (self->host), &uuids, error) ||
-      !xa_admission_hand_new (self, uuids, error))
+      !xa_admission_hand_new (self, again.kept, uuids, error))
     return FALSE;
   if (out_left_alone != NULL)
-    *out_left_alone = g_steal_pointer (&left_alone);
+    *out_left_alone = g_steal_pointer (&again.left_alone);
+  if (out_changes != NULL)
+    *out_changes = g_steal_pointer (&again.changes);
   return TRUE;
 }
 

@@ -23,6 +23,7 @@ gboolean xa_admission_submit (XaAdmission *self,
                               GPtrArray   *requests,
                               GPtrArray   *guests,
                               GPtrArray  **out_left_alone,
+                              GPtrArray  **out_changes,
                               GError     **error);
 gboolean xa_admission_take_queued (XaAdmission *self,
                                    GError     **error);

@@ -50,6 +50,7 @@ gboolean xa_run_state_from_string (const gchar *text,
  * @vcpus: its vCPUs, for tables
  * @memory_mib: its memory, for tables
  * @pinned: it has hard affinity, for tables
+ * @left_alone: it ran before this run, which left it alone
  *
  * One VM of a run summary (docs/formats.md).
  */
@@ -66,6 +67,7 @@ typedef struct {
   guint vcpus;
   guint64 memory_mib;
   gboolean pinned;
+  gboolean left_alone;
 } XaRunVm;
 
 /**

@@ -58,6 +58,8 @@ struct _XaVm {
   gboolean has_domain;
   gboolean deferred;
   gboolean building;
+  /* it ran before this run, which left it alone */
+  gboolean left_alone;
   XaNodeSet planned_nodes;
   guint64 *planned_mib;
   guint64 *actual_mib;

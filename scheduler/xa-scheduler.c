@@ -134,10 +134,23 @@ xa_scheduler_free (XaScheduler *self)
   g_free (self);
 }
 
+/* A running request left alone: its memory as the host showed it when
+ * the run began. */
+static void
+xa_scheduler_add_left_alone (XaScheduler *self, XaVm *vm)
+{
+  const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
+
+  vm->left_alone = TRUE;
+  if (domain != NULL)
+    memcpy (vm->actual_mib, domain->memory_by_node_mib, sizeof (guint64) * self->n_nodes);
+}
+
 /**
  * xa_scheduler_add:
  * @self: the scheduler
- * @request: (transfer full): a queued request of this run
+ * @request: (transfer full): a queued request of this run, or a running
+ *   one it leaves alone, for the run summary
  */
 void
 xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
@@ -152,9 +165,13 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   vm->need_mib = xa_mem_request_need_mib (self->topo, request->req);
   vm->started_s = -1;
   vm->finished_s = -1;
+  g_ptr_array_add (self->vms, vm);
+  if (request->state == XA_REQUEST_RUNNING) {
+    xa_scheduler_add_left_alone (self, vm);
+    return;
+  }
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
-  g_ptr_array_add (self->vms, vm);
 }
 
 void
@@ -268,8 +285,12 @@ xa_scheduler_start (XaScheduler *self)
     return;
   }
   /* xenopsd: every VM to a worker as soon as one is free, in arrival order */
-  for (guint i = 0; i < self->vms->len; i++)
-    g_queue_push_tail (&self->ready, g_ptr_array_index (self->vms, i));
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+
+    if (vm->request->state == XA_REQUEST_QUEUED)
+      g_queue_push_tail (&self->ready, vm);
+  }
   xa_scheduler_dispatch (self);
 }
 
@@ -432,7 +453,7 @@ xa_scheduler_lower_bound (XaScheduler *self)
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
 
-    if (vm->request->state != XA_REQUEST_RUNNING)
+    if (vm->request->state != XA_REQUEST_RUNNING || vm->left_alone)
       continue;
     longest = MAX (longest, (gdouble) vm->request->req->memory_mib);
     total += (gdouble) vm->request->req->memory_mib;
@@ -473,6 +494,7 @@ xa_scheduler_get_run (XaScheduler *self)
     rvm->vcpus = vm->request->req->vcpus;
     rvm->memory_mib = vm->request->req->memory_mib;
     rvm->pinned = vm->request->req->hard_affinity != NULL;
+    rvm->left_alone = vm->left_alone;
   }
   run->free_mib = g_new (guint64, self->n_nodes);
   for (guint n = 0; n < self->n_nodes; n++)
