@@ -325,18 +325,51 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
+/* A new request named like a domain on the host is rejected: a second
+ * domain of that name would confuse every tool that finds domains by name
+ * (docs/formats.md, Rejected and deferred). */
+static gboolean
+xa_admission_check_name (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
+                         GError **error)
+{
+  g_autofree gchar *reason = NULL;
+
+  if (!g_hash_table_contains (domain_names, request->req->name))
+    return TRUE;
+  reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
+                            "another name", request->req->name);
+  return xa_store_reject (self->store, request, reason, xa_host_record_now (self->host), error);
+}
+
+/* The names of the host's domains. */
+static GHashTable *
+xa_admission_domain_names (XaAdmission *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  GHashTable *names;
+
+  if (info == NULL)
+    return NULL;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < info->domains->len; i++)
+    g_hash_table_add (names,
+                      g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, i))->name));
+  return names;
+}
+
 /* Hands the scheduler, in the order they were submitted, the requests
  * left alone in @kept and, where it has %NULL, the next of those queued
- * with these @uuids. */
+ * with these @uuids, rejected if their name is taken on the host. */
 static gboolean
 xa_admission_hand_new (XaAdmission *self, GPtrArray *kept, GPtrArray *uuids, GError **error)
 {
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) domain_names = NULL;
   guint next = 0;
 
-  if (queued == NULL)
+  if (queued == NULL || (domain_names = xa_admission_domain_names (self, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
@@ -358,6 +391,9 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *kept, GPtrArray *uuids, GEr
                    "running on this ledger?", uuid);
       return FALSE;
     }
+    if (!xa_admission_check_name (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
+                                  error))
+      return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[GPOINTER_TO_UINT (index)]));
   }
   return TRUE;

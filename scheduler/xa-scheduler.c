@@ -170,6 +170,8 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
     xa_scheduler_add_left_alone (self, vm);
     return;
   }
+  if (request->state == XA_REQUEST_REJECTED)
+    vm->finished_s = request->queued.host_s;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
 }

@@ -317,6 +317,41 @@ test_cli_boot_again_says_what_changed (void)
   g_assert_cmpint (xa_test_json_int (after, "running"), ==, 4);
 }
 
+/* A VM named like a domain on the host (dom0) is rejected with why, never
+ * a second domain of that name, and the state file loads again. */
+static void
+test_cli_boot_rejects_a_name_the_host_has (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_dir_write (
+    dir, "dom0.json",
+    "{\"vms\": [{\"name\": \"dom0\", \"memory\": 1024, \"vcpus\": 1},"
+    " {\"name\": \"web\", \"memory\": 1024, \"vcpus\": 1}]}");
+  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
+  g_autofree gchar *state = state_path (dir);
+  g_autofree gchar *db = ledger_path (dir);
+  g_auto(XaTestRun) boot = { 0 };
+  g_auto(XaTestRun) host = { 0 };
+  g_autoptr(json_t) summary = NULL;
+  g_autoptr(json_t) shown = NULL;
+  json_t *vm;
+
+  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
+                      "--json", NULL);
+  g_assert_cmpint (boot.status, ==, 3);
+  summary = xa_test_json_parse (boot.out);
+  vm = vm_named (summary, "dom0");
+  g_assert_cmpstr (xa_test_json_string (vm, "state"), ==, "rejected");
+  g_assert_cmpstr (xa_test_json_string (vm, "reason"), ==,
+                   "a domain named \"dom0\" runs on the host already: give the VM another name");
+  g_assert_cmpstr (xa_test_json_string (vm_named (summary, "web"), "state"), ==, "running");
+  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
+  g_assert_cmpstr (host.err, ==, "");
+  g_assert_cmpint (host.status, ==, 0);
+  shown = xa_test_json_parse (host.out);
+  g_assert_cmpuint (json_array_size (json_object_get (shown, "domains")), ==, 2);
+}
+
 /* A boot cut short leaves its VMs queued; booting another manifest on the
  * same host says how many wait, of which manifest, and how to start them. */
 static void
@@ -440,6 +475,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/says-what-other-manifests-leave-waiting",
                    test_cli_boot_says_what_other_manifests_leave_waiting);
   g_test_add_func ("/cli/boot/again-says-what-changed", test_cli_boot_again_says_what_changed);
+  g_test_add_func ("/cli/boot/rejects-a-name-the-host-has",
+                   test_cli_boot_rejects_a_name_the_host_has);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
