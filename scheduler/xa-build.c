@@ -5,6 +5,8 @@
  * the memory its plan gives them (a failed build's domain going away). */
 #define XA_BUILD_NODE_CHECKS 5
 #define XA_BUILD_NODE_CHECK_S 1.0
+/* A failed build's domain is destroyed in at most this many tries. */
+#define XA_BUILD_DESTROY_TRIES 3
 
 static void xa_build_pre (XaVm *vm);
 
@@ -22,6 +24,47 @@ xa_build_end (XaVm *vm)
   xa_scheduler_after_job (self);
 }
 
+/* Destroys the VM's half-built domain, trying again if the host refuses;
+ * the domain (and its claim) stays only if every try failed. */
+static gboolean
+xa_build_destroy (XaVm *vm, GError **error)
+{
+  g_autoptr(GError) last = NULL;
+
+  for (guint tries = 0; vm->has_domain && tries < XA_BUILD_DESTROY_TRIES; tries++) {
+    g_clear_error (&last);
+    if (xa_host_destroy (vm->sched->host, vm->domid, &last))
+      vm->has_domain = FALSE;
+  }
+  if (!vm->has_domain)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&last));
+  return FALSE;
+}
+
+/* The ledger's record of a failed build: queued again or failed, its claim
+ * released; or, if its domain could not be destroyed, failed for good with
+ * the claim held by that domain until the next start removes it (a retry
+ * would meet it: a domain of its handle exists). */
+static gboolean
+xa_build_record_failure (XaVm *vm, const gchar *reason, gboolean *retry, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) kept = NULL;
+  g_autofree gchar *why = NULL;
+
+  if (xa_build_destroy (vm, &kept))
+    return xa_store_fail_build (self->store, vm->request, reason, *retry,
+                                xa_scheduler_time (self), error);
+  *retry = FALSE;
+  why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): it keeps its "
+                         "claim until xadmit starts again and removes it", reason, vm->domid,
+                         kept->message);
+  vm->has_domain = FALSE;
+  return xa_store_fail_build_leftover (self->store, vm->request, why, xa_scheduler_time (self),
+                                       error);
+}
+
 /* Destroys what was built, releases the claim; batch tries again. */
 static void
 xa_build_fail (XaVm *vm, const gchar *reason)
@@ -30,15 +73,8 @@ xa_build_fail (XaVm *vm, const gchar *reason)
   g_autoptr(GError) error = NULL;
   gboolean retry = xa_scheduler_is_batch (self) && vm->request->attempts <= self->options.retries;
 
-  if (vm->has_domain && !xa_host_destroy (self->host, vm->domid, &error)) {
-    g_warning ("%s: cannot destroy its half-built domain %u: %s", vm->request->req->name,
-               vm->domid, error->message);
-    g_clear_error (&error);
-  }
-  vm->has_domain = FALSE;
   g_debug ("%s: attempt %u failed: %s", vm->request->req->name, vm->request->attempts, reason);
-  if (!xa_store_fail_build (self->store, vm->request, reason, retry, xa_scheduler_time (self),
-                            &error)) {
+  if (!xa_build_record_failure (vm, reason, &retry, &error)) {
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }

@@ -83,7 +83,7 @@ xa_store_reconcile_one (XaStore *self, const XaInFlight *in_flight, const XaStor
                                                 "it is queued again"
                                               : "xadmit stopped before its domain was built; "
                                                 "it is queued again",
-                               TRUE, at, error);
+                               TRUE, FALSE, at, error);
 }
 
 /* A running request whose domain is gone has ended; a failed one that

@@ -330,6 +330,11 @@ gboolean xa_store_fail_build (XaStore        *self,
                               gboolean        retry,
                               XaStoreTime     at,
                               GError        **error);
+gboolean xa_store_fail_build_leftover (XaStore        *self,
+                                       XaStoreRequest *request,
+                                       const gchar    *reason,
+                                       XaStoreTime     at,
+                                       GError        **error);
 XaStoreReconciliation *xa_store_reconcile (XaStore               *self,
                                            gint64                 host_id,
                                            const XaStoreSnapshot *snapshot,

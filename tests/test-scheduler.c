@@ -467,6 +467,81 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   assert_ledger_matches_host (f);
 }
 
+/* Boots vm-a and vm-b on a 2-node sim host whose file has @faults (vm-a's
+ * first build fails, and some uses of destroy). */
+static XaRun *
+run_with_faults (Fixture *f, const gchar *faults)
+{
+  g_autofree gchar *text = g_strdup_printf (
+    "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 8}, {\"memory\": \"16GiB\", \"cpus\": 8}],"
+    " \"faults\": [{\"build_fails\": \"vm-a\"}%s]}", faults);
+  g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(GError) error = NULL;
+  XaRun *run = NULL;
+
+  xa_test_add_vm (requests, "vm-a", 1024, 1);
+  xa_test_add_vm (requests, "vm-b", 1024, 1);
+  f->host = xa_host_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  open_admission (f, &options, NULL);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  run_and_count (f, &run);
+  return run;
+}
+
+static const XaRunVm *
+run_vm (const XaRun *run, guint index)
+{
+  return g_ptr_array_index (run->vms, index);
+}
+
+/* A failed build whose destroy fails once is destroyed on the next try, so
+ * its retry gets a fresh domain (never "a domain has handle ... already"). */
+static void
+test_failed_build_destroy_is_retried (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, ", {\"call_fails\": \"destroy\", \"use\": 1}");
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "running");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 2);
+  assert_ledger_matches_host (f);
+}
+
+/* A failed build whose domain cannot be destroyed at all fails for good
+ * with why, its claim kept as that domain's; the next start destroys the
+ * domain and releases the claim. */
+static void
+test_undestroyable_build_goes_at_next_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (
+    f, ", {\"call_fails\": \"destroy\", \"use\": 1}, {\"call_fails\": \"destroy\", \"use\": 2},"
+       " {\"call_fails\": \"destroy\", \"use\": 3}");
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "failed");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 1);
+  g_assert_nonnull (strstr (run_vm (run, 0)->reason, "could not be destroyed"));
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 1)->state), ==, "running");
+  info = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->domains->len, ==, 2);
+  g_clear_pointer (&f->admission, xa_admission_free);
+  open_admission (f, &options, &found);
+  g_assert_cmpuint (found->leftover->len, ==, 1);
+  g_assert_cmpuint (found->released_mib, >, 1024);
+  g_clear_pointer (&info, xa_host_info_free);
+  info = xa_host_snapshot (f->host, &error);
+  g_assert_cmpuint (info->domains->len, ==, 1);
+  assert_ledger_matches_host (f);
+}
+
 /* Each run state has the name the run summary prints, and back. */
 static void
 test_run_state_names (void)
@@ -495,6 +570,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   add ("/scheduler/failed-build-is-retried", test_failed_build_is_retried);
   add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
+  add ("/scheduler/failed-build/destroy-is-retried", test_failed_build_destroy_is_retried);
+  add ("/scheduler/failed-build/undestroyable-goes-at-next-start",
+       test_undestroyable_build_goes_at_next_start);
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
   g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
   g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);
