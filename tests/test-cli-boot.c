@@ -242,18 +242,28 @@ state_path (const XaTestDir *dir)
   return g_build_filename (dir, "state.json", NULL);
 }
 
-/* Boots @manifest on 4node.json with its state kept in @dir, so that the
- * next boot finds this one's domains. */
+/* Boots the manifest at @path on @host with its state kept in @dir, so
+ * that the next boot finds this one's domains; @json: print the JSON
+ * summary, not the tables. */
 static void
-boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+boot_kept (XaTestRun *run, const XaTestDir *dir, const gchar *host, const gchar *path,
+           gboolean json)
 {
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_autofree gchar *spec = xa_test_host_spec (host);
   g_autofree gchar *state = state_path (dir);
   g_autofree gchar *db = ledger_path (dir);
 
   xa_test_run_xadmit (run, "boot", path, "--host", spec, "--sim-state", state, "--db", db,
-                      "--defer-timeout", "1", "--json", NULL);
+                      "--defer-timeout", "1", json ? "--json" : NULL, NULL);
+}
+
+/* Boots the data manifest @manifest on a kept 4node.json, printing JSON. */
+static void
+boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+{
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+
+  boot_kept (run, dir, "4node.json", path, TRUE);
 }
 
 /* The same manifest booted again on the same host: what waits is queued
@@ -294,17 +304,13 @@ test_cli_boot_again_says_what_changed (void)
     " {\"name\": \"big-b\", \"memory\": \"40GiB\", \"vcpus\": 8},"
     " {\"name\": \"web-01\", \"memory\": \"8GiB\", \"vcpus\": 4},"
     " {\"name\": \"web-02\", \"memory\": \"4GiB\", \"vcpus\": 2, \"nodes\": [1]}]}");
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *state = state_path (dir);
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) first = { 0 };
   g_auto(XaTestRun) again = { 0 };
   g_autoptr(json_t) after = NULL;
 
   boot_on_kept_host (&first, dir, "two-big.json");
   g_assert_cmpint (first.status, ==, 0);
-  xa_test_run_xadmit (&again, "boot", changed, "--host", spec, "--sim-state", state, "--db", db,
-                      "--json", NULL);
+  boot_kept (&again, dir, "4node.json", changed, TRUE);
   g_assert_cmpint (again.status, ==, 0);
   g_assert_nonnull (strstr (again.err, "xadmit boot: web-01 runs already with 4096 MiB, 2 vCPUs; "
                                        "the manifest now asks 8192 MiB, 4 vCPUs: destroy it to "
@@ -329,15 +335,13 @@ test_cli_boot_rejects_a_name_the_host_has (void)
     " {\"name\": \"web\", \"memory\": 1024, \"vcpus\": 1}]}");
   g_autofree gchar *spec = xa_test_host_spec ("2node.json");
   g_autofree gchar *state = state_path (dir);
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) boot = { 0 };
   g_auto(XaTestRun) host = { 0 };
   g_autoptr(json_t) summary = NULL;
   g_autoptr(json_t) shown = NULL;
   json_t *vm;
 
-  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
-                      "--json", NULL);
+  boot_kept (&boot, dir, "2node.json", manifest, TRUE);
   g_assert_cmpint (boot.status, ==, 3);
   summary = xa_test_json_parse (boot.out);
   vm = vm_named (summary, "dom0");
@@ -426,7 +430,6 @@ test_cli_boot_left_is_what_the_host_shows (void)
   g_autofree gchar *spec = xa_test_host_spec ("2node-take.json");
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
   g_autofree gchar *state = state_path (dir);
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) boot = { 0 };
   g_auto(XaTestRun) host = { 0 };
   g_autoptr(json_t) shown = NULL;
@@ -434,8 +437,7 @@ test_cli_boot_left_is_what_the_host_shows (void)
   json_t *node;
   gsize n;
 
-  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
-                      NULL);
+  boot_kept (&boot, dir, "2node-take.json", manifest, FALSE);
   g_assert_cmpint (boot.status, ==, 0);
   xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
   g_assert_cmpint (host.status, ==, 0);
