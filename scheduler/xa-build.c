@@ -26,7 +26,7 @@ xa_build_end (XaVm *vm)
 
 /* Destroys the VM's half-built domain, trying again if the host refuses;
  * the domain (and its claim) stays only if every try failed. */
-static gboolean
+gboolean
 xa_build_destroy (XaVm *vm, GError **error)
 {
   g_autoptr(GError) last = NULL;
@@ -42,27 +42,35 @@ xa_build_destroy (XaVm *vm, GError **error)
   return FALSE;
 }
 
+/* A domain xa_build_destroy() could not destroy (@kept says why): the
+ * request fails for good (a retry would meet a domain of its handle), its
+ * claim held by that domain until the next start removes it. */
+gboolean
+xa_build_keep_domain (XaVm *vm, const gchar *reason, const GError *kept, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  g_autofree gchar *why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): "
+                                           "it keeps its claim until xadmit starts again and "
+                                           "removes it", reason, vm->domid, kept->message);
+
+  vm->has_domain = FALSE;
+  vm->finished_s = xa_scheduler_now (self);
+  return xa_store_fail_build_leftover (self->store, vm->request, why, xa_scheduler_time (self),
+                                       error);
+}
+
 /* The ledger's record of a failed build: queued again or failed, its claim
- * released; or, if its domain could not be destroyed, failed for good with
- * the claim held by that domain until the next start removes it (a retry
- * would meet it: a domain of its handle exists). */
+ * released, once its domain is gone. */
 static gboolean
 xa_build_record_failure (XaVm *vm, const gchar *reason, gboolean *retry, GError **error)
 {
-  XaScheduler *self = vm->sched;
   g_autoptr(GError) kept = NULL;
-  g_autofree gchar *why = NULL;
 
   if (xa_build_destroy (vm, &kept))
-    return xa_store_fail_build (self->store, vm->request, reason, *retry,
-                                xa_scheduler_time (self), error);
+    return xa_store_fail_build (vm->sched->store, vm->request, reason, *retry,
+                                xa_scheduler_time (vm->sched), error);
   *retry = FALSE;
-  why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): it keeps its "
-                         "claim until xadmit starts again and removes it", reason, vm->domid,
-                         kept->message);
-  vm->has_domain = FALSE;
-  return xa_store_fail_build_leftover (self->store, vm->request, why, xa_scheduler_time (self),
-                                       error);
+  return xa_build_keep_domain (vm, reason, kept, error);
 }
 
 /* Destroys what was built, releases the claim; batch tries again. */

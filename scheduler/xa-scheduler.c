@@ -366,26 +366,29 @@ xa_scheduler_cancel_vm (XaVm *vm, const gchar *reason)
   vm->finished_s = xa_scheduler_now (self);
 }
 
-/* A second stop: half-built domains go, and their claims with them. */
+/* A second stop: half-built domains go, and their claims with them; one
+ * that will not go keeps its claim until the next start removes it. */
 static void
 xa_scheduler_abort_builds (XaScheduler *self)
 {
   for (guint i = 0; i < self->vms->len; i++) {
     XaVm *vm = g_ptr_array_index (self->vms, i);
     g_autoptr(GError) error = NULL;
+    g_autoptr(GError) kept_error = NULL;
 
     if (!vm->building)
       continue;
     if (vm->check_event != 0)
       xa_clock_cancel (self->clock, vm->check_event);
-    if (vm->has_domain && !xa_host_destroy (self->host, vm->domid, &error))
-      g_warning ("%s: cannot destroy its domain %u: %s", vm->request->req->name, vm->domid,
-                 error->message);
-    vm->has_domain = FALSE;
     vm->building = FALSE;
     self->running--;
-    xa_scheduler_cancel_vm (vm, "xadmit was interrupted twice: its half-built domain was "
-                                "destroyed");
+    if (xa_build_destroy (vm, &error)) {
+      xa_scheduler_cancel_vm (vm, "xadmit was interrupted twice: its half-built domain was "
+                                  "destroyed");
+      continue;
+    }
+    if (!xa_build_keep_domain (vm, "xadmit was interrupted twice", error, &kept_error))
+      xa_scheduler_fatal (self, g_steal_pointer (&kept_error));
   }
 }
 
