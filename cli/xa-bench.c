@@ -244,7 +244,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
 static void
 xa_bench_remove_ledger (const gchar *dir, const gchar *path)
 {
-  const gchar *suffixes[] = { "", "-wal", "-shm" };
+  const gchar *suffixes[] = { "", "-wal", "-shm", ".lock" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
     g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
