@@ -467,14 +467,18 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   assert_ledger_matches_host (f);
 }
 
-/* Boots vm-a and vm-b on a 2-node sim host whose file has @faults (vm-a's
- * first build fails, and some uses of destroy). */
+#define DESTROY_FAILS_3_TIMES \
+  "{\"call_fails\": \"destroy\", \"use\": 1}, {\"call_fails\": \"destroy\", \"use\": 2}, " \
+  "{\"call_fails\": \"destroy\", \"use\": 3}"
+
+/* Boots vm-a and vm-b on a 2-node sim host whose file has @faults; with
+ * @abort, a double stop comes once a build has ended. */
 static XaRun *
-run_with_faults (Fixture *f, const gchar *faults)
+run_with_faults (Fixture *f, const gchar *faults, gboolean abort)
 {
   g_autofree gchar *text = g_strdup_printf (
     "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 8}, {\"memory\": \"16GiB\", \"cpus\": 8}],"
-    " \"faults\": [{\"build_fails\": \"vm-a\"}%s]}", faults);
+    " \"faults\": [%s]}", faults);
   g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
   g_autofree gchar *spec = xa_test_host_spec_at (path);
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
@@ -489,6 +493,11 @@ run_with_faults (Fixture *f, const gchar *faults)
   open_admission (f, &options, NULL);
   g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
+  if (abort) {
+    f->stop_after = 1;
+    f->abort = TRUE;
+    xa_scheduler_set_progress (f->scheduler, stop_when_busy, f);
+  }
   run_and_count (f, &run);
   return run;
 }
@@ -504,31 +513,24 @@ run_vm (const XaRun *run, guint index)
 static void
 test_failed_build_destroy_is_retried (Fixture *f, gconstpointer data)
 {
-  g_autoptr(XaRun) run = run_with_faults (f, ", {\"call_fails\": \"destroy\", \"use\": 1}");
+  g_autoptr(XaRun) run = run_with_faults (
+    f, "{\"build_fails\": \"vm-a\"}, {\"call_fails\": \"destroy\", \"use\": 1}", FALSE);
 
   g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "running");
   g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 2);
   assert_ledger_matches_host (f);
 }
 
-/* A failed build whose domain cannot be destroyed at all fails for good
- * with why, its claim kept as that domain's; the next start destroys the
- * domain and releases the claim. */
+/* The next start after a domain that would not go: it destroys the domain
+ * and releases its claim, the ledger equal to the host again. */
 static void
-test_undestroyable_build_goes_at_next_start (Fixture *f, gconstpointer data)
+assert_next_start_removes_leftover (Fixture *f)
 {
-  g_autoptr(XaRun) run = run_with_faults (
-    f, ", {\"call_fails\": \"destroy\", \"use\": 1}, {\"call_fails\": \"destroy\", \"use\": 2},"
-       " {\"call_fails\": \"destroy\", \"use\": 3}");
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(XaHostInfo) info = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
 
-  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "failed");
-  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 1);
-  g_assert_nonnull (strstr (run_vm (run, 0)->reason, "could not be destroyed"));
-  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 1)->state), ==, "running");
   info = xa_host_snapshot (f->host, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (info->domains->len, ==, 2);
@@ -540,6 +542,38 @@ test_undestroyable_build_goes_at_next_start (Fixture *f, gconstpointer data)
   info = xa_host_snapshot (f->host, &error);
   g_assert_cmpuint (info->domains->len, ==, 1);
   assert_ledger_matches_host (f);
+}
+
+/* A failed build whose domain cannot be destroyed at all fails for good
+ * with why, its claim kept as that domain's, until the next start. */
+static void
+test_undestroyable_build_goes_at_next_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, "{\"build_fails\": \"vm-a\"}, "
+                                          DESTROY_FAILS_3_TIMES, FALSE);
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "failed");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 1);
+  g_assert_nonnull (strstr (run_vm (run, 0)->reason, "could not be destroyed"));
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 1)->state), ==, "running");
+  assert_next_start_removes_leftover (f);
+}
+
+/* The same when a double stop cannot destroy a build under way. */
+static void
+test_undestroyable_abort_goes_at_next_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, DESTROY_FAILS_3_TIMES, TRUE);
+  guint kept = 0;
+
+  for (guint i = 0; i < run->vms->len; i++) {
+    const XaRunVm *vm = run_vm (run, i);
+
+    kept += vm->state == XA_RUN_STATE_FAILED &&
+            strstr (vm->reason, "interrupted twice; then its domain") != NULL ? 1 : 0;
+  }
+  g_assert_cmpuint (kept, ==, 1);
+  assert_next_start_removes_leftover (f);
 }
 
 /* Each run state has the name the run summary prints, and back. */
@@ -573,6 +607,8 @@ main (int argc, char **argv)
   add ("/scheduler/failed-build/destroy-is-retried", test_failed_build_destroy_is_retried);
   add ("/scheduler/failed-build/undestroyable-goes-at-next-start",
        test_undestroyable_build_goes_at_next_start);
+  add ("/scheduler/abort/undestroyable-goes-at-next-start",
+       test_undestroyable_abort_goes_at_next_start);
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
   g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
   g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);
