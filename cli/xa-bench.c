@@ -290,7 +290,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
 static void
 xa_bench_remove_ledger (const gchar *dir, const gchar *path)
 {
-  const gchar *suffixes[] = { "", "-wal", "-shm" };
+  const gchar *suffixes[] = { "", "-wal", "-shm", ".lock" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
     g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
@@ -426,7 +426,7 @@ xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar
 
   if (host == NULL ||
       (admission = xa_admission_open (host, db_path, options, NULL, error)) == NULL ||
-      !xa_admission_submit (admission, "storm", requests, NULL, NULL, error))
+      !xa_admission_submit (admission, "storm", requests, NULL, NULL, NULL, error))
     return FALSE;
   scheduler = xa_admission_get_scheduler (admission);
   if (!xa_scheduler_run (scheduler, error))

@@ -178,16 +178,19 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
 
   if (admission == NULL)
     return NULL;
-  if (found->built->len + found->half_built->len + found->gone->len > 0)
+  if (found->built->len + found->half_built->len + found->gone->len + found->ended->len +
+      found->leftover->len > 0)
     g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
-                "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
+                "%u had not begun, %u failed builds left a domain (destroyed now), %u running "
+                "VMs had ended (their domains are gone); %" G_GUINT64_FORMAT " MiB of claims "
+                "released\n",
                 found->built->len, found->half_built->len, found->gone->len,
-                found->released_mib);
+                found->leftover->len, found->ended->len, found->released_mib);
   return g_steal_pointer (&admission);
 }
 
 /* Queues the manifest's VMs; those that run already are left alone, saying
- * which. */
+ * which, and why when the manifest changed them. */
 static gboolean
 xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *manifest,
                 GPtrArray *requests, GPtrArray *guests, GError **error)
@@ -195,16 +198,59 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
   g_autofree gchar *base = g_path_get_basename (manifest);
   g_autofree gchar *group = g_strdup_printf ("boot:%s", base);
   g_autoptr(GPtrArray) left_alone = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
   g_autofree gchar *names = NULL;
 
-  if (!xa_admission_submit (admission, group, requests, guests, &left_alone, error))
+  if (!xa_admission_submit (admission, group, requests, guests, &left_alone, &changes, error))
     return FALSE;
   if (left_alone->len == 0 || boot->opts.quiet)
     return TRUE;
+  for (guint i = 0; i < changes->len; i++)
+    g_printerr ("xadmit boot: %s\n", (const gchar *) g_ptr_array_index (changes, i));
   g_ptr_array_add (left_alone, NULL);
   names = g_strjoinv (", ", (gchar **) left_alone->pdata);
   g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
               left_alone->len - 1, names);
+  return TRUE;
+}
+
+/* A simulated host kept in no state file goes with this process, and the
+ * domains of its requests with it. */
+static gboolean
+xa_boot_end (const XaBootOptions *boot, XaHost *host, XaAdmission *admission, GError **error)
+{
+  if (boot->opts.sim_state != NULL || !g_str_equal (xa_host_get_kind (host), "sim"))
+    return TRUE;
+  return xa_admission_end_host (admission, error);
+}
+
+/* Until a daemon admits every manifest's requests, boot admits only its
+ * own: it says what else waits for the host, and how to start it. */
+static gboolean
+xa_boot_tell_others (const XaBootOptions *boot, XaAdmission *admission, GError **error)
+{
+  g_autoptr(GPtrArray) others = xa_admission_list_others (admission, error);
+  g_autoptr(GHashTable) groups = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autofree gchar *joined = NULL;
+
+  if (others == NULL)
+    return FALSE;
+  if (others->len == 0 || boot->opts.quiet)
+    return TRUE;
+  groups = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < others->len; i++) {
+    const gchar *group = ((XaStoreRequest *) g_ptr_array_index (others, i))->group_id;
+
+    if (g_hash_table_add (groups, (gpointer) group))
+      g_ptr_array_add (names, (gpointer) (g_str_has_prefix (group, "boot:") ? group + 5 : group));
+  }
+  g_ptr_array_add (names, NULL);
+  joined = g_strjoinv (", ", (gchar **) names->pdata);
+  g_printerr ("xadmit boot: %u %s of other manifests (%s) %s for this host and will not be "
+              "started by this boot: boot those manifests again to start them\n", others->len,
+              others->len == 1 ? "request" : "requests", joined,
+              others->len == 1 ? "waits" : "wait");
   return TRUE;
 }
 
@@ -269,6 +315,7 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   if (new_state && !boot->opts.quiet)
     g_printerr ("xadmit boot: created %s for a new simulated host\n", state);
   if (!xa_boot_submit (boot, admission, manifest, requests, guests, error) ||
+      !xa_boot_tell_others (boot, admission, error) ||
       !xa_cli_signals_check (signals, error))
     return -1;
   run.scheduler = xa_admission_get_scheduler (admission);
@@ -281,6 +328,8 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_clear_pointer (&signals, xa_cli_signals_free);
   xa_boot_clear_progress (&run);
   summary = xa_scheduler_get_run (run.scheduler);
+  if (!xa_boot_end (boot, host, admission, error))
+    return -1;
   xa_cli_print_run (&boot->opts, summary);
   return xa_boot_exit_code (run.scheduler, summary);
 }

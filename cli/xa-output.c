@@ -203,6 +203,7 @@ xa_output_run_to_json (const XaRun *run)
   json_object_set_new (root, "deferred", json_integer (counts.deferred));
   json_object_set_new (root, "rejected", json_integer (counts.rejected));
   json_object_set_new (root, "cancelled", json_integer (counts.cancelled));
+  json_object_set_new (root, "ended", json_integer (counts.ended));
   json_object_set_new (root, "local", json_integer (counts.local));
   json_object_set_new (root, "split", json_integer (counts.split));
   json_object_set_new (root, "spilled", json_integer (counts.spilled));
@@ -247,11 +248,19 @@ xa_output_print_run_nodes (const XaRun *run, const gchar *column)
     guint64 free_mib = run->free_mib[n];
     guint64 used = 0;
 
-    for (guint i = 0; i < run->vms->len; i++)
-      used += ((const XaRunVm *) g_ptr_array_index (run->vms, i))->memory_by_node_mib[n];
+    gint64 left;
+
+    for (guint i = 0; i < run->vms->len; i++) {
+      const XaRunVm *vm = g_ptr_array_index (run->vms, i);
+
+      /* a VM left alone held its memory before the run began */
+      used += vm->left_alone ? 0 : vm->memory_by_node_mib[n];
+    }
+    /* a boot's "left" is what the host shows at the end; a plan's, its guess */
+    left = run->left_mib != NULL ? (gint64) run->left_mib[n] : (gint64) free_mib - (gint64) used;
     g_print ("%-5u %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10" G_GINT64_FORMAT "%s\n",
-             n, free_mib, used, (gint64) free_mib - (gint64) used,
-             used > free_mib ? "  over-planned" : "");
+             n, free_mib, used, left,
+             run->left_mib == NULL && used > free_mib ? "  over-planned" : "");
   }
 }
 
@@ -289,9 +298,9 @@ static void
 xa_output_print_boot_counts (const XaRun *run, const XaRunCounts *counts)
 {
   g_print ("\n%u running (%u on one node, %u split; %u spilled, %" G_GUINT64_FORMAT
-           " MiB off their nodes), %u failed, %u deferred, %u rejected, %u cancelled\n",
+           " MiB off their nodes), %u failed, %u deferred, %u rejected, %u cancelled, %u ended\n",
            counts->running, counts->local, counts->split, counts->spilled, counts->remote_mib,
-           counts->failed, counts->deferred, counts->rejected, counts->cancelled);
+           counts->failed, counts->deferred, counts->rejected, counts->cancelled, counts->ended);
   g_print ("makespan %.3f s (lower bound %.3f s, host clock); planning took %.3f ms\n",
            run->makespan_s, run->lower_bound_s, run->plan_ms);
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-admission.h"
+#include <glib/gstdio.h>
+
 #include "xa-error.h"
+#include "xa-host-backend.h"
 #include "xa-host-record.h"
 
 struct _XaAdmission {
@@ -10,6 +13,8 @@ struct _XaAdmission {
   XaScheduler *scheduler;
   /* the ids of the requests handed to the scheduler */
   GHashTable *handed;
+  /* the ledger's admitter lock, PATH.lock; -1 before it is taken */
+  gint lock_fd;
 };
 
 /* Records the host once, known by its kind and UUID: a simulated host's (a
@@ -31,16 +36,42 @@ xa_admission_ensure_host (XaAdmission *self, GError **error)
                                xa_host_record_now (self->host), &self->host_id, error);
 }
 
+/* Destroys the domains of the host's requests in @state whose ids are in
+ * @ids, where the host still has them. */
+static gboolean
+xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaRequestState state,
+                              GArray *ids, GError **error)
+{
+  g_autoptr(GPtrArray) requests = NULL;
+
+  if (ids->len == 0)
+    return TRUE;
+  requests = xa_store_list_requests (self->store, self->host_id, state, error);
+  if (requests == NULL)
+    return FALSE;
+  for (guint i = 0; i < requests->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (requests, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+
+    for (guint k = 0; domain != NULL && k < ids->len; k++) {
+      if (g_array_index (ids, gint64, k) == request->id &&
+          !xa_host_destroy (self->host, domain->domid, error))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* A restart first: the builds the ledger has in flight are over. Those
  * that finished are running; half-built domains are destroyed, and their
- * VMs wait again with those whose build had not begun. */
+ * VMs wait again with those whose build had not begun. The domains of
+ * failed builds that could not be destroyed then go now. */
 static XaStoreReconciliation *
 xa_admission_reconcile (XaAdmission *self, GError **error)
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(GPtrArray) queued = NULL;
 
   if (info == NULL)
     return NULL;
@@ -48,24 +79,25 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);
   if (found == NULL ||
-      (queued = xa_store_list_requests (self->store, self->host_id, XA_REQUEST_QUEUED,
-                                        error)) == NULL)
+      !xa_admission_destroy_domains (self, info, XA_REQUEST_QUEUED, found->half_built, error) ||
+      !xa_admission_destroy_domains (self, info, XA_REQUEST_FAILED, found->leftover, error))
     return NULL;
-  for (guint i = 0; i < queued->len; i++) {
-    const XaStoreRequest *request = g_ptr_array_index (queued, i);
-    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
-
-    for (guint k = 0; domain != NULL && k < found->half_built->len; k++) {
-      if (g_array_index (found->half_built, gint64, k) == request->id &&
-          !xa_host_destroy (self->host, domain->domid, error))
-        return NULL;
-    }
-  }
   /* the host as reconciled, and a new simulated host's identity, on disk
    * before any request is queued for it */
   if (!xa_host_save (self->host, error))
     return NULL;
   return g_steal_pointer (&found);
+}
+
+/* One admitter per ledger too (docs/design.md, One admitter per host): a
+ * second one would reconcile the first one's live builds away. */
+static gboolean
+xa_admission_lock_ledger (XaAdmission *self, const gchar *path, GError **error)
+{
+  g_autofree gchar *lock_path = g_strconcat (path, ".lock", NULL);
+  g_autofree gchar *what = g_strdup_printf ("the ledger %s", path);
+
+  return xa_host_lock_file (lock_path, what, &self->lock_fd, error);
 }
 
 /**
@@ -77,8 +109,10 @@ xa_admission_reconcile (XaAdmission *self, GError **error)
  *   with the host found
  * @error: a #GError
  *
- * Opens the ledger, records @host in it and reconciles the two (see
- * docs/design.md), then makes the scheduler, with no request yet.
+ * Opens the ledger and takes its admitter lock (%XA_ERROR_BUSY, naming the
+ * holder, while another process admits on it), records @host in it and
+ * reconciles the two (see docs/design.md), then makes the scheduler, with
+ * no request yet.
  *
  * Returns: (transfer full) (nullable): the admission
  */
@@ -91,9 +125,11 @@ xa_admission_open (XaHost *host, const gchar *db_path, const XaSchedulerOptions 
   g_autoptr(XaStoreReconciliation) found = NULL;
 
   self->host = host;
+  self->lock_fd = -1;
   self->handed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->store = xa_store_open (path, error);
-  if (self->store == NULL || !xa_admission_ensure_host (self, error) ||
+  if (self->store == NULL || !xa_admission_lock_ledger (self, path, error) ||
+      !xa_admission_ensure_host (self, error) ||
       (found = xa_admission_reconcile (self, error)) == NULL)
     return NULL;
   self->scheduler = xa_scheduler_new (host, self->store, self->host_id, options, error);
@@ -112,6 +148,8 @@ xa_admission_free (XaAdmission *self)
   g_clear_pointer (&self->scheduler, xa_scheduler_free);
   g_clear_pointer (&self->store, xa_store_free);
   g_clear_pointer (&self->handed, g_hash_table_unref);
+  if (self->lock_fd >= 0)
+    g_close (self->lock_fd, NULL);
   g_free (self);
 }
 
@@ -132,66 +170,155 @@ xa_admission_named (XaAdmission *self, XaRequestState state, GHashTable *names, 
   return named;
 }
 
-/* Of @requests, the names of those whose request runs on the host. */
+/* Of @running, those whose domain runs on the host: their name → their
+ * slot in @running, from which the one left alone is taken. */
 static GHashTable *
-xa_admission_running_names (XaAdmission *self, GPtrArray *running, GError **error)
+xa_admission_running_by_name (XaAdmission *self, GPtrArray *running, GError **error)
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
-  GHashTable *names;
+  GHashTable *by_name;
 
   if (info == NULL)
     return NULL;
-  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < running->len; i++) {
-    const XaStoreRequest *request = g_ptr_array_index (running, i);
+    XaStoreRequest *request = g_ptr_array_index (running, i);
 
     if (xa_host_info_find_domain (info, request->uuid) != NULL)
-      g_hash_table_add (names, g_strdup (request->req->name));
+      g_hash_table_insert (by_name, request->req->name, &running->pdata[i]);
   }
-  return names;
+  return by_name;
+}
+
+static gchar *
+xa_admission_format_nodes (const XaRequest *req)
+{
+  g_autofree gchar *ids = NULL;
+
+  if (req->hard_affinity != NULL) {
+    ids = xa_nodeset_format_ids (req->hard_affinity);
+    return g_strdup_printf ("pinned to CPUs %s", ids);
+  }
+  if (req->nodes == 0)
+    return g_strdup ("any node");
+  ids = xa_nodeset_format (req->nodes);
+  return g_strdup_printf ("nodes %s", ids);
+}
+
+/* One sentence on what the manifest changed of a VM that runs already,
+ * %NULL if nothing: it runs as it was built until someone destroys it. */
+static gchar *
+xa_admission_change (const XaRequest *was, const XaRequest *now)
+{
+  g_autoptr(GString) had = g_string_new (NULL);
+  g_autoptr(GString) asks = g_string_new (NULL);
+  g_autofree gchar *had_nodes = xa_admission_format_nodes (was);
+  g_autofree gchar *asks_nodes = xa_admission_format_nodes (now);
+
+  if (was->memory_mib != now->memory_mib) {
+    g_string_append_printf (had, ", %" G_GUINT64_FORMAT " MiB", was->memory_mib);
+    g_string_append_printf (asks, ", %" G_GUINT64_FORMAT " MiB", now->memory_mib);
+  }
+  if (was->vcpus != now->vcpus) {
+    g_string_append_printf (had, ", %u vCPUs", was->vcpus);
+    g_string_append_printf (asks, ", %u vCPUs", now->vcpus);
+  }
+  if (!g_str_equal (had_nodes, asks_nodes)) {
+    g_string_append_printf (had, ", %s", had_nodes);
+    g_string_append_printf (asks, ", %s", asks_nodes);
+  }
+  if (had->len == 0)
+    return NULL;
+  return g_strdup_printf ("%s runs already with %s; the manifest now asks %s: destroy it to "
+                          "apply", now->name, had->str + 2, asks->str + 2);
+}
+
+/**
+ * XaAdmissionAgain:
+ * @kept: one per request submitted: its running request, left alone, or
+ *   %NULL for a request to queue
+ * @fresh: (element-type XaRequest): the requests to queue
+ * @fresh_guests: (element-type XaGuest) (nullable): their guests
+ * @left_alone: (element-type utf8): the names of those left alone
+ * @changes: (element-type utf8): what the manifest changed of them
+ *
+ * A submission sorted by the boot-again rules.
+ */
+typedef struct {
+  GPtrArray *kept;
+  GPtrArray *fresh;
+  GPtrArray *fresh_guests;
+  GPtrArray *left_alone;
+  GPtrArray *changes;
+} XaAdmissionAgain;
+
+static void
+xa_admission_again_clear (XaAdmissionAgain *again)
+{
+  g_clear_pointer (&again->kept, g_ptr_array_unref);
+  g_clear_pointer (&again->fresh, g_ptr_array_unref);
+  g_clear_pointer (&again->fresh_guests, g_ptr_array_unref);
+  g_clear_pointer (&again->left_alone, g_ptr_array_unref);
+  g_clear_pointer (&again->changes, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaAdmissionAgain, xa_admission_again_clear)
+
+/* Sorts @req: left alone if it runs (said why if the manifest changed it),
+ * else to be queued. */
+static void
+xa_admission_sort (XaAdmissionAgain *again, GHashTable *running, XaRequest *req, gpointer guest)
+{
+  gpointer *slot = g_hash_table_lookup (running, req->name);
+  XaStoreRequest *request;
+  gchar *change;
+
+  if (slot == NULL) {
+    g_ptr_array_add (again->kept, NULL);
+    g_ptr_array_add (again->fresh, req);
+    if (again->fresh_guests != NULL)
+      g_ptr_array_add (again->fresh_guests, guest);
+    return;
+  }
+  request = g_steal_pointer (slot);
+  g_hash_table_remove (running, req->name);
+  g_ptr_array_add (again->kept, request);
+  g_ptr_array_add (again->left_alone, g_strdup (req->name));
+  change = xa_admission_change (request->req, req);
+  if (change != NULL)
+    g_ptr_array_add (again->changes, change);
 }
 
 /* Requests submitted again, after a crash or a run that left VMs waiting:
  * a VM whose request still waits is queued anew (its old request is
  * cancelled, so the requests as they are now win), and one whose domain
- * runs on the host is left alone rather than started twice. Returns the
- * names of those left alone; @out_new gets the others, and @out_guests
- * their guests where @guests is given. */
-static GPtrArray *
-xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests, GPtrArray *out_new,
-                    GPtrArray *out_guests, GError **error)
+ * runs on the host is left alone rather than started twice. */
+static gboolean
+xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests,
+                    XaAdmissionAgain *again, GError **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) running_names = NULL;
+  g_autoptr(GHashTable) running_by_name = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
   g_autoptr(GPtrArray) running = NULL;
-  g_autoptr(GPtrArray) left_alone = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < requests->len; i++)
     g_hash_table_add (names, ((XaRequest *) g_ptr_array_index (requests, i))->name);
   if ((waiting = xa_admission_named (self, XA_REQUEST_QUEUED, names, error)) == NULL ||
       (running = xa_admission_named (self, XA_REQUEST_RUNNING, names, error)) == NULL ||
-      (running_names = xa_admission_running_names (self, running, error)) == NULL)
-    return NULL;
+      (running_by_name = xa_admission_running_by_name (self, running, error)) == NULL)
+    return FALSE;
   for (guint i = 0; i < waiting->len; i++) {
     const XaStoreRequest *request = g_ptr_array_index (waiting, i);
 
     if (!xa_store_cancel (self->store, request->id, "queued again by a new boot of its manifest",
                           xa_host_record_now (self->host), error))
-      return NULL;
+      return FALSE;
   }
-  for (guint i = 0; i < requests->len; i++) {
-    XaRequest *req = g_ptr_array_index (requests, i);
-
-    if (g_hash_table_contains (running_names, req->name)) {
-      g_ptr_array_add (left_alone, g_strdup (req->name));
-      continue;
-    }
-    g_ptr_array_add (out_new, req);
-    if (guests != NULL)
-      g_ptr_array_add (out_guests, g_ptr_array_index (guests, i));
-  }
-  return g_steal_pointer (&left_alone);
+  again->kept = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
+  for (guint i = 0; i < requests->len; i++)
+    xa_admission_sort (again, running_by_name, g_ptr_array_index (requests, i),
+                       guests != NULL ? g_ptr_array_index (guests, i) : NULL);
+  return TRUE;
 }
 
 /* The scheduler takes @request, and the admission remembers it did. */
@@ -202,31 +329,75 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
-/* Hands the requests given these @uuids to the scheduler, in that order. */
+/* A new request named like a domain on the host is rejected: a second
+ * domain of that name would confuse every tool that finds domains by name
+ * (docs/formats.md, Rejected and deferred). */
 static gboolean
-xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
+xa_admission_check_name (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
+                         GError **error)
+{
+  g_autofree gchar *reason = NULL;
+
+  if (!g_hash_table_contains (domain_names, request->req->name))
+    return TRUE;
+  reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
+                            "another name", request->req->name);
+  return xa_store_reject (self->store, request, reason, xa_host_record_now (self->host), error);
+}
+
+/* The names of the host's domains. */
+static GHashTable *
+xa_admission_domain_names (XaAdmission *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  GHashTable *names;
+
+  if (info == NULL)
+    return NULL;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < info->domains->len; i++)
+    g_hash_table_add (names,
+                      g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, i))->name));
+  return names;
+}
+
+/* Hands the scheduler, in the order they were submitted, the requests
+ * left alone in @kept and, where it has %NULL, the next of those queued
+ * with these @uuids, rejected if their name is taken on the host. */
+static gboolean
+xa_admission_hand_new (XaAdmission *self, GPtrArray *kept, GPtrArray *uuids, GError **error)
 {
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) domain_names = NULL;
+  guint next = 0;
 
-  if (queued == NULL)
+  if (queued == NULL || (domain_names = xa_admission_domain_names (self, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
 
     g_hash_table_insert (by_uuid, request->uuid, GUINT_TO_POINTER (i));
   }
-  for (guint i = 0; i < uuids->len; i++) {
-    const gchar *uuid = g_ptr_array_index (uuids, i);
+  for (guint i = 0; i < kept->len; i++) {
+    const gchar *uuid;
     gpointer index;
 
+    if (kept->pdata[i] != NULL) {
+      xa_admission_hand (self, g_steal_pointer (&kept->pdata[i]));
+      continue;
+    }
+    uuid = g_ptr_array_index (uuids, next++);
     if (!g_hash_table_lookup_extended (by_uuid, uuid, NULL, &index)) {
       g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
                    "request %s left the queue as it was submitted: is another admitter "
                    "running on this ledger?", uuid);
       return FALSE;
     }
+    if (!xa_admission_check_name (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
+                                  error))
+      return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[GPOINTER_TO_UINT (index)]));
   }
   return TRUE;
@@ -242,31 +413,39 @@ xa_admission_hand_new (XaAdmission *self, GPtrArray *uuids, GError **error)
  * @out_left_alone: (out) (optional) (transfer full) (element-type utf8):
  *   the names of the VMs of @requests that run on the host already, left
  *   alone
+ * @out_changes: (out) (optional) (transfer full) (element-type utf8): for
+ *   each of those whose memory, vCPUs or nodes @requests changes, one
+ *   sentence naming it, what it runs with and what it is asked now
  * @error: a #GError
  *
  * Queues @requests in the ledger, as a manifest booted again would: a VM
  * whose request still waits is queued anew, one that runs is left alone.
- * The scheduler gets the new requests, in the order of @requests.
+ * The scheduler gets them all, in the order of @requests: the new requests
+ * to build, and those left alone as running.
  *
  * Returns: %TRUE on success
  */
 gboolean
 xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
-                     GPtrArray *guests, GPtrArray **out_left_alone, GError **error)
+                     GPtrArray *guests, GPtrArray **out_left_alone, GPtrArray **out_changes,
+                     GError **error)
 {
-  g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
-  g_autoptr(GPtrArray) fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
-  g_autoptr(GPtrArray) left_alone = xa_admission_again (self, requests, guests, fresh,
-                                                        fresh_guests, error);
+  g_auto(XaAdmissionAgain) again = { NULL };
   g_autoptr(GPtrArray) uuids = NULL;
 
-  if (left_alone == NULL ||
-      !xa_store_submit (self->store, self->host_id, group, fresh, fresh_guests,
+  again.fresh = g_ptr_array_new ();
+  again.fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
+  again.left_alone = g_ptr_array_new_with_free_func (g_free);
+  again.changes = g_ptr_array_new_with_free_func (g_free);
+  if (!xa_admission_again (self, requests, guests, &again, error) ||
+      !xa_store_submit (self->store, self->host_id, group, again.fresh, again.fresh_guests,
                         xa_host_record_now (self->host), &uuids, error) ||
-      !xa_admission_hand_new (self, uuids, error))
+      !xa_admission_hand_new (self, again.kept, uuids, error))
     return FALSE;
   if (out_left_alone != NULL)
-    *out_left_alone = g_steal_pointer (&left_alone);
+    *out_left_alone = g_steal_pointer (&again.left_alone);
+  if (out_changes != NULL)
+    *out_changes = g_steal_pointer (&again.changes);
   return TRUE;
 }
 
@@ -295,6 +474,53 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
       xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }
   return TRUE;
+}
+
+/**
+ * xa_admission_list_others:
+ * @self: the admission
+ * @error: a #GError
+ *
+ * The requests queued for the host that the scheduler was not given: those
+ * of other submissions (another manifest's boot cut short), which no one
+ * admits until their manifest is booted again.
+ *
+ * Returns: (transfer full) (element-type XaStoreRequest) (nullable): them
+ */
+GPtrArray *
+xa_admission_list_others (XaAdmission *self, GError **error)
+{
+  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
+                                                        XA_REQUEST_QUEUED, error);
+
+  if (queued == NULL)
+    return NULL;
+  for (guint i = 0; i < queued->len; i++) {
+    if (g_hash_table_contains (self->handed, &((XaStoreRequest *) queued->pdata[i])->id))
+      g_ptr_array_remove_index (queued, i--);
+  }
+  return g_steal_pointer (&queued);
+}
+
+/**
+ * xa_admission_end_host:
+ * @self: the admission, after its run
+ * @error: a #GError
+ *
+ * For a host that goes with this process (a simulated host kept in no
+ * state file): its domains vanish with it, so its running requests end
+ * and what still waits is cancelled; the ledger never keeps running rows
+ * for domains no host has.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_admission_end_host (XaAdmission *self, GError **error)
+{
+  return xa_store_end_host (self->store, self->host_id,
+                            "its host was simulated in xadmit's process, without a state file, "
+                            "and went away when xadmit exited", xa_host_record_now (self->host),
+                            error);
 }
 
 XaScheduler *

@@ -23,9 +23,14 @@ gboolean xa_admission_submit (XaAdmission *self,
                               GPtrArray   *requests,
                               GPtrArray   *guests,
                               GPtrArray  **out_left_alone,
+                              GPtrArray  **out_changes,
                               GError     **error);
 gboolean xa_admission_take_queued (XaAdmission *self,
                                    GError     **error);
+GPtrArray *xa_admission_list_others (XaAdmission *self,
+                                     GError     **error);
+gboolean xa_admission_end_host (XaAdmission *self,
+                                GError     **error);
 XaScheduler *xa_admission_get_scheduler (XaAdmission *self);
 XaStore *xa_admission_get_store (XaAdmission *self);
 gint64 xa_admission_get_host_id (XaAdmission *self);

@@ -5,6 +5,8 @@
  * the memory its plan gives them (a failed build's domain going away). */
 #define XA_BUILD_NODE_CHECKS 5
 #define XA_BUILD_NODE_CHECK_S 1.0
+/* A failed build's domain is destroyed in at most this many tries. */
+#define XA_BUILD_DESTROY_TRIES 3
 
 static void xa_build_pre (XaVm *vm);
 
@@ -22,6 +24,55 @@ xa_build_end (XaVm *vm)
   xa_scheduler_after_job (self);
 }
 
+/* Destroys the VM's half-built domain, trying again if the host refuses;
+ * the domain (and its claim) stays only if every try failed. */
+gboolean
+xa_build_destroy (XaVm *vm, GError **error)
+{
+  g_autoptr(GError) last = NULL;
+
+  for (guint tries = 0; vm->has_domain && tries < XA_BUILD_DESTROY_TRIES; tries++) {
+    g_clear_error (&last);
+    if (xa_host_destroy (vm->sched->host, vm->domid, &last))
+      vm->has_domain = FALSE;
+  }
+  if (!vm->has_domain)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&last));
+  return FALSE;
+}
+
+/* A domain xa_build_destroy() could not destroy (@kept says why): the
+ * request fails for good (a retry would meet a domain of its handle), its
+ * claim held by that domain until the next start removes it. */
+gboolean
+xa_build_keep_domain (XaVm *vm, const gchar *reason, const GError *kept, GError **error)
+{
+  XaScheduler *self = vm->sched;
+  g_autofree gchar *why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): "
+                                           "it keeps its claim until xadmit starts again and "
+                                           "removes it", reason, vm->domid, kept->message);
+
+  vm->has_domain = FALSE;
+  vm->finished_s = xa_scheduler_now (self);
+  return xa_store_fail_build_leftover (self->store, vm->request, why, xa_scheduler_time (self),
+                                       error);
+}
+
+/* The ledger's record of a failed build: queued again or failed, its claim
+ * released, once its domain is gone. */
+static gboolean
+xa_build_record_failure (XaVm *vm, const gchar *reason, gboolean *retry, GError **error)
+{
+  g_autoptr(GError) kept = NULL;
+
+  if (xa_build_destroy (vm, &kept))
+    return xa_store_fail_build (vm->sched->store, vm->request, reason, *retry,
+                                xa_scheduler_time (vm->sched), error);
+  *retry = FALSE;
+  return xa_build_keep_domain (vm, reason, kept, error);
+}
+
 /* Destroys what was built, releases the claim; batch tries again. */
 static void
 xa_build_fail (XaVm *vm, const gchar *reason)
@@ -30,21 +81,14 @@ xa_build_fail (XaVm *vm, const gchar *reason)
   g_autoptr(GError) error = NULL;
   gboolean retry = xa_scheduler_is_batch (self) && vm->request->attempts <= self->options.retries;
 
-  if (vm->has_domain && !xa_host_destroy (self->host, vm->domid, &error)) {
-    g_warning ("%s: cannot destroy its half-built domain %u: %s", vm->request->req->name,
-               vm->domid, error->message);
-    g_clear_error (&error);
+  if (!xa_build_record_failure (vm, reason, &retry, &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
   }
-  vm->has_domain = FALSE;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_VM", vm->request->req->name,
                     "XADMIT_REQUEST", vm->request->uuid, "MESSAGE", "%s: attempt %u failed: %s; %s",
                     vm->request->req->name, vm->request->attempts, reason,
                     retry ? "it goes back to the queue to be tried again" : "no retry left");
-  if (!xa_store_fail_build (self->store, vm->request, reason, retry, xa_scheduler_time (self),
-                            &error)) {
-    xa_scheduler_fatal (self, g_steal_pointer (&error));
-    return;
-  }
   vm->deferred = FALSE;
   if (!retry)
     vm->finished_s = xa_scheduler_now (self);

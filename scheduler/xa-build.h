@@ -18,6 +18,12 @@ gboolean xa_build_set_affinity (XaVm      *vm,
                                 XaNodeSet  nodes,
                                 GError   **error);
 void xa_build_domain (XaVm *vm);
+gboolean xa_build_destroy (XaVm    *vm,
+                           GError **error);
+gboolean xa_build_keep_domain (XaVm         *vm,
+                               const gchar  *reason,
+                               const GError *kept,
+                               GError      **error);
 void xa_build_fail_error (XaVm         *vm,
                           const GError *error);
 

@@ -6,7 +6,7 @@
 #include "xa-run.h"
 
 static const gchar *const xa_run_state_names[] = {
-  "planned", "running", "failed", "deferred", "rejected", "cancelled",
+  "planned", "running", "failed", "deferred", "rejected", "cancelled", "ended",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (xa_run_state_names) == XA_RUN_STATE_LAST + 1);
 
@@ -115,6 +115,7 @@ xa_run_free (XaRun *run)
   g_free (run->policy);
   g_free (run->host);
   g_free (run->free_mib);
+  g_free (run->left_mib);
   g_ptr_array_unref (run->vms);
   g_free (run);
 }
@@ -196,6 +197,9 @@ xa_run_count (const XaRun *run)
       break;
     case XA_RUN_STATE_REJECTED:
       counts.rejected++;
+      break;
+    case XA_RUN_STATE_ENDED:
+      counts.ended++;
       break;
     case XA_RUN_STATE_CANCELLED:
     default:

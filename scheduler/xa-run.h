@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * @XA_RUN_STATE_DEFERRED: it did not fit while the run lasted
  * @XA_RUN_STATE_REJECTED: it can never fit the host
  * @XA_RUN_STATE_CANCELLED: withdrawn before it ran
+ * @XA_RUN_STATE_ENDED: it ran, and its domain is no longer on the host
  *
  * Where a VM of a run summary ended (docs/formats.md).
  */
@@ -25,9 +26,10 @@ typedef enum {
   XA_RUN_STATE_DEFERRED,
   XA_RUN_STATE_REJECTED,
   XA_RUN_STATE_CANCELLED,
+  XA_RUN_STATE_ENDED,
 } XaRunState;
 
-#define XA_RUN_STATE_LAST XA_RUN_STATE_CANCELLED
+#define XA_RUN_STATE_LAST XA_RUN_STATE_ENDED
 
 const gchar *xa_run_state_to_string (XaRunState state);
 gboolean xa_run_state_from_string (const gchar *text,
@@ -48,6 +50,7 @@ gboolean xa_run_state_from_string (const gchar *text,
  * @vcpus: its vCPUs, for tables
  * @memory_mib: its memory, for tables
  * @pinned: it has hard affinity, for tables
+ * @left_alone: it ran before this run, which left it alone
  *
  * One VM of a run summary (docs/formats.md).
  */
@@ -64,6 +67,7 @@ typedef struct {
   guint vcpus;
   guint64 memory_mib;
   gboolean pinned;
+  gboolean left_alone;
 } XaRunVm;
 
 /**
@@ -80,6 +84,8 @@ typedef struct {
  * @overplanned_mib: that memory
  * @free_mib: (nullable): each node's free memory when the run began, for
  *   tables
+ * @left_mib: (nullable): each node's free memory when the run ended, as the
+ *   host shows it; %NULL for a dry run, whose tables subtract the plan
  */
 typedef struct {
   gchar *policy;
@@ -93,6 +99,7 @@ typedef struct {
   guint overplanned;
   guint64 overplanned_mib;
   guint64 *free_mib;
+  guint64 *left_mib;
 } XaRun;
 
 /**
@@ -109,6 +116,7 @@ typedef struct {
   guint deferred;
   guint rejected;
   guint cancelled;
+  guint ended;
   guint local;
   guint split;
   guint spilled;

@@ -102,6 +102,7 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
     case XA_REQUEST_FAILED:
     case XA_REQUEST_CANCELLED:
     case XA_REQUEST_REJECTED:
+    case XA_REQUEST_ENDED:
     default:
       vm->finished_s = now;
       break;

@@ -45,6 +45,8 @@ struct _XaScheduler {
   GError *fatal;
   XaXenopsd *numa;
   guint64 *legacy_view;
+  /* each node's free memory when the run ended */
+  guint64 *left_mib;
   XaSchedulerProgressFunc progress;
   gpointer progress_data;
 };
@@ -57,6 +59,8 @@ struct _XaVm {
   gboolean has_domain;
   gboolean deferred;
   gboolean building;
+  /* it ran before this run, which left it alone */
+  gboolean left_alone;
   XaNodeSet planned_nodes;
   guint64 *planned_mib;
   guint64 *actual_mib;

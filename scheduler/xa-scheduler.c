@@ -128,13 +128,27 @@ xa_scheduler_free (XaScheduler *self)
   g_clear_pointer (&self->numa, xa_xenopsd_free);
   g_clear_error (&self->fatal);
   g_free (self->legacy_view);
+  g_free (self->left_mib);
   g_free (self);
+}
+
+/* A running request left alone: its memory as the host showed it when
+ * the run began. */
+static void
+xa_scheduler_add_left_alone (XaScheduler *self, XaVm *vm)
+{
+  const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
+
+  vm->left_alone = TRUE;
+  if (domain != NULL)
+    memcpy (vm->actual_mib, domain->memory_by_node_mib, sizeof (guint64) * self->n_nodes);
 }
 
 /**
  * xa_scheduler_add:
  * @self: the scheduler
- * @request: (transfer full): a queued request of this run
+ * @request: (transfer full): a queued request of this run, or a running
+ *   one it leaves alone, for the run summary
  */
 void
 xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
@@ -149,9 +163,15 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   vm->need_mib = xa_mem_request_need_mib (self->topo, request->req);
   vm->started_s = -1;
   vm->finished_s = -1;
+  g_ptr_array_add (self->vms, vm);
+  if (request->state == XA_REQUEST_RUNNING) {
+    xa_scheduler_add_left_alone (self, vm);
+    return;
+  }
+  if (request->state == XA_REQUEST_REJECTED)
+    vm->finished_s = request->queued.host_s;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
-  g_ptr_array_add (self->vms, vm);
 }
 
 void
@@ -185,6 +205,7 @@ xa_scheduler_report (XaScheduler *self)
       break;
     case XA_REQUEST_BUILDING:
     case XA_REQUEST_CANCELLED:
+    case XA_REQUEST_ENDED:
     default:
       break;
     }
@@ -264,8 +285,12 @@ xa_scheduler_start (XaScheduler *self)
     return;
   }
   /* xenopsd: every VM to a worker as soon as one is free, in arrival order */
-  for (guint i = 0; i < self->vms->len; i++)
-    g_queue_push_tail (&self->ready, g_ptr_array_index (self->vms, i));
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+
+    if (vm->request->state == XA_REQUEST_QUEUED)
+      g_queue_push_tail (&self->ready, vm);
+  }
   xa_scheduler_dispatch (self);
 }
 
@@ -309,6 +334,11 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   }
   if (!xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
     xa_scheduler_fatal (self, g_steal_pointer (&released));
+  /* the summary's "left" is what the host shows, not free minus placed */
+  g_clear_pointer (&self->left_mib, g_free);
+  self->left_mib = g_new0 (guint64, self->n_nodes);
+  if (self->fatal == NULL && !xa_host_free_memory (self->host, self->left_mib, NULL, &released))
+    xa_scheduler_fatal (self, g_steal_pointer (&released));
   if (self->fatal != NULL) {
     g_propagate_error (error, g_steal_pointer (&self->fatal));
     return FALSE;
@@ -332,26 +362,29 @@ xa_scheduler_cancel_vm (XaVm *vm, const gchar *reason)
   vm->finished_s = xa_scheduler_now (self);
 }
 
-/* A second stop: half-built domains go, and their claims with them. */
+/* A second stop: half-built domains go, and their claims with them; one
+ * that will not go keeps its claim until the next start removes it. */
 static void
 xa_scheduler_abort_builds (XaScheduler *self)
 {
   for (guint i = 0; i < self->vms->len; i++) {
     XaVm *vm = g_ptr_array_index (self->vms, i);
     g_autoptr(GError) error = NULL;
+    g_autoptr(GError) kept_error = NULL;
 
     if (!vm->building)
       continue;
     if (vm->check_event != 0)
       xa_clock_cancel (self->clock, vm->check_event);
-    if (vm->has_domain && !xa_host_destroy (self->host, vm->domid, &error))
-      g_warning ("%s: cannot destroy its domain %u: %s", vm->request->req->name, vm->domid,
-                 error->message);
-    vm->has_domain = FALSE;
     vm->building = FALSE;
     self->running--;
-    xa_scheduler_cancel_vm (vm, "xadmit was interrupted twice: its half-built domain was "
-                                "destroyed");
+    if (xa_build_destroy (vm, &error)) {
+      xa_scheduler_cancel_vm (vm, "xadmit was interrupted twice: its half-built domain was "
+                                  "destroyed");
+      continue;
+    }
+    if (!xa_build_keep_domain (vm, "xadmit was interrupted twice", error, &kept_error))
+      xa_scheduler_fatal (self, g_steal_pointer (&kept_error));
   }
 }
 
@@ -400,6 +433,8 @@ xa_scheduler_run_state (XaRequestState state)
     return XA_RUN_STATE_FAILED;
   case XA_REQUEST_REJECTED:
     return XA_RUN_STATE_REJECTED;
+  case XA_REQUEST_ENDED:
+    return XA_RUN_STATE_ENDED;
   case XA_REQUEST_BUILDING:
   case XA_REQUEST_CANCELLED:
   default:
@@ -419,7 +454,7 @@ xa_scheduler_lower_bound (XaScheduler *self)
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
 
-    if (vm->request->state != XA_REQUEST_RUNNING)
+    if (vm->request->state != XA_REQUEST_RUNNING || vm->left_alone)
       continue;
     longest = MAX (longest, (gdouble) vm->request->req->memory_mib);
     total += (gdouble) vm->request->req->memory_mib;
@@ -460,10 +495,13 @@ xa_scheduler_get_run (XaScheduler *self)
     rvm->vcpus = vm->request->req->vcpus;
     rvm->memory_mib = vm->request->req->memory_mib;
     rvm->pinned = vm->request->req->hard_affinity != NULL;
+    rvm->left_alone = vm->left_alone;
   }
   run->free_mib = g_new (guint64, self->n_nodes);
   for (guint n = 0; n < self->n_nodes; n++)
     run->free_mib[n] = self->host_info->nodes[n].free_mib;
+  if (self->left_mib != NULL)
+    run->left_mib = g_memdup2 (self->left_mib, sizeof (guint64) * self->n_nodes);
   run->makespan_s = self->last_end_s >= 0 ? self->last_end_s - self->first_queued_s : 0;
   run->lower_bound_s = xa_scheduler_lower_bound (self);
   run->plan_ms = self->plan_ms;

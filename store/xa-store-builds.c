@@ -137,12 +137,36 @@ xa_store_complete_build (XaStore *self, XaStoreRequest *request, guint n_nodes,
 
 gboolean
 xa_store_fail_in_txn (XaStore *self, gint64 request_id, XaRequestState from, const gchar *reason,
-                      gboolean retry, XaStoreTime at, GError **error)
+                      gboolean retry, gboolean keep_claim, XaStoreTime at, GError **error)
 {
   /* failed: its build ended; queued again: another build follows */
-  return xa_store_release_claims (self, request_id, error) &&
+  return (keep_claim || xa_store_release_claims (self, request_id, error)) &&
          xa_store_set_state (self, request_id, from, retry ? XA_REQUEST_QUEUED : XA_REQUEST_FAILED,
                              reason, at, !retry, error);
+}
+
+static gboolean
+xa_store_fail_build_as (XaStore *self, XaStoreRequest *request, const gchar *reason,
+                        gboolean retry, gboolean keep_claim, XaStoreTime at, GError **error)
+{
+  if (request->state != XA_REQUEST_PLANNED && request->state != XA_REQUEST_BUILDING) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "%s: request %" G_GINT64_FORMAT " is %s, so its build cannot fail",
+                 xa_store_get_path (self), request->id,
+                 xa_request_state_to_string (request->state));
+    return FALSE;
+  }
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_fail_in_txn (self, request->id, request->state, reason, retry, keep_claim, at,
+                             error))
+    return xa_store_rollback (self);
+  if (!xa_store_commit (self, error))
+    return FALSE;
+  request->state = retry ? XA_REQUEST_QUEUED : XA_REQUEST_FAILED;
+  g_free (request->reason);
+  request->reason = g_strdup (reason);
+  return TRUE;
 }
 
 /**
@@ -164,21 +188,28 @@ xa_store_fail_build (XaStore *self, XaStoreRequest *request, const gchar *reason
 {
   g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
 
-  if (request->state != XA_REQUEST_PLANNED && request->state != XA_REQUEST_BUILDING) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "%s: request %" G_GINT64_FORMAT " is %s, so its build cannot fail",
-                 xa_store_get_path (self), request->id,
-                 xa_request_state_to_string (request->state));
-    return FALSE;
-  }
-  if (!xa_store_begin (self, error))
-    return FALSE;
-  if (!xa_store_fail_in_txn (self, request->id, request->state, reason, retry, at, error))
-    return xa_store_rollback (self);
-  if (!xa_store_commit (self, error))
-    return FALSE;
-  request->state = retry ? XA_REQUEST_QUEUED : XA_REQUEST_FAILED;
-  g_free (request->reason);
-  request->reason = g_strdup (reason);
-  return TRUE;
+  return xa_store_fail_build_as (self, request, reason, retry, FALSE, at, error);
+}
+
+/**
+ * xa_store_fail_build_leftover:
+ * @self: the store
+ * @request: a planned or building request; its state follows the ledger
+ * @reason: why, one sentence
+ * @at: now
+ * @error: a #GError
+ *
+ * The build failed and its domain could not be destroyed: the request
+ * fails, and its claim stays, as held by that domain, until the next
+ * start's reconciliation destroys the domain and releases it.
+ *
+ * Returns: %TRUE if recorded
+ */
+gboolean
+xa_store_fail_build_leftover (XaStore *self, XaStoreRequest *request, const gchar *reason,
+                              XaStoreTime at, GError **error)
+{
+  g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
+
+  return xa_store_fail_build_as (self, request, reason, FALSE, TRUE, at, error);
 }

@@ -150,6 +150,7 @@ gboolean xa_store_fail_in_txn (XaStore        *self,
                                XaRequestState  from,
                                const gchar    *reason,
                                gboolean        retry,
+                               gboolean        keep_claim,
                                XaStoreTime     at,
                                GError        **error);
 

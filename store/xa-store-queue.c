@@ -438,3 +438,35 @@ xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreT
     return xa_store_rollback (self);
   return xa_store_commit (self, error);
 }
+
+/**
+ * xa_store_reject:
+ * @self: the store
+ * @request: a queued request; its state and reason follow
+ * @reason: why it can never run on its host, one sentence
+ * @at: now
+ * @error: a #GError
+ *
+ * Rejects a request before any batch plans it, for what only the host
+ * knows (a domain of its name runs there).
+ *
+ * Returns: %TRUE if it is rejected
+ */
+gboolean
+xa_store_reject (XaStore *self, XaStoreRequest *request, const gchar *reason, XaStoreTime at,
+                 GError **error)
+{
+  g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_set_state (self, request->id, XA_REQUEST_QUEUED, XA_REQUEST_REJECTED, reason, at,
+                           FALSE, error))
+    return xa_store_rollback (self);
+  if (!xa_store_commit (self, error))
+    return FALSE;
+  request->state = XA_REQUEST_REJECTED;
+  g_free (request->reason);
+  request->reason = g_strdup (reason);
+  return TRUE;
+}

@@ -27,13 +27,12 @@ xa_in_flight_fill (XaStmt *stmt, gpointer element)
   in_flight->state = sqlite3_column_int (stmt, 3) ? XA_REQUEST_BUILDING : XA_REQUEST_PLANNED;
 }
 
+/* @sql selects id, uuid, memory_mib and whether it is building, of host ?1. */
 static GArray *
-xa_store_list_in_flight (XaStore *self, gint64 host_id, GError **error)
+xa_store_list_in_flight (XaStore *self, const gchar *sql, gint64 host_id, GError **error)
 {
-  const gchar *purpose = "read the builds in flight";
-  g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "SELECT id, uuid, memory_mib, state = 'building' FROM requests "
-          "WHERE host_id = ?1 AND state IN ('planned', 'building') ORDER BY id", purpose, error);
+  const gchar *purpose = "read the requests to reconcile";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, sql, purpose, error);
 
   if (stmt == NULL)
     return NULL;
@@ -84,7 +83,49 @@ xa_store_reconcile_one (XaStore *self, const XaInFlight *in_flight, const XaStor
                                                 "it is queued again"
                                               : "xadmit stopped before its domain was built; "
                                                 "it is queued again",
-                               TRUE, at, error);
+                               TRUE, FALSE, at, error);
+}
+
+/* A running request whose domain is gone has ended; a failed one that
+ * kept its claim (its domain could not be destroyed) gives it up now, and
+ * its domain, if still there, is the caller's to destroy. */
+static gboolean
+xa_store_reconcile_settled (XaStore *self, gint64 host_id, GHashTable *domains, XaStoreTime at,
+                            XaStoreReconciliation *result, GError **error)
+{
+  g_autoptr(GArray) running = xa_store_list_in_flight (
+    self, "SELECT id, uuid, memory_mib, 0 FROM requests "
+          "WHERE host_id = ?1 AND state = 'running' ORDER BY id", host_id, error);
+  g_autoptr(GArray) leftover = NULL;
+
+  if (running == NULL)
+    return FALSE;
+  for (guint k = 0; k < running->len; k++) {
+    const XaInFlight *one = &g_array_index (running, XaInFlight, k);
+
+    if (g_hash_table_contains (domains, one->uuid))
+      continue;
+    g_array_append_val (result->ended, one->id);
+    if (!xa_store_set_state (self, one->id, XA_REQUEST_RUNNING, XA_REQUEST_ENDED,
+                             "its domain is no longer on the host", at, FALSE, error))
+      return FALSE;
+  }
+  leftover = xa_store_list_in_flight (
+    self, "SELECT id, uuid, memory_mib, 0 FROM requests WHERE host_id = ?1 AND state = 'failed' "
+          "AND id IN (SELECT request_id FROM claims) ORDER BY id", host_id, error);
+  if (leftover == NULL)
+    return FALSE;
+  for (guint k = 0; k < leftover->len; k++) {
+    const XaInFlight *one = &g_array_index (leftover, XaInFlight, k);
+    guint64 claimed_mib = 0;
+
+    g_array_append_val (result->leftover, one->id);
+    if (!xa_store_claimed_mib (self, one->id, &claimed_mib, error) ||
+        !xa_store_release_claims (self, one->id, error))
+      return FALSE;
+    result->released_mib += claimed_mib;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -95,9 +136,12 @@ xa_store_reconcile_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot 
   g_autoptr(GArray) in_flight = NULL;
   gint64 snapshot_id = 0;
 
-  if (!xa_store_refresh_in_txn (self, host_id, snapshot, domains, at, &snapshot_id, error))
+  if (!xa_store_refresh_in_txn (self, host_id, snapshot, domains, at, &snapshot_id, error) ||
+      !xa_store_reconcile_settled (self, host_id, domains, at, result, error))
     return FALSE;
-  in_flight = xa_store_list_in_flight (self, host_id, error);
+  in_flight = xa_store_list_in_flight (
+    self, "SELECT id, uuid, memory_mib, state = 'building' FROM requests "
+          "WHERE host_id = ?1 AND state IN ('planned', 'building') ORDER BY id", host_id, error);
   if (in_flight == NULL)
     return FALSE;
   for (guint k = 0; k < in_flight->len; k++) {
@@ -118,6 +162,8 @@ xa_store_reconciliation_free (XaStoreReconciliation *reconciliation)
   g_array_unref (reconciliation->built);
   g_array_unref (reconciliation->half_built);
   g_array_unref (reconciliation->gone);
+  g_array_unref (reconciliation->ended);
+  g_array_unref (reconciliation->leftover);
   g_free (reconciliation);
 }
 
@@ -129,6 +175,8 @@ xa_store_reconciliation_new (void)
   reconciliation->built = g_array_new (FALSE, FALSE, sizeof (gint64));
   reconciliation->half_built = g_array_new (FALSE, FALSE, sizeof (gint64));
   reconciliation->gone = g_array_new (FALSE, FALSE, sizeof (gint64));
+  reconciliation->ended = g_array_new (FALSE, FALSE, sizeof (gint64));
+  reconciliation->leftover = g_array_new (FALSE, FALSE, sizeof (gint64));
   return reconciliation;
 }
 
@@ -144,8 +192,11 @@ xa_store_reconciliation_new (void)
  * matches every request that was planned or building against the domains
  * by UUID. A domain that holds all of the VM's memory finished its build:
  * the request is running. Any other in-flight request is queued again
- * (the caller destroys the half-built domains). No claim is left: no
- * build is live in a process that has just started.
+ * (the caller destroys the half-built domains). A running request whose
+ * domain is gone has ended. A failed request that kept its claim (its
+ * domain could not be destroyed) releases it; the caller destroys the
+ * domain. No claim is left: no build is live in a process that has just
+ * started.
  *
  * Returns: (transfer full) (nullable): what was found
  */
@@ -167,4 +218,74 @@ xa_store_reconcile (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapsh
   if (!xa_store_commit (self, error))
     return NULL;
   return g_steal_pointer (&result);
+}
+
+typedef struct {
+  gint64 id;
+  XaRequestState state;
+} XaLiveRequest;
+
+static void
+xa_live_request_fill (XaStmt *stmt, gpointer element)
+{
+  XaLiveRequest *live = element;
+
+  live->id = sqlite3_column_int64 (stmt, 0);
+  xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 1), &live->state);
+}
+
+static gboolean
+xa_store_end_host_in_txn (XaStore *self, gint64 host_id, const gchar *reason, XaStoreTime at,
+                          GError **error)
+{
+  const gchar *purpose = "read the host's live requests";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT id, state FROM requests WHERE host_id = ?1 AND state IN "
+          "('queued', 'planned', 'building', 'running') ORDER BY id", purpose, error);
+  g_autoptr(GArray) live = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  live = xa_store_collect_array (self, stmt, purpose, sizeof (XaLiveRequest),
+                                 xa_live_request_fill, NULL, error);
+  if (live == NULL)
+    return FALSE;
+  for (guint k = 0; k < live->len; k++) {
+    const XaLiveRequest *one = &g_array_index (live, XaLiveRequest, k);
+    XaRequestState to = one->state == XA_REQUEST_RUNNING ? XA_REQUEST_ENDED
+                                                         : XA_REQUEST_CANCELLED;
+
+    if (!xa_store_release_claims (self, one->id, error) ||
+        !xa_store_set_state (self, one->id, one->state, to, reason, at, FALSE, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * xa_store_end_host:
+ * @self: the store
+ * @host_id: a host that is gone with its domains
+ * @reason: why, one sentence
+ * @at: now
+ * @error: a #GError
+ *
+ * The host went away (a simulated host kept in no file ends with its
+ * process): its running requests have ended, and those still waiting or
+ * in flight are cancelled, their claims released.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_end_host (XaStore *self, gint64 host_id, const gchar *reason, XaStoreTime at,
+                   GError **error)
+{
+  g_return_val_if_fail (self != NULL && reason != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_end_host_in_txn (self, host_id, reason, at, error))
+    return xa_store_rollback (self);
+  return xa_store_commit (self, error);
 }

@@ -5,6 +5,45 @@
 /* 'XADM': tells our databases from other SQLite files. */
 #define XA_STORE_APPLICATION_ID 0x5841444d
 
+/* The requests table around its state column, and its indexes: written by
+ * migration 1 and again by migration 3, which widens the state CHECK. */
+#define XA_STORE_REQUESTS_HEAD \
+  "  id INTEGER PRIMARY KEY," \
+  "  uuid TEXT NOT NULL UNIQUE," \
+  "  host_id INTEGER NOT NULL REFERENCES hosts (id)," \
+  "  group_id TEXT NOT NULL," \
+  "  name TEXT NOT NULL," \
+  "  memory_mib INTEGER NOT NULL," \
+  "  vcpus INTEGER NOT NULL," \
+  "  priority INTEGER NOT NULL," \
+  "  nodes INTEGER NOT NULL," \
+  "  hard_affinity TEXT," \
+  "  guest_type TEXT NOT NULL," \
+  "  kernel TEXT," \
+  "  ramdisk TEXT," \
+  "  cmdline TEXT,"
+#define XA_STORE_REQUESTS_TAIL \
+  "  reason TEXT," \
+  "  attempts INTEGER NOT NULL DEFAULT 0," \
+  "  deferrals INTEGER NOT NULL DEFAULT 0," \
+  "  batch_id INTEGER REFERENCES batches (id)," \
+  "  queued_wall_us INTEGER NOT NULL," \
+  "  queued_host_s REAL NOT NULL," \
+  "  started_wall_us INTEGER," \
+  "  started_host_s REAL," \
+  "  finished_wall_us INTEGER," \
+  "  finished_host_s REAL);"
+/* docs/formats.md: a name is unique among the live requests of a host */
+#define XA_STORE_REQUESTS_INDEXES \
+  "CREATE INDEX requests_by_state ON requests (host_id, state);" \
+  "CREATE INDEX requests_by_time ON requests (host_id, queued_wall_us);" \
+  "CREATE UNIQUE INDEX requests_live_names ON requests (host_id, name)" \
+  "  WHERE state = 'queued' OR state = 'planned' OR state = 'building';"
+/* OR, not IN: SQLite builds a table for an IN list at every row written */
+#define XA_STORE_STATES_V1 \
+  "state = 'queued' OR state = 'planned' OR state = 'building' OR state = 'running'" \
+  " OR state = 'failed' OR state = 'cancelled' OR state = 'rejected'"
+
 /* migrations[v] takes a database from schema version v to v + 1. */
 static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "CREATE TABLE hosts ("
@@ -48,38 +87,10 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "  plan_ms REAL NOT NULL);"
   "CREATE INDEX batches_by_time ON batches (host_id, wall_us);"
   "CREATE TABLE requests ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uuid TEXT NOT NULL UNIQUE,"
-  "  host_id INTEGER NOT NULL REFERENCES hosts (id),"
-  "  group_id TEXT NOT NULL,"
-  "  name TEXT NOT NULL,"
-  "  memory_mib INTEGER NOT NULL,"
-  "  vcpus INTEGER NOT NULL,"
-  "  priority INTEGER NOT NULL,"
-  "  nodes INTEGER NOT NULL,"
-  "  hard_affinity TEXT,"
-  "  guest_type TEXT NOT NULL,"
-  "  kernel TEXT,"
-  "  ramdisk TEXT,"
-  "  cmdline TEXT,"
-  /* OR, not IN: SQLite builds a table for an IN list at every row written */
-  "  state TEXT NOT NULL CHECK (state = 'queued' OR state = 'planned' OR state = 'building'"
-  "    OR state = 'running' OR state = 'failed' OR state = 'cancelled' OR state = 'rejected'),"
-  "  reason TEXT,"
-  "  attempts INTEGER NOT NULL DEFAULT 0,"
-  "  deferrals INTEGER NOT NULL DEFAULT 0,"
-  "  batch_id INTEGER REFERENCES batches (id),"
-  "  queued_wall_us INTEGER NOT NULL,"
-  "  queued_host_s REAL NOT NULL,"
-  "  started_wall_us INTEGER,"
-  "  started_host_s REAL,"
-  "  finished_wall_us INTEGER,"
-  "  finished_host_s REAL);"
-  "CREATE INDEX requests_by_state ON requests (host_id, state);"
-  "CREATE INDEX requests_by_time ON requests (host_id, queued_wall_us);"
-  /* docs/formats.md: a name is unique among the live requests of a host */
-  "CREATE UNIQUE INDEX requests_live_names ON requests (host_id, name)"
-  "  WHERE state = 'queued' OR state = 'planned' OR state = 'building';"
+  XA_STORE_REQUESTS_HEAD
+  "  state TEXT NOT NULL CHECK (" XA_STORE_STATES_V1 "),"
+  XA_STORE_REQUESTS_TAIL
+  XA_STORE_REQUESTS_INDEXES
   "CREATE TABLE placements ("
   "  request_id INTEGER NOT NULL REFERENCES requests (id),"
   "  batch_id INTEGER NOT NULL REFERENCES batches (id),"
@@ -121,6 +132,17 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "  SELECT request_id, node, claim_mib, charged_mib FROM claims;"
   "DROP TABLE claims;"
   "ALTER TABLE claims_v2 RENAME TO claims;",
+  /* 3: a request may end: it ran, and its domain is no longer on the host.
+   * SQLite cannot change a CHECK, so the table is made anew (foreign keys
+   * are off while the migration runs) */
+  "CREATE TABLE requests_v3 ("
+  XA_STORE_REQUESTS_HEAD
+  "  state TEXT NOT NULL CHECK (" XA_STORE_STATES_V1 " OR state = 'ended'),"
+  XA_STORE_REQUESTS_TAIL
+  "INSERT INTO requests_v3 SELECT * FROM requests;"
+  "DROP TABLE requests;"
+  "ALTER TABLE requests_v3 RENAME TO requests;"
+  XA_STORE_REQUESTS_INDEXES,
 };
 
 static gint64
@@ -169,19 +191,12 @@ xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
   return TRUE;
 }
 
-/* Each step in order, all in one transaction: a failed migration leaves the
- * database as it was, with its history. A current schema takes no lock, so
- * opening never waits for a writer. */
-gboolean
-xa_store_migrate (XaStore *self, GError **error)
+static gboolean
+xa_store_migrate_in_txn (XaStore *self, GError **error)
 {
   gint64 version = 0;
   gchar *errmsg = NULL;
 
-  if (!xa_store_check_identity (self, &version, error))
-    return FALSE;
-  if (version == XA_STORE_SCHEMA_VERSION)
-    return TRUE;
   if (!xa_store_begin (self, error))
     return FALSE;
   /* read again under the lock: another process may just have migrated */
@@ -207,4 +222,26 @@ xa_store_migrate (XaStore *self, GError **error)
     }
   }
   return xa_store_commit (self, error);
+}
+
+/* Each step in order, all in one transaction: a failed migration leaves the
+ * database as it was, with its history. A current schema takes no lock, so
+ * opening never waits for a writer. Foreign keys are off meanwhile (SQLite
+ * ignores that pragma inside a transaction): a step may make a table anew. */
+gboolean
+xa_store_migrate (XaStore *self, GError **error)
+{
+  gint64 version = 0;
+  gboolean done;
+
+  if (!xa_store_check_identity (self, &version, error))
+    return FALSE;
+  if (version == XA_STORE_SCHEMA_VERSION)
+    return TRUE;
+  if (sqlite3_exec (self->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+    return xa_store_fail (self, sqlite3_errcode (self->db), "migrate the schema", error);
+  done = xa_store_migrate_in_txn (self, error);
+  if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK && done)
+    return xa_store_fail (self, sqlite3_errcode (self->db), "migrate the schema", error);
+  return done;
 }

@@ -20,6 +20,7 @@ static const gchar *const xa_request_state_names[] = {
   [XA_REQUEST_FAILED] = "failed",
   [XA_REQUEST_CANCELLED] = "cancelled",
   [XA_REQUEST_REJECTED] = "rejected",
+  [XA_REQUEST_ENDED] = "ended",
 };
 
 const gchar *

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The schema this xadmit writes; older databases are migrated on open. */
-#define XA_STORE_SCHEMA_VERSION 2
+#define XA_STORE_SCHEMA_VERSION 3
 
 /**
  * XaRequestState:
@@ -20,9 +20,10 @@ G_BEGIN_DECLS
  * @XA_REQUEST_FAILED: its build failed and will not be retried
  * @XA_REQUEST_CANCELLED: withdrawn before it ran
  * @XA_REQUEST_REJECTED: it can never fit its host
+ * @XA_REQUEST_ENDED: it ran, and its domain is no longer on the host
  *
  * A request's life: queued → planned → building → running, failed,
- * cancelled or rejected.
+ * cancelled or rejected; running → ended.
  */
 typedef enum {
   XA_REQUEST_QUEUED,
@@ -32,9 +33,10 @@ typedef enum {
   XA_REQUEST_FAILED,
   XA_REQUEST_CANCELLED,
   XA_REQUEST_REJECTED,
+  XA_REQUEST_ENDED,
 } XaRequestState;
 
-#define XA_REQUEST_STATE_LAST XA_REQUEST_REJECTED
+#define XA_REQUEST_STATE_LAST XA_REQUEST_ENDED
 
 const gchar *xa_request_state_to_string (XaRequestState state);
 gboolean xa_request_state_from_string (const gchar    *text,
@@ -121,6 +123,10 @@ typedef struct {
  *   domains are the caller's to destroy
  * @gone: (element-type gint64): in-flight requests without a domain; queued
  *   again
+ * @ended: (element-type gint64): running requests without a domain: ended
+ * @leftover: (element-type gint64): failed requests whose domain could not
+ *   be destroyed: their claims are released, and their domains, if still
+ *   there, are the caller's to destroy
  * @released_mib: claims released, all nodes together
  *
  * What a restart finds of the builds that were in flight. None of them is
@@ -130,6 +136,8 @@ typedef struct {
   GArray *built;
   GArray *half_built;
   GArray *gone;
+  GArray *ended;
+  GArray *leftover;
   guint64 released_mib;
 } XaStoreReconciliation;
 
@@ -283,6 +291,11 @@ gboolean xa_store_cancel (XaStore     *self,
                           const gchar *reason,
                           XaStoreTime  at,
                           GError     **error);
+gboolean xa_store_reject (XaStore        *self,
+                          XaStoreRequest *request,
+                          const gchar    *reason,
+                          XaStoreTime     at,
+                          GError        **error);
 
 gboolean xa_store_refresh (XaStore               *self,
                            gint64                 host_id,
@@ -317,11 +330,21 @@ gboolean xa_store_fail_build (XaStore        *self,
                               gboolean        retry,
                               XaStoreTime     at,
                               GError        **error);
+gboolean xa_store_fail_build_leftover (XaStore        *self,
+                                       XaStoreRequest *request,
+                                       const gchar    *reason,
+                                       XaStoreTime     at,
+                                       GError        **error);
 XaStoreReconciliation *xa_store_reconcile (XaStore               *self,
                                            gint64                 host_id,
                                            const XaStoreSnapshot *snapshot,
                                            XaStoreTime            at,
                                            GError               **error);
+gboolean xa_store_end_host (XaStore     *self,
+                            gint64       host_id,
+                            const gchar *reason,
+                            XaStoreTime  at,
+                            GError     **error);
 
 GPtrArray *xa_store_list_batches (XaStore *self,
                                   gint64   host_id,

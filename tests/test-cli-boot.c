@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include "xa-host-backend.h"
 #include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
@@ -98,27 +101,58 @@ test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
   g_assert_cmpint (xa_test_json_int (xenopsd, "remote_mib"), >, 0);
 }
 
-/* The request's log in the ledger: did it ever wait? */
-static gboolean
-was_deferred (const XaTestDir *dir, const gchar *name)
+/* The requests in @state of the first @n_hosts hosts of the ledger. */
+static GPtrArray *
+requests_in (const XaTestDir *dir, gint64 n_hosts, XaRequestState state)
 {
   g_autofree gchar *db = ledger_path (dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStore) store = xa_store_open (db, &error);
-  gboolean deferred = FALSE;
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
 
   g_assert_no_error (error);
-  for (gint64 host_id = 1; host_id <= 2; host_id++) {
-    g_autoptr(GPtrArray) running = xa_store_list_requests (store, host_id, XA_REQUEST_RUNNING,
-                                                           &error);
+  for (gint64 host_id = 1; host_id <= n_hosts; host_id++) {
+    g_autoptr(GPtrArray) some = xa_store_list_requests (store, host_id, state, &error);
 
-    for (guint i = 0; i < running->len; i++) {
-      const XaStoreRequest *request = g_ptr_array_index (running, i);
+    g_assert_no_error (error);
+    while (some->len > 0)
+      g_ptr_array_add (all, g_ptr_array_steal_index (some, 0));
+  }
+  return all;
+}
 
-      deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
-    }
+/* The request's log in the ledger: did it ever wait? Its temporary host
+ * gone with the run, the request has ended. */
+static gboolean
+was_deferred (const XaTestDir *dir, const gchar *name)
+{
+  g_autoptr(GPtrArray) ended = requests_in (dir, 2, XA_REQUEST_ENDED);
+  gboolean deferred = FALSE;
+
+  for (guint i = 0; i < ended->len; i++) {
+    const XaStoreRequest *request = g_ptr_array_index (ended, i);
+
+    deferred |= g_strcmp0 (request->req->name, name) == 0 && request->deferrals > 0;
   }
   return deferred;
+}
+
+/* A host file without --sim-state lives in the run's process: its VMs end
+ * with it, so two boots never leave more running rows than domains. */
+static void
+test_cli_boot_temporary_host_ends_with_the_run (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(json_t) first = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
+  g_autoptr(json_t) again = boot_json (dir, "default.json", "demo.json", NULL, "1", 0);
+  g_autoptr(GPtrArray) running = requests_in (dir, 2, XA_REQUEST_RUNNING);
+  g_autoptr(GPtrArray) ended = requests_in (dir, 2, XA_REQUEST_ENDED);
+
+  g_assert_cmpint (xa_test_json_int (again, "running"), ==, 24);
+  g_assert_cmpuint (running->len, ==, 0);
+  g_assert_cmpuint (ended->len, ==, 2 * 24);
+  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->reason,
+                            "went away when xadmit exited"));
 }
 
 /* xenopsd-nodeclaim fails app-db's start (its host-wide claim); batch defers
@@ -210,18 +244,28 @@ state_path (const XaTestDir *dir)
   return g_build_filename (dir, "state.json", NULL);
 }
 
-/* Boots @manifest on 4node.json with its state kept in @dir, so that the
- * next boot finds this one's domains. */
+/* Boots the manifest at @path on @host with its state kept in @dir, so
+ * that the next boot finds this one's domains; @json: print the JSON
+ * summary, not the tables. */
 static void
-boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+boot_kept (XaTestRun *run, const XaTestDir *dir, const gchar *host, const gchar *path,
+           gboolean json)
 {
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_autofree gchar *spec = xa_test_host_spec (host);
   g_autofree gchar *state = state_path (dir);
   g_autofree gchar *db = ledger_path (dir);
 
   xa_test_run_xadmit (run, "boot", path, "--host", spec, "--sim-state", state, "--db", db,
-                      "--defer-timeout", "1", "--json", NULL);
+                      "--defer-timeout", "1", json ? "--json" : NULL, NULL);
+}
+
+/* Boots the data manifest @manifest on a kept 4node.json, printing JSON. */
+static void
+boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+{
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+
+  boot_kept (run, dir, "4node.json", path, TRUE);
 }
 
 /* The same manifest booted again on the same host: what waits is queued
@@ -243,10 +287,98 @@ test_cli_boot_again_leaves_running_vms_alone (void)
   g_assert_cmpint (again.status, ==, 3);
   g_assert_nonnull (strstr (again.err, "run on this host already, left alone: "));
   after = xa_test_json_parse (again.out);
-  g_assert_cmpint (xa_test_json_int (after, "running"), ==, 0);
-  g_assert_cmpint (xa_test_json_int (after, "vms"), ==,
-                   xa_test_json_int (before, "vms") - xa_test_json_int (before, "running"));
+  /* the whole manifest, those left alone counted as running */
+  g_assert_cmpint (xa_test_json_int (after, "running"), ==, xa_test_json_int (before, "running"));
+  g_assert_cmpint (xa_test_json_int (after, "vms"), ==, xa_test_json_int (before, "vms"));
   g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
+}
+
+/* A VM whose memory or vCPUs the manifest changed after it was started is
+ * left alone, saying what it runs with and what is asked now; a second boot
+ * counts the whole manifest. */
+static void
+test_cli_boot_again_says_what_changed (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *changed = xa_test_dir_write (
+    dir, "two-big.json",
+    "{\"vms\": [{\"name\": \"big-a\", \"memory\": \"40GiB\", \"vcpus\": 8},"
+    " {\"name\": \"big-b\", \"memory\": \"40GiB\", \"vcpus\": 8},"
+    " {\"name\": \"web-01\", \"memory\": \"8GiB\", \"vcpus\": 4},"
+    " {\"name\": \"web-02\", \"memory\": \"4GiB\", \"vcpus\": 2, \"nodes\": [1]}]}");
+  g_auto(XaTestRun) first = { 0 };
+  g_auto(XaTestRun) again = { 0 };
+  g_autoptr(json_t) after = NULL;
+
+  boot_on_kept_host (&first, dir, "two-big.json");
+  g_assert_cmpint (first.status, ==, 0);
+  boot_kept (&again, dir, "4node.json", changed, TRUE);
+  g_assert_cmpint (again.status, ==, 0);
+  g_assert_nonnull (strstr (again.err, "xadmit boot: web-01 runs already with 4096 MiB, 2 vCPUs; "
+                                       "the manifest now asks 8192 MiB, 4 vCPUs: destroy it to "
+                                       "apply\n"));
+  g_assert_nonnull (strstr (again.err, "xadmit boot: web-02 runs already with any node; the "
+                                       "manifest now asks nodes 1: destroy it to apply\n"));
+  g_assert_null (strstr (again.err, "big-a runs already with"));
+  after = xa_test_json_parse (again.out);
+  g_assert_cmpint (xa_test_json_int (after, "vms"), ==, 4);
+  g_assert_cmpint (xa_test_json_int (after, "running"), ==, 4);
+}
+
+/* A VM named like a domain on the host (dom0) is rejected with why, never
+ * a second domain of that name, and the state file loads again. */
+static void
+test_cli_boot_rejects_a_name_the_host_has (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *manifest = xa_test_dir_write (
+    dir, "dom0.json",
+    "{\"vms\": [{\"name\": \"dom0\", \"memory\": 1024, \"vcpus\": 1},"
+    " {\"name\": \"web\", \"memory\": 1024, \"vcpus\": 1}]}");
+  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
+  g_autofree gchar *state = state_path (dir);
+  g_auto(XaTestRun) boot = { 0 };
+  g_auto(XaTestRun) host = { 0 };
+  g_autoptr(json_t) summary = NULL;
+  g_autoptr(json_t) shown = NULL;
+  json_t *vm;
+
+  boot_kept (&boot, dir, "2node.json", manifest, TRUE);
+  g_assert_cmpint (boot.status, ==, 3);
+  summary = xa_test_json_parse (boot.out);
+  vm = vm_named (summary, "dom0");
+  g_assert_cmpstr (xa_test_json_string (vm, "state"), ==, "rejected");
+  g_assert_cmpstr (xa_test_json_string (vm, "reason"), ==,
+                   "a domain named \"dom0\" runs on the host already: give the VM another name");
+  g_assert_cmpstr (xa_test_json_string (vm_named (summary, "web"), "state"), ==, "running");
+  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
+  g_assert_cmpstr (host.err, ==, "");
+  g_assert_cmpint (host.status, ==, 0);
+  shown = xa_test_json_parse (host.out);
+  g_assert_cmpuint (json_array_size (json_object_get (shown, "domains")), ==, 2);
+}
+
+/* A boot cut short leaves its VMs queued; booting another manifest on the
+ * same host says how many wait, of which manifest, and how to start them. */
+static void
+test_cli_boot_says_what_other_manifests_leave_waiting (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_auto(XaTestRun) first = { 0 };
+  g_auto(XaTestRun) other = { 0 };
+  g_autoptr(json_t) before = NULL;
+  g_autofree gchar *told = NULL;
+
+  boot_on_kept_host (&first, dir, "mixed-priorities.json");
+  g_assert_cmpint (first.status, ==, 3);
+  before = xa_test_json_parse (first.out);
+  g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 1);
+  boot_on_kept_host (&other, dir, "two-big.json");
+  told = g_strdup_printf ("xadmit boot: %" JSON_INTEGER_FORMAT " requests of other manifests "
+                          "(mixed-priorities.json) wait for this host and will not be started "
+                          "by this boot: boot those manifests again to start them\n",
+                          xa_test_json_int (before, "deferred"));
+  g_assert_nonnull (strstr (other.err, told));
 }
 
 /* One admitter per host: while this process holds the simulated host, a
@@ -528,6 +660,65 @@ test_cli_boot_creates_the_state_and_says_so (void)
   g_assert_cmpstr (quiet.err, ==, "");
 }
 
+/* One admitter per ledger, even on hosts of their own: while this process
+ * holds the ledger's lock, a boot on it says who does and exits 1. */
+static void
+test_cli_boot_one_admitter_per_ledger (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *lock = g_strconcat (db, ".lock", NULL);
+  g_autofree gchar *spec = xa_test_host_spec ("default.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
+  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the ledger", (gint) getpid ());
+  g_autoptr(GError) error = NULL;
+  g_auto(XaTestRun) run = { 0 };
+  gint fd = -1;
+
+  g_assert_true (xa_host_lock_file (lock, "the test's ledger", &fd, &error));
+  g_assert_no_error (error);
+  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, NULL);
+  xa_test_run_assert_error (&run, 1, holder);
+  g_close (fd, NULL);
+}
+
+/* The "left" column of a boot's node table: each node's memory as the
+ * host shows it at the end, here after something outside xadmit took 30
+ * GiB of node 0 mid-run (start-free minus placed would say 30720). */
+static void
+test_cli_boot_left_is_what_the_host_shows (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *spec = xa_test_host_spec ("2node-take.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
+  g_autofree gchar *state = state_path (dir);
+  g_auto(XaTestRun) boot = { 0 };
+  g_auto(XaTestRun) host = { 0 };
+  g_autoptr(json_t) shown = NULL;
+  g_autofree gchar *table = NULL;
+  json_t *node;
+  gsize n;
+
+  boot_kept (&boot, dir, "2node-take.json", manifest, FALSE);
+  g_assert_cmpint (boot.status, ==, 0);
+  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
+  g_assert_cmpint (host.status, ==, 0);
+  shown = xa_test_json_parse (host.out);
+  table = g_strdup (strstr (boot.out, "\nnode "));
+  g_assert_nonnull (table);
+  json_array_foreach (json_object_get (shown, "nodes"), n, node) {
+    g_autofree gchar *prefix = g_strdup_printf ("\n%-5" G_GSIZE_FORMAT " ", n);
+    const gchar *line = strstr (table, prefix);
+    guint64 free_mib = 0, placed = 0, left = 0;
+
+    g_assert_nonnull (line);
+    g_assert_cmpint (sscanf (line + strlen (prefix), "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                             " %" G_GUINT64_FORMAT, &free_mib, &placed, &left), ==, 3);
+    g_assert_cmpuint (left, ==, (guint64) xa_test_json_int (node, "free"));
+  }
+  g_assert_nonnull (strstr (table, "\n0          61440      30720          0\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -541,6 +732,15 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
   g_test_add_func ("/cli/boot/again-leaves-running-vms-alone",
                    test_cli_boot_again_leaves_running_vms_alone);
+  g_test_add_func ("/cli/boot/temporary-host-ends-with-the-run",
+                   test_cli_boot_temporary_host_ends_with_the_run);
+  g_test_add_func ("/cli/boot/left-is-what-the-host-shows",
+                   test_cli_boot_left_is_what_the_host_shows);
+  g_test_add_func ("/cli/boot/says-what-other-manifests-leave-waiting",
+                   test_cli_boot_says_what_other_manifests_leave_waiting);
+  g_test_add_func ("/cli/boot/again-says-what-changed", test_cli_boot_again_says_what_changed);
+  g_test_add_func ("/cli/boot/rejects-a-name-the-host-has",
+                   test_cli_boot_rejects_a_name_the_host_has);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
   g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
@@ -556,5 +756,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
   g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
                    test_cli_boot_xenopsd_warns_of_ignored_options);
+  g_test_add_func ("/cli/boot/one-admitter-per-ledger", test_cli_boot_one_admitter_per_ledger);
   return g_test_run ();
 }

@@ -33,7 +33,8 @@ static void
 check_plan_summary (const gchar *spec, json_t *summary, gint status)
 {
   json_t *vms = json_object_get (summary, "vm");
-  const gchar *counts[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled" };
+  const gchar *counts[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled",
+                            "ended" };
   json_int_t sum = 0;
   gsize n_nodes = json_array_size (json_object_get (json_array_get (vms, 0), "memory_by_node_mib"));
 

@@ -284,7 +284,7 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   options.max_batch = N_VMS;
   admission = xa_admission_open (host, db, &options, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (xa_admission_submit (admission, "pool", requests, NULL, NULL, &error));
+  g_assert_true (xa_admission_submit (admission, "pool", requests, NULL, NULL, NULL, &error));
   scheduler = xa_admission_get_scheduler (admission);
   g_assert_true (xa_scheduler_run (scheduler, &error));
   g_assert_no_error (error);

@@ -86,7 +86,7 @@ prepare (Fixture *f, const gchar *host_file, const gchar *state, GPtrArray *requ
   g_autoptr(GError) error = NULL;
 
   open_sim (f, host_file, state, options, NULL);
-  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, &error));
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -273,6 +273,8 @@ counted_as (const XaRunCounts *counts, XaRequestState state)
     return counts->cancelled;
   case XA_REQUEST_REJECTED:
     return counts->rejected;
+  case XA_REQUEST_ENDED:
+    return counts->ended;
   }
   g_assert_not_reached ();
 }
@@ -467,14 +469,19 @@ test_admission_leaves_running_vms_alone (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->admission, xa_admission_free);
   open_admission (f, &options, &found);
   g_assert_cmpuint (found->built->len + found->half_built->len + found->gone->len, ==, 0);
-  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, &left_alone, &error));
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, &left_alone, NULL,
+                                      &error));
   g_assert_no_error (error);
   g_assert_cmpuint (left_alone->len, ==, requests->len);
   g_assert_cmpstr (g_ptr_array_index (left_alone, 0), ==,
                    ((XaRequest *) g_ptr_array_index (requests, 0))->name);
   take_queued (f);
-  run_and_count (f, &run);
-  g_assert_cmpuint (run->vms->len, ==, 0);
+  counts = run_and_count (f, &run);
+  /* the summary covers the whole manifest, those left alone as running */
+  g_assert_cmpuint (run->vms->len, ==, requests->len);
+  g_assert_cmpuint (counts.running, ==, requests->len);
+  g_assert_cmpfloat (run->makespan_s, ==, 0);
+  g_assert_cmpfloat (run->lower_bound_s, ==, 0);
   assert_ledger_matches_host (f);
 }
 
@@ -504,11 +511,121 @@ test_state_saved_once_per_batch (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->host->n_saves - saves, <=, batches->len + 1);
 }
 
+#define DESTROY_FAILS_3_TIMES \
+  "{\"call_fails\": \"destroy\", \"use\": 1}, {\"call_fails\": \"destroy\", \"use\": 2}, " \
+  "{\"call_fails\": \"destroy\", \"use\": 3}"
+
+/* Boots vm-a and vm-b on a 2-node sim host whose file has @faults; with
+ * @abort, a double stop comes once a build has ended. */
+static XaRun *
+run_with_faults (Fixture *f, const gchar *faults, gboolean abort)
+{
+  g_autofree gchar *text = g_strdup_printf (
+    "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 8}, {\"memory\": \"16GiB\", \"cpus\": 8}],"
+    " \"faults\": [%s]}", faults);
+  g_autofree gchar *path = xa_test_dir_write (f->dir, "host.json", text);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(GError) error = NULL;
+  XaRun *run = NULL;
+
+  xa_test_add_vm (requests, "vm-a", 1024, 1);
+  xa_test_add_vm (requests, "vm-b", 1024, 1);
+  f->host = xa_host_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  open_admission (f, &options, NULL);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  if (abort) {
+    f->stop_after = 1;
+    f->abort = TRUE;
+    xa_scheduler_set_progress (f->scheduler, stop_when_busy, f);
+  }
+  run_and_count (f, &run);
+  return run;
+}
+
+static const XaRunVm *
+run_vm (const XaRun *run, guint index)
+{
+  return g_ptr_array_index (run->vms, index);
+}
+
+/* A failed build whose destroy fails once is destroyed on the next try, so
+ * its retry gets a fresh domain (never "a domain has handle ... already"). */
+static void
+test_failed_build_destroy_is_retried (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (
+    f, "{\"build_fails\": \"vm-a\"}, {\"call_fails\": \"destroy\", \"use\": 1}", FALSE);
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "running");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 2);
+  assert_ledger_matches_host (f);
+}
+
+/* The next start after a domain that would not go: it destroys the domain
+ * and releases its claim, the ledger equal to the host again. */
+static void
+assert_next_start_removes_leftover (Fixture *f)
+{
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+
+  info = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->domains->len, ==, 2);
+  g_clear_pointer (&f->admission, xa_admission_free);
+  open_admission (f, &options, &found);
+  g_assert_cmpuint (found->leftover->len, ==, 1);
+  g_assert_cmpuint (found->released_mib, >, 1024);
+  g_clear_pointer (&info, xa_host_info_free);
+  info = xa_host_snapshot (f->host, &error);
+  g_assert_cmpuint (info->domains->len, ==, 1);
+  assert_ledger_matches_host (f);
+}
+
+/* A failed build whose domain cannot be destroyed at all fails for good
+ * with why, its claim kept as that domain's, until the next start. */
+static void
+test_undestroyable_build_goes_at_next_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, "{\"build_fails\": \"vm-a\"}, "
+                                          DESTROY_FAILS_3_TIMES, FALSE);
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "failed");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 1);
+  g_assert_nonnull (strstr (run_vm (run, 0)->reason, "could not be destroyed"));
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 1)->state), ==, "running");
+  assert_next_start_removes_leftover (f);
+}
+
+/* The same when a double stop cannot destroy a build under way. */
+static void
+test_undestroyable_abort_goes_at_next_start (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, DESTROY_FAILS_3_TIMES, TRUE);
+  guint kept = 0;
+
+  for (guint i = 0; i < run->vms->len; i++) {
+    const XaRunVm *vm = run_vm (run, i);
+
+    kept += vm->state == XA_RUN_STATE_FAILED &&
+            strstr (vm->reason, "interrupted twice; then its domain") != NULL ? 1 : 0;
+  }
+  g_assert_cmpuint (kept, ==, 1);
+  assert_next_start_removes_leftover (f);
+}
+
 /* Each run state has the name the run summary prints, and back. */
 static void
 test_run_state_names (void)
 {
-  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled" };
+  const gchar *names[] = { "planned", "running", "failed", "deferred", "rejected", "cancelled",
+                           "ended" };
   XaRunState state = XA_RUN_STATE_LAST;
 
   for (guint s = 0; s <= XA_RUN_STATE_LAST; s++) {
@@ -531,6 +648,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   add ("/scheduler/failed-build-is-retried", test_failed_build_is_retried);
   add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
+  add ("/scheduler/failed-build/destroy-is-retried", test_failed_build_destroy_is_retried);
+  add ("/scheduler/failed-build/undestroyable-goes-at-next-start",
+       test_undestroyable_build_goes_at_next_start);
+  add ("/scheduler/abort/undestroyable-goes-at-next-start",
+       test_undestroyable_abort_goes_at_next_start);
   add ("/scheduler/abort-destroys-half-built-domains", test_abort_destroys_half_built_domains);
   g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
   g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);

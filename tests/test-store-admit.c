@@ -260,6 +260,32 @@ test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (avail[1], ==, 60 * GiB);
 }
 
+/* A running VM whose domain the host no longer has has ended, with why;
+ * one whose domain is there runs on. */
+static void
+test_reconcile_ends_what_the_host_lost (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 2, 4 * GiB);
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint64 total[] = { NODE_MIB, NODE_MIB };
+  const guint64 whole[2] = { 4 * GiB + 4, 0 };
+  XaStoreDomain kept = { xa_test_nth (admitted, 0)->uuid, whole };
+  XaStoreSnapshot snapshot = { 2, total, total, 1, &kept };
+
+  for (guint i = 0; i < 2; i++)
+    xa_test_build (f, g_ptr_array_index (admitted, i), 3, 5);
+  found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->ended->len, ==, 1);
+  g_assert_cmpint (g_array_index (found->ended, gint64, 0), ==, xa_test_nth (admitted, 1)->id);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);
+  ended = xa_test_list (f, XA_REQUEST_ENDED);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (xa_test_nth (ended, 0)->reason, ==, "its domain is no longer on the host");
+}
+
 /* Admits two 4 GiB VMs at 2 s and builds them from 3 s and 4 s to 10 s,
  * the second with half of its memory off its planned node. */
 static void
@@ -376,6 +402,8 @@ main (int argc, char **argv)
   xa_test_store_add ("/store/build/refuses-steps-out-of-order", test_refuses_steps_out_of_order);
   xa_test_store_add ("/store/cancel/releases-the-claim", test_cancel_releases_the_claim);
   xa_test_store_add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
+  xa_test_store_add ("/store/reconcile/ends-what-the-host-lost",
+                     test_reconcile_ends_what_the_host_lost);
   xa_test_store_add ("/store/history/for-reports", test_history_for_reports);
   return g_test_run ();
 }

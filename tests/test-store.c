@@ -217,6 +217,27 @@ copy_file (const gchar *from, const gchar *to)
   g_assert_no_error (error);
 }
 
+/* A host without domains: the fixture's running VM has ended, which the
+ * schema of every migrated fixture lets the ledger record. */
+static void
+assert_fixture_ends (XaStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  const guint64 total[] = { NODE_MIB, NODE_MIB };
+  XaStoreSnapshot snapshot = { 2, total, total, 0, NULL };
+  g_autoptr(XaStoreReconciliation) found = xa_store_reconcile (store, 1, &snapshot,
+                                                               xa_test_at (20), &error);
+  g_autoptr(GPtrArray) ended = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->ended->len, ==, 1);
+  ended = xa_store_list_requests (store, 1, XA_REQUEST_ENDED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->reason, ==,
+                   "its domain is no longer on the host");
+}
+
 /* Every fixture of an older (or this) schema opens, migrated, its history
  * intact: one VM running, one failed, one planned with its claim. */
 static void
@@ -242,6 +263,7 @@ test_migration_opens_every_fixture (XaTestStore *f, gconstpointer data)
     g_assert_cmpint (((XaStoreVmRow *) g_ptr_array_index (vms, 2))->state, ==, XA_REQUEST_PLANNED);
     g_assert_true (xa_store_available (store, 1, 2, avail, &error));
     g_assert_cmpuint (avail[0] + avail[1], ==, 2 * NODE_MIB - (4 * GiB + 4));
+    assert_fixture_ends (store);
   }
 }
 
