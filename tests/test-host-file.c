@@ -104,18 +104,19 @@ test_host_file_round_trips_through_json (void)
 /* Each a bad file and the one line it must give. */
 static const XaTestBadCase bad_host_files[] = {
   /* not strict JSON */
-  { "{", "host.json: line 1, column 1: not valid JSON: string or '}' expected near end of file" },
+  { "{", "host.json: line 1, column 1: not valid JSON: expected a key in double quotes, or '}', at the end of the file" },
   { "[]", "host.json: the top level is not an object" },
-  { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '/'" },
-  { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '''" },
+  { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: expected a key in double quotes, or '}', near '/'" },
+  { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: expected a key in double quotes, or '}', near '''" },
   { "{" TWO_NODES ", \"populate_mib_per_s\": 0100}",
-    "host.json: line 1, column 125: not valid JSON: invalid token near '0'" },
+    "host.json: line 1, column 125: not valid JSON: expected a value (strings in double quotes, "
+    "numbers without leading zeros, no comments), near '0'" },
   { "{" TWO_NODES ", \"distances\": [[10, 18446744073709551615], [20, 10]]}",
-    "host.json: line 1, column 141: not valid JSON: too big integer near '18446744073709551615'" },
+    "host.json: line 1, column 141: not valid JSON: an integer is above 2^63 - 1, near '18446744073709551615'" },
   { "{" TWO_NODES ", \"name\": \"a\", \"name\": \"b\"}",
-    "host.json: line 1, column 121: not valid JSON: duplicate object key near '\"name\"'" },
-  { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: end of file expected near 'x'" },
-  { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: end of file expected near '{'" },
+    "host.json: line 1, column 121: not valid JSON: a key appears twice in the same object, near '\"name\"'" },
+  { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: there is more after the top-level object, near 'x'" },
+  { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: there is more after the top-level object, near '{'" },
   /* structure */
   { "{}", "host.json: nodes: missing (expected a list)" },
   { "{\"nodes\": []}", "host.json: nodes: 0 nodes (expected 1 to 64)" },
@@ -193,7 +194,7 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
     "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
   { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
-    "host.json: line 1, column 19: not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'" },
+    "host.json: line 1, column 19: not valid JSON: a string may not contain \\u0000, near '\"a\\\\u0000b\"'" },
 };
 
 static gboolean
