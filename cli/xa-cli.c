@@ -3,6 +3,7 @@
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-output.h"
+#include "xa-text.h"
 
 void
 xa_cli_options_clear (XaOptions *opts)
@@ -48,10 +49,14 @@ xa_cli_exit_code_for_error (const GError *error)
   return XA_EXIT_FAILED;
 }
 
+/* The values in our messages are quoted already; this also catches what
+ * GLib's option parser echoes of the command line. */
 int
 xa_cli_fail (const gchar *command, const GError *error)
 {
-  g_printerr ("xadmit %s: %s\n", command, error->message);
+  g_autofree gchar *shown = xa_text_quote_full (error->message, -1, XA_TEXT_QUOTE_MESSAGE);
+
+  g_printerr ("xadmit %s: %s\n", command, shown);
   return xa_cli_exit_code_for_error (error);
 }
 

@@ -10,6 +10,7 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-text.h"
 
 typedef struct {
   const gchar *name;
@@ -33,7 +34,9 @@ xa_cmd_host (int argc, char **argv)
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("host", error);
   if (argc > 1) {
-    g_printerr ("xadmit host: unexpected argument \"%s\" (see xadmit host --help)\n", argv[1]);
+    g_autofree gchar *shown = xa_text_quote (argv[1]);
+
+    g_printerr ("xadmit host: unexpected argument %s (see xadmit host --help)\n", shown);
     return XA_EXIT_USAGE;
   }
   info = xa_cli_snapshot_host (&opts, &kind, &error);
@@ -165,7 +168,9 @@ xa_cmd_bench (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return xa_cli_fail ("bench", error);
   if (argc > 1) {
-    g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
+    g_autofree gchar *shown = xa_text_quote (argv[1]);
+
+    g_printerr ("xadmit bench: unexpected argument %s (see xadmit bench --help)\n", shown);
     return XA_EXIT_USAGE;
   }
   if (!planner && !store && !storm) {
@@ -210,6 +215,8 @@ xa_print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  g_autofree gchar *shown = NULL;
+
   setlocale (LC_ALL, "");
   if (argc < 2) {
     xa_print_usage (stderr);
@@ -232,6 +239,7 @@ main (int argc, char **argv)
       return commands[i].run (argc - 1, argv + 1);
     }
   }
-  g_printerr ("xadmit: \"%s\" is not a command (see xadmit --help)\n", argv[1]);
+  shown = xa_text_quote (argv[1]);
+  g_printerr ("xadmit: %s is not a command (see xadmit --help)\n", shown);
   return XA_EXIT_USAGE;
 }

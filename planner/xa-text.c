@@ -20,8 +20,10 @@ xa_text_must_escape (gunichar c)
 /* Appends one character of @p (at most @end - @p bytes) as it is safe to
  * show; returns how many bytes of the input it used. */
 static gsize
-xa_text_append_char (GString *out, const gchar *p, const gchar *end, gboolean quoted)
+xa_text_append_char (GString *out, const gchar *p, const gchar *end, XaTextQuoteFlags flags)
 {
+  gboolean quoted = !(flags & (XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_MESSAGE));
+  gboolean own_escapes = !(flags & XA_TEXT_QUOTE_MESSAGE);
   gunichar c = g_utf8_get_char_validated (p, end - p);
 
   if (c == (gunichar) -1 || c == (gunichar) -2) {
@@ -34,7 +36,7 @@ xa_text_append_char (GString *out, const gchar *p, const gchar *end, gboolean qu
     g_string_append (out, "\\t");
   else if (c == '\r')
     g_string_append (out, "\\r");
-  else if (c == '\\' || (quoted && c == '"'))
+  else if ((own_escapes && c == '\\') || (quoted && c == '"'))
     g_string_append_printf (out, "\\%c", (gchar) c);
   else if (c < 0x100 && xa_text_must_escape (c))
     g_string_append_printf (out, "\\x%02x", c);
@@ -61,15 +63,16 @@ xa_text_append_char (GString *out, const gchar *p, const gchar *end, gboolean qu
 gchar *
 xa_text_quote_full (const gchar *text, gssize len, XaTextQuoteFlags flags)
 {
-  gboolean quoted = !(flags & XA_TEXT_QUOTE_BARE);
+  gboolean quoted = !(flags & (XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_MESSAGE));
+  gsize max = flags & XA_TEXT_QUOTE_MESSAGE ? XA_TEXT_MESSAGE_MAX_BYTES : XA_TEXT_QUOTE_MAX_CHARS;
   gsize n = len < 0 ? strlen (text) : (gsize) len;
   const gchar *end = text + n;
   const gchar *p = text;
   GString *out = g_string_new (quoted ? "\"" : "");
   gsize start = out->len;
 
-  while (p < end && out->len - start < XA_TEXT_QUOTE_MAX_CHARS)
-    p += xa_text_append_char (out, p, end, quoted);
+  while (p < end && out->len - start < max)
+    p += xa_text_append_char (out, p, end, flags);
   if (p < end || (flags & XA_TEXT_QUOTE_PREFIX))
     g_string_append (out, "…");
   if (quoted)

@@ -5,19 +5,25 @@
 
 G_BEGIN_DECLS
 
-/* A value shown in a message keeps at most this many characters. */
+/* A value shown in a message keeps at most this many characters; a whole
+ * message, this many bytes. */
 #define XA_TEXT_QUOTE_MAX_CHARS 64
+#define XA_TEXT_MESSAGE_MAX_BYTES 1024
 
 /**
  * XaTextQuoteFlags:
  * @XA_TEXT_QUOTE_DEFAULT: "value", in quotation marks
  * @XA_TEXT_QUOTE_BARE: no quotation marks (a path that starts a message)
  * @XA_TEXT_QUOTE_PREFIX: the text is only the start of a longer value
+ * @XA_TEXT_QUOTE_MESSAGE: the text is a whole message, its values quoted
+ *   already: only what a terminal would act on is escaped (not `\` or `"`),
+ *   and it is cut at %XA_TEXT_MESSAGE_MAX_BYTES
  */
 typedef enum {
   XA_TEXT_QUOTE_DEFAULT = 0,
   XA_TEXT_QUOTE_BARE = 1 << 0,
   XA_TEXT_QUOTE_PREFIX = 1 << 1,
+  XA_TEXT_QUOTE_MESSAGE = 1 << 2,
 } XaTextQuoteFlags;
 
 gchar *xa_text_quote (const gchar *value);

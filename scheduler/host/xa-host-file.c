@@ -5,6 +5,7 @@
 #include "xa-json.h"
 #include "xa-request.h"
 #include "xa-size.h"
+#include "xa-text.h"
 
 #define XA_HOST_MAX_CPUS_PER_NODE 4096
 #define XA_RATE_MAX (G_GINT64_CONSTANT (1) << 40)
@@ -271,7 +272,9 @@ xa_host_file_get_uuid (json_t *object, gchar **out, GError **error)
   if (!xa_json_get_string (object, "uuid", XA_JSON_OPTIONAL, &uuid, error))
     return FALSE;
   if (uuid != NULL && !g_uuid_string_is_valid (uuid)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "uuid: \"%s\" is not a UUID", uuid);
+    g_autofree gchar *shown = xa_text_quote (uuid);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "uuid: %s is not a UUID", shown);
     return FALSE;
   }
   *out = g_strdup (uuid);

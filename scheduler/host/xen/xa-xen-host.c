@@ -7,6 +7,7 @@
 #include <xenstore.h>
 
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-xen-host.h"
 #include "xa-name.h"
 
@@ -428,8 +429,9 @@ static gchar *
 xa_xen_host_uuid (void)
 {
   g_autofree gchar *id = NULL;
+  gsize len = 0;
 
-  if (!g_file_get_contents ("/etc/machine-id", &id, NULL, NULL) ||
+  if (!xa_file_read ("/etc/machine-id", 64, &id, &len, NULL) ||
       strlen (g_strstrip (id)) != 32)
     return NULL;
   return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
