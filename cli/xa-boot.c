@@ -9,6 +9,7 @@
 #include "xa-error.h"
 #include "xa-manifest.h"
 #include "xa-scheduler.h"
+#include "xa-text.h"
 
 /* The progress line is redrawn at most this often, wall clock. */
 #define XA_BOOT_PROGRESS_US (100 * G_TIME_SPAN_MILLISECOND)
@@ -140,10 +141,10 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
   if (admission == NULL)
     return NULL;
   if (found->built->len + found->half_built->len + found->gone->len > 0)
-    g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
+    g_printerr ("xadmit boot: after a restart: %u %s had finished, %u had stopped half-way, "
                 "%u had not begun; %" G_GUINT64_FORMAT " MiB of claims released\n",
-                found->built->len, found->half_built->len, found->gone->len,
-                found->released_mib);
+                found->built->len, xa_text_plural (found->built->len, "build", "builds"),
+                found->half_built->len, found->gone->len, found->released_mib);
   return g_steal_pointer (&admission);
 }
 
@@ -164,8 +165,9 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
     return TRUE;
   g_ptr_array_add (left_alone, NULL);
   names = g_strjoinv (", ", (gchar **) left_alone->pdata);
-  g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
-              left_alone->len - 1, names);
+  g_printerr ("xadmit boot: %u %s of the manifest %s on this host already, left alone: %s\n",
+              left_alone->len - 1, xa_text_plural (left_alone->len - 1, "VM", "VMs"),
+              xa_text_plural (left_alone->len - 1, "runs", "run"), names);
   return TRUE;
 }
 

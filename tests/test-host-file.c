@@ -160,7 +160,7 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: nodes[0]: cpus: -2 is out of range (0 to 4096)" },
   /* distances */
   { "{" TWO_NODES ", \"distances\": [[10, 20]]}",
-    "host.json: distances: 1 rows for 2 nodes (one row per node)" },
+    "host.json: distances: 1 row for 2 nodes (one row per node)" },
   { "{" TWO_NODES ", \"distances\": [[10, 20], [20]]}",
     "host.json: distances[1]: [20] is not a list of 2 distances" },
   { "{" TWO_NODES ", \"distances\": [[12, 20], [20, 10]]}",
@@ -173,7 +173,7 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: distances: 3 rows for 2 nodes (one row per node)" },
   /* domains */
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1], \"vcpus\": 1}]}",
-    "host.json: domains[0] \"dom0\": memory_by_node: 1 entries for 2 nodes (one per node)" },
+    "host.json: domains[0] \"dom0\": memory_by_node: 1 entry for 2 nodes (one per node)" },
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
     "host.json: domains[0]: name: the name is empty" },
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1},"
