@@ -23,7 +23,7 @@ static gsize
 xa_text_append_char (GString *out, const gchar *p, const gchar *end, XaTextQuoteFlags flags)
 {
   gboolean quoted = !(flags & (XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_MESSAGE));
-  gboolean own_escapes = !(flags & XA_TEXT_QUOTE_MESSAGE);
+  gboolean own_escapes = !(flags & (XA_TEXT_QUOTE_ESCAPED | XA_TEXT_QUOTE_MESSAGE));
   gunichar c = g_utf8_get_char_validated (p, end - p);
 
   if (c == (gunichar) -1 || c == (gunichar) -2) {

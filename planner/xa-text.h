@@ -15,15 +15,18 @@ G_BEGIN_DECLS
  * @XA_TEXT_QUOTE_DEFAULT: "value", in quotation marks
  * @XA_TEXT_QUOTE_BARE: no quotation marks (a path that starts a message)
  * @XA_TEXT_QUOTE_PREFIX: the text is only the start of a longer value
+ * @XA_TEXT_QUOTE_ESCAPED: the text has escapes of its own (JSON): only what
+ *   a terminal would act on is escaped, not `\` or `"`
  * @XA_TEXT_QUOTE_MESSAGE: the text is a whole message, its values quoted
- *   already: only what a terminal would act on is escaped (not `\` or `"`),
- *   and it is cut at %XA_TEXT_MESSAGE_MAX_BYTES
+ *   already: escaped as %XA_TEXT_QUOTE_ESCAPED, and cut at
+ *   %XA_TEXT_MESSAGE_MAX_BYTES
  */
 typedef enum {
   XA_TEXT_QUOTE_DEFAULT = 0,
   XA_TEXT_QUOTE_BARE = 1 << 0,
   XA_TEXT_QUOTE_PREFIX = 1 << 1,
-  XA_TEXT_QUOTE_MESSAGE = 1 << 2,
+  XA_TEXT_QUOTE_ESCAPED = 1 << 2,
+  XA_TEXT_QUOTE_MESSAGE = 1 << 3,
 } XaTextQuoteFlags;
 
 gchar *xa_text_quote (const gchar *value);

@@ -174,7 +174,8 @@ xa_json_describe (json_t *value)
   cut = json_dump_callback (value, xa_json_dump_start, text,
                             JSON_ENCODE_ANY | JSON_COMPACT) != 0;
   return xa_text_quote_full (text->str, (gssize) text->len,
-                             XA_TEXT_QUOTE_BARE | (cut ? XA_TEXT_QUOTE_PREFIX : 0));
+                             XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED |
+                             (cut ? XA_TEXT_QUOTE_PREFIX : 0));
 }
 
 static const gchar *
