@@ -54,7 +54,8 @@ xa_cli_exit_code_for_error (const GError *error)
 int
 xa_cli_fail (const gchar *command, const GError *error)
 {
-  g_autofree gchar *shown = xa_text_quote_full (error->message, -1, XA_TEXT_QUOTE_MESSAGE);
+  g_autofree gchar *shown = xa_text_quote_full (error->message, -1, XA_TEXT_MESSAGE_MAX_BYTES,
+                                                XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
 
   g_printerr ("xadmit %s: %s\n", command, shown);
   return xa_cli_exit_code_for_error (error);

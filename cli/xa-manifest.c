@@ -193,7 +193,7 @@ xa_manifest_parse (const gchar *display_name, json_t *root, const XaTopology *to
   GPtrArray *requests = xa_manifest_parse_vms (root, topo, guests, error);
 
   if (requests == NULL)
-    g_prefix_error (error, "%s: ", display_name);
+    xa_json_prefix_file (error, display_name);
   else if (out_guests != NULL)
     *out_guests = g_steal_pointer (&guests);
   return requests;

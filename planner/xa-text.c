@@ -22,8 +22,8 @@ xa_text_must_escape (gunichar c)
 static gsize
 xa_text_append_char (GString *out, const gchar *p, const gchar *end, XaTextQuoteFlags flags)
 {
-  gboolean quoted = !(flags & (XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_MESSAGE));
-  gboolean own_escapes = !(flags & (XA_TEXT_QUOTE_ESCAPED | XA_TEXT_QUOTE_MESSAGE));
+  gboolean quoted = !(flags & XA_TEXT_QUOTE_BARE);
+  gboolean own_escapes = !(flags & XA_TEXT_QUOTE_ESCAPED);
   gunichar c = g_utf8_get_char_validated (p, end - p);
 
   if (c == (gunichar) -1 || c == (gunichar) -2) {
@@ -51,27 +51,28 @@ xa_text_append_char (GString *out, const gchar *p, const gchar *end, XaTextQuote
  * xa_text_quote_full:
  * @text: a value from a file or the command line, any bytes
  * @len: its length in bytes, or -1 if NUL-terminated
- * @flags: quotation marks or not; whether @text is only a prefix
+ * @max_bytes: how much of it to show, escaped
+ * @flags: quotation marks or not, escapes of its own, whether @text is only
+ *   a prefix
  *
  * Makes @text safe for a one-line message: control characters, invalid UTF-8
  * and invisible formatting are escaped (`\x1b`, `\n`, `\u202e`), and once
- * what it shows reaches %XA_TEXT_QUOTE_MAX_CHARS bytes, it is cut with "…"
- * and its full length in bytes.
+ * what it shows reaches @max_bytes, it is cut with "…" and its full length in
+ * bytes.
  *
  * Returns: (transfer full): the text to show
  */
 gchar *
-xa_text_quote_full (const gchar *text, gssize len, XaTextQuoteFlags flags)
+xa_text_quote_full (const gchar *text, gssize len, gsize max_bytes, XaTextQuoteFlags flags)
 {
-  gboolean quoted = !(flags & (XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_MESSAGE));
-  gsize max = flags & XA_TEXT_QUOTE_MESSAGE ? XA_TEXT_MESSAGE_MAX_BYTES : XA_TEXT_QUOTE_MAX_CHARS;
+  gboolean quoted = !(flags & XA_TEXT_QUOTE_BARE);
   gsize n = len < 0 ? strlen (text) : (gsize) len;
   const gchar *end = text + n;
   const gchar *p = text;
   GString *out = g_string_new (quoted ? "\"" : "");
   gsize start = out->len;
 
-  while (p < end && out->len - start < max)
+  while (p < end && out->len - start < max_bytes)
     p += xa_text_append_char (out, p, end, flags);
   if (p < end || (flags & XA_TEXT_QUOTE_PREFIX))
     g_string_append (out, "…");
@@ -92,7 +93,21 @@ xa_text_quote_full (const gchar *text, gssize len, XaTextQuoteFlags flags)
 gchar *
 xa_text_quote (const gchar *value)
 {
-  return xa_text_quote_full (value, -1, XA_TEXT_QUOTE_DEFAULT);
+  return xa_text_quote_full (value, -1, XA_TEXT_QUOTE_MAX_CHARS, XA_TEXT_QUOTE_DEFAULT);
+}
+
+/**
+ * xa_text_quote_path:
+ * @path: a file's path, as the user gave it
+ *
+ * Returns: (transfer full): @path without quotation marks (it starts a
+ *   message: "m.json: vms[0]: ..."), safe for a one-line message and cut
+ *   only past %XA_TEXT_PATH_MAX_BYTES
+ */
+gchar *
+xa_text_quote_path (const gchar *path)
+{
+  return xa_text_quote_full (path, -1, XA_TEXT_PATH_MAX_BYTES, XA_TEXT_QUOTE_BARE);
 }
 
 /**

@@ -147,16 +147,20 @@ test_text_quote_cuts_long_values (void)
   g_autofree gchar *escapes = g_strnfill (1024, '\x1b');
   g_autofree gchar *shown = xa_text_quote (huge);
   g_autofree gchar *shown_escapes = xa_text_quote (escapes);
-  g_autofree gchar *bare = xa_text_quote_full ("/tmp/a\nb", -1, XA_TEXT_QUOTE_BARE);
-  g_autofree gchar *prefix = xa_text_quote_full ("[1,2", -1,
-                                                 XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_PREFIX);
+  g_autofree gchar *path = xa_text_quote_path ("/tmp/a\nb\\c");
+  g_autofree gchar *long_path = g_strnfill (200, '/');
+  g_autofree gchar *shown_long_path = xa_text_quote_path (long_path);
+  g_autofree gchar *prefix = xa_text_quote_full ("[1,\"\\u001B\"", -1, XA_TEXT_QUOTE_MAX_CHARS,
+                                                 XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED |
+                                                 XA_TEXT_QUOTE_PREFIX);
 
   g_assert_true (g_str_has_suffix (shown, "aaa…\" (1048576 bytes)"));
   g_assert_cmpuint (strlen (shown), <, 100);
   g_assert_true (g_str_has_suffix (shown_escapes, "\\x1b…\" (1024 bytes)"));
   g_assert_cmpuint (strlen (shown_escapes), <, 100);
-  g_assert_cmpstr (bare, ==, "/tmp/a\\nb");
-  g_assert_cmpstr (prefix, ==, "[1,2…");
+  g_assert_cmpstr (path, ==, "/tmp/a\\nb\\\\c");
+  g_assert_cmpstr (shown_long_path, ==, long_path);
+  g_assert_cmpstr (prefix, ==, "[1,\"\\u001B\"…");
 }
 
 static void

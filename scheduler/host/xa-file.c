@@ -30,7 +30,7 @@ xa_file_kind (mode_t mode)
 static gboolean
 xa_file_set_error (const gchar *path, XaError code, const gchar *why, GError **error)
 {
-  g_autofree gchar *shown = xa_text_quote_full (path, -1, XA_TEXT_QUOTE_BARE);
+  g_autofree gchar *shown = xa_text_quote_path (path);
 
   g_set_error (error, XA_ERROR, code, "%s: cannot read: %s", shown, why);
   return FALSE;

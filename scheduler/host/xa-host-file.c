@@ -446,7 +446,7 @@ xa_host_file_parse (const gchar *display_name, json_t *root, GPtrArray **faults,
   if (info != NULL)
     parsed_faults = xa_sim_fault_parse_list (info, root, error);
   if (parsed_faults == NULL) {
-    g_prefix_error (error, "%s: ", display_name);
+    xa_json_prefix_file (error, display_name);
     return NULL;
   }
   if (faults != NULL)

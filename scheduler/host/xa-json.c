@@ -69,33 +69,46 @@ xa_json_error_text (const json_error_t *jerr)
   if (near_len == 0)
     return g_strdup (ours);
   {
-    g_autofree gchar *shown = xa_text_quote_full (near, (gssize) near_len, XA_TEXT_QUOTE_BARE);
+    g_autofree gchar *shown = xa_text_quote_full (near, (gssize) near_len,
+                                                  XA_TEXT_QUOTE_MAX_CHARS, XA_TEXT_QUOTE_BARE);
 
     return g_strdup_printf ("%s, near '%s'", ours, shown);
   }
 }
 
 static json_t *
-xa_json_check_loaded (const gchar *display_name, json_t *root, const json_error_t *jerr,
-                      GError **error)
+xa_json_check_loaded (json_t *root, const json_error_t *jerr, GError **error)
 {
-  g_autofree gchar *shown = xa_text_quote_full (display_name, -1, XA_TEXT_QUOTE_BARE);
-
   if (root == NULL) {
     g_autofree gchar *text = xa_json_error_text (jerr);
 
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: line %d, column %d: not valid JSON: %s",
-                 shown, jerr->line, jerr->column, text);
+                 "line %d, column %d: not valid JSON: %s", jerr->line, jerr->column, text);
     return NULL;
   }
   if (!json_is_object (root)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: the top level is not an object", shown);
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the top level is not an object");
     json_decref (root);
     return NULL;
   }
   return root;
+}
+
+/**
+ * xa_json_prefix_file:
+ * @error: a #GError to prefix, or %NULL
+ * @display_name: the file's name, as the user gave it
+ *
+ * Makes the error say which file it is about, its name quoted as every
+ * value a message shows (see xa_text_quote_path()).
+ */
+void
+xa_json_prefix_file (GError **error, const gchar *display_name)
+{
+  g_autofree gchar *shown = xa_text_quote_path (display_name);
+
+  g_prefix_error (error, "%s: ", shown);
 }
 
 /**
@@ -112,17 +125,17 @@ json_t *
 xa_json_load_data (const gchar *display_name, const gchar *data, gsize len, GError **error)
 {
   json_error_t jerr;
+  json_t *root = NULL;
 
-  if (len == strspn (data, " \t\r\n")) {
-    g_autofree gchar *shown = xa_text_quote_full (display_name, -1, XA_TEXT_QUOTE_BARE);
-
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: the file is empty (expected a JSON object)", shown);
-    return NULL;
-  }
-  return xa_json_check_loaded (display_name,
-                               json_loadb (data, len, XA_JSON_LOAD_FLAGS, &jerr),
-                               &jerr, error);
+  if (len == strspn (data, " \t\r\n"))
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the file is empty (expected a JSON object)");
+  else
+    root = xa_json_check_loaded (json_loadb (data, len, XA_JSON_LOAD_FLAGS, &jerr), &jerr,
+                                 error);
+  if (root == NULL)
+    xa_json_prefix_file (error, display_name);
+  return root;
 }
 
 /**
@@ -169,11 +182,10 @@ xa_json_describe (json_t *value)
   gboolean cut;
 
   if (json_is_string (value))
-    return xa_text_quote_full (json_string_value (value), (gssize) json_string_length (value),
-                               XA_TEXT_QUOTE_DEFAULT);
+    return xa_text_quote (json_string_value (value));
   cut = json_dump_callback (value, xa_json_dump_start, text,
                             JSON_ENCODE_ANY | JSON_COMPACT) != 0;
-  return xa_text_quote_full (text->str, (gssize) text->len,
+  return xa_text_quote_full (text->str, (gssize) text->len, XA_TEXT_QUOTE_MAX_CHARS,
                              XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED |
                              (cut ? XA_TEXT_QUOTE_PREFIX : 0));
 }
