@@ -45,8 +45,9 @@ static const XaJsonMessage json_messages[] = {
   { "end of file expected", "there is more after the top-level object" },
 };
 
-/* jansson adds " near 'TEXT'" (raw bytes of the file, up to 20) or
- * " near end of file" to its message. */
+/* jansson adds " near 'TEXT'" (raw bytes of the file, up to 20, shown as
+ * the file has them but for what a terminal acts on) or " near end of file"
+ * to its message. */
 static gchar *
 xa_json_error_text (const json_error_t *jerr)
 {
@@ -70,7 +71,8 @@ xa_json_error_text (const json_error_t *jerr)
     return g_strdup (ours);
   {
     g_autofree gchar *shown = xa_text_quote_full (near, (gssize) near_len,
-                                                  XA_TEXT_QUOTE_MAX_CHARS, XA_TEXT_QUOTE_BARE);
+                                                  XA_TEXT_QUOTE_MAX_CHARS,
+                                                  XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
 
     return g_strdup_printf ("%s, near '%s'", ours, shown);
   }
