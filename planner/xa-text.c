@@ -40,8 +40,10 @@ xa_text_append_char (GString *out, const gchar *p, const gchar *end, XaTextQuote
     g_string_append_printf (out, "\\%c", (gchar) c);
   else if (c < 0x100 && xa_text_must_escape (c))
     g_string_append_printf (out, "\\x%02x", c);
-  else if (xa_text_must_escape (c))
+  else if (c < 0x10000 && xa_text_must_escape (c))
     g_string_append_printf (out, "\\u%04x", c);
+  else if (xa_text_must_escape (c))
+    g_string_append_printf (out, "\\U%08x", c);
   else
     g_string_append_len (out, p, g_utf8_next_char (p) - p);
   return (gsize) (g_utf8_next_char (p) - p);

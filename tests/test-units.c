@@ -131,6 +131,7 @@ test_text_quote_escapes (void)
     { "rtl\xe2\x80\xaeok", "\"rtl\\u202eok\"" },
     { "say \"hi\" \\", "\"say \\\"hi\\\" \\\\\"" },
     { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+    { "pua\xf3\xb0\x80\x80", "\"pua\\U000f0000\"" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {

@@ -45,37 +45,34 @@ static const XaJsonMessage json_messages[] = {
   { "end of file expected", "there is more after the top-level object" },
 };
 
+static const gchar *
+xa_json_our_words (const gchar *jansson_text)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (json_messages); i++) {
+    if (g_str_has_prefix (jansson_text, json_messages[i].jansson))
+      return json_messages[i].ours;
+  }
+  return "the file cannot be read as JSON";
+}
+
 /* jansson adds " near 'TEXT'" (raw bytes of the file, up to 20, shown as
  * the file has them but for what a terminal acts on) or " near end of file"
  * to its message. */
 static gchar *
 xa_json_error_text (const json_error_t *jerr)
 {
-  const gchar *ours = "the file cannot be read as JSON";
+  const gchar *ours = xa_json_our_words (jerr->text);
   const gchar *near = strstr (jerr->text, " near '");
-  gsize near_len;
+  g_autofree gchar *shown = NULL;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (json_messages); i++) {
-    if (g_str_has_prefix (jerr->text, json_messages[i].jansson)) {
-      ours = json_messages[i].ours;
-      break;
-    }
-  }
   if (g_str_has_suffix (jerr->text, " near end of file"))
     return g_strdup_printf ("%s, at the end of the file", ours);
-  if (near == NULL || !g_str_has_suffix (near, "'"))
+  if (near == NULL || !g_str_has_suffix (near, "'") || strlen (near) <= strlen (" near ''"))
     return g_strdup (ours);
   near += strlen (" near '");
-  near_len = strlen (near) - 1;
-  if (near_len == 0)
-    return g_strdup (ours);
-  {
-    g_autofree gchar *shown = xa_text_quote_full (near, (gssize) near_len,
-                                                  XA_TEXT_QUOTE_MAX_CHARS,
-                                                  XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
-
-    return g_strdup_printf ("%s, near '%s'", ours, shown);
-  }
+  shown = xa_text_quote_full (near, (gssize) strlen (near) - 1, XA_TEXT_QUOTE_MAX_CHARS,
+                              XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
+  return g_strdup_printf ("%s, near '%s'", ours, shown);
 }
 
 static json_t *
