@@ -124,7 +124,8 @@ xa_cmd_plan (int argc, char **argv)
   requests = xa_manifest_load (argv[1], topo, NULL, &error);
   if (requests == NULL)
     return xa_cli_fail ("plan", error);
-  g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
+  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
+           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL)
     return xa_cli_fail ("plan", error);

@@ -10,6 +10,7 @@
 #include "xa-file.h"
 #include "xa-xen-host.h"
 #include "xa-name.h"
+#include "xa-text.h"
 
 /* Buffers that libxen returns with malloc() are released with g_free():
  * since GLib 2.46 g_malloc() is the system malloc(). */
@@ -416,9 +417,10 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
 static void
 xa_xen_host_log_physinfo (const xc_physinfo_t *physinfo)
 {
-  g_debug ("xc_physinfo: %u CPUs online, %u nodes, %" G_GUINT64_FORMAT " MiB, "
+  g_debug ("xc_physinfo: %u %s online, %u %s, %" G_GUINT64_FORMAT " MiB, "
            "%" G_GUINT64_FORMAT " MiB free, %" G_GUINT64_FORMAT " MiB claimed",
-           physinfo->nr_cpus, physinfo->nr_nodes,
+           physinfo->nr_cpus, xa_text_plural (physinfo->nr_cpus, "CPU", "CPUs"),
+           physinfo->nr_nodes, xa_text_plural (physinfo->nr_nodes, "node", "nodes"),
            xa_xen_host_pages_to_mib (physinfo->total_pages),
            xa_xen_host_pages_to_mib (physinfo->free_pages),
            xa_xen_host_pages_to_mib (physinfo->outstanding_pages));
