@@ -255,6 +255,26 @@ test_host_file_refuses_deep_nesting (void)
                    "and objects are nested too deep, near '['");
 }
 
+/* jansson takes a NUL byte for the end of the text, and says nothing useful
+ * of a file that holds only whitespace. */
+static void
+test_host_file_refuses_binary_and_blank_files (void)
+{
+  const gchar binary[] = "{" TWO_NODES "}\0\0";
+  g_autoptr(GError) nul = NULL;
+  g_autoptr(GError) blank = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_file_load_data ("host.json", binary, sizeof binary - 1,
+                                                       NULL, &nul);
+  g_autoptr(XaHostInfo) info2 = load_text (" \n\t", NULL, &blank);
+
+  g_assert_null (info);
+  g_assert_error (nul, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (nul->message, ==, "host.json: byte 101 is NUL: this is not a text file");
+  g_assert_null (info2);
+  g_assert_error (blank, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (blank->message, ==, "host.json: the file is empty (expected a JSON object)");
+}
+
 /* A file of exactly the limit is read; one byte more is refused. */
 static void
 test_host_file_reads_at_most_the_limit (void)
@@ -301,6 +321,8 @@ main (int argc, char **argv)
                    test_host_file_round_trips_through_json);
   g_test_add_func ("/scheduler/host/file/rejects-bad-input", test_host_file_rejects_bad_input);
   g_test_add_func ("/scheduler/host/file/refuses-deep-nesting", test_host_file_refuses_deep_nesting);
+  g_test_add_func ("/scheduler/host/file/refuses-binary-and-blank-files",
+                   test_host_file_refuses_binary_and_blank_files);
   g_test_add_func ("/scheduler/host/file/reads-at-most-the-limit",
                    test_host_file_reads_at_most_the_limit);
   g_test_add_func ("/scheduler/host/file/reports-a-missing-file",

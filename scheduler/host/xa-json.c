@@ -110,6 +110,29 @@ xa_json_prefix_file (GError **error, const gchar *display_name)
   g_prefix_error (error, "%s: ", shown);
 }
 
+/* What jansson would report badly: nothing but whitespace, or a NUL byte
+ * (a binary file), which it takes for the end of the text. */
+static gboolean
+xa_json_check_text (const gchar *data, gsize len, GError **error)
+{
+  const gchar *nul = memchr (data, '\0', len);
+  gsize i = 0;
+
+  if (nul != NULL) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "byte %" G_GSIZE_FORMAT " is NUL: this is not a text file", (gsize) (nul - data));
+    return FALSE;
+  }
+  while (i < len && strchr (" \t\r\n", data[i]) != NULL)
+    i++;
+  if (i == len) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the file is empty (expected a JSON object)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /**
  * xa_json_load_data:
  * @display_name: the name errors give the document
@@ -126,10 +149,7 @@ xa_json_load_data (const gchar *display_name, const gchar *data, gsize len, GErr
   json_error_t jerr;
   json_t *root = NULL;
 
-  if (len == strspn (data, " \t\r\n"))
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "the file is empty (expected a JSON object)");
-  else
+  if (xa_json_check_text (data, len, error))
     root = xa_json_check_loaded (json_loadb (data, len, XA_JSON_LOAD_FLAGS, &jerr), &jerr,
                                  error);
   if (root == NULL)
