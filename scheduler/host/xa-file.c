@@ -84,6 +84,27 @@ xa_file_read_fd (const gchar *path, gint fd, gsize max_bytes, GString *data, GEr
   return TRUE;
 }
 
+static gboolean
+xa_file_set_errno (const gchar *path, gint errsv, GError **error)
+{
+  return xa_file_set_error (path, errsv == ENOENT ? XA_ERROR_NOT_FOUND : XA_ERROR_INVALID_INPUT,
+                            g_strerror (errsv), error);
+}
+
+static gboolean
+xa_file_check_stat (const gchar *path, const struct stat *st, gsize max_bytes, GError **error)
+{
+  if (!S_ISREG (st->st_mode)) {
+    g_autofree gchar *why = g_strdup_printf ("it is %s, not a regular file",
+                                             xa_file_kind (st->st_mode));
+
+    return xa_file_set_error (path, XA_ERROR_INVALID_INPUT, why, error);
+  }
+  if ((guint64) st->st_size > max_bytes)
+    return xa_file_set_too_large (path, max_bytes, error);
+  return TRUE;
+}
+
 /**
  * xa_file_read:
  * @path: a file
@@ -100,35 +121,29 @@ gboolean
 xa_file_read (const gchar *path, gsize max_bytes, gchar **out_data, gsize *out_len,
               GError **error)
 {
-  /* O_NONBLOCK: opening a FIFO without a writer must not wait for one. */
-  gint fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   g_autoptr(GString) data = NULL;
   struct stat st;
   gboolean ok;
+  gint fd;
 
-  if (fd < 0) {
-    gint saved_errno = errno;
-
-    return xa_file_set_error (path, saved_errno == ENOENT ? XA_ERROR_NOT_FOUND
-                                                          : XA_ERROR_INVALID_INPUT,
-                              g_strerror (saved_errno), error);
-  }
+  /* Checked before open(), which can act on a device (a watchdog arms). */
+  if (stat (path, &st) != 0)
+    return xa_file_set_errno (path, errno, error);
+  if (!xa_file_check_stat (path, &st, max_bytes, error))
+    return FALSE;
+  /* O_NONBLOCK: a FIFO put in the file's place since must not block open(). */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    return xa_file_set_errno (path, errno, error);
   if (fstat (fd, &st) != 0) {
     gint saved_errno = errno;
 
     g_close (fd, NULL);
-    return xa_file_set_error (path, XA_ERROR_INVALID_INPUT, g_strerror (saved_errno), error);
+    return xa_file_set_errno (path, saved_errno, error);
   }
-  if (!S_ISREG (st.st_mode)) {
-    g_autofree gchar *why = g_strdup_printf ("it is %s, not a regular file",
-                                             xa_file_kind (st.st_mode));
-
+  if (!xa_file_check_stat (path, &st, max_bytes, error)) {
     g_close (fd, NULL);
-    return xa_file_set_error (path, XA_ERROR_INVALID_INPUT, why, error);
-  }
-  if ((guint64) st.st_size > max_bytes) {
-    g_close (fd, NULL);
-    return xa_file_set_too_large (path, max_bytes, error);
+    return FALSE;
   }
   data = g_string_sized_new ((gsize) st.st_size + 1);
   ok = xa_file_read_fd (path, fd, max_bytes, data, error);
