@@ -185,7 +185,8 @@ test_cli_input_quotes_the_command_line (void)
   assert_safe_error (&host, "--host: \"k\\nvm\" is not a host");
 }
 
-/* One VM on a one-node host: "1 VM", "1 node", never "1 VMs". */
+/* One VM on a one-node host: "1 VM", "1 node", never "1 VMs", in a plan, a
+ * boot and the host's line. */
 static void
 test_cli_input_counts_of_one_read_well (void)
 {
@@ -196,12 +197,17 @@ test_cli_input_counts_of_one_read_well (void)
                                                    "{\"name\": \"tiny\", \"nodes\": "
                                                    "[{\"memory\": 4096, \"cpus\": 1}]}");
   g_autofree gchar *spec = xa_test_host_spec_at (host_file);
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
   g_auto(XaTestRun) plan = { 0 };
+  g_auto(XaTestRun) boot = { 0 };
   g_auto(XaTestRun) host = { 0 };
 
   xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, NULL);
   g_assert_cmpint (plan.status, ==, 0);
   g_assert_nonnull (strstr (plan.out, "plan for 1 VM on \"tiny\""));
+  xa_test_run_xadmit (&boot, "boot", manifest, "--host", spec, "--db", db, NULL);
+  g_assert_cmpint (boot.status, ==, 0);
+  g_assert_nonnull (strstr (boot.out, "boot of 1 VM on \"tiny\""));
   xa_test_run_xadmit (&host, "host", "--host", spec, NULL);
   g_assert_cmpint (host.status, ==, 0);
   g_assert_nonnull (strstr (host.out, "host \"tiny\" (simulated): 1 node, 1 CPU, 1 core\n"));
