@@ -7,6 +7,7 @@
 #include "xa-error.h"
 #include "xa-manifest.h"
 #include "xa-scheduler.h"
+#include "xa-text.h"
 
 /* An option left out of the command line, which takes its default. */
 #define XA_BOOT_UNSET G_MININT
@@ -180,12 +181,14 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
     return NULL;
   if (found->built->len + found->half_built->len + found->gone->len + found->ended->len +
       found->leftover->len > 0)
-    g_printerr ("xadmit boot: after a restart: %u builds had finished, %u had stopped half-way, "
-                "%u had not begun, %u failed builds left a domain (destroyed now), %u running "
-                "VMs had ended (their domains are gone); %" G_GUINT64_FORMAT " MiB of claims "
+    g_printerr ("xadmit boot: after a restart: %u %s had finished, %u had stopped half-way, "
+                "%u had not begun, %u failed %s left a domain (destroyed now), %u running "
+                "%s had ended (their domains are gone); %" G_GUINT64_FORMAT " MiB of claims "
                 "released\n",
-                found->built->len, found->half_built->len, found->gone->len,
-                found->leftover->len, found->ended->len, found->released_mib);
+                found->built->len, xa_text_plural (found->built->len, "build", "builds"),
+                found->half_built->len, found->gone->len, found->leftover->len,
+                xa_text_plural (found->leftover->len, "build", "builds"), found->ended->len,
+                xa_text_plural (found->ended->len, "VM", "VMs"), found->released_mib);
   return g_steal_pointer (&admission);
 }
 
@@ -209,8 +212,9 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
     g_printerr ("xadmit boot: %s\n", (const gchar *) g_ptr_array_index (changes, i));
   g_ptr_array_add (left_alone, NULL);
   names = g_strjoinv (", ", (gchar **) left_alone->pdata);
-  g_printerr ("xadmit boot: %u VMs of the manifest run on this host already, left alone: %s\n",
-              left_alone->len - 1, names);
+  g_printerr ("xadmit boot: %u %s of the manifest %s on this host already, left alone: %s\n",
+              left_alone->len - 1, xa_text_plural (left_alone->len - 1, "VM", "VMs"),
+              xa_text_plural (left_alone->len - 1, "runs", "run"), names);
   return TRUE;
 }
 

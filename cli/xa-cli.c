@@ -8,9 +8,11 @@
 
 #include "xa-cli.h"
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-text.h"
 
 void
 xa_cli_options_clear (XaOptions *opts)
@@ -58,10 +60,15 @@ xa_cli_exit_code_for_error (const GError *error)
   return XA_EXIT_FAILED;
 }
 
+/* The values in our messages are quoted already; this also catches what
+ * GLib's option parser echoes of the command line. */
 int
 xa_cli_fail (const gchar *command, const GError *error)
 {
-  g_printerr ("xadmit %s: %s\n", command, error->message);
+  g_autofree gchar *shown = xa_text_quote_full (error->message, -1, XA_TEXT_MESSAGE_MAX_BYTES,
+                                                XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
+
+  g_printerr ("xadmit %s: %s\n", command, shown);
   return xa_cli_exit_code_for_error (error);
 }
 
@@ -136,8 +143,11 @@ xa_cli_check_path (const gchar *flag, const gchar *path, GError **error)
     return FALSE;
   }
   if (g_str_has_suffix (path, G_DIR_SEPARATOR_S) || g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_autofree gchar *shown = xa_text_quote_path (path);
+
+    /* the words of xa_file_read(), which refuses a directory it is given */
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: \"%s\" is a directory, not a file", flag, path);
+                 "%s: %s: cannot read: it is a directory, not a regular file", flag, shown);
     return FALSE;
   }
   return TRUE;
@@ -253,31 +263,6 @@ xa_cli_snapshot_host (const XaOptions *opts, const gchar **kind, GError **error)
 }
 
 /* Standard input is read up to this, as files are (docs/formats.md). */
-#define XA_CLI_STDIN_MAX (64 * 1024 * 1024)
-
-static GBytes *
-xa_cli_read_stdin (GError **error)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  guint8 chunk[65536];
-  gsize got;
-
-  while ((got = fread (chunk, 1, sizeof (chunk), stdin)) > 0) {
-    if (data->len + got > XA_CLI_STDIN_MAX) {
-      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "standard input: more than %u MiB", XA_CLI_STDIN_MAX / (1024 * 1024));
-      return NULL;
-    }
-    g_byte_array_append (data, chunk, (guint) got);
-  }
-  if (ferror (stdin)) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "standard input: cannot read it");
-    return NULL;
-  }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
-}
-
 /**
  * xa_cli_load_manifest:
  * @path: the manifest's file, or "-" for standard input
@@ -289,17 +274,15 @@ xa_cli_read_stdin (GError **error)
 GPtrArray *
 xa_cli_load_manifest (const gchar *path, GPtrArray **out_guests, GError **error)
 {
-  g_autoptr(GBytes) bytes = NULL;
+  g_autofree gchar *data = NULL;
   g_autoptr(json_t) root = NULL;
   gsize len;
-  const gchar *data;
 
   if (!g_str_equal (path, "-"))
     return xa_manifest_load (path, out_guests, error);
-  bytes = xa_cli_read_stdin (error);
-  if (bytes == NULL)
+  if (!xa_file_read_stream ("standard input", STDIN_FILENO, XA_FILE_MAX_BYTES, &data, &len,
+                            error))
     return NULL;
-  data = g_bytes_get_data (bytes, &len);
   root = xa_json_load_data ("standard input", data, len, error);
   if (root == NULL)
     return NULL;

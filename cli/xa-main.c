@@ -10,6 +10,7 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-text.h"
 
 typedef struct {
   const gchar *name;
@@ -33,7 +34,9 @@ xa_cmd_host (int argc, char **argv)
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("host", error);
   if (argc > 1) {
-    g_printerr ("xadmit host: unexpected argument \"%s\" (see xadmit host --help)\n", argv[1]);
+    g_autofree gchar *shown = xa_text_quote (argv[1]);
+
+    g_printerr ("xadmit host: unexpected argument %s (see xadmit host --help)\n", shown);
     return XA_EXIT_USAGE;
   }
   info = xa_cli_snapshot_host (&opts, &kind, &error);
@@ -123,7 +126,8 @@ xa_cmd_plan (int argc, char **argv)
   requests = xa_cli_load_manifest (argv[1], NULL, &error);
   if (requests == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
-  g_debug ("planning %u VMs on %u nodes", requests->len, topo->n_nodes);
+  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
+           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
@@ -183,7 +187,9 @@ xa_cmd_bench (int argc, char **argv)
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("bench", error);
   if (argc > 1) {
-    g_printerr ("xadmit bench: unexpected argument \"%s\" (see xadmit bench --help)\n", argv[1]);
+    g_autofree gchar *shown = xa_text_quote (argv[1]);
+
+    g_printerr ("xadmit bench: unexpected argument %s (see xadmit bench --help)\n", shown);
     return XA_EXIT_USAGE;
   }
   if (seed < 0) {
@@ -252,6 +258,8 @@ xa_main_help (const gchar *name)
 int
 main (int argc, char **argv)
 {
+  g_autofree gchar *shown = NULL;
+
   setlocale (LC_ALL, "");
   if (argc < 2) {
     xa_print_usage (stderr);
@@ -272,6 +280,7 @@ main (int argc, char **argv)
     if (g_str_equal (argv[1], commands[i].name))
       return xa_main_run (&commands[i], argc - 1, argv + 1);
   }
-  g_printerr ("xadmit: \"%s\" is not a command (see xadmit --help)\n", argv[1]);
+  shown = xa_text_quote (argv[1]);
+  g_printerr ("xadmit: %s is not a command (see xadmit --help)\n", shown);
   return XA_EXIT_USAGE;
 }

@@ -181,7 +181,7 @@ xa_manifest_parse (const gchar *display_name, json_t *root, GPtrArray **out_gues
   GPtrArray *requests = xa_manifest_parse_vms (root, guests, error);
 
   if (requests == NULL)
-    g_prefix_error (error, "%s: ", display_name);
+    xa_json_prefix_file (error, display_name);
   else if (out_guests != NULL)
     *out_guests = g_steal_pointer (&guests);
   return requests;

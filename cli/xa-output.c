@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "xa-output.h"
+#include "xa-text.h"
 
 /* Seconds and milliseconds have 3 decimals in every output (docs/formats.md). */
 json_t *
@@ -139,9 +140,12 @@ xa_output_print_host (const XaHostInfo *info, const gchar *kind)
     n_cpus += info->nodes[n].cpus->len;
     n_cores += info->nodes[n].n_cores;
   }
-  g_print ("host \"%s\" (%s): %u nodes, %u CPUs, %u cores%s\n",
+  g_print ("host \"%s\" (%s): %u %s, %u %s, %u %s%s\n",
            info->name, g_strcmp0 (kind, "sim") == 0 ? "simulated" : "Xen",
-           info->n_nodes, n_cpus, n_cores, info->node_claims ? ", per-node claims" : "");
+           info->n_nodes, xa_text_plural (info->n_nodes, "node", "nodes"),
+           n_cpus, xa_text_plural (n_cpus, "CPU", "CPUs"),
+           n_cores, xa_text_plural (n_cores, "core", "cores"),
+           info->node_claims ? ", per-node claims" : "");
   xa_output_print_nodes (info);
   xa_output_print_distances (info);
   xa_output_print_domains (info);
@@ -290,8 +294,9 @@ xa_output_print_plan_counts (const XaRun *run, const XaRunCounts *counts)
     g_print (", %u failed", counts->failed);
   g_print ("; planning took %.3f ms\n", run->plan_ms);
   if (run->overplanned > 0)
-    g_print ("over-planned VMs: %u (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
-             "their nodes and would land elsewhere)\n", run->overplanned, run->overplanned_mib);
+    g_print ("over-planned: %u %s (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
+             "their nodes and would land elsewhere)\n", run->overplanned,
+             xa_text_plural (run->overplanned, "VM", "VMs"), run->overplanned_mib);
 }
 
 static void
@@ -319,11 +324,11 @@ xa_output_print_run (const XaRun *run)
   XaRunCounts counts = xa_run_count (run);
   gboolean dry = run->seed < 0;
 
-  if (dry)
-    g_print ("plan for %u VMs on \"%s\", policy %s\n\n", run->vms->len, run->host, run->policy);
-  else
-    g_print ("boot of %u VMs on \"%s\", policy %s, seed %" G_GINT64_FORMAT "\n\n",
-             run->vms->len, run->host, run->policy, run->seed);
+  g_print ("%s %u %s on \"%s\", policy %s", dry ? "plan for" : "boot of", run->vms->len,
+           xa_text_plural (run->vms->len, "VM", "VMs"), run->host, run->policy);
+  if (!dry)
+    g_print (", seed %" G_GINT64_FORMAT, run->seed);
+  g_print ("\n\n");
   g_print ("%-24s %-9s %-8s %6s %10s  %s\n", "name", "state", "nodes", "vcpus", "memory",
            dry ? "MiB planned on nodes 0..n" : "MiB on nodes 0..n, as the host reports it");
   for (guint i = 0; i < run->vms->len; i++)

@@ -2,6 +2,7 @@
 #include "xa-error.h"
 #include "xa-guest.h"
 #include "xa-names.h"
+#include "xa-text.h"
 
 static const gchar *const xa_guest_type_names[] = {
   [XA_GUEST_PV] = "pv",
@@ -70,12 +71,14 @@ gboolean
 xa_guest_type_from_string (const gchar *text, XaGuestType *out_type, GError **error)
 {
   gint t = xa_names_find (xa_guest_type_names, G_N_ELEMENTS (xa_guest_type_names), text);
+  g_autofree gchar *shown = NULL;
 
   if (t >= 0) {
     *out_type = (XaGuestType) t;
     return TRUE;
   }
+  shown = xa_text_quote (text);
   g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "\"%s\" is not a guest type (use pv or pvh)", text);
+               "%s is not a guest type (use pv or pvh)", shown);
   return FALSE;
 }

@@ -3,6 +3,7 @@
 
 #include "xa-distance.h"
 #include "xa-mem.h"
+#include "xa-text.h"
 
 /**
  * xa_mem_need_mib:
@@ -294,7 +295,8 @@ xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet a
       capacity += topo->nodes[n].capacity_mib;
   }
   if (req->vcpus > n_cpus)
-    return g_strdup_printf ("it has %u vCPUs, but the host has %u CPUs", req->vcpus, n_cpus);
+    return g_strdup_printf ("it has %u vCPUs, but the host has %u %s", req->vcpus, n_cpus,
+                            xa_text_plural (n_cpus, "CPU", "CPUs"));
   if (allowed == 0)
     return g_strdup ("none of the nodes it may use is usable on this host");
   if (need > capacity) {

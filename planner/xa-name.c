@@ -3,6 +3,22 @@
 
 #include "xa-error.h"
 #include "xa-name.h"
+#include "xa-text.h"
+
+/* What is wrong with @name, or NULL. */
+static const gchar *
+xa_name_problem (const gchar *name)
+{
+  if (strlen (name) > XA_NAME_MAX_LEN)
+    return "is longer than " G_STRINGIFY (XA_NAME_MAX_LEN) " characters";
+  if (name[0] == '-')
+    return "starts with '-'";
+  for (const gchar *c = name; *c != '\0'; c++) {
+    if (!g_ascii_isalnum (*c) && *c != '.' && *c != '_' && *c != '-')
+      return "has a character outside A-Z a-z 0-9 . _ -";
+  }
+  return NULL;
+}
 
 /**
  * xa_name_validate:
@@ -17,30 +33,17 @@
 gboolean
 xa_name_validate (const gchar *name, GError **error)
 {
-  gsize len = strlen (name);
-  g_autofree gchar *shown = g_strescape (name, NULL);
+  const gchar *problem;
+  g_autofree gchar *shown = NULL;
 
-  if (len == 0) {
-    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                         "the name is empty");
+  if (name[0] == '\0') {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "the name is empty");
     return FALSE;
   }
-  if (len > XA_NAME_MAX_LEN) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" is longer than %d characters", shown, XA_NAME_MAX_LEN);
-    return FALSE;
-  }
-  if (name[0] == '-') {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" starts with '-'", shown);
-    return FALSE;
-  }
-  for (const gchar *c = name; *c != '\0'; c++) {
-    if (!g_ascii_isalnum (*c) && *c != '.' && *c != '_' && *c != '-') {
-      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "\"%s\" has a character outside A-Z a-z 0-9 . _ -", shown);
-      return FALSE;
-    }
-  }
-  return TRUE;
+  problem = xa_name_problem (name);
+  if (problem == NULL)
+    return TRUE;
+  shown = xa_text_quote (name);
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s %s", shown, problem);
+  return FALSE;
 }

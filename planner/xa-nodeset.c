@@ -3,9 +3,11 @@
 
 #include "xa-error.h"
 #include "xa-nodeset.h"
+#include "xa-text.h"
 
+/* @shown is the whole text, quoted for the messages. */
 static gboolean
-xa_nodeset_read_node (const gchar  *text,
+xa_nodeset_read_node (const gchar  *shown,
                       const gchar **p,
                       guint         n_nodes,
                       guint        *node,
@@ -16,20 +18,20 @@ xa_nodeset_read_node (const gchar  *text,
 
   if (!g_ascii_isdigit (**p)) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" is not a node set (use a list such as 0-3,^2)", text);
+                 "%s is not a node set (use a list such as 0-3,^2)", shown);
     return FALSE;
   }
   value = g_ascii_strtoull (*p, &end, 10);
   if (value >= n_nodes && n_nodes == XA_MAX_NODES) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" names node %" G_GUINT64_FORMAT ", but node ids end at %u",
-                 text, value, n_nodes - 1);
+                 "%s names node %" G_GUINT64_FORMAT ", but node ids end at %u",
+                 shown, value, n_nodes - 1);
     return FALSE;
   }
   if (value >= n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
-                 text, value, n_nodes - 1);
+                 "%s names node %" G_GUINT64_FORMAT ", but the host has nodes 0-%u",
+                 shown, value, n_nodes - 1);
     return FALSE;
   }
   *node = (guint) value;
@@ -39,7 +41,7 @@ xa_nodeset_read_node (const gchar  *text,
 
 /* One element of the list: N, N-M, ^N or ^N-M. */
 static gboolean
-xa_nodeset_read_range (const gchar  *text,
+xa_nodeset_read_range (const gchar  *shown,
                        const gchar **p,
                        guint         n_nodes,
                        XaNodeSet    *range,
@@ -48,16 +50,16 @@ xa_nodeset_read_range (const gchar  *text,
   guint first;
   guint last;
 
-  if (!xa_nodeset_read_node (text, p, n_nodes, &first, error))
+  if (!xa_nodeset_read_node (shown, p, n_nodes, &first, error))
     return FALSE;
   last = first;
   if (**p == '-') {
     (*p)++;
-    if (!xa_nodeset_read_node (text, p, n_nodes, &last, error))
+    if (!xa_nodeset_read_node (shown, p, n_nodes, &last, error))
       return FALSE;
     if (last < first) {
       g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "\"%s\" has the range %u-%u, which runs backwards", text, first, last);
+                   "%s has the range %u-%u, which runs backwards", shown, first, last);
       return FALSE;
     }
   }
@@ -88,9 +90,12 @@ xa_nodeset_parse (const gchar *text,
   XaNodeSet include = 0;
   XaNodeSet exclude = 0;
   const gchar *p = text;
+  g_autofree gchar *shown = NULL;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (n_nodes > 0 && n_nodes <= XA_MAX_NODES, FALSE);
+
+  shown = xa_text_quote (text);
 
   for (;;) {
     gboolean negate = (*p == '^');
@@ -98,7 +103,7 @@ xa_nodeset_parse (const gchar *text,
 
     if (negate)
       p++;
-    if (!xa_nodeset_read_range (text, &p, n_nodes, &range, error))
+    if (!xa_nodeset_read_range (shown, &p, n_nodes, &range, error))
       return FALSE;
     if (negate)
       exclude |= range;
@@ -108,14 +113,14 @@ xa_nodeset_parse (const gchar *text,
       break;
     if (*p != ',') {
       g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "\"%s\" is not a node set (use a list such as 0-3,^2)", text);
+                   "%s is not a node set (use a list such as 0-3,^2)", shown);
       return FALSE;
     }
     p++;
   }
   if ((include & ~exclude) == 0) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" leaves no node", text);
+                 "%s leaves no node", shown);
     return FALSE;
   }
   *out_set = include & ~exclude;

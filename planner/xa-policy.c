@@ -2,6 +2,7 @@
 #include "xa-error.h"
 #include "xa-names.h"
 #include "xa-policy.h"
+#include "xa-text.h"
 
 /* Each policy's name on the command line and in the ledger, by value. */
 static const gchar *const xa_policy_names[] = {
@@ -35,13 +36,15 @@ xa_policy_from_string (const gchar *text, XaPolicy *out_policy, GError **error)
 {
   gint p = xa_names_find (xa_policy_names, G_N_ELEMENTS (xa_policy_names), text);
   g_autofree gchar *known = NULL;
+  g_autofree gchar *shown = NULL;
 
   if (p >= 0) {
     *out_policy = (XaPolicy) p;
     return TRUE;
   }
   known = xa_names_join (xa_policy_names, G_N_ELEMENTS (xa_policy_names));
+  shown = xa_text_quote (text);
   g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "\"%s\" is not a policy (use one of %s)", text, known);
+               "%s is not a policy (use one of %s)", shown, known);
   return FALSE;
 }

@@ -3,6 +3,7 @@
 
 #include "xa-error.h"
 #include "xa-size.h"
+#include "xa-text.h"
 
 typedef struct {
   const gchar *suffix;
@@ -31,20 +32,26 @@ xa_unit_lookup (const gchar *suffix)
   return NULL;
 }
 
+/* @what completes the sentence about the quoted text: "is negative". */
+static gboolean
+xa_size_set_error (const gchar *text, const gchar *what, GError **error)
+{
+  g_autofree gchar *shown = xa_text_quote (text);
+
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s %s", shown, what);
+  return FALSE;
+}
+
 static gboolean
 xa_size_set_not_a_size (const gchar *text, GError **error)
 {
-  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "\"%s\" is not a size (use 4GiB or 4096)", text);
-  return FALSE;
+  return xa_size_set_error (text, "is not a size (use 4GiB or 4096)", error);
 }
 
 static gboolean
 xa_size_set_too_large (const gchar *text, GError **error)
 {
-  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "\"%s\" is larger than 2^53 MiB", text);
-  return FALSE;
+  return xa_size_set_error (text, "is larger than 2^53 MiB", error);
 }
 
 /* Reads "12.50" as the mantissa 125 with one decimal (trailing zeros of the
@@ -110,11 +117,8 @@ xa_size_parse (const gchar *text, guint64 *out_mib, GError **error)
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (out_mib != NULL, FALSE);
 
-  if (text[0] == '-' && g_ascii_isdigit (text[1])) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" is negative", text);
-    return FALSE;
-  }
+  if (text[0] == '-' && g_ascii_isdigit (text[1]))
+    return xa_size_set_error (text, "is negative", error);
   if (!g_ascii_isdigit (*p))
     return xa_size_set_not_a_size (text, error);
   if (!xa_size_read_mantissa (&p, &mantissa, &decimals))
@@ -124,19 +128,13 @@ xa_size_parse (const gchar *text, guint64 *out_mib, GError **error)
     return xa_size_set_not_a_size (text, error);
 
   for (guint i = 0; i < decimals; i++) {
-    if (!g_uint64_checked_mul (&scale, scale, 10)) {
-      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "\"%s\" is not a whole number of MiB", text);
-      return FALSE;
-    }
+    if (!g_uint64_checked_mul (&scale, scale, 10))
+      return xa_size_set_error (text, "is not a whole number of MiB", error);
   }
   if (!g_uint64_checked_mul (&mantissa, mantissa, unit->kib))
     return xa_size_set_too_large (text, error);
-  if (mantissa % scale != 0) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "\"%s\" is not a whole number of MiB", text);
-    return FALSE;
-  }
+  if (mantissa % scale != 0)
+    return xa_size_set_error (text, "is not a whole number of MiB", error);
   if (mantissa / scale > XA_SIZE_MAX_MIB)
     return xa_size_set_too_large (text, error);
   *out_mib = mantissa / scale;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
 #include "xa-store-private.h"
+#include "xa-text.h"
 
 static gboolean
 xa_store_insert_snapshot (XaStore *self, gint64 host_id, XaStoreTime at, gint64 *out_id,
@@ -255,8 +256,8 @@ xa_store_available (XaStore *self, gint64 host_id, guint n_nodes, guint64 *avail
     return FALSE;
   if (seen != n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "%s: the host's %u nodes have not all been seen yet (%u recorded)",
-                 self->path, n_nodes, seen);
+                 "%s: the host's %u %s have not all been seen yet (%u recorded)",
+                 self->path, n_nodes, xa_text_plural (n_nodes, "node", "nodes"), seen);
     return FALSE;
   }
   return TRUE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
 #include "xa-store-private.h"
+#include "xa-text.h"
 
 /* The columns xa_store_request_from_row() reads, in its order. */
 #define XA_STORE_REQUEST_COLUMNS \
@@ -122,8 +123,9 @@ xa_store_ensure_host_in_txn (XaStore *self, const gchar *key, const gchar *name,
     return xa_store_insert_host (self, key, name, kind, n_nodes, at, out_id, error);
   if (known_nodes != n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "%s: host \"%s\" is recorded with %u nodes, but now has %u; "
-                 "a host's nodes do not change", self->path, name, known_nodes, n_nodes);
+                 "%s: host \"%s\" is recorded with %u %s, but now has %u; "
+                 "a host's nodes do not change", self->path, name, known_nodes,
+                 xa_text_plural (known_nodes, "node", "nodes"), n_nodes);
     return FALSE;
   }
   return TRUE;

@@ -602,10 +602,10 @@ test_cli_boot_bad_input_creates_nothing (void)
                         "--sim-state", state, "--db", "", NULL);
   xa_test_xadmit_fails (2, "--sim-state: the path is empty", "boot", manifest, "--host", "sim",
                         "--sim-state", "", "--db", db, NULL);
-  xa_test_xadmit_fails (2, "is a directory, not a file", "boot", manifest, "--host", "sim",
-                        "--sim-state", state, "--db", dir, NULL);
-  xa_test_xadmit_fails (2, "is a directory, not a file", "boot", manifest, "--host", "sim",
-                        "--sim-state", dir, "--db", db, NULL);
+  xa_test_xadmit_fails (2, "it is a directory, not a regular file", "boot", manifest,
+                        "--host", "sim", "--sim-state", state, "--db", dir, NULL);
+  xa_test_xadmit_fails (2, "it is a directory, not a regular file", "boot", manifest,
+                        "--host", "sim", "--sim-state", dir, "--db", db, NULL);
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));

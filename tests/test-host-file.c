@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
 #include "xa-test-util.h"
@@ -104,18 +105,19 @@ test_host_file_round_trips_through_json (void)
 /* Each a bad file and the one line it must give. */
 static const XaTestBadCase bad_host_files[] = {
   /* not strict JSON */
-  { "{", "host.json: line 1, column 1: not valid JSON: string or '}' expected near end of file" },
+  { "{", "host.json: line 1, column 1: not valid JSON: expected a key in double quotes, or '}', at the end of the file" },
   { "[]", "host.json: the top level is not an object" },
-  { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '/'" },
-  { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: string or '}' expected near '''" },
+  { "{/* c */" TWO_NODES "}", "host.json: line 1, column 2: not valid JSON: expected a key in double quotes, or '}', near '/'" },
+  { "{'nodes': []}", "host.json: line 1, column 2: not valid JSON: expected a key in double quotes, or '}', near '''" },
   { "{" TWO_NODES ", \"populate_mib_per_s\": 0100}",
-    "host.json: line 1, column 125: not valid JSON: invalid token near '0'" },
+    "host.json: line 1, column 125: not valid JSON: expected a value (strings in double quotes, "
+    "numbers without leading zeros, no comments), near '0'" },
   { "{" TWO_NODES ", \"distances\": [[10, 18446744073709551615], [20, 10]]}",
-    "host.json: line 1, column 141: not valid JSON: too big integer near '18446744073709551615'" },
+    "host.json: line 1, column 141: not valid JSON: an integer is above 2^63 - 1, near '18446744073709551615'" },
   { "{" TWO_NODES ", \"name\": \"a\", \"name\": \"b\"}",
-    "host.json: line 1, column 121: not valid JSON: duplicate object key near '\"name\"'" },
-  { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: end of file expected near 'x'" },
-  { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: end of file expected near '{'" },
+    "host.json: line 1, column 121: not valid JSON: a key appears twice in the same object, near '\"name\"'" },
+  { "{" TWO_NODES "} x", "host.json: line 1, column 103: not valid JSON: there is more after the top-level object, near 'x'" },
+  { "{" TWO_NODES "}{}", "host.json: line 1, column 102: not valid JSON: there is more after the top-level object, near '{'" },
   /* structure */
   { "{}", "host.json: nodes: missing (expected a list)" },
   { "{\"nodes\": []}", "host.json: nodes: 0 nodes (expected 1 to 64)" },
@@ -159,7 +161,7 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: nodes[0]: cpus: -2 is out of range (0 to 4096)" },
   /* distances */
   { "{" TWO_NODES ", \"distances\": [[10, 20]]}",
-    "host.json: distances: 1 rows for 2 nodes (one row per node)" },
+    "host.json: distances: 1 row for 2 nodes (one row per node)" },
   { "{" TWO_NODES ", \"distances\": [[10, 20], [20]]}",
     "host.json: distances[1]: [20] is not a list of 2 distances" },
   { "{" TWO_NODES ", \"distances\": [[12, 20], [20, 10]]}",
@@ -172,7 +174,7 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: distances: 3 rows for 2 nodes (one row per node)" },
   /* domains */
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1], \"vcpus\": 1}]}",
-    "host.json: domains[0] \"dom0\": memory_by_node: 1 entries for 2 nodes (one per node)" },
+    "host.json: domains[0] \"dom0\": memory_by_node: 1 entry for 2 nodes (one per node)" },
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"\", \"memory_by_node\": [1, 0], \"vcpus\": 1}]}",
     "host.json: domains[0]: name: the name is empty" },
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1},"
@@ -193,7 +195,34 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
     "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
   { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
-    "host.json: line 1, column 19: not valid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'" },
+    "host.json: line 1, column 19: not valid JSON: a string may not contain \\u0000, near '\"a\\u0000b\"'" },
+  /* every message of jansson's that a file can cause, in our words */
+  { "{\"name\": \"a\nb\"}",
+    "host.json: line 1, column 11: not valid JSON: a string runs past the end of its line, near '\"a'" },
+  { "{\"name\": \"\\x\"}",
+    "host.json: line 1, column 12: not valid JSON: a string has an escape JSON does not know "
+    "(use \\\\, \\\", \\n or \\uXXXX), near '\"\\x'" },
+  { "{\"a\": \"\\udc00\"}",
+    "host.json: line 1, column 14: not valid JSON: a \\u escape is half of a UTF-16 surrogate "
+    "pair, near '\"\\udc00\"'" },
+  { "{\"a\": -9223372036854775809}",
+    "host.json: line 1, column 26: not valid JSON: an integer is below -2^63, near '-9223372036854775809'" },
+  { "{\"a\": 1e999}", "host.json: line 1, column 11: not valid JSON: a number is too large, near '1e999'" },
+  { "{\"a\" 1}", "host.json: line 1, column 6: not valid JSON: expected ':' after a key, near '1'" },
+  { "{\"a\": 1 \"b\": 2}",
+    "host.json: line 1, column 11: not valid JSON: expected ',' or '}' after a value in an object, "
+    "near '\"b\"'" },
+  { "{\"a\": [1 2]}",
+    "host.json: line 1, column 10: not valid JSON: expected ',' or ']' after a value in a list, near '2'" },
+  { "{\"a\": ]}", "host.json: line 1, column 7: not valid JSON: expected a value, near ']'" },
+  { "{\"a\": \"abc", "host.json: line 1, column 10: not valid JSON: the file ends in the middle of a value, "
+    "near '\"abc'" },
+  { "{\"a\": \"\xff\"}", "host.json: line 1, column 7: not valid JSON: the file is not UTF-8 text, near '\"'" },
+  { "{\"a\": \"\x1b\"}",
+    "host.json: line 1, column 7: not valid JSON: a string holds a control character "
+    "(write it as \\n or \\u001b), near '\"'" },
+  { "{\"a\\u0000\": 1}", "host.json: line 1, column 10: not valid JSON: a key may not contain \\u0000, "
+    "near '\"a\\u0000\"'" },
 };
 
 static gboolean
@@ -209,6 +238,63 @@ static void
 test_host_file_rejects_bad_input (void)
 {
   xa_test_assert_refuses (bad_host_files, G_N_ELEMENTS (bad_host_files), host_file_loads);
+}
+
+/* jansson stops at 2048 levels; its message is ours too. */
+static void
+test_host_file_refuses_deep_nesting (void)
+{
+  g_autofree gchar *brackets = g_strnfill (3000, '[');
+  g_autofree gchar *json = g_strdup_printf ("{\"nodes\": %s", brackets);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = load_text (json, NULL, &error);
+
+  g_assert_null (info);
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "host.json: line 1, column 2058: not valid JSON: lists "
+                   "and objects are nested too deep, near '['");
+}
+
+/* jansson takes a NUL byte for the end of the text, and says nothing useful
+ * of a file that holds only whitespace. */
+static void
+test_host_file_refuses_binary_and_blank_files (void)
+{
+  const gchar binary[] = "{" TWO_NODES "}\0\0";
+  g_autoptr(GError) nul = NULL;
+  g_autoptr(GError) blank = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_file_load_data ("host.json", binary, sizeof binary - 1,
+                                                       NULL, &nul);
+  g_autoptr(XaHostInfo) info2 = load_text (" \n\t", NULL, &blank);
+
+  g_assert_null (info);
+  g_assert_error (nul, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (nul->message, ==, "host.json: byte 101 is NUL: this is not a text file");
+  g_assert_null (info2);
+  g_assert_error (blank, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (blank->message, ==, "host.json: the file is empty (expected a JSON object)");
+}
+
+/* A file of exactly the limit is read; one byte more is refused. */
+static void
+test_host_file_reads_at_most_the_limit (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *at_limit = xa_test_dir_write (dir, "ten.json", "0123456789");
+  g_autofree gchar *over = xa_test_dir_write (dir, "eleven.json", "0123456789A");
+  g_autofree gchar *data = NULL;
+  g_autofree gchar *expected = g_strdup_printf ("%s: cannot read: it holds more than 10 bytes, "
+                                                "the most xadmit reads", over);
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  g_assert_true (xa_file_read (at_limit, 10, &data, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (data, ==, "0123456789");
+  g_assert_cmpuint (len, ==, 10);
+  g_assert_false (xa_file_read (over, 10, &data, &len, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, expected);
 }
 
 static void
@@ -234,6 +320,11 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler/host/file/round-trips-through-json",
                    test_host_file_round_trips_through_json);
   g_test_add_func ("/scheduler/host/file/rejects-bad-input", test_host_file_rejects_bad_input);
+  g_test_add_func ("/scheduler/host/file/refuses-deep-nesting", test_host_file_refuses_deep_nesting);
+  g_test_add_func ("/scheduler/host/file/refuses-binary-and-blank-files",
+                   test_host_file_refuses_binary_and_blank_files);
+  g_test_add_func ("/scheduler/host/file/reads-at-most-the-limit",
+                   test_host_file_reads_at_most_the_limit);
   g_test_add_func ("/scheduler/host/file/reports-a-missing-file",
                    test_host_file_reports_a_missing_file);
   return g_test_run ();

@@ -96,17 +96,18 @@ test_manifest_keeps_ids_the_host_may_lack (void)
 
 /* Each a bad file and the one line it must give. */
 static const XaTestBadCase bad_manifests[] = {
-  { "", "manifest.json: line 1, column 0: not valid JSON: '[' or '{' expected near end of file" },
+  { "", "manifest.json: the file is empty (expected a JSON object)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]} []",
-    "manifest.json: line 1, column 51: not valid JSON: end of file expected near '['" },
+    "manifest.json: line 1, column 51: not valid JSON: there is more after the top-level object, near '['" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 0123, \"vcpus\": 1}]}",
-    "manifest.json: line 1, column 34: not valid JSON: invalid token near '0'" },
+    "manifest.json: line 1, column 34: not valid JSON: expected a value (strings in double quotes, "
+    "numbers without leading zeros, no comments), near '0'" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 18446744073709551615, \"vcpus\": 1}]}",
-    "manifest.json: line 1, column 53: not valid JSON: too big integer near '18446744073709551615'" },
+    "manifest.json: line 1, column 53: not valid JSON: an integer is above 2^63 - 1, near '18446744073709551615'" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"memory\": 2, \"vcpus\": 1}]}",
-    "manifest.json: line 1, column 44: not valid JSON: duplicate object key near '\"memory\"'" },
+    "manifest.json: line 1, column 44: not valid JSON: a key appears twice in the same object, near '\"memory\"'" },
   { "// boot\n{\"vms\": []}",
-    "manifest.json: line 1, column 1: not valid JSON: '[' or '{' expected near '/'" },
+    "manifest.json: line 1, column 1: not valid JSON: the top level is not an object, near '/'" },
   { "{}", "manifest.json: vms: missing (expected a list)" },
   { "{\"vms\": []}", "manifest.json: vms: the list is empty (expected at least one VM)" },
   { "{\"vms\": {\"a\": 1}}", "manifest.json: vms: {\"a\":1} is an object, not a list" },
@@ -117,8 +118,8 @@ static const XaTestBadCase bad_manifests[] = {
     "manifest.json: vms[0]: name: the name is empty" },
   { "{\"vms\": [{\"name\": \"a234567890123456789012345678901234567890123456789012345678901234x\","
     " \"memory\": 1, \"vcpus\": 1}]}",
-    "manifest.json: vms[0]: name: \"a234567890123456789012345678901234567890123456789012345678901234x\""
-    " is longer than 64 characters" },
+    "manifest.json: vms[0]: name: \"a234567890123456789012345678901234567890123456789012345678901234…\""
+    " (65 bytes) is longer than 64 characters" },
   { "{\"vms\": [{\"name\": \"db 01\", \"memory\": 1, \"vcpus\": 1}]}",
     "manifest.json: vms[0]: name: \"db 01\" has a character outside A-Z a-z 0-9 . _ -" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}, {\"name\": \"a\", \"memory\": 1, \"vcpus\": 1}]}",

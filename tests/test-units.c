@@ -6,6 +6,7 @@
 #include "xa-name.h"
 #include "xa-names.h"
 #include "xa-size.h"
+#include "xa-text.h"
 #include "xa-test-util.h"
 
 typedef struct {
@@ -99,14 +100,76 @@ test_name_follows_the_rules (void)
     { "web/01", "\"web/01\" has a character outside A-Z a-z 0-9 . _ -" },
     { "web\n01", "\"web\\n01\" has a character outside A-Z a-z 0-9 . _ -" },
     { "a234567890123456789012345678901234567890123456789012345678901234x",
-      "\"a234567890123456789012345678901234567890123456789012345678901234x\" "
+      "\"a234567890123456789012345678901234567890123456789012345678901234…\" (65 bytes) "
       "is longer than 64 characters" },
+    { "db\x1b[2J", "\"db\\x1b[2J\" has a character outside A-Z a-z 0-9 . _ -" },
   };
 
   g_assert_true (xa_name_validate ("db-01.prod_A", NULL));
   g_assert_true (xa_name_validate ("a234567890123456789012345678901234567890123456789012345678901234",
                                    NULL));
   xa_test_assert_refuses (cases, G_N_ELEMENTS (cases), xa_name_validate);
+}
+
+typedef struct {
+  const gchar *value;
+  const gchar *shown;
+} QuoteCase;
+
+/* Nothing a terminal acts on gets through, and every value stays one line. */
+static void
+test_text_quote_escapes (void)
+{
+  const QuoteCase cases[] = {
+    { "web-01", "\"web-01\"" },
+    { "", "\"\"" },
+    { "a\x1b[31mb", "\"a\\x1b[31mb\"" },
+    { "a\nb\tc\rd", "\"a\\nb\\tc\\rd\"" },
+    { "del\x7f", "\"del\\x7f\"" },
+    { "csi\xc2\x9b", "\"csi\\x9b\"" },
+    { "bad\xff\xfe", "\"bad\\xff\\xfe\"" },
+    { "rtl\xe2\x80\xaeok", "\"rtl\\u202eok\"" },
+    { "say \"hi\" \\", "\"say \\\"hi\\\" \\\\\"" },
+    { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+    { "pua\xf3\xb0\x80\x80", "\"pua\\U000f0000\"" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *shown = xa_text_quote (cases[i].value);
+
+    g_assert_cmpstr (shown, ==, cases[i].shown);
+  }
+}
+
+static void
+test_text_quote_cuts_long_values (void)
+{
+  g_autofree gchar *huge = g_strnfill (1024 * 1024, 'a');
+  g_autofree gchar *escapes = g_strnfill (1024, '\x1b');
+  g_autofree gchar *shown = xa_text_quote (huge);
+  g_autofree gchar *shown_escapes = xa_text_quote (escapes);
+  g_autofree gchar *path = xa_text_quote_path ("/tmp/a\nb\\c");
+  g_autofree gchar *long_path = g_strnfill (200, '/');
+  g_autofree gchar *shown_long_path = xa_text_quote_path (long_path);
+  g_autofree gchar *prefix = xa_text_quote_full ("[1,\"\\u001B\"", -1, XA_TEXT_QUOTE_MAX_CHARS,
+                                                 XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED |
+                                                 XA_TEXT_QUOTE_PREFIX);
+
+  g_assert_true (g_str_has_suffix (shown, "aaa…\" (1048576 bytes)"));
+  g_assert_cmpuint (strlen (shown), <, 100);
+  g_assert_true (g_str_has_suffix (shown_escapes, "\\x1b…\" (1024 bytes)"));
+  g_assert_cmpuint (strlen (shown_escapes), <, 100);
+  g_assert_cmpstr (path, ==, "/tmp/a\\nb\\\\c");
+  g_assert_cmpstr (shown_long_path, ==, long_path);
+  g_assert_cmpstr (prefix, ==, "[1,\"\\u001B\"…");
+}
+
+static void
+test_text_plural (void)
+{
+  g_assert_cmpstr (xa_text_plural (1, "VM", "VMs"), ==, "VM");
+  g_assert_cmpstr (xa_text_plural (0, "VM", "VMs"), ==, "VMs");
+  g_assert_cmpstr (xa_text_plural (2, "entry", "entries"), ==, "entries");
 }
 
 static void
@@ -230,6 +293,9 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/size/comes-from-json-numbers",
                    test_size_comes_from_json_numbers);
   g_test_add_func ("/planner/name/follows-the-rules", test_name_follows_the_rules);
+  g_test_add_func ("/planner/text/quote-escapes", test_text_quote_escapes);
+  g_test_add_func ("/planner/text/quote-cuts-long-values", test_text_quote_cuts_long_values);
+  g_test_add_func ("/planner/text/plural", test_text_plural);
   g_test_add_func ("/planner/nodeset/parses-and-formats", test_nodeset_parses_and_formats);
   g_test_add_func ("/planner/nodeset/rejects-bad-lists", test_nodeset_rejects_bad_lists);
   g_test_add_func ("/planner/guest/type-strings", test_guest_type_strings);

@@ -5,6 +5,7 @@
 #include "xa-json.h"
 #include "xa-request.h"
 #include "xa-size.h"
+#include "xa-text.h"
 
 #define XA_HOST_MAX_CPUS_PER_NODE 4096
 #define XA_RATE_MAX (G_GINT64_CONSTANT (1) << 40)
@@ -86,13 +87,14 @@ xa_host_file_parse_cores (json_t *jnode, XaHostNode *hn, GError **error)
     return FALSE;
   if (cores > (gint64) hn->cpus->len) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "cores: %" G_GINT64_FORMAT " is more than the node's %u CPUs",
-                 cores, hn->cpus->len);
+                 "cores: %" G_GINT64_FORMAT " is more than the node's %u %s",
+                 cores, hn->cpus->len, xa_text_plural (hn->cpus->len, "CPU", "CPUs"));
     return FALSE;
   }
   if (cores == 0 && hn->cpus->len > 0) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "cores: 0, but the node has %u CPUs", hn->cpus->len);
+                 "cores: 0, but the node has %u %s", hn->cpus->len,
+                 xa_text_plural (hn->cpus->len, "CPU", "CPUs"));
     return FALSE;
   }
   hn->n_cores = (guint) cores;
@@ -227,8 +229,9 @@ xa_host_file_parse_distances (XaHostInfo *info, json_t *root, GError **error)
     return TRUE;
   if (json_array_size (rows) != info->n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "distances: %zu rows for %u nodes (one row per node)",
-                 json_array_size (rows), info->n_nodes);
+                 "distances: %zu %s for %u %s (one row per node)",
+                 json_array_size (rows), xa_text_plural (json_array_size (rows), "row", "rows"),
+                 info->n_nodes, xa_text_plural (info->n_nodes, "node", "nodes"));
     return FALSE;
   }
   for (guint i = 0; i < info->n_nodes; i++) {
@@ -250,8 +253,9 @@ xa_host_file_parse_domain_memory (XaHostInfo *info, json_t *jdom, XaHostDomain *
     return FALSE;
   if (json_array_size (list) != info->n_nodes) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "memory_by_node: %zu entries for %u nodes (one per node)",
-                 json_array_size (list), info->n_nodes);
+                 "memory_by_node: %zu %s for %u %s (one per node)",
+                 json_array_size (list), xa_text_plural (json_array_size (list), "entry", "entries"),
+                 info->n_nodes, xa_text_plural (info->n_nodes, "node", "nodes"));
     return FALSE;
   }
   json_array_foreach (list, i, item) {
@@ -271,7 +275,9 @@ xa_host_file_get_uuid (json_t *object, gchar **out, GError **error)
   if (!xa_json_get_string (object, "uuid", XA_JSON_OPTIONAL, &uuid, error))
     return FALSE;
   if (uuid != NULL && !g_uuid_string_is_valid (uuid)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "uuid: \"%s\" is not a UUID", uuid);
+    g_autofree gchar *shown = xa_text_quote (uuid);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "uuid: %s is not a UUID", shown);
     return FALSE;
   }
   *out = g_strdup (uuid);
@@ -404,7 +410,8 @@ xa_host_file_parse_host (json_t *root, GError **error)
     return NULL;
   if (json_array_size (jnodes) == 0 || json_array_size (jnodes) > XA_MAX_NODES) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "nodes: %zu nodes (expected 1 to %d)", json_array_size (jnodes), XA_MAX_NODES);
+                 "nodes: %zu %s (expected 1 to %d)", json_array_size (jnodes),
+                 xa_text_plural (json_array_size (jnodes), "node", "nodes"), XA_MAX_NODES);
     return NULL;
   }
   info = xa_host_info_new (name, (guint) json_array_size (jnodes));
@@ -439,7 +446,7 @@ xa_host_file_parse (const gchar *display_name, json_t *root, GPtrArray **faults,
   if (info != NULL)
     parsed_faults = xa_sim_fault_parse_list (info, root, error);
   if (parsed_faults == NULL) {
-    g_prefix_error (error, "%s: ", display_name);
+    xa_json_prefix_file (error, display_name);
     return NULL;
   }
   if (faults != NULL)

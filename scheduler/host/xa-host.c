@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-host-backend.h"
 #include "xa-host-pool.h"
 #include "xa-sim-host.h"
+#include "xa-text.h"
 #include "xa-xen-host.h"
 
 #define XA_XEN_PRIVCMD "/dev/xen/privcmd"
@@ -37,6 +39,8 @@ xa_host_auto_spec (void)
 XaHost *
 xa_host_open (const gchar *spec, const gchar *sim_state, GError **error)
 {
+  g_autofree gchar *shown = NULL;
+
   g_return_val_if_fail (spec != NULL, NULL);
 
   if (g_strcmp0 (spec, "sim") == 0)
@@ -51,8 +55,9 @@ xa_host_open (const gchar *spec, const gchar *sim_state, GError **error)
     }
     return xa_xen_host_new (error);
   }
+  shown = xa_text_quote (spec);
   g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "--host: \"%s\" is not a host (use sim, sim:FILE or xen)", spec);
+               "--host: %s is not a host (use sim, sim:FILE or xen)", shown);
   return NULL;
 }
 
@@ -123,8 +128,9 @@ static void
 xa_host_lock_busy (const gchar *path, const gchar *what, GError **error)
 {
   g_autofree gchar *holder = NULL;
+  gsize len = 0;
 
-  g_file_get_contents (path, &holder, NULL, NULL);
+  xa_file_read (path, 64, &holder, &len, NULL);
   g_set_error (error, XA_ERROR, XA_ERROR_BUSY,
                "process %s admits for %s already (one admitter per host: wait until its "
                "boot ends, or stop it)", holder != NULL ? g_strstrip (holder) : "?", what);

@@ -2,32 +2,135 @@
 #include <string.h>
 
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-json.h"
 #include "xa-name.h"
 #include "xa-size.h"
+#include "xa-text.h"
 
 /* Duplicate keys are rejected (docs/formats.md: strict RFC 8259); jansson already
  * refuses comments, single quotes, leading zeros, integers past 2^63 and a
  * second top-level value. */
 #define XA_JSON_LOAD_FLAGS JSON_REJECT_DUPLICATES
 
+/* jansson's messages (json_error_t.text, before " near ...") in our words. */
+typedef struct {
+  const gchar *jansson;
+  const gchar *ours;
+} XaJsonMessage;
+
+static const XaJsonMessage json_messages[] = {
+  { "premature end of input", "the file ends in the middle of a value" },
+  { "unexpected newline", "a string runs past the end of its line" },
+  { "control character 0x", "a string holds a control character (write it as \\n or \\u001b)" },
+  { "invalid escape", "a string has an escape JSON does not know (use \\\\, \\\", \\n or \\uXXXX)" },
+  { "invalid Unicode escape", "a \\u escape needs four hex digits" },
+  { "invalid Unicode '", "a \\u escape is half of a UTF-16 surrogate pair" },
+  { "unable to decode byte", "the file is not UTF-8 text" },
+  { "too big negative integer", "an integer is below -2^63" },
+  { "too big integer", "an integer is above 2^63 - 1" },
+  { "real number overflow", "a number is too large" },
+  { "string or '}' expected", "expected a key in double quotes, or '}'" },
+  { "NUL byte in object key not supported", "a key may not contain \\u0000" },
+  { "duplicate object key", "a key appears twice in the same object" },
+  { "':' expected", "expected ':' after a key" },
+  { "'}' expected", "expected ',' or '}' after a value in an object" },
+  { "']' expected", "expected ',' or ']' after a value in a list" },
+  { "maximum parsing depth reached", "lists and objects are nested too deep" },
+  { "\\u0000 is not allowed", "a string may not contain \\u0000" },
+  { "invalid token", "expected a value (strings in double quotes, numbers without leading zeros, "
+                     "no comments)" },
+  { "unexpected token", "expected a value" },
+  { "'[' or '{' expected", "the top level is not an object" },
+  { "end of file expected", "there is more after the top-level object" },
+};
+
+static const gchar *
+xa_json_our_words (const gchar *jansson_text)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (json_messages); i++) {
+    if (g_str_has_prefix (jansson_text, json_messages[i].jansson))
+      return json_messages[i].ours;
+  }
+  return "the file cannot be read as JSON";
+}
+
+/* jansson adds " near 'TEXT'" (raw bytes of the file, up to 20, shown as
+ * the file has them but for what a terminal acts on) or " near end of file"
+ * to its message. */
+static gchar *
+xa_json_error_text (const json_error_t *jerr)
+{
+  const gchar *ours = xa_json_our_words (jerr->text);
+  const gchar *near = strstr (jerr->text, " near '");
+  g_autofree gchar *shown = NULL;
+
+  if (g_str_has_suffix (jerr->text, " near end of file"))
+    return g_strdup_printf ("%s, at the end of the file", ours);
+  if (near == NULL || !g_str_has_suffix (near, "'") || strlen (near) <= strlen (" near ''"))
+    return g_strdup (ours);
+  near += strlen (" near '");
+  shown = xa_text_quote_full (near, (gssize) strlen (near) - 1, XA_TEXT_QUOTE_MAX_CHARS,
+                              XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
+  return g_strdup_printf ("%s, near '%s'", ours, shown);
+}
+
 static json_t *
-xa_json_check_loaded (const gchar *display_name, json_t *root, const json_error_t *jerr,
-                      GError **error)
+xa_json_check_loaded (json_t *root, const json_error_t *jerr, GError **error)
 {
   if (root == NULL) {
+    g_autofree gchar *text = xa_json_error_text (jerr);
+
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: line %d, column %d: not valid JSON: %s",
-                 display_name, jerr->line, jerr->column, jerr->text);
+                 "line %d, column %d: not valid JSON: %s", jerr->line, jerr->column, text);
     return NULL;
   }
   if (!json_is_object (root)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s: the top level is not an object", display_name);
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the top level is not an object");
     json_decref (root);
     return NULL;
   }
   return root;
+}
+
+/**
+ * xa_json_prefix_file:
+ * @error: a #GError to prefix, or %NULL
+ * @display_name: the file's name, as the user gave it
+ *
+ * Makes the error say which file it is about, its name quoted as every
+ * value a message shows (see xa_text_quote_path()).
+ */
+void
+xa_json_prefix_file (GError **error, const gchar *display_name)
+{
+  g_autofree gchar *shown = xa_text_quote_path (display_name);
+
+  g_prefix_error (error, "%s: ", shown);
+}
+
+/* What jansson would report badly: nothing but whitespace, or a NUL byte
+ * (a binary file), which it takes for the end of the text. */
+static gboolean
+xa_json_check_text (const gchar *data, gsize len, GError **error)
+{
+  const gchar *nul = memchr (data, '\0', len);
+  gsize i = 0;
+
+  if (nul != NULL) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "byte %" G_GSIZE_FORMAT " is NUL: this is not a text file", (gsize) (nul - data));
+    return FALSE;
+  }
+  while (i < len && strchr (" \t\r\n", data[i]) != NULL)
+    i++;
+  if (i == len) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "the file is empty (expected a JSON object)");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /**
@@ -44,17 +147,22 @@ json_t *
 xa_json_load_data (const gchar *display_name, const gchar *data, gsize len, GError **error)
 {
   json_error_t jerr;
+  json_t *root = NULL;
 
-  return xa_json_check_loaded (display_name,
-                               json_loadb (data, len, XA_JSON_LOAD_FLAGS, &jerr),
-                               &jerr, error);
+  if (xa_json_check_text (data, len, error))
+    root = xa_json_check_loaded (json_loadb (data, len, XA_JSON_LOAD_FLAGS, &jerr), &jerr,
+                                 error);
+  if (root == NULL)
+    xa_json_prefix_file (error, display_name);
+  return root;
 }
 
 /**
  * xa_json_load_file:
  * @path: a file
  * @error: a #GError, %XA_ERROR_NOT_FOUND if @path does not exist,
- *   %XA_ERROR_INVALID_INPUT if it cannot be read or is not a JSON object
+ *   %XA_ERROR_INVALID_INPUT if it is not a regular file, holds more than
+ *   %XA_FILE_MAX_BYTES, cannot be read or is not a JSON object
  *
  * Returns: (transfer full): the file's top-level object, or %NULL
  */
@@ -62,35 +170,43 @@ json_t *
 xa_json_load_file (const gchar *path, GError **error)
 {
   g_autofree gchar *data = NULL;
-  g_autoptr(GError) error_local = NULL;
   gsize len = 0;
 
-  if (!g_file_get_contents (path, &data, &len, &error_local)) {
-    gboolean missing = g_error_matches (error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-
-    g_set_error (error, XA_ERROR, missing ? XA_ERROR_NOT_FOUND : XA_ERROR_INVALID_INPUT,
-                 "%s: cannot read: %s", path, error_local->message);
+  if (!xa_file_read (path, XA_FILE_MAX_BYTES, &data, &len, error))
     return NULL;
-  }
   return xa_json_load_data (path, data, len, error);
+}
+
+/* Keeps the start of a dump: enough to show, however large the value. */
+static int
+xa_json_dump_start (const char *buffer, size_t size, void *data)
+{
+  GString *out = data;
+
+  g_string_append_len (out, buffer, (gssize) MIN (size, 4 * XA_TEXT_QUOTE_MAX_CHARS));
+  return out->len >= 4 * XA_TEXT_QUOTE_MAX_CHARS ? -1 : 0;
 }
 
 /**
  * xa_json_describe:
- * @value: a JSON value
+ * @value: a JSON value from a file
  *
- * Returns: (transfer full): @value as compact JSON, shortened for a message
+ * Returns: (transfer full): @value for a one-line message: a string quoted
+ *   (see xa_text_quote()), anything else as compact JSON, shortened
  */
 gchar *
 xa_json_describe (json_t *value)
 {
-  g_autofree gchar *text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  g_autoptr(GString) text = g_string_new (NULL);
+  gboolean cut;
 
-  if (text == NULL)
-    return g_strdup ("?");
-  if (strlen (text) > 40)
-    return g_strdup_printf ("%.37s...", text);
-  return g_steal_pointer (&text);
+  if (json_is_string (value))
+    return xa_text_quote (json_string_value (value));
+  cut = json_dump_callback (value, xa_json_dump_start, text,
+                            JSON_ENCODE_ANY | JSON_COMPACT) != 0;
+  return xa_text_quote_full (text->str, (gssize) text->len, XA_TEXT_QUOTE_MAX_CHARS,
+                             XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED |
+                             (cut ? XA_TEXT_QUOTE_PREFIX : 0));
 }
 
 static const gchar *
@@ -117,13 +233,23 @@ xa_json_type_name (json_t *value)
   }
 }
 
-static gboolean
-xa_json_set_wrong_type (const gchar *key, json_t *value, const gchar *expected, GError **error)
+/* "[1] is a list, not an object"; null is named once: "null is not an object". */
+static gchar *
+xa_json_wrong_type (json_t *value, const gchar *expected)
 {
   g_autofree gchar *shown = xa_json_describe (value);
 
-  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-               "%s: %s is %s, not %s", key, shown, xa_json_type_name (value), expected);
+  if (json_is_null (value))
+    return g_strdup_printf ("null is not %s", expected);
+  return g_strdup_printf ("%s is %s, not %s", shown, xa_json_type_name (value), expected);
+}
+
+static gboolean
+xa_json_set_wrong_type (const gchar *key, json_t *value, const gchar *expected, GError **error)
+{
+  g_autofree gchar *text = xa_json_wrong_type (value, expected);
+
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s: %s", key, text);
   return FALSE;
 }
 
@@ -160,8 +286,9 @@ xa_json_check_keys (json_t *object, const gchar *const *known, GError **error)
 
   json_object_foreach (object, key, value) {
     if (!g_strv_contains (known, key)) {
-      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                   "\"%s\" is not a known field", key);
+      g_autofree gchar *shown = xa_text_quote (key);
+
+      g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "%s is not a known field", shown);
       return FALSE;
     }
   }
@@ -180,10 +307,9 @@ gboolean
 xa_json_check_object (json_t *value, const gchar *const *known, GError **error)
 {
   if (!json_is_object (value)) {
-    g_autofree gchar *shown = xa_json_describe (value);
+    g_autofree gchar *text = xa_json_wrong_type (value, "an object");
 
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "%s is %s, not an object", shown, xa_json_type_name (value));
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT, text);
     return FALSE;
   }
   return xa_json_check_keys (value, known, error);

@@ -30,6 +30,8 @@ json_t *xa_json_load_data (const gchar *display_name,
 gboolean xa_json_check_object (json_t             *value,
                                const gchar *const *known,
                                GError            **error);
+void xa_json_prefix_file (GError     **error,
+                          const gchar *display_name);
 void xa_json_prefix_entry (GError     **error,
                            const gchar *list,
                            gsize        index,

@@ -3,6 +3,7 @@
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-sim-fault.h"
+#include "xa-text.h"
 
 static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
@@ -80,9 +81,10 @@ xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
     return NULL;
   if (!g_strv_contains (host_calls, call)) {
     g_autofree gchar *known = g_strjoinv (", ", (gchar **) host_calls);
+    g_autofree gchar *shown = xa_text_quote (call);
 
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                 "call_fails: \"%s\" is not a host call (use one of %s)", call, known);
+                 "call_fails: %s is not a host call (use one of %s)", shown, known);
     return NULL;
   }
   fault->call = g_strdup (call);

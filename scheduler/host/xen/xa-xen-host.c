@@ -7,8 +7,10 @@
 #include <xenstore.h>
 
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-xen-host.h"
 #include "xa-name.h"
+#include "xa-text.h"
 
 /* Buffers that libxen returns with malloc() are released with g_free():
  * since GLib 2.46 g_malloc() is the system malloc(). */
@@ -415,9 +417,10 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
 static void
 xa_xen_host_log_physinfo (const xc_physinfo_t *physinfo)
 {
-  g_debug ("xc_physinfo: %u CPUs online, %u nodes, %" G_GUINT64_FORMAT " MiB, "
+  g_debug ("xc_physinfo: %u %s online, %u %s, %" G_GUINT64_FORMAT " MiB, "
            "%" G_GUINT64_FORMAT " MiB free, %" G_GUINT64_FORMAT " MiB claimed",
-           physinfo->nr_cpus, physinfo->nr_nodes,
+           physinfo->nr_cpus, xa_text_plural (physinfo->nr_cpus, "CPU", "CPUs"),
+           physinfo->nr_nodes, xa_text_plural (physinfo->nr_nodes, "node", "nodes"),
            xa_xen_host_pages_to_mib (physinfo->total_pages),
            xa_xen_host_pages_to_mib (physinfo->free_pages),
            xa_xen_host_pages_to_mib (physinfo->outstanding_pages));
@@ -428,8 +431,9 @@ static gchar *
 xa_xen_host_uuid (void)
 {
   g_autofree gchar *id = NULL;
+  gsize len = 0;
 
-  if (!g_file_get_contents ("/etc/machine-id", &id, NULL, NULL) ||
+  if (!xa_file_read ("/etc/machine-id", 64, &id, &len, NULL) ||
       strlen (g_strstrip (id)) != 32)
     return NULL;
   return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
