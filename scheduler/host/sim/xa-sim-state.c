@@ -6,6 +6,7 @@
 #include "xa-resources.h"
 #include "xa-sim-alloc.h"
 #include "xa-sim-state.h"
+#include "xa-text.h"
 
 /* The simulated host's state: the topology it starts from (and which node
  * each CPU is on), the state file that keeps it between runs, and the lock
@@ -42,8 +43,11 @@ xa_sim_state_save (XaHost *host, GError **error)
    * one, so a crash never leaves half a state behind */
   if (!g_file_set_contents_full (self->state_path, text, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error_local)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "%s: cannot save the simulated host: %s", self->state_path, error_local->message);
+    g_autofree gchar *state = xa_text_quote_full (self->state_path, -1, XA_TEXT_PATH_MAX_BYTES,
+                                                  XA_TEXT_QUOTE_BARE);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot save the simulated host: %s",
+                 state, error_local->message);
     return FALSE;
   }
   self->on_disk = TRUE;
@@ -194,9 +198,13 @@ xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **e
     return FALSE;
   difference = xa_sim_state_difference (self->info, topology);
   if (difference != NULL) {
+    g_autofree gchar *state = xa_text_quote_full (self->state_path, -1, XA_TEXT_PATH_MAX_BYTES,
+                                                  XA_TEXT_QUOTE_BARE);
+    g_autofree gchar *shown = xa_text_quote_path (topology_path);
+
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                  "%s: the simulated host in it is not the one %s describes: %s "
-                 "(use another --sim-state file)", self->state_path, topology_path, difference);
+                 "(use another --sim-state file)", state, shown, difference);
     return FALSE;
   }
   return TRUE;
