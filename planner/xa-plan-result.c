@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-mem.h"
 #include "xa-plan-result.h"
 
 /**
@@ -93,4 +94,64 @@ xa_plan_overplanned (const XaPlan *plan, const XaTopology *topo, guint *out_vms,
     *out_vms += short_mib > 0 ? 1 : 0;
     *out_mib += short_mib;
   }
+}
+
+/**
+ * xa_plan_left_mib:
+ * @plan: a plan
+ * @topo: the host it was made for, with the free memory it planned against
+ *
+ * Returns: (transfer full) (array length=topo->n_nodes): each node's free
+ *   memory once every planned VM has what the plan gives it
+ */
+guint64 *
+xa_plan_left_mib (const XaPlan *plan, const XaTopology *topo)
+{
+  guint64 *left = g_new (guint64, topo->n_nodes);
+
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    guint64 placed = 0;
+
+    for (guint i = 0; i < plan->n_placements; i++) {
+      if (plan->placements[i].outcome == XA_OUTCOME_PLANNED)
+        placed += plan->placements[i].mib_by_node[n];
+    }
+    left[n] = topo->nodes[n].free_mib > placed ? topo->nodes[n].free_mib - placed : 0;
+  }
+  return left;
+}
+
+/**
+ * xa_plan_runner_up:
+ * @plan: a plan
+ * @topo: the host it was made for
+ * @left_mib: (array length=topo->n_nodes): xa_plan_left_mib()
+ * @req: the request of placement @index
+ * @index: a placement planned on one node
+ *
+ * The node the VM would have gone to instead: of its other allowed nodes
+ * that can still hold it with the plan as it is, the tightest fit, as best
+ * fit orders them.
+ *
+ * Returns: that node, or -1 when none could (or the VM is not planned on
+ *   one node)
+ */
+gint
+xa_plan_runner_up (const XaPlan *plan, const XaTopology *topo, const guint64 *left_mib,
+                   const XaRequest *req, guint index)
+{
+  const XaPlacement *placement = &plan->placements[index];
+  XaNodeSet others = xa_request_allowed_nodes (req, topo) & xa_topology_usable_nodes (topo) &
+                     ~placement->nodes;
+  guint64 need = xa_mem_request_need_mib (topo, req);
+  gint best = -1;
+
+  if (placement->outcome != XA_OUTCOME_PLANNED || xa_nodeset_count (placement->nodes) != 1)
+    return -1;
+  for (guint n = 0; n < topo->n_nodes; n++) {
+    if (xa_nodeset_has (others, n) && left_mib[n] >= need &&
+        (best < 0 || left_mib[n] < left_mib[best]))
+      best = (gint) n;
+  }
+  return best;
 }

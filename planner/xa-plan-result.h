@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "xa-placement.h"
+#include "xa-request.h"
 #include "xa-topology.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,13 @@ void xa_plan_free (XaPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaPlan, xa_plan_free)
 
 guint xa_plan_count_local (const XaPlan *plan);
+guint64 *xa_plan_left_mib (const XaPlan     *plan,
+                           const XaTopology *topo);
+gint xa_plan_runner_up (const XaPlan     *plan,
+                        const XaTopology *topo,
+                        const guint64    *left_mib,
+                        const XaRequest  *req,
+                        guint             index);
 void xa_plan_overplanned (const XaPlan     *plan,
                           const XaTopology *topo,
                           guint            *out_vms,

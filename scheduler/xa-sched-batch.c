@@ -3,6 +3,7 @@
 
 #include "xa-host-record.h"
 #include "xa-sched-batch.h"
+#include "xa-text.h"
 
 /* Batches: a window gathers requests, then one plan admits them. */
 
@@ -113,10 +114,21 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
   self->deferred_generation = self->generation;
 }
 
-/* One line a VM: where it goes, or why it waits or never can. */
+/* Where a VM planned on one node would have gone instead, for -v. */
+static gchar *
+xa_sched_batch_runner_up (gint node, const guint64 *left_mib)
+{
+  if (node < 0)
+    return g_strdup ("no other node could hold it");
+  return g_strdup_printf ("runner-up node %d, %" G_GUINT64_FORMAT " MiB left there", node,
+                          left_mib[node]);
+}
+
+/* One line a VM: where it goes and where it would have gone instead, or
+ * why it waits or never can. */
 static void
 xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
-                       const XaPlacement *placement)
+                       const XaPlacement *placement, const gchar *runner_up)
 {
   const gchar *name = vm->request->req->name;
   g_autofree gchar *nodes = NULL;
@@ -139,14 +151,17 @@ xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
   }
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "XADMIT_VM", name,
                     "XADMIT_REQUEST", vm->request->uuid, "MESSAGE",
-                    "batch %s: %s planned on nodes %s, %s MiB", batch_id, name, nodes, mib->str);
+                    "batch %s: %s planned on nodes %s, %s MiB%s%s", batch_id, name, nodes,
+                    mib->str, runner_up != NULL ? "; " : "", runner_up != NULL ? runner_up : "");
 }
 
 /* What the batch decided, for -v: one message for it, one per VM. */
 static void
-xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan)
+xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan,
+                    const XaTopology *topo, GPtrArray *requests)
 {
   g_autofree gchar *batch_id = NULL;
+  g_autofree guint64 *left_mib = NULL;
   guint counts[XA_OUTCOME_LAST + 1] = { 0 };
 
   if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
@@ -155,11 +170,20 @@ xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan)
   for (guint i = 0; i < batch->len; i++)
     counts[plan->placements[i].outcome]++;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "MESSAGE",
-                    "batch %s: %u VM%s: %u planned, %u deferred, %u rejected", batch_id,
-                    batch->len, batch->len == 1 ? "" : "s", counts[XA_OUTCOME_PLANNED], counts[XA_OUTCOME_DEFERRED],
+                    "batch %s: %u %s: %u planned, %u deferred, %u rejected", batch_id,
+                    batch->len, xa_text_plural (batch->len, "VM", "VMs"),
+                    counts[XA_OUTCOME_PLANNED], counts[XA_OUTCOME_DEFERRED],
                     counts[XA_OUTCOME_REJECTED]);
-  for (guint i = 0; i < batch->len; i++)
-    xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), &plan->placements[i]);
+  left_mib = xa_plan_left_mib (plan, topo);
+  for (guint i = 0; i < batch->len; i++) {
+    const XaPlacement *placement = &plan->placements[i];
+    g_autofree gchar *runner_up = NULL;
+
+    if (xa_nodeset_count (placement->nodes) == 1)
+      runner_up = xa_sched_batch_runner_up (
+        xa_plan_runner_up (plan, topo, left_mib, g_ptr_array_index (requests, i), i), left_mib);
+    xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), placement, runner_up);
+  }
 }
 
 /* The window closes: snapshot, ledger, plan, ledger, workers. */
@@ -206,7 +230,7 @@ xa_sched_batch_close_window (gpointer data)
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
   self->n_batches++;
-  xa_sched_batch_log (self, batch, plan);
+  xa_sched_batch_log (self, batch, plan, topo, requests);
   xa_sched_batch_apply_plan (self, batch, plan);
   xa_scheduler_dispatch (self);
   xa_sched_batch_open_window (self);

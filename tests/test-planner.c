@@ -479,6 +479,39 @@ test_mem_deals_extents_in_turn (void)
   g_assert_cmpuint (mib[0], ==, 10);
 }
 
+/* The runner-up of a VM planned on one node is the tightest other node
+ * that still holds it once the whole plan is placed; none when no other
+ * node could, and none for a VM that spans nodes. */
+static void
+test_plan_names_the_runner_up (void)
+{
+  g_autoptr(XaTopology) topo = xa_test_topology_new (3, 16 * GiB);
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(XaPlan) plan = NULL;
+  g_autofree guint64 *left = NULL;
+  gint chosen;
+  gint runner_up;
+
+  topo->nodes[1].free_mib = 10 * GiB;
+  topo->nodes[2].free_mib = 4 * GiB;
+  xa_test_add_vm (requests, "small", 2 * GiB, 1);
+  xa_test_add_vm (requests, "big", 15 * GiB, 1);
+  plan = xa_batch_plan (topo, requests, 0);
+  left = xa_plan_left_mib (plan, topo);
+  g_assert_cmpuint (left[0] + left[1] + left[2], ==, 30 * GiB - 17 * GiB);
+  chosen = __builtin_ctzll (plan->placements[0].nodes);
+  runner_up = xa_plan_runner_up (plan, topo, left, g_ptr_array_index (requests, 0), 0);
+  g_assert_cmpint (runner_up, >=, 0);
+  g_assert_cmpint (runner_up, !=, chosen);
+  for (guint n = 0; n < 3; n++) {
+    if ((gint) n != chosen && left[n] >= 2 * GiB)
+      g_assert_cmpuint (left[runner_up], <=, left[n]);
+  }
+  /* only node 0 ever held the big one */
+  g_assert_cmpint (xa_plan_runner_up (plan, topo, left, g_ptr_array_index (requests, 1), 1), ==,
+                   -1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,5 +537,6 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/repack/finds-a-tight-packing", test_repack_finds_a_tight_packing);
   g_test_add_func ("/planner/repack/honours-allowed-bins", test_repack_honours_allowed_bins);
   g_test_add_func ("/planner/repack/stops-at-its-budget", test_repack_stops_at_its_budget);
+  g_test_add_func ("/planner/plan/names-the-runner-up", test_plan_names_the_runner_up);
   return g_test_run ();
 }
