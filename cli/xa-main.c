@@ -73,6 +73,17 @@ xa_main_plan_is_complete (const XaPlan *plan)
   return TRUE;
 }
 
+/* Prints @run, the run of @plan; exit 3 unless every VM is planned. */
+static int
+xa_main_print_plan (const XaOptions *opts, const XaPlan *plan, const XaRun *run)
+{
+  if (plan->exhausted && !opts->quiet)
+    g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
+                "found, not a proven optimum\n");
+  xa_cli_print_run (opts, run);
+  return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
+}
+
 static int
 xa_cmd_plan (int argc, char **argv)
 {
@@ -131,12 +142,8 @@ xa_cmd_plan (int argc, char **argv)
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
-  if (plan->exhausted && !opts.quiet)
-    g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
-                "found, not a proven optimum\n");
   run = xa_run_new_from_plan (options.policy, info->name, topo, requests, plan, plan_ms);
-  xa_cli_print_run (&opts, run);
-  return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
+  return xa_main_print_plan (&opts, plan, run);
 }
 
 /* Without a benchmark named, all of them. */
