@@ -56,9 +56,13 @@ static XaPlan *
 xa_main_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options,
                     gdouble *plan_ms, GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
-  XaPlan *plan = xa_plan (topo, requests, options, error);
+  gint64 start;
+  XaPlan *plan;
 
+  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
+           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
+  start = g_get_monotonic_time ();
+  plan = xa_plan (topo, requests, options, error);
   *plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return plan;
 }
@@ -137,8 +141,6 @@ xa_cmd_plan (int argc, char **argv)
   requests = xa_cli_load_manifest (argv[1], NULL, &error);
   if (requests == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
-  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
-           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
