@@ -56,9 +56,13 @@ static XaPlan *
 xa_main_plan_timed (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options,
                     gdouble *plan_ms, GError **error)
 {
-  gint64 start = g_get_monotonic_time ();
-  XaPlan *plan = xa_plan (topo, requests, options, error);
+  gint64 start;
+  XaPlan *plan;
 
+  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
+           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
+  start = g_get_monotonic_time ();
+  plan = xa_plan (topo, requests, options, error);
   *plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   return plan;
 }
@@ -71,6 +75,17 @@ xa_main_plan_is_complete (const XaPlan *plan)
       return FALSE;
   }
   return TRUE;
+}
+
+/* Prints @run, the run of @plan; exit 3 unless every VM is planned. */
+static int
+xa_main_print_plan (const XaOptions *opts, const XaPlan *plan, const XaRun *run)
+{
+  if (plan->exhausted && !opts->quiet)
+    g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
+                "found, not a proven optimum\n");
+  xa_cli_print_run (opts, run);
+  return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
 }
 
 static int
@@ -126,17 +141,11 @@ xa_cmd_plan (int argc, char **argv)
   requests = xa_cli_load_manifest (argv[1], NULL, &error);
   if (requests == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
-  g_debug ("planning %u %s on %u %s", requests->len, xa_text_plural (requests->len, "VM", "VMs"),
-           topo->n_nodes, xa_text_plural (topo->n_nodes, "node", "nodes"));
   plan = xa_main_plan_timed (topo, requests, &options, &plan_ms, &error);
   if (plan == NULL || !xa_cli_signals_check (signals, &error))
     return xa_cli_fail ("plan", error);
-  if (plan->exhausted && !opts.quiet)
-    g_printerr ("xadmit plan: the exact search ran out of steps; this is the best plan it "
-                "found, not a proven optimum\n");
   run = xa_run_new_from_plan (options.policy, info->name, topo, requests, plan, plan_ms);
-  xa_cli_print_run (&opts, run);
-  return xa_main_plan_is_complete (plan) ? XA_EXIT_OK : XA_EXIT_INCOMPLETE;
+  return xa_main_print_plan (&opts, plan, run);
 }
 
 /* Without a benchmark named, all of them. */

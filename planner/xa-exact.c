@@ -87,14 +87,6 @@ xa_exact_compare_score (const XaExact *exact, const XaExactScore *a, const XaExa
   return 0;
 }
 
-static gboolean
-xa_exact_is_pinned (const XaExact *exact, guint index)
-{
-  const XaRequest *req = g_ptr_array_index (exact->requests, index);
-
-  return req->hard_affinity != NULL;
-}
-
 static guint64
 xa_exact_rem (const XaExact *exact, XaNodeSet nodes)
 {
@@ -105,9 +97,10 @@ xa_exact_rem (const XaExact *exact, XaNodeSet nodes)
 static gboolean
 xa_exact_fits_one_node (const XaExact *exact, guint index)
 {
+  const XaRequest *req = g_ptr_array_index (exact->requests, index);
   XaNodeSet allowed = exact->allowed[index];
 
-  if (xa_exact_is_pinned (exact, index))
+  if (xa_request_is_pinned (req))
     return xa_nodeset_count (allowed) == 1 && xa_exact_rem (exact, allowed) >= exact->need_mib[index];
   for (XaNodeSet s = allowed & exact->with_cpus; s != 0; s &= s - 1) {
     if (exact->rem_mib[__builtin_ctzll (s)] >= exact->need_mib[index])
@@ -411,7 +404,7 @@ xa_exact_search (XaExact *exact, guint pos)
   if (!xa_exact_can_beat_best (exact, pos))
     return;
   index = exact->order[pos];
-  if (xa_exact_is_pinned (exact, index)) {
+  if (xa_request_is_pinned (g_ptr_array_index (exact->requests, index))) {
     xa_exact_try_pinned (exact, pos, index);
   } else {
     xa_exact_try_singles (exact, pos, index);
@@ -552,12 +545,13 @@ xa_exact_write_plan (const XaExact *exact, XaPlan *plan)
 {
   for (guint k = 0; k < exact->n_vms; k++) {
     guint i = exact->order[k];
+    const XaRequest *req = g_ptr_array_index (exact->requests, i);
     XaPlacement *placement = &plan->placements[i];
     const guint64 *mib = &exact->best_mib[(gsize) i * exact->n_nodes];
 
     if (xa_mem_sum (mib, xa_nodeset_all (exact->n_nodes), exact->n_nodes) == 0) {
       xa_placement_defer (placement, exact->topo, exact->best_rem_mib, exact->allowed[i],
-                          xa_exact_is_pinned (exact, i), exact->need_mib[i]);
+                          xa_request_is_pinned (req), exact->need_mib[i]);
       continue;
     }
     placement->outcome = XA_OUTCOME_PLANNED;

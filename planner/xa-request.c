@@ -47,13 +47,20 @@ xa_request_nodes_of_cpus (const XaTopology *topo, GArray *cpus)
   return nodes;
 }
 
+/* A pinned VM runs on the CPUs of its hard_affinity, so on their nodes only. */
+gboolean
+xa_request_is_pinned (const XaRequest *req)
+{
+  return req->hard_affinity != NULL;
+}
+
 /* The nodes of a pinned VM's CPUs, else the nodes it may use; usable ones only. */
 XaNodeSet
 xa_request_allowed_nodes (const XaRequest *req, const XaTopology *topo)
 {
   XaNodeSet allowed = xa_nodeset_all (topo->n_nodes);
 
-  if (req->hard_affinity != NULL)
+  if (xa_request_is_pinned (req))
     allowed = xa_request_nodes_of_cpus (topo, req->hard_affinity);
   else if (req->nodes != 0)
     allowed = req->nodes;

@@ -44,6 +44,7 @@ XaRequest *xa_request_new (const gchar *name,
 void xa_request_free (XaRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaRequest, xa_request_free)
 
+gboolean xa_request_is_pinned (const XaRequest *req);
 XaNodeSet xa_request_allowed_nodes (const XaRequest  *req,
                                     const XaTopology *topo);
 gchar *xa_request_why_not_on_host (const XaRequest  *req,

@@ -1,21 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <glib/gstdio.h>
+/* xadmit boot itself: what a run admits, its options, -v, signals, standard input. */
 #include <signal.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
-#include "xa-host-backend.h"
-#include "xa-host.h"
 #include "xa-store.h"
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
-
-/* Each boot test has a ledger of its own, in a temporary directory. */
-static gchar *
-ledger_path (const XaTestDir *dir)
-{
-  return g_build_filename (dir, "xadmit.db", NULL);
-}
 
 /* Boots @manifest on @host with @policy (NULL: batch) and a seed, which
  * must exit with @status; returns the JSON summary. */
@@ -23,29 +12,13 @@ static json_t *
 boot_json (const XaTestDir *dir, const gchar *host, const gchar *manifest, const gchar *policy,
            const gchar *seed, gint status)
 {
-  g_autofree gchar *spec = xa_test_host_spec (host);
-  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
 
-  xa_test_run_xadmit (&run, "boot", path, "--host", spec, "--db", db, "--json", "--seed", seed,
-                      "--policy", policy != NULL ? policy : "batch", NULL);
+  xa_test_boot (&run, dir, host, manifest, "--json", "--seed", seed, "--policy",
+                policy != NULL ? policy : "batch", NULL);
   g_assert_cmpstr (run.err, ==, "");
   g_assert_cmpint (run.status, ==, status);
   return xa_test_json_parse (run.out);
-}
-
-static json_t *
-vm_named (json_t *summary, const gchar *name)
-{
-  json_t *vm;
-  gsize i;
-
-  json_array_foreach (json_object_get (summary, "vm"), i, vm) {
-    if (g_strcmp0 (xa_test_json_string (vm, "name"), name) == 0)
-      return vm;
-  }
-  g_assert_not_reached ();
 }
 
 static void
@@ -105,7 +78,7 @@ test_cli_boot_batch_does_not_spill_where_xenopsd_does (void)
 static GPtrArray *
 requests_in (const XaTestDir *dir, gint64 n_hosts, XaRequestState state)
 {
-  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaStore) store = xa_store_open (db, &error);
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_request_free);
@@ -165,14 +138,16 @@ test_cli_boot_batch_defers_what_nodeclaim_fails (void)
   g_autoptr(json_t) nodeclaim = NULL;
 
   batch = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json", NULL, "1", 3);
-  g_assert_cmpstr (xa_test_json_string (vm_named (batch, "app-db"), "state"), ==, "running");
+  g_assert_cmpstr (xa_test_json_string (xa_test_json_vm_named (batch, "app-db"), "state"), ==,
+                   "running");
   g_assert_true (was_deferred (dir, "app-db"));
-  g_assert_cmpint (xa_test_json_int (vm_named (batch, "flaky-db"), "attempts"), ==, 3);
+  g_assert_cmpint (xa_test_json_int (xa_test_json_vm_named (batch, "flaky-db"), "attempts"), ==, 3);
   nodeclaim = boot_json (dir, "2node-claims-faults.json", "flaky-storm.json",
                          "xenopsd-nodeclaim", "1", 3);
-  g_assert_cmpstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "state"), ==, "failed");
-  g_assert_nonnull (strstr (xa_test_json_string (vm_named (nodeclaim, "app-db"), "reason"),
-                            "(ENOMEM)"));
+  g_assert_cmpstr (xa_test_json_string (xa_test_json_vm_named (nodeclaim, "app-db"), "state"),
+                   ==, "failed");
+  g_assert_nonnull (strstr (xa_test_json_string (xa_test_json_vm_named (nodeclaim, "app-db"),
+                                                 "reason"), "(ENOMEM)"));
 }
 
 /* Locality comes from the allocator, not the plan: memory taken from node 0
@@ -193,13 +168,13 @@ test_cli_boot_spill_comes_from_the_host (void)
   planned = xa_test_json_parse (plan.out);
   g_assert_cmpint (xa_test_json_int (planned, "local"), ==, 4);
   summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", 0);
-  big_a = vm_named (summary, "big-a");
+  big_a = xa_test_json_vm_named (summary, "big-a");
   g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
   g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
                                                        0)), ==, 0);
   g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 1);
   g_assert_cmpint (xa_test_json_int (summary, "remote_mib"), >, 0);
-  g_assert_cmpint (xa_test_json_int (vm_named (summary, "web-02"), "attempts"), ==, 2);
+  g_assert_cmpint (xa_test_json_int (xa_test_json_vm_named (summary, "web-02"), "attempts"), ==, 2);
 }
 
 static void
@@ -219,202 +194,14 @@ test_cli_boot_usage_errors (void)
                         "--defer-timeout", "-1", NULL);
 }
 
-/* A ledger xadmit cannot use: one sentence, exit 1, the file as it was. */
-static void
-test_cli_boot_refuses_a_broken_ledger (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *db = ledger_path (dir);
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *after = NULL;
-
-  g_assert_true (g_file_set_contents_full (db, "not a database", -1,
-                                           G_FILE_SET_CONTENTS_NONE, 0600, &error));
-  xa_test_xadmit_fails (1, "is not a database xadmit can read", "boot", manifest, "--host", "sim",
-                        "--db", db, NULL);
-  g_assert_true (g_file_get_contents (db, &after, NULL, &error));
-  g_assert_cmpstr (after, ==, "not a database");
-}
-
-/* The simulated host's state, kept beside the ledger from boot to boot. */
-static gchar *
-state_path (const XaTestDir *dir)
-{
-  return g_build_filename (dir, "state.json", NULL);
-}
-
-/* Boots the manifest at @path on @host with its state kept in @dir, so
- * that the next boot finds this one's domains; @json: print the JSON
- * summary, not the tables. */
-static void
-boot_kept (XaTestRun *run, const XaTestDir *dir, const gchar *host, const gchar *path,
-           gboolean json)
-{
-  g_autofree gchar *spec = xa_test_host_spec (host);
-  g_autofree gchar *state = state_path (dir);
-  g_autofree gchar *db = ledger_path (dir);
-
-  xa_test_run_xadmit (run, "boot", path, "--host", spec, "--sim-state", state, "--db", db,
-                      "--defer-timeout", "1", json ? "--json" : NULL, NULL);
-}
-
-/* Boots the data manifest @manifest on a kept 4node.json, printing JSON. */
-static void
-boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
-{
-  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
-
-  boot_kept (run, dir, "4node.json", path, TRUE);
-}
-
-/* The same manifest booted again on the same host: what waits is queued
- * anew, what runs is left alone, never started twice. */
-static void
-test_cli_boot_again_leaves_running_vms_alone (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_auto(XaTestRun) first = { 0 };
-  g_auto(XaTestRun) again = { 0 };
-  g_autoptr(json_t) before = NULL;
-  g_autoptr(json_t) after = NULL;
-
-  boot_on_kept_host (&first, dir, "mixed-priorities.json");
-  g_assert_cmpint (first.status, ==, 3);
-  before = xa_test_json_parse (first.out);
-  g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 0);
-  boot_on_kept_host (&again, dir, "mixed-priorities.json");
-  g_assert_cmpint (again.status, ==, 3);
-  g_assert_nonnull (strstr (again.err, "run on this host already, left alone: "));
-  after = xa_test_json_parse (again.out);
-  /* the whole manifest, those left alone counted as running */
-  g_assert_cmpint (xa_test_json_int (after, "running"), ==, xa_test_json_int (before, "running"));
-  g_assert_cmpint (xa_test_json_int (after, "vms"), ==, xa_test_json_int (before, "vms"));
-  g_assert_cmpint (xa_test_json_int (after, "deferred"), ==, xa_test_json_int (before, "deferred"));
-}
-
-/* A VM whose memory or vCPUs the manifest changed after it was started is
- * left alone, saying what it runs with and what is asked now; a second boot
- * counts the whole manifest. */
-static void
-test_cli_boot_again_says_what_changed (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *changed = xa_test_dir_write (
-    dir, "two-big.json",
-    "{\"vms\": [{\"name\": \"big-a\", \"memory\": \"40GiB\", \"vcpus\": 8},"
-    " {\"name\": \"big-b\", \"memory\": \"40GiB\", \"vcpus\": 8},"
-    " {\"name\": \"web-01\", \"memory\": \"8GiB\", \"vcpus\": 4},"
-    " {\"name\": \"web-02\", \"memory\": \"4GiB\", \"vcpus\": 2, \"nodes\": [1]}]}");
-  g_auto(XaTestRun) first = { 0 };
-  g_auto(XaTestRun) again = { 0 };
-  g_autoptr(json_t) after = NULL;
-
-  boot_on_kept_host (&first, dir, "two-big.json");
-  g_assert_cmpint (first.status, ==, 0);
-  boot_kept (&again, dir, "4node.json", changed, TRUE);
-  g_assert_cmpint (again.status, ==, 0);
-  g_assert_nonnull (strstr (again.err, "xadmit boot: web-01 runs already with 4096 MiB, 2 vCPUs; "
-                                       "the manifest now asks 8192 MiB, 4 vCPUs: destroy it to "
-                                       "apply\n"));
-  g_assert_nonnull (strstr (again.err, "xadmit boot: web-02 runs already with any node; the "
-                                       "manifest now asks nodes 1: destroy it to apply\n"));
-  g_assert_null (strstr (again.err, "big-a runs already with"));
-  after = xa_test_json_parse (again.out);
-  g_assert_cmpint (xa_test_json_int (after, "vms"), ==, 4);
-  g_assert_cmpint (xa_test_json_int (after, "running"), ==, 4);
-}
-
-/* A VM named like a domain on the host (dom0) is rejected with why, never
- * a second domain of that name, and the state file loads again. */
-static void
-test_cli_boot_rejects_a_name_the_host_has (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *manifest = xa_test_dir_write (
-    dir, "dom0.json",
-    "{\"vms\": [{\"name\": \"dom0\", \"memory\": 1024, \"vcpus\": 1},"
-    " {\"name\": \"web\", \"memory\": 1024, \"vcpus\": 1}]}");
-  g_autofree gchar *spec = xa_test_host_spec ("2node.json");
-  g_autofree gchar *state = state_path (dir);
-  g_auto(XaTestRun) boot = { 0 };
-  g_auto(XaTestRun) host = { 0 };
-  g_autoptr(json_t) summary = NULL;
-  g_autoptr(json_t) shown = NULL;
-  json_t *vm;
-
-  boot_kept (&boot, dir, "2node.json", manifest, TRUE);
-  g_assert_cmpint (boot.status, ==, 3);
-  summary = xa_test_json_parse (boot.out);
-  vm = vm_named (summary, "dom0");
-  g_assert_cmpstr (xa_test_json_string (vm, "state"), ==, "rejected");
-  g_assert_cmpstr (xa_test_json_string (vm, "reason"), ==,
-                   "a domain named \"dom0\" runs on the host already: give the VM another name");
-  g_assert_cmpstr (xa_test_json_string (vm_named (summary, "web"), "state"), ==, "running");
-  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
-  g_assert_cmpstr (host.err, ==, "");
-  g_assert_cmpint (host.status, ==, 0);
-  shown = xa_test_json_parse (host.out);
-  g_assert_cmpuint (json_array_size (json_object_get (shown, "domains")), ==, 2);
-}
-
-/* A boot cut short leaves its VMs queued; booting another manifest on the
- * same host says how many wait, of which manifest, and how to start them. */
-static void
-test_cli_boot_says_what_other_manifests_leave_waiting (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_auto(XaTestRun) first = { 0 };
-  g_auto(XaTestRun) other = { 0 };
-  g_autoptr(json_t) before = NULL;
-  g_autofree gchar *told = NULL;
-
-  boot_on_kept_host (&first, dir, "mixed-priorities.json");
-  g_assert_cmpint (first.status, ==, 3);
-  before = xa_test_json_parse (first.out);
-  g_assert_cmpint (xa_test_json_int (before, "deferred"), >, 1);
-  boot_on_kept_host (&other, dir, "two-big.json");
-  told = g_strdup_printf ("xadmit boot: %" JSON_INTEGER_FORMAT " requests of other manifests "
-                          "(mixed-priorities.json) wait for this host and will not be started "
-                          "by this boot: boot those manifests again to start them\n",
-                          xa_test_json_int (before, "deferred"));
-  g_assert_nonnull (strstr (other.err, told));
-}
-
-/* One admitter per host: while this process holds the simulated host, a
- * boot on it is told who does. */
-static void
-test_cli_boot_one_admitter_per_host (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
-  g_autofree gchar *state = state_path (dir);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XaHost) host = xa_host_open (spec, state, &error);
-  g_auto(XaTestRun) run = { 0 };
-
-  g_assert_no_error (error);
-  g_assert_true (xa_host_lock (host, &error));
-  g_assert_no_error (error);
-  boot_on_kept_host (&run, dir, "demo.json");
-  xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
-  /* it names only commands that exist */
-  g_assert_nonnull (strstr (run.err, "wait until its boot ends, or stop it)"));
-  g_assert_null (strstr (run.err, "submit"));
-  g_assert_null (strstr (run.err, "daemon"));
-}
-
 /* -v says what each batch decided and why, and each failed attempt. */
 static void
 test_cli_boot_verbose_says_why (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *spec = xa_test_host_spec ("2node-claims-faults.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "flaky-storm.json");
-  g_autofree gchar *db = ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
 
-  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, "-v", "--json", NULL);
+  xa_test_boot (&run, dir, "2node-claims-faults.json", "flaky-storm.json", "-v", "--json", NULL);
   g_assert_cmpint (run.status, ==, 3);
   g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: 4 VMs: 3 planned, 1 deferred, "
                                      "0 rejected\n"));
@@ -432,15 +219,12 @@ static void
 test_cli_boot_xenopsd_warns_of_ignored_options (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *db = ledger_path (dir);
   g_autoptr(json_t) quiet = NULL;
   g_auto(XaTestRun) given = { 0 };
 
   /* the embedded host is default.json */
-  xa_test_run_xadmit (&given, "boot", manifest, "--host", "sim", "--db", db, "--json", "--policy",
-                      "xenopsd-legacy", "--retries", "2", "--max-batch", "8", "--window-ms", "10",
-                      NULL);
+  xa_test_boot (&given, dir, NULL, "demo.json", "--json", "--policy", "xenopsd-legacy",
+                "--retries", "2", "--max-batch", "8", "--window-ms", "10", NULL);
   g_assert_cmpint (given.status, ==, 0);
   g_assert_cmpstr (given.err, ==, "xadmit boot: --policy xenopsd-legacy ignores --retries, "
                                   "--max-batch, --window-ms: xenopsd starts each VM on its own, "
@@ -456,7 +240,7 @@ test_cli_boot_reads_standard_input (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
   g_autoptr(json_t) summary = NULL;
 
@@ -505,7 +289,7 @@ assert_boot_stops_cleanly (const gint *signals)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *manifest = write_big_manifest (dir, 2000);
-  g_autofree gchar *db = ledger_path (dir);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
   guint total = 0;
 
@@ -536,189 +320,6 @@ test_cli_boot_stops_cleanly_on_signals (void)
   assert_boot_stops_cleanly (twice);
 }
 
-/* Another program's SQLite database, in rollback-journal mode as SQLite
- * makes them by default. */
-static void
-write_foreign_database (const gchar *path)
-{
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA application_id = 1234; "
-                                     "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); "
-                                     "INSERT INTO notes (text) VALUES ('theirs')",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
-/* Another program's database is refused and left byte for byte as it was:
- * not switched to WAL, no -wal or -shm beside it. */
-static void
-test_cli_boot_leaves_a_foreign_database_alone (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *db = g_build_filename (dir, "theirs.db", NULL);
-  g_autofree gchar *wal = g_strconcat (db, "-wal", NULL);
-  g_autofree gchar *shm = g_strconcat (db, "-shm", NULL);
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *before = NULL;
-  g_autofree gchar *after = NULL;
-  gsize before_len = 0;
-  gsize after_len = 0;
-
-  write_foreign_database (db);
-  g_assert_true (g_file_get_contents (db, &before, &before_len, NULL));
-  xa_test_xadmit_fails (1, "is an SQLite database of another program", "boot", manifest,
-                        "--host", "sim", "--db", db, NULL);
-  g_assert_true (g_file_get_contents (db, &after, &after_len, NULL));
-  g_assert_cmpuint (after_len, ==, before_len);
-  g_assert_cmpint (memcmp (before, after, before_len), ==, 0);
-  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (shm, G_FILE_TEST_EXISTS));
-}
-
-/* Exit 2 changes nothing: whatever input is bad, boot creates neither the
- * ledger nor the state file nor its lock. */
-static void
-test_cli_boot_bad_input_creates_nothing (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *bad = xa_test_dir_write (dir, "bad.json",
-    "{\"vms\": [{\"name\": \"a\", \"memory\": \"4 GB\", \"vcpus\": 1}]}");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *spec4 = xa_test_host_spec ("4node.json");
-  g_autofree gchar *db = g_build_filename (dir, "new.db", NULL);
-  g_autofree gchar *state = g_build_filename (dir, "new-state.json", NULL);
-  g_autofree gchar *lock = g_strconcat (state, ".lock", NULL);
-
-  xa_test_xadmit_fails (2, "memory: \"4 GB\" is not a size", "boot", bad, "--host", "sim",
-                        "--sim-state", state, "--db", db, NULL);
-  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
-  xa_test_xadmit_fails (2, "this host has none (node_claims: false", "boot", manifest, "--host",
-                        spec4, "--policy", "xenopsd-nodeclaim", "--sim-state", state, "--db", db,
-                        NULL);
-  xa_test_xadmit_fails (2, "--db: the path is empty", "boot", manifest, "--host", "sim",
-                        "--sim-state", state, "--db", "", NULL);
-  xa_test_xadmit_fails (2, "--sim-state: the path is empty", "boot", manifest, "--host", "sim",
-                        "--sim-state", "", "--db", db, NULL);
-  xa_test_xadmit_fails (2, "it is a directory, not a regular file", "boot", manifest,
-                        "--host", "sim", "--sim-state", state, "--db", dir, NULL);
-  xa_test_xadmit_fails (2, "it is a directory, not a regular file", "boot", manifest,
-                        "--host", "sim", "--sim-state", dir, "--db", db, NULL);
-  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
-}
-
-/* A state file of another host is bad input before the ledger exists. */
-static void
-test_cli_boot_refuses_a_state_of_another_host (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *spec2 = xa_test_host_spec ("2node.json");
-  g_autofree gchar *db = g_build_filename (dir, "new.db", NULL);
-  g_autofree gchar *state = state_path (dir);
-  g_auto(XaTestRun) first = { 0 };
-
-  boot_on_kept_host (&first, dir, "demo.json");
-  g_assert_cmpint (first.status, ==, 0);
-  xa_test_xadmit_fails (2, "nodes: 4 in the state file, 2 in the topology", "boot", manifest,
-                        "--host", spec2, "--sim-state", state, "--db", db, NULL);
-  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
-}
-
-/* boot is the command that makes a state file, and says so, once. */
-static void
-test_cli_boot_creates_the_state_and_says_so (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
-  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
-  g_autofree gchar *quiet_state = g_build_filename (dir, "quiet.json", NULL);
-  g_autofree gchar *said = g_strdup_printf ("xadmit boot: created %s for a new simulated host\n",
-                                            state);
-  g_auto(XaTestRun) first = { 0 };
-  g_auto(XaTestRun) again = { 0 };
-  g_auto(XaTestRun) quiet = { 0 };
-
-  xa_test_run_xadmit (&first, "boot", manifest, "--host", "sim", "--sim-state", state, "--db",
-                      db, NULL);
-  g_assert_cmpint (first.status, ==, 0);
-  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
-  g_assert_nonnull (strstr (first.err, said));
-  xa_test_run_xadmit (&again, "boot", manifest, "--host", "sim", "--sim-state", state, "--db",
-                      db, NULL);
-  g_assert_cmpint (again.status, ==, 0);
-  g_assert_null (strstr (again.err, "created"));
-  xa_test_run_xadmit (&quiet, "boot", manifest, "--host", "sim", "--sim-state", quiet_state,
-                      "--db", db, "-q", NULL);
-  g_assert_cmpint (quiet.status, ==, 0);
-  g_assert_true (g_file_test (quiet_state, G_FILE_TEST_IS_REGULAR));
-  g_assert_cmpstr (quiet.err, ==, "");
-}
-
-/* One admitter per ledger, even on hosts of their own: while this process
- * holds the ledger's lock, a boot on it says who does and exits 1. */
-static void
-test_cli_boot_one_admitter_per_ledger (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *db = ledger_path (dir);
-  g_autofree gchar *lock = g_strconcat (db, ".lock", NULL);
-  g_autofree gchar *spec = xa_test_host_spec ("default.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the ledger", (gint) getpid ());
-  g_autoptr(GError) error = NULL;
-  g_auto(XaTestRun) run = { 0 };
-  gint fd = -1;
-
-  g_assert_true (xa_host_lock_file (lock, "the test's ledger", &fd, &error));
-  g_assert_no_error (error);
-  xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--db", db, NULL);
-  xa_test_run_assert_error (&run, 1, holder);
-  g_close (fd, NULL);
-}
-
-/* The "left" column of a boot's node table: each node's memory as the
- * host shows it at the end, here after something outside xadmit took 30
- * GiB of node 0 mid-run (start-free minus placed would say 30720). */
-static void
-test_cli_boot_left_is_what_the_host_shows (void)
-{
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *spec = xa_test_host_spec ("2node-take.json");
-  g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
-  g_autofree gchar *state = state_path (dir);
-  g_auto(XaTestRun) boot = { 0 };
-  g_auto(XaTestRun) host = { 0 };
-  g_autoptr(json_t) shown = NULL;
-  g_autofree gchar *table = NULL;
-  json_t *node;
-  gsize n;
-
-  boot_kept (&boot, dir, "2node-take.json", manifest, FALSE);
-  g_assert_cmpint (boot.status, ==, 0);
-  xa_test_run_xadmit (&host, "host", "--host", spec, "--sim-state", state, "--json", NULL);
-  g_assert_cmpint (host.status, ==, 0);
-  shown = xa_test_json_parse (host.out);
-  table = g_strdup (strstr (boot.out, "\nnode "));
-  g_assert_nonnull (table);
-  json_array_foreach (json_object_get (shown, "nodes"), n, node) {
-    g_autofree gchar *prefix = g_strdup_printf ("\n%-5" G_GSIZE_FORMAT " ", n);
-    const gchar *line = strstr (table, prefix);
-    guint64 free_mib = 0, placed = 0, left = 0;
-
-    g_assert_nonnull (line);
-    g_assert_cmpint (sscanf (line + strlen (prefix), "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                             " %" G_GUINT64_FORMAT, &free_mib, &placed, &left), ==, 3);
-    g_assert_cmpuint (left, ==, (guint64) xa_test_json_int (node, "free"));
-  }
-  g_assert_nonnull (strstr (table, "\n0          61440      30720          0\n"));
-}
-
 int
 main (int argc, char **argv)
 {
@@ -730,32 +331,13 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/batch-defers-what-nodeclaim-fails",
                    test_cli_boot_batch_defers_what_nodeclaim_fails);
   g_test_add_func ("/cli/boot/spill-comes-from-the-host", test_cli_boot_spill_comes_from_the_host);
-  g_test_add_func ("/cli/boot/again-leaves-running-vms-alone",
-                   test_cli_boot_again_leaves_running_vms_alone);
   g_test_add_func ("/cli/boot/temporary-host-ends-with-the-run",
                    test_cli_boot_temporary_host_ends_with_the_run);
-  g_test_add_func ("/cli/boot/left-is-what-the-host-shows",
-                   test_cli_boot_left_is_what_the_host_shows);
-  g_test_add_func ("/cli/boot/says-what-other-manifests-leave-waiting",
-                   test_cli_boot_says_what_other_manifests_leave_waiting);
-  g_test_add_func ("/cli/boot/again-says-what-changed", test_cli_boot_again_says_what_changed);
-  g_test_add_func ("/cli/boot/rejects-a-name-the-host-has",
-                   test_cli_boot_rejects_a_name_the_host_has);
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
-  g_test_add_func ("/cli/boot/refuses-a-broken-ledger", test_cli_boot_refuses_a_broken_ledger);
-  g_test_add_func ("/cli/boot/one-admitter-per-host", test_cli_boot_one_admitter_per_host);
-  g_test_add_func ("/cli/boot/leaves-a-foreign-database-alone",
-                   test_cli_boot_leaves_a_foreign_database_alone);
-  g_test_add_func ("/cli/boot/bad-input-creates-nothing", test_cli_boot_bad_input_creates_nothing);
-  g_test_add_func ("/cli/boot/refuses-a-state-of-another-host",
-                   test_cli_boot_refuses_a_state_of_another_host);
-  g_test_add_func ("/cli/boot/creates-the-state-and-says-so",
-                   test_cli_boot_creates_the_state_and_says_so);
   g_test_add_func ("/cli/boot/stops-cleanly-on-signals", test_cli_boot_stops_cleanly_on_signals);
   g_test_add_func ("/cli/boot/verbose-says-why", test_cli_boot_verbose_says_why);
   g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
   g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
                    test_cli_boot_xenopsd_warns_of_ignored_options);
-  g_test_add_func ("/cli/boot/one-admitter-per-ledger", test_cli_boot_one_admitter_per_ledger);
   return g_test_run ();
 }

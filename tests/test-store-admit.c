@@ -223,6 +223,22 @@ test_refuses_steps_out_of_order (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (xa_test_nth (still, 0)->attempts, ==, 0);
 }
 
+/* Reconciles the ledger at 10 s with the test's host (two nodes of NODE_MIB)
+ * as it has @free_mib free (%NULL: all) and runs the @n_domains @domains. */
+static XaStoreReconciliation *
+reconcile_at_10_s (XaTestStore *f, const guint64 *free_mib, guint n_domains,
+                   const XaStoreDomain *domains)
+{
+  const guint64 total[] = { NODE_MIB, NODE_MIB };
+  XaStoreSnapshot snapshot = { 2, total, free_mib != NULL ? free_mib : total, n_domains, domains };
+  g_autoptr(GError) error = NULL;
+  XaStoreReconciliation *found = xa_store_reconcile (f->store, f->host_id, &snapshot,
+                                                     xa_test_at (10), &error);
+
+  g_assert_no_error (error);
+  return found;
+}
+
 /* A restart finds one build done, one half done and one not begun. */
 static void
 test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
@@ -231,21 +247,19 @@ test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) queued = NULL;
   g_autoptr(GError) error = NULL;
-  const guint64 total[] = { NODE_MIB, NODE_MIB };
   const guint64 free_mib[] = { 40 * GiB, 60 * GiB };
   const guint64 whole[2] = { 4 * GiB, 0 };
   const guint64 half[2] = { 0, 2 * GiB };
   XaStoreDomain domains[2] = { { xa_test_nth (admitted, 0)->uuid, whole },
                                { xa_test_nth (admitted, 1)->uuid, half } };
-  XaStoreSnapshot snapshot = { 2, total, free_mib, 2, domains };
   guint64 avail[2];
 
   for (guint i = 0; i < 2; i++)
     xa_test_start_build (f, g_ptr_array_index (admitted, i), 3);
   g_clear_pointer (&f->store, xa_store_free);
   f->store = xa_store_open (f->path, &error);
-  found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
   g_assert_no_error (error);
+  found = reconcile_at_10_s (f, free_mib, 2, domains);
   g_assert_cmpuint (found->built->len, ==, 1);
   g_assert_cmpint (g_array_index (found->built, gint64, 0), ==, xa_test_nth (admitted, 0)->id);
   g_assert_cmpuint (found->half_built->len, ==, 1);
@@ -268,16 +282,12 @@ test_reconcile_ends_what_the_host_lost (XaTestStore *f, gconstpointer data)
   g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 2, 4 * GiB);
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GPtrArray) ended = NULL;
-  g_autoptr(GError) error = NULL;
-  const guint64 total[] = { NODE_MIB, NODE_MIB };
   const guint64 whole[2] = { 4 * GiB + 4, 0 };
   XaStoreDomain kept = { xa_test_nth (admitted, 0)->uuid, whole };
-  XaStoreSnapshot snapshot = { 2, total, total, 1, &kept };
 
   for (guint i = 0; i < 2; i++)
     xa_test_build (f, g_ptr_array_index (admitted, i), 3, 5);
-  found = xa_store_reconcile (f->store, f->host_id, &snapshot, xa_test_at (10), &error);
-  g_assert_no_error (error);
+  found = reconcile_at_10_s (f, NULL, 1, &kept);
   g_assert_cmpuint (found->ended->len, ==, 1);
   g_assert_cmpint (g_array_index (found->ended, gint64, 0), ==, xa_test_nth (admitted, 1)->id);
   g_assert_cmpuint (xa_test_count (f, XA_REQUEST_RUNNING), ==, 1);

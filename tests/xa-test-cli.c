@@ -11,15 +11,18 @@ xa_test_run_clear (XaTestRun *run)
   g_clear_pointer (&run->err, g_free);
 }
 
-/* The built xadmit, then the arguments up to %NULL, then %NULL. */
+/* The built xadmit, then @first (nullable, up to %NULL), then the
+ * arguments up to %NULL, then %NULL. */
 static GPtrArray *
-xa_test_argv_va (va_list ap)
+xa_test_argv_va (const gchar *const *first, va_list ap)
 {
   GPtrArray *argv = g_ptr_array_new ();
   const gchar *xadmit = g_getenv ("XADMIT");
 
   g_assert_nonnull (xadmit);
   g_ptr_array_add (argv, (gpointer) xadmit);
+  for (; first != NULL && *first != NULL; first++)
+    g_ptr_array_add (argv, (gpointer) *first);
   for (const gchar *arg = va_arg (ap, const gchar *); arg != NULL; arg = va_arg (ap, const gchar *))
     g_ptr_array_add (argv, (gpointer) arg);
   g_ptr_array_add (argv, NULL);
@@ -28,9 +31,9 @@ xa_test_argv_va (va_list ap)
 
 /* @input: (nullable): the file on its standard input, else the test's own */
 static void
-xa_test_run_xadmit_va (XaTestRun *run, const gchar *input, va_list ap)
+xa_test_run_xadmit_va (XaTestRun *run, const gchar *input, const gchar *const *first, va_list ap)
 {
-  g_autoptr(GPtrArray) argv = xa_test_argv_va (ap);
+  g_autoptr(GPtrArray) argv = xa_test_argv_va (first, ap);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
     (input == NULL ? G_SUBPROCESS_FLAGS_STDIN_INHERIT : G_SUBPROCESS_FLAGS_NONE));
@@ -61,7 +64,7 @@ xa_test_run_xadmit (XaTestRun *run, ...)
   va_list ap;
 
   va_start (ap, run);
-  xa_test_run_xadmit_va (run, NULL, ap);
+  xa_test_run_xadmit_va (run, NULL, NULL, ap);
   va_end (ap);
 }
 
@@ -79,8 +82,97 @@ xa_test_run_xadmit_with_input (XaTestRun *run, const gchar *input, ...)
   va_list ap;
 
   va_start (ap, input);
-  xa_test_run_xadmit_va (run, input, ap);
+  xa_test_run_xadmit_va (run, input, NULL, ap);
   va_end (ap);
+}
+
+/**
+ * xa_test_ledger_path:
+ * @dir: the test's temporary directory
+ *
+ * Returns: (transfer full): the path of the test's ledger, in @dir
+ */
+gchar *
+xa_test_ledger_path (const XaTestDir *dir)
+{
+  return g_build_filename (dir, "xadmit.db", NULL);
+}
+
+/**
+ * xa_test_state_path:
+ * @dir: the test's temporary directory
+ *
+ * Returns: (transfer full): the path of the simulated host's state, kept
+ * beside the ledger from boot to boot
+ */
+gchar *
+xa_test_state_path (const XaTestDir *dir)
+{
+  return g_build_filename (dir, "state.json", NULL);
+}
+
+/**
+ * xa_test_boot:
+ * @run: (out caller-allocates): how it went
+ * @dir: the test's temporary directory, which holds the ledger
+ * @host: (nullable): a host file of data/hosts, or %NULL for the embedded
+ *   simulated host
+ * @manifest: a manifest of data/manifests
+ * @...: more arguments, then %NULL
+ *
+ * Runs xadmit boot of @manifest on @host with the ledger of @dir.
+ */
+void
+xa_test_boot (XaTestRun *run, const XaTestDir *dir, const gchar *host, const gchar *manifest, ...)
+{
+  g_autofree gchar *spec = host != NULL ? xa_test_host_spec (host) : g_strdup ("sim");
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
+  const gchar *const first[] = { "boot", path, "--host", spec, "--db", db, NULL };
+  va_list ap;
+
+  va_start (ap, manifest);
+  xa_test_run_xadmit_va (run, NULL, first, ap);
+  va_end (ap);
+}
+
+/**
+ * xa_test_boot_kept:
+ * @run: (out caller-allocates): how it went
+ * @dir: the test's temporary directory, which holds the ledger and state
+ * @host: a host file of data/hosts
+ * @path: the manifest's path
+ * @json: print the JSON summary, not the tables
+ *
+ * Boots the manifest at @path on @host with its state kept in @dir, so
+ * that the next boot finds this one's domains.
+ */
+void
+xa_test_boot_kept (XaTestRun *run, const XaTestDir *dir, const gchar *host, const gchar *path,
+                   gboolean json)
+{
+  g_autofree gchar *spec = xa_test_host_spec (host);
+  g_autofree gchar *state = xa_test_state_path (dir);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
+
+  xa_test_run_xadmit (run, "boot", path, "--host", spec, "--sim-state", state, "--db", db,
+                      "--defer-timeout", "1", json ? "--json" : NULL, NULL);
+}
+
+/**
+ * xa_test_boot_on_kept_host:
+ * @run: (out caller-allocates): how it went
+ * @dir: the test's temporary directory, which holds the ledger and state
+ * @manifest: a manifest of data/manifests
+ *
+ * Boots @manifest on a kept 4node.json, printing JSON.
+ */
+void
+xa_test_boot_on_kept_host (XaTestRun *run, const XaTestDir *dir, const gchar *manifest)
+{
+  g_autofree gchar *path = xa_test_data_path ("manifests", manifest);
+
+  xa_test_boot_kept (run, dir, "4node.json", path, TRUE);
 }
 
 /* Reads lines of @stream into @text up to the one starting with @prefix,
@@ -137,7 +229,7 @@ xa_test_run_xadmit_signalled (XaTestRun *run, const XaTestDir *dir, gboolean on_
   va_list ap;
 
   va_start (ap, input);
-  argv = xa_test_argv_va (ap);
+  argv = xa_test_argv_va (NULL, ap);
   va_end (ap);
   if (on_stderr)
     g_subprocess_launcher_set_stdout_file_path (launcher, other_path);
@@ -191,7 +283,7 @@ xa_test_xadmit_fails (gint status, const gchar *message, ...)
   va_list ap;
 
   va_start (ap, message);
-  xa_test_run_xadmit_va (&run, NULL, ap);
+  xa_test_run_xadmit_va (&run, NULL, NULL, ap);
   va_end (ap);
   xa_test_run_assert_error (&run, status, message);
 }
@@ -246,4 +338,24 @@ const gchar *
 xa_test_json_string (json_t *object, const gchar *key)
 {
   return json_string_value (json_object_get (object, key));
+}
+
+/**
+ * xa_test_json_vm_named:
+ * @summary: a boot's JSON summary
+ * @name: the name of one of its VMs
+ *
+ * Returns: (transfer none): the VM's object; a name not there fails the test
+ */
+json_t *
+xa_test_json_vm_named (json_t *summary, const gchar *name)
+{
+  json_t *vm;
+  gsize i;
+
+  json_array_foreach (json_object_get (summary, "vm"), i, vm) {
+    if (g_strcmp0 (xa_test_json_string (vm, "name"), name) == 0)
+      return vm;
+  }
+  g_assert_not_reached ();
 }

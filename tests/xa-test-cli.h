@@ -37,6 +37,21 @@ void xa_test_run_xadmit_signalled (XaTestRun       *run,
                                    const gint      *signals,
                                    const gchar     *input,
                                    ...) G_GNUC_NULL_TERMINATED;
+gchar *xa_test_ledger_path (const XaTestDir *dir);
+gchar *xa_test_state_path (const XaTestDir *dir);
+void xa_test_boot (XaTestRun       *run,
+                   const XaTestDir *dir,
+                   const gchar     *host,
+                   const gchar     *manifest,
+                   ...) G_GNUC_NULL_TERMINATED;
+void xa_test_boot_kept (XaTestRun       *run,
+                        const XaTestDir *dir,
+                        const gchar     *host,
+                        const gchar     *path,
+                        gboolean         json);
+void xa_test_boot_on_kept_host (XaTestRun       *run,
+                                const XaTestDir *dir,
+                                const gchar     *manifest);
 void xa_test_run_assert_error (const XaTestRun *run,
                                gint             status,
                                const gchar     *message);
@@ -51,5 +66,7 @@ gdouble xa_test_json_real (json_t      *object,
                            const gchar *key);
 const gchar *xa_test_json_string (json_t      *object,
                                   const gchar *key);
+json_t *xa_test_json_vm_named (json_t      *summary,
+                               const gchar *name);
 
 G_END_DECLS
