@@ -134,9 +134,10 @@ xa_batch_put_on_span (XaBatch *batch, guint index, XaNodeSet nodes)
 static void
 xa_batch_defer (XaBatch *batch, guint index)
 {
+  const XaRequest *req = xa_batch_request (batch, index);
+
   xa_placement_defer (&batch->plan->placements[index], batch->topo, batch->free_mib,
-                      batch->allowed[index], xa_batch_request (batch, index)->hard_affinity != NULL,
-                      batch->need_mib[index]);
+                      batch->allowed[index], xa_request_is_pinned (req), batch->need_mib[index]);
 }
 
 static void
@@ -175,7 +176,7 @@ xa_batch_place_now (XaBatch *batch, guint index, gboolean may_span)
 static void
 xa_batch_place_or_defer (XaBatch *batch, guint index)
 {
-  if (xa_batch_request (batch, index)->hard_affinity != NULL)
+  if (xa_request_is_pinned (xa_batch_request (batch, index)))
     xa_batch_place_pinned (batch, index);
   else if (!xa_batch_place_now (batch, index, TRUE))
     xa_batch_defer (batch, index);
@@ -237,7 +238,7 @@ xa_batch_place_greedily (XaBatch *batch, guint from, guint to)
 
     if (!batch->chosen[i])
       continue;
-    if (xa_batch_request (batch, i)->hard_affinity != NULL)
+    if (xa_request_is_pinned (xa_batch_request (batch, i)))
       xa_batch_place_pinned (batch, i);
     else
       xa_batch_place_now (batch, i, FALSE);

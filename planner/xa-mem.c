@@ -307,7 +307,7 @@ xa_mem_why_never_fits (const XaTopology *topo, const XaRequest *req, XaNodeSet a
                             "beside the resident domains",
                             need, nodes, capacity);
   }
-  if (req->hard_affinity == NULL)
+  if (!xa_request_is_pinned (req))
     return xa_mem_why_unreachable (topo, allowed, need);
   return NULL;
 }

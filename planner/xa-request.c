@@ -102,7 +102,7 @@ xa_request_why_not_on_host (const XaRequest *req, const XaTopology *topo)
   if (missing != 0)
     return g_strdup_printf ("its nodes name node %u, but the host has nodes 0-%u",
                             (guint) __builtin_ctzll (missing), topo->n_nodes - 1);
-  if (req->hard_affinity == NULL)
+  if (!xa_request_is_pinned (req))
     return NULL;
   cpu = xa_request_missing_cpu (topo, req->hard_affinity);
   if (cpu >= 0)

@@ -107,7 +107,7 @@ xa_xenopsd_batch_start (XaXenopsdBatch *ref, const XaRequest *req, XaPlacement *
   if (xa_xenopsd_batch_waits_in_vain (ref, need, placement))
     return;
   /* a pinned VM is not NUMA-placed and makes no claim at all */
-  if (req->hard_affinity == NULL && !xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
+  if (!xa_request_is_pinned (req) && !xa_xenopsd_batch_build_pre (ref, req, placement, &nodes))
     return;
   placement->nodes = nodes;
   xa_xenopsd_predict_memory (topo, req, nodes, need, placement->mib_by_node);
@@ -132,7 +132,7 @@ xa_xenopsd_predict_memory (const XaTopology *topo, const XaRequest *req, XaNodeS
 {
   XaNodeSet nodes = affinity != 0 ? affinity : xa_nodeset_all (topo->n_nodes);
 
-  if (req->hard_affinity != NULL)
+  if (xa_request_is_pinned (req))
     nodes = xa_request_allowed_nodes (req, topo);
   xa_mem_deal_extents (topo->n_nodes, NULL, nodes, need_mib, mib_by_node);
 }

@@ -195,7 +195,7 @@ xa_admission_format_nodes (const XaRequest *req)
 {
   g_autofree gchar *ids = NULL;
 
-  if (req->hard_affinity != NULL) {
+  if (xa_request_is_pinned (req)) {
     ids = xa_nodeset_format_ids (req->hard_affinity);
     return g_strdup_printf ("pinned to CPUs %s", ids);
   }

@@ -167,7 +167,7 @@ xa_build_set_affinity (XaVm *vm, XaNodeSet nodes, GError **error)
   XaScheduler *self = vm->sched;
   g_autoptr(GArray) cpus = NULL;
 
-  if (vm->request->req->hard_affinity != NULL)
+  if (xa_request_is_pinned (vm->request->req))
     return xa_host_set_vcpu_affinity (self->host, vm->domid, vm->request->req->hard_affinity,
                                       TRUE, error);
   if (nodes == 0)

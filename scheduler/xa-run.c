@@ -97,7 +97,7 @@ xa_run_new_from_plan (XaPolicy policy, const gchar *host, const XaTopology *topo
     vm->reason = g_strdup (placement->reason);
     vm->vcpus = req->vcpus;
     vm->memory_mib = req->memory_mib;
-    vm->pinned = req->hard_affinity != NULL;
+    vm->pinned = xa_request_is_pinned (req);
   }
   run->plan_ms = plan_ms;
   xa_plan_overplanned (plan, topo, &run->overplanned, &run->overplanned_mib);

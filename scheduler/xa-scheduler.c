@@ -494,7 +494,7 @@ xa_scheduler_get_run (XaScheduler *self)
     rvm->reason = g_strdup (vm->request->reason);
     rvm->vcpus = vm->request->req->vcpus;
     rvm->memory_mib = vm->request->req->memory_mib;
-    rvm->pinned = vm->request->req->hard_affinity != NULL;
+    rvm->pinned = xa_request_is_pinned (vm->request->req);
     rvm->left_alone = vm->left_alone;
   }
   run->free_mib = g_new (guint64, self->n_nodes);

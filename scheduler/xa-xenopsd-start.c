@@ -139,7 +139,7 @@ xa_xenopsd_start_job (XaVm *vm)
     return;
   }
   /* a pinned VM is not NUMA-placed, and makes no claim */
-  if (self->numa != NULL && req->hard_affinity == NULL) {
+  if (self->numa != NULL && !xa_request_is_pinned (req)) {
     gint64 start = g_get_monotonic_time ();
 
     plan = xa_xenopsd_plan (self->numa, view, req->memory_mib, req->vcpus,
@@ -154,7 +154,7 @@ xa_xenopsd_start_job (XaVm *vm)
     return;
   if (!xa_build_create_domain (vm, &error) ||
       !xa_build_size_domain (vm, vm->need_mib, &error) ||
-      (req->hard_affinity == NULL &&
+      (!xa_request_is_pinned (req) &&
        !xa_xenopsd_build_pre (self->options.policy, plan, req->memory_mib, &xa_xenopsd_start_claims,
                               vm, &affinity, &error)) ||
       !xa_build_set_affinity (vm, affinity, &error)) {

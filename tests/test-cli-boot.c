@@ -205,7 +205,8 @@ test_cli_boot_verbose_says_why (void)
   g_assert_cmpint (run.status, ==, 3);
   g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: 4 VMs: 3 planned, 1 deferred, "
                                      "0 rejected\n"));
-  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: web-01 planned on nodes 1, "));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: web-01 planned on nodes 1, 8196 MiB; "
+                                     "runner-up node 0, 24570 MiB left there\n"));
   g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: app-db deferred: it needs "));
   g_assert_nonnull (strstr (run.err, "xadmit boot: flaky-db: attempt 1 failed: "));
   g_assert_nonnull (strstr (run.err, "it goes back to the queue to be tried again\n"));
