@@ -6,6 +6,6 @@
 G_BEGIN_DECLS
 
 int xa_boot_main (int    argc,
-                 char **argv);
+                  char **argv);
 
 G_END_DECLS

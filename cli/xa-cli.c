@@ -172,7 +172,7 @@ xa_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields
 
 gboolean
 xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
-                  GError **error)
+                      GError **error)
 {
   if (!g_option_context_parse (ctx, argc, argv, error) ||
       !xa_cli_check_path ("--sim-state", opts->sim_state, error))

@@ -30,7 +30,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaOptions, xa_cli_options_clear)
 
 int xa_cli_exit_code_for_error (const GError *error);
 int xa_cli_fail (const gchar  *command,
-             const GError *error);
+                 const GError *error);
 GOptionContext *xa_cli_option_context_new (const gchar        *params,
                                            const gchar        *summary,
                                            XaOptions          *opts,
@@ -40,21 +40,21 @@ gboolean xa_cli_check_path (const gchar  *flag,
                             const gchar  *path,
                             GError      **error);
 gboolean xa_cli_parse_options (GOptionContext *ctx,
-                           XaOptions      *opts,
-                           int            *argc,
-                           char         ***argv,
-                           GError        **error);
+                               XaOptions      *opts,
+                               int            *argc,
+                               char         ***argv,
+                               GError        **error);
 XaHost *xa_cli_open_host (const XaOptions  *opts,
-                      XaHostInfo      **out_info,
-                      GError          **error);
+                          XaHostInfo      **out_info,
+                          GError          **error);
 XaHostInfo *xa_cli_snapshot_host (const XaOptions *opts,
-                              const gchar    **kind,
-                              GError         **error);
+                                  const gchar    **kind,
+                                  GError         **error);
 GPtrArray *xa_cli_load_manifest (const gchar  *path,
                                  GPtrArray   **out_guests,
                                  GError      **error);
 void xa_cli_print_run (const XaOptions *opts,
-                   const XaRun     *run);
+                       const XaRun     *run);
 
 /* Called in the main loop on each SIGINT, SIGTERM or SIGHUP; @count is 1
  * for the first. */
