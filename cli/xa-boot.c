@@ -24,6 +24,7 @@ typedef struct {
   gint window_ms;
   gint retries;
   gdouble defer_timeout_s;
+  gboolean no_strict;
   gchar *db_path;
 } XaBootOptions;
 
@@ -123,6 +124,7 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   options->window_s = window_ms / 1000.0;
   options->retries = (guint) retries;
   options->defer_timeout_s = boot->defer_timeout_s;
+  options->strict = !boot->no_strict;
   xa_boot_warn_ignored (boot, options->policy);
   return TRUE;
 }
@@ -344,7 +346,7 @@ xa_boot_main (int argc, char **argv)
   const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
                                  XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
-                                 defaults.defer_timeout_s, NULL };
+                                 defaults.defer_timeout_s, FALSE, NULL };
   const GOptionEntry entries[] = {
     { "policy", 0, 0, G_OPTION_ARG_STRING, &boot.policy_name,
       "batch (default), or xenopsd, xenopsd-nodeclaim, xenopsd-legacy: the same storm the "
@@ -362,6 +364,9 @@ xa_boot_main (int argc, char **argv)
       "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
     { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot.defer_timeout_s,
       "VMs that do not fit stop waiting for memory after this, host clock (default 600)", "S" },
+    { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot.no_strict,
+      "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
+      "default; a xenopsd policy never is)", NULL },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot.db_path,
       "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
@@ -375,6 +380,9 @@ xa_boot_main (int argc, char **argv)
     "builds in flight, recorded, and built in parallel, each build with its nodes,\n"
     "its memory per node and its claim fixed. Prints the run summary: where each\n"
     "VM's memory went, as the host reports it.\n\n"
+    "Batch builds are strict: each gets exactly its planned MiB per node, so a\n"
+    "node that lost memory fails the build (retried, planned again) rather than\n"
+    "spilling to another; --no-strict leaves them to node affinity.\n\n"
     "On the simulated host, time is virtual: a storm of 1,000 VMs takes seconds.\n"
     "An interrupt (SIGINT, SIGTERM or SIGHUP) stops admitting and lets the builds\n"
     "under way finish; a second one destroys them. --retries, --max-batch and\n"

@@ -176,8 +176,8 @@ xa_cmd_bench (int argc, char **argv)
       "Time the ledger: submitting 10000 requests and admitting a batch of 1000, in a "
       "temporary database", NULL },
     { "storm", 0, 0, G_OPTION_ARG_NONE, &storm,
-      "Boot 1000 VMs on an 8-node simulated host, batch and xenopsd side by side: locality, "
-      "makespan against its lower bound, CPU per VM", NULL },
+      "Boot 1000 VMs on an 8-node simulated host, batch (strict and not) and xenopsd side by "
+      "side: locality, makespan against its lower bound, CPU per VM", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
     G_OPTION_ENTRY_NULL
   };

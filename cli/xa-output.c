@@ -199,6 +199,9 @@ xa_output_run_to_json (const XaRun *run)
                                                           run->n_nodes));
   json_object_set_new (root, "policy", json_string (run->policy));
   json_object_set_new (root, "seed", run->seed >= 0 ? json_integer (run->seed) : json_null ());
+  /* a dry run builds nothing, so it has no mode (docs/formats.md) */
+  if (run->seed >= 0)
+    json_object_set_new (root, "strict", json_boolean (run->strict));
   json_object_set_new (root, "host", json_string (run->host));
   json_object_set_new (root, "vms", json_integer (run->vms->len));
   json_object_set_new (root, "planned", json_integer (counts.planned));
@@ -308,6 +311,9 @@ xa_output_print_boot_counts (const XaRun *run, const XaRunCounts *counts)
            counts->failed, counts->deferred, counts->rejected, counts->cancelled, counts->ended);
   g_print ("makespan %.3f s (lower bound %.3f s, host clock); planning took %.3f ms\n",
            run->makespan_s, run->lower_bound_s, run->plan_ms);
+  g_print ("%s\n", run->strict ? "strict: each build got exactly its planned MiB per node"
+                               : "not strict: builds followed node affinity, and memory may "
+                                 "spill to other nodes");
 }
 
 /**

@@ -129,15 +129,16 @@ xa_build_done (const GError *build_error, gpointer user_data)
   xa_build_end (vm);
 }
 
-/* A VM the plan splits gets exactly its planned MiB on each node, as
- * xenguest's vNUMA ranges give it; one on a single node follows its node
- * affinity, as Xen's allocator does. */
+/* Strict: a VM with a node set gets exactly its planned MiB on each node,
+ * as xenguest's vNUMA ranges give it, so a short node fails the build
+ * instead of spilling; else (and a pinned VM, whose MiB are a prediction)
+ * it follows its affinity, as Xen's allocator does. */
 void
 xa_build_domain (XaVm *vm)
 {
   const XaRequest *req = vm->request->req;
   const XaGuest *guest = vm->request->guest;
-  gboolean exact = xa_scheduler_is_batch (vm->sched) && xa_nodeset_count (vm->planned_nodes) > 1;
+  gboolean exact = vm->sched->options.strict && vm->planned_nodes != 0;
   XaBuildSpec spec = { req->name, vm->request->attempts, req->memory_mib,
                        exact ? vm->planned_mib : NULL, vm->sched->n_nodes, guest->kernel,
                        guest->ramdisk, guest->cmdline };

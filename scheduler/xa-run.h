@@ -80,6 +80,8 @@ typedef struct {
  * @makespan_s: first request queued → last build ended, 0 for no build
  * @lower_bound_s: what no policy can beat on this host (docs/formats.md)
  * @plan_ms: wall-clock time spent planning
+ * @strict: every build got its plan's MiB per node exactly (a boot; a dry
+ *   run builds nothing and leaves it %FALSE)
  * @overplanned: VMs planned where their memory is not free (dry runs)
  * @overplanned_mib: that memory
  * @free_mib: (nullable): each node's free memory when the run began, for
@@ -96,6 +98,7 @@ typedef struct {
   gdouble makespan_s;
   gdouble lower_bound_s;
   gdouble plan_ms;
+  gboolean strict;
   guint overplanned;
   guint64 overplanned_mib;
   guint64 *free_mib;

@@ -96,6 +96,8 @@ xa_scheduler_new (XaHost *host, XaStore *store, gint64 host_id, const XaSchedule
   self->store = store;
   self->host_id = host_id;
   self->options = *options;
+  /* xenopsd's builds follow affinity only: strict is batch's */
+  self->options.strict = options->strict && options->policy == XA_POLICY_BATCH;
   self->vms = g_ptr_array_new_with_free_func (xa_scheduler_vm_free);
   g_queue_init (&self->ready);
   self->first_queued_s = -1;
@@ -479,6 +481,7 @@ xa_scheduler_get_run (XaScheduler *self)
   XaRun *run = xa_run_new (xa_policy_to_string (self->options.policy), self->options.seed,
                            self->host_info->name, self->n_nodes);
 
+  run->strict = self->options.strict;
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
     XaRunVm *rvm = xa_run_add_vm (run, vm->request->req->name,

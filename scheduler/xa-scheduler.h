@@ -24,6 +24,9 @@ G_BEGIN_DECLS
  * @retries: failed builds retried this many times (batch; xenopsd does not
  *   retry a start)
  * @defer_timeout_s: deferred requests stop waiting for memory after this
+ * @strict: every batch build gets its plan's MiB per node exactly, so a
+ *   node short of pages fails the build instead of spilling; the xenopsd
+ *   policies are affinity-only, as xenopsd is, and ignore it
  */
 typedef struct {
   XaPolicy policy;
@@ -33,9 +36,10 @@ typedef struct {
   gdouble window_s;
   guint retries;
   gdouble defer_timeout_s;
+  gboolean strict;
 } XaSchedulerOptions;
 
-#define XA_SCHEDULER_OPTIONS_DEFAULT { XA_POLICY_BATCH, 1, 0, 64, 0.2, 2, 600.0 }
+#define XA_SCHEDULER_OPTIONS_DEFAULT { XA_POLICY_BATCH, 1, 0, 64, 0.2, 2, 600.0, TRUE }
 
 /**
  * XaSchedulerProgress:

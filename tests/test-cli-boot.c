@@ -150,9 +150,21 @@ test_cli_boot_batch_defers_what_nodeclaim_fails (void)
                                                  "reason"), "(ENOMEM)"));
 }
 
-/* Locality comes from the allocator, not the plan: memory taken from node 0
- * at 5 s pushes big-a's later pages to node 1, although it was planned on
- * node 0 alone. A build that fails is retried. */
+/* two-big.json booted on 2node-take.json, with @strict_flag (or none). */
+static json_t *
+boot_two_big (const XaTestDir *dir, const gchar *strict_flag)
+{
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_boot (&run, dir, "2node-take.json", "two-big.json", "--json", strict_flag, NULL);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  return xa_test_json_parse (run.out);
+}
+
+/* Locality comes from the allocator, not the plan: without strict, memory
+ * taken from node 0 at 5 s pushes big-a's later pages to node 1, although
+ * it was planned on node 0 alone. A build that fails is retried. */
 static void
 test_cli_boot_spill_comes_from_the_host (void)
 {
@@ -167,7 +179,9 @@ test_cli_boot_spill_comes_from_the_host (void)
   xa_test_run_xadmit (&plan, "plan", manifest, "--host", spec, "--json", NULL);
   planned = xa_test_json_parse (plan.out);
   g_assert_cmpint (xa_test_json_int (planned, "local"), ==, 4);
-  summary = boot_json (dir, "2node-take.json", "two-big.json", NULL, "1", 0);
+  g_assert_null (json_object_get (planned, "strict"));
+  summary = boot_two_big (dir, "--no-strict");
+  g_assert_true (json_is_false (json_object_get (summary, "strict")));
   big_a = xa_test_json_vm_named (summary, "big-a");
   g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 1);
   g_assert_cmpint (json_integer_value (json_array_get (json_object_get (big_a, "planned_nodes"),
@@ -175,6 +189,46 @@ test_cli_boot_spill_comes_from_the_host (void)
   g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 1);
   g_assert_cmpint (xa_test_json_int (summary, "remote_mib"), >, 0);
   g_assert_cmpint (xa_test_json_int (xa_test_json_vm_named (summary, "web-02"), "attempts"), ==, 2);
+}
+
+/* Strict, the default: big-a's build fails when node 0 runs short, and it
+ * is planned again over what is left; nothing lands off its nodes. */
+static void
+test_cli_boot_strict_replans_instead_of_spilling (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autoptr(XaTestDir) table_dir = xa_test_dir_new ();
+  g_autoptr(json_t) summary = boot_two_big (dir, NULL);
+  g_auto(XaTestRun) table = { 0 };
+  json_t *big_a = xa_test_json_vm_named (summary, "big-a");
+
+  g_assert_true (json_is_true (json_object_get (summary, "strict")));
+  g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 4);
+  g_assert_cmpint (xa_test_json_int (summary, "spilled"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (summary, "remote_mib"), ==, 0);
+  g_assert_cmpint (xa_test_json_int (big_a, "attempts"), ==, 2);
+  g_assert_cmpuint (json_array_size (json_object_get (big_a, "planned_nodes")), ==, 2);
+  xa_test_boot (&table, table_dir, "2node-take.json", "two-big.json", NULL);
+  g_assert_cmpint (table.status, ==, 0);
+  g_assert_nonnull (strstr (table.out, "\nstrict: each build got exactly its planned MiB per "
+                                       "node\n"));
+}
+
+/* A xenopsd policy is affinity-only: --no-strict is accepted, silently. */
+static void
+test_cli_boot_xenopsd_is_never_strict (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(json_t) summary = NULL;
+
+  xa_test_boot (&run, dir, "2node-take.json", "two-big.json", "--json", "--policy", "xenopsd",
+                "--no-strict", NULL);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 3);
+  summary = xa_test_json_parse (run.out);
+  g_assert_true (json_is_false (json_object_get (summary, "strict")));
+  g_assert_cmpint (xa_test_json_int (summary, "spilled"), >=, 1);
 }
 
 static void
@@ -327,6 +381,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/boot/runs-the-demo", test_cli_boot_runs_the_demo);
   g_test_add_func ("/cli/boot/is-deterministic", test_cli_boot_is_deterministic);
+  g_test_add_func ("/cli/boot/strict/replans-instead-of-spilling",
+                   test_cli_boot_strict_replans_instead_of_spilling);
+  g_test_add_func ("/cli/boot/strict/never-for-xenopsd", test_cli_boot_xenopsd_is_never_strict);
   g_test_add_func ("/cli/boot/batch-does-not-spill-where-xenopsd-does",
                    test_cli_boot_batch_does_not_spill_where_xenopsd_does);
   g_test_add_func ("/cli/boot/batch-defers-what-nodeclaim-fails",

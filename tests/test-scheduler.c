@@ -28,6 +28,70 @@ test_failed_build_is_retried (XaTestScheduler *f, gconstpointer data)
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* two-big.json on 2node-take.json, where 30 GiB of node 0 go at 5 s while
+ * big-a (planned there alone) populates; @running VMs end running, and the
+ * run is strict only where asked of batch. */
+static XaRun *
+run_two_big_under_take (XaTestScheduler *f, XaPolicy policy, gboolean strict, guint running,
+                        XaRunCounts *counts)
+{
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("two-big.json", "2node-take.json");
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRun *run = NULL;
+
+  options.policy = policy;
+  options.strict = strict;
+  xa_test_scheduler_prepare (f, "2node-take.json", NULL, requests, &options);
+  *counts = xa_test_scheduler_run_and_count (f, &run);
+  g_assert_cmpint (run->strict, ==, strict && policy == XA_POLICY_BATCH);
+  g_assert_cmpuint (counts->running, ==, running);
+  g_assert_cmpstr (((XaRunVm *) g_ptr_array_index (run->vms, 0))->name, ==, "big-a");
+  return run;
+}
+
+/* Strict: big-a's exact pages on node 0 run out, so its build fails, and
+ * it is planned again over both nodes: nothing spills. Not strict: it
+ * keeps node 0 and the allocator spills its later pages to node 1. */
+static void
+assert_big_a_under_take (XaTestScheduler *f, gboolean strict)
+{
+  XaRunCounts counts;
+  g_autoptr(XaRun) run = run_two_big_under_take (f, XA_POLICY_BATCH, strict, 4, &counts);
+  const XaRunVm *big_a = g_ptr_array_index (run->vms, 0);
+
+  g_assert_cmpuint (counts.spilled, ==, strict ? 0 : 1);
+  g_assert_cmpint (counts.remote_mib > 0, ==, !strict);
+  g_assert_cmpuint (big_a->attempts, ==, strict ? 2 : 1);
+  g_assert_cmpuint (xa_nodeset_count (big_a->planned_nodes), ==, strict ? 2 : 1);
+  g_assert_true (xa_nodeset_has (big_a->planned_nodes, 0));
+  g_assert_cmpuint (big_a->memory_by_node_mib[1], >, 0);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
+static void
+test_strict_fails_and_replans (XaTestScheduler *f, gconstpointer data)
+{
+  assert_big_a_under_take (f, TRUE);
+}
+
+static void
+test_no_strict_spills (XaTestScheduler *f, gconstpointer data)
+{
+  assert_big_a_under_take (f, FALSE);
+}
+
+/* xenopsd's builds follow affinity only, whatever the options ask; it does
+ * not retry web-02's failed build. */
+static void
+test_xenopsd_is_never_strict (XaTestScheduler *f, gconstpointer data)
+{
+  XaRunCounts counts;
+  g_autoptr(XaRun) run = run_two_big_under_take (f, XA_POLICY_XENOPSD, TRUE, 3, &counts);
+
+  g_assert_cmpuint (counts.spilled, >=, 1);
+  g_assert_cmpuint (run->n_nodes, ==, 2);
+}
+
 /* A first stop: nothing more is admitted, what was building finishes. */
 static void
 test_stop_lets_builds_finish (XaTestScheduler *f, gconstpointer data)
@@ -266,6 +330,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   xa_test_scheduler_add ("/scheduler/failed-build-is-retried", test_failed_build_is_retried);
+  xa_test_scheduler_add ("/scheduler/strict/fails-and-replans", test_strict_fails_and_replans);
+  xa_test_scheduler_add ("/scheduler/strict/off-spills", test_no_strict_spills);
+  xa_test_scheduler_add ("/scheduler/strict/never-for-xenopsd", test_xenopsd_is_never_strict);
   xa_test_scheduler_add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
   xa_test_scheduler_add ("/scheduler/failed-build/destroy-is-retried",
                          test_failed_build_destroy_is_retried);
