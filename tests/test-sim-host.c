@@ -305,6 +305,8 @@ test_allocator_exact_range_fails_without_spilling (Fixture *f, gconstpointer dat
   g_assert_no_error (error);
   build_spec (f->host, domid, &spec, &result);
   g_assert_error (result.error, XA_HOST_ERROR, ENOMEM);
+  /* the node that ran short is named, not the host */
+  g_assert_nonnull (strstr (result.error->message, "do not fit node 1's free memory"));
   g_clear_error (&result.error);
   after = xa_host_snapshot (f->host, &error);
   g_assert_no_error (error);

@@ -191,10 +191,11 @@ xa_sim_alloc_place (XaSimHost *self, const XaSimDomain *sd, guint64 mib, gint *l
 }
 
 /* With exact ranges, the first node that still has memory to get takes
- * the chunk; a node without the room fails the build, never spills. */
+ * the chunk; a node without the room (*@out_short) fails the build, never
+ * spills. */
 static guint64
 xa_sim_alloc_place_exact (XaSimHost *self, const XaSimDomain *sd, guint64 *exact, guint64 mib,
-                          gint *last, guint64 *take)
+                          gint *last, guint64 *take, gint *out_short)
 {
   g_autofree guint64 *room = g_new (guint64, self->info->n_nodes);
   guint64 left = mib;
@@ -205,8 +206,10 @@ xa_sim_alloc_place_exact (XaSimHost *self, const XaSimDomain *sd, guint64 *exact
 
     if (wanted == 0)
       continue;
-    if (room[n] < wanted)
+    if (room[n] < wanted) {
+      *out_short = (gint) n;
       return left;
+    }
     take[n] = wanted;
     exact[n] -= wanted;
     left -= wanted;
@@ -243,13 +246,21 @@ xa_sim_alloc_populate (XaSimHost *self, XaSimDomain *sd, guint64 *exact, guint64
 {
   g_autofree guint64 *take = g_new0 (guint64, self->info->n_nodes);
   gint last = sd->last_node;
+  gint short_node = -1;
   guint64 left = mib;
   guint64 dirty;
 
   xa_sim_host_scrub (self);
   if (mib <= sd->domain->claim_mib + xa_sim_alloc_unclaimed (self, -1, sd->domain))
-    left = exact != NULL ? xa_sim_alloc_place_exact (self, sd, exact, mib, &last, take)
-                         : xa_sim_alloc_place (self, sd, mib, &last, take);
+    left = exact != NULL
+             ? xa_sim_alloc_place_exact (self, sd, exact, mib, &last, take, &short_node)
+             : xa_sim_alloc_place (self, sd, mib, &last, take);
+  if (left > 0 && short_node >= 0) {
+    xa_host_fail (error, ENOMEM, "populate_physmap",
+                  "%" G_GUINT64_FORMAT " MiB more for %s do not fit node %d's free memory, "
+                  "where its exact range asks for them", mib, sd->domain->name, short_node);
+    return -1;
+  }
   if (left > 0) {
     xa_host_fail (error, ENOMEM, "populate_physmap",
                   "%" G_GUINT64_FORMAT " MiB more for %s do not fit the host's free memory",
