@@ -164,13 +164,14 @@ xa_xenguest_run_answer (GSubprocess *proc, GBytes *out, XaXenguestReply *out_rep
   return TRUE;
 }
 
+/* An answer read in full wins over a timeout or a stop that came with it. */
 static gboolean
 xa_xenguest_run_outcome (GSubprocess *proc, const XaXenguestRun *run, guint timeout_ms,
                          XaXenguestReply *out_reply, GError **error)
 {
   gint sig;
 
-  if (run->timed_out)
+  if (run->error != NULL && run->timed_out)
     return xa_host_fail (error, ETIMEDOUT, XA_XENGUEST_PROTO_NAME,
                          "no answer within %u ms, so it was killed", timeout_ms);
   if (g_error_matches (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
