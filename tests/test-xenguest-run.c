@@ -190,7 +190,8 @@ test_run (const gchar *cmdline, guint timeout_ms, GCancellable *cancellable,
 {
   XaXenguestArgs args = test_args (cmdline);
 
-  return xa_xenguest_run (&args, timeout_ms, cancellable, reply, error);
+  return xa_xenguest_run (xa_xenguest_run_helper (), &args, timeout_ms, cancellable, reply,
+                          error);
 }
 
 static void
@@ -251,13 +252,12 @@ test_run_fails (gconstpointer data)
 static void
 test_run_missing (void)
 {
-  g_autofree gchar *stub = g_strdup (g_getenv ("XADMIT_XENGUEST"));
+  XaXenguestArgs args = test_args ("stub=ok");
   g_autoptr(GError) error = NULL;
   XaXenguestReply reply = { 0 };
 
-  g_setenv ("XADMIT_XENGUEST", "/nonexistent/xadmit-xenguest", TRUE);
-  g_assert_false (test_run ("stub=ok", 10000, NULL, &reply, &error));
-  g_setenv ("XADMIT_XENGUEST", stub, TRUE);
+  g_assert_false (xa_xenguest_run ("/nonexistent/xadmit-xenguest", &args, 10000, NULL, &reply,
+                                   &error));
   g_assert_error (error, XA_HOST_ERROR, ENOENT);
   g_assert_true (g_str_has_prefix (error->message, "xadmit-xenguest: cannot start the build "
                                    "helper: "));
@@ -270,6 +270,7 @@ main (int argc, char **argv)
   g_autofree gchar *stub = NULL;
 
   g_test_init (&argc, &argv, NULL);
+  /* before any thread: the runs below find the stub as the runner would */
   stub = g_test_build_filename (G_TEST_BUILT, "xa-stub-xenguest", NULL);
   g_setenv ("XADMIT_XENGUEST", stub, TRUE);
   g_test_add_func ("/scheduler/host/xen/xenguest/argv/round-trip", test_argv_round_trip);

@@ -205,6 +205,7 @@ xa_xenguest_run_spawn_failed (const GError *spawn_error, GError **error)
 
 /**
  * xa_xenguest_run:
+ * @helper: the helper program (xa_xenguest_run_helper())
  * @args: the build
  * @timeout_ms: how long it may take (xa_xenguest_run_timeout_ms()); then
  *   the helper is killed
@@ -220,13 +221,13 @@ xa_xenguest_run_spawn_failed (const GError *spawn_error, GError **error)
  * Returns: whether the domain is built
  */
 gboolean
-xa_xenguest_run (const XaXenguestArgs *args, guint timeout_ms, GCancellable *cancellable,
-                 XaXenguestReply *out_reply, GError **error)
+xa_xenguest_run (const gchar *helper, const XaXenguestArgs *args, guint timeout_ms,
+                 GCancellable *cancellable, XaXenguestReply *out_reply, GError **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_auto(GStrv) argv = xa_xenguest_proto_argv (xa_xenguest_run_helper (), args);
+  g_auto(GStrv) argv = xa_xenguest_proto_argv (helper, args);
   g_auto(XaXenguestRun) run = { NULL };
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) spawn_error = NULL;
