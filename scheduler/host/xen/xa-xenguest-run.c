@@ -8,10 +8,10 @@
 /*
  * The xenguest step of a build runs in a process of its own, one per build,
  * as xenopsd runs its xenguest: a crash or hang in libxenguest kills the
- * helper, not the scheduler. The runner blocks: it is called from the Xen
- * backend's build_blocking, in a thread of xa-host-pool.c, between the
- * hypercalls before (event channels) and after (xenstore, introduce) that
- * block too; a main context of its own waits for the helper, its timeout
+ * helper, not the scheduler. The runner blocks, for the Xen backend's
+ * build_blocking (in a thread of xa-host-pool.c), which makes hypercalls
+ * that block too before it (event channels) and after it (xenstore,
+ * introduce); a main context of its own waits for the helper, its timeout
  * and a stop (docs/design.md, "The xenguest helper").
  */
 
