@@ -12,6 +12,16 @@ parse (const gchar *text, guint n_nodes, GError **error)
   return xa_xen_meminfo_parse (text, strlen (text), n_nodes, error);
 }
 
+static GHashTable *
+parse_ok (const gchar *text, guint n_nodes)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable *table = parse (text, n_nodes, &error);
+
+  g_assert_no_error (error);
+  return table;
+}
+
 static const XaXenMeminfoDomain *
 lookup (GHashTable *table, guint domid)
 {
@@ -70,17 +80,15 @@ test_example_log (void)
 static void
 test_wrapped_ring (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) table = parse ("(XEN)     Node 1: 226761\n"
-                                       "(XEN) Domain 3 (total: 10):\n"
-                                       "(XEN)     Node 0: 10\n"
-                                       "(XEN)     Node 1: 0\n"
-                                       TABLE_HEADER
-                                       "(XEN) Domain 0 (total: 100):\n"
-                                       "(XEN)     Node 0: 40\n"
-                                       "(XEN)     Node 1: 60\n", 2, &error);
+  g_autoptr(GHashTable) table = parse_ok ("(XEN)     Node 1: 226761\n"
+                                          "(XEN) Domain 3 (total: 10):\n"
+                                          "(XEN)     Node 0: 10\n"
+                                          "(XEN)     Node 1: 0\n"
+                                          TABLE_HEADER
+                                          "(XEN) Domain 0 (total: 100):\n"
+                                          "(XEN)     Node 0: 40\n"
+                                          "(XEN)     Node 1: 60\n", 2);
 
-  g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (table), ==, 1);
   assert_pages (table, 0, 40, 60);
   assert_fails ("Node 1: 226761\n(XEN) Domain 3 (total: 10):\n(XEN)     Node 0: 10\n", 2,
@@ -92,22 +100,20 @@ test_wrapped_ring (void)
 static void
 test_incomplete_newest (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) table = parse (TABLE_HEADER
-                                       "(XEN) Domain 0 (total: 100):\n"
-                                       "(XEN)     Node 0: 40\n"
-                                       "(XEN)     Node 1: 60\n"
-                                       "(XEN) Domain 5 (total: 8):\n"
-                                       "(XEN)     Node 0: 8\n"
-                                       "(XEN)     Node 1: 0\n"
-                                       TABLE_HEADER
-                                       "(XEN) Domain 0 (total: 100):\n"
-                                       "(XEN)     Node 0: 40\n"
-                                       "(XEN)     Node 1: 60\n"
-                                       "(XEN) Domain 6 (total: 8):\n"
-                                       "(XEN)     Node 0: 8\n", 2, &error);
+  g_autoptr(GHashTable) table = parse_ok (TABLE_HEADER
+                                          "(XEN) Domain 0 (total: 100):\n"
+                                          "(XEN)     Node 0: 40\n"
+                                          "(XEN)     Node 1: 60\n"
+                                          "(XEN) Domain 5 (total: 8):\n"
+                                          "(XEN)     Node 0: 8\n"
+                                          "(XEN)     Node 1: 0\n"
+                                          TABLE_HEADER
+                                          "(XEN) Domain 0 (total: 100):\n"
+                                          "(XEN)     Node 0: 40\n"
+                                          "(XEN)     Node 1: 60\n"
+                                          "(XEN) Domain 6 (total: 8):\n"
+                                          "(XEN)     Node 0: 8\n", 2);
 
-  g_assert_no_error (error);
   assert_pages (table, 5, 8, 0);
   g_assert_false (g_hash_table_contains (table, GUINT_TO_POINTER (6)));
 }
@@ -117,23 +123,21 @@ test_incomplete_newest (void)
 static void
 test_interleaved_lines (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) table = parse ("[  50.35] (XEN) [  49.00] Memory location of each domain:\r\n"
-                                       "[  50.35] (XEN) Domain 0 (total: 100):\r\n"
-                                       "(d4) guest: hello\r\n"
-                                       "[  50.36] (XEN)     Node 0: 40\r\n"
-                                       "(XEN) 'q' pressed -> dumping domain info\n"
-                                       "[  50.36] (XEN)     Node 1: 60\n"
-                                       "(XEN) Domain 4 (total: 12):\n"
-                                       "(XEN)     Node 0: 5\n"
-                                       "(XEN)     Node 1: 7\n"
-                                       "(XEN)      2 vnodes, 2 vcpus, guest physical layout:\n"
-                                       "(XEN)          0: pnode   0, vcpus 0\n"
-                                       "(XEN)            0000000000000000 - 0000000000005000\n"
-                                       "(XEN) Domain 0 (total: 100):\n"
-                                       "(XEN)     Node 0: 99\n", 2, &error);
+  g_autoptr(GHashTable) table = parse_ok ("[  50.35] (XEN) [  49.00] Memory location of each domain:\r\n"
+                                          "[  50.35] (XEN) Domain 0 (total: 100):\r\n"
+                                          "(d4) guest: hello\r\n"
+                                          "[  50.36] (XEN)     Node 0: 40\r\n"
+                                          "(XEN) 'q' pressed -> dumping domain info\n"
+                                          "[  50.36] (XEN)     Node 1: 60\n"
+                                          "(XEN) Domain 4 (total: 12):\n"
+                                          "(XEN)     Node 0: 5\n"
+                                          "(XEN)     Node 1: 7\n"
+                                          "(XEN)      2 vnodes, 2 vcpus, guest physical layout:\n"
+                                          "(XEN)          0: pnode   0, vcpus 0\n"
+                                          "(XEN)            0000000000000000 - 0000000000005000\n"
+                                          "(XEN) Domain 0 (total: 100):\n"
+                                          "(XEN)     Node 0: 99\n", 2);
 
-  g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (table), ==, 2);
   assert_pages (table, 0, 40, 60);
   assert_pages (table, 4, 5, 7);
@@ -143,17 +147,15 @@ test_interleaved_lines (void)
 static void
 test_xen_4_18 (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) table = parse ("(XEN) [  123.456789] 'u' pressed -> dumping numa info (now = 1)\n"
-                                       "(XEN) [  123.456790] Memory location of each domain:\n"
-                                       "(XEN) [  123.456791] d0 (total: 262144):\n"
-                                       "(XEN) [  123.456792]     Node 0: 262144\n"
-                                       "(XEN) [  123.456793]     Node 1: 0\n"
-                                       "(XEN) [  123.456794] d7 (total: 4096):\n"
-                                       "(XEN) [  123.456795]     Node 0: 1024\n"
-                                       "(XEN) [  123.456796]     Node 1: 3072\n", 2, &error);
+  g_autoptr(GHashTable) table = parse_ok ("(XEN) [  123.456789] 'u' pressed -> dumping numa info (now = 1)\n"
+                                          "(XEN) [  123.456790] Memory location of each domain:\n"
+                                          "(XEN) [  123.456791] d0 (total: 262144):\n"
+                                          "(XEN) [  123.456792]     Node 0: 262144\n"
+                                          "(XEN) [  123.456793]     Node 1: 0\n"
+                                          "(XEN) [  123.456794] d7 (total: 4096):\n"
+                                          "(XEN) [  123.456795]     Node 0: 1024\n"
+                                          "(XEN) [  123.456796]     Node 1: 3072\n", 2);
 
-  g_assert_no_error (error);
   assert_pages (table, 0, 262144, 0);
   assert_pages (table, 7, 1024, 3072);
 }
@@ -183,6 +185,23 @@ test_node_count_mismatch (void)
                 "domain 1 lists 1 of the table's 2 nodes");
 }
 
+/* MiB per node rounded up; a domain of another size than the table's, or
+ * absent from it, or no table at all, is not taken. */
+static void
+test_lookup_mib (void)
+{
+  g_autoptr(GHashTable) table = parse_ok (TABLE_HEADER "(XEN) Domain 3 (total: 513):\n"
+                                          "(XEN)     Node 0: 512\n(XEN)     Node 1: 1\n", 2);
+  guint64 mib[2] = { 7, 7 };
+
+  g_assert_true (xa_xen_meminfo_lookup_mib (table, 3, 513, 2, mib));
+  g_assert_cmpuint (mib[0], ==, 2);
+  g_assert_cmpuint (mib[1], ==, 1);
+  g_assert_false (xa_xen_meminfo_lookup_mib (table, 3, 514, 2, mib));
+  g_assert_false (xa_xen_meminfo_lookup_mib (table, 4, 513, 2, mib));
+  g_assert_false (xa_xen_meminfo_lookup_mib (NULL, 3, 513, 2, mib));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +213,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler/host/xen/meminfo/xen-4-18", test_xen_4_18);
   g_test_add_func ("/scheduler/host/xen/meminfo/garbage", test_garbage);
   g_test_add_func ("/scheduler/host/xen/meminfo/node-count-mismatch", test_node_count_mismatch);
+  g_test_add_func ("/scheduler/host/xen/meminfo/lookup-mib", test_lookup_mib);
   return g_test_run ();
 }

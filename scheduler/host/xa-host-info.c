@@ -59,6 +59,7 @@ xa_host_info_copy (const XaHostInfo *info)
     dup->domid = domain->domid;
     dup->claim_mib = domain->claim_mib;
     dup->claim_node = domain->claim_node;
+    dup->estimated = domain->estimated;
     g_ptr_array_add (copy->domains, dup);
   }
   return copy;

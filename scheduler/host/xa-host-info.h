@@ -35,6 +35,7 @@ typedef struct {
  * @domid: its domain id, 0 where the host file gives none
  * @claim_mib: its outstanding claim, host-wide
  * @claim_node: the node of that claim, -1 for host-wide
+ * @estimated: @memory_by_node_mib is a guess, not what the host counted
  */
 typedef struct {
   gchar *name;
@@ -44,6 +45,7 @@ typedef struct {
   guint32 domid;
   guint64 claim_mib;
   gint claim_node;
+  gboolean estimated;
 } XaHostDomain;
 
 /**

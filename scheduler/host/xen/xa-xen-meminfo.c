@@ -276,3 +276,32 @@ xa_xen_meminfo_parse (const gchar *text, gsize len, guint n_nodes, GError **erro
                "table: in the newest, %s", problem);
   return NULL;
 }
+
+/**
+ * xa_xen_meminfo_lookup_mib:
+ * @table: (nullable): a table from xa_xen_meminfo_parse()
+ * @domid: a domain id
+ * @tot_pages: the domain's pages now
+ * @n_nodes: the host's node count
+ * @by_node_mib: (out caller-allocates): its memory on each node, in MiB
+ *
+ * Pages are 4 KiB, and each node's MiB are rounded up, so that no node
+ * looks emptier than it is.
+ *
+ * Returns: %FALSE if @table lacks the domain, or counted it at another size
+ *   than @tot_pages (it grew or shrank since)
+ */
+gboolean
+xa_xen_meminfo_lookup_mib (GHashTable *table, guint32 domid, guint64 tot_pages, guint n_nodes,
+                           guint64 *by_node_mib)
+{
+  const XaXenMeminfoDomain *counted = NULL;
+
+  if (table != NULL)
+    counted = g_hash_table_lookup (table, GUINT_TO_POINTER (domid));
+  if (counted == NULL || counted->total_pages != tot_pages)
+    return FALSE;
+  for (guint n = 0; n < n_nodes; n++)
+    by_node_mib[n] = (counted->pages_by_node[n] + 255) >> 8;
+  return TRUE;
+}

@@ -21,5 +21,10 @@ GHashTable *xa_xen_meminfo_parse (const gchar *text,
                                   gsize        len,
                                   guint        n_nodes,
                                   GError     **error);
+gboolean xa_xen_meminfo_lookup_mib (GHashTable *table,
+                                    guint32     domid,
+                                    guint64     tot_pages,
+                                    guint       n_nodes,
+                                    guint64    *by_node_mib);
 
 G_END_DECLS
