@@ -125,7 +125,7 @@ test_interleaved_lines (void)
 {
   g_autoptr(GHashTable) table = parse_ok ("[  50.35] (XEN) [  49.00] Memory location of each domain:\r\n"
                                           "[  50.35] (XEN) Domain 0 (total: 100):\r\n"
-                                          "(d4) guest: hello\r\n"
+                                          "(d4) guest: \xff\xfe not UTF-8\r\n"
                                           "[  50.36] (XEN)     Node 0: 40\r\n"
                                           "(XEN) 'q' pressed -> dumping domain info\n"
                                           "[  50.36] (XEN)     Node 1: 60\n"

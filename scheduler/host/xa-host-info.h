@@ -90,6 +90,7 @@ guint64 xa_host_domain_total_mib (const XaHostDomain *domain,
                                   guint               n_nodes);
 const XaHostDomain *xa_host_info_find_domain (const XaHostInfo *info,
                                               const gchar      *uuid);
+void xa_host_info_fit_domains (XaHostInfo *info);
 XaTopology *xa_host_info_to_topology (const XaHostInfo *info);
 
 G_END_DECLS

@@ -393,29 +393,6 @@ xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
   return TRUE;
 }
 
-/* What a node's domains hold never exceeds its memory minus its free
- * memory, so that the snapshot passes the host file's checks: rounding and
- * estimates are cut to that, the counted domains first. */
-static void
-xa_xen_host_clamp_domains (XaHostInfo *info)
-{
-  for (guint n = 0; n < info->n_nodes; n++) {
-    guint64 room = info->nodes[n].total_mib - info->nodes[n].free_mib;
-
-    for (guint pass = 0; pass < 2; pass++) {
-      for (guint i = 0; i < info->domains->len; i++) {
-        XaHostDomain *domain = g_ptr_array_index (info->domains, i);
-        guint64 *mib = &domain->memory_by_node_mib[n];
-
-        if (domain->estimated != (pass == 1))
-          continue;
-        *mib = MIN (*mib, room);
-        room -= *mib;
-      }
-    }
-  }
-}
-
 /* Once per host, not per snapshot: a host that cannot tell says so once. */
 static GHashTable *
 xa_xen_host_meminfo_or_say (XaXenHost *self, guint n_nodes)
@@ -455,7 +432,7 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
     if (got > 0)
       first = (uint32_t) batch[got - 1].domain + 1;
   } while (got == XA_XEN_DOMAIN_BATCH);
-  xa_xen_host_clamp_domains (info);
+  xa_host_info_fit_domains (info);
   return TRUE;
 }
 

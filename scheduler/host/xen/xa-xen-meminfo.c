@@ -47,12 +47,12 @@ static void
 xa_xen_meminfo_syntax_init (XaXenMeminfoSyntax *syntax)
 {
   syntax->header = g_regex_new (XA_XEN_MEMINFO_PREFIX "Memory location of each domain: *$",
-                                G_REGEX_OPTIMIZE, 0, NULL);
+                                G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
   syntax->domain = g_regex_new (XA_XEN_MEMINFO_PREFIX
                                 "(?:Domain |d)([0-9]{1,10}) \\(total: ([0-9]{1,10})\\): *$",
-                                G_REGEX_OPTIMIZE, 0, NULL);
+                                G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
   syntax->node = g_regex_new (XA_XEN_MEMINFO_PREFIX " *Node ([0-9]{1,10}): ([0-9]{1,10}) *$",
-                              G_REGEX_OPTIMIZE, 0, NULL);
+                              G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
 }
 
 static guint64
