@@ -77,6 +77,8 @@ test_host_file_round_trips_through_json (void)
     "{\"name\": \"rt\", \"nodes\": [{\"memory\": \"8GiB\", \"free\": \"6GiB\", \"dirty\": 512,"
     " \"cpus\": [0, 1, 4, 5], \"cores\": 2}, {\"memory\": \"8GiB\", \"cpus\": [2, 3, 6, 7]}],"
     " \"distances\": [[10, 32], [32, 10]], \"node_claims\": true,"
+    " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1024, 0], \"vcpus\": 2,"
+    "  \"estimated\": true}, {\"name\": \"vm\", \"memory_by_node\": [0, 512], \"vcpus\": 1}],"
     " \"faults\": [{\"at_s\": 1.5, \"take\": \"1GiB\", \"node\": 1},"
     "  {\"build_fails\": \"vm-1\", \"attempt\": 2}, {\"call_fails\": \"claim_pages\", \"use\": 3}]}",
     &faults, &error);
@@ -100,6 +102,11 @@ test_host_file_round_trips_through_json (void)
   g_assert_cmpuint (again->nodes[0].dirty_mib, ==, 512);
   g_assert_cmpuint (g_array_index (again->nodes[1].cpus, guint, 2), ==, 6);
   g_assert_true (again->node_claims);
+  /* only the estimated domain says so */
+  g_assert_true (((XaHostDomain *) g_ptr_array_index (again->domains, 0))->estimated);
+  g_assert_false (((XaHostDomain *) g_ptr_array_index (again->domains, 1))->estimated);
+  g_assert_nonnull (strstr (text, "\"estimated\":true"));
+  g_assert_null (strstr (strstr (text, "\"estimated\":true") + 1, "\"estimated\""));
 }
 
 /* Each a bad file and the one line it must give. */
@@ -184,6 +191,9 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: nodes[0]: the domains use 66560 MiB here, more than its memory (65536 MiB)" },
   { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [\"1GiB\", \"x\"], \"vcpus\": 1}]}",
     "host.json: domains[0] \"d\": memory_by_node[1]: \"x\" is not a size (use 4GiB or 4096)" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1,"
+    " \"estimated\": 1}]}",
+    "host.json: domains[0] \"d\": estimated: 1 is an integer, not true or false" },
   /* faults */
   { "{" TWO_NODES ", \"faults\": [{\"call_fails\": \"reboot\"}]}",
     "host.json: faults[0]: call_fails: \"reboot\" is not a host call (use one of snapshot, "

@@ -5,6 +5,8 @@
 
 #include "xa-error.h"
 #include "xa-host-backend.h"
+#include "xa-host-file.h"
+#include "xa-json.h"
 #include "xa-test-util.h"
 
 #define XA_TEST_LOCK_ENV "XA_TEST_LOCK"
@@ -116,6 +118,48 @@ test_open_missing_host_file (void)
   g_assert_true (g_str_has_prefix (error->message, "/nonexistent/host.json: cannot read: "));
 }
 
+static XaHostDomain *
+add_domain (XaHostInfo *info, const gchar *name, guint64 node0, guint64 node1, gboolean estimated)
+{
+  XaHostDomain *domain = xa_host_domain_new (name, 1, 2);
+
+  domain->memory_by_node_mib[0] = node0;
+  domain->memory_by_node_mib[1] = node1;
+  domain->estimated = estimated;
+  g_ptr_array_add (info->domains, domain);
+  return domain;
+}
+
+/* Counted domains are fitted first; an estimate keeps its total where
+ * another node has room, and the host then passes its own checks. */
+static void
+test_fit_domains (void)
+{
+  g_autoptr(XaHostInfo) info = xa_host_info_new ("fit", 2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) root = NULL;
+  g_autoptr(XaHostInfo) again = NULL;
+  XaHostDomain *estimated;
+  XaHostDomain *spilled;
+
+  for (guint n = 0; n < 2; n++)
+    info->nodes[n].total_mib = 1000;
+  info->nodes[0].free_mib = 800;
+  info->nodes[1].free_mib = 500;
+  add_domain (info, "counted", 150, 0, FALSE);
+  estimated = add_domain (info, "estimated", 100, 100, TRUE);
+  spilled = add_domain (info, "spilled", 0, 500, TRUE);
+  xa_host_info_fit_domains (info);
+  g_assert_cmpuint (xa_host_info_domains_mib (info, 0), ==, 200);
+  g_assert_cmpuint (estimated->memory_by_node_mib[0], ==, 50);
+  g_assert_cmpuint (estimated->memory_by_node_mib[1], ==, 150);
+  g_assert_cmpuint (spilled->memory_by_node_mib[1], ==, 350);
+  root = xa_host_file_to_json (info, NULL);
+  again = xa_host_file_parse ("fit", root, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->domains->len, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -127,5 +171,6 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler/host/error-for-errno", test_error_for_errno);
   g_test_add_func ("/scheduler/host/open/xen-without-hypervisor", test_open_xen_without_hypervisor);
   g_test_add_func ("/scheduler/host/open/missing-host-file", test_open_missing_host_file);
+  g_test_add_func ("/scheduler/host/info/fit-domains", test_fit_domains);
   return g_test_run ();
 }

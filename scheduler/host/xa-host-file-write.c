@@ -78,6 +78,8 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
     json_object_set_new (jdom, "claim", json_integer ((json_int_t) domain->claim_mib));
     json_object_set_new (jdom, "claim_node", json_integer (domain->claim_node));
   }
+  if (domain->estimated)
+    json_object_set_new (jdom, "estimated", json_true ());
   return jdom;
 }
 

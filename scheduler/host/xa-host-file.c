@@ -17,7 +17,8 @@ static const gchar *const host_keys[] = {
 };
 static const gchar *const node_keys[] = { "memory", "free", "dirty", "cpus", "cores", NULL };
 static const gchar *const domain_keys[] = {
-  "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node", NULL
+  "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node",
+  "estimated", NULL
 };
 
 /* Either every node gives "cpus" as a count, or every node as a list. */
@@ -284,7 +285,8 @@ xa_host_file_get_uuid (json_t *object, gchar **out, GError **error)
   return TRUE;
 }
 
-/* What a simulated host's state adds to a domain: its handle, id, claim. */
+/* What a host's snapshot adds to a domain: its handle, id, claim, and
+ * whether its memory per node is an estimate. */
 static gboolean
 xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *domain,
                                  GError **error)
@@ -296,7 +298,8 @@ xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *d
       !xa_json_get_int (jdom, "domid", XA_JSON_OPTIONAL, 0, XA_HOST_DOMID_MAX, &domid, error) ||
       !xa_json_get_size (jdom, "claim", XA_JSON_OPTIONAL, &domain->claim_mib, error) ||
       !xa_json_get_int (jdom, "claim_node", XA_JSON_OPTIONAL, -1, info->n_nodes - 1, &claim_node,
-                        error))
+                        error) ||
+      !xa_json_get_bool (jdom, "estimated", &domain->estimated, error))
     return FALSE;
   domain->domid = (guint32) domid;
   domain->claim_node = (gint) claim_node;

@@ -59,6 +59,7 @@ xa_host_info_copy (const XaHostInfo *info)
     dup->domid = domain->domid;
     dup->claim_mib = domain->claim_mib;
     dup->claim_node = domain->claim_node;
+    dup->estimated = domain->estimated;
     g_ptr_array_add (copy->domains, dup);
   }
   return copy;
@@ -174,6 +175,57 @@ xa_host_info_find_domain (const XaHostInfo *info, const gchar *uuid)
       return domain;
   }
   return NULL;
+}
+
+/* Cuts @domain to the @room each node has left, and puts what a node could
+ * not hold on those with room, in ascending node id, as Xen's allocator
+ * spills: the domain keeps its total wherever the host has room for it. */
+static void
+xa_host_domain_fit (XaHostDomain *domain, guint64 *room, guint n_nodes)
+{
+  guint64 *mib = domain->memory_by_node_mib;
+  guint64 cut = 0;
+
+  for (guint n = 0; n < n_nodes; n++) {
+    guint64 keep = MIN (mib[n], room[n]);
+
+    cut += mib[n] - keep;
+    mib[n] = keep;
+    room[n] -= keep;
+  }
+  for (guint n = 0; n < n_nodes && cut > 0; n++) {
+    guint64 more = MIN (cut, room[n]);
+
+    mib[n] += more;
+    room[n] -= more;
+    cut -= more;
+  }
+}
+
+/**
+ * xa_host_info_fit_domains:
+ * @info: a host
+ *
+ * Fits the domains' memory per node to what each node holds (its memory
+ * minus its free memory), so that @info passes the host file's checks: the
+ * counted domains first, then the estimated ones. A backend whose counts
+ * are rounded up or estimated calls it.
+ */
+void
+xa_host_info_fit_domains (XaHostInfo *info)
+{
+  g_autofree guint64 *room = g_new0 (guint64, info->n_nodes);
+
+  for (guint n = 0; n < info->n_nodes; n++)
+    room[n] = info->nodes[n].total_mib - info->nodes[n].free_mib;
+  for (guint pass = 0; pass < 2; pass++) {
+    for (guint i = 0; i < info->domains->len; i++) {
+      XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+      if (domain->estimated == (pass == 1))
+        xa_host_domain_fit (domain, room, info->n_nodes);
+    }
+  }
 }
 
 /* A domain's vCPUs count on the node that holds most of its memory. */

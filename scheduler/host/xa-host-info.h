@@ -35,6 +35,7 @@ typedef struct {
  * @domid: its domain id, 0 where the host file gives none
  * @claim_mib: its outstanding claim, host-wide
  * @claim_node: the node of that claim, -1 for host-wide
+ * @estimated: @memory_by_node_mib is a guess, not what the host counted
  */
 typedef struct {
   gchar *name;
@@ -44,6 +45,7 @@ typedef struct {
   guint32 domid;
   guint64 claim_mib;
   gint claim_node;
+  gboolean estimated;
 } XaHostDomain;
 
 /**
@@ -88,6 +90,7 @@ guint64 xa_host_domain_total_mib (const XaHostDomain *domain,
                                   guint               n_nodes);
 const XaHostDomain *xa_host_info_find_domain (const XaHostInfo *info,
                                               const gchar      *uuid);
+void xa_host_info_fit_domains (XaHostInfo *info);
 XaTopology *xa_host_info_to_topology (const XaHostInfo *info);
 
 G_END_DECLS

@@ -8,7 +8,9 @@
 
 #include "xa-error.h"
 #include "xa-file.h"
+#include "xa-xen-console.h"
 #include "xa-xen-host.h"
+#include "xa-xen-meminfo.h"
 #include "xa-name.h"
 #include "xa-text.h"
 
@@ -30,6 +32,7 @@ typedef struct {
   XaHost parent;
   xc_interface *xch;
   gint lock_fd;
+  gboolean said_estimated;
 } XaXenHost;
 
 /* 4 KiB pages: 256 to the MiB. */
@@ -340,9 +343,9 @@ xa_xen_host_nodes_with_memory (const XaHostInfo *info)
   return nodes != 0 ? nodes : XA_NODESET_BIT (0);
 }
 
-/* Stock Xen 4.17 has no per-node page count for a domain, so its pages are
- * split evenly over its node affinity, which is where Xen allocated them
- * first; rounded up, so that no node looks emptier than it is. */
+/* The estimate where Xen's table lacks the domain: its pages split evenly
+ * over its node affinity, which is where Xen allocated them first; rounded
+ * up, so that no node looks emptier than it is. */
 static void
 xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_mib)
 {
@@ -364,7 +367,7 @@ xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_m
 
 static gboolean
 xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
-                        const xc_domaininfo_t *dominfo, GError **error)
+                        GHashTable *meminfo, const xc_domaininfo_t *dominfo, GError **error)
 {
   guint domid = dominfo->domain;
   guint vcpus = dominfo->max_vcpu_id == XEN_INVALID_MAX_VCPU_ID ? 0 : dominfo->max_vcpu_id + 1;
@@ -375,15 +378,34 @@ xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
   /* A dying domain is handing its pages back: they are not resident. */
   if ((dominfo->flags & XEN_DOMINF_dying) != 0)
     return TRUE;
-  if (!xa_xen_host_node_affinity (self, info, domid, &nodes, error))
-    return FALSE;
-  if (nodes == 0)
-    nodes = xa_xen_host_nodes_with_memory (info);
   name = xa_xen_host_domain_name (xs, domid);
   domain = xa_host_domain_new (name, vcpus, info->n_nodes);
-  xa_xen_host_spread_pages (nodes, dominfo->tot_pages, domain->memory_by_node_mib);
+  if (!xa_xen_meminfo_lookup_mib (meminfo, domid, dominfo->tot_pages, info->n_nodes,
+                                  domain->memory_by_node_mib)) {
+    if (!xa_xen_host_node_affinity (self, info, domid, &nodes, error))
+      return FALSE;
+    if (nodes == 0)
+      nodes = xa_xen_host_nodes_with_memory (info);
+    xa_xen_host_spread_pages (nodes, dominfo->tot_pages, domain->memory_by_node_mib);
+    domain->estimated = TRUE;
+  }
   g_ptr_array_add (info->domains, g_steal_pointer (&domain));
   return TRUE;
+}
+
+/* Once per host, not per snapshot: a host that cannot tell says so once. */
+static GHashTable *
+xa_xen_host_meminfo_or_say (XaXenHost *self, guint n_nodes)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable *meminfo = xa_xen_console_read_meminfo (self->xch, n_nodes, &error);
+
+  if (meminfo == NULL && !self->said_estimated) {
+    g_message ("%s, so each domain's memory per node is estimated from its node affinity",
+               error->message);
+    self->said_estimated = TRUE;
+  }
+  return meminfo;
 }
 
 /* Names come from xenstore when it is reachable, "domid-N" otherwise. */
@@ -392,6 +414,7 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
 {
   g_autofree xc_domaininfo_t *batch = g_new0 (xc_domaininfo_t, XA_XEN_DOMAIN_BATCH);
   g_autoptr(XaXsHandle) xs = xs_open (XS_OPEN_READONLY);
+  g_autoptr(GHashTable) meminfo = xa_xen_host_meminfo_or_say (self, info->n_nodes);
   uint32_t first = 0;
   gint got;
 
@@ -403,12 +426,13 @@ xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
     if (got < 0)
       return xa_host_fail (error, errno, "xc_domain_getinfolist", "cannot list the domains");
     for (gint i = 0; i < got; i++) {
-      if (!xa_xen_host_add_domain (self, info, xs, &batch[i], error))
+      if (!xa_xen_host_add_domain (self, info, xs, meminfo, &batch[i], error))
         return FALSE;
     }
     if (got > 0)
       first = (uint32_t) batch[got - 1].domain + 1;
   } while (got == XA_XEN_DOMAIN_BATCH);
+  xa_host_info_fit_domains (info);
   return TRUE;
 }
 
