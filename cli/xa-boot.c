@@ -340,39 +340,36 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   return xa_boot_exit_code (run.scheduler, summary);
 }
 
-int
-xa_boot_main (int argc, char **argv)
+/* boot's options and help; GLib copies the entries, which point into @boot. */
+static GOptionContext *
+xa_boot_option_context (XaBootOptions *boot)
 {
-  const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
-  g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
-                                 XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
-                                 defaults.defer_timeout_s, FALSE, NULL };
   const GOptionEntry entries[] = {
-    { "policy", 0, 0, G_OPTION_ARG_STRING, &boot.policy_name,
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &boot->policy_name,
       "batch (default), or xenopsd, xenopsd-nodeclaim, xenopsd-legacy: the same storm the "
       "way xenopsd runs it, every build deciding alone", "P" },
-    { "seed", 0, 0, G_OPTION_ARG_INT, &boot.seed,
+    { "seed", 0, 0, G_OPTION_ARG_INT, &boot->seed,
       "Seeds the simulated host's build-time jitter (default 1)", "N" },
-    { "workers", 0, 0, G_OPTION_ARG_INT, &boot.workers,
+    { "workers", 0, 0, G_OPTION_ARG_INT, &boot->workers,
       "Builds at once (default, and 0: as many as the host's populate bandwidth takes, at "
       "most 16; 16 for xenopsd)", "N" },
-    { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot.max_batch,
+    { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot->max_batch,
       "A batch closes when this many VMs wait (default 64)", "N" },
-    { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot.window_ms,
+    { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot->window_ms,
       "... or this long after the first of them, host clock (default 200)", "MS" },
-    { "retries", 0, 0, G_OPTION_ARG_INT, &boot.retries,
+    { "retries", 0, 0, G_OPTION_ARG_INT, &boot->retries,
       "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
-    { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot.defer_timeout_s,
+    { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot->defer_timeout_s,
       "VMs that do not fit stop waiting for memory after this, host clock (default 600)", "S" },
-    { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot.no_strict,
+    { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
       "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
       "default; a xenopsd policy never is)", NULL },
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot.db_path,
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
       "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
+  return xa_cli_option_context_new (
     "MANIFEST - start every VM of a manifest (- for standard input), planned in batches, "
     "and wait",
     "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
@@ -387,7 +384,17 @@ xa_boot_main (int argc, char **argv)
     "An interrupt (SIGINT, SIGTERM or SIGHUP) stops admitting and lets the builds\n"
     "under way finish; a second one destroys them. --retries, --max-batch and\n"
     "--window-ms shape batches: a xenopsd policy has none, and says so.",
-    &boot.opts, TRUE, entries);
+    &boot->opts, TRUE, entries);
+}
+
+int
+xa_boot_main (int argc, char **argv)
+{
+  const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
+                                 XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
+                                 defaults.defer_timeout_s, FALSE, NULL };
+  g_autoptr(GOptionContext) ctx = xa_boot_option_context (&boot);
   g_autoptr(GError) error = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   gint code;
