@@ -223,7 +223,7 @@ static const TestFailure test_failures[] = {
     "xadmit-xenguest: xc_dom_boot_mem_init: cannot populate the memory "
     "(Cannot allocate memory)" },
   { "/scheduler/host/xen/xenguest/run/crash", "stub=crash", 10000, FALSE, EIO,
-    "xadmit-xenguest: killed by signal 11 (Segmentation fault) before it answered "
+    "xadmit-xenguest: killed by signal 6 (Aborted) before it answered "
     "(Input/output error)" },
   { "/scheduler/host/xen/xenguest/run/hang", "stub=hang", 200, FALSE, ETIMEDOUT,
     "xadmit-xenguest: no answer within 200 ms, so it was killed (Connection timed out)" },
