@@ -27,6 +27,7 @@ stage() { echo "STAGE $1: $(since "$2")s"; }
 [ "$(id -u)" -eq 0 ] || skip "not root (debootstrap, chroot and apt-get need it)"
 [ -x "$XADMIT" ] || fail "no xadmit binary at $XADMIT"
 mkdir -p "$CACHE/debs"
+rm -rf "$CACHE"/tmp.*   # what a run stopped halfway left behind
 avail=$(df --output=avail -k "$CACHE" | tail -1)
 [ "$avail" -ge "$NEED_KIB" ] || skip "no space: $CACHE has $((avail / 1024)) MiB free, needs 1.5 GiB"
 
@@ -182,7 +183,7 @@ boot() {
   # -smap: QEMU 7.2's TCG checks SMAP on IRET's stack reads, so PV dom0
   # crashes at its first return to user mode. conring_size: the ring holds
   # the boot messages and the 'u' table that xadmit reads back.
-  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu max,-smap,-rdtscp \
+  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu max,-smap \
     -m 4096 -smp 4 \
     -object memory-backend-ram,id=m0,size=2048M -object memory-backend-ram,id=m1,size=2048M \
     -numa node,nodeid=0,memdev=m0,cpus=0-1 -numa node,nodeid=1,memdev=m1,cpus=2-3 \
