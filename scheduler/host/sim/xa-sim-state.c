@@ -224,20 +224,23 @@ xa_sim_state_load (XaSimHost *self, const gchar *topology_path, GError **error)
 /* Memory someone else takes on a node at a time: a fault of the host file. */
 typedef struct {
   XaSimHost *host;
-  guint node;
-  guint64 mib;
+  XaSimFault *fault;
 } XaSimTake;
 
+/* The fault leaves the host's list once it happened, so the state saved
+ * after it never schedules it again. */
 static void
 xa_sim_state_take_memory (gpointer data)
 {
-  const XaSimTake *take = data;
+  XaSimTake *take = data;
   XaSimHost *self = take->host;
-  XaHostNode *node = &self->info->nodes[take->node];
+  XaHostNode *node = &self->info->nodes[take->fault->node];
 
   xa_sim_host_scrub (self);
-  node->free_mib -= MIN (node->free_mib, take->mib);
+  node->free_mib -= MIN (node->free_mib, take->fault->take_mib);
   node->dirty_mib = MIN (node->dirty_mib, node->free_mib);
+  g_ptr_array_remove (self->faults, take->fault);
+  take->fault = NULL;
   xa_sim_state_changed (self);
 }
 
@@ -313,14 +316,15 @@ xa_sim_state_start (XaSimHost *self)
   }
   xa_sim_state_index_cpus (self);
   for (guint i = 0; i < self->faults->len; i++) {
-    const XaSimFault *fault = g_ptr_array_index (self->faults, i);
+    XaSimFault *fault = g_ptr_array_index (self->faults, i);
     XaSimTake *take;
 
-    if (fault->kind != XA_SIM_FAULT_TAKE_MEMORY || fault->at_s < now)
+    /* a take still listed has not happened, however late it is now */
+    if (fault->kind != XA_SIM_FAULT_TAKE_MEMORY)
       continue;
     take = g_new (XaSimTake, 1);
-    *take = (XaSimTake) { self, fault->node, fault->take_mib };
+    *take = (XaSimTake) { self, fault };
     g_ptr_array_add (self->takes, take);
-    xa_clock_add (self->parent.clock, fault->at_s, xa_sim_state_take_memory, take);
+    xa_clock_add (self->parent.clock, MAX (fault->at_s, now), xa_sim_state_take_memory, take);
   }
 }
