@@ -3,7 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "xa-error.h"
-#include "xa-host-backend.h"
+#include "xa-file.h"
 #include "xa-host-record.h"
 
 struct _XaAdmission {
@@ -97,7 +97,7 @@ xa_admission_lock_ledger (XaAdmission *self, const gchar *path, GError **error)
   g_autofree gchar *lock_path = g_strconcat (path, ".lock", NULL);
   g_autofree gchar *what = g_strdup_printf ("the ledger %s", path);
 
-  return xa_host_lock_file (lock_path, what, &self->lock_fd, error);
+  return xa_file_lock (lock_path, what, &self->lock_fd, error);
 }
 
 /**

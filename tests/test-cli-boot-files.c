@@ -4,7 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include "xa-host-backend.h"
+#include "xa-file.h"
 #include "xa-host.h"
 #include "xa-test-cli.h"
 #include "xa-test-util.h"
@@ -187,7 +187,7 @@ test_cli_boot_one_admitter_per_ledger (void)
   g_auto(XaTestRun) run = { 0 };
   gint fd = -1;
 
-  g_assert_true (xa_host_lock_file (lock, "the test's ledger", &fd, &error));
+  g_assert_true (xa_file_lock (lock, "the test's ledger", &fd, &error));
   g_assert_no_error (error);
   xa_test_boot (&run, dir, "default.json", "demo.json", NULL);
   xa_test_run_assert_error (&run, 1, holder);

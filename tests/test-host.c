@@ -4,8 +4,9 @@
 #include <unistd.h>
 
 #include "xa-error.h"
-#include "xa-host-backend.h"
+#include "xa-file.h"
 #include "xa-host-file.h"
+#include "xa-host.h"
 #include "xa-json.h"
 #include "xa-test-util.h"
 
@@ -20,7 +21,7 @@ lock_held_elsewhere_child (void)
                                               (gint) getppid ());
   gint fd = -1;
 
-  g_assert_false (xa_host_lock_file (g_getenv (XA_TEST_LOCK_ENV), "the test host", &fd, &error));
+  g_assert_false (xa_file_lock (g_getenv (XA_TEST_LOCK_ENV), "the test host", &fd, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_BUSY);
   g_assert_true (g_str_has_prefix (error->message, holder));
   g_assert_cmpint (fd, ==, -1);
@@ -42,7 +43,7 @@ lock_then_let_a_child_try (const XaTestDir *dir, const gchar *path)
   g_autoptr(GError) error = NULL;
   gint fd = -1;
 
-  g_assert_true (xa_host_lock_file (path, "the test host", &fd, &error));
+  g_assert_true (xa_file_lock (path, "the test host", &fd, &error));
   g_assert_no_error (error);
   g_setenv (XA_TEST_LOCK_ENV, path, TRUE);
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -67,7 +68,7 @@ lock_in_a_closed_directory (const XaTestDir *dir, const gchar *path)
   gint fd = -1;
 
   g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
-  g_assert_false (xa_host_lock_file (path, "the test host", &fd, &error));
+  g_assert_false (xa_file_lock (path, "the test host", &fd, &error));
   g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
   /* so that the directory can be removed */
   g_assert_cmpint (g_chmod (dir, 0700), ==, 0);
@@ -87,9 +88,9 @@ test_lock_in_a_closed_directory_needs_permission (void)
 static void
 test_error_for_errno (void)
 {
-  g_assert_cmpint (xa_host_error_for_errno (EACCES), ==, XA_ERROR_PERMISSION);
-  g_assert_cmpint (xa_host_error_for_errno (EPERM), ==, XA_ERROR_PERMISSION);
-  g_assert_cmpint (xa_host_error_for_errno (ENOSPC), ==, XA_ERROR_FAILED);
+  g_assert_cmpint (xa_file_error_for_errno (EACCES), ==, XA_ERROR_PERMISSION);
+  g_assert_cmpint (xa_file_error_for_errno (EPERM), ==, XA_ERROR_PERMISSION);
+  g_assert_cmpint (xa_file_error_for_errno (ENOSPC), ==, XA_ERROR_FAILED);
 }
 
 static void

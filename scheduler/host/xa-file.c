@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,4 +174,68 @@ xa_file_read (const gchar *path, gsize max_bytes, gchar **out_data, gsize *out_l
   ok = xa_file_read_stream (path, fd, max_bytes, out_data, out_len, error);
   g_close (fd, NULL);
   return ok;
+}
+
+/**
+ * xa_file_error_for_errno:
+ * @errsv: why a file could not be opened or made
+ *
+ * Returns: %XA_ERROR_PERMISSION for EACCES and EPERM (it needs root),
+ *   %XA_ERROR_FAILED otherwise
+ */
+XaError
+xa_file_error_for_errno (gint errsv)
+{
+  return errsv == EACCES || errsv == EPERM ? XA_ERROR_PERMISSION : XA_ERROR_FAILED;
+}
+
+/* The lock file holds the admitter's pid, for the message. */
+static void
+xa_file_lock_busy (const gchar *path, const gchar *what, GError **error)
+{
+  g_autofree gchar *holder = NULL;
+  gsize len = 0;
+
+  xa_file_read (path, 64, &holder, &len, NULL);
+  g_set_error (error, XA_ERROR, XA_ERROR_BUSY,
+               "process %s admits for %s already (one admitter at a time: wait until "
+               "its boot ends, or stop it)", holder != NULL ? g_strstrip (holder) : "?", what);
+}
+
+/**
+ * xa_file_lock:
+ * @path: the lock file, created 0600 if missing
+ * @what: the host, for the message
+ * @out_fd: (out): the open, locked file; closing it unlocks
+ * @error: a #GError, %XA_ERROR_BUSY naming the holder's pid,
+ *   %XA_ERROR_PERMISSION when this user may not open @path
+ *
+ * Returns: %TRUE if this process holds the lock now
+ */
+gboolean
+xa_file_lock (const gchar *path, const gchar *what, gint *out_fd, GError **error)
+{
+  g_autofree gchar *pid = g_strdup_printf ("%d\n", (gint) getpid ());
+  gint fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  gint saved_errno = errno;
+
+  if (fd < 0) {
+    g_set_error (error, XA_ERROR, xa_file_error_for_errno (saved_errno),
+                 "%s: cannot lock %s: %s", path, what, g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+    saved_errno = errno;
+    if (saved_errno == EWOULDBLOCK)
+      xa_file_lock_busy (path, what, error);
+    else
+      g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot lock %s: %s", path, what,
+                   g_strerror (saved_errno));
+    g_close (fd, NULL);
+    return FALSE;
+  }
+  if (ftruncate (fd, 0) != 0 || write (fd, pid, strlen (pid)) < 0)
+    g_debug ("%s: cannot note the admitter's pid", path);
+  *out_fd = fd;
+  return TRUE;
 }

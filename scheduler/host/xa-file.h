@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "xa-error.h"
+
 G_BEGIN_DECLS
 
 /* The most an input file (manifest, host file, --sim-state) may hold:
@@ -21,5 +23,11 @@ gboolean xa_file_read_stream (const gchar *name,
                               gchar      **out_data,
                               gsize       *out_len,
                               GError     **error);
+
+XaError xa_file_error_for_errno (gint errsv);
+gboolean xa_file_lock (const gchar *path,
+                       const gchar *what,
+                       gint        *out_fd,
+                       GError     **error);
 
 G_END_DECLS

@@ -46,11 +46,6 @@ struct _XaHost {
   guint n_saves;
 };
 
-XaError xa_host_error_for_errno (gint errsv);
-gboolean xa_host_lock_file (const gchar *path,
-                            const gchar *what,
-                            gint        *out_fd,
-                            GError     **error);
 gboolean xa_host_fail (GError     **error,
                        gint         errsv,
                        const gchar *call,

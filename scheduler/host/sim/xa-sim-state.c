@@ -2,6 +2,7 @@
 #include <gio/gio.h>
 
 #include "xa-error.h"
+#include "xa-file.h"
 #include "xa-json.h"
 #include "xa-resources.h"
 #include "xa-sim-alloc.h"
@@ -68,7 +69,7 @@ xa_sim_state_lock (XaHost *host, GError **error)
     return TRUE;
   path = g_strconcat (self->state_path, ".lock", NULL);
   what = g_strdup_printf ("the simulated host in %s", self->state_path);
-  return xa_host_lock_file (path, what, &self->lock_fd, error);
+  return xa_file_lock (path, what, &self->lock_fd, error);
 }
 
 static XaHostInfo *

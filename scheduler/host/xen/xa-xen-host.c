@@ -497,11 +497,11 @@ xa_xen_host_lock (XaHost *host, GError **error)
   if (g_mkdir_with_parents (XA_XEN_RUN_DIR, 0700) != 0) {
     gint saved_errno = errno;
 
-    g_set_error (error, XA_ERROR, xa_host_error_for_errno (saved_errno),
+    g_set_error (error, XA_ERROR, xa_file_error_for_errno (saved_errno),
                  "%s: cannot create it: %s", XA_XEN_RUN_DIR, g_strerror (saved_errno));
     return FALSE;
   }
-  return xa_host_lock_file (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
+  return xa_file_lock (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
 }
 
 static void
@@ -545,7 +545,7 @@ xa_xen_host_open_interface (GError **error)
   if (xch != NULL)
     return xch;
   errsv = errno;
-  if (xa_host_error_for_errno (errsv) == XA_ERROR_PERMISSION) {
+  if (xa_file_error_for_errno (errsv) == XA_ERROR_PERMISSION) {
     g_set_error_literal (error, XA_ERROR, XA_ERROR_PERMISSION,
                          XA_XEN_PRIVCMD ": opening it needs root (run as root, or use --host sim)");
     return NULL;
