@@ -141,8 +141,7 @@ xa_plan_runner_up (const XaPlan *plan, const XaTopology *topo, const guint64 *le
                    const XaRequest *req, guint index)
 {
   const XaPlacement *placement = &plan->placements[index];
-  XaNodeSet others = xa_request_allowed_nodes (req, topo) & xa_topology_usable_nodes (topo) &
-                     ~placement->nodes;
+  XaNodeSet others = xa_request_allowed_nodes (req, topo) & ~placement->nodes;
   guint64 need = xa_mem_request_need_mib (topo, req);
   gint best = -1;
 

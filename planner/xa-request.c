@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "xa-request.h"
+#include "xa-text.h"
 
 /**
  * xa_request_new:
@@ -114,8 +115,8 @@ xa_request_why_not_on_host (const XaRequest *req, const XaTopology *topo)
     g_autofree gchar *nodes = xa_nodeset_format (req->nodes);
 
     return g_strdup_printf ("its hard_affinity CPUs are on %s %s, outside its nodes (%s)",
-                            xa_nodeset_count (pinned_to) == 1 ? "node" : "nodes", cpu_nodes,
-                            nodes);
+                            xa_text_plural (xa_nodeset_count (pinned_to), "node", "nodes"),
+                            cpu_nodes, nodes);
   }
   return NULL;
 }

@@ -195,7 +195,7 @@ xa_build_create_domain (XaVm *vm, GError **error)
 /* Timer mode (PVH and HVM only), vCPUs, then max memory: a claim may not
  * exceed it. */
 gboolean
-xa_build_size_domain (XaVm *vm, guint64 max_mib, GError **error)
+xa_build_size_domain (XaVm *vm, GError **error)
 {
   XaScheduler *self = vm->sched;
   const XaRequest *req = vm->request->req;
@@ -204,7 +204,7 @@ xa_build_size_domain (XaVm *vm, guint64 max_mib, GError **error)
       !xa_host_set_timer_mode (self->host, vm->domid, error))
     return FALSE;
   return xa_host_set_max_vcpus (self->host, vm->domid, req->vcpus, error) &&
-         xa_host_set_max_mem (self->host, vm->domid, max_mib, error);
+         xa_host_set_max_mem (self->host, vm->domid, vm->need_mib, error);
 }
 
 /* What the other admitted builds still have to take on @node. */
@@ -301,7 +301,7 @@ xa_build_pre (XaVm *vm)
     xa_build_fail (vm, reason);
     return;
   }
-  if (!xa_build_size_domain (vm, vm->need_mib, &error) ||
+  if (!xa_build_size_domain (vm, &error) ||
       !xa_build_set_affinity (vm, vm->planned_nodes, &error) ||
       !xa_build_claim (vm, &error)) {
     xa_build_fail_error (vm, error);

@@ -12,7 +12,6 @@ void xa_build_start_batch (XaVm *vm);
 gboolean xa_build_create_domain (XaVm    *vm,
                                  GError **error);
 gboolean xa_build_size_domain (XaVm    *vm,
-                               guint64  max_mib,
                                GError **error);
 gboolean xa_build_set_affinity (XaVm      *vm,
                                 XaNodeSet  nodes,

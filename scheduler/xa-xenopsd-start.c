@@ -153,7 +153,7 @@ xa_xenopsd_start_job (XaVm *vm)
   if (!xa_scheduler_flush (self) || !xa_build_begin (vm))
     return;
   if (!xa_build_create_domain (vm, &error) ||
-      !xa_build_size_domain (vm, vm->need_mib, &error) ||
+      !xa_build_size_domain (vm, &error) ||
       (!xa_request_is_pinned (req) &&
        !xa_xenopsd_build_pre (self->options.policy, plan, req->memory_mib, &xa_xenopsd_start_claims,
                               vm, &affinity, &error)) ||

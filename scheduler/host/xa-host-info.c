@@ -123,18 +123,10 @@ xa_host_info_domains_mib (const XaHostInfo *info, guint node)
   return sum;
 }
 
-/**
- * xa_host_info_resident_mib:
- * @info: a host
- * @node: a node
- *
- * The memory on @node of the domains that stay whatever is admitted: those
+/* The memory on @node of the domains that stay whatever is admitted: those
  * without a handle (dom0, those a host file lists). VMs with a handle may
- * go away; what they hold makes a request wait, not fail for good.
- *
- * Returns: that memory
- */
-guint64
+ * go away; what they hold makes a request wait, not fail for good. */
+static guint64
 xa_host_info_resident_mib (const XaHostInfo *info, guint node)
 {
   guint64 sum = 0;

@@ -84,8 +84,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostDomain, xa_host_domain_free)
 
 guint64 xa_host_info_domains_mib (const XaHostInfo *info,
                                   guint             node);
-guint64 xa_host_info_resident_mib (const XaHostInfo *info,
-                                   guint             node);
 guint64 xa_host_domain_total_mib (const XaHostDomain *domain,
                                   guint               n_nodes);
 const XaHostDomain *xa_host_info_find_domain (const XaHostInfo *info,

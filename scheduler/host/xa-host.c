@@ -13,7 +13,6 @@
 #include "xa-text.h"
 #include "xa-xen-host.h"
 
-#define XA_XEN_PRIVCMD "/dev/xen/privcmd"
 
 /**
  * xa_host_auto_spec:

@@ -177,14 +177,14 @@ xa_sim_build_new (XaSimHost *self, const XaSimDomain *sd, const XaBuildSpec *spe
   /* Xen's per-domain overhead comes with the memory, from the same nodes;
    * charged here as Xen charges it, not by the planner's xa_mem_need_mib,
    * which the simulator grades */
-  build->left_mib = spec->memory_mib + self->info->overhead_mib_per_vm +
-                    (sd->domain->vcpus * self->info->overhead_kib_per_vcpu + 1023) / 1024;
-  if (spec->mib_by_node != NULL) {
-    build->exact_mib = g_memdup2 (spec->mib_by_node, sizeof (guint64) * self->info->n_nodes);
-    build->left_mib = 0;
-    for (guint n = 0; n < self->info->n_nodes; n++)
-      build->left_mib += spec->mib_by_node[n];
+  if (spec->mib_by_node == NULL) {
+    build->left_mib = spec->memory_mib + self->info->overhead_mib_per_vm +
+                      (sd->domain->vcpus * self->info->overhead_kib_per_vcpu + 1023) / 1024;
+    return build;
   }
+  build->exact_mib = g_memdup2 (spec->mib_by_node, sizeof (guint64) * self->info->n_nodes);
+  for (guint n = 0; n < self->info->n_nodes; n++)
+    build->left_mib += spec->mib_by_node[n];
   return build;
 }
 

@@ -44,8 +44,7 @@ xa_sim_state_save (XaHost *host, GError **error)
    * one, so a crash never leaves half a state behind */
   if (!g_file_set_contents_full (self->state_path, text, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error_local)) {
-    g_autofree gchar *state = xa_text_quote_full (self->state_path, -1, XA_TEXT_PATH_MAX_BYTES,
-                                                  XA_TEXT_QUOTE_BARE);
+    g_autofree gchar *state = xa_text_quote_path (self->state_path);
 
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot save the simulated host: %s",
                  state, error_local->message);
@@ -199,8 +198,7 @@ xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **e
     return FALSE;
   difference = xa_sim_state_difference (self->info, topology);
   if (difference != NULL) {
-    g_autofree gchar *state = xa_text_quote_full (self->state_path, -1, XA_TEXT_PATH_MAX_BYTES,
-                                                  XA_TEXT_QUOTE_BARE);
+    g_autofree gchar *state = xa_text_quote_path (self->state_path);
     g_autofree gchar *shown = xa_text_quote_path (topology_path);
 
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,

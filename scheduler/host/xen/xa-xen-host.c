@@ -17,7 +17,6 @@
 /* Buffers that libxen returns with malloc() are released with g_free():
  * since GLib 2.46 g_malloc() is the system malloc(). */
 
-#define XA_XEN_PRIVCMD "/dev/xen/privcmd"
 #define XA_XEN_DOMAIN_BATCH 1024
 #define XA_XEN_DISTANCE_REMOTE 20
 #define XA_XEN_CPUTOPO_ATTEMPTS 3
