@@ -32,14 +32,6 @@ xa_guest_new (XaGuestType type, const gchar *kernel, const gchar *ramdisk, const
   return guest;
 }
 
-XaGuest *
-xa_guest_copy (const XaGuest *guest)
-{
-  g_return_val_if_fail (guest != NULL, NULL);
-
-  return xa_guest_new (guest->type, guest->kernel, guest->ramdisk, guest->cmdline);
-}
-
 void
 xa_guest_free (XaGuest *guest)
 {

@@ -36,7 +36,6 @@ XaGuest *xa_guest_new (XaGuestType  type,
                        const gchar *kernel,
                        const gchar *ramdisk,
                        const gchar *cmdline);
-XaGuest *xa_guest_copy (const XaGuest *guest);
 void xa_guest_free (XaGuest *guest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaGuest, xa_guest_free)
 

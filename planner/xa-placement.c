@@ -3,12 +3,6 @@
 #include "xa-mem.h"
 #include "xa-placement.h"
 
-guint64
-xa_placement_total_mib (const XaPlacement *placement, guint n_nodes)
-{
-  return xa_mem_sum (placement->mib_by_node, xa_nodeset_all (n_nodes), n_nodes);
-}
-
 /**
  * xa_placement_is_local:
  * @placement: a placement

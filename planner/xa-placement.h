@@ -40,8 +40,6 @@ typedef struct {
   gchar *reason;
 } XaPlacement;
 
-guint64 xa_placement_total_mib (const XaPlacement *placement,
-                                guint              n_nodes);
 gboolean xa_placement_is_local (const XaPlacement *placement,
                                 guint              n_nodes);
 void xa_placement_reject (XaPlacement *placement,

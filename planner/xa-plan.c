@@ -36,30 +36,28 @@ xa_plan_check_node_claims (const XaTopology *topo, GError **error)
   return FALSE;
 }
 
+typedef XaPlan *(*XaPolicyPlanFunc) (const XaTopology    *topo,
+                                     GPtrArray           *requests,
+                                     const XaPlanOptions *options);
+typedef gboolean (*XaPolicyCheckFunc) (const XaTopology *topo,
+                                       GError          **error);
+
+/* A row of the table, at its policy's index: how it plans, and whether it
+ * applies to a host (%NULL: to any). */
+typedef struct {
+  XaPolicyPlanFunc plan;
+  XaPolicyCheckFunc check;
+} XaPolicyInfo;
+
 static const XaPolicyInfo xa_plan_policies[] = {
-  [XA_POLICY_BATCH] = { XA_POLICY_BATCH, xa_plan_with_batch, NULL },
-  [XA_POLICY_XENOPSD] = { XA_POLICY_XENOPSD, xa_plan_with_xenopsd, NULL },
-  [XA_POLICY_XENOPSD_NODECLAIM] = { XA_POLICY_XENOPSD_NODECLAIM, xa_plan_with_xenopsd,
-                                    xa_plan_check_node_claims },
-  [XA_POLICY_XENOPSD_LEGACY] = { XA_POLICY_XENOPSD_LEGACY, xa_plan_with_xenopsd, NULL },
-  [XA_POLICY_EXACT] = { XA_POLICY_EXACT, xa_plan_with_exact, NULL },
+  [XA_POLICY_BATCH] = { xa_plan_with_batch, NULL },
+  [XA_POLICY_XENOPSD] = { xa_plan_with_xenopsd, NULL },
+  [XA_POLICY_XENOPSD_NODECLAIM] = { xa_plan_with_xenopsd, xa_plan_check_node_claims },
+  [XA_POLICY_XENOPSD_LEGACY] = { xa_plan_with_xenopsd, NULL },
+  [XA_POLICY_EXACT] = { xa_plan_with_exact, NULL },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (xa_plan_policies) == XA_POLICY_LAST + 1);
-
-/**
- * xa_plan_policy_info:
- * @policy: a policy
- *
- * Returns: (transfer none): its row of the table that xa_plan() dispatches on
- */
-const XaPolicyInfo *
-xa_plan_policy_info (XaPolicy policy)
-{
-  g_return_val_if_fail (policy <= XA_POLICY_LAST, NULL);
-
-  return &xa_plan_policies[policy];
-}
 
 /**
  * xa_plan_check_policy:
@@ -73,11 +71,9 @@ xa_plan_policy_info (XaPolicy policy)
 gboolean
 xa_plan_check_policy (XaPolicy policy, const XaTopology *topo, GError **error)
 {
-  const XaPolicyInfo *info = xa_plan_policy_info (policy);
+  g_return_val_if_fail (policy <= XA_POLICY_LAST, FALSE);
 
-  g_return_val_if_fail (info != NULL, FALSE);
-
-  return info->check == NULL || info->check (topo, error);
+  return xa_plan_policies[policy].check == NULL || xa_plan_policies[policy].check (topo, error);
 }
 
 /**
@@ -99,5 +95,5 @@ xa_plan (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *optio
 
   if (!xa_plan_check_policy (options->policy, topo, error))
     return NULL;
-  return xa_plan_policy_info (options->policy)->plan (topo, requests, options);
+  return xa_plan_policies[options->policy].plan (topo, requests, options);
 }

@@ -18,28 +18,6 @@
 
 G_BEGIN_DECLS
 
-typedef XaPlan *(*XaPolicyPlanFunc) (const XaTopology    *topo,
-                                     GPtrArray           *requests,
-                                     const XaPlanOptions *options);
-typedef gboolean (*XaPolicyCheckFunc) (const XaTopology *topo,
-                                       GError          **error);
-
-/**
- * XaPolicyInfo:
- * @policy: the policy
- * @plan: plans a batch with it
- * @check: (nullable): says whether it applies to a host; %NULL for any host
- *
- * One row of the policy table that xa_plan() dispatches on.
- */
-typedef struct {
-  XaPolicy policy;
-  XaPolicyPlanFunc plan;
-  XaPolicyCheckFunc check;
-} XaPolicyInfo;
-
-
-const XaPolicyInfo *xa_plan_policy_info (XaPolicy policy);
 gboolean xa_plan_check_policy (XaPolicy          policy,
                                const XaTopology *topo,
                                GError          **error);

@@ -73,7 +73,7 @@ test_batch_split_uses_closest_nodes (void)
   g_assert_cmpint (placement->outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (xa_nodeset_count (placement->nodes), ==, 2);
   g_assert_true (placement->nodes == 0x3 || placement->nodes == 0xc);
-  g_assert_cmpuint (xa_placement_total_mib (placement, 4), ==,
+  g_assert_cmpuint (xa_test_placement_mib (placement, 4), ==,
                     xa_mem_request_need_mib (topo, g_ptr_array_index (requests, 0)));
   g_assert_false (xa_placement_is_local (placement, 4));
 }
@@ -139,7 +139,7 @@ test_batch_honours_allowed_nodes_and_hard_affinity (void)
   g_assert_cmpuint (plan->placements[1].nodes, ==, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[0], >, 0);
   g_assert_cmpuint (plan->placements[1].mib_by_node[1], >, 0);
-  g_assert_cmpuint (xa_placement_total_mib (&plan->placements[1], 2), ==,
+  g_assert_cmpuint (xa_test_placement_mib (&plan->placements[1], 2), ==,
                     xa_mem_request_need_mib (topo, pinned));
 }
 
@@ -257,7 +257,7 @@ check_plan (const XaTopology *topo, GPtrArray *requests, const XaPlan *plan)
   for (guint i = 0; i < plan->n_placements; i++) {
     const XaPlacement *placement = &plan->placements[i];
     const XaRequest *req = g_ptr_array_index (requests, i);
-    guint64 total = xa_placement_total_mib (placement, topo->n_nodes);
+    guint64 total = xa_test_placement_mib (placement, topo->n_nodes);
 
     if (placement->outcome != XA_OUTCOME_PLANNED) {
       g_assert_cmpuint (total, ==, 0);

@@ -2,6 +2,7 @@
 #include <glib/gstdio.h>
 
 #include "xa-error.h"
+#include "xa-mem.h"
 #include "xa-test-util.h"
 #include "xa-text.h"
 
@@ -94,6 +95,13 @@ xa_test_requests_of_gib (const guint64 *gib, guint n_vms, guint vcpus)
   for (guint i = 0; i < n_vms; i++)
     xa_test_add_vm (requests, NULL, gib[i] * GiB, vcpus);
   return requests;
+}
+
+/* All the memory a placement gives, over every node. */
+guint64
+xa_test_placement_mib (const XaPlacement *placement, guint n_nodes)
+{
+  return xa_mem_sum (placement->mib_by_node, xa_nodeset_all (n_nodes), n_nodes);
 }
 
 /**

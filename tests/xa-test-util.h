@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "xa-placement.h"
 #include "xa-request.h"
 #include "xa-topology.h"
 
@@ -28,6 +29,8 @@ GPtrArray *xa_test_requests_of_gib (const guint64 *gib,
                                     guint          n_vms,
                                     guint          vcpus);
 
+guint64 xa_test_placement_mib (const XaPlacement *placement,
+                               guint              n_nodes);
 gchar *xa_test_data_path (const gchar *folder,
                           const gchar *name);
 gchar *xa_test_host_spec (const gchar *name);
