@@ -323,7 +323,8 @@ write_big_manifest (const XaTestDir *dir, guint count)
 
 /* Boots the big manifest and sends @signals once the first batch is
  * decided: it stops, exit 130, and leaves no build under way and no claim
- * (a claim belongs to a planned or building request). */
+ * (a claim belongs to a planned or building request); a second signal says
+ * it destroys the builds. */
 static void
 assert_boot_stops_cleanly (const gint *signals)
 {
@@ -338,6 +339,9 @@ assert_boot_stops_cleanly (const gint *signals)
                                 manifest, "--host", "sim", "--db", db, "-v", NULL);
   g_assert_cmpint (run.status, ==, 130);
   g_assert_nonnull (strstr (run.err, "xadmit boot: interrupted: admitting nothing more"));
+  if (signals[0] != 0 && signals[1] != 0)
+    g_assert_nonnull (
+        strstr (run.err, "xadmit boot: interrupted again: destroying the domains being built"));
   for (XaRequestState state = 0; state <= XA_REQUEST_STATE_LAST; state++) {
     g_autoptr(GPtrArray) requests = requests_in (dir, 1, state);
 
