@@ -180,7 +180,7 @@ boot_to_create (const XaTestDir *dir, const gchar *spec, const gchar *state)
 {
   g_autofree gchar *manifest = xa_test_dir_write (dir, "one.json",
     "{\"vms\": [{\"name\": \"one\", \"memory\": 512, \"vcpus\": 1}]}");
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
 
   xa_test_run_xadmit (&run, "boot", manifest, "--host", spec, "--sim-state", state, "--db", db,
