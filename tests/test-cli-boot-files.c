@@ -149,8 +149,8 @@ test_cli_boot_creates_the_state_and_says_so (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
-  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
+  g_autofree gchar *state = xa_test_state_path (dir);
   g_autofree gchar *quiet_state = g_build_filename (dir, "quiet.json", NULL);
   g_autofree gchar *said = g_strdup_printf ("xadmit boot: created %s for a new simulated host\n",
                                             state);

@@ -197,7 +197,7 @@ test_cli_input_counts_of_one_read_well (void)
                                                    "{\"name\": \"tiny\", \"nodes\": "
                                                    "[{\"memory\": 4096, \"cpus\": 1}]}");
   g_autofree gchar *spec = xa_test_host_spec_at (host_file);
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) plan = { 0 };
   g_auto(XaTestRun) boot = { 0 };
   g_auto(XaTestRun) host = { 0 };

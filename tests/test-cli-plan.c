@@ -196,7 +196,7 @@ static gchar *
 memory_by_node (const gchar *manifest, const gchar *spec, const gchar *policy,
                 const XaTestDir *boot_dir)
 {
-  g_autofree gchar *db = boot_dir != NULL ? g_build_filename (boot_dir, "xadmit.db", NULL) : NULL;
+  g_autofree gchar *db = boot_dir != NULL ? xa_test_ledger_path (boot_dir) : NULL;
   g_auto(XaTestRun) run = { 0 };
   g_autoptr(json_t) summary = NULL;
 
@@ -252,7 +252,7 @@ test_cli_plan_rejects_vms_the_host_cannot_run (void)
   };
   g_autofree gchar *spec = xa_test_host_spec ("2node.json");
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_autofree gchar *manifest = xa_test_dir_write (dir, "ids.json",
     "{\"vms\": [{\"name\": \"fine\", \"memory\": 1024, \"vcpus\": 1},"
     " {\"name\": \"node-9\", \"memory\": 1024, \"vcpus\": 1, \"nodes\": [0, 9]},"
@@ -285,7 +285,7 @@ static void
 test_cli_plan_rejects_what_fits_no_reachable_nodes (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *db = xa_test_ledger_path (dir);
   g_autofree gchar *host = xa_test_dir_write (dir, "islands.json",
     "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4},"
     " {\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4}],"

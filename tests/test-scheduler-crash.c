@@ -187,7 +187,7 @@ crash_then_restart (GPtrArray *requests, guint after)
 static void
 test_crash_restart_loses_no_domain (void)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json", "8node.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json");
   const guint quick[] = { 6 };
   const guint slow[] = { 1, 3, 6, 12, 20 };
   const guint *points = g_test_slow () ? slow : quick;

@@ -16,7 +16,7 @@ stop_when_busy (const XaSchedulerProgress *progress, gpointer user_data)
 static void
 test_failed_build_is_retried (XaTestScheduler *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("two-big.json", "2node-take.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("two-big.json");
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_autoptr(XaRun) run = NULL;
   XaRunCounts counts;
@@ -35,7 +35,7 @@ static XaRun *
 run_two_big_under_take (XaTestScheduler *f, XaPolicy policy, gboolean strict, guint running,
                         XaRunCounts *counts)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("two-big.json", "2node-take.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("two-big.json");
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRun *run = NULL;
 
@@ -96,7 +96,7 @@ test_xenopsd_is_never_strict (XaTestScheduler *f, gconstpointer data)
 static void
 test_stop_lets_builds_finish (XaTestScheduler *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json", "8node.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json");
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaRunCounts counts;
 
@@ -115,7 +115,7 @@ test_stop_lets_builds_finish (XaTestScheduler *f, gconstpointer data)
 static void
 test_abort_destroys_half_built_domains (XaTestScheduler *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json", "8node.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json");
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_autoptr(XaRun) run = NULL;
   guint cut_short = 0;
@@ -144,7 +144,7 @@ test_abort_destroys_half_built_domains (XaTestScheduler *f, gconstpointer data)
 static void
 test_admission_leaves_running_vms_alone (XaTestScheduler *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("demo.json", "4node.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("demo.json");
   g_autoptr(GPtrArray) left_alone = NULL;
   g_autoptr(XaStoreReconciliation) found = NULL;
   g_autoptr(GError) error = NULL;
@@ -166,7 +166,7 @@ test_admission_leaves_running_vms_alone (XaTestScheduler *f, gconstpointer data)
                    ((XaRequest *) g_ptr_array_index (requests, 0))->name);
   xa_test_scheduler_take_queued (f);
   counts = xa_test_scheduler_run_and_count (f, &run);
-  /* the summary covers the whole xa_test_scheduler_manifest, those left alone as running */
+  /* the summary covers the whole manifest, those left alone as running */
   g_assert_cmpuint (run->vms->len, ==, requests->len);
   g_assert_cmpuint (counts.running, ==, requests->len);
   g_assert_cmpfloat (run->makespan_s, ==, 0);
@@ -179,7 +179,7 @@ test_admission_leaves_running_vms_alone (XaTestScheduler *f, gconstpointer data)
 static void
 test_state_saved_once_per_batch (XaTestScheduler *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json", "8node.json");
+  g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json");
   g_autofree gchar *state = xa_test_state_path (f->dir);
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_autoptr(GPtrArray) batches = NULL;

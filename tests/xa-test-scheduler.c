@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "xa-host-file.h"
 #include "xa-host-record.h"
 #include "xa-manifest.h"
 #include "xa-test-cli.h"
@@ -68,14 +67,12 @@ xa_test_scheduler_prepare (XaTestScheduler *f, const gchar *host_file, const gch
   g_assert_no_error (error);
 }
 
+/* The requests of data/manifests/@name, through cli/'s parser. */
 GPtrArray *
-xa_test_scheduler_manifest (const gchar *name, const gchar *host_file)
+xa_test_scheduler_manifest (const gchar *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *host_path = xa_test_data_path ("hosts", host_file);
   g_autofree gchar *manifest_path = xa_test_data_path ("manifests", name);
-  g_autoptr(XaHostInfo) info = xa_host_file_load (host_path, NULL, &error);
-  g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
   GPtrArray *requests = xa_manifest_load (manifest_path, NULL, &error);
 
   g_assert_no_error (error);

@@ -58,8 +58,7 @@ void xa_test_scheduler_prepare (XaTestScheduler          *f,
                                 const gchar              *state,
                                 GPtrArray                *requests,
                                 const XaSchedulerOptions *options);
-GPtrArray *xa_test_scheduler_manifest (const gchar *name,
-                                       const gchar *host_file);
+GPtrArray *xa_test_scheduler_manifest (const gchar *name);
 void xa_test_scheduler_take_queued (XaTestScheduler *f);
 XaRunCounts xa_test_scheduler_run_and_count (XaTestScheduler *f,
                                              XaRun          **out_run);

@@ -8,6 +8,7 @@ export PATH=/usr/lib/xen-4.17/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 mark() { echo "XADMIT_XEN_MARK $1 dom0_uptime=$(uptime_s)s"; }
 bad() { echo "XADMIT_XEN_CHECK failed: $*"; failed=1; }
+failed=0
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -21,6 +22,7 @@ mkdir -p /run/xen /run/xenstored /var/lib/xenstored /var/log/xen
 xenstored --pid-file /run/xenstored.pid
 i=0
 until xenstore-ls / >/dev/null 2>&1 || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+xenstore-ls / >/dev/null 2>&1 || bad "xenstored did not come up"
 xen-init-dom0
 mark toolstack_up
 
@@ -31,7 +33,6 @@ echo "XADMIT_XEN_MARK xadmit_host rc=$rc took=$(echo "$(uptime_s) $t0" | awk '{ 
 sed 's/^/XEN_JSON /' /tmp/host.json
 sed 's/^/XADMIT_XEN_STDERR /' /tmp/host.err
 
-failed=0
 [ "$rc" -eq 0 ] || bad "xadmit exited $rc"
 doc=$(tr -d ' \t\n' < /tmp/host.json)
 nodes=$(echo "$doc" | sed -n 's/.*"nodes":\[\(.*\)\],"distances".*/\1/p')

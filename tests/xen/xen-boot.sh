@@ -194,11 +194,11 @@ boot() {
     -initrd "$KERNEL_DIR/vmlinuz console=hvc0 earlyprintk=xen panic=-1 loglevel=4,$DOM0_CPIO" \
     < /dev/null > >(stamp "$t" > "$log") 2>&1 &
   pid=$!   # timeout's: it passes a SIGTERM on to QEMU
-  # dom0 powers off at the end, but a wedged one would not: stop QEMU at the
-  # last marker or at a crash; `timeout` bounds the rest.
+  # dom0 powers off after its last marker (`timeout` bounds a wedged one),
+  # but a crash never does: stop QEMU then.
   while kill -0 "$pid" 2>/dev/null; do
-    if grep -qE 'XADMIT_XEN_(PASS|FAIL)|Kernel panic|Hardware Dom0 (crashed|halted)' "$log"; then
-      sleep 2
+    grep -qE 'XADMIT_XEN_(PASS|FAIL)' "$log" && break
+    if grep -qE 'Kernel panic|Hardware Dom0 (crashed|halted)' "$log"; then
       kill "$pid" 2>/dev/null || true
       break
     fi
