@@ -20,14 +20,11 @@ struct _XaAdmission {
 /* Records the host once, known by its kind and UUID: a simulated host's (a
  * new one for a host without a state file), a Xen host's machine id. */
 static gboolean
-xa_admission_ensure_host (XaAdmission *self, GError **error)
+xa_admission_ensure_host (XaAdmission *self, const XaHostInfo *info, GError **error)
 {
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   const gchar *kind = xa_host_get_kind (self->host);
   g_autofree gchar *key = NULL;
 
-  if (info == NULL)
-    return FALSE;
   key = g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
   /* the ledger knows a real Xen host and simulated ones: every other
    * backend (the tests' too) simulates a host */
@@ -67,14 +64,11 @@ xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaReque
  * VMs wait again with those whose build had not begun. The domains of
  * failed builds that could not be destroyed then go now. */
 static XaStoreReconciliation *
-xa_admission_reconcile (XaAdmission *self, GError **error)
+xa_admission_reconcile (XaAdmission *self, const XaHostInfo *info, GError **error)
 {
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(XaStoreReconciliation) found = NULL;
 
-  if (info == NULL)
-    return NULL;
   xa_host_record_init (&record, info);
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);
@@ -123,14 +117,17 @@ xa_admission_open (XaHost *host, const gchar *db_path, const XaSchedulerOptions 
   g_autoptr(XaAdmission) self = g_new0 (XaAdmission, 1);
   g_autofree gchar *path = db_path != NULL ? g_strdup (db_path) : xa_store_default_path ();
   g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
 
   self->host = host;
   self->lock_fd = -1;
   self->handed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->store = xa_store_open (path, error);
+  /* one look at the host serves to record it and to reconcile with it */
   if (self->store == NULL || !xa_admission_lock_ledger (self, path, error) ||
-      !xa_admission_ensure_host (self, error) ||
-      (found = xa_admission_reconcile (self, error)) == NULL)
+      (info = xa_host_snapshot (host, error)) == NULL ||
+      !xa_admission_ensure_host (self, info, error) ||
+      (found = xa_admission_reconcile (self, info, error)) == NULL)
     return NULL;
   self->scheduler = xa_scheduler_new (host, self->store, self->host_id, options, error);
   if (self->scheduler == NULL)
@@ -173,13 +170,10 @@ xa_admission_named (XaAdmission *self, XaRequestState state, GHashTable *names, 
 /* Of @running, those whose domain runs on the host: their name → their
  * slot in @running, from which the one left alone is taken. */
 static GHashTable *
-xa_admission_running_by_name (XaAdmission *self, GPtrArray *running, GError **error)
+xa_admission_running_by_name (const XaHostInfo *info, GPtrArray *running)
 {
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   GHashTable *by_name;
 
-  if (info == NULL)
-    return NULL;
   by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < running->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (running, i);
@@ -293,8 +287,8 @@ xa_admission_sort (XaAdmissionAgain *again, GHashTable *running, XaRequest *req,
  * cancelled, so the requests as they are now win), and one whose domain
  * runs on the host is left alone rather than started twice. */
 static gboolean
-xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests,
-                    XaAdmissionAgain *again, GError **error)
+xa_admission_again (XaAdmission *self, const XaHostInfo *info, GPtrArray *requests,
+                    GPtrArray *guests, XaAdmissionAgain *again, GError **error)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) running_by_name = NULL;
@@ -304,9 +298,9 @@ xa_admission_again (XaAdmission *self, GPtrArray *requests, GPtrArray *guests,
   for (guint i = 0; i < requests->len; i++)
     g_hash_table_add (names, ((XaRequest *) g_ptr_array_index (requests, i))->name);
   if ((waiting = xa_admission_named (self, XA_REQUEST_QUEUED, names, error)) == NULL ||
-      (running = xa_admission_named (self, XA_REQUEST_RUNNING, names, error)) == NULL ||
-      (running_by_name = xa_admission_running_by_name (self, running, error)) == NULL)
+      (running = xa_admission_named (self, XA_REQUEST_RUNNING, names, error)) == NULL)
     return FALSE;
+  running_by_name = xa_admission_running_by_name (info, running);
   for (guint i = 0; i < waiting->len; i++) {
     const XaStoreRequest *request = g_ptr_array_index (waiting, i);
 
@@ -347,13 +341,10 @@ xa_admission_check_name (XaAdmission *self, GHashTable *domain_names, XaStoreReq
 
 /* The names of the host's domains. */
 static GHashTable *
-xa_admission_domain_names (XaAdmission *self, GError **error)
+xa_admission_domain_names (const XaHostInfo *info)
 {
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
   GHashTable *names;
 
-  if (info == NULL)
-    return NULL;
   names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < info->domains->len; i++)
     g_hash_table_add (names,
@@ -365,15 +356,16 @@ xa_admission_domain_names (XaAdmission *self, GError **error)
  * left alone in @kept and, where it has %NULL, the next of those queued
  * with these @uuids, rejected if their name is taken on the host. */
 static gboolean
-xa_admission_hand_new (XaAdmission *self, GPtrArray *kept, GPtrArray *uuids, GError **error)
+xa_admission_hand_new (XaAdmission *self, const XaHostInfo *info, GPtrArray *kept,
+                       GPtrArray *uuids, GError **error)
 {
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) domain_names = NULL;
+  g_autoptr(GHashTable) domain_names = xa_admission_domain_names (info);
   guint next = 0;
 
-  if (queued == NULL || (domain_names = xa_admission_domain_names (self, error)) == NULL)
+  if (queued == NULL)
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
@@ -432,15 +424,17 @@ xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
 {
   g_auto(XaAdmissionAgain) again = { NULL };
   g_autoptr(GPtrArray) uuids = NULL;
+  /* one look at the host: which VMs run, and which names it has taken */
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
 
   again.fresh = g_ptr_array_new ();
   again.fresh_guests = guests != NULL ? g_ptr_array_new () : NULL;
   again.left_alone = g_ptr_array_new_with_free_func (g_free);
   again.changes = g_ptr_array_new_with_free_func (g_free);
-  if (!xa_admission_again (self, requests, guests, &again, error) ||
+  if (info == NULL || !xa_admission_again (self, info, requests, guests, &again, error) ||
       !xa_store_submit (self->store, self->host_id, group, again.fresh, again.fresh_guests,
                         xa_host_record_now (self->host), &uuids, error) ||
-      !xa_admission_hand_new (self, again.kept, uuids, error))
+      !xa_admission_hand_new (self, info, again.kept, uuids, error))
     return FALSE;
   if (out_left_alone != NULL)
     *out_left_alone = g_steal_pointer (&again.left_alone);
