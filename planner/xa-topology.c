@@ -137,3 +137,37 @@ xa_topology_node_of_cpu (const XaTopology *topo, guint cpu)
   }
   return -1;
 }
+
+/**
+ * xa_topology_distances_valid:
+ * @distances: @n_nodes × @n_nodes, row-major
+ * @n_nodes: the node count
+ * @bad_from: (out) (optional): the row of the first bad entry
+ * @bad_to: (out) (optional): its column
+ *
+ * docs/formats.md: a reachable distance (at most 255) is at least 10, and
+ * exactly 10 on the diagonal.
+ *
+ * Returns: %TRUE if every reachable entry says so
+ */
+gboolean
+xa_topology_distances_valid (const guint32 *distances, guint n_nodes, guint *bad_from,
+                             guint *bad_to)
+{
+  for (guint i = 0; i < n_nodes; i++) {
+    for (guint j = 0; j < n_nodes; j++) {
+      guint32 d = distances[i * n_nodes + j];
+
+      if (d > XA_DISTANCE_MAX_REACHABLE)
+        continue;
+      if (d < XA_DISTANCE_LOCAL || (i == j && d != XA_DISTANCE_LOCAL)) {
+        if (bad_from != NULL)
+          *bad_from = i;
+        if (bad_to != NULL)
+          *bad_to = j;
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}

@@ -69,4 +69,9 @@ guint xa_topology_n_cpus (const XaTopology *topo);
 gint xa_topology_node_of_cpu (const XaTopology *topo,
                               guint             cpu);
 
+gboolean xa_topology_distances_valid (const guint32 *distances,
+                                      guint          n_nodes,
+                                      guint         *bad_from,
+                                      guint         *bad_to);
+
 G_END_DECLS

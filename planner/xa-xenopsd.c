@@ -47,23 +47,6 @@ xa_xenopsd_valid_nodes (const XaTopology *topo)
   return valid;
 }
 
-/* A reachable distance must be at least local, and local exactly on the diagonal. */
-static gboolean
-xa_xenopsd_distances_are_sane (const XaTopology *topo)
-{
-  for (guint i = 0; i < topo->n_nodes; i++) {
-    for (guint j = 0; j < topo->n_nodes; j++) {
-      guint32 d = xa_topology_distance (topo, i, j);
-
-      if (!xa_xenopsd_reachable (d))
-        continue;
-      if (d < XA_DISTANCE_LOCAL || (i == j && d != XA_DISTANCE_LOCAL))
-        return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 static gboolean
 xa_xenopsd_any_cpus (const XaTopology *topo, XaNodeSet valid)
 {
@@ -187,7 +170,8 @@ xa_xenopsd_new (const XaTopology *topo)
   g_return_val_if_fail (topo != NULL, NULL);
 
   valid = xa_xenopsd_valid_nodes (topo);
-  if (!xa_xenopsd_any_cpus (topo, valid) || !xa_xenopsd_distances_are_sane (topo))
+  if (!xa_xenopsd_any_cpus (topo, valid) ||
+      !xa_topology_distances_valid (topo->distances, topo->n_nodes, NULL, NULL))
     return NULL;
   self = g_new0 (XaXenopsd, 1);
   self->n_nodes = topo->n_nodes;

@@ -7,6 +7,7 @@
 #include "xa-names.h"
 #include "xa-size.h"
 #include "xa-text.h"
+#include "xa-topology.h"
 #include "xa-test-util.h"
 
 typedef struct {
@@ -283,6 +284,24 @@ test_mem_local (void)
   g_assert_false (xa_mem_is_local (none, G_N_ELEMENTS (none)));
 }
 
+/* A distance table is valid when each reachable entry is at least 10 and
+ * the diagonal 10; what is unreachable is not judged. */
+static void
+test_topology_distances_valid (void)
+{
+  const guint32 fine[] = { 10, 21, XA_DISTANCE_UNREACHABLE, 10 };
+  const guint32 near[] = { 10, 5, 21, 10 };
+  const guint32 self[] = { 10, 21, 21, 11 };
+  guint from = 9;
+  guint to = 9;
+
+  g_assert_true (xa_topology_distances_valid (fine, 2, &from, &to));
+  g_assert_false (xa_topology_distances_valid (near, 2, &from, &to));
+  g_assert_cmpuint (from, ==, 0);
+  g_assert_cmpuint (to, ==, 1);
+  g_assert_false (xa_topology_distances_valid (self, 2, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,6 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/guest/type-strings", test_guest_type_strings);
   g_test_add_func ("/planner/guest/new-owns-its-strings", test_guest_new);
   g_test_add_func ("/planner/names/find-and-join", test_names_find_and_join);
+  g_test_add_func ("/planner/topology/distances-valid", test_topology_distances_valid);
   g_test_add_func ("/planner/mem/need", test_mem_need);
   g_test_add_func ("/planner/mem/local", test_mem_local);
   return g_test_run ();

@@ -120,28 +120,6 @@ xa_xen_host_distance (uint32_t distance)
   return distance;
 }
 
-/* docs/formats.md: reachable entries are at least 10, and 10 on the diagonal. */
-static gboolean
-xa_xen_host_distances_valid (const XaHostInfo *info, guint *bad_from, guint *bad_to)
-{
-  guint n = info->n_nodes;
-
-  for (guint i = 0; i < n; i++) {
-    for (guint j = 0; j < n; j++) {
-      guint32 d = info->distances[i * n + j];
-
-      if (d == XA_DISTANCE_UNREACHABLE)
-        continue;
-      if (d < XA_DISTANCE_LOCAL || (i == j && d != XA_DISTANCE_LOCAL)) {
-        *bad_from = i;
-        *bad_to = j;
-        return FALSE;
-      }
-    }
-  }
-  return TRUE;
-}
-
 /* An invalid table from a real host is not fatal: the nodes are treated as
  * equidistant, and a node unreachable from itself stays unusable. */
 static void
@@ -153,7 +131,7 @@ xa_xen_host_set_distances (XaHostInfo *info, const uint32_t *xen_distances)
 
   for (guint i = 0; i < n * n; i++)
     info->distances[i] = xa_xen_host_distance (xen_distances[i]);
-  if (xa_xen_host_distances_valid (info, &from, &to))
+  if (xa_topology_distances_valid (info->distances, info->n_nodes, &from, &to))
     return;
   g_warning ("xc_numainfo: the distance from node %u to node %u is %u, which is not "
              "a valid SLIT distance, so the host's nodes are treated as equidistant",
