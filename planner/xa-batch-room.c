@@ -89,7 +89,7 @@ xa_batch_room_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
   guint n_bins = 0;
   g_autoptr(GArray) pool = NULL;
   g_autofree guint64 *size = NULL;
-  g_autofree guint32 *bins_allowed = NULL;
+  g_autofree XaNodeSet *bins_allowed = NULL;
   g_autofree guint *out_bin = NULL;
   guint64 steps = MIN (batch->steps, XA_BATCH_REPACK_STEPS);
   gboolean packed;
@@ -99,7 +99,7 @@ xa_batch_room_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
     return FALSE;
   pool = xa_batch_room_pool (batch, nodes, index);
   size = g_new (guint64, pool->len);
-  bins_allowed = g_new0 (guint32, pool->len);
+  bins_allowed = g_new0 (XaNodeSet, pool->len);
   out_bin = g_new (guint, pool->len);
   for (guint n = 0; n < batch->n_nodes; n++) {
     if (!xa_nodeset_has (nodes, n))
@@ -115,7 +115,7 @@ xa_batch_room_try_repack (XaBatch *batch, guint index, XaNodeSet nodes)
       if (batch->home[i] == (gint) bins[b])
         cap[b] += size[k];
       if (xa_nodeset_has (batch->allowed[i] & batch->with_cpus, bins[b]))
-        bins_allowed[k] |= 1u << b;
+        bins_allowed[k] |= XA_NODESET_BIT (b);
     }
   }
   packed = xa_repack (n_bins, cap, pool->len, size, bins_allowed, out_bin, &steps);

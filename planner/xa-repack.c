@@ -8,22 +8,12 @@ typedef struct {
   guint64 rem[XA_REPACK_MAX_BINS];
   XaNodeSet twins[XA_REPACK_MAX_BINS];
   const guint64 *size_mib;
-  const guint32 *bins_allowed;
+  const XaNodeSet *bins_allowed;
   guint *order;
   guint *out_bin;
   guint64 slack;
   guint64 *steps;
 } XaRepack;
-
-static void
-xa_repack_find_twins (XaRepack *r)
-{
-  g_autofree XaNodeSet *sets = g_new (XaNodeSet, r->n_items);
-
-  for (guint i = 0; i < r->n_items; i++)
-    sets[i] = r->bins_allowed[i];
-  xa_nodeset_find_twins (r->n_bins, sets, r->n_items, r->twins);
-}
 
 /* Room that no item left can use is lost; past the slack, no packing is left. */
 static gboolean
@@ -64,7 +54,7 @@ xa_repack_from (XaRepack *r, guint depth)
   for (guint b = 0; b < r->n_bins; b++) {
     guint64 size = r->size_mib[item];
 
-    if (!((r->bins_allowed[item] >> b) & 1) || r->rem[b] < size ||
+    if (!xa_nodeset_has (r->bins_allowed[item], b) || r->rem[b] < size ||
         xa_repack_tried_twin (r, b, tried))
       continue;
     r->rem[b] -= size;
@@ -83,8 +73,8 @@ xa_repack_from (XaRepack *r, guint depth)
  * @cap_mib: (array length=n_bins): what each bin holds
  * @n_items: number of items, at least one
  * @size_mib: (array length=n_items): the size of each item
- * @bins_allowed: (array length=n_items): per item, bit b set if it may go
- *   into bin b
+ * @bins_allowed: (array length=n_items): per item, the set of bins it may
+ *   go into (bin b as bit b)
  * @out_bin: (array length=n_items): the bin of each item, on success
  * @steps: (inout): search steps left; the search stops when it reaches 0
  *
@@ -96,7 +86,7 @@ xa_repack_from (XaRepack *r, guint depth)
  */
 gboolean
 xa_repack (guint n_bins, const guint64 *cap_mib, guint n_items, const guint64 *size_mib,
-           const guint32 *bins_allowed, guint *out_bin, guint64 *steps)
+           const XaNodeSet *bins_allowed, guint *out_bin, guint64 *steps)
 {
   g_autofree guint *order = g_new (guint, n_items);
   XaRepack r = { 0 };
@@ -133,6 +123,6 @@ xa_repack (guint n_bins, const guint64 *cap_mib, guint n_items, const guint64 *s
   r.out_bin = out_bin;
   r.slack = cap_sum - size_sum;
   r.steps = steps;
-  xa_repack_find_twins (&r);
+  xa_nodeset_find_twins (n_bins, bins_allowed, n_items, r.twins);
   return xa_repack_from (&r, 0);
 }

@@ -11,7 +11,7 @@ gboolean xa_repack (guint          n_bins,
                     const guint64 *cap_mib,
                     guint          n_items,
                     const guint64 *size_mib,
-                    const guint32 *bins_allowed,
+                    const XaNodeSet *bins_allowed,
                     guint         *out_bin,
                     guint64       *steps);
 

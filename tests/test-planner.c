@@ -411,7 +411,7 @@ test_repack_finds_a_tight_packing (void)
 {
   const guint64 cap[] = { 10, 10 };
   const guint64 size[] = { 5, 4, 3, 3, 3, 2 };
-  const guint32 anywhere[] = { 3, 3, 3, 3, 3, 3 };
+  const XaNodeSet anywhere[] = { 3, 3, 3, 3, 3, 3 };
   guint bin[G_N_ELEMENTS (size)];
   guint64 load[2] = { 0, 0 };
   guint64 steps = 1000;
@@ -429,8 +429,8 @@ test_repack_honours_allowed_bins (void)
 {
   const guint64 cap[] = { 10, 10 };
   const guint64 size[] = { 6, 6 };
-  const guint32 both_bin_0[] = { 1, 1 };
-  const guint32 one_each[] = { 1, 3 };
+  const XaNodeSet both_bin_0[] = { 1, 1 };
+  const XaNodeSet one_each[] = { 1, 3 };
   guint bin[2];
   guint64 steps = 1000;
 
@@ -447,7 +447,7 @@ test_repack_stops_at_its_budget (void)
 {
   const guint64 cap[] = { 10, 10, 10, 10 };
   guint64 size[13];
-  guint32 anywhere[13];
+  XaNodeSet anywhere[13];
   guint bin[13];
   guint64 steps = 2;
 
