@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "xa-nodeset.h"
+#include "xa-text.h"
 #include "xa-xenguest-proto.h"
 
 /* The reply's first words: "xadmit-xenguest 1 ". */
@@ -359,11 +360,9 @@ xa_xenguest_proto_parse_reply (const gchar *output, gsize len, XaXenguestReply *
     if (xa_xenguest_proto_parse_line (line, out_reply, out_errsv, out_sentence))
       return TRUE;
   }
-  g_free (line);
-  line = g_strndup (output, MIN (len, XA_XENGUEST_PROTO_QUOTE));
-  quoted = g_strescape (line, NULL);
+  quoted = xa_text_quote_full (output, (gssize) len, XA_XENGUEST_PROTO_QUOTE,
+                               XA_TEXT_QUOTE_DEFAULT);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               "not one line \"" XA_XENGUEST_PROTO_PREFIX "ok|error ...\": \"%s%s\"", quoted,
-               len > XA_XENGUEST_PROTO_QUOTE ? "..." : "");
+               "not one line \"" XA_XENGUEST_PROTO_PREFIX "ok|error ...\": %s", quoted);
   return FALSE;
 }
