@@ -323,19 +323,24 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
-/* A new request named like a domain on the host is rejected: a second
- * domain of that name would confuse every tool that finds domains by name
- * (docs/formats.md, Rejected and deferred). */
+/* A new request is rejected where the host cannot boot what it asks
+ * (e.g. a PVH guest on Xen), or where it is named like a domain on the
+ * host: a second domain of that name would confuse every tool that finds
+ * domains by name (docs/formats.md, Rejected and deferred). */
 static gboolean
-xa_admission_check_name (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
-                         GError **error)
+xa_admission_check_new (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
+                        GError **error)
 {
+  g_autoptr(GError) unfit = NULL;
   g_autofree gchar *reason = NULL;
 
-  if (!g_hash_table_contains (domain_names, request->req->name))
+  if (!xa_host_check_guest (self->host, request->guest, &unfit))
+    reason = g_strdup (unfit->message);
+  else if (g_hash_table_contains (domain_names, request->req->name))
+    reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
+                              "another name", request->req->name);
+  else
     return TRUE;
-  reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
-                            "another name", request->req->name);
   return xa_store_reject (self->store, request, reason, xa_host_record_now (self->host), error);
 }
 
@@ -387,8 +392,8 @@ xa_admission_hand_new (XaAdmission *self, const XaHostInfo *info, GPtrArray *kep
                    "running on this ledger?", uuid);
       return FALSE;
     }
-    if (!xa_admission_check_name (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
-                                  error))
+    if (!xa_admission_check_new (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
+                                 error))
       return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[GPOINTER_TO_UINT (index)]));
   }

@@ -101,8 +101,8 @@ xa_build_fail_error (XaVm *vm, const GError *error)
   xa_build_fail (vm, error->message);
 }
 
-/* The build is done: what is left of the claim goes, the domain runs, and
- * the ledger records where its memory went. */
+/* The build is done: what is left of the claim goes, the domain runs (or
+ * stays paused, if asked), and the ledger records where its memory went. */
 static void
 xa_build_done (const GError *build_error, gpointer user_data)
 {
@@ -115,7 +115,7 @@ xa_build_done (const GError *build_error, gpointer user_data)
     return;
   }
   if (!xa_host_claim (self->host, vm->domid, -1, 0, &error) ||
-      !xa_host_unpause (self->host, vm->domid, &error) ||
+      (!self->options.paused && !xa_host_unpause (self->host, vm->domid, &error)) ||
       !xa_host_domain_memory (self->host, vm->domid, vm->actual_mib, &error)) {
     xa_build_fail_error (vm, error);
     return;

@@ -28,6 +28,8 @@ typedef struct {
   guint peak;
   gboolean gate_open;
   guint built;
+  guint stopped;
+  guint unpaused;
   gboolean built_on_main;
   /* main thread only: */
   gboolean finished_off_main;
@@ -160,16 +162,30 @@ blocking_unpause (XaHost *host, guint32 domid, GError **error)
   BlockingHost *self = (BlockingHost *) host;
 
   self->finished_off_main |= g_thread_self () != self->main_thread;
+  self->unpaused++;
   return blocking_domain_call (host, domid, "unpause", error);
 }
 
+/* A stop, from whichever thread it comes. */
+static void
+blocking_wake (GCancellable *cancellable, gpointer user_data)
+{
+  BlockingHost *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 /* In a pool thread: waits for the others of the first round, then puts
- * the memory on node 0. */
+ * the memory on node 0; a stop ends the wait, and the build. */
 static gboolean
-blocking_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, GError **error)
+blocking_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, GCancellable *cancellable,
+                GError **error)
 {
   BlockingHost *self = (BlockingHost *) host;
-  XaHostDomain *domain;
+  gulong handler = g_cancellable_connect (cancellable, G_CALLBACK (blocking_wake), self, NULL);
+  XaHostDomain *domain = NULL;
 
   g_mutex_lock (&self->lock);
   self->built_on_main |= g_thread_self () == self->main_thread;
@@ -178,16 +194,30 @@ blocking_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, GError **e
   if (self->active == WORKERS)
     self->gate_open = TRUE;
   g_cond_broadcast (&self->cond);
-  while (!self->gate_open)
+  while (!self->gate_open && !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&self->cond, &self->lock);
-  domain = find_domain (self, domid, "populate_physmap", error);
-  if (domain != NULL)
+  if (g_cancellable_is_cancelled (cancellable)) {
+    self->stopped++;
+    xa_host_fail (error, ECANCELED, "populate_physmap", "stopped");
+  } else if ((domain = find_domain (self, domid, "populate_physmap", error)) != NULL) {
     domain->memory_by_node_mib[0] = spec->memory_mib;
+  }
   self->active--;
   self->built++;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  g_cancellable_disconnect (cancellable, handler);
   return domain != NULL;
+}
+
+/* As the Xen backend: PV guests only. */
+static gboolean
+blocking_check_guest (XaHost *host, const XaGuest *guest, GError **error)
+{
+  if (guest == NULL || guest->type != XA_GUEST_PVH)
+    return TRUE;
+  g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT, "type: \"pvh\" is not built here");
+  return FALSE;
 }
 
 static gboolean
@@ -240,6 +270,7 @@ static const XaHostClass blocking_class = {
   .set_node_affinity = blocking_set_node_affinity,
   .claim = blocking_claim,
   .build_blocking = blocking_build,
+  .check_guest = blocking_check_guest,
   .unpause = blocking_unpause,
   .destroy = blocking_destroy,
   .domain_memory = blocking_domain_memory,
@@ -294,8 +325,78 @@ test_pool_builds_in_parallel_and_finishes_on_the_main_loop (void)
   g_assert_cmpuint (counts.local, ==, N_VMS);
   g_assert_cmpuint (blocking->built, ==, N_VMS);
   g_assert_cmpuint (blocking->peak, ==, WORKERS);
+  g_assert_cmpuint (blocking->unpaused, ==, N_VMS);
   g_assert_false (blocking->built_on_main);
   g_assert_false (blocking->finished_off_main);
+}
+
+/* A VM whose guest the host cannot boot is rejected with the host's reason
+ * before anything is built; the VM beside it runs. */
+static void
+test_pool_guest_the_host_cannot_boot_is_rejected (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  g_autoptr(XaAdmission) admission = NULL;
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_guest_free);
+  g_autoptr(XaRun) run = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaScheduler *scheduler;
+  const XaRunVm *pvh;
+  const XaRunVm *pv;
+
+  xa_test_add_vms (requests, 2, GiB, 1);
+  g_ptr_array_add (guests, xa_guest_new (XA_GUEST_PVH, "/boot/vmlinuz", NULL, NULL));
+  g_ptr_array_add (guests, xa_guest_new (XA_GUEST_PV, "/boot/vmlinuz", NULL, NULL));
+  blocking->gate_open = TRUE;
+  admission = xa_admission_open (host, db, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_admission_submit (admission, "pool", requests, guests, NULL, NULL, &error));
+  scheduler = xa_admission_get_scheduler (admission);
+  g_assert_true (xa_scheduler_run (scheduler, &error));
+  g_assert_no_error (error);
+  run = xa_scheduler_get_run (scheduler);
+  pvh = g_ptr_array_index (run->vms, 0);
+  pv = g_ptr_array_index (run->vms, 1);
+  g_assert_cmpint (pvh->state, ==, XA_RUN_STATE_REJECTED);
+  g_assert_cmpstr (pvh->reason, ==, "type: \"pvh\" is not built here");
+  g_assert_cmpint (pv->state, ==, XA_RUN_STATE_RUNNING);
+  g_assert_cmpuint (blocking->built, ==, 1);
+}
+
+/* --paused: every VM is built and runs in the ledger's sense, and none is
+ * unpaused: the toolstack that asked does that. */
+static void
+test_pool_paused_builds_stay_paused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  g_autoptr(XaAdmission) admission = NULL;
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(XaRun) run = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaScheduler *scheduler;
+
+  xa_test_add_vms (requests, 3, GiB, 1);
+  options.paused = TRUE;
+  blocking->gate_open = TRUE;
+  admission = xa_admission_open (host, db, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_admission_submit (admission, "pool", requests, NULL, NULL, NULL, &error));
+  scheduler = xa_admission_get_scheduler (admission);
+  g_assert_true (xa_scheduler_run (scheduler, &error));
+  g_assert_no_error (error);
+  run = xa_scheduler_get_run (scheduler);
+  g_assert_cmpuint (xa_run_count (run).running, ==, 3);
+  g_assert_cmpuint (blocking->built, ==, 3);
+  g_assert_cmpuint (blocking->unpaused, ==, 0);
 }
 
 static void
@@ -304,11 +405,12 @@ note_done (const GError *error, gpointer user_data)
   *(gboolean *) user_data = TRUE;
 }
 
-/* A domain destroyed while its build waits at the gate: the build then
- * fails, and its end reaches the main loop and goes no further, as on the
+/* A domain destroyed while its build waits at the gate, which never
+ * opens: the destroy stops the build (as it kills xadmit-xenguest on
+ * Xen), and its end reaches the main loop and goes no further, as on the
  * simulated host. */
 static void
-test_pool_destroy_silences_the_build (void)
+test_pool_destroy_stops_and_silences_the_build (void)
 {
   g_autoptr(GError) error = NULL;
   BlockingHost *blocking = blocking_host_new ();
@@ -323,12 +425,11 @@ test_pool_destroy_silences_the_build (void)
   g_assert_true (xa_host_destroy (host, domid, &error));
   g_assert_no_error (error);
   g_mutex_lock (&blocking->lock);
-  blocking->gate_open = TRUE;
-  g_cond_broadcast (&blocking->cond);
   while (blocking->built == 0)
     g_cond_wait (&blocking->cond, &blocking->lock);
   g_mutex_unlock (&blocking->lock);
   g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (blocking->stopped, ==, 1);
   g_assert_false (called);
 }
 
@@ -338,7 +439,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/scheduler/host-pool/builds-in-parallel-and-finishes-on-the-main-loop",
                    test_pool_builds_in_parallel_and_finishes_on_the_main_loop);
-  g_test_add_func ("/scheduler/host-pool/destroy-silences-the-build",
-                   test_pool_destroy_silences_the_build);
+  g_test_add_func ("/scheduler/host-pool/guest-the-host-cannot-boot-is-rejected",
+                   test_pool_guest_the_host_cannot_boot_is_rejected);
+  g_test_add_func ("/scheduler/host-pool/paused-builds-stay-paused",
+                   test_pool_paused_builds_stay_paused);
+  g_test_add_func ("/scheduler/host-pool/destroy-stops-and-silences-the-build",
+                   test_pool_destroy_stops_and_silences_the_build);
   return g_test_run ();
 }

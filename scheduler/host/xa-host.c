@@ -183,6 +183,25 @@ xa_host_save (XaHost *host, GError **error)
  *
  * Returns: "sim" or "xen"
  */
+/**
+ * xa_host_check_guest:
+ * @host: a host
+ * @guest: (nullable): what a VM boots; %NULL for nothing
+ * @error: a #GError in %XA_ERROR, %XA_ERROR_INVALID_INPUT, saying why not
+ *
+ * Whether @host can boot @guest at all, whatever its memory: a VM it
+ * cannot is rejected, not built.
+ *
+ * Returns: %TRUE if it can
+ */
+gboolean
+xa_host_check_guest (XaHost *host, const XaGuest *guest, GError **error)
+{
+  if (host->klass->check_guest == NULL)
+    return TRUE;
+  return host->klass->check_guest (host, guest, error);
+}
+
 const gchar *
 xa_host_get_kind (XaHost *host)
 {

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "xa-clock.h"
+#include "xa-guest.h"
 #include "xa-host-info.h"
 
 G_BEGIN_DECLS
@@ -33,8 +34,11 @@ typedef struct {
  * @attempt: which attempt this is, from 1
  * @memory_mib: the memory the xenguest step populates
  * @mib_by_node: (nullable) (array length=n_nodes): exactly this much on
- *   each node (overhead included), as xenguest's vNUMA ranges with exact
- *   nodes do; %NULL lets the allocator follow the domain's affinity
+ *   each node, as xenguest's vNUMA ranges with exact nodes do; %NULL lets
+ *   the allocator follow the domain's affinity. It is what the plan gives
+ *   each node, Xen's overhead for the domain included: a backend whose
+ *   builder populates the guest's memory alone takes that off
+ *   (xa_mem_guest_by_node())
  * @n_nodes: the host's nodes
  * @kernel: (nullable): what the Xen backend boots, with @ramdisk and
  *   @cmdline (nullable)
@@ -78,6 +82,9 @@ gboolean xa_host_lock (XaHost  *host,
                        GError **error);
 gboolean xa_host_save (XaHost  *host,
                        GError **error);
+gboolean xa_host_check_guest (XaHost         *host,
+                              const XaGuest  *guest,
+                              GError        **error);
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
 
