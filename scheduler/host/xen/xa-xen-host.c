@@ -3,14 +3,11 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include <xenctrl.h>
-#include <xenstore.h>
-
 #include "xa-error.h"
 #include "xa-file.h"
 #include "xa-xen-console.h"
-#include "xa-xen-host.h"
 #include "xa-xen-meminfo.h"
+#include "xa-xen-private.h"
 #include "xa-name.h"
 #include "xa-text.h"
 
@@ -21,18 +18,8 @@
 #define XA_XEN_DISTANCE_REMOTE 20
 #define XA_XEN_CPUTOPO_ATTEMPTS 3
 
-typedef struct xs_handle XaXsHandle;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXsHandle, xs_close)
-
 /* One admitter per host: its lock lives here while it runs. */
 #define XA_XEN_RUN_DIR "/run/xadmit"
-
-typedef struct {
-  XaHost parent;
-  xc_interface *xch;
-  gint lock_fd;
-  gboolean said_estimated;
-} XaXenHost;
 
 /* 4 KiB pages: 256 to the MiB. */
 static guint64
@@ -163,6 +150,30 @@ xa_xen_host_count_nodes (XaXenHost *self, unsigned *n_nodes, GError **error)
   return TRUE;
 }
 
+/**
+ * xa_xen_host_read_numa_free:
+ * @self: the host
+ * @free_mib: (array) (out caller-allocates): free MiB on each of its nodes
+ * @error: a #GError
+ *
+ * Returns: %TRUE if read
+ */
+gboolean
+xa_xen_host_read_numa_free (XaXenHost *self, guint64 *free_mib, GError **error)
+{
+  unsigned n = self->n_nodes;
+  g_autofree xc_meminfo_t *meminfo = g_new0 (xc_meminfo_t, n);
+  /* xc_numainfo fills both or neither */
+  g_autofree uint32_t *distances = g_new0 (uint32_t, (gsize) n * n);
+
+  if (xc_numainfo (self->xch, &n, meminfo, distances) != 0)
+    return xa_host_fail (error, errno, "xc_numainfo", "cannot read the free memory per node");
+  for (guint i = 0; i < self->n_nodes; i++)
+    free_mib[i] = i < n ? MIN (xa_xen_host_bytes_to_mib (meminfo[i].memfree),
+                               xa_xen_host_bytes_to_mib (meminfo[i].memsize)) : 0;
+  return TRUE;
+}
+
 /* Per-node memory and distances; dirty memory is not exported by Xen 4.17
  * (scrub_pages is always 0), so dirty_mib stays 0. */
 static XaHostInfo *
@@ -283,11 +294,20 @@ xa_xen_host_domain_name (struct xs_handle *xs, guint domid)
   return g_strdup_printf ("domid-%u", domid);
 }
 
-/* Nodes with memory in the domain's node affinity. A domain that is gone
- * (ESRCH) has no affinity left: its pages are then spread over every node. */
-static gboolean
-xa_xen_host_node_affinity (XaXenHost *self, const XaHostInfo *info, guint domid,
-                           XaNodeSet *out, GError **error)
+/**
+ * xa_xen_host_node_affinity:
+ * @self: the host
+ * @n_nodes: its nodes
+ * @domid: a domain
+ * @out: (out): the nodes of its node affinity; none for a domain gone
+ *   (ESRCH), which has no affinity left
+ * @error: a #GError
+ *
+ * Returns: %TRUE if read
+ */
+gboolean
+xa_xen_host_node_affinity (XaXenHost *self, guint n_nodes, guint32 domid, XaNodeSet *out,
+                           GError **error)
 {
   g_autofree guint8 *map = xc_nodemap_alloc (self->xch);
   gint map_bits = xc_get_nodemap_size (self->xch) * 8;
@@ -301,8 +321,8 @@ xa_xen_host_node_affinity (XaXenHost *self, const XaHostInfo *info, guint domid,
     return xa_host_fail (error, errno, "xc_domain_node_getaffinity",
                          "cannot read the node affinity of domain %u", domid);
   }
-  for (guint n = 0; n < info->n_nodes && (gint) n < map_bits; n++) {
-    if ((map[n / 8] & (1u << (n % 8))) != 0 && info->nodes[n].total_mib > 0)
+  for (guint n = 0; n < n_nodes && (gint) n < map_bits; n++) {
+    if ((map[n / 8] & (1u << (n % 8))) != 0)
       *out |= XA_NODESET_BIT (n);
   }
   return TRUE;
@@ -320,10 +340,17 @@ xa_xen_host_nodes_with_memory (const XaHostInfo *info)
   return nodes != 0 ? nodes : XA_NODESET_BIT (0);
 }
 
-/* The estimate where Xen's table lacks the domain: its pages split evenly
+/**
+ * xa_xen_host_spread_pages:
+ * @nodes: a domain's node affinity, not empty
+ * @tot_pages: its pages
+ * @by_node_mib: (out caller-allocates): its MiB on each node
+ *
+ * The estimate where Xen's table lacks the domain: its pages split evenly
  * over its node affinity, which is where Xen allocated them first; rounded
- * up, so that no node looks emptier than it is. */
-static void
+ * up, so that no node looks emptier than it is.
+ */
+void
 xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_mib)
 {
   guint k = xa_nodeset_count (nodes);
@@ -342,6 +369,26 @@ xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_m
   }
 }
 
+/* The handle Xen keeps for a domain, as a UUID; %NULL where it is all
+ * zeros (dom0, and domains created without one). */
+static gchar *
+xa_xen_host_handle_uuid (const xen_domain_handle_t handle)
+{
+  GString *uuid = g_string_new (NULL);
+  gboolean zero = TRUE;
+
+  for (guint i = 0; i < sizeof (xen_domain_handle_t); i++) {
+    zero &= handle[i] == 0;
+    g_string_append_printf (uuid, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "",
+                            handle[i]);
+  }
+  if (zero) {
+    g_string_free (uuid, TRUE);
+    return NULL;
+  }
+  return g_string_free (uuid, FALSE);
+}
+
 static gboolean
 xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
                         GHashTable *meminfo, const xc_domaininfo_t *dominfo, GError **error)
@@ -357,10 +404,15 @@ xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
     return TRUE;
   name = xa_xen_host_domain_name (xs, domid);
   domain = xa_host_domain_new (name, vcpus, info->n_nodes);
+  domain->domid = domid;
+  domain->uuid = xa_xen_host_handle_uuid (dominfo->handle);
+  domain->claim_mib = xa_xen_host_pages_to_mib (dominfo->outstanding_pages);
+  domain->claim_node = -1;
   if (!xa_xen_meminfo_lookup_mib (meminfo, domid, dominfo->tot_pages, info->n_nodes,
                                   domain->memory_by_node_mib)) {
-    if (!xa_xen_host_node_affinity (self, info, domid, &nodes, error))
+    if (!xa_xen_host_node_affinity (self, info->n_nodes, domid, &nodes, error))
       return FALSE;
+    nodes &= xa_xen_host_nodes_with_memory (info);
     if (nodes == 0)
       nodes = xa_xen_host_nodes_with_memory (info);
     xa_xen_host_spread_pages (nodes, dominfo->tot_pages, domain->memory_by_node_mib);
@@ -390,20 +442,16 @@ static gboolean
 xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
 {
   g_autofree xc_domaininfo_t *batch = g_new0 (xc_domaininfo_t, XA_XEN_DOMAIN_BATCH);
-  g_autoptr(XaXsHandle) xs = xs_open (XS_OPEN_READONLY);
   g_autoptr(GHashTable) meminfo = xa_xen_host_meminfo_or_say (self, info->n_nodes);
   uint32_t first = 0;
   gint got;
 
-  if (xs == NULL)
-    g_debug ("xs_open: cannot reach xenstore (%s), so domains are named domid-N",
-             g_strerror (errno));
   do {
     got = xc_domain_getinfolist (self->xch, first, XA_XEN_DOMAIN_BATCH, batch);
     if (got < 0)
       return xa_host_fail (error, errno, "xc_domain_getinfolist", "cannot list the domains");
     for (gint i = 0; i < got; i++) {
-      if (!xa_xen_host_add_domain (self, info, xs, meminfo, &batch[i], error))
+      if (!xa_xen_host_add_domain (self, info, self->xs, meminfo, &batch[i], error))
         return FALSE;
     }
     if (got > 0)
@@ -440,7 +488,7 @@ xa_xen_host_uuid (void)
   return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
 }
 
-static XaHostInfo *
+XaHostInfo *
 xa_xen_host_snapshot (XaHost *host, GError **error)
 {
   XaXenHost *self = (XaXenHost *) host;
@@ -464,7 +512,7 @@ xa_xen_host_snapshot (XaHost *host, GError **error)
   return g_steal_pointer (&info);
 }
 
-static gboolean
+gboolean
 xa_xen_host_lock (XaHost *host, GError **error)
 {
   XaXenHost *self = (XaXenHost *) host;
@@ -481,31 +529,54 @@ xa_xen_host_lock (XaHost *host, GError **error)
   return xa_file_lock (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
 }
 
+/* Builds the host checks its guests for: a PV kernel to boot. */
+gboolean
+xa_xen_host_check_guest (XaHost *host, const XaGuest *guest, GError **error)
+{
+  if (guest != NULL && guest->type == XA_GUEST_PVH) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "type: \"pvh\" cannot be built on Xen yet: xadmit builds PV guests "
+                         "(use \"type\": \"pv\")");
+    return FALSE;
+  }
+  if (guest == NULL || guest->kernel == NULL) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "kernel: a VM started on Xen boots a kernel, and this one names none "
+                         "(docs/formats.md, \"kernel\")");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 xa_xen_host_destroy (XaXenHost *self)
 {
   if (self->xch != NULL)
     xc_interface_close (self->xch);
+  if (self->xs != NULL)
+    xs_close (self->xs);
+  g_clear_pointer (&self->domains, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
   if (self->lock_fd >= 0)
     g_close (self->lock_fd, NULL);
   g_free (self);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXenHost, xa_xen_host_destroy)
 
-static void
+void
 xa_xen_host_free (XaHost *host)
 {
   xa_xen_host_destroy ((XaXenHost *) host);
 }
 
-static const XaHostClass xa_xen_host_class = {
-  .kind = "xen",
-  .snapshot = xa_xen_host_snapshot,
-  .lock = xa_xen_host_lock,
-  .free = xa_xen_host_free,
-};
-
-static xc_interface *
+/**
+ * xa_xen_host_open_interface:
+ * @error: a #GError in %XA_ERROR: %XA_ERROR_NO_HYPERVISOR, or
+ *   %XA_ERROR_PERMISSION for a user who is not root
+ *
+ * Returns: (transfer full): a handle of libxenctrl's, or %NULL
+ */
+xc_interface *
 xa_xen_host_open_interface (GError **error)
 {
   xc_interface *xch;
@@ -549,11 +620,18 @@ xa_xen_host_new (GError **error)
 
   self->parent.klass = &xa_xen_host_class;
   self->lock_fd = -1;
+  g_mutex_init (&self->lock);
+  self->domains = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) xa_xen_domain_free);
   self->xch = xa_xen_host_open_interface (error);
   if (self->xch == NULL)
     return NULL;
-  if (!xa_xen_host_read_physinfo (self, &physinfo, error))
+  if (!xa_xen_host_read_physinfo (self, &physinfo, error) ||
+      !xa_xen_host_count_nodes (self, &self->n_nodes, error))
     return NULL;
+  self->xs = xs_open (0);
+  if (self->xs == NULL)
+    g_debug ("xs_open: cannot reach xenstore (%s), so domains are named domid-N and none "
+             "can be built", g_strerror (errno));
   self->parent.clock = xa_clock_new_real ();
   return (XaHost *) g_steal_pointer (&self);
 }
