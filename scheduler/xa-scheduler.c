@@ -334,7 +334,8 @@ xa_scheduler_run (XaScheduler *self, GError **error)
       g_main_context_iteration (context, TRUE);
     }
   }
-  if (!xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
+  if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
+      !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
     xa_scheduler_fatal (self, g_steal_pointer (&released));
   /* the summary's "left" is what the host shows, not free minus placed */
   g_clear_pointer (&self->left_mib, g_free);

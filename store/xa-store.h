@@ -324,6 +324,11 @@ gboolean xa_store_complete_build (XaStore        *self,
                                   const guint64  *actual_mib,
                                   XaStoreTime     at,
                                   GError        **error);
+gboolean xa_store_correct_actual (XaStore              *self,
+                                  const XaStoreRequest *request,
+                                  guint                 n_nodes,
+                                  const guint64        *actual_mib,
+                                  GError              **error);
 gboolean xa_store_fail_build (XaStore        *self,
                               XaStoreRequest *request,
                               const gchar    *reason,

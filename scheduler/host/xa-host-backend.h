@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * what the backends share. Not for the host layer's users: they see xa-host.h. */
 typedef struct {
   const gchar *kind;
+  /* domain_memory may be an estimate, which a snapshot corrects */
+  gboolean domain_memory_estimated;
   void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
   gboolean (*lock) (XaHost *host, GError **error);

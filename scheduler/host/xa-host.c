@@ -135,6 +135,19 @@ xa_host_can_build (XaHost *host)
  * @seed: seeds what a simulated host draws (build-time jitter); a real
  *   host has nothing to seed
  */
+/**
+ * xa_host_domain_memory_is_estimated:
+ * @host: a host
+ *
+ * Returns: whether xa_host_domain_memory() may guess where a domain's pages
+ *   are (Xen between two 'u' tables), so that a snapshot counts better
+ */
+gboolean
+xa_host_domain_memory_is_estimated (XaHost *host)
+{
+  return host->klass->domain_memory_estimated;
+}
+
 void
 xa_host_set_seed (XaHost *host, guint32 seed)
 {

@@ -75,6 +75,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHost, xa_host_free)
 
 const gchar *xa_host_get_kind (XaHost *host);
 gboolean xa_host_can_build (XaHost *host);
+gboolean xa_host_domain_memory_is_estimated (XaHost *host);
 XaClock *xa_host_get_clock (XaHost *host);
 void xa_host_set_seed (XaHost  *host,
                        guint32  seed);

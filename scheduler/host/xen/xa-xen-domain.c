@@ -294,6 +294,7 @@ xa_xen_domain_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib
 
 const XaHostClass xa_xen_host_class = {
   .kind = "xen",
+  .domain_memory_estimated = TRUE,
   .snapshot = xa_xen_host_snapshot,
   .lock = xa_xen_host_lock,
   .check_guest = xa_xen_host_check_guest,
