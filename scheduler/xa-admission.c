@@ -59,6 +59,31 @@ xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaReque
   return TRUE;
 }
 
+/* Running VMs whose domain went down while no xadmit watched: the domain
+ * is destroyed and the request ends, as a watch would have done. */
+static gboolean
+xa_admission_end_down (XaAdmission *self, const XaHostInfo *info, GError **error)
+{
+  g_autoptr(GPtrArray) running = xa_store_list_requests (self->store, self->host_id,
+                                                         XA_REQUEST_RUNNING, error);
+
+  if (running == NULL)
+    return FALSE;
+  for (guint i = 0; i < running->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (running, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+    g_autofree gchar *reason = NULL;
+
+    if (domain == NULL || domain->down == NULL)
+      continue;
+    reason = xa_host_record_down_reason (domain->down);
+    if (!xa_host_destroy (self->host, domain->domid, error) ||
+        !xa_store_end (self->store, request, reason, xa_host_record_now (self->host), error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* A restart first: the builds the ledger has in flight are over. Those
  * that finished are running; half-built domains are destroyed, and their
  * VMs wait again with those whose build had not begun. The domains of
@@ -69,6 +94,8 @@ xa_admission_reconcile (XaAdmission *self, const XaHostInfo *info, GError **erro
   g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(XaStoreReconciliation) found = NULL;
 
+  if (!xa_admission_end_down (self, info, error))
+    return NULL;
   xa_host_record_init (&record, info);
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);

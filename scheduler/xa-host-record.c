@@ -51,3 +51,15 @@ xa_host_record_now (XaHost *host)
 
   return now;
 }
+
+/**
+ * xa_host_record_down_reason:
+ * @down: how a domain went down by itself ("poweroff", "crash"...)
+ *
+ * Returns: (transfer full): why its request ended, once it is destroyed
+ */
+gchar *
+xa_host_record_down_reason (const gchar *down)
+{
+  return g_strdup_printf ("its domain went down (%s) and was destroyed", down);
+}

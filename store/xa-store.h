@@ -291,6 +291,11 @@ gboolean xa_store_cancel (XaStore     *self,
                           const gchar *reason,
                           XaStoreTime  at,
                           GError     **error);
+gboolean xa_store_end (XaStore        *self,
+                       XaStoreRequest *request,
+                       const gchar    *reason,
+                       XaStoreTime     at,
+                       GError        **error);
 gboolean xa_store_reject (XaStore        *self,
                           XaStoreRequest *request,
                           const gchar    *reason,

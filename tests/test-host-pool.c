@@ -33,6 +33,12 @@ typedef struct {
   /* its snapshots count each domain's pages on the other node than
    * domain_memory said, as Xen's 'u' table corrects an estimate */
   gboolean counts_differ;
+  /* this many domains, once unpaused, crash at the next turn of the main
+   * loop */
+  guint crashes;
+  XaHostDomainDown down;
+  gpointer down_data;
+  guint watching;
   gboolean built_on_main;
   /* main thread only: */
   gboolean finished_off_main;
@@ -77,6 +83,7 @@ blocking_snapshot (XaHost *host, GError **error)
 
     copy->uuid = g_strdup (domain->uuid);
     copy->domid = domain->domid;
+    copy->down = g_strdup (domain->down);
     for (guint n = 0; n < N_NODES; n++) {
       guint counted = self->counts_differ ? N_NODES - 1 - n : n;
 
@@ -161,13 +168,60 @@ blocking_claim (XaHost *host, guint32 domid, gint node, guint64 mib, GError **er
   return blocking_domain_call (host, domid, "claim_pages", error);
 }
 
+typedef struct {
+  BlockingHost *host;
+  guint32 domid;
+} Crash;
+
+static gboolean
+blocking_crash (gpointer data)
+{
+  Crash *crash = data;
+  XaHostDomain *domain = find_domain (crash->host, crash->domid, "crash", NULL);
+
+  if (domain != NULL) {
+    domain->down = g_strdup ("crash");
+    if (crash->host->down != NULL)
+      crash->host->down (crash->domid, domain->down, crash->host->down_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+blocking_watch (XaHost *host, XaHostDomainDown down, gpointer user_data, GError **error)
+{
+  BlockingHost *self = (BlockingHost *) host;
+
+  self->down = down;
+  self->down_data = user_data;
+  self->watching++;
+  return TRUE;
+}
+
+static void
+blocking_unwatch (XaHost *host)
+{
+  BlockingHost *self = (BlockingHost *) host;
+
+  self->down = NULL;
+  self->watching--;
+}
+
 static gboolean
 blocking_unpause (XaHost *host, guint32 domid, GError **error)
 {
   BlockingHost *self = (BlockingHost *) host;
+  Crash *crash;
 
   self->finished_off_main |= g_thread_self () != self->main_thread;
   self->unpaused++;
+  if (self->crashes > 0) {
+    self->crashes--;
+    crash = g_new0 (Crash, 1);
+    crash->host = self;
+    crash->domid = domid;
+    g_idle_add_full (G_PRIORITY_DEFAULT, blocking_crash, crash, g_free);
+  }
   return blocking_domain_call (host, domid, "unpause", error);
 }
 
@@ -280,6 +334,8 @@ static const XaHostClass blocking_class = {
   .unpause = blocking_unpause,
   .destroy = blocking_destroy,
   .domain_memory = blocking_domain_memory,
+  .watch_domains = blocking_watch,
+  .unwatch_domains = blocking_unwatch,
   .free = blocking_free,
 };
 
@@ -447,6 +503,86 @@ test_pool_run_ends_with_the_hosts_count (void)
   g_assert_cmpuint (row->actual_mib[1], ==, GiB);
 }
 
+/* A domain that crashes while the run goes on is destroyed and its request
+ * ends with the reason; the memory it frees lets the VM that waited for it
+ * start; the run's watch is gone when it returns. */
+static void
+test_pool_domain_down_during_the_run_ends (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  g_autoptr(XaAdmission) admission = NULL;
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(XaRun) run = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaScheduler *scheduler;
+  const XaRunVm *first;
+  const XaRunVm *second;
+
+  /* the host's two nodes hold one of them, not both */
+  xa_test_add_vms (requests, 2, 100 * GiB, 1);
+  options.workers = 1;
+  blocking->gate_open = TRUE;
+  blocking->crashes = 1;
+  admission = xa_admission_open (host, db, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_admission_submit (admission, "pool", requests, NULL, NULL, NULL, &error));
+  scheduler = xa_admission_get_scheduler (admission);
+  g_assert_true (xa_scheduler_run (scheduler, &error));
+  g_assert_no_error (error);
+  run = xa_scheduler_get_run (scheduler);
+  first = g_ptr_array_index (run->vms, 0);
+  g_assert_cmpint (first->state, ==, XA_RUN_STATE_ENDED);
+  g_assert_cmpstr (first->reason, ==, "its domain went down (crash) and was destroyed");
+  second = g_ptr_array_index (run->vms, 1);
+  g_assert_cmpint (second->state, ==, XA_RUN_STATE_RUNNING);
+  g_assert_cmpuint (second->attempts, ==, 1);
+  g_assert_cmpuint (blocking->built, ==, 2);
+  g_assert_cmpuint (blocking->watching, ==, 0);
+  g_assert_null (find_domain (blocking, 1, "test", NULL));
+}
+
+/* A domain that went down while no xadmit ran: the next start destroys it
+ * and ends its request. */
+static void
+test_pool_domain_down_before_a_start_ends (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
+  BlockingHost *blocking = blocking_host_new ();
+  g_autoptr(XaHost) host = &blocking->parent;
+  g_autoptr(XaAdmission) first = NULL;
+  g_autoptr(XaAdmission) again = NULL;
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GPtrArray) ended = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaHostDomain *domain;
+
+  xa_test_add_vms (requests, 1, GiB, 1);
+  blocking->gate_open = TRUE;
+  first = xa_admission_open (host, db, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_admission_submit (first, "pool", requests, NULL, NULL, NULL, &error));
+  g_assert_true (xa_scheduler_run (xa_admission_get_scheduler (first), &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&first, xa_admission_free);
+  domain = g_ptr_array_index (blocking->domains, 0);
+  domain->down = g_strdup ("poweroff");
+  again = xa_admission_open (host, db, &options, NULL, &error);
+  g_assert_no_error (error);
+  ended = xa_store_list_requests (xa_admission_get_store (again),
+                                  xa_admission_get_host_id (again), XA_REQUEST_ENDED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->reason, ==,
+                   "its domain went down (poweroff) and was destroyed");
+  g_assert_cmpuint (blocking->domains->len, ==, 0);
+}
+
 static void
 note_done (const GError *error, gpointer user_data)
 {
@@ -491,6 +627,10 @@ main (int argc, char **argv)
                    test_pool_guest_the_host_cannot_boot_is_rejected);
   g_test_add_func ("/scheduler/host-pool/run-ends-with-the-hosts-count",
                    test_pool_run_ends_with_the_hosts_count);
+  g_test_add_func ("/scheduler/host-pool/domain-down-during-the-run-ends",
+                   test_pool_domain_down_during_the_run_ends);
+  g_test_add_func ("/scheduler/host-pool/domain-down-before-a-start-ends",
+                   test_pool_domain_down_before_a_start_ends);
   g_test_add_func ("/scheduler/host-pool/paused-builds-stay-paused",
                    test_pool_paused_builds_stay_paused);
   g_test_add_func ("/scheduler/host-pool/destroy-stops-and-silences-the-build",

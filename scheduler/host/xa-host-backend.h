@@ -40,6 +40,10 @@ typedef struct {
   gboolean (*unpause) (XaHost *host, guint32 domid, GError **error);
   gboolean (*destroy) (XaHost *host, guint32 domid, GError **error);
   gboolean (*domain_memory) (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error);
+  /* %NULL for a host whose domains never go down by themselves */
+  gboolean (*watch_domains) (XaHost *host, XaHostDomainDown down, gpointer user_data,
+                             GError **error);
+  void (*unwatch_domains) (XaHost *host);
   void (*free) (XaHost *host);
 } XaHostClass;
 

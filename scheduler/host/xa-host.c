@@ -393,6 +393,33 @@ xa_host_destroy (XaHost *host, guint32 domid, GError **error)
  *
  * Returns: %TRUE on success
  */
+/**
+ * xa_host_watch_domains:
+ * @host: a host
+ * @down: called for each domain that went down by itself
+ * @user_data: for @down
+ * @error: a #GError
+ *
+ * Watches the host's domains until xa_host_unwatch_domains(): their
+ * toolstack (here, xadmit) must destroy those that shut down.
+ *
+ * Returns: %TRUE if watching, or if the host's domains never go down
+ */
+gboolean
+xa_host_watch_domains (XaHost *host, XaHostDomainDown down, gpointer user_data, GError **error)
+{
+  if (host->klass->watch_domains == NULL)
+    return TRUE;
+  return host->klass->watch_domains (host, down, user_data, error);
+}
+
+void
+xa_host_unwatch_domains (XaHost *host)
+{
+  if (host->klass->unwatch_domains != NULL)
+    host->klass->unwatch_domains (host);
+}
+
 gboolean
 xa_host_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error)
 {

@@ -58,6 +58,19 @@ typedef void (*XaHostBuildDone) (const GError *error,
                                  gpointer      user_data);
 
 /**
+ * XaHostDomainDown:
+ * @domid: a domain that shut down, rebooted or crashed
+ * @down: how ("poweroff", "reboot", "crash"...)
+ * @user_data: what xa_host_watch_domains() was given
+ *
+ * Called in the main context that asked to watch; again for the same
+ * domain on later events, until it is destroyed.
+ */
+typedef void (*XaHostDomainDown) (guint32      domid,
+                                  const gchar *down,
+                                  gpointer     user_data);
+
+/**
  * XaHost:
  *
  * A host backend: the simulated host or a real Xen host. The calls are
@@ -133,6 +146,11 @@ gboolean xa_host_unpause (XaHost  *host,
 gboolean xa_host_destroy (XaHost  *host,
                           guint32  domid,
                           GError **error);
+gboolean xa_host_watch_domains (XaHost            *host,
+                                XaHostDomainDown   down,
+                                gpointer           user_data,
+                                GError           **error);
+void xa_host_unwatch_domains (XaHost *host);
 gboolean xa_host_domain_memory (XaHost   *host,
                                 guint32   domid,
                                 guint64  *mib_by_node,

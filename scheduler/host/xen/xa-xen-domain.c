@@ -310,5 +310,7 @@ const XaHostClass xa_xen_host_class = {
   .unpause = xa_xen_domain_unpause,
   .destroy = xa_xen_domain_destroy,
   .domain_memory = xa_xen_domain_memory,
+  .watch_domains = xa_xen_watch_domains,
+  .unwatch_domains = xa_xen_unwatch_domains,
   .free = xa_xen_host_free,
 };

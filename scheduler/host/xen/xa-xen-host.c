@@ -408,6 +408,7 @@ xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
   domain->uuid = xa_xen_host_handle_uuid (dominfo->handle);
   domain->claim_mib = xa_xen_host_pages_to_mib (dominfo->outstanding_pages);
   domain->claim_node = -1;
+  domain->down = g_strdup (xa_xen_down_reason (dominfo));
   if (!xa_xen_meminfo_lookup_mib (meminfo, domid, dominfo->tot_pages, info->n_nodes,
                                   domain->memory_by_node_mib)) {
     if (!xa_xen_host_node_affinity (self, info->n_nodes, domid, &nodes, error))
@@ -551,6 +552,7 @@ xa_xen_host_check_guest (XaHost *host, const XaGuest *guest, GError **error)
 static void
 xa_xen_host_destroy (XaXenHost *self)
 {
+  xa_xen_unwatch_domains (&self->parent);
   if (self->xch != NULL)
     xc_interface_close (self->xch);
   if (self->xs != NULL)

@@ -42,6 +42,10 @@ typedef struct {
   GMutex lock;
   /* domid -> XaXenDomain */
   GHashTable *domains;
+  /* @releaseDomain, while someone watches (xa-xen-watch.c) */
+  GSource *watch;
+  XaHostDomainDown down;
+  gpointer down_data;
 } XaXenHost;
 
 /* 4 KiB pages: 256 to the MiB. */
@@ -84,6 +88,14 @@ gboolean xa_xen_build_blocking (XaHost             *host,
                                 const XaBuildSpec  *spec,
                                 GCancellable       *cancellable,
                                 GError            **error);
+
+/* xa-xen-watch.c */
+const gchar *xa_xen_down_reason (const xc_domaininfo_t *info);
+gboolean xa_xen_watch_domains (XaHost            *host,
+                               XaHostDomainDown   down,
+                               gpointer           user_data,
+                               GError           **error);
+void xa_xen_unwatch_domains (XaHost *host);
 
 /* xa-xen-xs.c */
 gboolean xa_xen_xs_make_domain (struct xs_handle  *xs,
