@@ -22,6 +22,7 @@ xa_host_record_init (XaHostRecord *record, const XaHostInfo *info)
 
     record->domains[i].uuid = domain->uuid;
     record->domains[i].mib_by_node = domain->memory_by_node_mib;
+    record->domains[i].unfinished = domain->unfinished;
   }
   record->snapshot.n_nodes = info->n_nodes;
   record->snapshot.total_mib = record->total_mib;

@@ -91,10 +91,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreRequest, xa_store_request_free)
  * @uuid: (nullable): the domain's handle; domains without one (dom0, or
  *   not started by xadmit) only count through the free memory
  * @mib_by_node: its memory on each node, as the host reports it
+ * @unfinished: its build has not finished, whatever memory it holds
  */
 typedef struct {
   const gchar *uuid;
   const guint64 *mib_by_node;
+  gboolean unfinished;
 } XaStoreDomain;
 
 /**

@@ -60,6 +60,7 @@ xa_host_info_copy (const XaHostInfo *info)
     dup->claim_mib = domain->claim_mib;
     dup->claim_node = domain->claim_node;
     dup->estimated = domain->estimated;
+    dup->unfinished = domain->unfinished;
     dup->down = g_strdup (domain->down);
     g_ptr_array_add (copy->domains, dup);
   }

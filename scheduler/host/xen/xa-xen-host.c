@@ -409,6 +409,10 @@ xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
   domain->claim_mib = xa_xen_host_pages_to_mib (dominfo->outstanding_pages);
   domain->claim_node = -1;
   domain->down = g_strdup (xa_xen_down_reason (dominfo));
+  /* a build introduces its domain last (xa-xen-xs.c): one that xenstored
+   * does not know stopped half-way, whatever memory populate gave it */
+  domain->unfinished = domain->uuid != NULL && xs != NULL &&
+                       !xs_is_domain_introduced (xs, domid);
   if (!xa_xen_meminfo_lookup_mib (meminfo, domid, dominfo->tot_pages, info->n_nodes,
                                   domain->memory_by_node_mib)) {
     if (!xa_xen_host_node_affinity (self, info->n_nodes, domid, &nodes, error))
