@@ -272,9 +272,9 @@ xa_xen_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError 
     xa_xen_domain_fill_ranges (built_mib, self->n_nodes, info.tot_pages, mib_by_node);
     return TRUE;
   }
-  if (!xa_xen_host_node_affinity (self, self->n_nodes, domid, &nodes, error))
+  if (!xa_xen_list_node_affinity (self, self->n_nodes, domid, &nodes, error))
     return FALSE;
-  xa_xen_host_spread_pages (nodes != 0 ? nodes : XA_NODESET_BIT (0), info.tot_pages,
+  xa_xen_list_spread_pages (nodes != 0 ? nodes : XA_NODESET_BIT (0), info.tot_pages,
                             mib_by_node);
   return TRUE;
 }

@@ -54,14 +54,6 @@ typedef struct {
 void xa_xen_domain_free (XaXenDomain *domain);
 
 xc_interface *xa_xen_host_open_interface (GError **error);
-void xa_xen_host_spread_pages (XaNodeSet  nodes,
-                               guint64    tot_pages,
-                               guint64   *by_node_mib);
-gboolean xa_xen_host_node_affinity (XaXenHost   *self,
-                                    guint        n_nodes,
-                                    guint32      domid,
-                                    XaNodeSet   *out,
-                                    GError     **error);
 gboolean xa_xen_host_read_numa_free (XaXenHost  *self,
                                      guint64    *free_mib,
                                      GError    **error);
@@ -75,6 +67,19 @@ gboolean xa_xen_host_check_guest (XaHost         *host,
                                   const XaGuest  *guest,
                                   GError        **error);
 void xa_xen_host_free (XaHost *host);
+
+/* xa-xen-list.c: the domains of a snapshot */
+gboolean xa_xen_list_domains (XaXenHost   *self,
+                              XaHostInfo  *info,
+                              GError     **error);
+void xa_xen_list_spread_pages (XaNodeSet  nodes,
+                               guint64    tot_pages,
+                               guint64   *by_node_mib);
+gboolean xa_xen_list_node_affinity (XaXenHost   *self,
+                                    guint        n_nodes,
+                                    guint32      domid,
+                                    XaNodeSet   *out,
+                                    GError     **error);
 
 /* xa-xen-domain.c: the calls of a build before and after the xenguest
  * step, and the class */
