@@ -182,10 +182,10 @@ test_reply_refused (void)
 static void
 test_timeout_grows (void)
 {
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (0), ==, 30000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (1024), ==, 31000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (1025), ==, 32000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (64 * 1024), ==, 94000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (0), ==, 30000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (1024), ==, 31000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (1025), ==, 32000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (64 * 1024), ==, 94000);
 }
 
 /* The stub, with the given command line: the reply, or the error. */

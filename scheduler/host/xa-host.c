@@ -135,6 +135,26 @@ xa_host_can_build (XaHost *host)
  * @seed: seeds what a simulated host draws (build-time jitter); a real
  *   host has nothing to seed
  */
+#define XA_HOST_BUILD_BASE_MS 30000
+#define XA_HOST_BUILD_MS_PER_GIB 1000
+
+/**
+ * xa_host_build_timeout_ms:
+ * @memory_mib: the memory a build populates
+ *
+ * How long a build may take before it is killed: on Xen, its xenguest
+ * helper; on the simulated host, a build its faults hang.
+ *
+ * Returns: 30 s, and 1 s per GiB begun (populating is O(memory))
+ */
+guint
+xa_host_build_timeout_ms (guint64 memory_mib)
+{
+  guint64 gib = (memory_mib + 1023) / 1024;
+
+  return (guint) MIN (G_MAXUINT, XA_HOST_BUILD_BASE_MS + XA_HOST_BUILD_MS_PER_GIB * gib);
+}
+
 /**
  * xa_host_domain_memory_is_estimated:
  * @host: a host

@@ -88,6 +88,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHost, xa_host_free)
 
 const gchar *xa_host_get_kind (XaHost *host);
 gboolean xa_host_can_build (XaHost *host);
+guint xa_host_build_timeout_ms (guint64 memory_mib);
 gboolean xa_host_domain_memory_is_estimated (XaHost *host);
 XaClock *xa_host_get_clock (XaHost *host);
 void xa_host_set_seed (XaHost  *host,

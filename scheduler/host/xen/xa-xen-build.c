@@ -82,7 +82,7 @@ xa_xen_build_run (XaXenHost *self, guint32 domid, const XaBuildSpec *spec,
     args.mib_by_node = guest_mib;
   }
   if (!xa_xenguest_run (xa_xenguest_run_helper (), &args,
-                        xa_xenguest_run_timeout_ms (spec->memory_mib), cancellable, &reply,
+                        xa_host_build_timeout_ms (spec->memory_mib), cancellable, &reply,
                         error))
     return FALSE;
   xa_xen_build_remember (self, domid, args.mib_by_node);
