@@ -258,9 +258,11 @@ xa_xen_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError 
   g_autofree guint64 *built_mib = NULL;
   XaXenDomain *domain;
   XaNodeSet nodes = 0;
+  gint got = xc_domain_getinfolist (self->xch, domid, 1, &info);
 
-  if (xc_domain_getinfolist (self->xch, domid, 1, &info) != 1 || info.domain != domid)
-    return xa_host_fail (error, errno != 0 ? errno : ESRCH, "xc_domain_getinfolist",
+  /* the list starts at @domid: another domain first means it is gone */
+  if (got < 0 || got != 1 || info.domain != domid)
+    return xa_host_fail (error, got < 0 ? errno : ESRCH, "xc_domain_getinfolist",
                          "cannot read the memory of domain %u", domid);
   g_mutex_lock (&self->lock);
   domain = g_hash_table_lookup (self->domains, GUINT_TO_POINTER (domid));

@@ -43,13 +43,19 @@ xa_xen_down_reason (const xc_domaininfo_t *info)
 }
 
 /* How a domain this process built is, or "destroyed" where another tool
- * destroyed it. */
+ * destroyed it; %NULL while it is up, or where Xen cannot say (a failed
+ * call is no reason to destroy a guest). */
 static const gchar *
 xa_xen_watch_check (XaXenHost *self, guint32 domid)
 {
   xc_domaininfo_t info = { 0 };
+  gint got = xc_domain_getinfolist (self->xch, domid, 1, &info);
 
-  if (xc_domain_getinfolist (self->xch, domid, 1, &info) != 1 || info.domain != domid)
+  if (got < 0) {
+    g_debug ("xc_domain_getinfolist: cannot read domain %u: %s", domid, g_strerror (errno));
+    return NULL;
+  }
+  if (got != 1 || info.domain != domid)
     return "destroyed";
   return xa_xen_down_reason (&info);
 }
