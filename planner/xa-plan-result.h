@@ -43,6 +43,8 @@ XaPlan *xa_plan_new (guint n_nodes,
 void xa_plan_free (XaPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaPlan, xa_plan_free)
 
+guint xa_plan_count (const XaPlan *plan,
+                     XaOutcome     outcome);
 guint xa_plan_count_local (const XaPlan *plan);
 guint64 *xa_plan_left_mib (const XaPlan     *plan,
                            const XaTopology *topo);
