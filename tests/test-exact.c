@@ -224,17 +224,6 @@ test_exact_reports_an_unfinished_search (void)
 #define TIGHT_QUICK 20
 #define TIGHT_SLOW 200
 
-static XaPlan *
-plan_with (XaPolicy policy, const XaTopology *topo, GPtrArray *requests)
-{
-  XaPlanOptions options = { .policy = policy };
-  g_autoptr(GError) error = NULL;
-  XaPlan *plan = xa_plan (topo, requests, &options, &error);
-
-  g_assert_no_error (error);
-  return plan;
-}
-
 /* @plan plans at least as many VMs as @than and, if as many, puts at least
  * as many on one node: a single priority level, as in the tight batches. */
 static void
@@ -259,8 +248,8 @@ test_exact_never_worse_than_batch_on_tight_batches (void)
     g_autoptr(GPtrArray) requests = NULL;
     g_autoptr(XaTopology) topo = xa_tight_batch_new (TIGHT_SEED, i, &requests);
     g_autoptr(XaPlan) own = xa_batch_plan (topo, requests, 0);
-    g_autoptr(XaPlan) batch = plan_with (XA_POLICY_BATCH, topo, requests);
-    g_autoptr(XaPlan) exact = plan_with (XA_POLICY_EXACT, topo, requests);
+    g_autoptr(XaPlan) batch = xa_test_plan (topo, requests, XA_POLICY_BATCH);
+    g_autoptr(XaPlan) exact = xa_test_plan (topo, requests, XA_POLICY_EXACT);
 
     assert_never_over_plans (topo, batch);
     assert_never_over_plans (topo, exact);
@@ -321,9 +310,9 @@ test_plan_says_whether_it_is_proven_optimal (void)
 
   xa_test_add_vms (small, 4, 4 * GiB, 1);
   xa_test_add_vms (large, XA_PLAN_SEARCH_MAX_VMS + 1, 512, 1);
-  small_batch = plan_with (XA_POLICY_BATCH, topo, small);
-  large_batch = plan_with (XA_POLICY_BATCH, topo, large);
-  small_xenopsd = plan_with (XA_POLICY_XENOPSD, topo, small);
+  small_batch = xa_test_plan (topo, small, XA_POLICY_BATCH);
+  large_batch = xa_test_plan (topo, large, XA_POLICY_BATCH);
+  small_xenopsd = xa_test_plan (topo, small, XA_POLICY_XENOPSD);
   g_assert_cmpint (small_batch->optimal, ==, XA_PLAN_OPTIMAL_PROVEN);
   g_assert_cmpint (large_batch->optimal, ==, XA_PLAN_OPTIMAL_UNKNOWN);
   g_assert_cmpint (small_xenopsd->optimal, ==, XA_PLAN_OPTIMAL_UNKNOWN);
