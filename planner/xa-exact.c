@@ -150,6 +150,7 @@ xa_exact_can_beat_best (XaExact *exact, guint pos)
   guint singles = xa_exact_singles_bound (exact, pos);
   guint spread = exact->pinned_spread_from[pos];
   guint64 sums[XA_MAX_NODES + 1];
+  guint split_floor = 0;
 
   for (guint l = 0; l < exact->n_levels; l++) {
     guint more = xa_exact_admission_bound (exact, l, pos, total);
@@ -160,9 +161,11 @@ xa_exact_can_beat_best (XaExact *exact, guint pos)
   exact->bound.singles = exact->now.singles + singles;
   /* the VMs marked split so far need their fewest nodes; admitting that
    * many with that many on one node splits the others too */
-  xa_exact_room_by_count (exact, sums);
-  exact->bound.split_nodes = xa_exact_split_floor (exact, sums, exact->splits, exact->n_splits) +
-                             2 * (admitted - MIN (admitted, singles + spread));
+  if (exact->n_splits > 0) {
+    xa_exact_room_by_count (exact, sums);
+    split_floor = xa_exact_split_floor (exact, sums, exact->splits, exact->n_splits);
+  }
+  exact->bound.split_nodes = split_floor + 2 * (admitted - MIN (admitted, singles + spread));
   return xa_exact_compare_score (exact, &exact->bound, &exact->best) > 0;
 }
 
