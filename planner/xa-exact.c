@@ -465,7 +465,7 @@ xa_exact_improve (const XaTopology *topo, GPtrArray *requests, gdouble now_s, gu
  * @max_steps: how many search steps it may take
  *
  * The exact policy: batch's plan, then xa_exact_improve() on it. Meant for
- * small batches (some 20 VMs on 8 nodes); beyond @max_steps the best plan
+ * small batches (some 16 VMs on 8 nodes); beyond @max_steps the best plan
  * found, never worse than batch's.
  *
  * Returns: (transfer full): one placement per request, in their order
