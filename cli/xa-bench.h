@@ -26,6 +26,8 @@ typedef struct {
 
 gboolean xa_bench_planner (const XaBench  *bench,
                            GError        **error);
+gboolean xa_bench_tight (const XaBench  *bench,
+                         GError        **error);
 gboolean xa_bench_store (const XaBench  *bench,
                          GError        **error);
 gboolean xa_bench_storm (const XaBench  *bench,

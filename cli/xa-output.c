@@ -181,6 +181,21 @@ xa_output_run_vm_to_json (const XaRunVm *vm, guint n_nodes)
   return jvm;
 }
 
+/* true, false, or null when no exact search ran (docs/formats.md) */
+static json_t *
+xa_output_optimal_to_json (XaPlanOptimal optimal)
+{
+  switch (optimal) {
+  case XA_PLAN_OPTIMAL_PROVEN:
+    return json_true ();
+  case XA_PLAN_OPTIMAL_UNPROVEN:
+    return json_false ();
+  case XA_PLAN_OPTIMAL_UNKNOWN:
+  default:
+    return json_null ();
+  }
+}
+
 /**
  * xa_output_run_to_json:
  * @run: a run
@@ -220,6 +235,7 @@ xa_output_run_to_json (const XaRun *run)
   json_object_set_new (root, "makespan_s", xa_output_real3 (run->makespan_s));
   json_object_set_new (root, "lower_bound_s", xa_output_real3 (run->lower_bound_s));
   json_object_set_new (root, "plan_ms", xa_output_real3 (run->plan_ms));
+  json_object_set_new (root, "optimal", xa_output_optimal_to_json (run->optimal));
   json_object_set_new (root, "vm", vms);
   return root;
 }
@@ -295,7 +311,12 @@ xa_output_print_plan_counts (const XaRun *run, const XaRunCounts *counts)
            counts->planned, counts->local, counts->split, counts->deferred, counts->rejected);
   if (counts->failed > 0)
     g_print (", %u failed", counts->failed);
-  g_print ("; planning took %.3f ms\n", run->plan_ms);
+  g_print ("; planning took %.3f ms", run->plan_ms);
+  if (run->optimal == XA_PLAN_OPTIMAL_PROVEN)
+    g_print ("; proven optimal");
+  else if (run->optimal == XA_PLAN_OPTIMAL_UNPROVEN)
+    g_print ("; not proven optimal (the exact search ran out of steps)");
+  g_print ("\n");
   if (run->overplanned > 0)
     g_print ("over-planned: %u %s (%" G_GUINT64_FORMAT " MiB of their memory is not free on "
              "their nodes and would land elsewhere)\n", run->overplanned,

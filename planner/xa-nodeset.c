@@ -198,3 +198,22 @@ xa_nodeset_find_twins (guint n_nodes, const XaNodeSet *sets, guint n_sets, XaNod
     }
   }
 }
+
+/**
+ * xa_nodeset_pick:
+ * @nodes: a node set
+ * @positions: which of its nodes, bit k for its k-th lowest
+ *
+ * Returns: those nodes of @nodes
+ */
+XaNodeSet
+xa_nodeset_pick (XaNodeSet nodes, guint64 positions)
+{
+  XaNodeSet picked = 0;
+
+  for (; positions != 0 && nodes != 0; positions >>= 1, nodes &= nodes - 1) {
+    if (positions & 1)
+      picked |= nodes & -nodes;
+  }
+  return picked;
+}

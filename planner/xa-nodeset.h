@@ -36,6 +36,8 @@ gboolean xa_nodeset_parse (const gchar *text,
                            XaNodeSet   *out_set,
                            GError     **error);
 gchar *xa_nodeset_format (XaNodeSet set);
+XaNodeSet xa_nodeset_pick (XaNodeSet nodes,
+                           guint64   positions);
 void xa_nodeset_find_twins (guint            n_nodes,
                             const XaNodeSet *sets,
                             guint            n_sets,

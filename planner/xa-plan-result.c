@@ -39,6 +39,23 @@ xa_plan_free (XaPlan *plan)
 }
 
 /**
+ * xa_plan_count:
+ * @plan: a plan
+ * @outcome: an outcome
+ *
+ * Returns: how many VMs @plan gives @outcome
+ */
+guint
+xa_plan_count (const XaPlan *plan, XaOutcome outcome)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < plan->n_placements; i++)
+    count += plan->placements[i].outcome == outcome ? 1 : 0;
+  return count;
+}
+
+/**
  * xa_plan_count_local:
  * @plan: a plan
  *

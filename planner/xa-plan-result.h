@@ -10,17 +10,32 @@
 G_BEGIN_DECLS
 
 /**
+ * XaPlanOptimal:
+ * @XA_PLAN_OPTIMAL_UNKNOWN: no exact search ran (a batch beyond its reach,
+ *   or a xenopsd policy)
+ * @XA_PLAN_OPTIMAL_PROVEN: the exact search finished: no plan is better
+ * @XA_PLAN_OPTIMAL_UNPROVEN: the exact search ran out of steps: the plan is
+ *   the best it found, not proven optimal
+ *
+ * Whether a plan is proven optimal (docs/formats.md, Run summary).
+ */
+typedef enum {
+  XA_PLAN_OPTIMAL_UNKNOWN,
+  XA_PLAN_OPTIMAL_PROVEN,
+  XA_PLAN_OPTIMAL_UNPROVEN,
+} XaPlanOptimal;
+
+/**
  * XaPlan:
  * @n_nodes: the host's node count, the length of every @mib_by_node
  * @placements: one per request, in the order of the requests
- * @exhausted: the exact search ran out of budget: the plan is the best it
- *   found, not proven optimal
+ * @optimal: whether an exact search proved the plan optimal
  */
 typedef struct {
   guint n_nodes;
   guint n_placements;
   XaPlacement *placements;
-  gboolean exhausted;
+  XaPlanOptimal optimal;
 } XaPlan;
 
 XaPlan *xa_plan_new (guint n_nodes,
@@ -28,6 +43,8 @@ XaPlan *xa_plan_new (guint n_nodes,
 void xa_plan_free (XaPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaPlan, xa_plan_free)
 
+guint xa_plan_count (const XaPlan *plan,
+                     XaOutcome     outcome);
 guint xa_plan_count_local (const XaPlan *plan);
 guint64 *xa_plan_left_mib (const XaPlan     *plan,
                            const XaTopology *topo);

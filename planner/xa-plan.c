@@ -4,10 +4,15 @@
 /* The dispatcher, at the top of the planner: every policy below it, in one
  * table; nothing below calls back up here. */
 
+/* Batch's plan; a small batch's, improved by the exact search. */
 static XaPlan *
 xa_plan_with_batch (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *options)
 {
-  return xa_batch_plan (topo, requests, options->now_s);
+  XaPlan *plan = xa_batch_plan (topo, requests, options->now_s);
+
+  if (requests->len <= XA_PLAN_SEARCH_MAX_VMS && topo->n_nodes <= XA_PLAN_SEARCH_MAX_NODES)
+    xa_exact_improve (topo, requests, options->now_s, XA_PLAN_SEARCH_STEPS, plan);
+  return plan;
 }
 
 static XaPlan *

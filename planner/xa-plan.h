@@ -13,10 +13,19 @@
 #include "xa-plan-result.h"
 #include "xa-policy.h"
 #include "xa-request.h"
+#include "xa-tight-batch.h"
 #include "xa-topology.h"
 #include "xa-xenopsd.h"
 
 G_BEGIN_DECLS
+
+/* The batch policy searches on from its plan, as the exact policy does,
+ * when the batch has at most this many VMs on at most this many nodes, and
+ * for at most this many steps: enough on 16 VMs × 8 nodes to find every
+ * plan that 2,000,000 steps find (README, Design), tens of ms at worst. */
+#define XA_PLAN_SEARCH_MAX_VMS 16
+#define XA_PLAN_SEARCH_MAX_NODES 8
+#define XA_PLAN_SEARCH_STEPS G_GUINT64_CONSTANT (150000)
 
 gboolean xa_plan_check_policy (XaPolicy          policy,
                                const XaTopology *topo,

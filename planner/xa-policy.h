@@ -7,14 +7,16 @@ G_BEGIN_DECLS
 
 /**
  * XaPolicy:
- * @XA_POLICY_BATCH: the whole batch at once against per-node free memory
+ * @XA_POLICY_BATCH: the whole batch at once against per-node free memory;
+ *   a small batch's plan then improved by the exact search (xa-plan.h)
  * @XA_POLICY_XENOPSD: xenopsd HEAD on stock Xen 4.17: no per-node claims, so
  *   every parallel build sees the same free memory
  * @XA_POLICY_XENOPSD_NODECLAIM: xenopsd HEAD on a Xen with per-node claims:
  *   single-node plans claim their node, multi-node plans are dropped
  * @XA_POLICY_XENOPSD_LEGACY: xenopsd before 2025: a running minimum of free
  *   memory that never subtracts a placed VM, soft affinity for any plan
- * @XA_POLICY_EXACT: branch and bound, for small batches and for tests
+ * @XA_POLICY_EXACT: branch and bound from batch's plan, for small batches
+ *   and for tests
  */
 typedef enum {
   XA_POLICY_BATCH,

@@ -79,7 +79,7 @@ xa_run_state_of_outcome (XaOutcome outcome)
  * @plan_ms: wall-clock time spent planning
  *
  * Returns: (transfer full): the run summary of a dry run: planned VMs with
- *   their planned memory
+ *   their planned memory, and whether the plan is proven optimal
  */
 XaRun *
 xa_run_new_from_plan (XaPolicy policy, const gchar *host, const XaTopology *topo,
@@ -100,6 +100,7 @@ xa_run_new_from_plan (XaPolicy policy, const gchar *host, const XaTopology *topo
     vm->pinned = xa_request_is_pinned (req);
   }
   run->plan_ms = plan_ms;
+  run->optimal = plan->optimal;
   xa_plan_overplanned (plan, topo, &run->overplanned, &run->overplanned_mib);
   run->free_mib = g_new (guint64, plan->n_nodes);
   for (guint n = 0; n < plan->n_nodes; n++)

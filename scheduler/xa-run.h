@@ -88,6 +88,8 @@ typedef struct {
  *   tables
  * @left_mib: (nullable): each node's free memory when the run ended, as the
  *   host shows it; %NULL for a dry run, whose tables subtract the plan
+ * @optimal: whether an exact search proved a dry run's plan optimal;
+ *   unknown in a boot
  */
 typedef struct {
   gchar *policy;
@@ -103,6 +105,7 @@ typedef struct {
   guint64 overplanned_mib;
   guint64 *free_mib;
   guint64 *left_mib;
+  XaPlanOptimal optimal;
 } XaRun;
 
 /**

@@ -188,6 +188,23 @@ test_cli_plan_exact_puts_every_vm_on_one_node (void)
 
   g_assert_cmpstr (xa_test_json_string (summary, "policy"), ==, "exact");
   g_assert_cmpint (xa_test_json_int (summary, "local"), ==, 18);
+  g_assert_true (json_is_true (json_object_get (summary, "optimal")));
+}
+
+/* batch searches no batch of 18 VMs, so nothing proves its plan optimal;
+ * on two-big's two VMs it searches, and its summary line says so. */
+static void
+test_cli_plan_batch_says_whether_it_is_proven_optimal (void)
+{
+  g_autoptr(json_t) summary = plan_json ("4node.json", "dense-4node.json", NULL);
+  g_autofree gchar *spec = xa_test_host_spec ("4node.json");
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "two-big.json");
+  g_auto(XaTestRun) run = { 0 };
+
+  g_assert_true (json_is_null (json_object_get (summary, "optimal")));
+  xa_test_run_xadmit (&run, "plan", manifest, "--host", spec, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "; proven optimal\n"));
 }
 
 /* Plans @manifest on @spec with @policy, or boots it with a ledger in
@@ -377,6 +394,8 @@ main (int argc, char **argv)
                    test_cli_plan_xenopsd_nodeclaim_stripes_what_fits_no_node);
   g_test_add_func ("/cli/plan/exact-puts-every-vm-on-one-node",
                    test_cli_plan_exact_puts_every_vm_on_one_node);
+  g_test_add_func ("/cli/plan/batch-says-whether-it-is-proven-optimal",
+                   test_cli_plan_batch_says_whether_it_is_proven_optimal);
   g_test_add_func ("/cli/plan/rejects-vms-the-host-cannot-run",
                    test_cli_plan_rejects_vms_the_host_cannot_run);
   g_test_add_func ("/cli/plan/rejects-what-fits-no-reachable-nodes",

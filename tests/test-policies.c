@@ -4,17 +4,6 @@
 #include "xa-plan.h"
 #include "xa-test-util.h"
 
-static XaPlan *
-plan_with (const XaTopology *topo, GPtrArray *requests, XaPolicy policy)
-{
-  XaPlanOptions options = { .policy = policy };
-  g_autoptr(GError) error = NULL;
-  XaPlan *plan = xa_plan (topo, requests, &options, &error);
-
-  g_assert_no_error (error);
-  return plan;
-}
-
 static guint
 overplanned_vms (const XaPlan *plan, const XaTopology *topo)
 {
@@ -35,8 +24,8 @@ test_xenopsd_sees_free_memory_unchanged (void)
   static const guint64 gib[] = { 6, 6, 6 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
-  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
-  g_autoptr(XaPlan) batch = plan_with (topo, requests, XA_POLICY_BATCH);
+  g_autoptr(XaPlan) xenopsd = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) batch = xa_test_plan (topo, requests, XA_POLICY_BATCH);
 
   g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0x1);
   g_assert_cmphex (xenopsd->placements[1].nodes, ==, 0x2);
@@ -58,7 +47,7 @@ test_nodeclaim_claims_single_nodes (void)
   g_autoptr(XaPlan) plan = NULL;
 
   topo->node_claims = TRUE;
-  plan = plan_with (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
+  plan = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
   g_assert_cmphex (plan->placements[0].nodes, ==, 0x1);
   g_assert_cmphex (plan->placements[1].nodes, ==, 0x2);
   g_assert_cmpint (plan->placements[2].outcome, ==, XA_OUTCOME_PLANNED);
@@ -74,8 +63,8 @@ test_host_claim_fails_the_start (void)
   static const guint64 gib[] = { 8, 8, 6 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
-  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
-  g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  g_autoptr(XaPlan) xenopsd = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) legacy = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_LEGACY);
 
   g_assert_cmpint (xenopsd->placements[2].outcome, ==, XA_OUTCOME_FAILED);
   g_assert_cmpstr (xenopsd->placements[2].reason, ==,
@@ -93,8 +82,8 @@ test_legacy_keeps_multi_node_plans (void)
   static const guint64 gib[] = { 15 };
   g_autoptr(XaTopology) topo = xa_test_topology_new (2, 10 * GiB);
   g_autoptr(GPtrArray) requests = xa_test_requests_of_gib (gib, G_N_ELEMENTS (gib), 2);
-  g_autoptr(XaPlan) xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
-  g_autoptr(XaPlan) legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  g_autoptr(XaPlan) xenopsd = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
+  g_autoptr(XaPlan) legacy = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_LEGACY);
 
   g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0);
   g_assert_cmphex (legacy->placements[0].nodes, ==, 0x3);
@@ -110,8 +99,8 @@ test_reference_asks_a_core_per_vcpu (void)
   g_autoptr(XaPlan) legacy = NULL;
 
   xa_test_add_vm (requests, "wide", 1 * GiB, 12);
-  xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
-  legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  xenopsd = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
+  legacy = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_LEGACY);
   /* 12 vCPUs need two nodes' 8 cores: a multi-node plan, dropped */
   g_assert_cmphex (xenopsd->placements[0].nodes, ==, 0);
   g_assert_cmphex (legacy->placements[0].nodes, ==, 0x1);
@@ -126,7 +115,7 @@ test_wait_for_free_memory_gives_up (void)
   g_autoptr(XaPlan) plan = NULL;
 
   topo->nodes[0].capacity_mib = topo->nodes[1].capacity_mib = 32 * GiB;
-  plan = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  plan = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_FAILED);
   g_assert_cmpstr (plan->placements[0].reason, ==,
                    "xenopsd's wait for free memory gives up: the host has 20480 MiB free, "
@@ -228,7 +217,7 @@ test_policy_rejects_what_fits_no_reachable_set (void)
 
     if (p == XA_POLICY_XENOPSD_NODECLAIM)
       continue;
-    plan = plan_with (topo, requests, (XaPolicy) p);
+    plan = xa_test_plan (topo, requests, (XaPolicy) p);
     g_test_message ("%s: %s", xa_policy_to_string ((XaPolicy) p), plan->placements[0].reason);
     g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_REJECTED);
     g_assert_cmpstr (plan->placements[0].reason, ==,
@@ -256,7 +245,7 @@ test_policy_never_splits_over_unreachable_nodes (void)
   topo->nodes[0].free_mib = topo->nodes[2].free_mib = 12 * GiB;
   xa_test_add_vm (requests, "wide", 20 * GiB, 2);
   for (gsize p = 0; p < G_N_ELEMENTS (policies); p++) {
-    g_autoptr(XaPlan) plan = plan_with (topo, requests, policies[p]);
+    g_autoptr(XaPlan) plan = xa_test_plan (topo, requests, policies[p]);
 
     g_test_message ("%s: %s", xa_policy_to_string (policies[p]), plan->placements[0].reason);
     g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_DEFERRED);
@@ -303,11 +292,11 @@ test_dense (gconstpointer data)
   g_autoptr(XaPlan) nodeclaim = NULL;
 
   load_data (files[0], files[1], &topo, &requests);
-  batch = plan_with (topo, requests, XA_POLICY_BATCH);
-  xenopsd = plan_with (topo, requests, XA_POLICY_XENOPSD);
-  legacy = plan_with (topo, requests, XA_POLICY_XENOPSD_LEGACY);
+  batch = xa_test_plan (topo, requests, XA_POLICY_BATCH);
+  xenopsd = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
+  legacy = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_LEGACY);
   topo->node_claims = TRUE;
-  nodeclaim = plan_with (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
+  nodeclaim = xa_test_plan (topo, requests, XA_POLICY_XENOPSD_NODECLAIM);
   g_assert_cmpuint (on_one_node (batch, topo), ==, requests->len);
   g_assert_cmpuint (on_one_node (xenopsd, topo), <, requests->len);
   g_assert_cmpuint (on_one_node (legacy, topo), <, requests->len);
@@ -332,7 +321,7 @@ test_pinned_vm_on_a_full_node (void)
   topo->nodes[0].free_mib = 0;
   pinned->hard_affinity = g_array_new (FALSE, FALSE, sizeof (guint));
   g_array_append_val (pinned->hard_affinity, cpu);
-  plan = plan_with (topo, requests, XA_POLICY_XENOPSD);
+  plan = xa_test_plan (topo, requests, XA_POLICY_XENOPSD);
   g_assert_cmpint (plan->placements[0].outcome, ==, XA_OUTCOME_PLANNED);
   g_assert_cmpuint (plan->placements[0].mib_by_node[0], ==, 2 * GiB);
   g_assert_cmpuint (plan->placements[0].mib_by_node[1], ==, 0);

@@ -3,6 +3,7 @@
 
 #include "xa-error.h"
 #include "xa-mem.h"
+#include "xa-plan.h"
 #include "xa-test-util.h"
 #include "xa-text.h"
 
@@ -98,6 +99,25 @@ xa_test_requests_of_gib (const guint64 *gib, guint n_vms, guint vcpus)
 }
 
 /* All the memory a placement gives, over every node. */
+/**
+ * xa_test_plan:
+ * @topo: the host
+ * @requests: (element-type XaRequest): the batch
+ * @policy: a policy that applies to @topo
+ *
+ * Returns: (transfer full): xa_plan()'s plan, which must not fail
+ */
+XaPlan *
+xa_test_plan (const XaTopology *topo, GPtrArray *requests, XaPolicy policy)
+{
+  XaPlanOptions options = { .policy = policy };
+  g_autoptr(GError) error = NULL;
+  XaPlan *plan = xa_plan (topo, requests, &options, &error);
+
+  g_assert_no_error (error);
+  return plan;
+}
+
 guint64
 xa_test_placement_mib (const XaPlacement *placement, guint n_nodes)
 {

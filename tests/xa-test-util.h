@@ -4,6 +4,8 @@
 #include <glib.h>
 
 #include "xa-placement.h"
+#include "xa-plan-result.h"
+#include "xa-policy.h"
 #include "xa-request.h"
 #include "xa-topology.h"
 
@@ -29,6 +31,9 @@ GPtrArray *xa_test_requests_of_gib (const guint64 *gib,
                                     guint          n_vms,
                                     guint          vcpus);
 
+XaPlan *xa_test_plan (const XaTopology *topo,
+                      GPtrArray        *requests,
+                      XaPolicy          policy);
 guint64 xa_test_placement_mib (const XaPlacement *placement,
                                guint              n_nodes);
 gchar *xa_test_data_path (const gchar *folder,
