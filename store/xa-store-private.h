@@ -23,6 +23,9 @@ struct _XaStore {
   /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
   XaStoreHold hold;
+  /* statements run since the store opened, which the bench and the
+   * counting tests read */
+  guint64 n_statements;
 };
 
 /* A statement of the store's cache: going out of scope resets it, so no

@@ -112,6 +112,7 @@ xa_store_prepare (XaStore *self, const gchar *sql, const gchar *purpose, GError 
   sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
   gint rc;
 
+  self->n_statements++;
   if (stmt != NULL)
     return stmt;
   rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
@@ -127,6 +128,19 @@ gchar *
 xa_store_column_strdup (XaStmt *stmt, gint column)
 {
   return g_strdup ((const gchar *) sqlite3_column_text (stmt, column));
+}
+
+/**
+ * xa_store_get_n_statements:
+ * @self: the store
+ *
+ * Returns: how many statements it has run since it opened (each use of a
+ *   prepared statement counts once, however many rows it steps)
+ */
+guint64
+xa_store_get_n_statements (XaStore *self)
+{
+  return self->n_statements;
 }
 
 /* Steps a statement that returns no rows. */
