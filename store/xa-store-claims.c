@@ -163,8 +163,8 @@ xa_store_domains_by_uuid (const XaStoreSnapshot *snapshot)
  * the host's free memory already shows it. Only a claim whose charge
  * changes is written. */
 static gboolean
-xa_store_charge_claims (XaStore *self, GArray *claims, GHashTable *domains, guint n_nodes,
-                        GError **error)
+xa_store_charge_claims (XaStore *self, gint64 host_id, GArray *claims, GHashTable *domains,
+                        guint n_nodes, GError **error)
 {
   for (guint k = 0; k < claims->len; k++) {
     const XaClaim *claim = &g_array_index (claims, XaClaim, k);
@@ -175,9 +175,15 @@ xa_store_charge_claims (XaStore *self, GArray *claims, GHashTable *domains, guin
     if (claim->node < 0 || (guint64) claim->node >= n_nodes)
       continue;
     charged = MIN (claim->claim_mib, domain != NULL ? domain->mib_by_node[claim->node] : 0);
-    if (charged != claim->charged_mib &&
-        !xa_store_charge_claim (self, claim->request_id, claim->node, charged, error))
+    if (charged == claim->charged_mib)
+      continue;
+    if (!xa_store_charge_claim (self, claim->request_id, claim->node, charged, error))
       return FALSE;
+    /* outstanding is claim − charged, floored at 0: charged never exceeds
+     * claim here, an older charge might */
+    xa_store_outstanding_add (self, host_id, claim->node,
+                              (gint64) MIN (claim->claim_mib, claim->charged_mib) -
+                              (gint64) charged);
   }
   return TRUE;
 }
@@ -211,7 +217,7 @@ xa_store_refresh_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot *s
   if (!xa_store_record_nodes (self, host_id, snapshot, at, out_snapshot_id, error) ||
       (claims = xa_store_list_claims (self, host_id, error)) == NULL)
     return FALSE;
-  return xa_store_charge_claims (self, claims, domains, snapshot->n_nodes, error);
+  return xa_store_charge_claims (self, host_id, claims, domains, snapshot->n_nodes, error);
 }
 
 /**
@@ -245,13 +251,74 @@ xa_store_refresh (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot
     return FALSE;
   if (!xa_store_record_nodes (self, host_id, snapshot, at, &snapshot_id, error) ||
       (claims = xa_store_list_building_claims (self, host_id, error)) == NULL ||
-      !xa_store_charge_claims (self, claims, domains, snapshot->n_nodes, error))
+      !xa_store_charge_claims (self, host_id, claims, domains, snapshot->n_nodes, error))
     return xa_store_rollback (self);
   if (!xa_store_commit (self, error))
     return FALSE;
   if (out_snapshot_id != NULL)
     *out_snapshot_id = snapshot_id;
   return TRUE;
+}
+
+/**
+ * xa_store_outstanding_add:
+ * @self: the store
+ * @host_id: the host of the claim that changed
+ * @node: its node
+ * @delta_mib: what its claims have yet to take there changed by
+ *
+ * Keeps what xa_store_available() subtracts up to date as the claims are
+ * written, if it was read for @host_id.
+ */
+void
+xa_store_outstanding_add (XaStore *self, gint64 host_id, gint64 node, gint64 delta_mib)
+{
+  if (self->outstanding_mib == NULL || host_id != self->outstanding_host || node < 0 ||
+      node >= XA_MAX_NODES)
+    return;
+  if ((guint) node >= self->outstanding_mib->len)
+    g_array_set_size (self->outstanding_mib, (guint) node + 1);
+  g_array_index (self->outstanding_mib, gint64, node) += delta_mib;
+}
+
+/* Per node, what the host's in-flight claims have yet to take, summed
+ * once; the few claims first, not every request. */
+static gboolean
+xa_store_read_outstanding (XaStore *self, gint64 host_id, GError **error)
+{
+  const gchar *purpose = "work out what the claims have yet to take";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT c.node, sum (max (c.claim_mib - c.charged_mib, 0)) FROM claims c "
+          "CROSS JOIN requests r ON r.id = c.request_id WHERE r.host_id = ?1 GROUP BY c.node",
+    purpose, error);
+  g_autoptr(GArray) outstanding = g_array_new (FALSE, TRUE, sizeof (gint64));
+  gint row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    gint64 node = sqlite3_column_int64 (stmt, 0);
+
+    if (node < 0 || node >= XA_MAX_NODES)
+      continue;
+    if ((guint) node >= outstanding->len)
+      g_array_set_size (outstanding, (guint) node + 1);
+    g_array_index (outstanding, gint64, node) = sqlite3_column_int64 (stmt, 1);
+  }
+  if (row < 0)
+    return FALSE;
+  g_clear_pointer (&self->outstanding_mib, g_array_unref);
+  self->outstanding_mib = g_steal_pointer (&outstanding);
+  self->outstanding_host = host_id;
+  return TRUE;
+}
+
+static gint64
+xa_store_outstanding_on (XaStore *self, guint node)
+{
+  return node < self->outstanding_mib->len ? g_array_index (self->outstanding_mib, gint64, node)
+                                           : 0;
 }
 
 /**
@@ -263,7 +330,9 @@ xa_store_refresh (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot
  *   free memory as last seen minus what in-flight claims have yet to take
  * @error: a #GError, %XA_ERROR_FAILED too if the host was never seen
  *
- * What the planner may give away on each node.
+ * What the planner may give away on each node. The claims are summed on
+ * the first call for @host_id, then kept as this store writes them (one
+ * admitter per ledger: docs/design.md).
  *
  * Returns: %TRUE on success
  */
@@ -272,22 +341,21 @@ xa_store_available (XaStore *self, gint64 host_id, guint n_nodes, guint64 *avail
                     GError **error)
 {
   const gchar *purpose = "work out the memory available on each node";
-  /* the claims summed once, the few claims first, not every request */
-  g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "SELECT n.node, n.free_mib - coalesce (c.outstanding, 0) FROM nodes n LEFT JOIN "
-          "(SELECT c.node, sum (max (c.claim_mib - c.charged_mib, 0)) AS outstanding "
-          " FROM claims c CROSS JOIN requests r ON r.id = c.request_id "
-          " WHERE r.host_id = ?1 GROUP BY c.node) c ON c.node = n.node "
-          "WHERE n.host_id = ?1 ORDER BY n.node", purpose, error);
+  g_autoptr(XaStmt) stmt = NULL;
   guint seen = 0;
   gint row;
 
+  if ((self->outstanding_mib == NULL || self->outstanding_host != host_id) &&
+      !xa_store_read_outstanding (self, host_id, error))
+    return FALSE;
+  stmt = xa_store_prepare (self, "SELECT node, free_mib FROM nodes WHERE host_id = ?1 "
+                                 "ORDER BY node", purpose, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, host_id);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     gint node = sqlite3_column_int (stmt, 0);
-    gint64 available = sqlite3_column_int64 (stmt, 1);
+    gint64 available = sqlite3_column_int64 (stmt, 1) - xa_store_outstanding_on (self, (guint) node);
 
     if (node >= 0 && (guint) node < n_nodes) {
       available_mib[node] = available > 0 ? (guint64) available : 0;

@@ -298,6 +298,8 @@ xa_store_commit (XaStore *self, GError **error)
 gboolean
 xa_store_rollback (XaStore *self)
 {
+  /* what the claims had yet to take is read again */
+  g_clear_pointer (&self->outstanding_mib, g_array_unref);
   if (self->hold == XA_STORE_HOLD_OPEN)
     self->hold = XA_STORE_HOLD_LOST;
   if (!sqlite3_get_autocommit (self->db))
@@ -506,6 +508,7 @@ xa_store_free (XaStore *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->outstanding_mib, g_array_unref);
   sqlite3_close (self->db);
   g_free (self->path);
   g_free (self);
