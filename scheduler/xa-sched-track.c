@@ -10,6 +10,7 @@ xa_sched_track_init (XaScheduler *self)
   self->deferred = g_ptr_array_new ();
   self->deferred_min_need_mib = G_MAXUINT64;
   self->holding = g_ptr_array_new ();
+  self->running_by_domid = g_hash_table_new (NULL, NULL);
 }
 
 void
@@ -18,6 +19,7 @@ xa_sched_track_clear (XaScheduler *self)
   g_clear_pointer (&self->waiting, xa_wait_queue_free);
   g_clear_pointer (&self->deferred, g_ptr_array_unref);
   g_clear_pointer (&self->holding, g_ptr_array_unref);
+  g_clear_pointer (&self->running_by_domid, g_hash_table_unref);
 }
 
 /* A VM new to the scheduler: counted in its state, queued if it waits. */
@@ -83,6 +85,21 @@ xa_sched_track_waiting (XaVm *vm)
   }
 }
 
+/* A running VM with its domain is found by domid when the domain goes down. */
+static void
+xa_sched_track_domid (XaVm *vm)
+{
+  gboolean by_domid = vm->has_domain && vm->request->state == XA_REQUEST_RUNNING;
+
+  if (by_domid == vm->by_domid)
+    return;
+  if (by_domid)
+    g_hash_table_insert (vm->sched->running_by_domid, GUINT_TO_POINTER (vm->domid), vm);
+  else
+    g_hash_table_remove (vm->sched->running_by_domid, GUINT_TO_POINTER (vm->domid));
+  vm->by_domid = by_domid;
+}
+
 /**
  * xa_sched_track_vm:
  * @vm: a VM whose state, domain, plan or deferral may have changed
@@ -100,6 +117,7 @@ xa_sched_track_vm (XaVm *vm)
   self->n_in_state[vm->tracked_state]++;
   xa_sched_track_set_takes (vm, xa_sched_track_takes (vm));
   xa_sched_track_waiting (vm);
+  xa_sched_track_domid (vm);
 }
 
 /**

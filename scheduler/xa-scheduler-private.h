@@ -46,6 +46,8 @@ struct _XaScheduler {
   guint64 planned_mib[XA_MAX_NODES];
   GPtrArray *holding;
   guint n_in_state[XA_REQUEST_STATE_LAST + 1];
+  /* domid → the running VM of that domain, for a domain that goes down */
+  GHashTable *running_by_domid;
   guint running;
   guint workers;
   guint64 window;
@@ -96,6 +98,7 @@ struct _XaVm {
   gboolean in_deferred;
   XaVmTakes takes;
   guint holding_index;
+  gboolean by_domid;
   XaRequestState tracked_state;
 };
 

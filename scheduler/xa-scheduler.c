@@ -290,14 +290,8 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   XaScheduler *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *reason = NULL;
-  XaVm *vm = NULL;
+  XaVm *vm = g_hash_table_lookup (self->running_by_domid, GUINT_TO_POINTER (domid));
 
-  for (guint i = 0; i < self->vms->len && vm == NULL; i++) {
-    XaVm *one = g_ptr_array_index (self->vms, i);
-
-    if (one->has_domain && one->domid == domid && one->request->state == XA_REQUEST_RUNNING)
-      vm = one;
-  }
   if (vm == NULL)
     return;
   /* before the destroy, which may free @down */
