@@ -355,8 +355,8 @@ xa_scheduler_turn (XaScheduler *self, GMainContext *context)
  *
  * Runs the main loop until every VM has run its course, or only deferred
  * VMs are left with nothing that could free memory, or xa_scheduler_stop()
- * was called. A virtual clock runs its events in order; between them, the
- * thread-default main context handles what is ready (signals).
+ * was called. A virtual clock runs its events in order; every so many of
+ * them, the thread-default main context handles what is ready (signals).
  *
  * Returns: %TRUE unless the run had to end on an error
  */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-bench-private.h"
 #include "xa-test-scheduler.h"
 
 /* Complexity by counting, not timing (bench --scale times it): a boot's
@@ -6,7 +7,7 @@
 
 #define N_NODES 16
 #define SMALL 200
-/* at most this many tenths of four times the small boot's counts */
+/* four times the VMs cost at most this many tenths of the small counts */
 #define GROWTH_TENTHS 44
 
 typedef struct {
@@ -16,30 +17,9 @@ typedef struct {
   guint64 events;
 } Cost;
 
-/* 16 nodes in sockets of four (10 / 12 / 32), with enough memory that the
- * VMs ask for about 90 % of it. */
-static gchar *
-host_json (guint64 node_gib)
-{
-  g_autoptr(GString) json = g_string_new ("{\"name\": \"scale-16n\", \"nodes\": [");
-
-  for (guint n = 0; n < N_NODES; n++)
-    g_string_append_printf (json, "%s{\"memory\": \"%" G_GUINT64_FORMAT "GiB\", \"cpus\": 16, "
-                            "\"cores\": 8}", n > 0 ? ", " : "", node_gib);
-  g_string_append (json, "], \"distances\": [");
-  for (guint n = 0; n < N_NODES; n++) {
-    g_string_append (json, n > 0 ? ", [" : "[");
-    for (guint m = 0; m < N_NODES; m++)
-      g_string_append_printf (json, "%s%u", m > 0 ? ", " : "",
-                              n == m ? 10 : (n / 4 == m / 4 ? 12 : 32));
-    g_string_append (json, "]");
-  }
-  g_string_append (json, "], \"populate_mib_per_s\": 2048, \"bandwidth_mib_per_s\": 16384, "
-                         "\"overhead_mib_per_vm\": 1, \"overhead_kib_per_vcpu\": 1176}");
-  return g_string_free (g_steal_pointer (&json), FALSE);
-}
-
-/* Boots @n_vms VMs of 1, 2 and 4 GiB in turn on a fresh host and ledger. */
+/* Boots @n_vms VMs of 1, 2 and 4 GiB in turn on a fresh ledger and a
+ * fresh 16-node host of bench's, sized so that they ask for 90 % of its
+ * memory. */
 static Cost
 boot_and_count (guint n_vms)
 {
@@ -48,21 +28,17 @@ boot_and_count (guint n_vms)
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(XaRun) run = NULL;
-  g_autofree gchar *json = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *spec = NULL;
-  guint64 total_gib = 0;
+  XaSchedulerCounts counts;
   Cost cost;
 
-  for (guint i = 0; i < n_vms; i++) {
-    guint64 gib = G_GUINT64_CONSTANT (1) << (i % 3);
-
-    xa_test_add_vm (requests, NULL, gib * GiB, 1);
-    total_gib += gib;
-  }
+  for (guint i = 0; i < n_vms; i++)
+    xa_test_add_vm (requests, NULL, (G_GUINT64_CONSTANT (1) << (i % 3)) * GiB, 1);
   xa_test_scheduler_set_up (&f, NULL);
-  json = host_json (total_gib * 10 / 9 / N_NODES + 1);
-  path = xa_test_dir_write (f.dir, "host.json", json);
+  path = g_build_filename (f.dir, "host.json", NULL);
+  g_assert_true (xa_bench_write_host (path, N_NODES, requests, &error));
+  g_assert_no_error (error);
   spec = xa_test_host_spec_at (path);
   f.host = xa_host_open (spec, NULL, &error);
   g_assert_no_error (error);
@@ -71,8 +47,9 @@ boot_and_count (guint n_vms)
   g_assert_no_error (error);
   cost.running = xa_test_scheduler_run_and_count (&f, &run).running;
   cost.statements = xa_store_get_n_statements (f.store);
-  cost.iterations = xa_scheduler_get_counts (f.scheduler).iterations;
-  cost.events = xa_scheduler_get_counts (f.scheduler).events;
+  counts = xa_scheduler_get_counts (f.scheduler);
+  cost.iterations = counts.iterations;
+  cost.events = counts.events;
   xa_test_scheduler_tear_down (&f, NULL);
   return cost;
 }
