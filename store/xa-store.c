@@ -453,12 +453,15 @@ xa_store_configure (XaStore *self, GError **error)
  * NORMAL: in WAL mode a commit survives a crash of xadmit itself; a power
  * cut may lose the last commits, but it also takes every domain down, and
  * the restart reconciles the ledger against the host as it comes back.
- * WAL persists in the file: only for a database known to be ours. */
+ * WAL persists in the file: only for a database known to be ours. A page
+ * cache of up to 16 MiB (SQLite's default is 2) holds the B-tree pages a
+ * boot of 20,000 VMs keeps writing, which would otherwise be read again
+ * from the file at every batch (bench --scale). */
 static gboolean
 xa_store_use_wal (XaStore *self, GError **error)
 {
-  gint rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
-                          NULL, NULL, NULL);
+  gint rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                    "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
     return xa_store_fail (self, rc, "switch the database to WAL", error);
