@@ -55,7 +55,6 @@ xa_build_keep_domain (XaVm *vm, const gchar *reason, const GError *kept, GError 
   g_autofree gchar *why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): "
                                            "it keeps its claim until xadmit starts again and "
                                            "removes it", reason, vm->domid, kept->message);
-
   gboolean recorded;
 
   vm->has_domain = FALSE;
