@@ -4,7 +4,7 @@
 #include <sys/resource.h>
 
 #include "xa-admission.h"
-#include "xa-bench.h"
+#include "xa-bench-private.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
 #include "xa-output.h"
@@ -13,8 +13,6 @@
 #include "xa-store.h"
 #include "xa-xenopsd.h"
 
-/* Memory asked by all VMs over memory free on all nodes. */
-#define XA_BENCH_FILL 0.9
 /* Each plan is timed at least this often, and for at least this long. */
 #define XA_BENCH_MIN_RUNS 3
 #define XA_BENCH_MIN_MS 200.0
@@ -38,7 +36,7 @@ typedef struct {
   guint on_one_node;
 } XaBenchResult;
 
-static GPtrArray *
+GPtrArray *
 xa_bench_requests (GRand *rand, guint n_vms)
 {
   GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_request_free);
@@ -88,7 +86,7 @@ xa_bench_topology (guint n_nodes, GPtrArray *requests)
   return topo;
 }
 
-static gint
+gint
 xa_bench_compare_ms (gconstpointer a, gconstpointer b)
 {
   gdouble ma = *(const gdouble *) a;
@@ -287,7 +285,7 @@ xa_bench_store_once (const gchar *path, guint32 seed, XaBenchStoreRun *run, GErr
 }
 
 /* Removes a ledger's files, and @dir (nullable) if it is then empty. */
-static void
+void
 xa_bench_remove_ledger (const gchar *dir, const gchar *path)
 {
   const gchar *suffixes[] = { "", "-wal", "-shm", ".lock" };
@@ -367,18 +365,19 @@ xa_bench_store (const XaBench *bench, GError **error)
 #define XA_BENCH_STORM_VMS 1000
 #define XA_BENCH_STORM_NODES 8
 
-/* A host file for the storm: 8 nodes of 32 CPUs and 16 cores, two sockets
- * of four (10 / 12 / 32), sized so that the VMs ask for XA_BENCH_FILL of
- * its memory. */
-static gboolean
-xa_bench_write_storm_host (const gchar *path, GPtrArray *requests, GError **error)
+/* A host file of @n_nodes nodes of 32 CPUs and 16 cores, sockets of four
+ * (10 / 12 / 32), sized so that the VMs ask for XA_BENCH_FILL of its
+ * memory. */
+gboolean
+xa_bench_write_host (const gchar *path, guint n_nodes, GPtrArray *requests, GError **error)
 {
-  g_autoptr(XaTopology) topo = xa_bench_topology (XA_BENCH_STORM_NODES, requests);
-  g_autoptr(XaHostInfo) info = xa_host_info_new ("storm-8n", XA_BENCH_STORM_NODES);
+  g_autoptr(XaTopology) topo = xa_bench_topology (n_nodes, requests);
+  g_autofree gchar *name = g_strdup_printf ("bench-%un", n_nodes);
+  g_autoptr(XaHostInfo) info = xa_host_info_new (name, n_nodes);
   g_autoptr(json_t) root = NULL;
   g_autofree gchar *text = NULL;
 
-  for (guint n = 0; n < XA_BENCH_STORM_NODES; n++) {
+  for (guint n = 0; n < n_nodes; n++) {
     info->nodes[n].total_mib = info->nodes[n].free_mib = topo->nodes[n].free_mib;
     info->nodes[n].n_cores = 16;
     for (guint c = 0; c < 32; c++) {
@@ -387,18 +386,11 @@ xa_bench_write_storm_host (const gchar *path, GPtrArray *requests, GError **erro
       g_array_append_val (info->nodes[n].cpus, id);
     }
   }
-  memcpy (info->distances, topo->distances,
-          sizeof (guint32) * XA_BENCH_STORM_NODES * XA_BENCH_STORM_NODES);
+  memcpy (info->distances, topo->distances, sizeof (guint32) * n_nodes * n_nodes);
   root = xa_host_file_to_json (info, NULL);
   text = json_dumps (root, JSON_INDENT (2));
   return g_file_set_contents (path, text, -1, error);
 }
-
-typedef struct {
-  gdouble wall_ms;
-  gdouble cpu_us;
-  XaRun *run;
-} XaBenchStorm;
 
 /* How a storm is admitted: batch in both modes, and xenopsd's way, which
  * is never strict (docs/formats.md, Run summary). */
@@ -411,7 +403,7 @@ static const XaBenchStormMode xa_bench_storm_modes[] = {
   { XA_POLICY_BATCH, TRUE }, { XA_POLICY_BATCH, FALSE }, { XA_POLICY_XENOPSD, FALSE },
 };
 
-static gdouble
+gdouble
 xa_bench_cpu_us (void)
 {
   struct rusage usage;
@@ -423,7 +415,7 @@ xa_bench_cpu_us (void)
 
 /* Queues the storm on a fresh host and ledger, and runs it; with
  * @state_path, the host keeps its state there as --sim-state does. */
-static gboolean
+gboolean
 xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar *db_path,
                     GPtrArray *requests, const XaSchedulerOptions *options, XaBenchStorm *storm,
                     GError **error)
@@ -445,6 +437,8 @@ xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar
   storm->wall_ms = (gdouble) (g_get_monotonic_time () - start_us) / 1000.0;
   storm->cpu_us = xa_bench_cpu_us () - start_cpu;
   storm->run = xa_scheduler_get_run (scheduler);
+  storm->counts = xa_scheduler_get_counts (scheduler);
+  storm->statements = xa_store_get_n_statements (xa_admission_get_store (admission));
   return TRUE;
 }
 
@@ -550,7 +544,7 @@ xa_bench_storm (const XaBench *bench, GError **error)
   if (dir == NULL)
     return FALSE;
   host_path = g_build_filename (dir, "host.json", NULL);
-  if (!xa_bench_write_storm_host (host_path, requests, error)) {
+  if (!xa_bench_write_host (host_path, XA_BENCH_STORM_NODES, requests, error)) {
     g_rmdir (dir);
     return FALSE;
   }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-build.h"
+#include "xa-sched-track.h"
 
 /* A build waits at most this often, a second apart, for its nodes to have
  * the memory its plan gives them (a failed build's domain going away). */
@@ -19,6 +20,7 @@ xa_build_end (XaVm *vm)
 
   vm->building = FALSE;
   self->running--;
+  xa_sched_track_vm (vm);
   self->last_end_s = xa_scheduler_now (self);
   self->generation++;
   xa_scheduler_after_job (self);
@@ -36,6 +38,7 @@ xa_build_destroy (XaVm *vm, GError **error)
     if (xa_host_destroy (vm->sched->host, vm->domid, &last))
       vm->has_domain = FALSE;
   }
+  xa_sched_track_vm (vm);
   if (!vm->has_domain)
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&last));
@@ -52,11 +55,14 @@ xa_build_keep_domain (XaVm *vm, const gchar *reason, const GError *kept, GError 
   g_autofree gchar *why = g_strdup_printf ("%s; then its domain %u could not be destroyed (%s): "
                                            "it keeps its claim until xadmit starts again and "
                                            "removes it", reason, vm->domid, kept->message);
+  gboolean recorded;
 
   vm->has_domain = FALSE;
   vm->finished_s = xa_scheduler_now (self);
-  return xa_store_fail_build_leftover (self->store, vm->request, why, xa_scheduler_time (self),
-                                       error);
+  recorded = xa_store_fail_build_leftover (self->store, vm->request, why,
+                                           xa_scheduler_time (self), error);
+  xa_sched_track_vm (vm);
+  return recorded;
 }
 
 /* The ledger's record of a failed build: queued again or failed, its claim
@@ -233,6 +239,7 @@ xa_build_create_domain (XaVm *vm, GError **error)
   if (!xa_host_create_domain (self->host, &spec, &vm->domid, error))
     return FALSE;
   vm->has_domain = TRUE;
+  xa_sched_track_vm (vm);
   return TRUE;
 }
 
@@ -251,27 +258,6 @@ xa_build_size_domain (XaVm *vm, GError **error)
          xa_host_set_max_mem (self->host, vm->domid, vm->need_mib, error);
 }
 
-/* What the other admitted builds still have to take on @node. */
-static guint64
-xa_build_reserved_by_others (XaScheduler *self, const XaVm *vm, guint node)
-{
-  guint64 reserved = 0;
-
-  for (guint i = 0; i < self->vms->len; i++) {
-    const XaVm *other = g_ptr_array_index (self->vms, i);
-    guint64 have[XA_MAX_NODES];
-
-    if (other == vm || other->planned_mib[node] == 0 ||
-        (other->request->state != XA_REQUEST_PLANNED &&
-         other->request->state != XA_REQUEST_BUILDING))
-      continue;
-    if (!other->has_domain || !xa_host_domain_memory (self->host, other->domid, have, NULL))
-      have[node] = 0;
-    reserved += other->planned_mib[node] > have[node] ? other->planned_mib[node] - have[node] : 0;
-  }
-  return reserved;
-}
-
 /* Whether the VM's nodes have what its plan gives them, besides what the
  * other admitted builds will take; *out_node, *out_have say where not. */
 static gboolean
@@ -279,16 +265,15 @@ xa_build_nodes_hold (XaVm *vm, guint *out_node, guint64 *out_have, GError **erro
 {
   XaScheduler *self = vm->sched;
   guint64 free_mib[XA_MAX_NODES];
+  guint64 reserved[XA_MAX_NODES];
 
   if (!xa_host_free_memory (self->host, free_mib, NULL, error))
     return FALSE;
+  xa_sched_track_reserved (self, vm, reserved);
   for (guint n = 0; n < self->n_nodes; n++) {
-    guint64 reserved;
-
     if (vm->planned_mib[n] == 0)
       continue;
-    reserved = xa_build_reserved_by_others (self, vm, n);
-    *out_have = free_mib[n] > reserved ? free_mib[n] - reserved : 0;
+    *out_have = free_mib[n] > reserved[n] ? free_mib[n] - reserved[n] : 0;
     if (*out_have < vm->planned_mib[n]) {
       *out_node = n;
       return FALSE;
@@ -367,6 +352,7 @@ xa_build_begin (XaVm *vm)
   vm->building = TRUE;
   vm->started_s = xa_scheduler_now (self);
   vm->checks = 0;
+  xa_sched_track_vm (vm);
   return TRUE;
 }
 

@@ -3,43 +3,10 @@
 
 #include "xa-host-record.h"
 #include "xa-sched-batch.h"
+#include "xa-sched-track.h"
 #include "xa-text.h"
 
 /* Batches: a window gathers requests, then one plan admits them. */
-
-static gint
-xa_sched_batch_compare_priority (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const XaVm *va = *(const XaVm *const *) a;
-  const XaVm *vb = *(const XaVm *const *) b;
-  gdouble now = *(const gdouble *) user_data;
-  gint pa = xa_request_effective_priority (va->request->req, now);
-  gint pb = xa_request_effective_priority (vb->request->req, now);
-
-  if (pa != pb)
-    return pa > pb ? -1 : 1;
-  return va->index < vb->index ? -1 : (va->index > vb->index ? 1 : 0);
-}
-
-/* The waiting VMs a batch takes: the highest priorities first, at most
- * --max-batch of them. */
-static GPtrArray *
-xa_sched_batch_take (XaScheduler *self)
-{
-  GPtrArray *batch = g_ptr_array_new ();
-  gdouble now = xa_scheduler_now (self);
-
-  for (guint i = 0; i < self->vms->len; i++) {
-    XaVm *vm = g_ptr_array_index (self->vms, i);
-
-    if (xa_scheduler_vm_is_waiting (vm))
-      g_ptr_array_add (batch, vm);
-  }
-  g_ptr_array_sort_with_data (batch, xa_sched_batch_compare_priority, &now);
-  if (batch->len > self->options.max_batch)
-    g_ptr_array_set_size (batch, (gint) self->options.max_batch);
-  return batch;
-}
 
 /* The host as the planner sees it: free memory net of the claims that
  * builds in flight have yet to use, as the ledger counts them. */
@@ -108,6 +75,7 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
       vm->finished_s = now;
       break;
     }
+    xa_sched_track_vm (vm);
   }
   while (!g_queue_is_empty (&planned))
     g_queue_push_tail (&self->ready, g_queue_pop_head (&planned));
@@ -202,8 +170,11 @@ xa_sched_batch_close_window (gpointer data)
   gint64 start;
 
   self->window = 0;
-  batch = xa_sched_batch_take (self);
-  if (batch->len == 0 || self->stopping)
+  if (self->stopping)
+    return;
+  /* the highest priorities first, at most --max-batch of them */
+  batch = xa_sched_track_take (self, self->options.max_batch, xa_scheduler_now (self));
+  if (batch->len == 0)
     return;
   topo = xa_sched_batch_refresh (self, &info.snapshot_id, &error);
   if (topo == NULL) {
@@ -254,17 +225,18 @@ xa_sched_batch_open_window (XaScheduler *self)
 }
 
 /* Memory may have freed since the deferred VMs were planned: they try
- * again, until they have waited --defer-timeout. */
+ * again once the nodes could hold the smallest of them (or nothing builds
+ * any more), until they have waited --defer-timeout. */
 void
 xa_sched_batch_retry_deferred (XaScheduler *self)
 {
   if (self->generation == self->deferred_generation ||
       (self->defer_deadline_s >= 0 && xa_scheduler_now (self) >= self->defer_deadline_s))
     return;
-  for (guint i = 0; i < self->vms->len; i++) {
-    XaVm *vm = g_ptr_array_index (self->vms, i);
-
-    vm->deferred = FALSE;
-  }
+  /* while builds run, each end looks again; with none left, one more plan,
+   * as before the run ends */
+  if (self->running > 0 && self->deferred->len > 0 && !xa_sched_track_room_for_deferred (self))
+    return;
+  xa_sched_track_undefer (self);
   self->deferred_generation = self->generation;
 }

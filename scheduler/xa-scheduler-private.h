@@ -3,16 +3,25 @@
 
 /* The scheduler and its VMs, shared by its files: xa-scheduler.c (dispatch,
  * run, stop, the run summary), xa-sched-batch.c (the batch window, its plan
- * and record), xa-build.c (one VM's build, in Xen's order) and
- * xa-xenopsd-start.c (xenopsd's way, each build deciding alone). Each of
- * them but the first declares its functions in a header of its own. */
+ * and record), xa-sched-track.c (what it keeps of its VMs as they change),
+ * xa-build.c (one VM's build, in Xen's order) and xa-xenopsd-start.c
+ * (xenopsd's way, each build deciding alone). Each of them but the first
+ * declares its functions in a header of its own. */
 
 #include "xa-scheduler.h"
+#include "xa-wait-queue.h"
 #include "xa-xenopsd.h"
 
 G_BEGIN_DECLS
 
 typedef struct _XaVm XaVm;
+
+/* What an admitted VM has yet to take from the nodes, as tracked. */
+typedef enum {
+  XA_VM_TAKES_NOTHING,
+  XA_VM_TAKES_PLANNED, /* all its planned MiB: no domain yet */
+  XA_VM_TAKES_REST,    /* its planned MiB less what its domain holds */
+} XaVmTakes;
 
 struct _XaScheduler {
   XaHost *host;
@@ -27,6 +36,18 @@ struct _XaScheduler {
   GPtrArray *vms;
   /* planned VMs waiting for a worker, largest first within a batch */
   GQueue ready;
+  /* kept as the VMs change (xa-sched-track.c), so that no batch or event
+   * looks at every VM: those waiting for a batch, those deferred and the
+   * least of their needs, per node the MiB planned for admitted VMs
+   * without a domain yet, the admitted VMs with one, the VMs in each state */
+  XaWaitQueue *waiting;
+  GPtrArray *deferred;
+  guint64 deferred_min_need_mib;
+  guint64 planned_mib[XA_MAX_NODES];
+  GPtrArray *holding;
+  guint n_in_state[XA_REQUEST_STATE_LAST + 1];
+  /* domid → the running VM of that domain, for a domain that goes down */
+  GHashTable *running_by_domid;
   guint running;
   guint workers;
   guint64 window;
@@ -40,6 +61,9 @@ struct _XaScheduler {
   gdouble plan_ms;
   /* batches admitted, which numbers them in -v's messages */
   guint n_batches;
+  /* the run loop's main-context iterations and clock events */
+  guint64 n_iterations;
+  guint64 n_events;
   gboolean stopping;
   gboolean dispatching;
   GError *fatal;
@@ -69,6 +93,13 @@ struct _XaVm {
   gdouble finished_s;
   guint checks;
   guint64 check_event;
+  /* as xa-sched-track.c last saw it */
+  XaWaitPlace *wait;
+  gboolean in_deferred;
+  XaVmTakes takes;
+  guint holding_index;
+  gboolean by_domid;
+  XaRequestState tracked_state;
 };
 
 /* xa-scheduler.c: what the others call back */

@@ -4,8 +4,12 @@
 #include "xa-host-record.h"
 #include "xa-build.h"
 #include "xa-sched-batch.h"
+#include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
 #include "xa-scheduler-private.h"
+
+/* A virtual clock's events run between two looks at the main context. */
+#define XA_SCHEDULER_EVENTS_PER_TURN 64
 
 gdouble
 xa_scheduler_now (XaScheduler *self)
@@ -100,6 +104,7 @@ xa_scheduler_new (XaHost *host, XaStore *store, gint64 host_id, const XaSchedule
   self->options.strict = options->strict && options->policy == XA_POLICY_BATCH;
   self->vms = g_ptr_array_new_with_free_func (xa_scheduler_vm_free);
   g_queue_init (&self->ready);
+  xa_sched_track_init (self);
   self->first_queued_s = -1;
   self->first_admitted_s = -1;
   self->last_end_s = -1;
@@ -124,6 +129,7 @@ xa_scheduler_free (XaScheduler *self)
   if (self->window != 0)
     xa_clock_cancel (self->clock, self->window);
   g_queue_clear (&self->ready);
+  xa_sched_track_clear (self);
   g_clear_pointer (&self->vms, g_ptr_array_unref);
   g_clear_pointer (&self->host_info, xa_host_info_free);
   g_clear_pointer (&self->topo, xa_topology_free);
@@ -166,6 +172,7 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   vm->started_s = -1;
   vm->finished_s = -1;
   g_ptr_array_add (self->vms, vm);
+  xa_sched_track_add (vm);
   if (request->state == XA_REQUEST_RUNNING) {
     xa_scheduler_add_left_alone (self, vm);
     return;
@@ -186,33 +193,14 @@ xa_scheduler_set_progress (XaScheduler *self, XaSchedulerProgressFunc func, gpoi
 static void
 xa_scheduler_report (XaScheduler *self)
 {
-  XaSchedulerProgress progress = { 0, self->running, 0, 0, xa_scheduler_now (self) };
+  const guint *in = self->n_in_state;
+  XaSchedulerProgress progress = {
+    in[XA_REQUEST_RUNNING], self->running, in[XA_REQUEST_QUEUED] + in[XA_REQUEST_PLANNED],
+    in[XA_REQUEST_FAILED] + in[XA_REQUEST_REJECTED], xa_scheduler_now (self)
+  };
 
-  if (self->progress == NULL)
-    return;
-  for (guint i = 0; i < self->vms->len; i++) {
-    const XaVm *vm = g_ptr_array_index (self->vms, i);
-
-    switch (vm->request->state) {
-    case XA_REQUEST_RUNNING:
-      progress.running++;
-      break;
-    case XA_REQUEST_QUEUED:
-    case XA_REQUEST_PLANNED:
-      progress.waiting++;
-      break;
-    case XA_REQUEST_FAILED:
-    case XA_REQUEST_REJECTED:
-      progress.failed++;
-      break;
-    case XA_REQUEST_BUILDING:
-    case XA_REQUEST_CANCELLED:
-    case XA_REQUEST_ENDED:
-    default:
-      break;
-    }
-  }
-  self->progress (&progress, self->progress_data);
+  if (self->progress != NULL)
+    self->progress (&progress, self->progress_data);
 }
 
 gboolean
@@ -221,14 +209,11 @@ xa_scheduler_vm_is_waiting (const XaVm *vm)
   return vm->request->state == XA_REQUEST_QUEUED && !vm->deferred;
 }
 
+/* The VMs waiting for a batch; xenopsd's VMs never do. */
 guint
 xa_scheduler_n_waiting (XaScheduler *self)
 {
-  guint waiting = 0;
-
-  for (guint i = 0; i < self->vms->len; i++)
-    waiting += xa_scheduler_vm_is_waiting (g_ptr_array_index (self->vms, i)) ? 1 : 0;
-  return waiting;
+  return xa_wait_queue_get_length (self->waiting);
 }
 
 /* Jobs that end at once call back in here: the loop already running takes
@@ -305,14 +290,8 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   XaScheduler *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *reason = NULL;
-  XaVm *vm = NULL;
+  XaVm *vm = g_hash_table_lookup (self->running_by_domid, GUINT_TO_POINTER (domid));
 
-  for (guint i = 0; i < self->vms->len && vm == NULL; i++) {
-    XaVm *one = g_ptr_array_index (self->vms, i);
-
-    if (one->has_domain && one->domid == domid && one->request->state == XA_REQUEST_RUNNING)
-      vm = one;
-  }
   if (vm == NULL)
     return;
   /* before the destroy, which may free @down */
@@ -326,9 +305,47 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
+  xa_sched_track_vm (vm);
   g_message ("%s: %s", vm->request->req->name, reason);
   self->generation++;
   xa_scheduler_after_job (self);
+}
+
+/* What is ready in the main context (signals, pool completions). */
+static void
+xa_scheduler_iterate (XaScheduler *self, GMainContext *context)
+{
+  do
+    self->n_iterations++;
+  while (g_main_context_iteration (context, FALSE));
+}
+
+/* One turn of the run loop; %FALSE when nothing is left to wait for. A
+ * virtual clock runs up to XA_SCHEDULER_EVENTS_PER_TURN due events between
+ * two looks at the main context, and looks before it runs out: the events
+ * take no wall time, so a signal still waits a moment at most. A real
+ * clock commits what the ledger holds, then waits for the main context. */
+static gboolean
+xa_scheduler_turn (XaScheduler *self, GMainContext *context)
+{
+  xa_scheduler_iterate (self, context);
+  if (xa_scheduler_is_done (self))
+    return FALSE;
+  if (!xa_clock_is_virtual (self->clock)) {
+    if (!xa_scheduler_flush (self))
+      return FALSE;
+    self->n_iterations++;
+    g_main_context_iteration (context, TRUE);
+    return TRUE;
+  }
+  for (guint e = 0; e < XA_SCHEDULER_EVENTS_PER_TURN; e++) {
+    if (!xa_clock_run_next (self->clock))
+      return e > 0;
+    self->n_events++;
+    if (xa_scheduler_is_done (self))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /**
@@ -338,8 +355,8 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
  *
  * Runs the main loop until every VM has run its course, or only deferred
  * VMs are left with nothing that could free memory, or xa_scheduler_stop()
- * was called. A virtual clock runs its events in order; between them, the
- * thread-default main context handles what is ready (signals).
+ * was called. A virtual clock runs its events in order; every so many of
+ * them, the thread-default main context handles what is ready (signals).
  *
  * Returns: %TRUE unless the run had to end on an error
  */
@@ -357,20 +374,8 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   xa_store_hold (self->store);
   xa_scheduler_start (self);
   xa_scheduler_report (self);
-  while (!xa_scheduler_is_done (self)) {
-    while (g_main_context_iteration (context, FALSE))
-      ;
-    if (xa_scheduler_is_done (self))
-      break;
-    if (xa_clock_is_virtual (self->clock)) {
-      if (!xa_clock_run_next (self->clock))
-        break;
-    } else {
-      if (!xa_scheduler_flush (self))
-        break;
-      g_main_context_iteration (context, TRUE);
-    }
-  }
+  while (!xa_scheduler_is_done (self) && xa_scheduler_turn (self, context))
+    ;
   xa_host_unwatch_domains (self->host);
   if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
       !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
@@ -401,6 +406,7 @@ xa_scheduler_cancel_vm (XaVm *vm, const gchar *reason)
   g_free (vm->request->reason);
   vm->request->reason = g_strdup (reason);
   vm->finished_s = xa_scheduler_now (self);
+  xa_sched_track_vm (vm);
 }
 
 /* A second stop: half-built domains go, and their claims with them; one
@@ -426,6 +432,7 @@ xa_scheduler_abort_builds (XaScheduler *self)
     }
     if (!xa_build_keep_domain (vm, "xadmit was interrupted twice", error, &kept_error))
       xa_scheduler_fatal (self, g_steal_pointer (&kept_error));
+    xa_sched_track_vm (vm);
   }
 }
 
@@ -548,4 +555,18 @@ xa_scheduler_get_run (XaScheduler *self)
   run->lower_bound_s = xa_scheduler_lower_bound (self);
   run->plan_ms = self->plan_ms;
   return run;
+}
+
+/**
+ * xa_scheduler_get_counts:
+ * @self: the scheduler, after xa_scheduler_run()
+ *
+ * Returns: what the run did, counted
+ */
+XaSchedulerCounts
+xa_scheduler_get_counts (XaScheduler *self)
+{
+  XaSchedulerCounts counts = { self->n_batches, self->n_iterations, self->n_events };
+
+  return counts;
 }

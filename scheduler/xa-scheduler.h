@@ -63,6 +63,20 @@ typedef struct {
 typedef void (*XaSchedulerProgressFunc) (const XaSchedulerProgress *progress,
                                          gpointer                   user_data);
 
+/**
+ * XaSchedulerCounts:
+ * @batches: batches admitted
+ * @iterations: main-context iterations the run loop made
+ * @events: clock events it ran
+ *
+ * What a run did, counted, for the bench and the tests that bound its cost.
+ */
+typedef struct {
+  guint batches;
+  guint64 iterations;
+  guint64 events;
+} XaSchedulerCounts;
+
 typedef struct _XaScheduler XaScheduler;
 
 XaScheduler *xa_scheduler_new (XaHost                   *host,
@@ -84,5 +98,6 @@ void xa_scheduler_stop (XaScheduler *self,
                         gboolean     abort);
 gboolean xa_scheduler_was_stopped (XaScheduler *self);
 XaRun *xa_scheduler_get_run (XaScheduler *self);
+XaSchedulerCounts xa_scheduler_get_counts (XaScheduler *self);
 
 G_END_DECLS

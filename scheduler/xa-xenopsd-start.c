@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "xa-build.h"
+#include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
 
 /* xenopsd's way of starting: each build decides alone, at its own moment. */
@@ -81,7 +82,10 @@ xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   g_ptr_array_add (requests, vm->request);
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
-  return xa_store_admit_batch (self->store, self->host_id, &batch, requests, plan, error);
+  if (!xa_store_admit_batch (self->store, self->host_id, &batch, requests, plan, error))
+    return FALSE;
+  xa_sched_track_vm (vm);
+  return TRUE;
 }
 
 /* A start xenopsd would not even try, or fails before any build. */

@@ -180,9 +180,14 @@ xa_store_admit_in_txn (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
   if (!xa_store_insert_batch (self, host_id, batch, plan, out_batch_id, error))
     return FALSE;
   for (guint i = 0; i < requests->len; i++) {
-    if (!xa_store_admit_one (self, *out_batch_id, g_ptr_array_index (requests, i),
-                             &plan->placements[i], plan->n_nodes, batch->at, &changed[i], error))
+    const XaPlacement *placement = &plan->placements[i];
+
+    if (!xa_store_admit_one (self, *out_batch_id, g_ptr_array_index (requests, i), placement,
+                             plan->n_nodes, batch->at, &changed[i], error))
       return FALSE;
+    for (guint n = 0; changed[i] && placement->outcome == XA_OUTCOME_PLANNED &&
+                      n < plan->n_nodes; n++)
+      xa_store_outstanding_add (self, host_id, n, (gint64) placement->mib_by_node[n]);
   }
   return TRUE;
 }

@@ -23,6 +23,15 @@ struct _XaStore {
   /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
   XaStoreHold hold;
+  /* statements run since the store opened, which the bench and the
+   * counting tests read */
+  guint64 n_statements;
+  /* per node (gint64), what the in-flight claims of @outstanding_host have
+   * yet to take: read once, then kept as the store writes claims, so that
+   * xa_store_available() reads no claim; %NULL until asked, and after a
+   * rollback */
+  gint64 outstanding_host;
+  GArray *outstanding_mib;
 };
 
 /* A statement of the store's cache: going out of scope resets it, so no
@@ -128,6 +137,10 @@ gboolean xa_store_migrate (XaStore *self,
                            GError **error);
 
 /* xa-store-claims.c: a snapshot, for the reconciliation too */
+void xa_store_outstanding_add (XaStore *self,
+                               gint64   host_id,
+                               gint64   node,
+                               gint64   delta_mib);
 GHashTable *xa_store_domains_by_uuid (const XaStoreSnapshot *snapshot);
 gboolean xa_store_refresh_in_txn (XaStore               *self,
                                   gint64                 host_id,

@@ -364,13 +364,20 @@ gboolean
 xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
 {
   const gchar *purpose = "release the claim";
-  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "DELETE FROM claims WHERE request_id = ?1",
-                                             purpose, error);
+  /* what each claim had yet to take, which the memory available gets back */
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "DELETE FROM claims WHERE request_id = ?1 RETURNING node, "
+          "max (claim_mib - charged_mib, 0), (SELECT host_id FROM requests WHERE id = ?1)",
+    purpose, error);
+  gint row;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request_id);
-  return xa_store_step_done (self, stmt, purpose, error);
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1)
+    xa_store_outstanding_add (self, sqlite3_column_int64 (stmt, 2),
+                              sqlite3_column_int64 (stmt, 0), -sqlite3_column_int64 (stmt, 1));
+  return row == 0;
 }
 
 static gboolean
