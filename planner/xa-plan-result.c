@@ -171,3 +171,21 @@ xa_plan_runner_up (const XaPlan *plan, const XaTopology *topo, const guint64 *le
   }
   return best;
 }
+
+/**
+ * xa_plan_optimal_combine:
+ * @a: what is known of some plans
+ * @b: what is known of another
+ *
+ * Returns: of them all: unproven if any search ran out of steps, else
+ *   unknown if any plan was not searched, else proven
+ */
+XaPlanOptimal
+xa_plan_optimal_combine (XaPlanOptimal a, XaPlanOptimal b)
+{
+  if (a == XA_PLAN_OPTIMAL_UNPROVEN || b == XA_PLAN_OPTIMAL_UNPROVEN)
+    return XA_PLAN_OPTIMAL_UNPROVEN;
+  if (a == XA_PLAN_OPTIMAL_UNKNOWN || b == XA_PLAN_OPTIMAL_UNKNOWN)
+    return XA_PLAN_OPTIMAL_UNKNOWN;
+  return XA_PLAN_OPTIMAL_PROVEN;
+}

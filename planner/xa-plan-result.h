@@ -25,6 +25,9 @@ typedef enum {
   XA_PLAN_OPTIMAL_UNPROVEN,
 } XaPlanOptimal;
 
+XaPlanOptimal xa_plan_optimal_combine (XaPlanOptimal a,
+                                       XaPlanOptimal b);
+
 /**
  * XaPlan:
  * @n_nodes: the host's node count, the length of every @mib_by_node

@@ -88,8 +88,8 @@ typedef struct {
  *   tables
  * @left_mib: (nullable): each node's free memory when the run ended, as the
  *   host shows it; %NULL for a dry run, whose tables subtract the plan
- * @optimal: whether an exact search proved a dry run's plan optimal;
- *   unknown in a boot
+ * @optimal: whether the exact search proved the plan optimal (a boot:
+ *   every batch's plan)
  */
 typedef struct {
   gchar *policy;

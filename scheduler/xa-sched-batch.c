@@ -200,6 +200,8 @@ xa_sched_batch_close_window (gpointer data)
     return;
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);
+  self->optimal = self->n_batches == 0 ? plan->optimal
+                                        : xa_plan_optimal_combine (self->optimal, plan->optimal);
   self->n_batches++;
   xa_sched_batch_log (self, batch, plan, topo, requests);
   xa_sched_batch_apply_plan (self, batch, plan);

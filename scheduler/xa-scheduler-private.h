@@ -59,6 +59,8 @@ struct _XaScheduler {
   gdouble last_end_s;
   gdouble defer_deadline_s;
   gdouble plan_ms;
+  /* over the batches planned so far (none: unknown) */
+  XaPlanOptimal optimal;
   /* batches admitted, which numbers them in -v's messages */
   guint n_batches;
   /* the run loop's main-context iterations and clock events */

@@ -554,6 +554,7 @@ xa_scheduler_get_run (XaScheduler *self)
   run->makespan_s = self->last_end_s >= 0 ? self->last_end_s - self->first_queued_s : 0;
   run->lower_bound_s = xa_scheduler_lower_bound (self);
   run->plan_ms = self->plan_ms;
+  run->optimal = self->optimal;
   return run;
 }
 

@@ -270,6 +270,17 @@ test_hung_build_times_out_and_is_retried (XaTestScheduler *f, gconstpointer data
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* A boot's batches small enough for the exact search are proven optimal,
+ * and the run summary says so. */
+static void
+test_run_says_its_plans_are_proven (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, "", FALSE);
+
+  g_assert_cmpuint (xa_run_count (run).running, ==, 2);
+  g_assert_cmpint (run->optimal, ==, XA_PLAN_OPTIMAL_PROVEN);
+}
+
 /* The next start after a domain that would not go: it destroys the domain
  * and releases its claim, the ledger equal to the host again. */
 static void
@@ -350,6 +361,8 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/strict/off-spills", test_no_strict_spills);
   xa_test_scheduler_add ("/scheduler/strict/never-for-xenopsd", test_xenopsd_is_never_strict);
   xa_test_scheduler_add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
+  xa_test_scheduler_add ("/scheduler/run/says-its-plans-are-proven",
+                         test_run_says_its_plans_are_proven);
   xa_test_scheduler_add ("/scheduler/failed-build/hung-times-out-and-is-retried",
                          test_hung_build_times_out_and_is_retried);
   xa_test_scheduler_add ("/scheduler/failed-build/destroy-is-retried",

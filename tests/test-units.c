@@ -284,6 +284,22 @@ test_mem_local (void)
   g_assert_false (xa_mem_is_local (none, G_N_ELEMENTS (none)));
 }
 
+/* Of many plans: unproven if any search ran out, else unknown if any was
+ * not searched, else proven. */
+static void
+test_plan_optimal_combine (void)
+{
+  const XaPlanOptimal proven = XA_PLAN_OPTIMAL_PROVEN;
+  const XaPlanOptimal unknown = XA_PLAN_OPTIMAL_UNKNOWN;
+  const XaPlanOptimal unproven = XA_PLAN_OPTIMAL_UNPROVEN;
+
+  g_assert_cmpint (xa_plan_optimal_combine (proven, proven), ==, proven);
+  g_assert_cmpint (xa_plan_optimal_combine (proven, unknown), ==, unknown);
+  g_assert_cmpint (xa_plan_optimal_combine (unknown, proven), ==, unknown);
+  g_assert_cmpint (xa_plan_optimal_combine (unknown, unproven), ==, unproven);
+  g_assert_cmpint (xa_plan_optimal_combine (unproven, proven), ==, unproven);
+}
+
 /* Xen's overhead comes off the largest share first, then the next; a
  * plan short of the guest's memory gets the rest on its largest node. */
 static void
@@ -351,5 +367,6 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/mem/need", test_mem_need);
   g_test_add_func ("/planner/mem/local", test_mem_local);
   g_test_add_func ("/planner/mem/guest-by-node", test_mem_guest_by_node);
+  g_test_add_func ("/planner/plan/optimal-combine", test_plan_optimal_combine);
   return g_test_run ();
 }
