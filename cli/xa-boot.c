@@ -25,6 +25,7 @@ typedef struct {
   gint retries;
   gdouble defer_timeout_s;
   gboolean no_strict;
+  gboolean paused;
   gchar *db_path;
 } XaBootOptions;
 
@@ -125,6 +126,7 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   options->retries = (guint) retries;
   options->defer_timeout_s = boot->defer_timeout_s;
   options->strict = !boot->no_strict;
+  options->paused = boot->paused;
   xa_boot_warn_ignored (boot, options->policy);
   return TRUE;
 }
@@ -364,6 +366,9 @@ xa_boot_option_context (XaBootOptions *boot)
     { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
       "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
       "default; a xenopsd policy never is)", NULL },
+    { "paused", 0, 0, G_OPTION_ARG_NONE, &boot->paused,
+      "Built domains stay paused, for a toolstack that adds their devices and unpauses them",
+      NULL },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
       "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
@@ -393,7 +398,7 @@ xa_boot_main (int argc, char **argv)
   const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
   g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
                                  XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
-                                 defaults.defer_timeout_s, FALSE, NULL };
+                                 defaults.defer_timeout_s, FALSE, FALSE, NULL };
   g_autoptr(GOptionContext) ctx = xa_boot_option_context (&boot);
   g_autoptr(GError) error = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;

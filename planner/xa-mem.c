@@ -73,6 +73,45 @@ xa_mem_sum (const guint64 *per_node, XaNodeSet nodes, guint n_nodes)
   return sum;
 }
 
+/**
+ * xa_mem_guest_by_node:
+ * @n_nodes: the host's nodes
+ * @need_by_node: (array length=n_nodes): a VM's planned MiB per node, its
+ *   overhead included
+ * @memory_mib: the VM's own memory, what its build populates
+ * @guest_by_node: (array length=n_nodes) (out caller-allocates): where that
+ *   memory goes, adding up to @memory_mib
+ *
+ * The overhead is Xen's, not the guest's (docs/design.md, "The xenguest
+ * helper"): it comes off the node with the most, then the next, where it
+ * fits; a plan short of @memory_mib gets the rest on its largest node.
+ */
+void
+xa_mem_guest_by_node (guint n_nodes, const guint64 *need_by_node, guint64 memory_mib,
+                      guint64 *guest_by_node)
+{
+  guint64 planned = xa_mem_sum (need_by_node, xa_nodeset_all (n_nodes), n_nodes);
+  guint64 excess = planned > memory_mib ? planned - memory_mib : 0;
+
+  memcpy (guest_by_node, need_by_node, sizeof (guint64) * n_nodes);
+  do {
+    guint largest = 0;
+    guint64 take;
+
+    for (guint n = 1; n < n_nodes; n++) {
+      if (guest_by_node[n] > guest_by_node[largest])
+        largest = n;
+    }
+    if (planned < memory_mib) {
+      guest_by_node[largest] += memory_mib - planned;
+      return;
+    }
+    take = MIN (excess, guest_by_node[largest]);
+    guest_by_node[largest] -= take;
+    excess -= take;
+  } while (excess > 0);
+}
+
 /* The last tie-break of every planner order: the lower index first. */
 gint
 xa_mem_compare_index (guint a, guint b)

@@ -39,6 +39,10 @@ guint64 xa_mem_deal_extents (guint          n_nodes,
                              XaNodeSet      nodes,
                              guint64        need_mib,
                              guint64       *mib_by_node);
+void xa_mem_guest_by_node (guint          n_nodes,
+                           const guint64 *need_by_node,
+                           guint64        memory_mib,
+                           guint64       *guest_by_node);
 gchar *xa_mem_why_never_fits (const XaTopology *topo,
                               const XaRequest  *req,
                               XaNodeSet         allowed);

@@ -59,6 +59,31 @@ xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaReque
   return TRUE;
 }
 
+/* Running VMs whose domain went down while no xadmit watched: the domain
+ * is destroyed and the request ends, as a watch would have done. */
+static gboolean
+xa_admission_end_down (XaAdmission *self, const XaHostInfo *info, GError **error)
+{
+  g_autoptr(GPtrArray) running = xa_store_list_requests (self->store, self->host_id,
+                                                         XA_REQUEST_RUNNING, error);
+
+  if (running == NULL)
+    return FALSE;
+  for (guint i = 0; i < running->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (running, i);
+    const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
+    g_autofree gchar *reason = NULL;
+
+    if (domain == NULL || domain->down == NULL)
+      continue;
+    reason = xa_host_record_down_reason (domain->down);
+    if (!xa_host_destroy (self->host, domain->domid, error) ||
+        !xa_store_end (self->store, request, reason, xa_host_record_now (self->host), error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* A restart first: the builds the ledger has in flight are over. Those
  * that finished are running; half-built domains are destroyed, and their
  * VMs wait again with those whose build had not begun. The domains of
@@ -69,6 +94,8 @@ xa_admission_reconcile (XaAdmission *self, const XaHostInfo *info, GError **erro
   g_auto(XaHostRecord) record = { { 0 } };
   g_autoptr(XaStoreReconciliation) found = NULL;
 
+  if (!xa_admission_end_down (self, info, error))
+    return NULL;
   xa_host_record_init (&record, info);
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);
@@ -323,19 +350,24 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
-/* A new request named like a domain on the host is rejected: a second
- * domain of that name would confuse every tool that finds domains by name
- * (docs/formats.md, Rejected and deferred). */
+/* A new request is rejected where the host cannot boot what it asks
+ * (e.g. a PVH guest on Xen), or where it is named like a domain on the
+ * host: a second domain of that name would confuse every tool that finds
+ * domains by name (docs/formats.md, Rejected and deferred). */
 static gboolean
-xa_admission_check_name (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
-                         GError **error)
+xa_admission_check_new (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
+                        GError **error)
 {
+  g_autoptr(GError) unfit = NULL;
   g_autofree gchar *reason = NULL;
 
-  if (!g_hash_table_contains (domain_names, request->req->name))
+  if (!xa_host_check_guest (self->host, request->guest, &unfit))
+    reason = g_strdup (unfit->message);
+  else if (g_hash_table_contains (domain_names, request->req->name))
+    reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
+                              "another name", request->req->name);
+  else
     return TRUE;
-  reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
-                            "another name", request->req->name);
   return xa_store_reject (self->store, request, reason, xa_host_record_now (self->host), error);
 }
 
@@ -387,8 +419,8 @@ xa_admission_hand_new (XaAdmission *self, const XaHostInfo *info, GPtrArray *kep
                    "running on this ledger?", uuid);
       return FALSE;
     }
-    if (!xa_admission_check_name (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
-                                  error))
+    if (!xa_admission_check_new (self, domain_names, queued->pdata[GPOINTER_TO_UINT (index)],
+                                 error))
       return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[GPOINTER_TO_UINT (index)]));
   }

@@ -101,8 +101,8 @@ xa_build_fail_error (XaVm *vm, const GError *error)
   xa_build_fail (vm, error->message);
 }
 
-/* The build is done: what is left of the claim goes, the domain runs, and
- * the ledger records where its memory went. */
+/* The build is done: what is left of the claim goes, the domain runs (or
+ * stays paused, if asked), and the ledger records where its memory went. */
 static void
 xa_build_done (const GError *build_error, gpointer user_data)
 {
@@ -115,7 +115,7 @@ xa_build_done (const GError *build_error, gpointer user_data)
     return;
   }
   if (!xa_host_claim (self->host, vm->domid, -1, 0, &error) ||
-      !xa_host_unpause (self->host, vm->domid, &error) ||
+      (!self->options.paused && !xa_host_unpause (self->host, vm->domid, &error)) ||
       !xa_host_domain_memory (self->host, vm->domid, vm->actual_mib, &error)) {
     xa_build_fail_error (vm, error);
     return;
@@ -144,6 +144,50 @@ xa_build_domain (XaVm *vm)
                        guest->ramdisk, guest->cmdline };
 
   xa_host_build (vm->sched->host, vm->domid, &spec, xa_build_done, vm);
+}
+
+/* The running VMs' domains by handle, where the host counted their pages. */
+static GHashTable *
+xa_build_counted_domains (const XaHostInfo *info)
+{
+  GHashTable *domains = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < info->domains->len; i++) {
+    XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    if (domain->uuid != NULL && !domain->estimated)
+      g_hash_table_insert (domains, domain->uuid, domain);
+  }
+  return domains;
+}
+
+/* Where a host's domain_memory guesses (Xen between two 'u' tables), one
+ * snapshot at the end of a run counts the pages of the domains it built,
+ * and the ledger and the summary take the count. */
+gboolean
+xa_build_settle_actuals (XaScheduler *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autoptr(GHashTable) domains = NULL;
+  gsize size = sizeof (guint64) * self->n_nodes;
+
+  if (!xa_host_domain_memory_is_estimated (self->host))
+    return TRUE;
+  if ((info = xa_host_snapshot (self->host, error)) == NULL)
+    return FALSE;
+  domains = xa_build_counted_domains (info);
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+    const XaHostDomain *domain = g_hash_table_lookup (domains, vm->request->uuid);
+
+    if (domain == NULL || vm->started_s < 0 || vm->request->state != XA_REQUEST_RUNNING ||
+        memcmp (vm->actual_mib, domain->memory_by_node_mib, size) == 0)
+      continue;
+    memcpy (vm->actual_mib, domain->memory_by_node_mib, size);
+    if (!xa_store_correct_actual (self->store, vm->request, self->n_nodes, vm->actual_mib, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* ---- build_pre, in Xen's order ---- */

@@ -23,6 +23,8 @@ gboolean xa_build_keep_domain (XaVm         *vm,
                                const gchar  *reason,
                                const GError *kept,
                                GError      **error);
+gboolean xa_build_settle_actuals (XaScheduler  *self,
+                                  GError      **error);
 void xa_build_fail_error (XaVm         *vm,
                           const GError *error);
 

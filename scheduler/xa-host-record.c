@@ -22,6 +22,7 @@ xa_host_record_init (XaHostRecord *record, const XaHostInfo *info)
 
     record->domains[i].uuid = domain->uuid;
     record->domains[i].mib_by_node = domain->memory_by_node_mib;
+    record->domains[i].unfinished = domain->unfinished;
   }
   record->snapshot.n_nodes = info->n_nodes;
   record->snapshot.total_mib = record->total_mib;
@@ -50,4 +51,16 @@ xa_host_record_now (XaHost *host)
   XaStoreTime now = { g_get_real_time (), xa_clock_now (xa_host_get_clock (host)) };
 
   return now;
+}
+
+/**
+ * xa_host_record_down_reason:
+ * @down: how a domain went down by itself ("poweroff", "crash"...)
+ *
+ * Returns: (transfer full): why its request ended, once it is destroyed
+ */
+gchar *
+xa_host_record_down_reason (const gchar *down)
+{
+  return g_strdup_printf ("its domain went down (%s) and was destroyed", down);
 }

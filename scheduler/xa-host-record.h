@@ -25,5 +25,6 @@ void xa_host_record_clear (XaHostRecord *record);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaHostRecord, xa_host_record_clear)
 
 XaStoreTime xa_host_record_now (XaHost *host);
+gchar *xa_host_record_down_reason (const gchar *down);
 
 G_END_DECLS

@@ -296,6 +296,41 @@ xa_scheduler_start (XaScheduler *self)
   xa_scheduler_dispatch (self);
 }
 
+/* A built VM whose domain went down by itself (docs/design.md, "Xen call
+ * order"): the domain is destroyed, the request ends, and what that frees
+ * may fit the VMs that wait. */
+static void
+xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
+{
+  XaScheduler *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+  XaVm *vm = NULL;
+
+  for (guint i = 0; i < self->vms->len && vm == NULL; i++) {
+    XaVm *one = g_ptr_array_index (self->vms, i);
+
+    if (one->has_domain && one->domid == domid && one->request->state == XA_REQUEST_RUNNING)
+      vm = one;
+  }
+  if (vm == NULL)
+    return;
+  /* before the destroy, which may free @down */
+  reason = xa_host_record_down_reason (down);
+  if (!xa_build_destroy (vm, &error)) {
+    g_warning ("%s: its domain %u went down, and cannot be destroyed: %s",
+               vm->request->req->name, domid, error->message);
+    return;
+  }
+  if (!xa_store_end (self->store, vm->request, reason, xa_scheduler_time (self), &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  g_message ("%s: %s", vm->request->req->name, reason);
+  self->generation++;
+  xa_scheduler_after_job (self);
+}
+
 /**
  * xa_scheduler_run:
  * @self: the scheduler, with its VMs
@@ -314,6 +349,8 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   GMainContext *context = g_main_context_get_thread_default ();
   g_autoptr(GError) released = NULL;
 
+  if (!xa_host_watch_domains (self->host, xa_scheduler_domain_down, self, error))
+    return FALSE;
   /* one commit for many writes, with the host saved first: after an
    * admission, at the end, and before the loop waits on a real clock; a
    * virtual clock never waits, so its commits are once per batch */
@@ -334,7 +371,9 @@ xa_scheduler_run (XaScheduler *self, GError **error)
       g_main_context_iteration (context, TRUE);
     }
   }
-  if (!xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
+  xa_host_unwatch_domains (self->host);
+  if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
+      !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
     xa_scheduler_fatal (self, g_steal_pointer (&released));
   /* the summary's "left" is what the host shows, not free minus placed */
   g_clear_pointer (&self->left_mib, g_free);

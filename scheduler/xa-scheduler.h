@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  * @strict: every batch build gets its plan's MiB per node exactly, so a
  *   node short of pages fails the build instead of spilling; the xenopsd
  *   policies are affinity-only, as xenopsd is, and ignore it
+ * @paused: built domains stay paused, for a toolstack that adds their
+ *   devices and unpauses them itself
  */
 typedef struct {
   XaPolicy policy;
@@ -37,9 +39,10 @@ typedef struct {
   guint retries;
   gdouble defer_timeout_s;
   gboolean strict;
+  gboolean paused;
 } XaSchedulerOptions;
 
-#define XA_SCHEDULER_OPTIONS_DEFAULT { XA_POLICY_BATCH, 1, 0, 64, 0.2, 2, 600.0, TRUE }
+#define XA_SCHEDULER_OPTIONS_DEFAULT { XA_POLICY_BATCH, 1, 0, 64, 0.2, 2, 600.0, TRUE, FALSE }
 
 /**
  * XaSchedulerProgress:

@@ -93,6 +93,43 @@ xa_store_record_actual (XaStore *self, gint64 request_id, guint n_nodes,
   return xa_store_zero_unfilled (self, request_id, error);
 }
 
+/**
+ * xa_store_correct_actual:
+ * @self: the store
+ * @request: a running request
+ * @n_nodes: the host's node count
+ * @actual_mib: (array length=n_nodes): its domain's memory per node, as the
+ *   host counted it since its build ended
+ * @error: a #GError
+ *
+ * Replaces what the build's end recorded (on Xen, an estimate), in one
+ * transaction.
+ *
+ * Returns: %TRUE if recorded
+ */
+gboolean
+xa_store_correct_actual (XaStore *self, const XaStoreRequest *request, guint n_nodes,
+                         const guint64 *actual_mib, GError **error)
+{
+  const gchar *purpose = "forget the memory per node recorded before";
+  g_autoptr(XaStmt) stmt = NULL;
+
+  g_return_val_if_fail (self != NULL && request != NULL && actual_mib != NULL, FALSE);
+
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  stmt = xa_store_prepare (
+    self, "UPDATE placements SET actual_mib = NULL WHERE request_id = ?1 "
+          "AND batch_id = (SELECT batch_id FROM requests WHERE id = ?1)", purpose, error);
+  if (stmt == NULL)
+    return xa_store_rollback (self);
+  sqlite3_bind_int64 (stmt, 1, request->id);
+  if (!xa_store_step_done (self, stmt, purpose, error) ||
+      !xa_store_record_actual (self, request->id, n_nodes, actual_mib, error))
+    return xa_store_rollback (self);
+  return xa_store_commit (self, error);
+}
+
 gboolean
 xa_store_complete_in_txn (XaStore *self, gint64 request_id, XaRequestState from, guint n_nodes,
                           const guint64 *actual_mib, XaStoreTime at, GError **error)

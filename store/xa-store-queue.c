@@ -441,6 +441,24 @@ xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreT
   return xa_store_commit (self, error);
 }
 
+/* One request from @from to @to with @reason, in a transaction of its own;
+ * @request follows. */
+static gboolean
+xa_store_move (XaStore *self, XaStoreRequest *request, XaRequestState from, XaRequestState to,
+               const gchar *reason, XaStoreTime at, GError **error)
+{
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_set_state (self, request->id, from, to, reason, at, FALSE, error))
+    return xa_store_rollback (self);
+  if (!xa_store_commit (self, error))
+    return FALSE;
+  request->state = to;
+  g_free (request->reason);
+  request->reason = g_strdup (reason);
+  return TRUE;
+}
+
 /**
  * xa_store_reject:
  * @self: the store
@@ -450,7 +468,7 @@ xa_store_cancel (XaStore *self, gint64 request_id, const gchar *reason, XaStoreT
  * @error: a #GError
  *
  * Rejects a request before any batch plans it, for what only the host
- * knows (a domain of its name runs there).
+ * knows (a domain of its name runs there, or it cannot boot the guest).
  *
  * Returns: %TRUE if it is rejected
  */
@@ -460,15 +478,27 @@ xa_store_reject (XaStore *self, XaStoreRequest *request, const gchar *reason, Xa
 {
   g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
 
-  if (!xa_store_begin (self, error))
-    return FALSE;
-  if (!xa_store_set_state (self, request->id, XA_REQUEST_QUEUED, XA_REQUEST_REJECTED, reason, at,
-                           FALSE, error))
-    return xa_store_rollback (self);
-  if (!xa_store_commit (self, error))
-    return FALSE;
-  request->state = XA_REQUEST_REJECTED;
-  g_free (request->reason);
-  request->reason = g_strdup (reason);
-  return TRUE;
+  return xa_store_move (self, request, XA_REQUEST_QUEUED, XA_REQUEST_REJECTED, reason, at, error);
+}
+
+/**
+ * xa_store_end:
+ * @self: the store
+ * @request: a running request; its state and reason follow
+ * @reason: how its domain went, one sentence
+ * @at: now
+ * @error: a #GError
+ *
+ * Ends a request whose domain shut down, rebooted or crashed, and which was
+ * destroyed.
+ *
+ * Returns: %TRUE if it ended
+ */
+gboolean
+xa_store_end (XaStore *self, XaStoreRequest *request, const gchar *reason, XaStoreTime at,
+              GError **error)
+{
+  g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
+
+  return xa_store_move (self, request, XA_REQUEST_RUNNING, XA_REQUEST_ENDED, reason, at, error);
 }

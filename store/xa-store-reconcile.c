@@ -58,7 +58,8 @@ xa_store_claimed_mib (XaStore *self, gint64 request_id, guint64 *out_mib, GError
   return TRUE;
 }
 
-/* Built: running, with its memory. Half-built or gone: queued again. */
+/* Built (all its memory, and the host knows its build ended): running.
+ * Half-built or gone: queued again. */
 static gboolean
 xa_store_reconcile_one (XaStore *self, const XaInFlight *in_flight, const XaStoreDomain *domain,
                         guint n_nodes, XaStoreTime at, XaStoreReconciliation *result,
@@ -72,7 +73,7 @@ xa_store_reconcile_one (XaStore *self, const XaInFlight *in_flight, const XaStor
   if (!xa_store_claimed_mib (self, in_flight->id, &claimed_mib, error))
     return FALSE;
   result->released_mib += claimed_mib;
-  if (domain != NULL && domain_mib >= in_flight->memory_mib) {
+  if (domain != NULL && domain_mib >= in_flight->memory_mib && !domain->unfinished) {
     g_array_append_val (result->built, in_flight->id);
     return xa_store_complete_in_txn (self, in_flight->id, in_flight->state, n_nodes,
                                      domain->mib_by_node, at, error);

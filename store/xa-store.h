@@ -91,10 +91,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreRequest, xa_store_request_free)
  * @uuid: (nullable): the domain's handle; domains without one (dom0, or
  *   not started by xadmit) only count through the free memory
  * @mib_by_node: its memory on each node, as the host reports it
+ * @unfinished: its build has not finished, whatever memory it holds
  */
 typedef struct {
   const gchar *uuid;
   const guint64 *mib_by_node;
+  gboolean unfinished;
 } XaStoreDomain;
 
 /**
@@ -291,6 +293,11 @@ gboolean xa_store_cancel (XaStore     *self,
                           const gchar *reason,
                           XaStoreTime  at,
                           GError     **error);
+gboolean xa_store_end (XaStore        *self,
+                       XaStoreRequest *request,
+                       const gchar    *reason,
+                       XaStoreTime     at,
+                       GError        **error);
 gboolean xa_store_reject (XaStore        *self,
                           XaStoreRequest *request,
                           const gchar    *reason,
@@ -324,6 +331,11 @@ gboolean xa_store_complete_build (XaStore        *self,
                                   const guint64  *actual_mib,
                                   XaStoreTime     at,
                                   GError        **error);
+gboolean xa_store_correct_actual (XaStore              *self,
+                                  const XaStoreRequest *request,
+                                  guint                 n_nodes,
+                                  const guint64        *actual_mib,
+                                  GError              **error);
 gboolean xa_store_fail_build (XaStore        *self,
                               XaStoreRequest *request,
                               const gchar    *reason,

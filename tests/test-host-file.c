@@ -80,7 +80,8 @@ test_host_file_round_trips_through_json (void)
     " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1024, 0], \"vcpus\": 2,"
     "  \"estimated\": true}, {\"name\": \"vm\", \"memory_by_node\": [0, 512], \"vcpus\": 1}],"
     " \"faults\": [{\"at_s\": 1.5, \"take\": \"1GiB\", \"node\": 1},"
-    "  {\"build_fails\": \"vm-1\", \"attempt\": 2}, {\"call_fails\": \"claim_pages\", \"use\": 3}]}",
+    "  {\"build_fails\": \"vm-1\", \"attempt\": 2}, {\"call_fails\": \"claim_pages\", \"use\": 3},"
+    "  {\"build_hangs\": \"vm-2\", \"attempt\": 1}]}",
     &faults, &error);
   g_autoptr(json_t) root = NULL;
   g_autofree gchar *text = NULL;
@@ -90,7 +91,7 @@ test_host_file_round_trips_through_json (void)
   g_autofree gchar *text2 = NULL;
 
   g_assert_no_error (error);
-  g_assert_cmpuint (faults->len, ==, 3);
+  g_assert_cmpuint (faults->len, ==, 4);
   root = xa_host_file_to_json (info, faults);
   text = json_dumps (root, JSON_COMPACT);
   again = load_text (text, &faults2, &error);
@@ -203,7 +204,10 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
   { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
     "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
-    "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})" },
+    "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"} or "
+    "{\"call_fails\", \"use\"})" },
+  { "{" TWO_NODES ", \"faults\": [{\"build_hangs\": \"vm\", \"use\": 1}]}",
+    "host.json: faults[0]: \"use\" is not a known field" },
   { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",
     "host.json: line 1, column 19: not valid JSON: a string may not contain \\u0000, near '\"a\\u0000b\"'" },
   /* every message of jansson's that a file can cause, in our words */

@@ -254,6 +254,22 @@ test_failed_build_destroy_is_retried (XaTestScheduler *f, gconstpointer data)
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* A build that hangs is killed at its timeout, 30 s and 1 s per GiB on
+ * the host's clock, as on Xen: it fails with ETIMEDOUT's reason and its
+ * retry runs; the other VM is not held up. */
+static void
+test_hung_build_times_out_and_is_retried (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(XaRun) run = run_with_faults (f, "{\"build_hangs\": \"vm-a\"}", FALSE);
+
+  g_assert_cmpstr (xa_run_state_to_string (run_vm (run, 0)->state), ==, "running");
+  g_assert_cmpuint (run_vm (run, 0)->attempts, ==, 2);
+  g_assert_cmpfloat (run_vm (run, 0)->started_s, >=, 31.0);
+  g_assert_cmpuint (run_vm (run, 1)->attempts, ==, 1);
+  g_assert_cmpfloat (run_vm (run, 1)->finished_s, <, 31.0);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
 /* The next start after a domain that would not go: it destroys the domain
  * and releases its claim, the ledger equal to the host again. */
 static void
@@ -334,6 +350,8 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/strict/off-spills", test_no_strict_spills);
   xa_test_scheduler_add ("/scheduler/strict/never-for-xenopsd", test_xenopsd_is_never_strict);
   xa_test_scheduler_add ("/scheduler/stop-lets-builds-finish", test_stop_lets_builds_finish);
+  xa_test_scheduler_add ("/scheduler/failed-build/hung-times-out-and-is-retried",
+                         test_hung_build_times_out_and_is_retried);
   xa_test_scheduler_add ("/scheduler/failed-build/destroy-is-retried",
                          test_failed_build_destroy_is_retried);
   xa_test_scheduler_add ("/scheduler/failed-build/undestroyable-goes-at-next-start",

@@ -274,6 +274,23 @@ test_reconcile_after_a_restart (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (avail[1], ==, 60 * GiB);
 }
 
+/* A domain with all its memory whose build the host says had not ended
+ * (on Xen: populate ran, the rest did not) was built half-way. */
+static void
+test_reconcile_unfinished_is_half_built (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 1, 4 * GiB);
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  const guint64 whole[2] = { 4 * GiB + 4, 0 };
+  XaStoreDomain populated = { xa_test_nth (admitted, 0)->uuid, whole, TRUE };
+
+  xa_test_start_build (f, g_ptr_array_index (admitted, 0), 3);
+  found = reconcile_at_10_s (f, NULL, 1, &populated);
+  g_assert_cmpuint (found->built->len, ==, 0);
+  g_assert_cmpuint (found->half_built->len, ==, 1);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
+}
+
 /* A running VM whose domain the host no longer has has ended, with why;
  * one whose domain is there runs on. */
 static void
@@ -412,6 +429,8 @@ main (int argc, char **argv)
   xa_test_store_add ("/store/build/refuses-steps-out-of-order", test_refuses_steps_out_of_order);
   xa_test_store_add ("/store/cancel/releases-the-claim", test_cancel_releases_the_claim);
   xa_test_store_add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
+  xa_test_store_add ("/store/reconcile/unfinished-is-half-built",
+                     test_reconcile_unfinished_is_half_built);
   xa_test_store_add ("/store/reconcile/ends-what-the-host-lost",
                      test_reconcile_ends_what_the_host_lost);
   xa_test_store_add ("/store/history/for-reports", test_history_for_reports);

@@ -284,6 +284,33 @@ test_mem_local (void)
   g_assert_false (xa_mem_is_local (none, G_N_ELEMENTS (none)));
 }
 
+/* Xen's overhead comes off the largest share first, then the next; a
+ * plan short of the guest's memory gets the rest on its largest node. */
+static void
+test_mem_guest_by_node (void)
+{
+  const struct {
+    guint64 need[3];
+    guint64 memory_mib;
+    guint64 guest[3];
+  } cases[] = {
+    { { 0, 1027, 0 }, 1024, { 0, 1024, 0 } },
+    { { 600, 427, 0 }, 1024, { 597, 427, 0 } },
+    { { 2, 1, 1023 }, 1024, { 2, 1, 1021 } },
+    { { 2, 3, 0 }, 1, { 1, 0, 0 } },
+    { { 1, 1, 0 }, 1, { 0, 1, 0 } },
+    { { 100, 200, 0 }, 310, { 100, 210, 0 } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint64 guest[3] = { 0 };
+
+    xa_mem_guest_by_node (3, cases[i].need, cases[i].memory_mib, guest);
+    for (guint n = 0; n < 3; n++)
+      g_assert_cmpuint (guest[n], ==, cases[i].guest[n]);
+  }
+}
+
 /* A distance table is valid when each reachable entry is at least 10 and
  * the diagonal 10; what is unreachable is not judged. */
 static void
@@ -323,5 +350,6 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/topology/distances-valid", test_topology_distances_valid);
   g_test_add_func ("/planner/mem/need", test_mem_need);
   g_test_add_func ("/planner/mem/local", test_mem_local);
+  g_test_add_func ("/planner/mem/guest-by-node", test_mem_guest_by_node);
   return g_test_run ();
 }

@@ -24,6 +24,7 @@ test_args (const gchar *cmdline)
     .console_port = 2,
     .mib_by_node = test_mib_by_node,
     .n_nodes = G_N_ELEMENTS (test_mib_by_node),
+    .test_fault = "hang",
   };
 
   return args;
@@ -56,6 +57,7 @@ test_argv_round_trip (void)
   g_assert_cmpint (parsed->n_nodes, ==, 3);
   for (guint node = 0; node < 3; node++)
     g_assert_cmpuint (parsed->mib_by_node[node], ==, test_mib_by_node[node]);
+  g_assert_cmpstr (parsed->test_fault, ==, "hang");
 }
 
 static void
@@ -68,6 +70,7 @@ test_argv_optional (void)
 
   args.ramdisk = NULL;
   args.mib_by_node = NULL;
+  args.test_fault = NULL;
   argv = xa_xenguest_proto_argv ("helper", &args);
   parsed = test_parse ((const gchar *const *) argv, &error);
   g_assert_no_error (error);
@@ -75,6 +78,7 @@ test_argv_optional (void)
   g_assert_null (parsed->cmdline);
   g_assert_null (parsed->mib_by_node);
   g_assert_cmpint (parsed->n_nodes, ==, 0);
+  g_assert_null (parsed->test_fault);
 }
 
 /* Each argv, after a good start, is refused with a message naming the option. */
@@ -92,6 +96,7 @@ test_argv_refused (void)
     { "--protocol=2", "--protocol: Number “2” is out of bounds [1, 1]" },
     { "--domid=0", "--domid: Number “0” is out of bounds [1, 65535]" },
     { "extra", "unexpected argument \"extra\"" },
+    { "--test-fault=crash", "--test-fault: \"crash\" is not die or hang" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -177,10 +182,10 @@ test_reply_refused (void)
 static void
 test_timeout_grows (void)
 {
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (0), ==, 30000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (1024), ==, 31000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (1025), ==, 32000);
-  g_assert_cmpuint (xa_xenguest_run_timeout_ms (64 * 1024), ==, 94000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (0), ==, 30000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (1024), ==, 31000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (1025), ==, 32000);
+  g_assert_cmpuint (xa_host_build_timeout_ms (64 * 1024), ==, 94000);
 }
 
 /* The stub, with the given command line: the reply, or the error. */

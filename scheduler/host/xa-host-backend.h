@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "xa-error.h"
+#include "xa-guest.h"
 #include "xa-host.h"
 
 G_BEGIN_DECLS
@@ -10,9 +13,13 @@ G_BEGIN_DECLS
  * what the backends share. Not for the host layer's users: they see xa-host.h. */
 typedef struct {
   const gchar *kind;
+  /* domain_memory may be an estimate, which a snapshot corrects */
+  gboolean domain_memory_estimated;
   void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
   gboolean (*lock) (XaHost *host, GError **error);
+  /* whether the host can boot @guest at all; %NULL: any */
+  gboolean (*check_guest) (XaHost *host, const XaGuest *guest, GError **error);
   /* what the host keeps between runs (a simulated host's state file) */
   gboolean (*save) (XaHost *host, GError **error);
   gboolean (*free_memory) (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error);
@@ -29,10 +36,14 @@ typedef struct {
                  gpointer user_data);
   /* instead of build, where a build blocks: run in xa-host-pool.c's threads */
   gboolean (*build_blocking) (XaHost *host, guint32 domid, const XaBuildSpec *spec,
-                              GError **error);
+                              GCancellable *cancellable, GError **error);
   gboolean (*unpause) (XaHost *host, guint32 domid, GError **error);
   gboolean (*destroy) (XaHost *host, guint32 domid, GError **error);
   gboolean (*domain_memory) (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error);
+  /* %NULL for a host whose domains never go down by themselves */
+  gboolean (*watch_domains) (XaHost *host, XaHostDomainDown down, gpointer user_data,
+                             GError **error);
+  void (*unwatch_domains) (XaHost *host);
   void (*free) (XaHost *host);
 } XaHostClass;
 

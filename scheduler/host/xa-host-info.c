@@ -60,6 +60,8 @@ xa_host_info_copy (const XaHostInfo *info)
     dup->claim_mib = domain->claim_mib;
     dup->claim_node = domain->claim_node;
     dup->estimated = domain->estimated;
+    dup->unfinished = domain->unfinished;
+    dup->down = g_strdup (domain->down);
     g_ptr_array_add (copy->domains, dup);
   }
   return copy;
@@ -100,6 +102,7 @@ xa_host_domain_free (XaHostDomain *domain)
   g_free (domain->name);
   g_free (domain->uuid);
   g_free (domain->memory_by_node_mib);
+  g_free (domain->down);
   g_free (domain);
 }
 

@@ -36,6 +36,10 @@ typedef struct {
  * @claim_mib: its outstanding claim, host-wide
  * @claim_node: the node of that claim, -1 for host-wide
  * @estimated: @memory_by_node_mib is a guess, not what the host counted
+ * @unfinished: its build has not finished, whatever memory it holds (on
+ *   Xen: xadmit's domain that xenstored was not told of yet)
+ * @down: (nullable): how it went down ("poweroff", "reboot", "crash"...),
+ *   for a domain that shut down and waits for its toolstack to destroy it
  */
 typedef struct {
   gchar *name;
@@ -46,6 +50,8 @@ typedef struct {
   guint64 claim_mib;
   gint claim_node;
   gboolean estimated;
+  gboolean unfinished;
+  gchar *down;
 } XaHostDomain;
 
 /**

@@ -25,8 +25,9 @@ typedef struct {
   gpointer user_data;
   GMainContext *context;
   GError *error;
-  /* set under the pool's lock */
+  /* set under the pool's lock; @cancellable stops the build itself */
   gboolean cancelled;
+  GCancellable *cancellable;
   GSource *finish;
 } XaHostJob;
 
@@ -48,6 +49,7 @@ xa_host_job_new (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHostBui
   job->done = done;
   job->user_data = user_data;
   job->context = g_main_context_ref_thread_default ();
+  job->cancellable = g_cancellable_new ();
   return job;
 }
 
@@ -62,6 +64,7 @@ xa_host_job_free (gpointer data)
   g_free ((gchar *) job->spec.cmdline);
   g_free ((guint64 *) job->spec.mib_by_node);
   g_main_context_unref (job->context);
+  g_object_unref (job->cancellable);
   g_clear_error (&job->error);
   if (job->finish != NULL)
     g_source_destroy (job->finish);
@@ -97,7 +100,8 @@ xa_host_job_run (gpointer data, gpointer user_data)
   XaHostJob *job = data;
   XaHostPool *pool = user_data;
 
-  job->host->klass->build_blocking (job->host, job->domid, &job->spec, &job->error);
+  job->host->klass->build_blocking (job->host, job->domid, &job->spec, job->cancellable,
+                                    &job->error);
   g_mutex_lock (&pool->lock);
   job->finish = g_idle_source_new ();
   g_source_set_callback (job->finish, xa_host_job_finish, job, NULL);
@@ -152,7 +156,8 @@ xa_host_pool_build (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHost
  * @host: a host
  * @domid: a domain being destroyed
  *
- * Its build, if one is under way, ends without a word to its caller.
+ * Its build, if one is under way, is stopped, and ends without a word to
+ * its caller.
  */
 void
 xa_host_pool_cancel (XaHost *host, guint32 domid)
@@ -163,8 +168,10 @@ xa_host_pool_cancel (XaHost *host, guint32 domid)
   for (guint i = 0; i < host->pool->jobs->len; i++) {
     XaHostJob *job = g_ptr_array_index (host->pool->jobs, i);
 
-    if (job->domid == domid)
+    if (job->domid == domid) {
       job->cancelled = TRUE;
+      g_cancellable_cancel (job->cancellable);
+    }
   }
   g_mutex_unlock (&host->pool->lock);
 }

@@ -135,6 +135,39 @@ xa_host_can_build (XaHost *host)
  * @seed: seeds what a simulated host draws (build-time jitter); a real
  *   host has nothing to seed
  */
+#define XA_HOST_BUILD_BASE_MS 30000
+#define XA_HOST_BUILD_MS_PER_GIB 1000
+
+/**
+ * xa_host_build_timeout_ms:
+ * @memory_mib: the memory a build populates
+ *
+ * How long a build may take before it is killed: on Xen, its xenguest
+ * helper; on the simulated host, a build its faults hang.
+ *
+ * Returns: 30 s, and 1 s per GiB begun (populating is O(memory))
+ */
+guint
+xa_host_build_timeout_ms (guint64 memory_mib)
+{
+  guint64 gib = (memory_mib + 1023) / 1024;
+
+  return (guint) MIN (G_MAXUINT, XA_HOST_BUILD_BASE_MS + XA_HOST_BUILD_MS_PER_GIB * gib);
+}
+
+/**
+ * xa_host_domain_memory_is_estimated:
+ * @host: a host
+ *
+ * Returns: whether xa_host_domain_memory() may guess where a domain's pages
+ *   are (Xen between two 'u' tables), so that a snapshot counts better
+ */
+gboolean
+xa_host_domain_memory_is_estimated (XaHost *host)
+{
+  return host->klass->domain_memory_estimated;
+}
+
 void
 xa_host_set_seed (XaHost *host, guint32 seed)
 {
@@ -183,6 +216,25 @@ xa_host_save (XaHost *host, GError **error)
  *
  * Returns: "sim" or "xen"
  */
+/**
+ * xa_host_check_guest:
+ * @host: a host
+ * @guest: (nullable): what a VM boots; %NULL for nothing
+ * @error: a #GError in %XA_ERROR, %XA_ERROR_INVALID_INPUT, saying why not
+ *
+ * Whether @host can boot @guest at all, whatever its memory: a VM it
+ * cannot is rejected, not built.
+ *
+ * Returns: %TRUE if it can
+ */
+gboolean
+xa_host_check_guest (XaHost *host, const XaGuest *guest, GError **error)
+{
+  if (host->klass->check_guest == NULL)
+    return TRUE;
+  return host->klass->check_guest (host, guest, error);
+}
+
 const gchar *
 xa_host_get_kind (XaHost *host)
 {
@@ -361,6 +413,33 @@ xa_host_destroy (XaHost *host, guint32 domid, GError **error)
  *
  * Returns: %TRUE on success
  */
+/**
+ * xa_host_watch_domains:
+ * @host: a host
+ * @down: called for each domain that went down by itself
+ * @user_data: for @down
+ * @error: a #GError
+ *
+ * Watches the host's domains until xa_host_unwatch_domains(): their
+ * toolstack (here, xadmit) must destroy those that shut down.
+ *
+ * Returns: %TRUE if watching, or if the host's domains never go down
+ */
+gboolean
+xa_host_watch_domains (XaHost *host, XaHostDomainDown down, gpointer user_data, GError **error)
+{
+  if (host->klass->watch_domains == NULL)
+    return TRUE;
+  return host->klass->watch_domains (host, down, user_data, error);
+}
+
+void
+xa_host_unwatch_domains (XaHost *host)
+{
+  if (host->klass->unwatch_domains != NULL)
+    host->klass->unwatch_domains (host);
+}
+
 gboolean
 xa_host_domain_memory (XaHost *host, guint32 domid, guint64 *mib_by_node, GError **error)
 {

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "xa-clock.h"
+#include "xa-guest.h"
 #include "xa-host-info.h"
 
 G_BEGIN_DECLS
@@ -33,8 +34,11 @@ typedef struct {
  * @attempt: which attempt this is, from 1
  * @memory_mib: the memory the xenguest step populates
  * @mib_by_node: (nullable) (array length=n_nodes): exactly this much on
- *   each node (overhead included), as xenguest's vNUMA ranges with exact
- *   nodes do; %NULL lets the allocator follow the domain's affinity
+ *   each node, as xenguest's vNUMA ranges with exact nodes do; %NULL lets
+ *   the allocator follow the domain's affinity. It is what the plan gives
+ *   each node, Xen's overhead for the domain included: a backend whose
+ *   builder populates the guest's memory alone takes that off
+ *   (xa_mem_guest_by_node())
  * @n_nodes: the host's nodes
  * @kernel: (nullable): what the Xen backend boots, with @ramdisk and
  *   @cmdline (nullable)
@@ -54,6 +58,19 @@ typedef void (*XaHostBuildDone) (const GError *error,
                                  gpointer      user_data);
 
 /**
+ * XaHostDomainDown:
+ * @domid: a domain that shut down, rebooted or crashed
+ * @down: how ("poweroff", "reboot", "crash"...)
+ * @user_data: what xa_host_watch_domains() was given
+ *
+ * Called in the main context that asked to watch; again for the same
+ * domain on later events, until it is destroyed.
+ */
+typedef void (*XaHostDomainDown) (guint32      domid,
+                                  const gchar *down,
+                                  gpointer     user_data);
+
+/**
  * XaHost:
  *
  * A host backend: the simulated host or a real Xen host. The calls are
@@ -71,6 +88,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHost, xa_host_free)
 
 const gchar *xa_host_get_kind (XaHost *host);
 gboolean xa_host_can_build (XaHost *host);
+guint xa_host_build_timeout_ms (guint64 memory_mib);
+gboolean xa_host_domain_memory_is_estimated (XaHost *host);
 XaClock *xa_host_get_clock (XaHost *host);
 void xa_host_set_seed (XaHost  *host,
                        guint32  seed);
@@ -78,6 +97,9 @@ gboolean xa_host_lock (XaHost  *host,
                        GError **error);
 gboolean xa_host_save (XaHost  *host,
                        GError **error);
+gboolean xa_host_check_guest (XaHost         *host,
+                              const XaGuest  *guest,
+                              GError        **error);
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
 
@@ -125,6 +147,11 @@ gboolean xa_host_unpause (XaHost  *host,
 gboolean xa_host_destroy (XaHost  *host,
                           guint32  domid,
                           GError **error);
+gboolean xa_host_watch_domains (XaHost            *host,
+                                XaHostDomainDown   down,
+                                gpointer           user_data,
+                                GError           **error);
+void xa_host_unwatch_domains (XaHost *host);
 gboolean xa_host_domain_memory (XaHost   *host,
                                 guint32   domid,
                                 guint64  *mib_by_node,

@@ -7,6 +7,7 @@
 
 static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
+static const gchar *const build_hangs_keys[] = { "build_hangs", "attempt", NULL };
 static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
 
 /* The host calls a fault may break (xa-host.h, modelled on libxenctrl). */
@@ -50,16 +51,18 @@ xa_sim_fault_parse_take (const XaHostInfo *info, json_t *jfault, GError **error)
   return g_steal_pointer (&fault);
 }
 
+/* {"build_fails": VM, "attempt": K}, or "build_hangs" the same way. */
 static XaSimFault *
-xa_sim_fault_parse_build_fails (json_t *jfault, GError **error)
+xa_sim_fault_parse_build (json_t *jfault, XaSimFaultKind kind, GError **error)
 {
   g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  gboolean hangs = kind == XA_SIM_FAULT_BUILD_HANGS;
   const gchar *vm = NULL;
   gint64 attempt = 1;
 
-  fault->kind = XA_SIM_FAULT_BUILD_FAILS;
-  if (!xa_json_check_keys (jfault, build_fails_keys, error) ||
-      !xa_json_get_name (jfault, "build_fails", &vm, error) ||
+  fault->kind = kind;
+  if (!xa_json_check_keys (jfault, hangs ? build_hangs_keys : build_fails_keys, error) ||
+      !xa_json_get_name (jfault, hangs ? "build_hangs" : "build_fails", &vm, error) ||
       !xa_json_get_int (jfault, "attempt", XA_JSON_OPTIONAL, 1, 1000, &attempt, error))
     return NULL;
   fault->vm = g_strdup (vm);
@@ -104,12 +107,15 @@ xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
   if (json_object_get (jfault, "take") != NULL)
     return xa_sim_fault_parse_take (info, jfault, error);
   if (json_object_get (jfault, "build_fails") != NULL)
-    return xa_sim_fault_parse_build_fails (jfault, error);
+    return xa_sim_fault_parse_build (jfault, XA_SIM_FAULT_BUILD_FAILS, error);
+  if (json_object_get (jfault, "build_hangs") != NULL)
+    return xa_sim_fault_parse_build (jfault, XA_SIM_FAULT_BUILD_HANGS, error);
   if (json_object_get (jfault, "call_fails") != NULL)
     return xa_sim_fault_parse_call_fails (jfault, error);
   g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                        "not a fault (use {\"at_s\", \"take\", \"node\"}, "
-                       "{\"build_fails\", \"attempt\"} or {\"call_fails\", \"use\"})");
+                       "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"} "
+                       "or {\"call_fails\", \"use\"})");
   return NULL;
 }
 
@@ -161,6 +167,8 @@ xa_sim_fault_to_json (const XaSimFault *fault)
                       "take", (json_int_t) fault->take_mib, "node", (int) fault->node);
   case XA_SIM_FAULT_BUILD_FAILS:
     return json_pack ("{s:s, s:i}", "build_fails", fault->vm, "attempt", (int) fault->attempt);
+  case XA_SIM_FAULT_BUILD_HANGS:
+    return json_pack ("{s:s, s:i}", "build_hangs", fault->vm, "attempt", (int) fault->attempt);
   case XA_SIM_FAULT_CALL_FAILS:
     return json_pack ("{s:s, s:i}", "call_fails", fault->call, "use", (int) fault->use);
   default:

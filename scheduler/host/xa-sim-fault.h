@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 typedef enum {
   XA_SIM_FAULT_TAKE_MEMORY,
   XA_SIM_FAULT_BUILD_FAILS,
+  XA_SIM_FAULT_BUILD_HANGS,
   XA_SIM_FAULT_CALL_FAILS,
 } XaSimFaultKind;
 
@@ -20,8 +21,8 @@ typedef enum {
  * @at_s: when memory is taken, on the host's clock
  * @take_mib: how much memory is taken
  * @node: on which node
- * @vm: (nullable): the VM whose build fails
- * @attempt: on which attempt it fails
+ * @vm: (nullable): the VM whose build fails or hangs
+ * @attempt: on which attempt
  * @call: (nullable): the host call that fails
  * @use: on which use of @call
  *

@@ -26,6 +26,8 @@ struct _XaSimBuild {
   gdouble rate_mib_per_s;
   gdouble updated_s;
   guint64 event;
+  /* a hung build's, for its error */
+  guint timeout_ms;
   XaHostBuildDone done;
   gpointer user_data;
 };
@@ -153,18 +155,53 @@ xa_sim_build_fail_later (XaSimHost *self, GError *error, XaHostBuildDone done, g
   xa_clock_add (self->parent.clock, xa_sim_host_now (self), xa_sim_build_report_failure, failure);
 }
 
+/* Whether the host file's faults have a @kind fault for this build. */
 static gboolean
-xa_sim_build_fault (XaSimHost *self, const XaBuildSpec *spec, GError **error)
+xa_sim_build_has_fault (XaSimHost *self, XaSimFaultKind kind, const XaBuildSpec *spec)
 {
   for (guint i = 0; i < self->faults->len; i++) {
     const XaSimFault *fault = g_ptr_array_index (self->faults, i);
 
-    if (fault->kind == XA_SIM_FAULT_BUILD_FAILS && g_strcmp0 (fault->vm, spec->name) == 0 &&
+    if (fault->kind == kind && g_strcmp0 (fault->vm, spec->name) == 0 &&
         fault->attempt == spec->attempt)
-      return xa_host_fail (error, EIO, "xenguest", "the build of %s fails on attempt %u, as the "
-                           "host file's faults say", spec->name, spec->attempt);
+      return TRUE;
   }
-  return TRUE;
+  return FALSE;
+}
+
+static gboolean
+xa_sim_build_fault (XaSimHost *self, const XaBuildSpec *spec, GError **error)
+{
+  if (!xa_sim_build_has_fault (self, XA_SIM_FAULT_BUILD_FAILS, spec))
+    return TRUE;
+  return xa_host_fail (error, EIO, "xenguest", "the build of %s fails on attempt %u, as the "
+                       "host file's faults say", spec->name, spec->attempt);
+}
+
+/* A hung build is killed at its timeout, as the Xen backend kills its
+ * helper; its domain keeps what its first chunk took until destroyed. */
+static void
+xa_sim_build_timed_out (gpointer data)
+{
+  XaSimBuild *build = data;
+  g_autoptr(GError) error = NULL;
+  guint timeout_ms = build->timeout_ms;
+
+  build->event = 0;
+  xa_host_fail (&error, ETIMEDOUT, "xenguest", "no answer within %u ms, so it was killed",
+                timeout_ms);
+  xa_sim_build_end (build, error);
+}
+
+/* Its first chunk populated, a build its faults hang waits for its
+ * timeout, off the shared bandwidth. */
+static void
+xa_sim_build_hang (XaSimHost *self, XaSimBuild *build, const XaBuildSpec *spec)
+{
+  build->timeout_ms = xa_host_build_timeout_ms (spec->memory_mib);
+  build->event = xa_clock_add (self->parent.clock,
+                               xa_sim_host_now (self) + build->timeout_ms / 1000.0,
+                               xa_sim_build_timed_out, build);
 }
 
 static XaSimBuild *
@@ -213,6 +250,10 @@ xa_sim_build_start (XaHost *host, guint32 domid, const XaBuildSpec *spec, XaHost
     return;
   }
   sd->build = build;
+  if (xa_sim_build_has_fault (self, XA_SIM_FAULT_BUILD_HANGS, spec)) {
+    xa_sim_build_hang (self, build, spec);
+    return;
+  }
   g_ptr_array_add (self->builds, build);
   xa_sim_build_retime (self);
 }

@@ -3,36 +3,20 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include <xenctrl.h>
-#include <xenstore.h>
-
 #include "xa-error.h"
 #include "xa-file.h"
-#include "xa-xen-console.h"
-#include "xa-xen-host.h"
-#include "xa-xen-meminfo.h"
+#include "xa-xen-private.h"
 #include "xa-name.h"
 #include "xa-text.h"
 
 /* Buffers that libxen returns with malloc() are released with g_free():
  * since GLib 2.46 g_malloc() is the system malloc(). */
 
-#define XA_XEN_DOMAIN_BATCH 1024
 #define XA_XEN_DISTANCE_REMOTE 20
 #define XA_XEN_CPUTOPO_ATTEMPTS 3
 
-typedef struct xs_handle XaXsHandle;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXsHandle, xs_close)
-
 /* One admitter per host: its lock lives here while it runs. */
 #define XA_XEN_RUN_DIR "/run/xadmit"
-
-typedef struct {
-  XaHost parent;
-  xc_interface *xch;
-  gint lock_fd;
-  gboolean said_estimated;
-} XaXenHost;
 
 /* 4 KiB pages: 256 to the MiB. */
 static guint64
@@ -163,6 +147,30 @@ xa_xen_host_count_nodes (XaXenHost *self, unsigned *n_nodes, GError **error)
   return TRUE;
 }
 
+/**
+ * xa_xen_host_read_numa_free:
+ * @self: the host
+ * @free_mib: (array) (out caller-allocates): free MiB on each of its nodes
+ * @error: a #GError
+ *
+ * Returns: %TRUE if read
+ */
+gboolean
+xa_xen_host_read_numa_free (XaXenHost *self, guint64 *free_mib, GError **error)
+{
+  unsigned n = self->n_nodes;
+  g_autofree xc_meminfo_t *meminfo = g_new0 (xc_meminfo_t, n);
+  /* xc_numainfo fills both or neither */
+  g_autofree uint32_t *distances = g_new0 (uint32_t, (gsize) n * n);
+
+  if (xc_numainfo (self->xch, &n, meminfo, distances) != 0)
+    return xa_host_fail (error, errno, "xc_numainfo", "cannot read the free memory per node");
+  for (guint i = 0; i < self->n_nodes; i++)
+    free_mib[i] = i < n ? MIN (xa_xen_host_bytes_to_mib (meminfo[i].memfree),
+                               xa_xen_host_bytes_to_mib (meminfo[i].memsize)) : 0;
+  return TRUE;
+}
+
 /* Per-node memory and distances; dirty memory is not exported by Xen 4.17
  * (scrub_pages is always 0), so dirty_mib stays 0. */
 static XaHostInfo *
@@ -265,154 +273,6 @@ xa_xen_host_read_cpus (XaXenHost *self, XaHostInfo *info, GError **error)
   return TRUE;
 }
 
-/* The name xl gave the domain, if it is a valid xadmit name. */
-static gchar *
-xa_xen_host_domain_name (struct xs_handle *xs, guint domid)
-{
-  g_autofree gchar *path = g_strdup_printf ("/local/domain/%u/name", domid);
-  g_autofree gchar *value = NULL;
-  g_autofree gchar *name = NULL;
-  unsigned int len = 0;
-
-  if (xs != NULL)
-    value = xs_read (xs, XBT_NULL, path, &len);
-  if (value != NULL)
-    name = g_strndup (value, len);
-  if (name != NULL && xa_name_validate (name, NULL))
-    return g_steal_pointer (&name);
-  return g_strdup_printf ("domid-%u", domid);
-}
-
-/* Nodes with memory in the domain's node affinity. A domain that is gone
- * (ESRCH) has no affinity left: its pages are then spread over every node. */
-static gboolean
-xa_xen_host_node_affinity (XaXenHost *self, const XaHostInfo *info, guint domid,
-                           XaNodeSet *out, GError **error)
-{
-  g_autofree guint8 *map = xc_nodemap_alloc (self->xch);
-  gint map_bits = xc_get_nodemap_size (self->xch) * 8;
-
-  *out = 0;
-  if (map == NULL)
-    return xa_host_fail (error, errno, "xc_nodemap_alloc", "cannot allocate a node map");
-  if (xc_domain_node_getaffinity (self->xch, domid, map) != 0) {
-    if (errno == ESRCH)
-      return TRUE;
-    return xa_host_fail (error, errno, "xc_domain_node_getaffinity",
-                         "cannot read the node affinity of domain %u", domid);
-  }
-  for (guint n = 0; n < info->n_nodes && (gint) n < map_bits; n++) {
-    if ((map[n / 8] & (1u << (n % 8))) != 0 && info->nodes[n].total_mib > 0)
-      *out |= XA_NODESET_BIT (n);
-  }
-  return TRUE;
-}
-
-static XaNodeSet
-xa_xen_host_nodes_with_memory (const XaHostInfo *info)
-{
-  XaNodeSet nodes = 0;
-
-  for (guint n = 0; n < info->n_nodes; n++) {
-    if (info->nodes[n].total_mib > 0)
-      nodes |= XA_NODESET_BIT (n);
-  }
-  return nodes != 0 ? nodes : XA_NODESET_BIT (0);
-}
-
-/* The estimate where Xen's table lacks the domain: its pages split evenly
- * over its node affinity, which is where Xen allocated them first; rounded
- * up, so that no node looks emptier than it is. */
-static void
-xa_xen_host_spread_pages (XaNodeSet nodes, guint64 tot_pages, guint64 *by_node_mib)
-{
-  guint k = xa_nodeset_count (nodes);
-  guint64 share = tot_pages / k;
-  guint64 rest = tot_pages % k;
-
-  for (guint n = 0; n < XA_MAX_NODES; n++) {
-    guint64 pages;
-
-    if (!xa_nodeset_has (nodes, n))
-      continue;
-    pages = share + (rest > 0 ? 1 : 0);
-    if (rest > 0)
-      rest--;
-    by_node_mib[n] = xa_xen_host_pages_to_mib (pages + 255);
-  }
-}
-
-static gboolean
-xa_xen_host_add_domain (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
-                        GHashTable *meminfo, const xc_domaininfo_t *dominfo, GError **error)
-{
-  guint domid = dominfo->domain;
-  guint vcpus = dominfo->max_vcpu_id == XEN_INVALID_MAX_VCPU_ID ? 0 : dominfo->max_vcpu_id + 1;
-  g_autofree gchar *name = NULL;
-  g_autoptr(XaHostDomain) domain = NULL;
-  XaNodeSet nodes = 0;
-
-  /* A dying domain is handing its pages back: they are not resident. */
-  if ((dominfo->flags & XEN_DOMINF_dying) != 0)
-    return TRUE;
-  name = xa_xen_host_domain_name (xs, domid);
-  domain = xa_host_domain_new (name, vcpus, info->n_nodes);
-  if (!xa_xen_meminfo_lookup_mib (meminfo, domid, dominfo->tot_pages, info->n_nodes,
-                                  domain->memory_by_node_mib)) {
-    if (!xa_xen_host_node_affinity (self, info, domid, &nodes, error))
-      return FALSE;
-    if (nodes == 0)
-      nodes = xa_xen_host_nodes_with_memory (info);
-    xa_xen_host_spread_pages (nodes, dominfo->tot_pages, domain->memory_by_node_mib);
-    domain->estimated = TRUE;
-  }
-  g_ptr_array_add (info->domains, g_steal_pointer (&domain));
-  return TRUE;
-}
-
-/* Once per host, not per snapshot: a host that cannot tell says so once. */
-static GHashTable *
-xa_xen_host_meminfo_or_say (XaXenHost *self, guint n_nodes)
-{
-  g_autoptr(GError) error = NULL;
-  GHashTable *meminfo = xa_xen_console_read_meminfo (self->xch, n_nodes, &error);
-
-  if (meminfo == NULL && !self->said_estimated) {
-    g_message ("%s, so each domain's memory per node is estimated from its node affinity",
-               error->message);
-    self->said_estimated = TRUE;
-  }
-  return meminfo;
-}
-
-/* Names come from xenstore when it is reachable, "domid-N" otherwise. */
-static gboolean
-xa_xen_host_read_domains (XaXenHost *self, XaHostInfo *info, GError **error)
-{
-  g_autofree xc_domaininfo_t *batch = g_new0 (xc_domaininfo_t, XA_XEN_DOMAIN_BATCH);
-  g_autoptr(XaXsHandle) xs = xs_open (XS_OPEN_READONLY);
-  g_autoptr(GHashTable) meminfo = xa_xen_host_meminfo_or_say (self, info->n_nodes);
-  uint32_t first = 0;
-  gint got;
-
-  if (xs == NULL)
-    g_debug ("xs_open: cannot reach xenstore (%s), so domains are named domid-N",
-             g_strerror (errno));
-  do {
-    got = xc_domain_getinfolist (self->xch, first, XA_XEN_DOMAIN_BATCH, batch);
-    if (got < 0)
-      return xa_host_fail (error, errno, "xc_domain_getinfolist", "cannot list the domains");
-    for (gint i = 0; i < got; i++) {
-      if (!xa_xen_host_add_domain (self, info, xs, meminfo, &batch[i], error))
-        return FALSE;
-    }
-    if (got > 0)
-      first = (uint32_t) batch[got - 1].domain + 1;
-  } while (got == XA_XEN_DOMAIN_BATCH);
-  xa_host_info_fit_domains (info);
-  return TRUE;
-}
-
 /* Host-wide figures only go to the debug log: XaHostInfo is per node, and
  * outstanding claims have no node on Xen 4.17. */
 static void
@@ -440,7 +300,7 @@ xa_xen_host_uuid (void)
   return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
 }
 
-static XaHostInfo *
+XaHostInfo *
 xa_xen_host_snapshot (XaHost *host, GError **error)
 {
   XaXenHost *self = (XaXenHost *) host;
@@ -454,7 +314,7 @@ xa_xen_host_snapshot (XaHost *host, GError **error)
   if (info == NULL)
     return NULL;
   if (!xa_xen_host_read_cpus (self, info, error) ||
-      !xa_xen_host_read_domains (self, info, error))
+      !xa_xen_list_domains (self, info, error))
     return NULL;
   /* Stock Xen 4.17: host-wide claims only. The rates and overheads keep
    * xa_host_info_new's defaults (1 MiB per VM, 1176 KiB per vCPU). */
@@ -464,7 +324,7 @@ xa_xen_host_snapshot (XaHost *host, GError **error)
   return g_steal_pointer (&info);
 }
 
-static gboolean
+gboolean
 xa_xen_host_lock (XaHost *host, GError **error)
 {
   XaXenHost *self = (XaXenHost *) host;
@@ -481,31 +341,55 @@ xa_xen_host_lock (XaHost *host, GError **error)
   return xa_file_lock (XA_XEN_RUN_DIR "/xen.lock", "this Xen host", &self->lock_fd, error);
 }
 
+/* Builds the host checks its guests for: a PV kernel to boot. */
+gboolean
+xa_xen_host_check_guest (XaHost *host, const XaGuest *guest, GError **error)
+{
+  if (guest != NULL && guest->type == XA_GUEST_PVH) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "type: \"pvh\" cannot be built on Xen yet: xadmit builds PV guests "
+                         "(use \"type\": \"pv\")");
+    return FALSE;
+  }
+  if (guest == NULL || guest->kernel == NULL) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "kernel: a VM started on Xen boots a kernel, and this one names none "
+                         "(docs/formats.md, \"kernel\")");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 xa_xen_host_destroy (XaXenHost *self)
 {
+  xa_xen_unwatch_domains (&self->parent);
   if (self->xch != NULL)
     xc_interface_close (self->xch);
+  if (self->xs != NULL)
+    xs_close (self->xs);
+  g_clear_pointer (&self->domains, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
   if (self->lock_fd >= 0)
     g_close (self->lock_fd, NULL);
   g_free (self);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXenHost, xa_xen_host_destroy)
 
-static void
+void
 xa_xen_host_free (XaHost *host)
 {
   xa_xen_host_destroy ((XaXenHost *) host);
 }
 
-static const XaHostClass xa_xen_host_class = {
-  .kind = "xen",
-  .snapshot = xa_xen_host_snapshot,
-  .lock = xa_xen_host_lock,
-  .free = xa_xen_host_free,
-};
-
-static xc_interface *
+/**
+ * xa_xen_host_open_interface:
+ * @error: a #GError in %XA_ERROR: %XA_ERROR_NO_HYPERVISOR, or
+ *   %XA_ERROR_PERMISSION for a user who is not root
+ *
+ * Returns: (transfer full): a handle of libxenctrl's, or %NULL
+ */
+xc_interface *
 xa_xen_host_open_interface (GError **error)
 {
   xc_interface *xch;
@@ -549,11 +433,18 @@ xa_xen_host_new (GError **error)
 
   self->parent.klass = &xa_xen_host_class;
   self->lock_fd = -1;
+  g_mutex_init (&self->lock);
+  self->domains = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) xa_xen_domain_free);
   self->xch = xa_xen_host_open_interface (error);
   if (self->xch == NULL)
     return NULL;
-  if (!xa_xen_host_read_physinfo (self, &physinfo, error))
+  if (!xa_xen_host_read_physinfo (self, &physinfo, error) ||
+      !xa_xen_host_count_nodes (self, &self->n_nodes, error))
     return NULL;
+  self->xs = xs_open (0);
+  if (self->xs == NULL)
+    g_debug ("xs_open: cannot reach xenstore (%s), so domains are named domid-N and none "
+             "can be built", g_strerror (errno));
   self->parent.clock = xa_clock_new_real ();
   return (XaHost *) g_steal_pointer (&self);
 }

@@ -119,8 +119,10 @@ xa_xen_meminfo_table_fail (XaXenMeminfoTable *table, const gchar *format, ...)
   va_end (args);
 }
 
-/* Every block lists the same nodes, whose pages add up to its total: a
- * block cut short by a wrapped or still-filling ring fails one or both. */
+/* Every block lists the same nodes: a block cut short by a wrapped or
+ * still-filling ring does not, and fails the table. One whose pages do not
+ * add up to its total (a guest with pages Xen keeps off its total, or a
+ * last line cut mid-number) is left out: that domain is estimated. */
 static void
 xa_xen_meminfo_table_end_block (XaXenMeminfoTable *table)
 {
@@ -136,10 +138,12 @@ xa_xen_meminfo_table_end_block (XaXenMeminfoTable *table)
     xa_xen_meminfo_table_fail (table, "domain %u lists %u of the table's %u nodes",
                                table->block_domid, xa_nodeset_count (table->block_nodes),
                                xa_nodeset_count (table->nodes));
-  else if (sum != table->block->total_pages)
-    xa_xen_meminfo_table_fail (table, "domain %u has %" G_GUINT64_FORMAT " pages on its "
-                               "nodes but %" G_GUINT64_FORMAT " in total",
-                               table->block_domid, sum, table->block->total_pages);
+  else if (sum != table->block->total_pages) {
+    g_debug ("the 'u' table gives domain %u %" G_GUINT64_FORMAT " pages on its nodes but %"
+             G_GUINT64_FORMAT " in total, so its memory per node is estimated",
+             table->block_domid, sum, table->block->total_pages);
+    g_hash_table_remove (table->domains, GUINT_TO_POINTER (table->block_domid));
+  }
   table->block = NULL;
 }
 

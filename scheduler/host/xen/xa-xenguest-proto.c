@@ -55,6 +55,8 @@ xa_xenguest_proto_argv (const gchar *helper, const XaXenguestArgs *args)
 
     g_ptr_array_add (argv, g_strdup_printf ("--vnuma=%s", vnuma));
   }
+  if (args->test_fault != NULL)
+    g_ptr_array_add (argv, g_strdup_printf ("--test-fault=%s", args->test_fault));
   g_ptr_array_add (argv, NULL);
   return (gchar **) g_ptr_array_free (argv, FALSE);
 }
@@ -68,6 +70,7 @@ xa_xenguest_proto_args_free (XaXenguestArgs *args)
   g_free ((gchar *) args->ramdisk);
   g_free ((gchar *) args->cmdline);
   g_free ((guint64 *) args->mib_by_node);
+  g_free ((gchar *) args->test_fault);
   g_free (args);
 }
 
@@ -193,6 +196,12 @@ xa_xenguest_proto_check (const XaXenguestOptions *options, XaXenguestArgs *args,
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--kernel is missing");
     return FALSE;
   }
+  if (args->test_fault != NULL && g_strcmp0 (args->test_fault, "die") != 0 &&
+      g_strcmp0 (args->test_fault, "hang") != 0) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--test-fault: \"%s\" is not die or hang", args->test_fault);
+    return FALSE;
+  }
   return options->vnuma == NULL || xa_xenguest_proto_parse_vnuma (options->vnuma, args, error);
 }
 
@@ -222,6 +231,8 @@ xa_xenguest_proto_parse_argv (gint argc, gchar **argv, GError **error)
     { "console-port", 0, 0, G_OPTION_ARG_STRING, &options.console_port,
       "Console event channel", "PORT" },
     { "vnuma", 0, 0, G_OPTION_ARG_STRING, &options.vnuma, "Exact MiB per node", "NODE:MIB,..." },
+    { "test-fault", 0, 0, G_OPTION_ARG_STRING, &args->test_fault, "Stop once populate has run",
+      "die|hang" },
     { NULL },
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- build one Xen domain");

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
  * @mib_by_node: (nullable) (array length=n_nodes): exactly this much on each
  *   node (vNUMA ranges with exact nodes); it sums to @memory_mib
  * @n_nodes: the length of @mib_by_node
+ * @test_fault: (nullable): for the xen suite's failure paths, "die" or
+ *   "hang": the helper kills itself, or waits to be killed, once populate
+ *   has run
  */
 typedef struct {
   guint32 domid;
@@ -34,6 +37,7 @@ typedef struct {
   guint32 console_port;
   const guint64 *mib_by_node;
   guint n_nodes;
+  const gchar *test_fault;
 } XaXenguestArgs;
 
 /* What a build that went well answers (PV: machine frames). */

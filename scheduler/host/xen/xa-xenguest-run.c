@@ -15,23 +15,6 @@
  * and a stop (docs/design.md, "The xenguest helper").
  */
 
-#define XA_XENGUEST_RUN_BASE_MS 30000
-#define XA_XENGUEST_RUN_MS_PER_GIB 1000
-
-/**
- * xa_xenguest_run_timeout_ms:
- * @memory_mib: the memory the build populates
- *
- * Returns: how long a build may take: 30 s, and 1 s per GiB begun
- */
-guint
-xa_xenguest_run_timeout_ms (guint64 memory_mib)
-{
-  guint64 gib = (memory_mib + 1023) / 1024;
-
-  return (guint) MIN (G_MAXUINT, XA_XENGUEST_RUN_BASE_MS + XA_XENGUEST_RUN_MS_PER_GIB * gib);
-}
-
 /**
  * xa_xenguest_run_helper:
  *
@@ -207,7 +190,7 @@ xa_xenguest_run_spawn_failed (const GError *spawn_error, GError **error)
  * xa_xenguest_run:
  * @helper: the helper program (xa_xenguest_run_helper())
  * @args: the build
- * @timeout_ms: how long it may take (xa_xenguest_run_timeout_ms()); then
+ * @timeout_ms: how long it may take (xa_host_build_timeout_ms()); then
  *   the helper is killed
  * @cancellable: (nullable): a stop, from any thread, kills the helper
  * @out_reply: (out): what the build gave

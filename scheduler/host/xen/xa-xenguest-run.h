@@ -7,7 +7,6 @@
 
 G_BEGIN_DECLS
 
-guint xa_xenguest_run_timeout_ms (guint64 memory_mib);
 const gchar *xa_xenguest_run_helper (void);
 gboolean xa_xenguest_run (const gchar          *helper,
                           const XaXenguestArgs *args,

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <xenctrl.h>
 #include <xenguest.h>
@@ -86,6 +89,21 @@ xenguest_set_fields (XaDomImage *dom, const XaXenguestArgs *args, XaXenguestFail
   return args->mib_by_node == NULL || xenguest_set_vnuma (dom, args, failure);
 }
 
+/* The xen suite's failure paths: populate has run, the domain holds its
+ * memory, and the helper dies (or hangs until the runner kills it). */
+static void
+xenguest_test_fault (const XaXenguestArgs *args)
+{
+  if (args->test_fault == NULL)
+    return;
+  fprintf (stderr, "--test-fault=%s: stopping after populate\n", args->test_fault);
+  fflush (stderr);
+  if (g_strcmp0 (args->test_fault, "die") == 0)
+    raise (SIGKILL);
+  for (;;)
+    pause ();
+}
+
 /* In libxenguest's order (docs/design.md, "The xenguest helper"):
  * boot_xen_init before parse_image, which checks the guest against Xen;
  * parse_image before mem_init, which uses the hooks it chose;
@@ -105,8 +123,10 @@ xenguest_build (xc_interface *xch, XaDomImage *dom, const XaXenguestArgs *args,
       !xenguest_step (xc_dom_parse_image (dom), "xc_dom_parse_image", failure) ||
       !xenguest_step (xc_dom_mem_init (dom, (unsigned int) args->memory_mib), "xc_dom_mem_init",
                       failure) ||
-      !xenguest_step (xc_dom_boot_mem_init (dom), "xc_dom_boot_mem_init", failure) ||
-      !xenguest_step (xc_dom_build_image (dom), "xc_dom_build_image", failure) ||
+      !xenguest_step (xc_dom_boot_mem_init (dom), "xc_dom_boot_mem_init", failure))
+    return FALSE;
+  xenguest_test_fault (args);
+  if (!xenguest_step (xc_dom_build_image (dom), "xc_dom_build_image", failure) ||
       !xenguest_step (xc_dom_boot_image (dom), "xc_dom_boot_image", failure) ||
       !xenguest_step (xc_dom_gnttab_init (dom), "xc_dom_gnttab_init", failure))
     return FALSE;
@@ -114,6 +134,18 @@ xenguest_build (xc_interface *xch, XaDomImage *dom, const XaXenguestArgs *args,
   reply->store_mfn = xc_dom_p2m (dom, dom->xenstore_pfn);
   reply->console_mfn = xc_dom_p2m (dom, dom->console_pfn);
   return TRUE;
+}
+
+/* A file the build boots that is not there fails here, by its name. */
+static gboolean
+xenguest_readable (const gchar *what, const gchar *path, gint *out_errsv, gchar **out_sentence)
+{
+  if (path == NULL || access (path, R_OK) == 0)
+    return TRUE;
+  /* the runner adds the errno's text */
+  *out_errsv = errno;
+  *out_sentence = g_strdup_printf ("%s %s: cannot read it", what, path);
+  return FALSE;
 }
 
 static int
@@ -146,8 +178,14 @@ main (int argc, char **argv)
   XaDomImage *dom;
   gboolean built;
 
+  /* a runner killed (kill -9 of xadmit) takes its builds with it */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () == 1)
+    return xenguest_fail (ECHILD, "prctl: cannot follow the runner, or it is gone");
   if (args == NULL)
     return xenguest_fail (EINVAL, error->message);
+  if (!xenguest_readable ("kernel", args->kernel, &failure.errsv, &sentence) ||
+      !xenguest_readable ("ramdisk", args->ramdisk, &failure.errsv, &sentence))
+    return xenguest_fail (failure.errsv, sentence);
   logger = xtl_createlogger_stdiostream (stderr, XTL_INFO, 0);
   xch = xc_interface_open ((xentoollog_logger *) logger, (xentoollog_logger *) logger, 0);
   if (xch == NULL)
