@@ -12,6 +12,18 @@ bad() { echo "XADMIT_XEN_CHECK failed: $*"; failed=1; }
 note() { echo "XADMIT_XEN_NOTE $*"; }
 stage() { echo "XADMIT_XEN_STAGE $1 $(since "$2")s"; }
 
+# Every xl call bounded: twice a run hung in dom0 after a storm, in xl with
+# six guests booting; a check that fails says which call and how xenstored
+# was then, and the boot goes on instead of QEMU's timeout ending it.
+xl() {
+  timeout 60 xl "$@"
+  xl_rc=$?
+  [ $xl_rc -eq 124 ] || return $xl_rc
+  xl_pid=$(cat /run/xenstored.pid)
+  bad "xl $* did not answer in 60 s (load $(cut -d' ' -f1-3 /proc/loadavg); xenstored $(grep State /proc/"$xl_pid"/status | tr -s '\t ' ' '), in $(cat /proc/"$xl_pid"/wchan))"
+  return $xl_rc
+}
+
 # FILE.flat: one line per scalar of the JSON document FILE, its path (keys
 # and indexes joined by dots: vm.0.planned_nodes.1) then its value; strings
 # unquoted, escapes left as they are.
@@ -114,7 +126,8 @@ run_boot() {  # LABEL DB SPEC OUT FAULT [OPTION...]
 # `strict` (all on its planned nodes, the summary's or else the ledger's
 # planned MiB per node), `spill` (only reported) or `split`
 # (strict, planned over 0 and 1, each node's pages the ledger's planned MiB
-# to 4 MiB: the plan also holds Xen's overhead). Prints each guest's row
+# to 4 MiB: the plan also holds Xen's overhead); with `spill`, a VM that
+# ended otherwise than running is only reported too. Prints each guest's row
 # "XADMIT_XEN_ROW LABEL NAME PLANNED MIB_NODE0 MIB_NODE1 ...".
 check_run() {  # LABEL SUMMARY DB SPEC CHECK
   u_table
@@ -152,7 +165,11 @@ check_run() {  # LABEL SUMMARY DB SPEC CHECK
       off_vms = 0; off_mib = 0
       for (i = 1; i <= n; i++) {
         g = order[i]; v = vm[g]
-        if (!(g in vm) || st[v] != "running") { fail(g " is " (g in vm ? st[v] ": " why[v] : "not in the run summary") ", not running"); continue }
+        if (!(g in vm) || st[v] != "running") {
+          m = g " is " (g in vm ? st[v] ": " why[v] : "not in the run summary") ", not running"
+          if (check == "spill" && (g in vm)) print "XADMIT_XEN_NOTE " m; else fail(m)
+          continue
+        }
         if (count[g] != 1) { fail(g " runs, says xadmit, but Xen has " count[g] + 0 " domains of that name"); continue }
         dom = domid[g]
         # a VM a second boot left alone, as it ran already, has no plan in

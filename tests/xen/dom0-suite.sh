@@ -36,8 +36,8 @@ check_host() {  # HOSTJSON
 }
 
 # SPEC: six guests, three a node, filling ~90 % of each node's free memory
-# (the smaller node's guests after the larger's in turn), so that only a
-# placement that packs both nodes right keeps every guest on one node.
+# (node 0's size and node 1's in turn), so that only a placement that packs
+# both nodes right keeps every guest on one node.
 size_storm() {  # HOSTJSON SPEC
   ss_f=$1.flat
   ss_over=$(($(jget "$ss_f" overhead_mib_per_vm) + ($(jget "$ss_f" overhead_kib_per_vcpu) + 1023) / 1024))
@@ -54,7 +54,8 @@ storm() {  # POLICY CHECK [OPTION...]: the 6-guest storm, checked from Xen's tab
   sm_t=$(now)
   size_storm /tmp/host.json /tmp/storm.spec
   run_boot "storm-$sm_policy" /tmp/storm.db /tmp/storm.spec /tmp/storm.out "" "$@" || return
-  [ "$rc" -eq 0 ] || bad "the storm's boot exited $rc, not 0"
+  # xenopsd's way may also fail a start (exit 3): check_run reports it
+  [ "$rc" -eq 0 ] || { [ "$sm_check" = spill ] && [ "$rc" -eq 3 ]; } || bad "the storm's boot exited $rc, not 0"
   check_run "$sm_policy" /tmp/storm.out /tmp/storm.db /tmp/storm.spec "$sm_check"
   destroy_guests
   stage "storm-$sm_policy" "$sm_t"
