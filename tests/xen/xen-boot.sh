@@ -209,9 +209,9 @@ boot() {  # MODE: one boot of the hypervisor, dom0 running the checks of MODE
   log="$CACHE/serial-$mode.log"
   : > "$log"
   # -smap: QEMU 7.2's TCG checks SMAP on IRET's stack reads, so PV dom0
-  # crashes at its first return to user mode. -fsgsbase: with it, now and
-  # then a PV process (in dom0 or a guest) died reading thread-local
-  # storage, as if Xen's switch of its FS base under TCG had lost it.
+  # crashes at its first return to user mode. -fsgsbase: with it, PV
+  # processes (in dom0 and in guests) died now and then reading
+  # thread-local storage; without it fewer do (the boot says when).
   # conring_size: the ring holds the boot messages and the 'u' tables that
   # xadmit and the checks read.
   timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu max,-smap,-fsgsbase \
