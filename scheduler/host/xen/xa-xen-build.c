@@ -45,7 +45,7 @@ xa_xen_build_channel (xc_interface *xch, guint32 domid, const gchar *what, guint
   return TRUE;
 }
 
-/* Records the MiB per node a strict build populated, for domain_memory. */
+/* Records the MiB per node a strict build populates, for domain_memory. */
 static void
 xa_xen_build_remember (XaXenHost *self, guint32 domid, const guint64 *guest_mib)
 {
@@ -53,7 +53,7 @@ xa_xen_build_remember (XaXenHost *self, guint32 domid, const guint64 *guest_mib)
 
   g_mutex_lock (&self->lock);
   domain = g_hash_table_lookup (self->domains, GUINT_TO_POINTER (domid));
-  if (domain != NULL && guest_mib != NULL) {
+  if (domain != NULL) {
     g_free (domain->built_mib);
     domain->built_mib = g_memdup2 (guest_mib, sizeof (guint64) * self->n_nodes);
   }
@@ -80,12 +80,14 @@ xa_xen_build_run (XaXenHost *self, guint32 domid, const XaBuildSpec *spec,
   if (spec->mib_by_node != NULL) {
     xa_mem_guest_by_node (spec->n_nodes, spec->mib_by_node, spec->memory_mib, guest_mib);
     args.mib_by_node = guest_mib;
+    /* before populate: while it fills the ranges in order, other builds'
+     * checks see where its pages are going */
+    xa_xen_build_remember (self, domid, guest_mib);
   }
   if (!xa_xenguest_run (xa_xenguest_run_helper (), &args,
                         xa_host_build_timeout_ms (spec->memory_mib), cancellable, &reply,
                         error))
     return FALSE;
-  xa_xen_build_remember (self, domid, args.mib_by_node);
   built->store_port = args.store_port;
   built->store_mfn = reply.store_mfn;
   built->console_port = args.console_port;

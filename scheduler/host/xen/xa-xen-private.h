@@ -19,7 +19,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaXsHandle, xs_close)
  * XaXenDomain:
  * @uuid: its handle, the request's UUID
  * @vcpus: its vCPUs
- * @built_mib: (nullable): the MiB per node its build populated exactly
+ * @built_mib: (nullable): the MiB per node its build populates exactly
  *   (strict); %NULL where it followed its node affinity
  *
  * A domain this process created, until it destroys it.
