@@ -9,15 +9,21 @@
 /* Batches: a window gathers requests, then one plan admits them. */
 
 /* The host as the planner sees it: free memory net of the claims that
- * builds in flight have yet to use, as the ledger counts them. */
+ * builds in flight have yet to use, as the ledger counts them. Of the
+ * domains, the ledger charges only those of builds under way, all of them
+ * among the admitted VMs holding a domain: the host copies those alone. */
 static XaTopology *
 xa_sched_batch_refresh (XaScheduler *self, gint64 *out_snapshot_id, GError **error)
 {
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+  g_autofree guint32 *domids = g_new (guint32, MAX (self->holding->len, 1));
+  g_autoptr(XaHostInfo) info = NULL;
   g_auto(XaHostRecord) record = { { 0 } };
   guint64 available[XA_MAX_NODES];
   XaTopology *topo;
 
+  for (guint i = 0; i < self->holding->len; i++)
+    domids[i] = ((const XaVm *) g_ptr_array_index (self->holding, i))->domid;
+  info = xa_host_snapshot_some (self->host, domids, self->holding->len, error);
   if (info == NULL)
     return NULL;
   xa_host_record_init (&record, info);

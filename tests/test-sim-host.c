@@ -544,6 +544,56 @@ test_lock_allows_one_admitter (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "admits for the simulated host in"));
 }
 
+/* What xa_host_info_to_topology() counts of @info's domains, as a
+ * string: capacity and vCPUs placed, node by node. */
+static gchar *
+topology_loads (const XaHostInfo *info)
+{
+  g_autoptr(XaTopology) topo = xa_host_info_to_topology (info);
+  GString *text = g_string_new (NULL);
+
+  for (guint n = 0; n < topo->n_nodes; n++)
+    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT "/%u", n > 0 ? " " : "",
+                            topo->nodes[n].capacity_mib, topo->nodes[n].vcpus_placed);
+  return g_string_free (text, FALSE);
+}
+
+/* A batch's snapshot copies the domains asked for, not every domain, yet
+ * its loads, kept as domains are created, populated and destroyed, are
+ * what a full snapshot counts. */
+static void
+test_snapshot_some_copies_the_domains_asked (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) full = NULL;
+  g_autoptr(XaHostInfo) some = NULL;
+  g_autofree gchar *full_loads = NULL;
+  g_autofree gchar *some_loads = NULL;
+  BuildResult result = { 0 };
+  guint32 kept;
+  guint32 gone;
+
+  f->host = open_host (f, 2, 8, ", \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": "
+                       "[\"2GiB\", \"0\"], \"vcpus\": 4}]", NULL);
+  kept = create (f->host, "kept", 3, 4 * GiB);
+  set_soft_affinity (f->host, kept, 4, 4);
+  build (f->host, kept, "kept", 4 * GiB, &result);
+  gone = build_vm (f->host, 1 * GiB, &result);
+  build_vm (f->host, 1 * GiB, &result);
+  g_assert_true (xa_host_destroy (f->host, gone, &error));
+  g_assert_no_error (error);
+  full = xa_host_snapshot (f->host, &error);
+  some = xa_host_snapshot_some (f->host, &kept, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (full->domains->len, ==, 3);
+  g_assert_cmpuint (some->domains->len, ==, 1);
+  g_assert_cmpuint (((XaHostDomain *) g_ptr_array_index (some->domains, 0))->domid, ==, kept);
+  full_loads = topology_loads (full);
+  some_loads = topology_loads (some);
+  g_assert_cmpstr (full_loads, ==, "14336/5 16384/3");
+  g_assert_cmpstr (some_loads, ==, full_loads);
+}
+
 /* The same seed gives the same times, another seed others. */
 static gdouble
 build_time_with_seed (Fixture *f, guint32 seed)
@@ -598,5 +648,7 @@ main (int argc, char **argv)
   add ("/scheduler/sim/state/outlives-the-process", test_state_outlives_the_process);
   add ("/scheduler/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
   add ("/scheduler/sim/deterministic", test_runs_are_deterministic);
+  add ("/scheduler/sim/snapshot/some-copies-the-domains-asked",
+       test_snapshot_some_copies_the_domains_asked);
   return g_test_run ();
 }

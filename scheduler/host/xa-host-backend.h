@@ -17,6 +17,10 @@ typedef struct {
   gboolean domain_memory_estimated;
   void (*set_seed) (XaHost *host, guint32 seed);
   XaHostInfo *(*snapshot) (XaHost *host, GError **error);
+  /* the nodes, the loads of all domains, and only the domains @domids;
+   * %NULL: snapshot */
+  XaHostInfo *(*snapshot_some) (XaHost *host, const guint32 *domids, guint n_domids,
+                                GError **error);
   gboolean (*lock) (XaHost *host, GError **error);
   /* whether the host can boot @guest at all; %NULL: any */
   gboolean (*check_guest) (XaHost *host, const XaGuest *guest, GError **error);

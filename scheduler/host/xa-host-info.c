@@ -33,13 +33,14 @@ xa_host_info_new (const gchar *name, guint n_nodes)
 }
 
 /**
- * xa_host_info_copy:
+ * xa_host_info_copy_nodes:
  * @info: a host
  *
- * Returns: (transfer full): a deep copy of @info
+ * Returns: (transfer full): a deep copy of @info without its domains and
+ *   their loads
  */
 XaHostInfo *
-xa_host_info_copy (const XaHostInfo *info)
+xa_host_info_copy_nodes (const XaHostInfo *info)
 {
   XaHostInfo *copy = g_memdup2 (info, sizeof (XaHostInfo));
 
@@ -48,22 +49,28 @@ xa_host_info_copy (const XaHostInfo *info)
   copy->nodes = g_memdup2 (info->nodes, sizeof (XaHostNode) * info->n_nodes);
   copy->distances = g_memdup2 (info->distances, sizeof (guint32) * info->n_nodes * info->n_nodes);
   copy->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_host_domain_free);
+  copy->loads = NULL;
   for (guint n = 0; n < info->n_nodes; n++)
     copy->nodes[n].cpus = g_array_copy (info->nodes[n].cpus);
-  for (guint i = 0; i < info->domains->len; i++) {
-    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
-    XaHostDomain *dup = xa_host_domain_new (domain->name, domain->vcpus, info->n_nodes);
+  return copy;
+}
 
-    memcpy (dup->memory_by_node_mib, domain->memory_by_node_mib, sizeof (guint64) * info->n_nodes);
-    dup->uuid = g_strdup (domain->uuid);
-    dup->domid = domain->domid;
-    dup->claim_mib = domain->claim_mib;
-    dup->claim_node = domain->claim_node;
-    dup->estimated = domain->estimated;
-    dup->unfinished = domain->unfinished;
-    dup->down = g_strdup (domain->down);
-    g_ptr_array_add (copy->domains, dup);
-  }
+/**
+ * xa_host_info_copy:
+ * @info: a host
+ *
+ * Returns: (transfer full): a deep copy of @info
+ */
+XaHostInfo *
+xa_host_info_copy (const XaHostInfo *info)
+{
+  XaHostInfo *copy = xa_host_info_copy_nodes (info);
+
+  if (info->loads != NULL)
+    copy->loads = g_memdup2 (info->loads, sizeof (XaHostNodeLoad) * info->n_nodes);
+  for (guint i = 0; i < info->domains->len; i++)
+    g_ptr_array_add (copy->domains,
+                     xa_host_domain_copy (g_ptr_array_index (info->domains, i), info->n_nodes));
   return copy;
 }
 
@@ -77,6 +84,7 @@ xa_host_info_free (XaHostInfo *info)
   g_free (info->nodes);
   g_free (info->distances);
   g_ptr_array_unref (info->domains);
+  g_free (info->loads);
   g_free (info->name);
   g_free (info->uuid);
   g_free (info);
@@ -92,6 +100,22 @@ xa_host_domain_new (const gchar *name, guint vcpus, guint n_nodes)
   domain->memory_by_node_mib = g_new0 (guint64, n_nodes);
   domain->claim_node = -1;
   return domain;
+}
+
+XaHostDomain *
+xa_host_domain_copy (const XaHostDomain *domain, guint n_nodes)
+{
+  XaHostDomain *dup = xa_host_domain_new (domain->name, domain->vcpus, n_nodes);
+
+  memcpy (dup->memory_by_node_mib, domain->memory_by_node_mib, sizeof (guint64) * n_nodes);
+  dup->uuid = g_strdup (domain->uuid);
+  dup->domid = domain->domid;
+  dup->claim_mib = domain->claim_mib;
+  dup->claim_node = domain->claim_node;
+  dup->estimated = domain->estimated;
+  dup->unfinished = domain->unfinished;
+  dup->down = g_strdup (domain->down);
+  return dup;
 }
 
 void
@@ -122,23 +146,6 @@ xa_host_info_domains_mib (const XaHostInfo *info, guint node)
     const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
 
     sum += domain->memory_by_node_mib[node];
-  }
-  return sum;
-}
-
-/* The memory on @node of the domains that stay whatever is admitted: those
- * without a handle (dom0, those a host file lists). VMs with a handle may
- * go away; what they hold makes a request wait, not fail for good. */
-static guint64
-xa_host_info_resident_mib (const XaHostInfo *info, guint node)
-{
-  guint64 sum = 0;
-
-  for (guint i = 0; i < info->domains->len; i++) {
-    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
-
-    if (domain->uuid == NULL)
-      sum += domain->memory_by_node_mib[node];
   }
   return sum;
 }
@@ -236,6 +243,44 @@ xa_host_domain_home_node (const XaHostDomain *domain, guint n_nodes)
   return home;
 }
 
+/* What stays resident whatever is admitted is the memory of the domains
+ * without a handle (dom0, those a host file lists). VMs with a handle may
+ * go away; what they hold makes a request wait, not fail for good. */
+static void
+xa_host_load_count (XaHostNodeLoad *loads, const XaHostDomain *domain, guint n_nodes,
+                    gboolean add)
+{
+  XaHostNodeLoad *home = &loads[xa_host_domain_home_node (domain, n_nodes)];
+
+  home->vcpus = add ? home->vcpus + domain->vcpus : home->vcpus - domain->vcpus;
+  for (guint n = 0; domain->uuid == NULL && n < n_nodes; n++) {
+    guint64 mib = domain->memory_by_node_mib[n];
+
+    loads[n].resident_mib = add ? loads[n].resident_mib + mib : loads[n].resident_mib - mib;
+  }
+}
+
+/**
+ * xa_host_load_add:
+ * @loads: (array length=n_nodes): per node, what the domains add up to
+ * @domain: a domain to count in
+ * @n_nodes: the host's node count
+ *
+ * A backend that keeps @loads as its domains change calls it after each
+ * change, and xa_host_load_remove() before.
+ */
+void
+xa_host_load_add (XaHostNodeLoad *loads, const XaHostDomain *domain, guint n_nodes)
+{
+  xa_host_load_count (loads, domain, n_nodes, TRUE);
+}
+
+void
+xa_host_load_remove (XaHostNodeLoad *loads, const XaHostDomain *domain, guint n_nodes)
+{
+  xa_host_load_count (loads, domain, n_nodes, FALSE);
+}
+
 /**
  * xa_host_info_to_topology:
  * @info: a host
@@ -247,7 +292,15 @@ XaTopology *
 xa_host_info_to_topology (const XaHostInfo *info)
 {
   XaTopology *topo = xa_topology_new (info->n_nodes);
+  g_autofree XaHostNodeLoad *counted = NULL;
+  const XaHostNodeLoad *loads = info->loads;
 
+  if (loads == NULL) {
+    counted = g_new0 (XaHostNodeLoad, info->n_nodes);
+    for (guint i = 0; i < info->domains->len; i++)
+      xa_host_load_add (counted, g_ptr_array_index (info->domains, i), info->n_nodes);
+    loads = counted;
+  }
   topo->overhead_mib_per_vm = info->overhead_mib_per_vm;
   topo->overhead_kib_per_vcpu = info->overhead_kib_per_vcpu;
   topo->node_claims = info->node_claims;
@@ -256,17 +309,13 @@ xa_host_info_to_topology (const XaHostInfo *info)
   for (guint n = 0; n < info->n_nodes; n++) {
     const XaHostNode *hn = &info->nodes[n];
     XaNode *node = &topo->nodes[n];
-    guint64 resident = xa_host_info_resident_mib (info, n);
+    guint64 resident = loads[n].resident_mib;
 
     node->free_mib = hn->free_mib;
     node->capacity_mib = hn->total_mib > resident ? hn->total_mib - resident : 0;
     node->n_cores = hn->n_cores;
+    node->vcpus_placed = loads[n].vcpus;
     g_array_append_vals (node->cpus, hn->cpus->data, hn->cpus->len);
-  }
-  for (guint i = 0; i < info->domains->len; i++) {
-    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
-
-    topo->nodes[xa_host_domain_home_node (domain, info->n_nodes)].vcpus_placed += domain->vcpus;
   }
   return topo;
 }

@@ -55,7 +55,22 @@ typedef struct {
 } XaHostDomain;
 
 /**
+ * XaHostNodeLoad:
+ * @resident_mib: what the domains without a handle hold on the node
+ * @vcpus: the vCPUs of the domains whose home is the node
+ *
+ * What xa_host_info_to_topology() counts of the domains, per node.
+ */
+typedef struct {
+  guint64 resident_mib;
+  guint vcpus;
+} XaHostNodeLoad;
+
+/**
  * XaHostInfo:
+ * @loads: (nullable) (array length=n_nodes): what every domain of the host
+ *   adds up to per node, where @domains holds only some; %NULL: @domains
+ *   holds them all
  *
  * What a host backend reports: the host topology of docs/formats.md. @uuid
  * tells hosts apart in the ledger; @time_s is the host's clock.
@@ -74,17 +89,21 @@ typedef struct {
   guint64 overhead_kib_per_vcpu;
   gboolean node_claims;
   GPtrArray *domains;
+  XaHostNodeLoad *loads;
 } XaHostInfo;
 
 XaHostInfo *xa_host_info_new (const gchar *name,
                               guint        n_nodes);
 XaHostInfo *xa_host_info_copy (const XaHostInfo *info);
+XaHostInfo *xa_host_info_copy_nodes (const XaHostInfo *info);
 void xa_host_info_free (XaHostInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostInfo, xa_host_info_free)
 
 XaHostDomain *xa_host_domain_new (const gchar *name,
                                   guint        vcpus,
                                   guint        n_nodes);
+XaHostDomain *xa_host_domain_copy (const XaHostDomain *domain,
+                                   guint               n_nodes);
 void xa_host_domain_free (XaHostDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaHostDomain, xa_host_domain_free)
 
@@ -95,6 +114,12 @@ guint64 xa_host_domain_total_mib (const XaHostDomain *domain,
 const XaHostDomain *xa_host_info_find_domain (const XaHostInfo *info,
                                               const gchar      *uuid);
 void xa_host_info_fit_domains (XaHostInfo *info);
+void xa_host_load_add (XaHostNodeLoad     *loads,
+                       const XaHostDomain *domain,
+                       guint               n_nodes);
+void xa_host_load_remove (XaHostNodeLoad     *loads,
+                          const XaHostDomain *domain,
+                          guint               n_nodes);
 XaTopology *xa_host_info_to_topology (const XaHostInfo *info);
 
 G_END_DECLS

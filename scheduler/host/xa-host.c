@@ -257,6 +257,29 @@ xa_host_snapshot (XaHost *host, GError **error)
 }
 
 /**
+ * xa_host_snapshot_some:
+ * @host: a host
+ * @domids: (array length=n_domids): the domains wanted
+ * @n_domids: their count
+ * @error: a #GError
+ *
+ * A snapshot whose cost need not grow with the domains the host runs: per
+ * node what all of them add up to (#XaHostInfo's loads), but of the
+ * domains themselves only those of @domids that exist. A backend without
+ * a cheaper way gives them all.
+ *
+ * Returns: (transfer full): the host now, or %NULL
+ */
+XaHostInfo *
+xa_host_snapshot_some (XaHost *host, const guint32 *domids, guint n_domids, GError **error)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  if (host->klass->snapshot_some == NULL)
+    return host->klass->snapshot (host, error);
+  return host->klass->snapshot_some (host, domids, n_domids, error);
+}
+
+/**
  * xa_host_free_memory:
  * @host: a host
  * @free_mib: (out caller-allocates): free memory on each node now

@@ -102,6 +102,10 @@ gboolean xa_host_check_guest (XaHost         *host,
                               GError        **error);
 XaHostInfo *xa_host_snapshot (XaHost  *host,
                               GError **error);
+XaHostInfo *xa_host_snapshot_some (XaHost        *host,
+                                   const guint32 *domids,
+                                   guint          n_domids,
+                                   GError       **error);
 
 gboolean xa_host_free_memory (XaHost   *host,
                               guint64  *free_mib,

@@ -224,6 +224,7 @@ xa_sim_alloc_commit (XaSimHost *self, XaSimDomain *sd, const guint64 *take)
 {
   guint64 dirty = 0;
 
+  xa_host_load_remove (self->loads, sd->domain, self->info->n_nodes);
   for (guint n = 0; n < self->info->n_nodes; n++) {
     XaHostNode *node = &self->info->nodes[n];
     guint64 clean = node->free_mib - node->dirty_mib;
@@ -234,6 +235,7 @@ xa_sim_alloc_commit (XaSimHost *self, XaSimDomain *sd, const guint64 *take)
     sd->domain->memory_by_node_mib[n] += take[n];
     dirty += from_dirty;
   }
+  xa_host_load_add (self->loads, sd->domain, self->info->n_nodes);
   return dirty;
 }
 

@@ -72,6 +72,29 @@ xa_sim_host_snapshot (XaHost *host, GError **error)
   return info;
 }
 
+/* The nodes and the loads kept as domains change, and copies of the few
+ * domains asked for: not every domain, as a full snapshot. */
+static XaHostInfo *
+xa_sim_host_snapshot_some (XaHost *host, const guint32 *domids, guint n_domids, GError **error)
+{
+  XaSimHost *self = (XaSimHost *) host;
+  guint n_nodes = self->info->n_nodes;
+  XaHostInfo *info;
+
+  if (!xa_sim_host_call (self, "snapshot", error))
+    return NULL;
+  info = xa_host_info_copy_nodes (self->info);
+  info->time_s = xa_sim_host_now (self);
+  info->loads = g_memdup2 (self->loads, sizeof (XaHostNodeLoad) * n_nodes);
+  for (guint i = 0; i < n_domids; i++) {
+    XaSimDomain *sd = g_hash_table_lookup (self->domains, GUINT_TO_POINTER (domids[i]));
+
+    if (sd != NULL)
+      g_ptr_array_add (info->domains, xa_host_domain_copy (sd->domain, n_nodes));
+  }
+  return info;
+}
+
 static gboolean
 xa_sim_host_free_memory (XaHost *host, guint64 *free_mib, guint64 *claimed_mib, GError **error)
 {
@@ -119,6 +142,7 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   domain->uuid = g_strdup (spec->uuid);
   domain->domid = self->next_domid++;
   g_ptr_array_add (self->info->domains, domain);
+  xa_host_load_add (self->loads, domain, self->info->n_nodes);
   sd = xa_sim_host_add_domain (self, domain);
   sd->pvh = spec->pvh;
   sd->paused = TRUE;
@@ -296,6 +320,7 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
     self->info->nodes[n].dirty_mib += sd->domain->memory_by_node_mib[n];
   }
   xa_sim_alloc_set_claim (self, sd->domain, 0, -1);
+  xa_host_load_remove (self->loads, sd->domain, self->info->n_nodes);
   if (sd->domain->uuid != NULL)
     g_hash_table_remove (self->handles, sd->domain->uuid);
   g_ptr_array_remove (self->info->domains, sd->domain);
@@ -337,6 +362,7 @@ xa_sim_host_free (XaHost *host)
   g_clear_pointer (&self->call_uses, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
   g_free (self->claimed_on_node_mib);
+  g_free (self->loads);
   xa_host_info_free (self->info);
   g_clear_pointer (&self->faults, g_ptr_array_unref);
   g_clear_pointer (&self->takes, g_ptr_array_unref);
@@ -359,6 +385,7 @@ static const XaHostClass xa_sim_host_class = {
   .kind = "sim",
   .set_seed = xa_sim_host_set_seed,
   .snapshot = xa_sim_host_snapshot,
+  .snapshot_some = xa_sim_host_snapshot_some,
   .lock = xa_sim_state_lock,
   .save = xa_sim_state_save,
   .free_memory = xa_sim_host_free_memory,
@@ -407,6 +434,7 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
   if (self->info->uuid == NULL)
     self->info->uuid = g_uuid_string_random ();
   self->claimed_on_node_mib = g_new0 (guint64, self->info->n_nodes);
+  self->loads = g_new0 (XaHostNodeLoad, self->info->n_nodes);
   self->parent.clock = xa_clock_new_virtual (self->info->time_s);
   self->scrubbed_s = self->info->time_s;
   xa_sim_state_start (self);

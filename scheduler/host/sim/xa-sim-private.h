@@ -58,6 +58,9 @@ struct _XaSimHost {
   /* outstanding claims, all of them and per node, kept as they change */
   guint64 claimed_mib;
   guint64 *claimed_on_node_mib;
+  /* per node, what the domains add up to (xa_host_load_add()), kept as
+   * they change, so that a batch's snapshot need not copy them all */
+  XaHostNodeLoad *loads;
 };
 
 /* xa-sim-host.c: the domains, the clock, the calls that may fail */

@@ -312,6 +312,7 @@ xa_sim_state_start (XaSimHost *self)
     sd->max_vcpus = domain->vcpus;
     sd->max_mib = xa_host_domain_total_mib (domain, self->info->n_nodes) + domain->claim_mib;
     xa_sim_alloc_count_claim (self, domain);
+    xa_host_load_add (self->loads, domain, self->info->n_nodes);
   }
   xa_sim_state_index_cpus (self);
   for (guint i = 0; i < self->faults->len; i++) {
