@@ -179,23 +179,18 @@ test_runs_are_deterministic (XaTestSim *f, gconstpointer data)
   g_assert_cmpfloat (first, !=, other);
 }
 
-static void
-add (const gchar *path, void (*func) (XaTestSim *, gconstpointer))
-{
-  g_test_add (path, XaTestSim, NULL, xa_test_sim_set_up, func, xa_test_sim_tear_down);
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  add ("/scheduler/sim/faults/fail-a-build", test_fault_fails_a_build);
-  add ("/scheduler/sim/faults/fail-a-call", test_fault_fails_a_call);
-  add ("/scheduler/sim/faults/take-memory-at-their-time", test_fault_takes_memory_at_its_time);
-  add ("/scheduler/sim/state/outlives-the-process", test_state_outlives_the_process);
-  add ("/scheduler/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
-  add ("/scheduler/sim/deterministic", test_runs_are_deterministic);
-  add ("/scheduler/sim/snapshot/some-copies-the-domains-asked",
-       test_snapshot_some_copies_the_domains_asked);
+  xa_test_sim_add ("/scheduler/sim/faults/fail-a-build", test_fault_fails_a_build);
+  xa_test_sim_add ("/scheduler/sim/faults/fail-a-call", test_fault_fails_a_call);
+  xa_test_sim_add ("/scheduler/sim/faults/take-memory-at-their-time",
+                   test_fault_takes_memory_at_its_time);
+  xa_test_sim_add ("/scheduler/sim/state/outlives-the-process", test_state_outlives_the_process);
+  xa_test_sim_add ("/scheduler/sim/lock/allows-one-admitter", test_lock_allows_one_admitter);
+  xa_test_sim_add ("/scheduler/sim/deterministic", test_runs_are_deterministic);
+  xa_test_sim_add ("/scheduler/sim/snapshot/some-copies-the-domains-asked",
+                   test_snapshot_some_copies_the_domains_asked);
   return g_test_run ();
 }

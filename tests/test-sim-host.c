@@ -265,29 +265,28 @@ test_dirty_memory_costs_scrubbing (XaTestSim *f, gconstpointer data)
   g_assert_cmpfloat (result.at_s, <=, 3.0 * 1.05);
 }
 
-static void
-add (const gchar *path, void (*func) (XaTestSim *, gconstpointer))
-{
-  g_test_add (path, XaTestSim, NULL, xa_test_sim_set_up, func, xa_test_sim_tear_down);
-}
-
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  add ("/scheduler/sim/alloc/follows-soft-affinity", test_allocator_follows_soft_affinity);
-  add ("/scheduler/sim/alloc/spills-in-ascending-node-id",
-       test_allocator_spills_in_ascending_node_id);
-  add ("/scheduler/sim/alloc/deals-round-robin", test_allocator_deals_round_robin);
-  add ("/scheduler/sim/alloc/spreads-without-affinity", test_allocator_spreads_without_affinity);
-  add ("/scheduler/sim/alloc/honours-exact-ranges", test_allocator_honours_exact_ranges);
-  add ("/scheduler/sim/alloc/exact-range-fails-without-spilling",
-       test_allocator_exact_range_fails_without_spilling);
-  add ("/scheduler/sim/claims/protect-the-host-total", test_claims_protect_the_host_total);
-  add ("/scheduler/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
-  add ("/scheduler/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
-  add ("/scheduler/sim/build/takes-populate-time", test_build_takes_populate_time);
-  add ("/scheduler/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);
-  add ("/scheduler/sim/build/dirty-memory-costs-scrubbing", test_dirty_memory_costs_scrubbing);
+  xa_test_sim_add ("/scheduler/sim/alloc/follows-soft-affinity",
+                   test_allocator_follows_soft_affinity);
+  xa_test_sim_add ("/scheduler/sim/alloc/spills-in-ascending-node-id",
+                   test_allocator_spills_in_ascending_node_id);
+  xa_test_sim_add ("/scheduler/sim/alloc/deals-round-robin", test_allocator_deals_round_robin);
+  xa_test_sim_add ("/scheduler/sim/alloc/spreads-without-affinity",
+                   test_allocator_spreads_without_affinity);
+  xa_test_sim_add ("/scheduler/sim/alloc/honours-exact-ranges",
+                   test_allocator_honours_exact_ranges);
+  xa_test_sim_add ("/scheduler/sim/alloc/exact-range-fails-without-spilling",
+                   test_allocator_exact_range_fails_without_spilling);
+  xa_test_sim_add ("/scheduler/sim/claims/protect-the-host-total",
+                   test_claims_protect_the_host_total);
+  xa_test_sim_add ("/scheduler/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
+  xa_test_sim_add ("/scheduler/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
+  xa_test_sim_add ("/scheduler/sim/build/takes-populate-time", test_build_takes_populate_time);
+  xa_test_sim_add ("/scheduler/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);
+  xa_test_sim_add ("/scheduler/sim/build/dirty-memory-costs-scrubbing",
+                   test_dirty_memory_costs_scrubbing);
   return g_test_run ();
 }

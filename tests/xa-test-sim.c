@@ -49,17 +49,29 @@ xa_test_sim_open (XaTestSim *f, guint nodes, guint lanes, const gchar *extra,
   return xa_test_sim_open_text (f, text, state);
 }
 
-void
+static void
 xa_test_sim_set_up (XaTestSim *f, gconstpointer data)
 {
   f->dir = xa_test_dir_new ();
 }
 
-void
+static void
 xa_test_sim_tear_down (XaTestSim *f, gconstpointer data)
 {
   g_clear_pointer (&f->host, xa_host_free);
   g_clear_pointer (&f->dir, xa_test_dir_free);
+}
+
+/**
+ * xa_test_sim_add:
+ * @path: the test's path
+ * @func: the test, given a fixture whose folder exists and whose host the
+ *   test opens (xa_test_sim_open())
+ */
+void
+xa_test_sim_add (const gchar *path, XaTestSimFunc func)
+{
+  g_test_add (path, XaTestSim, NULL, xa_test_sim_set_up, func, xa_test_sim_tear_down);
 }
 
 /* Creates a domain of @vcpus and max memory @max_mib, as build_pre would. */

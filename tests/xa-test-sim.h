@@ -31,10 +31,11 @@ XaHost *xa_test_sim_open (XaTestSim   *f,
                           guint        lanes,
                           const gchar *extra,
                           const gchar *state);
-void xa_test_sim_set_up (XaTestSim     *f,
-                         gconstpointer  data);
-void xa_test_sim_tear_down (XaTestSim     *f,
-                            gconstpointer  data);
+typedef void (*XaTestSimFunc) (XaTestSim     *f,
+                               gconstpointer  data);
+
+void xa_test_sim_add (const gchar   *path,
+                      XaTestSimFunc  func);
 guint32 xa_test_sim_create (XaHost      *host,
                             const gchar *name,
                             guint        vcpus,
