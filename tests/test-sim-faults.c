@@ -12,7 +12,8 @@ test_fault_fails_a_build (XaTestSim *f, gconstpointer data)
   XaBuildSpec spec = { "vm", 2, GiB, NULL, 0, NULL, NULL, NULL };
   guint32 domid;
 
-  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]", NULL);
+  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"build_fails\": \"vm\", \"attempt\": 1}]",
+                              NULL);
   domid = xa_test_sim_build_vm (f->host, GiB, &first);
   g_assert_error (first.error, XA_HOST_ERROR, EIO);
   g_assert_nonnull (strstr (first.error->message, "fails on attempt 1"));
@@ -27,7 +28,8 @@ test_fault_fails_a_call (XaTestSim *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   guint32 domid;
 
-  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"call_fails\": \"unpause\", \"use\": 2}]", NULL);
+  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"call_fails\": \"unpause\", \"use\": 2}]",
+                              NULL);
   domid = xa_test_sim_create (f->host, "vm", 1, GiB);
   g_assert_true (xa_host_unpause (f->host, domid, &error));
   g_assert_false (xa_host_unpause (f->host, domid, &error));

@@ -240,7 +240,8 @@ test_builds_share_the_bandwidth (XaTestSim *f, gconstpointer data)
   for (guint i = 0; i < 4; i++) {
     g_autofree gchar *name = g_strdup_printf ("vm-%u", i);
 
-    xa_test_sim_start_build (f->host, xa_test_sim_create (f->host, name, 1, 2 * GiB), name, 2 * GiB, &results[i]);
+    xa_test_sim_start_build (f->host, xa_test_sim_create (f->host, name, 1, 2 * GiB), name,
+                             2 * GiB, &results[i]);
   }
   xa_test_sim_run_clock (f->host);
   for (guint i = 0; i < 4; i++) {
