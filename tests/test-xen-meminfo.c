@@ -95,6 +95,23 @@ test_wrapped_ring (void)
                 "holds no \"Memory location");
 }
 
+/* dom0's console writes to the same ring: a NUL byte before the tables,
+ * or inside one, ends a line, never the ring's text. */
+static void
+test_nul_bytes (void)
+{
+  static const gchar text[] = "dom0 wrote \0 here\r\n"
+                              TABLE_HEADER
+                              "(XEN) Domain 0 (total: 100):\n"
+                              "(XEN)     Node 0: 40\0"
+                              "(XEN)     Node 1: 60\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) table = xa_xen_meminfo_parse (text, sizeof text - 1, 2, &error);
+
+  g_assert_no_error (error);
+  assert_pages (table, 0, 40, 60);
+}
+
 /* The newest table was cut before its last node line: the one before it is
  * the newest complete one. */
 static void
@@ -226,6 +243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scheduler/host/xen/meminfo/example-log", test_example_log);
   g_test_add_func ("/scheduler/host/xen/meminfo/wrapped-ring", test_wrapped_ring);
   g_test_add_func ("/scheduler/host/xen/meminfo/incomplete-newest", test_incomplete_newest);
+  g_test_add_func ("/scheduler/host/xen/meminfo/nul-bytes", test_nul_bytes);
   g_test_add_func ("/scheduler/host/xen/meminfo/interleaved-lines", test_interleaved_lines);
   g_test_add_func ("/scheduler/host/xen/meminfo/xen-4-18", test_xen_4_18);
   g_test_add_func ("/scheduler/host/xen/meminfo/garbage", test_garbage);

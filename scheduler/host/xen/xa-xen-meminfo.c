@@ -235,6 +235,19 @@ xa_xen_meminfo_read_line (const XaXenMeminfoSyntax *syntax, const gchar *line, g
   }
 }
 
+/* The ring holds what dom0's console wrote too, which may be any byte: a
+ * NUL or a CR ends a line, as a NUL must not end the text. */
+static gchar *
+xa_xen_meminfo_lines (const gchar *text, gsize len)
+{
+  gchar *copy = g_malloc (len + 1);
+
+  for (gsize i = 0; i < len; i++)
+    copy[i] = text[i] == '\0' || text[i] == '\r' ? '\n' : text[i];
+  copy[len] = '\0';
+  return copy;
+}
+
 /**
  * xa_xen_meminfo_parse:
  * @text: what Xen's console ring holds, oldest first (need not end in NUL)
@@ -254,7 +267,7 @@ GHashTable *
 xa_xen_meminfo_parse (const gchar *text, gsize len, guint n_nodes, GError **error)
 {
   g_auto(XaXenMeminfoSyntax) syntax = { 0 };
-  g_autofree gchar *copy = g_strndup (text, len);
+  g_autofree gchar *copy = xa_xen_meminfo_lines (text, len);
   g_auto(GStrv) lines = NULL;
   g_autoptr(XaXenMeminfoTable) table = NULL;
   g_autoptr(GHashTable) best = NULL;
@@ -262,7 +275,6 @@ xa_xen_meminfo_parse (const gchar *text, gsize len, guint n_nodes, GError **erro
 
   g_return_val_if_fail (n_nodes > 0 && n_nodes <= XA_MAX_NODES, NULL);
   xa_xen_meminfo_syntax_init (&syntax);
-  g_strdelimit (copy, "\r", '\n');
   lines = g_strsplit (copy, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     xa_xen_meminfo_read_line (&syntax, lines[i], n_nodes, &table, &best, &problem);
