@@ -9,6 +9,7 @@
 
 #define XA_XEN_CONSOLE_CHUNK (64 * 1024)
 #define XA_XEN_CONSOLE_MAX (16 * 1024 * 1024)
+#define XA_XEN_CONSOLE_ATTEMPTS 2
 
 /* The whole ring, oldest first, in chunks, so that a ring of any size fits
  * and its newest lines are read. */
@@ -48,14 +49,27 @@ xa_xen_console_read (xc_interface *xch, GString *text, GError **error)
 GHashTable *
 xa_xen_console_read_meminfo (xc_interface *xch, guint n_nodes, GError **error)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) local = NULL;
 
-  if (xc_send_debug_keys (xch, "u") != 0) {
-    xa_host_fail (error, errno, "xc_send_debug_keys",
-                  "cannot ask Xen where each domain's memory is");
-    return NULL;
+  /* others write to the ring too (dom0's console, other tools' keys): a
+   * table they cut or hid is asked for once more */
+  for (guint attempt = 1; attempt <= XA_XEN_CONSOLE_ATTEMPTS; attempt++) {
+    g_autoptr(GString) text = g_string_new (NULL);
+    GHashTable *table;
+
+    g_clear_error (&local);
+    if (xc_send_debug_keys (xch, "u") != 0) {
+      xa_host_fail (error, errno, "xc_send_debug_keys",
+                    "cannot ask Xen where each domain's memory is");
+      return NULL;
+    }
+    if (!xa_xen_console_read (xch, text, error))
+      return NULL;
+    if ((table = xa_xen_meminfo_parse (text->str, text->len, n_nodes, &local)) != NULL)
+      return table;
+    g_debug ("'u' table, attempt %u: %s (%" G_GSIZE_FORMAT " bytes read from the ring)",
+             attempt, local->message, text->len);
   }
-  if (!xa_xen_console_read (xch, text, error))
-    return NULL;
-  return xa_xen_meminfo_parse (text->str, text->len, n_nodes, error);
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
 }
