@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-plan-group.h"
 #include "xa-plan.h"
 
 /* The dispatcher, at the top of the planner: every policy below it, in one
@@ -100,5 +101,12 @@ xa_plan (const XaTopology *topo, GPtrArray *requests, const XaPlanOptions *optio
 
   if (!xa_plan_check_policy (options->policy, topo, error))
     return NULL;
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (req->group != NULL)
+      return xa_plan_whole_groups (topo, requests, options,
+                                   xa_plan_policies[options->policy].plan);
+  }
   return xa_plan_policies[options->policy].plan (topo, requests, options);
 }

@@ -30,6 +30,7 @@ xa_request_free (XaRequest *req)
   if (req == NULL)
     return;
   g_free (req->name);
+  g_free (req->group);
   g_clear_pointer (&req->hard_affinity, g_array_unref);
   g_free (req);
 }

@@ -25,6 +25,7 @@ G_BEGIN_DECLS
  * @nodes: the nodes the VM may use, 0 for all
  * @queued_s: the host's clock when the request was queued; with the
  *   planner's now, its age raises its priority (aging)
+ * @group: (nullable): its group, whose VMs start together or not at all
  *
  * One VM to start, as the planner sees it; what it boots is its #XaGuest.
  */
@@ -36,6 +37,7 @@ typedef struct {
   GArray *hard_affinity;
   XaNodeSet nodes;
   gdouble queued_s;
+  gchar *group;
 } XaRequest;
 
 XaRequest *xa_request_new (const gchar *name,
