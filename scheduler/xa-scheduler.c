@@ -345,7 +345,8 @@ xa_scheduler_turn (XaScheduler *self, GMainContext *context)
     if (xa_scheduler_is_done (self))
       return FALSE;
   }
-  return TRUE;
+  /* xenopsd's way has no batch to commit with: it commits once a turn */
+  return xa_scheduler_is_batch (self) || xa_scheduler_flush (self);
 }
 
 /**

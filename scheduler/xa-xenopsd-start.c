@@ -154,7 +154,7 @@ xa_xenopsd_start_job (XaVm *vm)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
-  if (!xa_scheduler_flush (self) || !xa_build_begin (vm))
+  if (!xa_build_begin (vm))
     return;
   if (!xa_build_create_domain (vm, &error) ||
       !xa_build_size_domain (vm, &error) ||

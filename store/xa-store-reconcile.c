@@ -129,6 +129,48 @@ xa_store_reconcile_settled (XaStore *self, gint64 host_id, GHashTable *domains, 
   return TRUE;
 }
 
+/* The request of @uuid if the ledger has it queued, else 0. */
+static gboolean
+xa_store_queued_of_domain (XaStore *self, gint64 host_id, const gchar *uuid, gint64 *out_id,
+                           GError **error)
+{
+  const gchar *purpose = "find the queued request of a domain";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT id FROM requests WHERE uuid = ?1 AND host_id = ?2 AND state = 'queued'",
+    purpose, error);
+  gint row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, host_id);
+  if ((row = xa_store_step_row (self, stmt, purpose, error)) < 0)
+    return FALSE;
+  *out_id = row == 1 ? sqlite3_column_int64 (stmt, 0) : 0;
+  return TRUE;
+}
+
+/* A domain whose request is still queued: xadmit stopped between creating
+ * it and committing its admission (xenopsd's way commits once a turn, not
+ * before each domain). Nothing recorded its build, so it is half-built: the
+ * caller destroys it, and the request, queued still, waits for a build. */
+static gboolean
+xa_store_reconcile_unrecorded (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot,
+                               XaStoreReconciliation *result, GError **error)
+{
+  for (guint d = 0; d < snapshot->n_domains; d++) {
+    gint64 id = 0;
+
+    if (snapshot->domains[d].uuid == NULL)
+      continue;
+    if (!xa_store_queued_of_domain (self, host_id, snapshot->domains[d].uuid, &id, error))
+      return FALSE;
+    if (id != 0)
+      g_array_append_val (result->half_built, id);
+  }
+  return TRUE;
+}
+
 static gboolean
 xa_store_reconcile_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot,
                            XaStoreTime at, XaStoreReconciliation *result, GError **error)
@@ -138,7 +180,8 @@ xa_store_reconcile_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot 
   gint64 snapshot_id = 0;
 
   if (!xa_store_refresh_in_txn (self, host_id, snapshot, domains, at, &snapshot_id, error) ||
-      !xa_store_reconcile_settled (self, host_id, domains, at, result, error))
+      !xa_store_reconcile_settled (self, host_id, domains, at, result, error) ||
+      !xa_store_reconcile_unrecorded (self, host_id, snapshot, result, error))
     return FALSE;
   in_flight = xa_store_list_in_flight (
     self, "SELECT id, uuid, memory_mib, state = 'building' FROM requests "

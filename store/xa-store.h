@@ -121,8 +121,9 @@ typedef struct {
  * @built: (element-type gint64): in-flight requests whose domain holds all
  *   their memory: their builds finished unrecorded; now running
  * @half_built: (element-type gint64): in-flight requests whose domain holds
- *   part of it: their builds stopped half-way; queued again, and their
- *   domains are the caller's to destroy
+ *   part of it (their builds stopped half-way: queued again), and queued
+ *   requests that have a domain (created before their admission was
+ *   committed): their domains are the caller's to destroy
  * @gone: (element-type gint64): in-flight requests without a domain; queued
  *   again
  * @ended: (element-type gint64): running requests without a domain: ended

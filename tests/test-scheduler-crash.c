@@ -106,11 +106,13 @@ crash_when_running (const XaSchedulerProgress *progress, gpointer user_data)
 /* The child of the crash test: a storm on the parent's host state and
  * ledger, cut short. */
 static void
-run_until_the_crash (GPtrArray *requests)
+run_until_the_crash (GPtrArray *requests, XaPolicy policy)
 {
   XaTestScheduler f = { 0 };
   g_autofree gchar *state = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+
+  options.policy = policy;
 
   xa_test_scheduler_use_dir (&f, g_strdup (g_getenv ("XA_TEST_CRASH_DIR")));
   f.stop_after = (guint) g_ascii_strtoull (g_getenv ("XA_TEST_CRASH_AFTER"), NULL, 10);
@@ -141,7 +143,7 @@ n_built_domains (XaTestScheduler *f)
  * last saved, with a ledger no newer: every domain it holds is in the
  * ledger (those built run, half-built ones go), and the rest then boot. */
 static void
-restart_loses_no_domain (XaTestScheduler *f, GPtrArray *requests, guint after)
+restart_loses_no_domain (XaTestScheduler *f, GPtrArray *requests, guint after, XaPolicy policy)
 {
   g_autofree gchar *state = xa_test_state_path (f->dir);
   g_autoptr(XaStoreReconciliation) found = NULL;
@@ -154,7 +156,9 @@ restart_loses_no_domain (XaTestScheduler *f, GPtrArray *requests, guint after)
   g_test_message ("crashed after %u VMs ran: the restart found %u builds finished, "
                   "%u half-built, %u not begun", after, found->built->len,
                   found->half_built->len, found->gone->len);
-  g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
+  /* batch commits before each batch's domains exist: they are all known */
+  if (policy == XA_POLICY_BATCH)
+    g_assert_cmpuint (found->built->len + found->half_built->len, >, 0);
   xa_test_scheduler_assert_ledger_matches_host (f);
   running = xa_test_scheduler_count_in (f, XA_REQUEST_RUNNING);
   g_assert_cmpuint (running, ==, n_built_domains (f));
@@ -169,7 +173,7 @@ restart_loses_no_domain (XaTestScheduler *f, GPtrArray *requests, guint after)
 /* A crash once @after VMs run, in a child on a fresh directory, then the
  * restart in this process. */
 static void
-crash_then_restart (GPtrArray *requests, guint after)
+crash_then_restart (GPtrArray *requests, guint after, XaPolicy policy)
 {
   XaTestScheduler f = { 0 };
   g_autofree gchar *after_text = g_strdup_printf ("%u", after);
@@ -179,13 +183,15 @@ crash_then_restart (GPtrArray *requests, guint after)
   g_setenv ("XA_TEST_CRASH_AFTER", after_text, TRUE);
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
-  restart_loses_no_domain (&f, requests, after);
+  restart_loses_no_domain (&f, requests, after, policy);
   xa_test_scheduler_tear_down (&f, NULL);
 }
 
-/* One crash point, after 6 VMs run; several in the slow suite. */
+/* One crash point, after 6 VMs run; several in the slow suite. xenopsd's
+ * way commits once a turn, so its crash may leave domains whose admission
+ * the ledger never got: the restart destroys them. */
 static void
-test_crash_restart_loses_no_domain (void)
+test_crash_restart_loses_no_domain (gconstpointer data)
 {
   g_autoptr(GPtrArray) requests = xa_test_scheduler_manifest ("dense-8node.json");
   const guint quick[] = { 6 };
@@ -194,11 +200,11 @@ test_crash_restart_loses_no_domain (void)
   gsize n_points = g_test_slow () ? G_N_ELEMENTS (slow) : G_N_ELEMENTS (quick);
 
   if (g_test_subprocess ()) {
-    run_until_the_crash (requests);
+    run_until_the_crash (requests, (XaPolicy) GPOINTER_TO_INT (data));
     return;
   }
   for (gsize i = 0; i < n_points; i++)
-    crash_then_restart (requests, points[i]);
+    crash_then_restart (requests, points[i], (XaPolicy) GPOINTER_TO_INT (data));
 }
 
 int
@@ -206,6 +212,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/scheduler/property/holds-over-seeds", test_property_holds_over_seeds);
-  g_test_add_func ("/scheduler/crash/restart-loses-no-domain", test_crash_restart_loses_no_domain);
+  g_test_add_data_func ("/scheduler/crash/restart-loses-no-domain",
+                        GINT_TO_POINTER (XA_POLICY_BATCH), test_crash_restart_loses_no_domain);
+  g_test_add_data_func ("/scheduler/crash/xenopsd-restart-loses-no-domain",
+                        GINT_TO_POINTER (XA_POLICY_XENOPSD), test_crash_restart_loses_no_domain);
   return g_test_run ();
 }

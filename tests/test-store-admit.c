@@ -291,6 +291,26 @@ test_reconcile_unfinished_is_half_built (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
+/* A domain whose request the ledger still has queued (its admission was
+ * never committed) is half-built, and the request stays queued as it was. */
+static void
+test_reconcile_unrecorded_domain_is_half_built (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(XaStoreReconciliation) found = NULL;
+  g_autoptr(GPtrArray) queued = NULL;
+  const guint64 some[2] = { 1 * GiB, 0 };
+  XaStoreDomain domain = { NULL, some, TRUE };
+
+  xa_test_submit_vms (f, 2, 4 * GiB, 1);
+  queued = xa_test_list (f, XA_REQUEST_QUEUED);
+  domain.uuid = xa_test_nth (queued, 1)->uuid;
+  found = reconcile_at_10_s (f, NULL, 1, &domain);
+  g_assert_cmpuint (found->half_built->len, ==, 1);
+  g_assert_cmpint (g_array_index (found->half_built, gint64, 0), ==, xa_test_nth (queued, 1)->id);
+  g_assert_cmpuint (found->built->len + found->gone->len, ==, 0);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 2);
+}
+
 /* A running VM whose domain the host no longer has has ended, with why;
  * one whose domain is there runs on. */
 static void
@@ -431,6 +451,8 @@ main (int argc, char **argv)
   xa_test_store_add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
   xa_test_store_add ("/store/reconcile/unfinished-is-half-built",
                      test_reconcile_unfinished_is_half_built);
+  xa_test_store_add ("/store/reconcile/unrecorded-domain-is-half-built",
+                     test_reconcile_unrecorded_domain_is_half_built);
   xa_test_store_add ("/store/reconcile/ends-what-the-host-lost",
                      test_reconcile_ends_what_the_host_lost);
   xa_test_store_add ("/store/history/for-reports", test_history_for_reports);
