@@ -11,6 +11,7 @@
 #include "xa-mem.h"
 #include "xa-placement.h"
 #include "xa-plan-result.h"
+#include "xa-plan-why.h"
 #include "xa-policy.h"
 #include "xa-request.h"
 #include "xa-tight-batch.h"

@@ -66,6 +66,31 @@ xa_store_insert_placement (XaStore *self, gint64 request_id, gint64 batch_id, gu
 }
 
 static gboolean
+xa_store_insert_why (XaStore *self, gint64 request_id, gint64 batch_id, const XaPlanWhy *why,
+                     GError **error)
+{
+  const gchar *purpose = "record what the placement rested on";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "INSERT INTO decisions (request_id, batch_id, need_mib, left_mib, runner_up, "
+          "runner_up_left_mib, widest_node, widest_mib) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  sqlite3_bind_int64 (stmt, 2, batch_id);
+  sqlite3_bind_int64 (stmt, 3, (gint64) why->need_mib);
+  sqlite3_bind_int64 (stmt, 4, (gint64) why->left_mib);
+  if (why->runner_up >= 0) {
+    sqlite3_bind_int (stmt, 5, why->runner_up);
+    sqlite3_bind_int64 (stmt, 6, (gint64) why->runner_up_left_mib);
+  }
+  sqlite3_bind_int (stmt, 7, (gint) why->widest_node);
+  sqlite3_bind_int64 (stmt, 8, (gint64) why->widest_mib);
+  return xa_store_step_done (self, stmt, purpose, error);
+}
+
+static gboolean
 xa_store_insert_claim (XaStore *self, gint64 request_id, guint node, guint64 claim_mib,
                        GError **error)
 {
@@ -84,13 +109,15 @@ xa_store_insert_claim (XaStore *self, gint64 request_id, guint node, guint64 cla
 /* Placement rows, claims, state: a planned request's share of a batch. */
 static gboolean
 xa_store_admit_planned (XaStore *self, gint64 request_id, gint64 batch_id,
-                        const XaPlacement *placement, guint n_nodes, XaStoreTime at,
-                        gboolean *out_planned, GError **error)
+                        const XaPlacement *placement, guint n_nodes, const XaPlanWhy *why,
+                        XaStoreTime at, gboolean *out_planned, GError **error)
 {
   if (!xa_store_mark_planned (self, request_id, batch_id, out_planned, error))
     return FALSE;
   if (!*out_planned)
     return TRUE;
+  if (why != NULL && !xa_store_insert_why (self, request_id, batch_id, why, error))
+    return FALSE;
   for (guint n = 0; n < n_nodes; n++) {
     guint64 mib = placement->mib_by_node[n];
     gboolean in_set = xa_nodeset_has (placement->nodes, n);
@@ -153,12 +180,12 @@ xa_store_state_of_outcome (XaOutcome outcome)
 /* Sets *out_changed to whether the request was still queued. */
 static gboolean
 xa_store_admit_one (XaStore *self, gint64 batch_id, const XaStoreRequest *request,
-                    const XaPlacement *placement, guint n_nodes, XaStoreTime at,
-                    gboolean *out_changed, GError **error)
+                    const XaPlacement *placement, guint n_nodes, const XaPlanWhy *why,
+                    XaStoreTime at, gboolean *out_changed, GError **error)
 {
   switch (placement->outcome) {
   case XA_OUTCOME_PLANNED:
-    return xa_store_admit_planned (self, request->id, batch_id, placement, n_nodes, at,
+    return xa_store_admit_planned (self, request->id, batch_id, placement, n_nodes, why, at,
                                    out_changed, error);
   case XA_OUTCOME_DEFERRED:
     return xa_store_admit_deferred (self, request->id, batch_id, placement->reason, at,
@@ -183,7 +210,8 @@ xa_store_admit_in_txn (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
     const XaPlacement *placement = &plan->placements[i];
 
     if (!xa_store_admit_one (self, *out_batch_id, g_ptr_array_index (requests, i), placement,
-                             plan->n_nodes, batch->at, &changed[i], error))
+                             plan->n_nodes, batch->why != NULL ? &batch->why[i] : NULL,
+                             batch->at, &changed[i], error))
       return FALSE;
     for (guint n = 0; changed[i] && placement->outcome == XA_OUTCOME_PLANNED &&
                       n < plan->n_nodes; n++)

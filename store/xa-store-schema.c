@@ -143,6 +143,17 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "DROP TABLE requests;"
   "ALTER TABLE requests_v3 RENAME TO requests;"
   XA_STORE_REQUESTS_INDEXES,
+  /* 4: what each planned VM's placement rested on, for `xadmit explain` */
+  "CREATE TABLE decisions ("
+  "  request_id INTEGER NOT NULL REFERENCES requests (id),"
+  "  batch_id INTEGER NOT NULL REFERENCES batches (id),"
+  "  need_mib INTEGER NOT NULL,"
+  "  left_mib INTEGER NOT NULL,"
+  "  runner_up INTEGER,"
+  "  runner_up_left_mib INTEGER,"
+  "  widest_node INTEGER NOT NULL,"
+  "  widest_mib INTEGER NOT NULL,"
+  "  PRIMARY KEY (request_id, batch_id)) WITHOUT ROWID;",
 };
 
 static gint64

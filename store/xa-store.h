@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The schema this xadmit writes; older databases are migrated on open. */
-#define XA_STORE_SCHEMA_VERSION 3
+#define XA_STORE_SCHEMA_VERSION 4
 
 /**
  * XaRequestState:
@@ -153,12 +153,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreReconciliation, xa_store_reconciliation_fr
  * @snapshot_id: the host snapshot it was planned against, 0 for none
  * @plan_ms: wall-clock time spent planning
  * @at: when it was admitted
+ * @why: (nullable) (array): per placement, what a planned VM's rested on
  */
 typedef struct {
   const gchar *policy;
   gint64 snapshot_id;
   gdouble plan_ms;
   XaStoreTime at;
+  const XaPlanWhy *why;
 } XaStoreBatch;
 
 /**
@@ -387,5 +389,29 @@ gboolean xa_store_wait_percentiles (XaStore       *self,
                                     const gdouble *percentiles,
                                     gdouble       *out_wait_s,
                                     GError       **error);
+
+/**
+ * XaStoreWhy:
+ * @batch_id: the batch that decided
+ * @policy: the policy that planned it
+ * @at: when
+ * @why: what the placement rested on
+ *
+ * A planned VM's newest decision, as the ledger recorded it.
+ */
+typedef struct {
+  gint64 batch_id;
+  gchar *policy;
+  XaStoreTime at;
+  XaPlanWhy why;
+} XaStoreWhy;
+
+gboolean xa_store_get_why (XaStore    *self,
+                           gint64      request_id,
+                           XaStoreWhy *out,
+                           gboolean   *out_found,
+                           GError    **error);
+void xa_store_why_clear (XaStoreWhy *why);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaStoreWhy, xa_store_why_clear)
 
 G_END_DECLS

@@ -291,6 +291,30 @@ test_reconcile_unfinished_is_half_built (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
+/* Each planned VM's decision is recorded: its need with overhead, what its
+ * node had left, the runner-up node and the widest node it could use. */
+static void
+test_admission_records_why (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 3, 4 * GiB);
+
+  for (guint i = 0; i < admitted->len; i++) {
+    g_auto(XaStoreWhy) why = { 0 };
+    g_autoptr(GError) error = NULL;
+    gboolean found = FALSE;
+
+    g_assert_true (xa_store_get_why (f->store, xa_test_nth (admitted, i)->id, &why, &found,
+                                     &error));
+    g_assert_no_error (error);
+    g_assert_true (found);
+    g_assert_cmpstr (why.policy, ==, "batch");
+    g_assert_cmpuint (why.why.need_mib, >, 4 * GiB);
+    g_assert_cmpuint (why.why.widest_mib, >=, why.why.need_mib);
+    g_assert_cmpint (why.why.runner_up, >=, 0);
+    g_assert_cmpuint (why.why.runner_up_left_mib, >=, why.why.need_mib);
+  }
+}
+
 /* A domain whose request the ledger still has queued (its admission was
  * never committed) is half-built, and the request stays queued as it was. */
 static void
@@ -451,6 +475,7 @@ main (int argc, char **argv)
   xa_test_store_add ("/store/reconcile/after-a-restart", test_reconcile_after_a_restart);
   xa_test_store_add ("/store/reconcile/unfinished-is-half-built",
                      test_reconcile_unfinished_is_half_built);
+  xa_test_store_add ("/store/admit/records-why", test_admission_records_why);
   xa_test_store_add ("/store/reconcile/unrecorded-domain-is-half-built",
                      test_reconcile_unrecorded_domain_is_half_built);
   xa_test_store_add ("/store/reconcile/ends-what-the-host-lost",

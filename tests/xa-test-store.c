@@ -149,31 +149,52 @@ xa_test_available (XaTestStore *f, guint64 *available_mib)
   g_assert_no_error (error);
 }
 
-/* Plans @queued with the batch planner against what the ledger says is
- * available, with Xen's overhead. */
-XaPlan *
-xa_test_plan_for (XaTestStore *f, GPtrArray *queued, gdouble s)
+/* The test host's two nodes, with what the ledger says is available. */
+static XaTopology *
+xa_test_topology_available (XaTestStore *f)
 {
-  g_autoptr(XaTopology) topo = xa_test_topology_new_xen (2, NODE_MIB);
-  g_autoptr(GPtrArray) reqs = g_ptr_array_new ();
+  XaTopology *topo = xa_test_topology_new_xen (2, NODE_MIB);
   guint64 avail[2];
 
   xa_test_available (f, avail);
   for (guint n = 0; n < 2; n++)
     topo->nodes[n].free_mib = avail[n];
+  return topo;
+}
+
+static GPtrArray *
+xa_test_reqs_of (GPtrArray *queued)
+{
+  GPtrArray *reqs = g_ptr_array_new ();
+
   for (guint i = 0; i < queued->len; i++)
     g_ptr_array_add (reqs, ((XaStoreRequest *) g_ptr_array_index (queued, i))->req);
+  return reqs;
+}
+
+/* Plans @queued with the batch planner against what the ledger says is
+ * available, with Xen's overhead. */
+XaPlan *
+xa_test_plan_for (XaTestStore *f, GPtrArray *queued, gdouble s)
+{
+  g_autoptr(XaTopology) topo = xa_test_topology_available (f);
+  g_autoptr(GPtrArray) reqs = xa_test_reqs_of (queued);
+
   return xa_batch_plan (topo, reqs, s);
 }
 
-/* Plans the queue and admits it. */
+/* Plans the queue and admits it, with what each placement rested on, as
+ * the scheduler does. */
 GPtrArray *
 xa_test_plan_and_admit (XaTestStore *f, gdouble s)
 {
   g_autoptr(GError) error = NULL;
   GPtrArray *queued = xa_test_list (f, XA_REQUEST_QUEUED);
-  g_autoptr(XaPlan) plan = xa_test_plan_for (f, queued, s);
-  XaStoreBatch batch = { "batch", 0, 0.5, xa_test_at (s) };
+  g_autoptr(XaTopology) topo = xa_test_topology_available (f);
+  g_autoptr(GPtrArray) reqs = xa_test_reqs_of (queued);
+  g_autoptr(XaPlan) plan = xa_batch_plan (topo, reqs, s);
+  g_autofree XaPlanWhy *why = xa_plan_why (plan, topo, reqs);
+  XaStoreBatch batch = { "batch", 0, 0.5, xa_test_at (s), why };
 
   g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
   g_assert_no_error (error);
