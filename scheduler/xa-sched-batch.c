@@ -90,12 +90,12 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
 
 /* Where a VM planned on one node would have gone instead, for -v. */
 static gchar *
-xa_sched_batch_runner_up (gint node, const guint64 *left_mib)
+xa_sched_batch_runner_up (const XaPlanWhy *why)
 {
-  if (node < 0)
+  if (why->runner_up < 0)
     return g_strdup ("no other node could hold it");
-  return g_strdup_printf ("runner-up node %d, %" G_GUINT64_FORMAT " MiB left there", node,
-                          left_mib[node]);
+  return g_strdup_printf ("runner-up node %d, %" G_GUINT64_FORMAT " MiB left there",
+                          why->runner_up, why->runner_up_left_mib);
 }
 
 /* One line a VM: where it goes and where it would have gone instead, or
@@ -132,10 +132,9 @@ xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
 /* What the batch decided, for -v: one message for it, one per VM. */
 static void
 xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan,
-                    const XaTopology *topo, GPtrArray *requests)
+                    const XaPlanWhy *why)
 {
   g_autofree gchar *batch_id = NULL;
-  g_autofree guint64 *left_mib = NULL;
   guint counts[XA_OUTCOME_LAST + 1] = { 0 };
 
   if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
@@ -148,14 +147,12 @@ xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan,
                     batch->len, xa_text_plural (batch->len, "VM", "VMs"),
                     counts[XA_OUTCOME_PLANNED], counts[XA_OUTCOME_DEFERRED],
                     counts[XA_OUTCOME_REJECTED]);
-  left_mib = xa_plan_left_mib (plan, topo);
   for (guint i = 0; i < batch->len; i++) {
     const XaPlacement *placement = &plan->placements[i];
     g_autofree gchar *runner_up = NULL;
 
     if (xa_nodeset_count (placement->nodes) == 1)
-      runner_up = xa_sched_batch_runner_up (
-        xa_plan_runner_up (plan, topo, left_mib, g_ptr_array_index (requests, i), i), left_mib);
+      runner_up = xa_sched_batch_runner_up (&why[i]);
     xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), placement, runner_up);
   }
 }
@@ -170,6 +167,7 @@ xa_sched_batch_close_window (gpointer data)
   g_autoptr(GPtrArray) store_requests = g_ptr_array_new ();
   g_autoptr(XaTopology) topo = NULL;
   g_autoptr(XaPlan) plan = NULL;
+  g_autofree XaPlanWhy *why = NULL;
   g_autoptr(GError) error = NULL;
   XaPlanOptions options = { XA_POLICY_BATCH, xa_scheduler_now (self) };
   XaStoreBatch info = { "batch", 0, 0, xa_scheduler_time (self) };
@@ -197,6 +195,8 @@ xa_sched_batch_close_window (gpointer data)
   plan = xa_plan (topo, requests, &options, &error);
   info.plan_ms = (gdouble) (g_get_monotonic_time () - start) / 1000.0;
   self->plan_ms += info.plan_ms;
+  if (plan != NULL)
+    info.why = why = xa_plan_why (plan, topo, requests);
   if (plan == NULL || !xa_store_admit_batch (self->store, self->host_id, &info, store_requests,
                                              plan, &error)) {
     xa_scheduler_fatal (self, g_steal_pointer (&error));
@@ -209,7 +209,7 @@ xa_sched_batch_close_window (gpointer data)
   self->optimal = self->n_batches == 0 ? plan->optimal
                                         : xa_plan_optimal_combine (self->optimal, plan->optimal);
   self->n_batches++;
-  xa_sched_batch_log (self, batch, plan, topo, requests);
+  xa_sched_batch_log (self, batch, plan, why);
   xa_sched_batch_apply_plan (self, batch, plan);
   xa_scheduler_dispatch (self);
   xa_sched_batch_open_window (self);
