@@ -7,7 +7,7 @@
 
 static const gchar *const manifest_keys[] = { "vms", NULL };
 static const gchar *const vm_keys[] = {
-  "name", "memory", "vcpus", "priority", "hard_affinity", "nodes",
+  "name", "memory", "vcpus", "priority", "hard_affinity", "nodes", "group",
   "type", "kernel", "ramdisk", "cmdline", NULL
 };
 
@@ -105,12 +105,14 @@ xa_manifest_parse_vm (json_t *jvm, XaGuest **out_guest, GError **error)
 {
   g_autoptr(XaRequest) req = NULL;
   const gchar *name = NULL;
+  const gchar *group = NULL;
   guint64 memory_mib = 0;
   gint64 vcpus = 0;
   gint64 priority = 0;
 
   if (!xa_json_check_object (jvm, vm_keys, error) ||
-      !xa_json_get_name (jvm, "name", &name, error) ||
+      !xa_json_get_name (jvm, "name", XA_JSON_REQUIRED, &name, error) ||
+      !xa_json_get_name (jvm, "group", XA_JSON_OPTIONAL, &group, error) ||
       !xa_json_get_size (jvm, "memory", XA_JSON_REQUIRED | XA_JSON_NONZERO, &memory_mib, error) ||
       !xa_json_get_int (jvm, "vcpus", XA_JSON_REQUIRED, 1, XA_VCPUS_MAX, &vcpus, error) ||
       !xa_json_get_int (jvm, "priority", XA_JSON_OPTIONAL, XA_PRIORITY_MIN, XA_PRIORITY_MAX,
@@ -118,6 +120,7 @@ xa_manifest_parse_vm (json_t *jvm, XaGuest **out_guest, GError **error)
     return NULL;
   req = xa_request_new (name, memory_mib, (guint) vcpus);
   req->priority = (gint) priority;
+  req->group = g_strdup (group);
   if (!xa_manifest_parse_hard_affinity (jvm, req, error) ||
       !xa_manifest_parse_nodes (jvm, req, error))
     return NULL;

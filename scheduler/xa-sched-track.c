@@ -11,6 +11,8 @@ xa_sched_track_init (XaScheduler *self)
   self->deferred_min_need_mib = G_MAXUINT64;
   self->holding = g_ptr_array_new ();
   self->running_by_domid = g_hash_table_new (NULL, NULL);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -20,12 +22,23 @@ xa_sched_track_clear (XaScheduler *self)
   g_clear_pointer (&self->deferred, g_ptr_array_unref);
   g_clear_pointer (&self->holding, g_ptr_array_unref);
   g_clear_pointer (&self->running_by_domid, g_hash_table_unref);
+  g_clear_pointer (&self->groups, g_hash_table_unref);
 }
 
 /* A VM new to the scheduler: counted in its state, queued if it waits. */
 void
 xa_sched_track_add (XaVm *vm)
 {
+  const gchar *group = vm->request->req->group;
+  GPtrArray *members;
+
+  if (group != NULL) {
+    if ((members = g_hash_table_lookup (vm->sched->groups, group)) == NULL) {
+      members = g_ptr_array_new ();
+      g_hash_table_insert (vm->sched->groups, (gpointer) group, members);
+    }
+    g_ptr_array_add (members, vm);
+  }
   vm->tracked_state = vm->request->state;
   vm->sched->n_in_state[vm->tracked_state]++;
   xa_sched_track_vm (vm);
@@ -123,7 +136,7 @@ xa_sched_track_vm (XaVm *vm)
 /**
  * xa_sched_track_take:
  * @self: the scheduler
- * @max: the most to take
+ * @max: the most to take; past it, only the rest of a group taken
  * @now_s: now, for the requests' aging
  *
  * Returns: (transfer container): the waiting VMs a batch takes, the highest
@@ -136,6 +149,21 @@ xa_sched_track_take (XaScheduler *self, guint max, gdouble now_s)
 
   for (guint i = 0; i < batch->len; i++)
     ((XaVm *) g_ptr_array_index (batch, i))->wait = NULL;
+  /* a group is planned whole, so its waiting VMs come too, past @max */
+  for (guint i = 0; i < batch->len; i++) {
+    const gchar *group = ((XaVm *) g_ptr_array_index (batch, i))->request->req->group;
+    GPtrArray *members = group != NULL ? g_hash_table_lookup (self->groups, group) : NULL;
+
+    for (guint k = 0; members != NULL && k < members->len; k++) {
+      XaVm *member = g_ptr_array_index (members, k);
+
+      if (member->wait == NULL)
+        continue;
+      xa_wait_queue_remove (self->waiting, member->wait);
+      member->wait = NULL;
+      g_ptr_array_add (batch, member);
+    }
+  }
   return batch;
 }
 

@@ -48,6 +48,8 @@ struct _XaScheduler {
   guint n_in_state[XA_REQUEST_STATE_LAST + 1];
   /* domid → the running VM of that domain, for a domain that goes down */
   GHashTable *running_by_domid;
+  /* group → its VMs (GPtrArray), which a batch takes all together */
+  GHashTable *groups;
   guint running;
   guint workers;
   guint64 window;

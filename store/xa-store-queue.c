@@ -7,7 +7,7 @@
 #define XA_STORE_REQUEST_COLUMNS \
   "id, uuid, group_id, state, reason, attempts, deferrals, queued_wall_us, queued_host_s, " \
   "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
-  "cmdline"
+  "cmdline, vm_group"
 
 /* Hard affinity is kept as CPU ids separated by blanks. */
 static gchar *
@@ -64,6 +64,7 @@ xa_store_request_from_row (XaStmt *stmt)
   req->hard_affinity = xa_store_cpus_from_text ((const gchar *) sqlite3_column_text (stmt, 14));
   xa_guest_type_from_string ((const gchar *) sqlite3_column_text (stmt, 15), &type, NULL);
   req->queued_s = request->queued.host_s;
+  req->group = xa_store_column_strdup (stmt, 19);
   request->req = req;
   request->guest = xa_guest_new (type, (const gchar *) sqlite3_column_text (stmt, 16),
                                  (const gchar *) sqlite3_column_text (stmt, 17),
@@ -188,8 +189,8 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "INSERT INTO requests (uuid, host_id, group_id, name, memory_mib, vcpus, priority, "
           "nodes, hard_affinity, guest_type, kernel, ramdisk, cmdline, state, queued_wall_us, "
-          "queued_host_s) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'queued', ?14, ?15)",
+          "queued_host_s, vm_group) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'queued', ?14, ?15, ?16)",
     purpose, error);
   gint rc;
 
@@ -209,6 +210,7 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   sqlite3_bind_text (stmt, 12, guest->ramdisk, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 13, guest->cmdline, -1, SQLITE_TRANSIENT);
   xa_store_bind_time (stmt, 14, at);
+  sqlite3_bind_text (stmt, 16, req->group, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,

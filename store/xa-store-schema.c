@@ -143,7 +143,9 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "DROP TABLE requests;"
   "ALTER TABLE requests_v3 RENAME TO requests;"
   XA_STORE_REQUESTS_INDEXES,
-  /* 4: what each planned VM's placement rested on, for `xadmit explain` */
+  /* 4: what each planned VM's placement rested on, for `xadmit explain`;
+   * the group whose VMs start together or not at all */
+  "ALTER TABLE requests ADD COLUMN vm_group TEXT;"
   "CREATE TABLE decisions ("
   "  request_id INTEGER NOT NULL REFERENCES requests (id),"
   "  batch_id INTEGER NOT NULL REFERENCES batches (id),"

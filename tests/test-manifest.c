@@ -23,7 +23,8 @@ test_manifest_reads_all_fields (void)
   g_autoptr(GPtrArray) guests = NULL;
   g_autoptr(GPtrArray) vms = parse_text (
     "{\"vms\": [{\"name\": \"web-01\", \"memory\": \"4GiB\", \"vcpus\": 2},"
-    " {\"name\": \"db-01\", \"memory\": 98304.0, \"vcpus\": 16, \"priority\": -10},"
+    " {\"name\": \"db-01\", \"memory\": 98304.0, \"vcpus\": 16, \"priority\": -10,"
+    "  \"group\": \"shop\"},"
     " {\"name\": \"pinned\", \"memory\": \"2GiB\", \"vcpus\": 1, \"hard_affinity\": [0, 17]},"
     " {\"name\": \"near-nic\", \"memory\": \"8GiB\", \"vcpus\": 4, \"nodes\": [1]},"
     " {\"name\": \"text-nodes\", \"memory\": \"1GiB\", \"vcpus\": 1, \"nodes\": \"0-1,^0\"},"
@@ -40,6 +41,8 @@ test_manifest_reads_all_fields (void)
   g_assert_cmpstr (req->name, ==, "db-01");
   g_assert_cmpuint (req->memory_mib, ==, 98304);
   g_assert_cmpint (req->priority, ==, -10);
+  g_assert_cmpstr (req->group, ==, "shop");
+  g_assert_null (((XaRequest *) g_ptr_array_index (vms, 0))->group);
   req = g_ptr_array_index (vms, 2);
   g_assert_cmpuint (req->hard_affinity->len, ==, 2);
   g_assert_cmpuint (g_array_index (req->hard_affinity, guint, 1), ==, 17);
@@ -150,6 +153,10 @@ static const XaTestBadCase bad_manifests[] = {
     "manifest.json: vms[1] \"b\": vcpus: missing (expected an integer)" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"priority\": 2000}]}",
     "manifest.json: vms[0] \"a\": priority: 2000 is out of range (-1000 to 1000)" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"group\": 7}]}",
+    "manifest.json: vms[0] \"a\": group: 7 is an integer, not a string" },
+  { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"group\": \"a b\"}]}",
+    "manifest.json: vms[0] \"a\": group: \"a b\" has a character outside A-Z a-z 0-9 . _ -" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"prority\": 2}]}",
     "manifest.json: vms[0] \"a\": \"prority\" is not a known field" },
   { "{\"vms\": [{\"name\": \"a\", \"memory\": 1, \"vcpus\": 1, \"hard_affinity\": [0, 1.5]}]}",

@@ -314,7 +314,7 @@ xa_host_file_parse_domain (XaHostInfo *info, json_t *jdom, GError **error)
   gint64 vcpus = 0;
 
   if (!xa_json_check_object (jdom, domain_keys, error) ||
-      !xa_json_get_name (jdom, "name", &name, error))
+      !xa_json_get_name (jdom, "name", XA_JSON_REQUIRED, &name, error))
     return NULL;
   domain = xa_host_domain_new (name, 0, info->n_nodes);
   if (!xa_json_get_int (jdom, "vcpus", XA_JSON_REQUIRED, 1, XA_VCPUS_MAX, &vcpus, error) ||
@@ -407,7 +407,7 @@ xa_host_file_parse_host (json_t *root, GError **error)
 
   if (!xa_json_check_keys (root, host_keys, error))
     return NULL;
-  if (json_object_get (root, "name") != NULL && !xa_json_get_name (root, "name", &name, error))
+  if (json_object_get (root, "name") != NULL && !xa_json_get_name (root, "name", XA_JSON_REQUIRED, &name, error))
     return NULL;
   if (!xa_json_get_array (root, "nodes", XA_JSON_REQUIRED, &jnodes, error))
     return NULL;

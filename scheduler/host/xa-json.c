@@ -464,17 +464,20 @@ xa_json_get_string (json_t *object, const gchar *key, XaJsonFlags flags, const g
  * xa_json_get_name:
  * @object: a JSON object
  * @key: the field holding a name
- * @out: (out): the name, owned by @object
+ * @flags: whether it must be there
+ * @out: (out) (nullable): the name, owned by @object; %NULL if absent
  * @error: a #GError
  *
- * Returns: %TRUE if the field is present and a valid name
+ * Returns: %TRUE if the field is a valid name, or absent and optional
  */
 gboolean
-xa_json_get_name (json_t *object, const gchar *key, const gchar **out, GError **error)
+xa_json_get_name (json_t *object, const gchar *key, XaJsonFlags flags, const gchar **out,
+                  GError **error)
 {
-  if (!xa_json_get_string (object, key, XA_JSON_REQUIRED, out, error))
+  *out = NULL;
+  if (!xa_json_get_string (object, key, flags, out, error))
     return FALSE;
-  if (!xa_name_validate (*out, error)) {
+  if (*out != NULL && !xa_name_validate (*out, error)) {
     g_prefix_error (error, "%s: ", key);
     return FALSE;
   }

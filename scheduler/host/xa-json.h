@@ -66,6 +66,7 @@ gboolean xa_json_get_string (json_t       *object,
                              GError      **error);
 gboolean xa_json_get_name (json_t       *object,
                            const gchar  *key,
+                           XaJsonFlags   flags,
                            const gchar **out,
                            GError      **error);
 gboolean xa_json_get_array (json_t      *object,

@@ -62,7 +62,8 @@ xa_sim_fault_parse_build (json_t *jfault, XaSimFaultKind kind, GError **error)
 
   fault->kind = kind;
   if (!xa_json_check_keys (jfault, hangs ? build_hangs_keys : build_fails_keys, error) ||
-      !xa_json_get_name (jfault, hangs ? "build_hangs" : "build_fails", &vm, error) ||
+      !xa_json_get_name (jfault, hangs ? "build_hangs" : "build_fails", XA_JSON_REQUIRED, &vm,
+                        error) ||
       !xa_json_get_int (jfault, "attempt", XA_JSON_OPTIONAL, 1, 1000, &attempt, error))
     return NULL;
   fault->vm = g_strdup (vm);
