@@ -144,8 +144,10 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "ALTER TABLE requests_v3 RENAME TO requests;"
   XA_STORE_REQUESTS_INDEXES,
   /* 4: what each planned VM's placement rested on, for `xadmit explain`;
-   * the group whose VMs start together or not at all */
+   * the group whose VMs start together or not at all; a cancel asked of a
+   * build in flight, which its admitter carries out */
   "ALTER TABLE requests ADD COLUMN vm_group TEXT;"
+  "ALTER TABLE requests ADD COLUMN cancel_asked_wall_us INTEGER;"
   "CREATE TABLE decisions ("
   "  request_id INTEGER NOT NULL REFERENCES requests (id),"
   "  batch_id INTEGER NOT NULL REFERENCES batches (id),"

@@ -297,6 +297,15 @@ gboolean xa_store_cancel (XaStore     *self,
                           const gchar *reason,
                           XaStoreTime  at,
                           GError     **error);
+gboolean xa_store_ask_cancel (XaStore        *self,
+                              gint64          request_id,
+                              const gchar    *reason,
+                              XaStoreTime     at,
+                              XaRequestState *out_state,
+                              GError        **error);
+GArray *xa_store_list_cancel_asked (XaStore *self,
+                                    gint64   host_id,
+                                    GError **error);
 gboolean xa_store_end (XaStore        *self,
                        XaStoreRequest *request,
                        const gchar    *reason,

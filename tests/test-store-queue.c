@@ -154,6 +154,53 @@ test_hold_survives_a_refused_cancel (XaTestStore *f, gconstpointer data)
   g_assert_cmpuint (xa_test_count (f, XA_REQUEST_QUEUED), ==, 1);
 }
 
+static XaRequestState
+ask_cancel (XaTestStore *f, gint64 request_id, GError **error)
+{
+  XaRequestState state = XA_REQUEST_QUEUED;
+
+  if (!xa_store_ask_cancel (f->store, request_id, "not needed", xa_test_at (3), &state, error))
+    return XA_REQUEST_STATE_LAST + 1;
+  return state;
+}
+
+/* Queued: cancelled at once. In flight: noted for its admitter, listed,
+ * still in flight. Running or over: refused, saying why. */
+static void
+test_ask_cancel_in_each_state (XaTestStore *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) admitted = xa_test_admit_vms (f, 3, 4 * GiB);
+  g_autoptr(GArray) asked = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint64 actual[2] = { 4 * GiB + 4, 0 };
+
+  xa_test_submit_vms (f, 1, 4 * GiB, 2);
+  g_assert_cmpint (ask_cancel (f, xa_test_nth (xa_test_list (f, XA_REQUEST_QUEUED), 0)->id,
+                               &error), ==, XA_REQUEST_CANCELLED);
+  g_assert_no_error (error);
+  g_assert_cmpint (ask_cancel (f, xa_test_nth (admitted, 0)->id, &error), ==,
+                   XA_REQUEST_PLANNED);
+  g_assert_no_error (error);
+  asked = xa_store_list_cancel_asked (f->store, f->host_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (asked->len, ==, 1);
+  g_assert_cmpint (g_array_index (asked, gint64, 0), ==, xa_test_nth (admitted, 0)->id);
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_PLANNED), ==, 3);
+  xa_test_start_build (f, g_ptr_array_index (admitted, 1), 3);
+  g_assert_true (xa_store_complete_build (f->store, g_ptr_array_index (admitted, 1), 2, actual,
+                                          xa_test_at (4), &error));
+  g_assert_cmpint (ask_cancel (f, xa_test_nth (admitted, 1)->id, &error), >,
+                   XA_REQUEST_STATE_LAST);
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "running: xadmit leaves a running VM alone"));
+  g_clear_error (&error);
+  xa_test_cancel (f, xa_test_nth (admitted, 2)->id, "gone", 5);
+  g_assert_cmpint (ask_cancel (f, xa_test_nth (admitted, 2)->id, &error), >,
+                   XA_REQUEST_STATE_LAST);
+  g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "cancelled already"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -167,5 +214,6 @@ main (int argc, char **argv)
   xa_test_store_add ("/store/hold/failure-rolls-back-what-is-held",
                      test_hold_failure_rolls_back_what_is_held);
   xa_test_store_add ("/store/hold/survives-a-refused-cancel", test_hold_survives_a_refused_cancel);
+  xa_test_store_add ("/store/cancel/asked-in-each-state", test_ask_cancel_in_each_state);
   return g_test_run ();
 }
