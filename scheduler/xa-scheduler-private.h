@@ -68,6 +68,9 @@ struct _XaScheduler {
   guint64 n_events;
   gboolean stopping;
   gboolean dispatching;
+  /* a service runs until stopped, and takes VMs while it runs */
+  gboolean service;
+  gboolean in_run;
   GError *fatal;
   XaXenopsd *numa;
   guint64 *legacy_view;

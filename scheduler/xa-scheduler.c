@@ -3,6 +3,7 @@
 
 #include "xa-host-record.h"
 #include "xa-build.h"
+#include "xa-error.h"
 #include "xa-sched-batch.h"
 #include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
@@ -181,6 +182,56 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
     vm->finished_s = request->queued.host_s;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
+  /* a service takes VMs while it runs: a window admits them */
+  if (self->in_run)
+    xa_sched_batch_open_window (self);
+}
+
+/**
+ * xa_scheduler_set_service:
+ * @self: the scheduler, with the batch policy
+ * @service: run until stopped
+ *
+ * A service's xa_scheduler_run() does not end when its VMs have run their
+ * course, only on xa_scheduler_stop() (or an error): meanwhile it waits in
+ * the main context, and VMs added with xa_scheduler_add() are admitted in
+ * the batch window of their arrival. The daemon runs so.
+ */
+void
+xa_scheduler_set_service (XaScheduler *self, gboolean service)
+{
+  g_return_if_fail (xa_scheduler_is_batch (self));
+  self->service = service;
+}
+
+/**
+ * xa_scheduler_reread_host:
+ * @self: the scheduler
+ * @error: a #GError, %XA_ERROR_FAILED if the host's nodes changed
+ *
+ * Takes a new snapshot of the host as the one it starts from: its CPUs,
+ * node claims and topology (each batch reads the free memory anew anyway).
+ *
+ * Returns: (transfer none) (nullable): the new snapshot
+ */
+const XaHostInfo *
+xa_scheduler_reread_host (XaScheduler *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+
+  if (info == NULL)
+    return NULL;
+  if (info->n_nodes != self->n_nodes) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "the host has %u NUMA nodes now, not %u: restart xadmit", info->n_nodes,
+                 self->n_nodes);
+    return NULL;
+  }
+  g_clear_pointer (&self->topo, xa_topology_free);
+  self->topo = xa_host_info_to_topology (info);
+  g_clear_pointer (&self->host_info, xa_host_info_free);
+  self->host_info = g_steal_pointer (&info);
+  return self->host_info;
 }
 
 void
@@ -260,6 +311,8 @@ xa_scheduler_is_done (XaScheduler *self)
     return FALSE;
   if (self->stopping)
     return TRUE;
+  if (self->service)
+    return FALSE;
   return g_queue_is_empty (&self->ready) && self->window == 0 &&
          xa_scheduler_n_waiting (self) == 0;
 }
@@ -320,27 +373,33 @@ xa_scheduler_iterate (XaScheduler *self, GMainContext *context)
   while (g_main_context_iteration (context, FALSE));
 }
 
+/* Commits what the ledger holds, then waits for the main context. */
+static gboolean
+xa_scheduler_wait (XaScheduler *self, GMainContext *context)
+{
+  if (!xa_scheduler_flush (self))
+    return FALSE;
+  self->n_iterations++;
+  g_main_context_iteration (context, TRUE);
+  return TRUE;
+}
+
 /* One turn of the run loop; %FALSE when nothing is left to wait for. A
  * virtual clock runs up to XA_SCHEDULER_EVENTS_PER_TURN due events between
  * two looks at the main context, and looks before it runs out: the events
  * take no wall time, so a signal still waits a moment at most. A real
- * clock commits what the ledger holds, then waits for the main context. */
+ * clock, or a service's virtual clock with no event left, waits. */
 static gboolean
 xa_scheduler_turn (XaScheduler *self, GMainContext *context)
 {
   xa_scheduler_iterate (self, context);
   if (xa_scheduler_is_done (self))
     return FALSE;
-  if (!xa_clock_is_virtual (self->clock)) {
-    if (!xa_scheduler_flush (self))
-      return FALSE;
-    self->n_iterations++;
-    g_main_context_iteration (context, TRUE);
-    return TRUE;
-  }
+  if (!xa_clock_is_virtual (self->clock))
+    return xa_scheduler_wait (self, context);
   for (guint e = 0; e < XA_SCHEDULER_EVENTS_PER_TURN; e++) {
     if (!xa_clock_run_next (self->clock))
-      return e > 0;
+      return e > 0 || (self->service && xa_scheduler_wait (self, context));
     self->n_events++;
     if (xa_scheduler_is_done (self))
       return FALSE;
@@ -355,7 +414,7 @@ xa_scheduler_turn (XaScheduler *self, GMainContext *context)
  *
  * Runs the main loop until every VM has run its course, or only deferred
  * VMs are left with nothing that could free memory, or xa_scheduler_stop()
- * was called. A virtual clock runs its events in order; every so many of
+ * was called (a service's, only the last). A virtual clock runs its events in order; every so many of
  * them, the thread-default main context handles what is ready (signals).
  *
  * Returns: %TRUE unless the run had to end on an error
@@ -374,8 +433,10 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   xa_store_hold (self->store);
   xa_scheduler_start (self);
   xa_scheduler_report (self);
+  self->in_run = TRUE;
   while (!xa_scheduler_is_done (self) && xa_scheduler_turn (self, context))
     ;
+  self->in_run = FALSE;
   xa_host_unwatch_domains (self->host);
   if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
       !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))
