@@ -71,7 +71,7 @@ xa_boot_or_default (gint value, gint fallback)
   return value == XA_BOOT_UNSET ? fallback : value;
 }
 
-/* The options as the scheduler takes them, checked. */
+/* The options as the scheduler takes them, and --db, checked. */
 gboolean
 xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *options,
                            GError **error)
@@ -80,6 +80,8 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   gint window_ms;
   gint retries;
 
+  if (!xa_cli_check_path ("--db", boot->db_path, error))
+    return FALSE;
   if (boot->policy_name != NULL && !xa_policy_from_string (boot->policy_name, &options->policy,
                                                            error)) {
     g_prefix_error_literal (error, "--policy: ");
@@ -418,8 +420,7 @@ xa_boot_main (int argc, char **argv)
     g_printerr ("xadmit boot: expected one MANIFEST (see xadmit boot --help)\n");
     return XA_EXIT_USAGE;
   }
-  if (!xa_cli_check_path ("--db", boot.db_path, &error) ||
-      !xa_boot_scheduler_options (&boot, &options, &error))
+  if (!xa_boot_scheduler_options (&boot, &options, &error))
     return xa_cli_fail ("boot", error);
   code = xa_boot_run (&boot, &options, argv[1], &error);
   if (code < 0)

@@ -232,7 +232,6 @@ xa_daemon_main (int argc, char **argv)
     return XA_EXIT_USAGE;
   }
   if ((speed_given != NULL && !xa_daemon_parse_speed (speed_given, &speed, &error)) ||
-      !xa_cli_check_path ("--db", boot.db_path, &error) ||
       !xa_boot_scheduler_options (&boot, &options, &error))
     return xa_cli_fail ("daemon", error);
   code = xa_daemon_run (&boot, &options, speed_given, speed, &error);

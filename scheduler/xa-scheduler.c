@@ -414,8 +414,9 @@ xa_scheduler_turn (XaScheduler *self, GMainContext *context)
  *
  * Runs the main loop until every VM has run its course, or only deferred
  * VMs are left with nothing that could free memory, or xa_scheduler_stop()
- * was called (a service's, only the last). A virtual clock runs its events in order; every so many of
- * them, the thread-default main context handles what is ready (signals).
+ * was called (a service's run, only the last). A virtual clock runs its
+ * events in order; every so many of them, the thread-default main context
+ * handles what is ready (signals).
  *
  * Returns: %TRUE unless the run had to end on an error
  */
