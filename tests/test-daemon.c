@@ -108,6 +108,30 @@ assert_admitted_within_the_window (const XaRun *run, const XaSchedulerOptions *o
   }
 }
 
+static gboolean
+give_up (gpointer data)
+{
+  g_error ("%s did not come within 10 s of wall time", (const gchar *) data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs f's scheduler as a service, @queue run first from the main context,
+ * until the test stops it, within 10 s of wall time. */
+static XaRunCounts
+run_service (XaTestService *service, GSourceFunc queue, XaRun **out_run)
+{
+  XaScheduler *scheduler = service->f->scheduler;
+  guint guard = g_timeout_add_seconds (10, give_up, (gpointer) "the end of the run");
+  XaRunCounts counts;
+
+  xa_scheduler_set_service (scheduler, TRUE);
+  xa_scheduler_set_progress (scheduler, on_progress, service);
+  g_idle_add (queue, service);
+  counts = xa_test_scheduler_run_and_count (service->f, out_run);
+  g_source_remove (guard);
+  return counts;
+}
+
 /* VMs queued after the run began are admitted; the run goes on when they
  * all run, and ends only when stopped. */
 static void
@@ -119,10 +143,7 @@ test_service_admits_vms_queued_while_it_runs (XaTestScheduler *f, gconstpointer 
   XaRunCounts counts;
 
   xa_test_scheduler_open_sim (f, "4node.json", NULL, &options, NULL);
-  xa_scheduler_set_service (f->scheduler, TRUE);
-  xa_scheduler_set_progress (f->scheduler, on_progress, &service);
-  g_idle_add (queue_first, &service);
-  counts = xa_test_scheduler_run_and_count (f, &run);
+  counts = run_service (&service, queue_first, &run);
   g_assert_true (xa_scheduler_was_stopped (f->scheduler));
   g_assert_cmpuint (service.queued, ==, 2);
   g_assert_cmpuint (counts.running, ==, 2);
@@ -163,10 +184,7 @@ test_service_drops_a_request_cancelled_in_the_ledger (XaTestScheduler *f, gconst
 
   xa_test_scheduler_open_sim (f, "4node.json", NULL, &options, NULL);
   xa_clock_follow_wall (xa_host_get_clock (f->host), 100);
-  xa_scheduler_set_service (f->scheduler, TRUE);
-  xa_scheduler_set_progress (f->scheduler, on_progress, &service);
-  g_idle_add (queue_two_cancel_one, &service);
-  counts = xa_test_scheduler_run_and_count (f, &run);
+  counts = run_service (&service, queue_two_cancel_one, &run);
   g_assert_cmpuint (counts.running, ==, 1);
   g_assert_cmpuint (counts.cancelled, ==, 1);
   g_assert_cmpuint (counts.failed, ==, 0);
@@ -177,6 +195,61 @@ test_service_drops_a_request_cancelled_in_the_ledger (XaTestScheduler *f, gconst
                    service.cancelled_id);
   g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (cancelled, 0))->reason, ==,
                    "withdrawn by the test");
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
+static const XaRunVm *
+run_vm_named (const XaRun *run, const gchar *name)
+{
+  for (guint i = 0; i < run->vms->len; i++) {
+    const XaRunVm *vm = g_ptr_array_index (run->vms, i);
+
+    if (g_str_equal (vm->name, name))
+      return vm;
+  }
+  g_error ("no VM %s in the run", name);
+  return NULL;
+}
+
+static gboolean
+queue_flaky_and_late (gpointer data)
+{
+  XaTestService *service = data;
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GError) error = NULL;
+
+  /* flaky-db fails every attempt (the host's faults); first, as it ranks
+   * higher, it leaves too little for the second until it has failed */
+  xa_test_add_vm (requests, "flaky-db", 100 * GiB, 1)->priority = 10;
+  xa_test_add_vm (requests, "late", 60 * GiB, 1);
+  g_assert_true (xa_store_submit (service->f->store, service->f->host_id, "test", requests, NULL,
+                                  xa_host_record_now (service->f->host), NULL, &error));
+  g_assert_no_error (error);
+  xa_test_scheduler_take_queued (service->f);
+  service->queued = 2;
+  return G_SOURCE_REMOVE;
+}
+
+/* A service retries its deferred VMs whenever memory frees, however long
+ * they waited: past --defer-timeout (0 here), where a boot would have
+ * left them deferred. */
+static void
+test_service_retries_deferred_vms_past_the_timeout (XaTestScheduler *f, gconstpointer data)
+{
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaTestService service = { f, 0, 1, 0, FALSE, FALSE };
+  g_autoptr(XaRun) run = NULL;
+  XaRunCounts counts;
+
+  options.defer_timeout_s = 0;
+  xa_test_scheduler_open_sim (f, "2node-claims-faults.json", NULL, &options, NULL);
+  counts = run_service (&service, queue_flaky_and_late, &run);
+  g_assert_cmpuint (counts.failed, ==, 1);
+  g_assert_cmpuint (counts.running, ==, 1);
+  g_assert_cmpint (run_vm_named (run, "flaky-db")->state, ==, XA_RUN_STATE_FAILED);
+  g_assert_cmpint (run_vm_named (run, "late")->state, ==, XA_RUN_STATE_RUNNING);
+  g_assert_cmpfloat (run_vm_named (run, "late")->started_s, >=,
+                     run_vm_named (run, "flaky-db")->finished_s);
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
@@ -192,13 +265,6 @@ on_timer (gpointer data)
   XaTestTimers *timers = data;
 
   timers->fired_at[timers->fired++] = xa_clock_now (timers->clock);
-}
-
-static gboolean
-give_up (gpointer data)
-{
-  g_error ("the clock's events did not come within 10 s of wall time");
-  return G_SOURCE_REMOVE;
 }
 
 /* A virtual clock made to follow the wall clock keeps its time and its
@@ -219,7 +285,7 @@ test_clock_follows_the_wall_sped_up (void)
   xa_clock_follow_wall (clock, 1000);
   g_assert_false (xa_clock_is_virtual (clock));
   g_assert_cmpfloat (xa_clock_now (clock), >=, 100);
-  guard = g_timeout_add_seconds (10, give_up, NULL);
+  guard = g_timeout_add_seconds (10, give_up, (gpointer) "the clock's events");
   while (timers.fired < 2)
     g_main_context_iteration (NULL, TRUE);
   wall_us = g_get_monotonic_time () - start_us;
@@ -239,6 +305,8 @@ main (int argc, char **argv)
                          test_service_admits_vms_queued_while_it_runs);
   xa_test_scheduler_add ("/scheduler/service/drops-a-request-cancelled-in-the-ledger",
                          test_service_drops_a_request_cancelled_in_the_ledger);
+  xa_test_scheduler_add ("/scheduler/service/retries-deferred-vms-past-the-timeout",
+                         test_service_retries_deferred_vms_past_the_timeout);
   g_test_add_func ("/host/clock/follows-the-wall-sped-up", test_clock_follows_the_wall_sped_up);
   return g_test_run ();
 }
