@@ -12,6 +12,7 @@
 /* The progress line is redrawn at most this often, wall clock. */
 #define XA_BOOT_PROGRESS_US (100 * G_TIME_SPAN_MILLISECOND)
 
+/* Every option at its default, the scheduler's, before the command line. */
 void
 xa_boot_options_init (XaBootOptions *boot)
 {
