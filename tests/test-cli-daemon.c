@@ -66,7 +66,7 @@ daemon_read_until (XaTestDaemon *d, const gchar *prefix)
 
     g_assert_no_error (error);
     if (line == NULL)
-      g_error ("xadmit daemon ended before it said \"%s\"; it said:\n%s", prefix, d->said->str);
+      g_error ("it ended before it said \"%s\"; it said:\n%s", prefix, d->said->str);
     g_string_append_printf (d->said, "%s\n", line);
     if (g_str_has_prefix (line, prefix))
       return;
@@ -291,6 +291,39 @@ test_cli_daemon_recovers_after_a_kill (XaTestDaemon *d, gconstpointer data)
   daemon_assert_ledger_matches_host (d);
 }
 
+/* A boot killed after its first batch leaves its other VMs queued, and
+ * builds half-done or not begun: a daemon on its host reconciles, then
+ * admits every one of them. The boot's -v lines fill the pipe the test
+ * stops reading, so it cannot end before it is killed. */
+static void
+test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer data)
+{
+  g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, 2000, "32MiB");
+  const gchar *argv[] = { g_getenv ("XADMIT"), "boot", manifest, "--host", d->spec,
+                          "--sim-state", d->state, "--db", d->db, "-v", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) boot = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                   &error);
+
+  g_assert_no_error (error);
+  /* its debug lines, read as the daemon's are */
+  d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (boot));
+  daemon_read_until (d, "xadmit boot: batch 1: ");
+  g_subprocess_force_exit (boot);
+  g_assert_true (g_subprocess_wait (boot, NULL, &error));
+  g_assert_true (g_subprocess_get_if_signaled (boot));
+  g_clear_object (&d->err);
+  daemon_start (d, "10000");
+  g_assert_nonnull (strstr (d->said->str, "xadmit daemon: after a restart: "));
+  daemon_open_ledger (d);
+  daemon_wait_for (d, XA_REQUEST_RUNNING, 2000);
+  daemon_signal (d, SIGTERM);
+  g_assert_cmpint (daemon_wait (d), ==, 0);
+  g_assert_nonnull (strstr (d->said->str, " run, 0 failed"));
+  daemon_assert_ledger_matches_host (d);
+}
+
 /* Runs xadmit with @args (up to %NULL): it must fail with @status, in
  * one line naming the daemon's pid and command. */
 static void
@@ -412,6 +445,8 @@ main (int argc, char **argv)
   add_daemon_test ("/cli/daemon/second-signal-destroys-builds",
                    test_cli_daemon_second_signal_destroys_builds);
   add_daemon_test ("/cli/daemon/recovers-after-a-kill", test_cli_daemon_recovers_after_a_kill);
+  add_daemon_test ("/cli/daemon/admits-what-a-killed-boot-left",
+                   test_cli_daemon_admits_what_a_killed_boot_left);
   add_daemon_test ("/cli/daemon/one-admitter", test_cli_daemon_one_admitter);
   add_daemon_test ("/cli/daemon/refused-while-a-boot-runs",
                    test_cli_daemon_refused_while_a_boot_runs);
