@@ -157,7 +157,8 @@ xa_scheduler_add_left_alone (XaScheduler *self, XaVm *vm)
  * xa_scheduler_add:
  * @self: the scheduler
  * @request: (transfer full): a queued request of this run, or a running
- *   one it leaves alone, for the run summary
+ *   one it leaves alone, for the run summary; added while the run goes
+ *   (a service's), it is admitted in the batch window of its arrival
  */
 void
 xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
