@@ -3,7 +3,6 @@
 
 #include "xa-host-record.h"
 #include "xa-build.h"
-#include "xa-error.h"
 #include "xa-sched-batch.h"
 #include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
@@ -186,53 +185,6 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
   /* a service takes VMs while it runs: a window admits them */
   if (self->in_run)
     xa_sched_batch_open_window (self);
-}
-
-/**
- * xa_scheduler_set_service:
- * @self: the scheduler, with the batch policy
- * @service: run until stopped
- *
- * A service's xa_scheduler_run() does not end when its VMs have run their
- * course, only on xa_scheduler_stop() (or an error): meanwhile it waits in
- * the main context, and VMs added with xa_scheduler_add() are admitted in
- * the batch window of their arrival. The daemon runs so.
- */
-void
-xa_scheduler_set_service (XaScheduler *self, gboolean service)
-{
-  g_return_if_fail (xa_scheduler_is_batch (self));
-  self->service = service;
-}
-
-/**
- * xa_scheduler_reread_host:
- * @self: the scheduler
- * @error: a #GError, %XA_ERROR_FAILED if the host's nodes changed
- *
- * Takes a new snapshot of the host as the one it starts from: its CPUs,
- * node claims and topology (each batch reads the free memory anew anyway).
- *
- * Returns: (transfer none) (nullable): the new snapshot
- */
-const XaHostInfo *
-xa_scheduler_reread_host (XaScheduler *self, GError **error)
-{
-  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
-
-  if (info == NULL)
-    return NULL;
-  if (info->n_nodes != self->n_nodes) {
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "the host has %u NUMA nodes now, not %u: restart xadmit", info->n_nodes,
-                 self->n_nodes);
-    return NULL;
-  }
-  g_clear_pointer (&self->topo, xa_topology_free);
-  self->topo = xa_host_info_to_topology (info);
-  g_clear_pointer (&self->host_info, xa_host_info_free);
-  self->host_info = g_steal_pointer (&info);
-  return self->host_info;
 }
 
 void
