@@ -9,40 +9,27 @@
 #include "xa-scheduler.h"
 #include "xa-text.h"
 
-/* An option left out of the command line, which takes its default. */
-#define XA_BOOT_UNSET G_MININT
-
 /* The progress line is redrawn at most this often, wall clock. */
 #define XA_BOOT_PROGRESS_US (100 * G_TIME_SPAN_MILLISECOND)
 
-typedef struct {
-  XaOptions opts;
-  gchar *policy_name;
-  gint seed;
-  gint workers;
-  gint max_batch;
-  gint window_ms;
-  gint retries;
-  gdouble defer_timeout_s;
-  gboolean no_strict;
-  gboolean paused;
-  gchar *db_path;
-} XaBootOptions;
+/* Every option at its default, the scheduler's, before the command line. */
+void
+xa_boot_options_init (XaBootOptions *boot)
+{
+  const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
 
-static void
+  *boot = (XaBootOptions) { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
+                            XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
+                            defaults.defer_timeout_s, FALSE, FALSE, NULL };
+}
+
+void
 xa_boot_options_clear (XaBootOptions *boot)
 {
   xa_cli_options_clear (&boot->opts);
   g_free (boot->policy_name);
   g_free (boot->db_path);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaBootOptions, xa_boot_options_clear)
-
-typedef struct {
-  XaScheduler *scheduler;
-  gint64 last_progress_us;
-  gboolean progress_shown;
-} XaBootRun;
 
 static gboolean
 xa_boot_check_range (const gchar *flag, gint value, gint min, gint max, GError **error)
@@ -85,8 +72,8 @@ xa_boot_or_default (gint value, gint fallback)
   return value == XA_BOOT_UNSET ? fallback : value;
 }
 
-/* The options as the scheduler takes them, checked. */
-static gboolean
+/* The options as the scheduler takes them, and --db, checked. */
+gboolean
 xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *options,
                            GError **error)
 {
@@ -94,6 +81,8 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   gint window_ms;
   gint retries;
 
+  if (!xa_cli_check_path ("--db", boot->db_path, error))
+    return FALSE;
   if (boot->policy_name != NULL && !xa_policy_from_string (boot->policy_name, &options->policy,
                                                            error)) {
     g_prefix_error_literal (error, "--policy: ");
@@ -154,8 +143,9 @@ xa_boot_clear_progress (XaBootRun *run)
     g_printerr ("\r%80s\r", "");
 }
 
-/* The first signal lets the builds in flight finish; the second stops them. */
-static void
+/* The first signal lets the builds in flight finish; the second stops
+ * them. boot's and the daemon's. */
+void
 xa_boot_on_signal (guint count, gpointer user_data)
 {
   XaBootRun *run = user_data;
@@ -164,16 +154,17 @@ xa_boot_on_signal (guint count, gpointer user_data)
     return;
   xa_boot_clear_progress (run);
   if (count == 1)
-    g_printerr ("xadmit boot: interrupted: admitting nothing more, letting the builds under way "
-                "finish (interrupt again to destroy them)\n");
+    g_printerr ("%s: interrupted: admitting nothing more, letting the builds under way "
+                "finish (interrupt again to destroy them)\n", g_get_prgname ());
   else
-    g_printerr ("xadmit boot: interrupted again: destroying the domains being built\n");
+    g_printerr ("%s: interrupted again: destroying the domains being built\n",
+                g_get_prgname ());
   xa_scheduler_stop (run->scheduler, count > 1);
 }
 
 /* The ledger, reconciled with the host: said on stderr when the
- * reconciliation found anything. */
-static XaAdmission *
+ * reconciliation found anything. boot's and the daemon's. */
+XaAdmission *
 xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
                         const XaSchedulerOptions *options, GError **error)
 {
@@ -185,10 +176,10 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
     return NULL;
   if (found->built->len + found->half_built->len + found->gone->len + found->ended->len +
       found->leftover->len > 0)
-    g_printerr ("xadmit boot: after a restart: %u %s had finished, %u had stopped half-way, "
+    g_printerr ("%s: after a restart: %u %s had finished, %u had stopped half-way, "
                 "%u had not begun, %u failed %s left a domain (destroyed now), %u running "
                 "%s had ended (their domains are gone); %" G_GUINT64_FORMAT " MiB of claims "
-                "released\n",
+                "released\n", g_get_prgname (),
                 found->built->len, xa_text_plural (found->built->len, "build", "builds"),
                 found->half_built->len, found->gone->len, found->leftover->len,
                 xa_text_plural (found->leftover->len, "build", "builds"), found->ended->len,
@@ -224,7 +215,7 @@ xa_boot_submit (const XaBootOptions *boot, XaAdmission *admission, const gchar *
 
 /* A simulated host kept in no state file goes with this process, and the
  * domains of its requests with it. */
-static gboolean
+gboolean
 xa_boot_end (const XaBootOptions *boot, XaHost *host, XaAdmission *admission, GError **error)
 {
   if (boot->opts.sim_state != NULL || !g_str_equal (xa_host_get_kind (host), "sim"))
@@ -274,7 +265,7 @@ xa_boot_exit_code (XaScheduler *scheduler, const XaRun *run)
 
 /* The host, if it can build and the policy applies to it; nothing is
  * written yet. */
-static XaHost *
+XaHost *
 xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
                    XaHostInfo **out_info, XaTopology **out_topo, GError **error)
 {
@@ -284,8 +275,8 @@ xa_boot_open_host (const XaBootOptions *boot, const XaSchedulerOptions *options,
     return NULL;
   if (!xa_host_can_build (host)) {
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
-                 "cannot boot on this %s host: this xadmit cannot build domains there yet "
-                 "(use xadmit plan, or boot --host sim)", xa_host_get_kind (host));
+                 "cannot admit on this %s host: this xadmit cannot build domains there yet "
+                 "(use xadmit plan, or --host sim)", xa_host_get_kind (host));
     return NULL;
   }
   *out_topo = xa_host_info_to_topology (*out_info);
@@ -342,6 +333,36 @@ xa_boot_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   return xa_boot_exit_code (run.scheduler, summary);
 }
 
+/**
+ * xa_boot_add_admission_entries:
+ * @ctx: a command's options
+ * @boot: where they go
+ *
+ * The options that shape admission, boot's and the daemon's; GLib copies
+ * the entries, which point into @boot.
+ */
+void
+xa_boot_add_admission_entries (GOptionContext *ctx, XaBootOptions *boot)
+{
+  const GOptionEntry entries[] = {
+    { "workers", 0, 0, G_OPTION_ARG_INT, &boot->workers,
+      "Builds at once (default, and 0: as many as the host's populate bandwidth takes, at "
+      "most 16; 16 for xenopsd)", "N" },
+    { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot->max_batch,
+      "A batch closes when this many VMs wait (default 64)", "N" },
+    { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot->window_ms,
+      "... or this long after the first of them, host clock (default 200)", "MS" },
+    { "retries", 0, 0, G_OPTION_ARG_INT, &boot->retries,
+      "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
+      "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
+      "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
 /* boot's options and help; GLib copies the entries, which point into @boot. */
 static GOptionContext *
 xa_boot_option_context (XaBootOptions *boot)
@@ -352,15 +373,6 @@ xa_boot_option_context (XaBootOptions *boot)
       "way xenopsd runs it, every build deciding alone", "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &boot->seed,
       "Seeds the simulated host's build-time jitter (default 1)", "N" },
-    { "workers", 0, 0, G_OPTION_ARG_INT, &boot->workers,
-      "Builds at once (default, and 0: as many as the host's populate bandwidth takes, at "
-      "most 16; 16 for xenopsd)", "N" },
-    { "max-batch", 0, 0, G_OPTION_ARG_INT, &boot->max_batch,
-      "A batch closes when this many VMs wait (default 64)", "N" },
-    { "window-ms", 0, 0, G_OPTION_ARG_INT, &boot->window_ms,
-      "... or this long after the first of them, host clock (default 200)", "MS" },
-    { "retries", 0, 0, G_OPTION_ARG_INT, &boot->retries,
-      "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
     { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot->defer_timeout_s,
       "VMs that do not fit stop waiting for memory after this, host clock (default 600)", "S" },
     { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
@@ -369,12 +381,9 @@ xa_boot_option_context (XaBootOptions *boot)
     { "paused", 0, 0, G_OPTION_ARG_NONE, &boot->paused,
       "Built domains stay paused, for a toolstack that adds their devices and unpauses them",
       NULL },
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
-      "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
-      "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
     G_OPTION_ENTRY_NULL
   };
-  return xa_cli_option_context_new (
+  GOptionContext *ctx = xa_cli_option_context_new (
     "MANIFEST - start every VM of a manifest (- for standard input), planned in batches, "
     "and wait",
     "Queues the VMs of MANIFEST in the ledger, then admits them in batches: each\n"
@@ -390,28 +399,29 @@ xa_boot_option_context (XaBootOptions *boot)
     "under way finish; a second one destroys them. --retries, --max-batch and\n"
     "--window-ms shape batches: a xenopsd policy has none, and says so.",
     &boot->opts, TRUE, entries);
+
+  xa_boot_add_admission_entries (ctx, boot);
+  return ctx;
 }
 
 int
 xa_boot_main (int argc, char **argv)
 {
-  const XaSchedulerOptions defaults = XA_SCHEDULER_OPTIONS_DEFAULT;
-  g_auto(XaBootOptions) boot = { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
-                                 XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
-                                 defaults.defer_timeout_s, FALSE, FALSE, NULL };
-  g_autoptr(GOptionContext) ctx = xa_boot_option_context (&boot);
+  g_auto(XaBootOptions) boot = { { 0 } };
+  g_autoptr(GOptionContext) ctx = NULL;
   g_autoptr(GError) error = NULL;
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   gint code;
 
+  xa_boot_options_init (&boot);
+  ctx = xa_boot_option_context (&boot);
   if (!xa_cli_parse_options (ctx, &boot.opts, &argc, &argv, &error))
     return xa_cli_fail ("boot", error);
   if (argc != 2) {
     g_printerr ("xadmit boot: expected one MANIFEST (see xadmit boot --help)\n");
     return XA_EXIT_USAGE;
   }
-  if (!xa_cli_check_path ("--db", boot.db_path, &error) ||
-      !xa_boot_scheduler_options (&boot, &options, &error))
+  if (!xa_boot_scheduler_options (&boot, &options, &error))
     return xa_cli_fail ("boot", error);
   code = xa_boot_run (&boot, &options, argv[1], &error);
   if (code < 0)

@@ -305,26 +305,35 @@ xa_cli_print_run (const XaOptions *opts, const XaRun *run)
 /* The signals that stop a long command, all handled alike. */
 static const gint xa_cli_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
-/* A signal handler may only touch these: the count, and a pipe that wakes
- * the main loop. The count is read at once, so a command that checks
- * between steps never misses a signal that came before. */
+/* A signal handler may only touch these: the counts, whether SIGHUP
+ * reloads, and a pipe that wakes the main loop. The count is read at once,
+ * so a command that checks between steps never misses a signal that came
+ * before. */
 static volatile sig_atomic_t xa_cli_signals_caught;
+static volatile sig_atomic_t xa_cli_signals_hangups;
+static volatile sig_atomic_t xa_cli_signals_hangup_reloads;
 static gint xa_cli_signals_pipe[2] = { -1, -1 };
 
 struct _XaCliSignals {
   struct sigaction previous[G_N_ELEMENTS (xa_cli_stop_signals)];
   guint source;
   guint handled;
+  guint hangups_handled;
   XaCliSignalFunc func;
   gpointer user_data;
+  XaCliSignalFunc reload;
+  gpointer reload_data;
 };
 
 static void
-xa_cli_signals_handler (int signum G_GNUC_UNUSED)
+xa_cli_signals_handler (int signum)
 {
   gint saved_errno = errno;
 
-  xa_cli_signals_caught = xa_cli_signals_caught + 1;
+  if (signum == SIGHUP && xa_cli_signals_hangup_reloads)
+    xa_cli_signals_hangups = xa_cli_signals_hangups + 1;
+  else
+    xa_cli_signals_caught = xa_cli_signals_caught + 1;
   if (write (xa_cli_signals_pipe[1], "!", 1) < 0) {
     /* the pipe is full: the main loop has a wakeup pending already */
   }
@@ -339,6 +348,10 @@ xa_cli_signals_on_wakeup (gint fd, GIOCondition condition G_GNUC_UNUSED, gpointe
 
   while (read (fd, buffer, sizeof (buffer)) > 0)
     ;
+  while (self->hangups_handled < (guint) xa_cli_signals_hangups) {
+    self->hangups_handled++;
+    self->reload (self->hangups_handled, self->reload_data);
+  }
   while (self->handled < (guint) xa_cli_signals_caught) {
     self->handled++;
     if (self->func != NULL)
@@ -388,6 +401,8 @@ xa_cli_signals_new (XaCliSignalFunc func, gpointer user_data, GError **error)
   self->func = func;
   self->user_data = user_data;
   xa_cli_signals_caught = 0;
+  xa_cli_signals_hangups = 0;
+  xa_cli_signals_hangup_reloads = FALSE;
   self->source = g_unix_fd_add (xa_cli_signals_pipe[0], G_IO_IN, xa_cli_signals_on_wakeup, self);
   sigemptyset (&action.sa_mask);
   for (guint i = 0; i < G_N_ELEMENTS (xa_cli_stop_signals); i++)
@@ -403,6 +418,23 @@ xa_cli_signals_free (XaCliSignals *self)
   g_source_remove (self->source);
   xa_cli_signals_close_pipe ();
   g_free (self);
+}
+
+/**
+ * xa_cli_signals_set_reload:
+ * @self: the handlers
+ * @reload: called in the main loop on each SIGHUP, which then no longer
+ *   stops the command; @count is 1 for the first
+ * @user_data: for @reload
+ *
+ * A long-running command re-reads what it runs on at a SIGHUP, as daemons do.
+ */
+void
+xa_cli_signals_set_reload (XaCliSignals *self, XaCliSignalFunc reload, gpointer user_data)
+{
+  self->reload = reload;
+  self->reload_data = user_data;
+  xa_cli_signals_hangup_reloads = TRUE;
 }
 
 /**

@@ -56,8 +56,8 @@ GPtrArray *xa_cli_load_manifest (const gchar  *path,
 void xa_cli_print_run (const XaOptions *opts,
                        const XaRun     *run);
 
-/* Called in the main loop on each SIGINT, SIGTERM or SIGHUP; @count is 1
- * for the first. */
+/* Called in the main loop on each SIGINT, SIGTERM or SIGHUP (unless a
+ * reload takes SIGHUP); @count is 1 for the first. */
 typedef void (*XaCliSignalFunc) (guint    count,
                                  gpointer user_data);
 
@@ -68,6 +68,9 @@ XaCliSignals *xa_cli_signals_new (XaCliSignalFunc func,
                                   GError        **error);
 void xa_cli_signals_free (XaCliSignals *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaCliSignals, xa_cli_signals_free)
+void xa_cli_signals_set_reload (XaCliSignals   *self,
+                                XaCliSignalFunc reload,
+                                gpointer        user_data);
 gboolean xa_cli_signals_check (XaCliSignals *self,
                                GError      **error);
 

@@ -5,6 +5,7 @@
 #include "xa-bench.h"
 #include "xa-boot.h"
 #include "xa-cli.h"
+#include "xa-daemon.h"
 #include "xa-error.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
@@ -232,6 +233,7 @@ static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
   { "boot", "start every VM of a manifest, planned in batches, and wait", xa_boot_main },
+  { "daemon", "admit the VMs queued for a host as they come, until stopped", xa_daemon_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

@@ -234,12 +234,15 @@ xa_sched_batch_open_window (XaScheduler *self)
 
 /* Memory may have freed since the deferred VMs were planned: they try
  * again once the nodes could hold the smallest of them (or nothing builds
- * any more), until they have waited --defer-timeout. */
+ * any more), until they have waited --defer-timeout; a service's, until
+ * they fit or are cancelled, since a retry costs nothing while no memory
+ * frees. */
 void
 xa_sched_batch_retry_deferred (XaScheduler *self)
 {
   if (self->generation == self->deferred_generation ||
-      (self->defer_deadline_s >= 0 && xa_scheduler_now (self) >= self->defer_deadline_s))
+      (!self->service && self->defer_deadline_s >= 0 &&
+       xa_scheduler_now (self) >= self->defer_deadline_s))
     return;
   /* while builds run, each end looks again; with none left, one more plan,
    * as before the run ends */

@@ -2,11 +2,12 @@
 #pragma once
 
 /* The scheduler and its VMs, shared by its files: xa-scheduler.c (dispatch,
- * run, stop, the run summary), xa-sched-batch.c (the batch window, its plan
- * and record), xa-sched-track.c (what it keeps of its VMs as they change),
- * xa-build.c (one VM's build, in Xen's order) and xa-xenopsd-start.c
- * (xenopsd's way, each build deciding alone). Each of them but the first
- * declares its functions in a header of its own. */
+ * run, stop, the run summary), xa-scheduler-service.c (the daemon's
+ * service mode, a new look at the host), xa-sched-batch.c (the batch
+ * window, its plan and record), xa-sched-track.c (what it keeps of its VMs
+ * as they change), xa-build.c (one VM's build, in Xen's order) and
+ * xa-xenopsd-start.c (xenopsd's way, each build deciding alone). Each of
+ * them but the first two declares its functions in a header of its own. */
 
 #include "xa-scheduler.h"
 #include "xa-wait-queue.h"
@@ -70,6 +71,9 @@ struct _XaScheduler {
   guint64 n_events;
   gboolean stopping;
   gboolean dispatching;
+  /* a service runs until stopped, and takes VMs while it runs */
+  gboolean service;
+  gboolean in_run;
   GError *fatal;
   XaXenopsd *numa;
   guint64 *legacy_view;

@@ -156,7 +156,8 @@ xa_scheduler_add_left_alone (XaScheduler *self, XaVm *vm)
  * xa_scheduler_add:
  * @self: the scheduler
  * @request: (transfer full): a queued request of this run, or a running
- *   one it leaves alone, for the run summary
+ *   one it leaves alone, for the run summary; added while the run goes
+ *   (a service's), it is admitted in the batch window of its arrival
  */
 void
 xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
@@ -181,6 +182,9 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
     vm->finished_s = request->queued.host_s;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
+  /* a service takes VMs while it runs: a window admits them */
+  if (self->in_run)
+    xa_sched_batch_open_window (self);
 }
 
 void
@@ -260,6 +264,8 @@ xa_scheduler_is_done (XaScheduler *self)
     return FALSE;
   if (self->stopping)
     return TRUE;
+  if (self->service)
+    return FALSE;
   return g_queue_is_empty (&self->ready) && self->window == 0 &&
          xa_scheduler_n_waiting (self) == 0;
 }
@@ -320,27 +326,33 @@ xa_scheduler_iterate (XaScheduler *self, GMainContext *context)
   while (g_main_context_iteration (context, FALSE));
 }
 
+/* Commits what the ledger holds, then waits for the main context. */
+static gboolean
+xa_scheduler_wait (XaScheduler *self, GMainContext *context)
+{
+  if (!xa_scheduler_flush (self))
+    return FALSE;
+  self->n_iterations++;
+  g_main_context_iteration (context, TRUE);
+  return TRUE;
+}
+
 /* One turn of the run loop; %FALSE when nothing is left to wait for. A
  * virtual clock runs up to XA_SCHEDULER_EVENTS_PER_TURN due events between
  * two looks at the main context, and looks before it runs out: the events
  * take no wall time, so a signal still waits a moment at most. A real
- * clock commits what the ledger holds, then waits for the main context. */
+ * clock, or a service's virtual clock with no event left, waits. */
 static gboolean
 xa_scheduler_turn (XaScheduler *self, GMainContext *context)
 {
   xa_scheduler_iterate (self, context);
   if (xa_scheduler_is_done (self))
     return FALSE;
-  if (!xa_clock_is_virtual (self->clock)) {
-    if (!xa_scheduler_flush (self))
-      return FALSE;
-    self->n_iterations++;
-    g_main_context_iteration (context, TRUE);
-    return TRUE;
-  }
+  if (!xa_clock_is_virtual (self->clock))
+    return xa_scheduler_wait (self, context);
   for (guint e = 0; e < XA_SCHEDULER_EVENTS_PER_TURN; e++) {
     if (!xa_clock_run_next (self->clock))
-      return e > 0;
+      return e > 0 || (self->service && xa_scheduler_wait (self, context));
     self->n_events++;
     if (xa_scheduler_is_done (self))
       return FALSE;
@@ -356,8 +368,9 @@ xa_scheduler_turn (XaScheduler *self, GMainContext *context)
  *
  * Runs the main loop until every VM has run its course, or only deferred
  * VMs are left with nothing that could free memory, or xa_scheduler_stop()
- * was called. A virtual clock runs its events in order; every so many of
- * them, the thread-default main context handles what is ready (signals).
+ * was called (a service's run, only the last). A virtual clock runs its
+ * events in order; every so many of them, the thread-default main context
+ * handles what is ready (signals).
  *
  * Returns: %TRUE unless the run had to end on an error
  */
@@ -375,8 +388,10 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   xa_store_hold (self->store);
   xa_scheduler_start (self);
   xa_scheduler_report (self);
+  self->in_run = TRUE;
   while (!xa_scheduler_is_done (self) && xa_scheduler_turn (self, context))
     ;
+  self->in_run = FALSE;
   xa_host_unwatch_domains (self->host);
   if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
       !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))

@@ -89,6 +89,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaScheduler, xa_scheduler_free)
 
 void xa_scheduler_add (XaScheduler    *self,
                        XaStoreRequest *request);
+void xa_scheduler_set_service (XaScheduler *self,
+                               gboolean     service);
+const XaHostInfo *xa_scheduler_reread_host (XaScheduler *self,
+                                            GError     **error);
 void xa_scheduler_set_progress (XaScheduler             *self,
                                 XaSchedulerProgressFunc  func,
                                 gpointer                 user_data);

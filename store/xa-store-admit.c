@@ -199,19 +199,22 @@ xa_store_admit_one (XaStore *self, gint64 batch_id, const XaStoreRequest *reques
   }
 }
 
+/* @states: where a request is left alone, the state it has instead */
 static gboolean
 xa_store_admit_in_txn (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
                        GPtrArray *requests, const XaPlan *plan, gint64 *out_batch_id,
-                       gboolean *changed, GError **error)
+                       gboolean *changed, XaRequestState *states, GError **error)
 {
   if (!xa_store_insert_batch (self, host_id, batch, plan, out_batch_id, error))
     return FALSE;
   for (guint i = 0; i < requests->len; i++) {
     const XaPlacement *placement = &plan->placements[i];
+    const XaStoreRequest *request = g_ptr_array_index (requests, i);
 
-    if (!xa_store_admit_one (self, *out_batch_id, g_ptr_array_index (requests, i), placement,
-                             plan->n_nodes, batch->why != NULL ? &batch->why[i] : NULL,
-                             batch->at, &changed[i], error))
+    if (!xa_store_admit_one (self, *out_batch_id, request, placement, plan->n_nodes,
+                             batch->why != NULL ? &batch->why[i] : NULL, batch->at,
+                             &changed[i], error) ||
+        (!changed[i] && !xa_store_read_state (self, request->id, &states[i], error)))
       return FALSE;
     for (guint n = 0; changed[i] && placement->outcome == XA_OUTCOME_PLANNED &&
                       n < plan->n_nodes; n++)
@@ -222,14 +225,17 @@ xa_store_admit_in_txn (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
 
 /* After the commit, the caller's copies learn what the ledger now says. */
 static void
-xa_store_apply_admission (GPtrArray *requests, const XaPlan *plan, const gboolean *changed)
+xa_store_apply_admission (GPtrArray *requests, const XaPlan *plan, const gboolean *changed,
+                          const XaRequestState *states)
 {
   for (guint i = 0; i < requests->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (requests, i);
     const XaPlacement *placement = &plan->placements[i];
 
-    if (!changed[i])
+    if (!changed[i]) {
+      request->state = states[i];
       continue;
+    }
     request->state = xa_store_state_of_outcome (placement->outcome);
     request->deferrals += placement->outcome == XA_OUTCOME_DEFERRED ? 1 : 0;
     g_free (request->reason);
@@ -251,7 +257,7 @@ xa_store_apply_admission (GPtrArray *requests, const XaPlan *plan, const gboolea
  * claims and its state; deferred requests stay queued with the reason;
  * rejected ones end. A request that is no longer queued (cancelled since
  * it was read) is left alone. On success each of @requests has the state
- * the ledger gave it.
+ * the ledger gave it, or, left alone, the state it has there.
  *
  * Returns: %TRUE if the batch is recorded
  */
@@ -260,18 +266,21 @@ xa_store_admit_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
                       GPtrArray *requests, const XaPlan *plan, GError **error)
 {
   g_autofree gboolean *changed = NULL;
+  g_autofree XaRequestState *states = NULL;
   gint64 batch_id = 0;
 
   g_return_val_if_fail (self != NULL && batch != NULL && requests != NULL && plan != NULL, FALSE);
   g_return_val_if_fail (requests->len == plan->n_placements, FALSE);
 
   changed = g_new0 (gboolean, requests->len);
+  states = g_new0 (XaRequestState, requests->len);
   if (!xa_store_begin (self, error))
     return FALSE;
-  if (!xa_store_admit_in_txn (self, host_id, batch, requests, plan, &batch_id, changed, error))
+  if (!xa_store_admit_in_txn (self, host_id, batch, requests, plan, &batch_id, changed, states,
+                              error))
     return xa_store_rollback (self);
   if (!xa_store_commit (self, error))
     return FALSE;
-  xa_store_apply_admission (requests, plan, changed);
+  xa_store_apply_admission (requests, plan, changed, states);
   return TRUE;
 }

@@ -123,6 +123,10 @@ gboolean xa_store_not_in_state (XaStore        *self,
                                 XaRequestState  from,
                                 XaRequestState  to,
                                 GError        **error);
+gboolean xa_store_read_state (XaStore        *self,
+                              gint64          request_id,
+                              XaRequestState *out_state,
+                              GError        **error);
 gboolean xa_store_set_state (XaStore        *self,
                              gint64          request_id,
                              XaRequestState  from,

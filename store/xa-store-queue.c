@@ -382,7 +382,7 @@ xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
   return row == 0;
 }
 
-static gboolean
+gboolean
 xa_store_read_state (XaStore *self, gint64 request_id, XaRequestState *out_state,
                      GError **error)
 {

@@ -45,7 +45,7 @@ test_cli_boot_one_admitter_per_host (void)
   xa_test_boot_on_kept_host (&run, dir, "demo.json");
   xa_test_run_assert_error (&run, 1, "admits for the simulated host in");
   /* it names only commands that exist */
-  g_assert_nonnull (strstr (run.err, "wait until its boot ends, or stop it)"));
+  g_assert_nonnull (strstr (run.err, "wait until it ends, or stop it)"));
   g_assert_null (strstr (run.err, "submit"));
   g_assert_null (strstr (run.err, "daemon"));
 }
@@ -182,7 +182,9 @@ test_cli_boot_one_admitter_per_ledger (void)
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *db = xa_test_ledger_path (dir);
   g_autofree gchar *lock = g_strconcat (db, ".lock", NULL);
-  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the ledger", (gint) getpid ());
+  g_autofree gchar *command = g_path_get_basename (g_get_prgname ());
+  g_autofree gchar *holder = g_strdup_printf ("process %d (%s) admits for the ledger",
+                                              (gint) getpid (), command);
   g_autoptr(GError) error = NULL;
   g_auto(XaTestRun) run = { 0 };
   gint fd = -1;

@@ -307,20 +307,6 @@ test_cli_boot_reads_standard_input (void)
   g_assert_cmpint (xa_test_json_int (summary, "running"), ==, 24);
 }
 
-/* A manifest of @count small VMs, written in @dir: a boot long enough to
- * be interrupted. */
-static gchar *
-write_big_manifest (const XaTestDir *dir, guint count)
-{
-  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
-
-  for (guint i = 0; i < count; i++)
-    g_string_append_printf (text, "%s{\"name\": \"vm-%05u\", \"memory\": \"256MiB\", \"vcpus\": 1}",
-                            i > 0 ? ", " : "", i);
-  g_string_append (text, "]}");
-  return xa_test_dir_write (dir, "big.json", text->str);
-}
-
 /* Boots the big manifest and sends @signals once the first batch is
  * decided: it stops, exit 130, and leaves no build under way and no claim
  * (a claim belongs to a planned or building request); a second signal says
@@ -329,7 +315,8 @@ static void
 assert_boot_stops_cleanly (const gint *signals)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *manifest = write_big_manifest (dir, 2000);
+  /* a boot long enough to be interrupted */
+  g_autofree gchar *manifest = xa_test_write_many_vms (dir, 2000, "256MiB");
   g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
   guint in_state[XA_REQUEST_STATE_LAST + 1] = { 0 };

@@ -32,7 +32,7 @@ test_cli_prints_version_and_help (void)
 static void
 test_cli_help_command_is_command_help (void)
 {
-  const gchar *commands[] = { "host", "plan", "boot", "bench" };
+  const gchar *commands[] = { "host", "plan", "boot", "daemon", "bench" };
   g_auto(XaTestRun) boot = { 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
@@ -47,7 +47,8 @@ test_cli_help_command_is_command_help (void)
     g_assert_nonnull (strstr (help.out, "--quiet"));
     g_assert_nonnull (strstr (help.out, "--verbose"));
   }
-  xa_test_xadmit_fails (2, "xadmit help: \"daemon\" is not a command", "help", "daemon", NULL);
+  xa_test_xadmit_fails (2, "xadmit help: \"frobnicate\" is not a command", "help", "frobnicate",
+                        NULL);
   /* --workers 0 is allowed, so it is explained */
   xa_test_run_xadmit (&boot, "help", "boot", NULL);
   g_assert_nonnull (strstr (boot.out, "(default, and 0: as many as the host's populate"));

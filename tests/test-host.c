@@ -17,8 +17,9 @@ static void
 lock_held_elsewhere_child (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *holder = g_strdup_printf ("process %d admits for the test host",
-                                              (gint) getppid ());
+  g_autofree gchar *command = g_path_get_basename (g_get_prgname ());
+  g_autofree gchar *holder = g_strdup_printf ("process %d (%s) admits for the test host",
+                                              (gint) getppid (), command);
   gint fd = -1;
 
   g_assert_false (xa_file_lock (g_getenv (XA_TEST_LOCK_ENV), "the test host", &fd, &error));

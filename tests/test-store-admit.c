@@ -97,7 +97,8 @@ test_admit_records_plan_deferral_and_rejection (XaTestStore *f, gconstpointer da
   g_assert_cmpuint (batch->n_rejected, ==, 1);
 }
 
-/* Cancelled between reading the queue and admitting: left alone. */
+/* Cancelled between reading the queue and admitting: left alone, and its
+ * copy learns it is cancelled. */
 static void
 test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
 {
@@ -114,7 +115,7 @@ test_admit_leaves_a_cancelled_request_alone (XaTestStore *f, gconstpointer data)
   xa_test_cancel (f, xa_test_nth (queued, 0)->id, "withdrawn", 2);
   g_assert_true (xa_store_admit_batch (f->store, f->host_id, &batch, queued, plan, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (xa_test_nth (queued, 0)->state, ==, XA_REQUEST_QUEUED);
+  g_assert_cmpint (xa_test_nth (queued, 0)->state, ==, XA_REQUEST_CANCELLED);
   g_assert_cmpint (xa_test_nth (queued, 1)->state, ==, XA_REQUEST_PLANNED);
   g_assert_cmpuint (xa_test_count (f, XA_REQUEST_CANCELLED), ==, 1);
   /* its memory is not claimed */

@@ -112,6 +112,28 @@ xa_test_state_path (const XaTestDir *dir)
 }
 
 /**
+ * xa_test_write_many_vms:
+ * @dir: the test's temporary directory
+ * @count: how many VMs
+ * @memory: the memory of each, as a manifest gives it ("256MiB")
+ *
+ * Returns: (transfer full): the path of a manifest of @count alike VMs
+ *   named vm-00000 on, written in @dir
+ */
+gchar *
+xa_test_write_many_vms (const XaTestDir *dir, guint count, const gchar *memory)
+{
+  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
+
+  for (guint i = 0; i < count; i++)
+    g_string_append_printf (text,
+                            "%s{\"name\": \"vm-%05u\", \"memory\": \"%s\", \"vcpus\": 1}",
+                            i > 0 ? ", " : "", i, memory);
+  g_string_append (text, "]}");
+  return xa_test_dir_write (dir, "many-vms.json", text->str);
+}
+
+/**
  * xa_test_boot:
  * @run: (out caller-allocates): how it went
  * @dir: the test's temporary directory, which holds the ledger

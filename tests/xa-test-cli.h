@@ -39,6 +39,9 @@ void xa_test_run_xadmit_signalled (XaTestRun       *run,
                                    ...) G_GNUC_NULL_TERMINATED;
 gchar *xa_test_ledger_path (const XaTestDir *dir);
 gchar *xa_test_state_path (const XaTestDir *dir);
+gchar *xa_test_write_many_vms (const XaTestDir *dir,
+                               guint            count,
+                               const gchar     *memory);
 void xa_test_boot (XaTestRun       *run,
                    const XaTestDir *dir,
                    const gchar     *host,

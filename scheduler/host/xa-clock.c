@@ -10,8 +10,12 @@ typedef struct {
 
 struct _XaClock {
   gboolean is_virtual;
+  /* virtual: now; real: the time at start_us, and never less than the
+   * time of the last event run */
   gdouble now_s;
   gint64 start_us;
+  gdouble start_s;
+  gdouble speed;
   guint64 next_id;
   /* virtual: pending events by (time, id); real: id → GSource */
   GSequence *events;
@@ -48,6 +52,20 @@ xa_clock_new_virtual (gdouble start_s)
   return self;
 }
 
+/* From now on @self follows the monotonic clock from @start_s, @speed
+ * times as fast. */
+static void
+xa_clock_start_real (XaClock *self, gdouble start_s, gdouble speed)
+{
+  self->is_virtual = FALSE;
+  self->start_us = g_get_monotonic_time ();
+  self->start_s = start_s;
+  self->now_s = start_s;
+  self->speed = speed;
+  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                       (GDestroyNotify) g_source_unref);
+}
+
 /**
  * xa_clock_new_real:
  *
@@ -59,9 +77,7 @@ xa_clock_new_real (void)
 {
   XaClock *self = g_new0 (XaClock, 1);
 
-  self->start_us = g_get_monotonic_time ();
-  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                       (GDestroyNotify) g_source_unref);
+  xa_clock_start_real (self, 0, 1);
   return self;
 }
 
@@ -92,13 +108,17 @@ xa_clock_is_virtual (XaClock *self)
 gdouble
 xa_clock_now (XaClock *self)
 {
+  gdouble elapsed_s;
+
   if (self->is_virtual)
     return self->now_s;
-  return (gdouble) (g_get_monotonic_time () - self->start_us) / G_USEC_PER_SEC;
+  elapsed_s = (gdouble) (g_get_monotonic_time () - self->start_us) / G_USEC_PER_SEC;
+  return MAX (self->start_s + elapsed_s * self->speed, self->now_s);
 }
 
 typedef struct {
   XaClock *clock;
+  gdouble at_s;
   guint64 id;
   XaClockFunc func;
   gpointer user_data;
@@ -108,10 +128,13 @@ static gboolean
 xa_clock_timeout_fired (gpointer data)
 {
   XaClockTimeout *timeout = data;
+  XaClock *self = timeout->clock;
   XaClockFunc func = timeout->func;
   gpointer user_data = timeout->user_data;
 
-  g_hash_table_remove (timeout->clock->by_id, &timeout->id);
+  /* a timer rounded to the millisecond must not run before its time */
+  self->now_s = MAX (self->now_s, timeout->at_s);
+  g_hash_table_remove (self->by_id, &timeout->id);
   func (user_data);
   return G_SOURCE_REMOVE;
 }
@@ -119,12 +142,12 @@ xa_clock_timeout_fired (gpointer data)
 static guint64
 xa_clock_add_real (XaClock *self, gdouble at_s, guint64 id, XaClockFunc func, gpointer user_data)
 {
-  gdouble in_s = MAX (at_s - xa_clock_now (self), 0.0);
+  gdouble in_s = MAX (at_s - xa_clock_now (self), 0.0) / self->speed;
   GSource *source = g_timeout_source_new ((guint) (in_s * 1000.0 + 0.5));
   XaClockTimeout *timeout = g_new (XaClockTimeout, 1);
   gint64 *key = g_new (gint64, 1);
 
-  *timeout = (XaClockTimeout) { self, id, func, user_data };
+  *timeout = (XaClockTimeout) { self, at_s, id, func, user_data };
   *key = (gint64) id;
   g_source_set_callback (source, xa_clock_timeout_fired, timeout, g_free);
   g_source_attach (source, g_main_context_get_thread_default ());
@@ -203,4 +226,33 @@ xa_clock_run_next (XaClock *self)
   self->now_s = event.at_s;
   event.func (event.user_data);
   return TRUE;
+}
+
+/**
+ * xa_clock_follow_wall:
+ * @self: a virtual clock
+ * @speed: how many seconds of this clock pass in one of the wall clock
+ *
+ * Makes @self a real clock from its time now: it follows the monotonic
+ * clock, @speed times as fast, and its events still to come become
+ * timeouts of the thread-default main context, due after their delay
+ * divided by @speed. A simulated host under a daemon lives in wall time
+ * so (docs/design.md, The two clocks).
+ */
+void
+xa_clock_follow_wall (XaClock *self, gdouble speed)
+{
+  g_autoptr(GSequence) events = NULL;
+
+  g_return_if_fail (self->is_virtual && speed > 0);
+
+  events = g_steal_pointer (&self->events);
+  g_hash_table_unref (self->by_id);
+  xa_clock_start_real (self, self->now_s, speed);
+  for (GSequenceIter *iter = g_sequence_get_begin_iter (events); !g_sequence_iter_is_end (iter);
+       iter = g_sequence_iter_next (iter)) {
+    const XaClockEvent *event = g_sequence_get (iter);
+
+    xa_clock_add_real (self, event->at_s, event->id, event->func, event->user_data);
+  }
 }

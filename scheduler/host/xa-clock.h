@@ -31,5 +31,7 @@ guint64 xa_clock_add (XaClock    *self,
 void xa_clock_cancel (XaClock *self,
                       guint64  id);
 gboolean xa_clock_run_next (XaClock *self);
+void xa_clock_follow_wall (XaClock *self,
+                           gdouble  speed);
 
 G_END_DECLS

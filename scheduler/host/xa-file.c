@@ -189,17 +189,26 @@ xa_file_error_for_errno (gint errsv)
   return errsv == EACCES || errsv == EPERM ? XA_ERROR_PERMISSION : XA_ERROR_FAILED;
 }
 
-/* The lock file holds the admitter's pid, for the message. */
+/* The lock file holds the admitter's pid and command ("1234 xadmit
+ * daemon"), for the message. */
 static void
 xa_file_lock_busy (const gchar *path, const gchar *what, GError **error)
 {
   g_autofree gchar *holder = NULL;
+  g_autofree gchar *shown = NULL;
+  gchar *command;
   gsize len = 0;
 
-  xa_file_read (path, 64, &holder, &len, NULL);
+  if (!xa_file_read (path, 256, &holder, &len, NULL))
+    holder = g_strdup ("?");
+  g_strstrip (holder);
+  command = strchr (holder, ' ');
+  if (command != NULL)
+    *command++ = '\0';
+  shown = command != NULL ? g_strdup_printf ("%s (%s)", holder, command) : g_strdup (holder);
   g_set_error (error, XA_ERROR, XA_ERROR_BUSY,
-               "process %s admits for %s already (one admitter at a time: wait until "
-               "its boot ends, or stop it)", holder != NULL ? g_strstrip (holder) : "?", what);
+               "process %s admits for %s already (one admitter at a time: wait until it "
+               "ends, or stop it)", shown, what);
 }
 
 /**
@@ -207,7 +216,7 @@ xa_file_lock_busy (const gchar *path, const gchar *what, GError **error)
  * @path: the lock file, created 0600 if missing
  * @what: the host, for the message
  * @out_fd: (out): the open, locked file; closing it unlocks
- * @error: a #GError, %XA_ERROR_BUSY naming the holder's pid,
+ * @error: a #GError, %XA_ERROR_BUSY naming the holder's pid and command,
  *   %XA_ERROR_PERMISSION when this user may not open @path
  *
  * Returns: %TRUE if this process holds the lock now
@@ -215,7 +224,9 @@ xa_file_lock_busy (const gchar *path, const gchar *what, GError **error)
 gboolean
 xa_file_lock (const gchar *path, const gchar *what, gint *out_fd, GError **error)
 {
-  g_autofree gchar *pid = g_strdup_printf ("%d\n", (gint) getpid ());
+  const gchar *prgname = g_get_prgname ();
+  g_autofree gchar *command = prgname != NULL ? g_path_get_basename (prgname) : g_strdup ("?");
+  g_autofree gchar *holder = g_strdup_printf ("%d %s\n", (gint) getpid (), command);
   gint fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   gint saved_errno = errno;
 
@@ -234,8 +245,8 @@ xa_file_lock (const gchar *path, const gchar *what, gint *out_fd, GError **error
     g_close (fd, NULL);
     return FALSE;
   }
-  if (ftruncate (fd, 0) != 0 || write (fd, pid, strlen (pid)) < 0)
-    g_debug ("%s: cannot note the admitter's pid", path);
+  if (ftruncate (fd, 0) != 0 || write (fd, holder, strlen (holder)) < 0)
+    g_debug ("%s: cannot note the admitter's pid and command", path);
   *out_fd = fd;
   return TRUE;
 }

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <unistd.h>
+
+#include "xa-boot.h"
+#include "xa-daemon.h"
+#include "xa-error.h"
+#include "xa-text.h"
+#include "xa-wake.h"
+
+/* The simulated host's clock under a daemon, in host seconds per wall
+ * second (docs/design.md, The two clocks). */
+#define XA_DAEMON_SIM_SPEED 100.0
+#define XA_DAEMON_SIM_SPEED_MAX 1e6
+
+/* What the daemon's callbacks share: boot's signal handling first. */
+typedef struct {
+  XaBootRun run;
+  XaAdmission *admission;
+  guint signals;
+} XaDaemon;
+
+/* --sim-speed: a finite number above 0. */
+static gboolean
+xa_daemon_parse_speed (const gchar *text, gdouble *out_speed, GError **error)
+{
+  gchar *end = NULL;
+  gdouble speed = g_ascii_strtod (text, &end);
+
+  if (end == text || *end != '\0' || !isfinite (speed) || speed <= 0 ||
+      speed > XA_DAEMON_SIM_SPEED_MAX) {
+    g_autofree gchar *shown = xa_text_quote (text);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "--sim-speed: %s is not a speed above 0 and at most %.0f", shown,
+                 XA_DAEMON_SIM_SPEED_MAX);
+    return FALSE;
+  }
+  *out_speed = speed;
+  return TRUE;
+}
+
+/* The simulated host lives in wall time under a daemon, sped up. */
+static gboolean
+xa_daemon_set_speed (XaHost *host, const gchar *given, gdouble speed, GError **error)
+{
+  if (g_str_equal (xa_host_get_kind (host), "sim")) {
+    xa_clock_follow_wall (xa_host_get_clock (host), speed);
+    return TRUE;
+  }
+  if (given == NULL)
+    return TRUE;
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+               "--sim-speed is for the simulated host, not a %s host", xa_host_get_kind (host));
+  return FALSE;
+}
+
+/* A ring: the requests queued since for the host go to the scheduler. */
+static void
+xa_daemon_on_ring (gpointer user_data)
+{
+  XaDaemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (xa_scheduler_was_stopped (daemon->run.scheduler))
+    return;
+  if (!xa_admission_take_queued (daemon->admission, &error))
+    g_printerr ("%s: cannot read the queue (the next ring tries again): %s\n", g_get_prgname (),
+                error->message);
+}
+
+static void
+xa_daemon_on_signal (guint count, gpointer user_data)
+{
+  XaDaemon *daemon = user_data;
+
+  daemon->signals = count;
+  xa_boot_on_signal (count, &daemon->run);
+}
+
+/* SIGHUP: the host as it is now, in one line. */
+static void
+xa_daemon_on_hangup (guint count, gpointer user_data)
+{
+  XaDaemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+  const XaHostInfo *info = NULL;
+  guint64 free_mib = 0;
+
+  if (daemon->run.scheduler != NULL)
+    info = xa_scheduler_reread_host (daemon->run.scheduler, &error);
+  if (info == NULL) {
+    g_printerr ("%s: SIGHUP: cannot read the host again: %s\n", g_get_prgname (),
+                error != NULL ? error->message : "it is not open yet");
+    return;
+  }
+  for (guint n = 0; n < info->n_nodes; n++)
+    free_mib += info->nodes[n].free_mib;
+  g_printerr ("%s: SIGHUP: read the host \"%s\" again: %u %s, %" G_GUINT64_FORMAT " MiB free, "
+              "%u %s\n", g_get_prgname (), info->name, info->n_nodes,
+              xa_text_plural (info->n_nodes, "node", "nodes"), free_mib, info->domains->len,
+              xa_text_plural (info->domains->len, "domain", "domains"));
+}
+
+/* What it does from now on, on stderr: tests and operators wait for it. */
+static void
+xa_daemon_announce (const XaBootOptions *boot, XaHost *host, const XaHostInfo *info,
+                    XaAdmission *admission)
+{
+  if (boot->opts.quiet)
+    return;
+  g_printerr ("%s: pid %d admitting for the %s host \"%s\" on the ledger %s\n",
+              g_get_prgname (), (gint) getpid (), xa_host_get_kind (host), info->name,
+              xa_store_get_path (xa_admission_get_store (admission)));
+}
+
+/* What became of the requests it took, in a line; with --json, the run
+ * summary of them. */
+static void
+xa_daemon_say_stopped (const XaBootOptions *boot, XaScheduler *scheduler)
+{
+  g_autoptr(XaRun) run = xa_scheduler_get_run (scheduler);
+  XaRunCounts counts = xa_run_count (run);
+
+  if (boot->opts.json)
+    xa_cli_print_run (&boot->opts, run);
+  if (boot->opts.quiet)
+    return;
+  g_printerr ("%s: stopped; of the %u %s it took, %u %s, %u failed or %s rejected, "
+              "%u %s cancelled or ended, %u %s in the ledger\n", g_get_prgname (),
+              run->vms->len, xa_text_plural (run->vms->len, "request", "requests"),
+              counts.running, xa_text_plural (counts.running, "runs", "run"),
+              counts.failed + counts.rejected,
+              counts.failed + counts.rejected == 1 ? "was" : "were",
+              counts.cancelled + counts.ended,
+              counts.cancelled + counts.ended == 1 ? "was" : "were",
+              counts.deferred + counts.planned,
+              xa_text_plural (counts.deferred + counts.planned, "waits", "wait"));
+}
+
+/* Opens the host and the ledger as boot does, then admits until stopped:
+ * 0 after a stop, 130 after two, -1 with @error. */
+static gint
+xa_daemon_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
+               const gchar *speed_given, gdouble speed, GError **error)
+{
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autoptr(XaTopology) topo = NULL;
+  g_autoptr(XaHost) host = xa_boot_open_host (boot, options, &info, &topo, error);
+  g_autoptr(XaCliSignals) signals = NULL;
+  g_autoptr(XaAdmission) admission = NULL;
+  g_autoptr(XaWake) wake = NULL;
+  XaDaemon daemon = { { 0 } };
+  XaScheduler *scheduler;
+
+  if (host == NULL || !xa_daemon_set_speed (host, speed_given, speed, error) ||
+      (signals = xa_cli_signals_new (xa_daemon_on_signal, &daemon, error)) == NULL)
+    return -1;
+  xa_cli_signals_set_reload (signals, xa_daemon_on_hangup, &daemon);
+  if (!xa_host_lock (host, error) ||
+      (admission = xa_boot_open_admission (boot, host, options, error)) == NULL)
+    return -1;
+  daemon.admission = admission;
+  scheduler = xa_admission_get_scheduler (admission);
+  xa_scheduler_set_service (scheduler, TRUE);
+  /* listening before the first read of the queue: no ring is lost between */
+  wake = xa_wake_listen (xa_store_get_path (xa_admission_get_store (admission)),
+                         xa_daemon_on_ring, &daemon, error);
+  if (wake == NULL || !xa_admission_take_queued (admission, error) ||
+      !xa_cli_signals_check (signals, error))
+    return -1;
+  daemon.run.scheduler = scheduler;
+  xa_daemon_announce (boot, host, info, admission);
+  if (!xa_scheduler_run (scheduler, error))
+    return -1;
+  g_clear_pointer (&wake, xa_wake_free);
+  g_clear_pointer (&signals, xa_cli_signals_free);
+  if (!xa_boot_end (boot, host, admission, error))
+    return -1;
+  xa_daemon_say_stopped (boot, scheduler);
+  return daemon.signals > 1 ? XA_EXIT_INTERRUPTED : XA_EXIT_OK;
+}
+
+/* The daemon's options and help; GLib copies the entries, which point
+ * into @boot and @speed. */
+static GOptionContext *
+xa_daemon_option_context (XaBootOptions *boot, gchar **speed)
+{
+  const GOptionEntry entries[] = {
+    { "sim-speed", 0, 0, G_OPTION_ARG_STRING, speed,
+      "The simulated host's clock runs this many times as fast as the wall clock "
+      "(default 100)", "X" },
+    G_OPTION_ENTRY_NULL
+  };
+  GOptionContext *ctx = xa_cli_option_context_new (
+    "- admit the VMs queued for a host as they come, until stopped",
+    "Takes the host's lock and the ledger's as boot does (one admitter: a\n"
+    "second says who holds them), reconciles the ledger with the host after a\n"
+    "crash, then admits every request queued for the host in batches, and each\n"
+    "one queued later within the batch window of its arrival: a process that\n"
+    "queues work rings the daemon through a socket named after the ledger.\n"
+    "Idle, it uses no CPU. On the simulated host its clock follows the wall\n"
+    "clock, --sim-speed times as fast.\n\n"
+    "SIGTERM or SIGINT: it admits nothing more, lets the builds under way\n"
+    "finish and exits 0; a second one destroys them and releases their claims\n"
+    "(exit 130). SIGHUP: it reads the host again.",
+    &boot->opts, TRUE, entries);
+
+  xa_boot_add_admission_entries (ctx, boot);
+  return ctx;
+}
+
+int
+xa_daemon_main (int argc, char **argv)
+{
+  g_auto(XaBootOptions) boot = { { 0 } };
+  g_autofree gchar *speed_given = NULL;
+  g_autoptr(GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  gdouble speed = XA_DAEMON_SIM_SPEED;
+  gint code;
+
+  xa_boot_options_init (&boot);
+  ctx = xa_daemon_option_context (&boot, &speed_given);
+  if (!xa_cli_parse_options (ctx, &boot.opts, &argc, &argv, &error))
+    return xa_cli_fail ("daemon", error);
+  if (argc > 1) {
+    g_autofree gchar *shown = xa_text_quote (argv[1]);
+
+    g_printerr ("xadmit daemon: unexpected argument %s (see xadmit daemon --help)\n", shown);
+    return XA_EXIT_USAGE;
+  }
+  if ((speed_given != NULL && !xa_daemon_parse_speed (speed_given, &speed, &error)) ||
+      !xa_boot_scheduler_options (&boot, &options, &error))
+    return xa_cli_fail ("daemon", error);
+  code = xa_daemon_run (&boot, &options, speed_given, speed, &error);
+  if (code < 0)
+    return xa_cli_fail ("daemon", error);
+  return code;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "xa-error.h"
+#include "xa-scheduler-private.h"
+
+/* The scheduler as a service, the daemon's: it runs until stopped, takes
+ * VMs while it runs (xa_scheduler_add()) and reads the host again when
+ * asked. */
+
+/**
+ * xa_scheduler_set_service:
+ * @self: the scheduler, with the batch policy
+ * @service: run until stopped
+ *
+ * A service's xa_scheduler_run() does not end when its VMs have run their
+ * course, only on xa_scheduler_stop() (or an error): meanwhile it waits in
+ * the main context, and VMs added with xa_scheduler_add() are admitted in
+ * the batch window of their arrival. The daemon runs so.
+ */
+void
+xa_scheduler_set_service (XaScheduler *self, gboolean service)
+{
+  g_return_if_fail (xa_scheduler_is_batch (self));
+  self->service = service;
+}
+
+/**
+ * xa_scheduler_reread_host:
+ * @self: the scheduler
+ * @error: a #GError, %XA_ERROR_FAILED if the host's nodes changed
+ *
+ * Takes a new snapshot of the host as the one it starts from: its CPUs,
+ * node claims and topology (each batch reads the free memory anew anyway).
+ *
+ * Returns: (transfer none) (nullable): the new snapshot
+ */
+const XaHostInfo *
+xa_scheduler_reread_host (XaScheduler *self, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (self->host, error);
+
+  if (info == NULL)
+    return NULL;
+  if (info->n_nodes != self->n_nodes) {
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
+                 "the host has %u NUMA nodes now, not %u: restart xadmit", info->n_nodes,
+                 self->n_nodes);
+    return NULL;
+  }
+  g_clear_pointer (&self->topo, xa_topology_free);
+  self->topo = xa_host_info_to_topology (info);
+  g_clear_pointer (&self->host_info, xa_host_info_free);
+  self->host_info = g_steal_pointer (&info);
+  return self->host_info;
+}
