@@ -11,6 +11,9 @@
 
 /* A writer waits this long for another one (the admitter, a submit). */
 #define XA_STORE_BUSY_TIMEOUT_MS 10000
+/* A commit refused as busy is tried this often in all, each after the
+ * busy timeout. */
+#define XA_STORE_COMMIT_TRIES 3
 
 static const gchar *const xa_request_state_names[] = {
   [XA_REQUEST_QUEUED] = "queued",
@@ -281,12 +284,33 @@ xa_store_begin (XaStore *self, GError **error)
   return TRUE;
 }
 
+/* A COMMIT that SQLite answers SQLITE_BUSY (a reader in its way, after the
+ * busy timeout) leaves the transaction open, to be committed again: many
+ * submitters at once must never see "database is locked". */
+static gboolean
+xa_store_exec_commit (XaStore *self, GError **error)
+{
+  const gchar *purpose = "commit a transaction";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "COMMIT", purpose, error);
+  gint rc = SQLITE_BUSY;
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < XA_STORE_COMMIT_TRIES && (rc & 0xff) == SQLITE_BUSY; i++) {
+    sqlite3_reset (stmt);
+    rc = sqlite3_step (stmt);
+  }
+  if (rc != SQLITE_DONE)
+    return xa_store_fail (self, rc, purpose, error);
+  return TRUE;
+}
+
 gboolean
 xa_store_commit (XaStore *self, GError **error)
 {
   if (self->hold != XA_STORE_HOLD_OFF)
     return TRUE;
-  if (xa_store_exec (self, "COMMIT", "commit a transaction", error))
+  if (xa_store_exec_commit (self, error))
     return TRUE;
   xa_store_rollback (self);
   return FALSE;
@@ -344,7 +368,7 @@ xa_store_flush (XaStore *self, GError **error)
     return xa_store_lost (self, error);
   if (self->hold != XA_STORE_HOLD_OPEN)
     return TRUE;
-  if (!xa_store_exec (self, "COMMIT", "commit a transaction", error))
+  if (!xa_store_exec_commit (self, error))
     return xa_store_rollback (self);
   self->hold = XA_STORE_HOLD_IDLE;
   return TRUE;
