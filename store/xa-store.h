@@ -232,6 +232,7 @@ typedef struct {
 } XaStoreVmRow;
 
 void xa_store_vm_row_free (XaStoreVmRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreVmRow, xa_store_vm_row_free)
 
 /**
  * XaStoreNodeSample:
