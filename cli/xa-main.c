@@ -10,6 +10,8 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-status.h"
+#include "xa-submit.h"
 #include "xa-text.h"
 
 typedef struct {
@@ -232,6 +234,8 @@ static const XaCommand commands[] = {
   { "host", "show the host's NUMA nodes, distances and domains", xa_cmd_host },
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
   { "boot", "start every VM of a manifest, planned in batches, and wait", xa_boot_main },
+  { "submit", "queue VM starts in the ledger for the daemon", xa_submit_main },
+  { "status", "show the daemon, the queue and each node's memory", xa_status_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 
