@@ -342,7 +342,7 @@ xa_status_option_context (XaOptions *opts, gchar **db_path)
     "ledger last saw, what the claims of the builds in flight have yet to take,\n"
     "and what is left to plan. With IDs or NAMEs, those requests only, whatever\n"
     "their state (a NAME is the newest request of that name). Nothing is\n"
-    "written. With --json, one document (docs/formats.md, Status).",
+    "written. With --json, one document (docs/formats.md, Queue).",
     opts, TRUE, entries);
 }
 
