@@ -104,23 +104,28 @@ xa_status_requests (XaQueue *queue, gchar **names, GError **error)
   return g_steal_pointer (&rows);
 }
 
-/* Per node, as the ledger last saw the host; the host as it is now if the
- * ledger has not seen it yet. */
+/* Per node, the free memory the admitter plans with: while one runs, its
+ * newest record of the host in the ledger; else the host as it is now (the
+ * ledger's record may be older than the last builds). Claims are the
+ * ledger's either way. */
 static GArray *
-xa_status_nodes (XaQueue *queue, GError **error)
+xa_status_nodes (XaQueue *queue, gboolean admitting, GError **error)
 {
-  GArray *nodes = NULL;
+  g_autoptr(GArray) recorded = NULL;
+  GArray *nodes;
 
   if (queue->store != NULL && queue->host_id != 0 &&
-      (nodes = xa_store_node_status (queue->store, queue->host_id, error)) == NULL)
+      (recorded = xa_store_node_status (queue->store, queue->host_id, error)) == NULL)
     return NULL;
-  if (nodes != NULL && nodes->len > 0)
-    return nodes;
-  g_clear_pointer (&nodes, g_array_unref);
+  if (admitting && recorded != NULL && recorded->len == queue->info->n_nodes)
+    return g_steal_pointer (&recorded);
   nodes = g_array_sized_new (FALSE, TRUE, sizeof (XaStoreNodeStatus), queue->info->n_nodes);
   for (guint n = 0; n < queue->info->n_nodes; n++) {
     const XaHostNode *hn = &queue->info->nodes[n];
-    XaStoreNodeStatus status = { n, hn->total_mib, hn->free_mib, 0, hn->free_mib,
+    guint64 claimed = recorded != NULL && n < recorded->len
+                      ? g_array_index (recorded, XaStoreNodeStatus, n).claimed_mib : 0;
+    XaStoreNodeStatus status = { n, hn->total_mib, hn->free_mib, claimed,
+                                 hn->free_mib > claimed ? hn->free_mib - claimed : 0,
                                  { g_get_real_time (), 0 } };
 
     g_array_append_val (nodes, status);
@@ -189,13 +194,14 @@ xa_status_to_json (XaQueue *queue, const XaStatusDaemon *daemon, GPtrArray *rows
   for (guint i = 0; i < nodes->len; i++) {
     const XaStoreNodeStatus *status = &g_array_index (nodes, XaStoreNodeStatus, i);
 
-    json_array_append_new (jnodes, json_pack ("{s:i, s:I, s:I, s:I, s:I}", "node",
+    json_array_append_new (jnodes, json_pack ("{s:i, s:I, s:I, s:I, s:I, s:o}", "node",
                                               (gint) status->node,
                                               "total_mib", (json_int_t) status->total_mib,
                                               "free_mib", (json_int_t) status->free_mib,
                                               "claimed_mib", (json_int_t) status->claimed_mib,
                                               "available_mib",
-                                              (json_int_t) status->available_mib));
+                                              (json_int_t) status->available_mib, "seen",
+                                              xa_status_time_to_json (status->seen.wall_us)));
   }
   return json_pack ("{s:s, s:s, s:o, s:o, s:o}", "ledger", queue->db_path, "host",
                     queue->info->name, "daemon", xa_status_daemon_to_json (daemon),
@@ -290,8 +296,11 @@ xa_status_print_request (const XaStoreVmRow *row)
 static void
 xa_status_print_nodes (GArray *nodes)
 {
-  g_print ("\n  %-4s  %10s  %10s  %10s  %10s  (MiB)\n", "node", "total", "free", "claimed",
-           "available");
+  g_autofree gchar *seen = nodes->len > 0
+    ? xa_status_format_time (g_array_index (nodes, XaStoreNodeStatus, 0).seen.wall_us) : NULL;
+
+  g_print ("\nnodes, MiB, free as seen at %s:\n", seen != NULL ? seen : "-");
+  g_print ("  %-4s  %10s  %10s  %10s  %10s\n", "node", "total", "free", "claimed", "available");
   for (guint i = 0; i < nodes->len; i++) {
     const XaStoreNodeStatus *status = &g_array_index (nodes, XaStoreNodeStatus, i);
 
@@ -338,11 +347,12 @@ xa_status_option_context (XaOptions *opts, gchar **db_path)
     "[ID|NAME...] - show the daemon, the queue and each node's memory",
     "Whether a daemon admits for the ledger (its pid, and since when), the\n"
     "requests of the host of --host and --sim-state that are queued (with why\n"
-    "they wait), planned or being built, and per node the free memory the\n"
-    "ledger last saw, what the claims of the builds in flight have yet to take,\n"
-    "and what is left to plan. With IDs or NAMEs, those requests only, whatever\n"
-    "their state (a NAME is the newest request of that name). Nothing is\n"
-    "written. With --json, one document (docs/formats.md, Queue).",
+    "they wait), planned or being built, and per node the free memory (as the\n"
+    "running admitter last saw it, else the host's now), what the claims of the\n"
+    "builds in flight have yet to take, and what is left to plan. With IDs or\n"
+    "NAMEs, those requests only, whatever their state (a NAME is the newest\n"
+    "request of that name). Nothing is written. With --json, one document\n"
+    "(docs/formats.md, Queue).",
     opts, TRUE, entries);
 }
 
@@ -354,10 +364,11 @@ xa_status_run (const XaOptions *opts, const gchar *db_path, gchar **names, GErro
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GArray) nodes = NULL;
 
-  if (queue == NULL || (rows = xa_status_requests (queue, names, error)) == NULL ||
-      (nodes = xa_status_nodes (queue, error)) == NULL)
+  if (queue == NULL || (rows = xa_status_requests (queue, names, error)) == NULL)
     return -1;
   xa_status_probe_daemon (queue->db_path, &daemon);
+  if ((nodes = xa_status_nodes (queue, daemon.running, error)) == NULL)
+    return -1;
   if (opts->json) {
     g_autoptr(json_t) root = xa_status_to_json (queue, &daemon, rows, nodes);
 

@@ -119,6 +119,8 @@ xa_submit_load (const XaSubmitOptions *submit, const gchar *manifest, GPtrArray 
     return NULL;
   if (submit->group != NULL)
     *out_group = g_strdup (submit->group);
+  else if (manifest != NULL && g_str_equal (manifest, "-"))
+    *out_group = g_strdup ("submit:stdin");
   else if (manifest != NULL)
     *out_group = g_strdup_printf ("submit:%s", (base = g_path_get_basename (manifest)));
   else

@@ -155,6 +155,7 @@ test_cli_queue_submit_stdin (Fixture *f, gconstpointer data)
   g_autofree gchar *manifest = xa_test_dir_write (f->dir, "two.json", two_vms);
   g_auto(XaTestRun) run = { 0 };
   g_autoptr(XaStore) store = NULL;
+  g_autoptr(XaStoreRequest) request = NULL;
   gint64 host_id = 0;
 
   xa_test_run_xadmit_with_input (&run, manifest, "submit", "-", "-q", ON_HOST (f), NULL);
@@ -163,6 +164,8 @@ test_cli_queue_submit_stdin (Fixture *f, gconstpointer data)
   store = open_ledger (f, &host_id);
   g_assert_cmpint (state_of (store, host_id, "web-01"), ==, XA_REQUEST_QUEUED);
   g_assert_cmpint (state_of (store, host_id, "db-01"), ==, XA_REQUEST_QUEUED);
+  request = xa_store_find_request (store, host_id, "web-01", NULL);
+  g_assert_cmpstr (request->group_id, ==, "submit:stdin");
 }
 
 static void
@@ -486,6 +489,63 @@ test_cli_queue_status_names_the_lock_holder (Fixture *f, gconstpointer data)
   g_close (fd, NULL);
 }
 
+/* Sums a member of each object of @array. */
+static json_int_t
+sum_of (json_t *array, const gchar *key)
+{
+  json_int_t sum = 0;
+  json_t *item;
+  gsize i;
+
+  json_array_foreach (array, i, item)
+    sum += xa_test_json_int (item, key);
+  return sum;
+}
+
+/* Planned requests, as an admitter left them: their plans, and their
+ * claims netted from what the admitter saw free. */
+static void
+test_cli_queue_status_planned (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) ids = submit_two (f);
+  g_autofree gchar *lock_path = g_strconcat (f->db, ".lock", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(json_t) status = NULL;
+  g_autoptr(GPtrArray) admitted = NULL;
+  XaTestStore ledger = { 0 };
+  json_int_t planned = 0;
+  json_t *request;
+  json_t *nodes;
+  gsize i;
+  gint fd = -1;
+
+  ledger.store = open_ledger (f, &ledger.host_id);
+  xa_test_refresh (&ledger, NODE_MIB, NODE_MIB, 0, NULL, 1);
+  admitted = xa_test_plan_and_admit (&ledger, 2);
+  g_assert_true (xa_file_lock (lock_path, "the test's ledger", &fd, &error));
+  g_assert_no_error (error);
+  status = status_json (f, NULL);
+  json_array_foreach (json_object_get (status, "requests"), i, request) {
+    json_t *mib = json_object_get (request, "planned_by_node_mib");
+
+    g_assert_cmpstr (xa_test_json_string (request, "state"), ==, "planned");
+    g_assert_cmpuint (json_array_size (json_object_get (request, "planned_nodes")), >, 0);
+    g_assert_cmpint (json_integer_value (json_array_get (mib, 0)) +
+                     json_integer_value (json_array_get (mib, 1)), >,
+                     xa_test_json_int (request, "memory_mib"));
+    planned += json_integer_value (json_array_get (mib, 0)) +
+               json_integer_value (json_array_get (mib, 1));
+  }
+  g_assert_cmpuint (i, ==, 2);
+  /* while an admitter runs, free is what it saw: its record */
+  nodes = json_object_get (status, "nodes");
+  g_assert_cmpint (sum_of (nodes, "free_mib"), ==, 2 * NODE_MIB);
+  g_assert_cmpint (sum_of (nodes, "claimed_mib"), ==, planned);
+  g_assert_cmpint (sum_of (nodes, "available_mib"), ==, 2 * NODE_MIB - planned);
+  g_close (fd, NULL);
+  xa_test_store_close (&ledger);
+}
+
 static void
 test_cli_queue_status_unknown_name (Fixture *f, gconstpointer data)
 {
@@ -516,6 +576,7 @@ main (int argc, char **argv)
   add ("/cli/queue/wait-running", test_cli_queue_wait_running);
   add ("/cli/queue/status-empty", test_cli_queue_status_empty);
   add ("/cli/queue/status-queued", test_cli_queue_status_queued);
+  add ("/cli/queue/status-planned", test_cli_queue_status_planned);
   add ("/cli/queue/status-names-the-lock-holder", test_cli_queue_status_names_the_lock_holder);
   add ("/cli/queue/status-unknown-name", test_cli_queue_status_unknown_name);
   return g_test_run ();
