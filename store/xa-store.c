@@ -11,9 +11,9 @@
 
 /* A writer waits this long for another one (the admitter, a submit). */
 #define XA_STORE_BUSY_TIMEOUT_MS 10000
-/* A commit refused as busy is tried this often in all, each after the
- * busy timeout. */
-#define XA_STORE_COMMIT_TRIES 3
+/* A transaction's start or commit refused as busy is tried this often in
+ * all, each after the busy timeout. */
+#define XA_STORE_BUSY_TRIES 3
 
 static const gchar *const xa_request_state_names[] = {
   [XA_REQUEST_QUEUED] = "queued",
@@ -247,12 +247,25 @@ xa_store_collect_array (XaStore *self, XaStmt *stmt, const gchar *purpose, guint
   return g_steal_pointer (&rows);
 }
 
+/* A BEGIN IMMEDIATE or a COMMIT that SQLite answers SQLITE_BUSY, after the
+ * busy timeout, changed nothing (a COMMIT leaves its transaction open) and
+ * may be run again: many submitters at once, or one behind a long batch,
+ * must never see "database is locked". */
 static gboolean
 xa_store_exec (XaStore *self, const gchar *sql, const gchar *purpose, GError **error)
 {
   g_autoptr(XaStmt) stmt = xa_store_prepare (self, sql, purpose, error);
+  gint rc = SQLITE_BUSY;
 
-  return stmt != NULL && xa_store_step_done (self, stmt, purpose, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < XA_STORE_BUSY_TRIES && (rc & 0xff) == SQLITE_BUSY; i++) {
+    sqlite3_reset (stmt);
+    rc = sqlite3_step (stmt);
+  }
+  if (rc != SQLITE_DONE)
+    return xa_store_fail (self, rc, purpose, error);
+  return TRUE;
 }
 
 static gboolean
@@ -284,33 +297,12 @@ xa_store_begin (XaStore *self, GError **error)
   return TRUE;
 }
 
-/* A COMMIT that SQLite answers SQLITE_BUSY (a reader in its way, after the
- * busy timeout) leaves the transaction open, to be committed again: many
- * submitters at once must never see "database is locked". */
-static gboolean
-xa_store_exec_commit (XaStore *self, GError **error)
-{
-  const gchar *purpose = "commit a transaction";
-  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "COMMIT", purpose, error);
-  gint rc = SQLITE_BUSY;
-
-  if (stmt == NULL)
-    return FALSE;
-  for (guint i = 0; i < XA_STORE_COMMIT_TRIES && (rc & 0xff) == SQLITE_BUSY; i++) {
-    sqlite3_reset (stmt);
-    rc = sqlite3_step (stmt);
-  }
-  if (rc != SQLITE_DONE)
-    return xa_store_fail (self, rc, purpose, error);
-  return TRUE;
-}
-
 gboolean
 xa_store_commit (XaStore *self, GError **error)
 {
   if (self->hold != XA_STORE_HOLD_OFF)
     return TRUE;
-  if (xa_store_exec_commit (self, error))
+  if (xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return TRUE;
   xa_store_rollback (self);
   return FALSE;
@@ -368,7 +360,7 @@ xa_store_flush (XaStore *self, GError **error)
     return xa_store_lost (self, error);
   if (self->hold != XA_STORE_HOLD_OPEN)
     return TRUE;
-  if (!xa_store_exec_commit (self, error))
+  if (!xa_store_exec (self, "COMMIT", "commit a transaction", error))
     return xa_store_rollback (self);
   self->hold = XA_STORE_HOLD_IDLE;
   return TRUE;
