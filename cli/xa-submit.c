@@ -281,35 +281,31 @@ xa_submit_wait_report (const XaOptions *opts, XaSubmitWait *wait)
 /* --wait: until every request is running, failed, rejected, cancelled or
  * ended; 0 if all run, 3 if not, 130 on a signal (they stay queued). */
 static gint
-xa_submit_wait (const XaOptions *opts, XaQueue *queue, GPtrArray *uuids, GError **error)
+xa_submit_wait (const XaOptions *opts, XaSubmitWait *wait, GError **error)
 {
-  g_autofree XaRequestState *states = g_new0 (XaRequestState, uuids->len);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  XaSubmitWait wait = { queue, uuids, states, loop, NULL, FALSE,
-                        isatty (STDERR_FILENO) && !opts->quiet, FALSE };
-  g_autoptr(XaCliSignals) signals = xa_cli_signals_new (xa_submit_wait_on_signal, &wait, error);
+  g_autofree XaRequestState *states = g_new0 (XaRequestState, wait->uuids->len);
   guint timer;
 
-  if (signals == NULL)
-    return -1;
-  if (xa_submit_wait_look (&wait) == G_SOURCE_CONTINUE) {
-    timer = g_timeout_add (XA_SUBMIT_WAIT_MS, xa_submit_wait_look, &wait);
-    g_main_loop_run (loop);
+  wait->states = states;
+  wait->progress = isatty (STDERR_FILENO) && !opts->quiet;
+  if (xa_submit_wait_look (wait) == G_SOURCE_CONTINUE) {
+    timer = g_timeout_add (XA_SUBMIT_WAIT_MS, xa_submit_wait_look, wait);
+    g_main_loop_run (wait->loop);
     /* the timer removed itself unless a signal stopped the loop */
-    if (wait.interrupted && wait.error == NULL)
+    if (wait->interrupted && wait->error == NULL)
       g_source_remove (timer);
   }
-  if (wait.progress_shown)
+  if (wait->progress_shown)
     g_printerr ("\r%80s\r", "");
-  if (wait.error != NULL) {
-    g_propagate_error (error, wait.error);
+  if (wait->error != NULL) {
+    g_propagate_error (error, g_steal_pointer (&wait->error));
     return -1;
   }
-  if (wait.interrupted) {
+  if (wait->interrupted) {
     g_printerr ("xadmit submit: interrupted: the requests stay queued\n");
     return XA_EXIT_INTERRUPTED;
   }
-  return xa_submit_wait_report (opts, &wait);
+  return xa_submit_wait_report (opts, wait);
 }
 
 static gint
@@ -321,9 +317,17 @@ xa_submit_run (const XaSubmitOptions *submit, const gchar *manifest, GError **er
   g_autoptr(GPtrArray) requests = xa_submit_load (submit, manifest, &guests, &group, error);
   g_autoptr(XaQueue) queue = NULL;
   g_autoptr(GPtrArray) uuids = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  XaSubmitWait wait = { .loop = loop };
+  g_autoptr(XaCliSignals) signals = NULL;
 
+  /* with --wait, a signal that comes once the requests are queued ends the
+   * wait, and leaves them queued */
   if (requests == NULL ||
+      (submit->wait &&
+       (signals = xa_cli_signals_new (xa_submit_wait_on_signal, &wait, error)) == NULL) ||
       (queue = xa_queue_open (&submit->opts, submit->db_path, TRUE, error)) == NULL ||
+      (signals != NULL && !xa_cli_signals_check (signals, error)) ||
       (uuids = xa_submit_queue (queue, group, requests, guests, error)) == NULL)
     return -1;
   xa_submit_print_ids (&submit->opts, requests, uuids);
@@ -334,7 +338,9 @@ xa_submit_run (const XaSubmitOptions *submit, const gchar *manifest, GError **er
                 "it\n");
   if (!submit->wait)
     return XA_EXIT_OK;
-  return xa_submit_wait (&submit->opts, queue, uuids, error);
+  wait.queue = queue;
+  wait.uuids = uuids;
+  return xa_submit_wait (&submit->opts, &wait, error);
 }
 
 static GOptionContext *

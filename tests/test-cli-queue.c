@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xadmit submit and xadmit status, without a daemon: the ledger's queue. */
 #include <gio/gio.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -394,6 +395,24 @@ test_cli_queue_wait_running (Fixture *f, gconstpointer data)
   xa_test_store_close (&ledger);
 }
 
+/* An interrupt ends the wait, not the requests. */
+static void
+test_cli_queue_wait_interrupted (Fixture *f, gconstpointer data)
+{
+  const gint signals[] = { SIGINT, 0 };
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(XaStore) store = NULL;
+  gint64 host_id = 0;
+
+  xa_test_run_xadmit_signalled (&run, f->dir, FALSE, "", signals, NULL, "submit", "--name",
+                                "patient", "--memory", "1G", "--vcpus", "1", "--wait",
+                                ON_HOST (f), NULL);
+  g_assert_cmpint (run.status, ==, 130);
+  g_assert_nonnull (strstr (run.err, "interrupted: the requests stay queued\n"));
+  store = open_ledger (f, &host_id);
+  g_assert_cmpint (state_of (store, host_id, "patient"), ==, XA_REQUEST_QUEUED);
+}
+
 static json_t *
 status_json (Fixture *f, const gchar *name)
 {
@@ -574,6 +593,7 @@ main (int argc, char **argv)
   add ("/cli/queue/many-submitters-at-once", test_cli_queue_many_submitters_at_once);
   add ("/cli/queue/wait-cancelled", test_cli_queue_wait_cancelled);
   add ("/cli/queue/wait-running", test_cli_queue_wait_running);
+  add ("/cli/queue/wait-interrupted", test_cli_queue_wait_interrupted);
   add ("/cli/queue/status-empty", test_cli_queue_status_empty);
   add ("/cli/queue/status-queued", test_cli_queue_status_queued);
   add ("/cli/queue/status-planned", test_cli_queue_status_planned);
