@@ -15,9 +15,10 @@
 
 /* Human output fits this many columns. */
 #define XA_STATUS_COLUMNS 100
-/* The widths of the queue's NAME and GROUP columns. */
+/* The widths of the queue's NAME, GROUP and NODES columns. */
 #define XA_STATUS_NAME_WIDTH 20
 #define XA_STATUS_GROUP_WIDTH 16
+#define XA_STATUS_NODES_WIDTH 8
 
 /**
  * XaStatusDaemon:
@@ -280,15 +281,17 @@ xa_status_print_request (const XaStoreVmRow *row)
 {
   g_autofree gchar *name = xa_status_cut (row->name, XA_STATUS_NAME_WIDTH);
   g_autofree gchar *group = xa_status_cut (row->group_id, XA_STATUS_GROUP_WIDTH);
-  g_autofree gchar *nodes = row->planned_nodes != 0 ? xa_nodeset_format (row->planned_nodes)
-                                                    : g_strdup ("-");
+  g_autofree gchar *set = xa_nodeset_format (row->planned_nodes);
+  g_autofree gchar *nodes = xa_status_cut (row->planned_nodes != 0 ? set : "-",
+                                           XA_STATUS_NODES_WIDTH);
   g_autofree gchar *queued = xa_status_format_time (row->queued_wall_us);
   g_autofree gchar *id = g_strndup (row->uuid, 8);
 
-  g_print ("  %-8s  %-*s  %-*s  %-9s %9" G_GUINT64_FORMAT "  %-6s  %s\n", id,
+  g_print ("  %-8s  %-*s  %-*s  %-9s %9" G_GUINT64_FORMAT "  %-*s  %s\n", id,
            xa_status_field_width (name, XA_STATUS_NAME_WIDTH), name,
            xa_status_field_width (group, XA_STATUS_GROUP_WIDTH), group,
-           xa_request_state_to_string (row->state), row->memory_mib, nodes, queued);
+           xa_request_state_to_string (row->state), row->memory_mib,
+           xa_status_field_width (nodes, XA_STATUS_NODES_WIDTH), nodes, queued);
   if (row->reason != NULL)
     xa_status_print_wrapped (row->reason, 12);
 }
@@ -327,8 +330,9 @@ xa_status_print (XaQueue *queue, const XaStatusDaemon *daemon, GPtrArray *rows, 
                           counts[XA_REQUEST_BUILDING]);
   g_print ("\n");
   if (rows->len > 0)
-    g_print ("  %-8s  %-*s  %-*s  %-9s %9s  %-6s  %s\n", "id", XA_STATUS_NAME_WIDTH, "name",
-             XA_STATUS_GROUP_WIDTH, "group", "state", "MiB", "nodes", "queued");
+    g_print ("  %-8s  %-*s  %-*s  %-9s %9s  %-*s  %s\n", "id", XA_STATUS_NAME_WIDTH, "name",
+             XA_STATUS_GROUP_WIDTH, "group", "state", "MiB", XA_STATUS_NODES_WIDTH, "nodes",
+             "queued");
   for (guint i = 0; i < rows->len; i++)
     xa_status_print_request (g_ptr_array_index (rows, i));
   xa_status_print_nodes (nodes);

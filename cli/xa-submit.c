@@ -15,8 +15,8 @@
 /* An integer option left out of the command line. */
 #define XA_SUBMIT_UNSET G_MININT
 
-/* A modest timer, not a file monitor: a busy daemon writes the -wal file
- * thousands of times a second, and a look costs one read per request. */
+/* A modest timer, not a monitor of the -wal file, which a busy daemon
+ * changes at every commit: a look costs one read per request waited for. */
 #define XA_SUBMIT_WAIT_MS 200
 
 typedef struct {
