@@ -476,9 +476,17 @@ xa_store_configure (XaStore *self, GError **error)
 static gboolean
 xa_store_use_wal (XaStore *self, GError **error)
 {
-  gint rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                                    "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+  gint rc = SQLITE_BUSY;
 
+  /* a switch that meets another connection opening a new ledger fails at
+   * once, SQLite's busy timeout aside: it is asked again each millisecond,
+   * for as long as that timeout */
+  for (guint i = 0; i < XA_STORE_BUSY_TIMEOUT_MS && (rc & 0xff) == SQLITE_BUSY; i++) {
+    if (i > 0)
+      g_usleep (G_USEC_PER_SEC / 1000);
+    rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                 "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+  }
   if (rc != SQLITE_OK)
     return xa_store_fail (self, rc, "switch the database to WAL", error);
   return TRUE;
