@@ -4,6 +4,10 @@
 #include "xa-queue.h"
 #include "xa-text.h"
 
+/* How long, in milliseconds, a process that would create a --sim-state
+ * waits for the host's lock that another holds to create it. */
+#define XA_QUEUE_CREATE_WAIT_MS 5000
+
 void
 xa_queue_free (XaQueue *queue)
 {
@@ -16,17 +20,43 @@ xa_queue_free (XaQueue *queue)
   g_free (queue);
 }
 
+/* The host's lock, to create its state file; %FALSE with no error once
+ * the file exists, written meanwhile by the process that held the lock.
+ * That process holds it for the few milliseconds of one save: it is asked
+ * again each millisecond. */
+static gboolean
+xa_queue_lock_to_create (const XaOptions *opts, XaHost *host, GError **error)
+{
+  for (guint i = 0;; i++) {
+    g_autoptr(GError) busy = NULL;
+
+    if (g_file_test (opts->sim_state, G_FILE_TEST_EXISTS))
+      return FALSE;
+    if (xa_host_lock (host, &busy))
+      return TRUE;
+    if (!g_error_matches (busy, XA_ERROR, XA_ERROR_BUSY) || i == XA_QUEUE_CREATE_WAIT_MS) {
+      g_propagate_error (error, g_steal_pointer (&busy));
+      return FALSE;
+    }
+    g_usleep (G_USEC_PER_SEC / 1000);
+  }
+}
+
 /* A new simulated host's identity goes to its state file before anything is
- * queued for it, as boot's does, under the host's lock: of two processes
- * that find no file, the second reads the first one's. */
+ * queued for it, as boot's does, under the host's lock; a process that finds
+ * the file written meanwhile reads it. */
 static XaHost *
 xa_queue_create_state (const XaOptions *opts, XaHost *host, XaHostInfo **info, GError **error)
 {
   g_autoptr(XaHost) owned = host;
+  g_autoptr(GError) local = NULL;
 
-  if (!xa_host_lock (owned, error))
-    return NULL;
-  if (g_file_test (opts->sim_state, G_FILE_TEST_EXISTS)) {
+  if (!xa_queue_lock_to_create (opts, owned, &local) ||
+      g_file_test (opts->sim_state, G_FILE_TEST_EXISTS)) {
+    if (local != NULL) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
     g_clear_pointer (info, xa_host_info_free);
     return xa_cli_open_host (opts, info, error);
   }
