@@ -521,8 +521,8 @@ sum_of (json_t *array, const gchar *key)
   return sum;
 }
 
-/* Planned requests, as an admitter left them: their plans, and their
- * claims netted from what the admitter saw free. */
+/* A build in flight and a planned request, as an admitter left them:
+ * their plans, and their claims netted from what the admitter saw free. */
 static void
 test_cli_queue_status_planned (Fixture *f, gconstpointer data)
 {
@@ -541,13 +541,16 @@ test_cli_queue_status_planned (Fixture *f, gconstpointer data)
   ledger.store = open_ledger (f, &ledger.host_id);
   xa_test_refresh (&ledger, NODE_MIB, NODE_MIB, 0, NULL, 1);
   admitted = xa_test_plan_and_admit (&ledger, 2);
+  /* the first queued, web-01, is being built */
+  xa_test_start_build (&ledger, xa_test_nth (admitted, 0), 3);
   g_assert_true (xa_file_lock (lock_path, "the test's ledger", &fd, &error));
   g_assert_no_error (error);
   status = status_json (f, NULL);
   json_array_foreach (json_object_get (status, "requests"), i, request) {
     json_t *mib = json_object_get (request, "planned_by_node_mib");
 
-    g_assert_cmpstr (xa_test_json_string (request, "state"), ==, "planned");
+    g_assert_cmpstr (xa_test_json_string (request, "state"), ==, i == 0 ? "building" : "planned");
+    g_assert_true (json_is_null (json_object_get (request, "started")) == (i != 0));
     g_assert_cmpuint (json_array_size (json_object_get (request, "planned_nodes")), >, 0);
     g_assert_cmpint (json_integer_value (json_array_get (mib, 0)) +
                      json_integer_value (json_array_get (mib, 1)), >,
