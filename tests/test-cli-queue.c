@@ -15,12 +15,7 @@
 #define N_SUBMITTERS 8
 #define N_VMS_EACH 50
 
-/**
- * Fixture:
- * @dir: the test's temporary directory
- * @db: the ledger in it
- * @state: the simulated host's state file in it
- */
+/* A temporary directory, the ledger and the simulated host's state in it. */
 typedef struct {
   XaTestDir *dir;
   gchar *db;
@@ -301,12 +296,7 @@ test_cli_queue_many_submitters_at_once (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (ids), ==, 0);
 }
 
-/**
- * Waiter:
- * @proc: xadmit submit --wait, under way
- * @err_path: where its standard error goes
- * @id: the id it printed
- */
+/* xadmit submit --wait under way: its standard error's file, its id. */
 typedef struct {
   GSubprocess *proc;
   gchar *err_path;
