@@ -15,8 +15,7 @@
 /* An integer option left out of the command line. */
 #define XA_SUBMIT_UNSET G_MININT
 
-/* A modest timer, not a monitor of the -wal file, which a busy daemon
- * changes at every commit: a look costs one read per request waited for. */
+/* A timer, not a -wal file monitor that a busy daemon's every commit fires. */
 #define XA_SUBMIT_WAIT_MS 200
 
 typedef struct {
