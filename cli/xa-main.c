@@ -11,6 +11,8 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-status.h"
+#include "xa-submit.h"
 #include "xa-text.h"
 
 typedef struct {
@@ -234,6 +236,8 @@ static const XaCommand commands[] = {
   { "plan", "plan a batch of VM starts without starting anything", xa_cmd_plan },
   { "boot", "start every VM of a manifest, planned in batches, and wait", xa_boot_main },
   { "daemon", "admit the VMs queued for a host as they come, until stopped", xa_daemon_main },
+  { "submit", "queue VM starts in the ledger for the daemon", xa_submit_main },
+  { "status", "show the daemon, the queue and each node's memory", xa_status_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

@@ -100,7 +100,15 @@ xa_manifest_parse_boot (json_t *jvm, GError **error)
   return xa_guest_new (type, kernel, ramdisk, cmdline);
 }
 
-static XaRequest *
+/**
+ * xa_manifest_parse_vm:
+ * @jvm: one VM of a manifest's "vms"
+ * @out_guest: (out) (transfer full): what it boots
+ * @error: a #GError, naming the field first
+ *
+ * Returns: (transfer full) (nullable): the VM
+ */
+XaRequest *
 xa_manifest_parse_vm (json_t *jvm, XaGuest **out_guest, GError **error)
 {
   g_autoptr(XaRequest) req = NULL;

@@ -17,22 +17,6 @@ struct _XaAdmission {
   gint lock_fd;
 };
 
-/* Records the host once, known by its kind and UUID: a simulated host's (a
- * new one for a host without a state file), a Xen host's machine id. */
-static gboolean
-xa_admission_ensure_host (XaAdmission *self, const XaHostInfo *info, GError **error)
-{
-  const gchar *kind = xa_host_get_kind (self->host);
-  g_autofree gchar *key = NULL;
-
-  key = g_strdup_printf ("%s:%s", kind, info->uuid != NULL ? info->uuid : info->name);
-  /* the ledger knows a real Xen host and simulated ones: every other
-   * backend (the tests' too) simulates a host */
-  return xa_store_ensure_host (self->store, key, info->name,
-                               g_str_equal (kind, "xen") ? "xen" : "sim", info->n_nodes,
-                               xa_host_record_now (self->host), &self->host_id, error);
-}
-
 /* Destroys the domains of the host's requests in @state whose ids are in
  * @ids, where the host still has them. */
 static gboolean
@@ -153,7 +137,7 @@ xa_admission_open (XaHost *host, const gchar *db_path, const XaSchedulerOptions 
   /* one look at the host serves to record it and to reconcile with it */
   if (self->store == NULL || !xa_admission_lock_ledger (self, path, error) ||
       (info = xa_host_snapshot (host, error)) == NULL ||
-      !xa_admission_ensure_host (self, info, error) ||
+      !xa_host_record_ensure (host, info, self->store, &self->host_id, error) ||
       (found = xa_admission_reconcile (self, info, error)) == NULL)
     return NULL;
   self->scheduler = xa_scheduler_new (host, self->store, self->host_id, options, error);
@@ -350,38 +334,18 @@ xa_admission_hand (XaAdmission *self, XaStoreRequest *request)
   xa_scheduler_add (self->scheduler, request);
 }
 
-/* A new request is rejected where the host cannot boot what it asks
- * (e.g. a PVH guest on Xen), or where it is named like a domain on the
- * host: a second domain of that name would confuse every tool that finds
- * domains by name (docs/formats.md, Rejected and deferred). */
+/* A new request the host can never start is rejected (docs/formats.md,
+ * Rejected and deferred). */
 static gboolean
 xa_admission_check_new (XaAdmission *self, GHashTable *domain_names, XaStoreRequest *request,
                         GError **error)
 {
-  g_autoptr(GError) unfit = NULL;
-  g_autofree gchar *reason = NULL;
+  g_autofree gchar *reason = xa_host_record_unfit (self->host, domain_names, request->req,
+                                                   request->guest);
 
-  if (!xa_host_check_guest (self->host, request->guest, &unfit))
-    reason = g_strdup (unfit->message);
-  else if (g_hash_table_contains (domain_names, request->req->name))
-    reason = g_strdup_printf ("a domain named \"%s\" runs on the host already: give the VM "
-                              "another name", request->req->name);
-  else
+  if (reason == NULL)
     return TRUE;
   return xa_store_reject (self->store, request, reason, xa_host_record_now (self->host), error);
-}
-
-/* The names of the host's domains. */
-static GHashTable *
-xa_admission_domain_names (const XaHostInfo *info)
-{
-  GHashTable *names;
-
-  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < info->domains->len; i++)
-    g_hash_table_add (names,
-                      g_strdup (((XaHostDomain *) g_ptr_array_index (info->domains, i))->name));
-  return names;
 }
 
 /* Hands the scheduler, in the order they were submitted, the requests
@@ -394,7 +358,7 @@ xa_admission_hand_new (XaAdmission *self, const XaHostInfo *info, GPtrArray *kep
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) domain_names = xa_admission_domain_names (info);
+  g_autoptr(GHashTable) domain_names = xa_host_record_domain_names (info);
   guint next = 0;
 
   if (queued == NULL)

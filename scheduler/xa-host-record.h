@@ -26,5 +26,18 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaHostRecord, xa_host_record_clear)
 
 XaStoreTime xa_host_record_now (XaHost *host);
 gchar *xa_host_record_down_reason (const gchar *down);
+gchar *xa_host_record_key (XaHost           *host,
+                           const XaHostInfo *info);
+gboolean xa_host_record_ensure (XaHost           *host,
+                                const XaHostInfo *info,
+                                XaStore          *store,
+                                gint64           *out_host_id,
+                                GError          **error);
+
+GHashTable *xa_host_record_domain_names (const XaHostInfo *info);
+gchar *xa_host_record_unfit (XaHost          *host,
+                             GHashTable      *domain_names,
+                             const XaRequest *req,
+                             const XaGuest   *guest);
 
 G_END_DECLS

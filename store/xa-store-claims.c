@@ -283,7 +283,7 @@ xa_store_outstanding_add (XaStore *self, gint64 host_id, gint64 node, gint64 del
 
 /* Per node, what the host's in-flight claims have yet to take, summed
  * once; the few claims first, not every request. */
-static gboolean
+gboolean
 xa_store_read_outstanding (XaStore *self, gint64 host_id, GError **error)
 {
   const gchar *purpose = "work out what the claims have yet to take";
@@ -314,7 +314,7 @@ xa_store_read_outstanding (XaStore *self, gint64 host_id, GError **error)
   return TRUE;
 }
 
-static gint64
+gint64
 xa_store_outstanding_on (XaStore *self, guint node)
 {
   return node < self->outstanding_mib->len ? g_array_index (self->outstanding_mib, gint64, node)

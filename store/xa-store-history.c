@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
 
+#include "xa-error.h"
 #include "xa-store-private.h"
 
 /* Binds ?1 to a host and ?2, ?3 to a wall-clock range, as reports filter. */
@@ -28,6 +29,8 @@ xa_store_vm_row_free (XaStoreVmRow *row)
     return;
   g_free (row->uuid);
   g_free (row->name);
+  g_free (row->group_id);
+  g_free (row->reason);
   g_free (row->planned_mib);
   g_free (row->actual_mib);
   g_free (row);
@@ -104,6 +107,13 @@ xa_store_vm_row_from (XaStmt *stmt, guint n_nodes)
   xa_request_state_from_string ((const gchar *) sqlite3_column_text (stmt, 3), &row->state);
   row->wait_s = xa_store_column_seconds (stmt, 4);
   row->build_s = xa_store_column_seconds (stmt, 5);
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->group_id = xa_store_column_strdup (stmt, 10);
+  row->reason = xa_store_column_strdup (stmt, 11);
+  row->memory_mib = (guint64) sqlite3_column_int64 (stmt, 12);
+  row->queued_wall_us = sqlite3_column_int64 (stmt, 13);
+  row->started_wall_us = sqlite3_column_int64 (stmt, 14);
+  row->finished_wall_us = sqlite3_column_int64 (stmt, 15);
   row->planned_mib = g_new0 (guint64, n_nodes);
   row->actual_mib = g_new0 (guint64, n_nodes);
   return row;
@@ -132,6 +142,40 @@ xa_store_vm_row_finish (XaStoreVmRow *row, guint n_nodes)
   }
 }
 
+/* What every query of VMs selects, in the order xa_store_vm_row_from() and
+ * xa_store_vm_row_add_node() read it: a row per node of the last plan. */
+#define XA_STORE_VM_COLUMNS \
+  "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, " \
+  "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, " \
+  "coalesce (p.actual_mib, 0), r.group_id, r.reason, r.memory_mib, r.queued_wall_us, " \
+  "coalesce (r.started_wall_us, 0), coalesce (r.finished_wall_us, 0) " \
+  "FROM requests r " \
+  "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+
+/* A row per VM of @stmt, a query of XA_STORE_VM_COLUMNS ordered by r.id. */
+static GPtrArray *
+xa_store_collect_vms (XaStore *self, XaStmt *stmt, guint n_nodes, const gchar *purpose,
+                      GError **error)
+{
+  g_autoptr(GPtrArray) rows =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_vm_row_free);
+  XaStoreVmRow *current = NULL;
+  gint row;
+
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    if (current == NULL || sqlite3_column_int64 (stmt, 0) != current->id) {
+      current = xa_store_vm_row_from (stmt, n_nodes);
+      g_ptr_array_add (rows, current);
+    }
+    xa_store_vm_row_add_node (current, stmt, n_nodes);
+  }
+  if (row < 0)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    xa_store_vm_row_finish (g_ptr_array_index (rows, i), n_nodes);
+  return g_steal_pointer (&rows);
+}
+
 /**
  * xa_store_list_vms:
  * @self: the store
@@ -151,35 +195,71 @@ xa_store_list_vms (XaStore *self, gint64 host_id, guint n_nodes, gint64 from_wal
 {
   const gchar *purpose = "read the VMs' history";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, "
-          "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, "
-          "coalesce (p.actual_mib, 0) "
-          "FROM requests r "
-          "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+    self, XA_STORE_VM_COLUMNS
           "WHERE r.host_id = ?1 AND r.queued_wall_us >= ?2 AND r.queued_wall_us < ?3 "
           "ORDER BY r.id, p.node", purpose, error);
-  g_autoptr(GPtrArray) rows =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_vm_row_free);
-  XaStoreVmRow *current = NULL;
-  gint64 current_id = 0;
-  gint row;
 
   if (stmt == NULL)
     return NULL;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    if (current == NULL || sqlite3_column_int64 (stmt, 0) != current_id) {
-      current = xa_store_vm_row_from (stmt, n_nodes);
-      current_id = sqlite3_column_int64 (stmt, 0);
-      g_ptr_array_add (rows, current);
-    }
-    xa_store_vm_row_add_node (current, stmt, n_nodes);
-  }
-  if (row < 0)
+  return xa_store_collect_vms (self, stmt, n_nodes, purpose, error);
+}
+
+/**
+ * xa_store_list_live_vms:
+ * @self: the store
+ * @host_id: the host
+ * @n_nodes: its node count
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaStoreVmRow) (nullable): the VMs
+ *   xadmit has not finished with (queued, planned or building), in the
+ *   order they were queued
+ */
+GPtrArray *
+xa_store_list_live_vms (XaStore *self, gint64 host_id, guint n_nodes, GError **error)
+{
+  const gchar *purpose = "read the queue";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, XA_STORE_VM_COLUMNS
+          "WHERE r.host_id = ?1 AND (r.state = 'queued' OR r.state = 'planned' OR "
+          "r.state = 'building') ORDER BY r.id, p.node", purpose, error);
+
+  if (stmt == NULL)
     return NULL;
-  for (guint i = 0; i < rows->len; i++)
-    xa_store_vm_row_finish (g_ptr_array_index (rows, i), n_nodes);
-  return g_steal_pointer (&rows);
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  return xa_store_collect_vms (self, stmt, n_nodes, purpose, error);
+}
+
+/**
+ * xa_store_get_vm:
+ * @self: the store
+ * @request_id: a request
+ * @n_nodes: its host's node count
+ * @error: a #GError, %XA_ERROR_NOT_FOUND if there is no such request
+ *
+ * Returns: (transfer full) (nullable): the request's row
+ */
+XaStoreVmRow *
+xa_store_get_vm (XaStore *self, gint64 request_id, guint n_nodes, GError **error)
+{
+  const gchar *purpose = "read the request";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, XA_STORE_VM_COLUMNS "WHERE r.id = ?1 ORDER BY p.node", purpose, error);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  rows = xa_store_collect_vms (self, stmt, n_nodes, purpose, error);
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0) {
+    g_set_error (error, XA_ERROR, XA_ERROR_NOT_FOUND,
+                 "%s: there is no request %" G_GINT64_FORMAT, self->path, request_id);
+    return NULL;
+  }
+  return g_ptr_array_steal_index (rows, 0);
 }
 
 void

@@ -136,6 +136,28 @@ gboolean xa_store_set_state (XaStore        *self,
                              gboolean        ends_build,
                              GError        **error);
 
+/* xa-store-queue.c: a request as xa_store_request_from_row() reads it, in
+ * the order of these columns */
+#define XA_STORE_REQUEST_COLUMNS \
+  "id, uuid, group_id, state, reason, attempts, deferrals, queued_wall_us, queued_host_s, " \
+  "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
+  "cmdline, vm_group"
+XaStoreRequest *xa_store_request_from_row (XaStmt *stmt);
+/* *out_id is 0 for a host the ledger does not know */
+gboolean xa_store_find_host (XaStore     *self,
+                             const gchar *key,
+                             gint64      *out_id,
+                             guint       *out_n_nodes,
+                             GError     **error);
+
+/* xa-store-claims.c: per node (gint64), what the host's in-flight claims
+ * have yet to take */
+gboolean xa_store_read_outstanding (XaStore *self,
+                                    gint64   host_id,
+                                    GError **error);
+gint64 xa_store_outstanding_on (XaStore *self,
+                                guint    node);
+
 /* xa-store-schema.c */
 gboolean xa_store_migrate (XaStore *self,
                            GError **error);

@@ -3,12 +3,6 @@
 #include "xa-store-private.h"
 #include "xa-text.h"
 
-/* The columns xa_store_request_from_row() reads, in its order. */
-#define XA_STORE_REQUEST_COLUMNS \
-  "id, uuid, group_id, state, reason, attempts, deferrals, queued_wall_us, queued_host_s, " \
-  "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
-  "cmdline, vm_group"
-
 /* Hard affinity is kept as CPU ids separated by blanks. */
 static gchar *
 xa_store_cpus_to_text (GArray *cpus)
@@ -41,7 +35,7 @@ xa_store_cpus_from_text (const gchar *text)
   return cpus;
 }
 
-static XaStoreRequest *
+XaStoreRequest *
 xa_store_request_from_row (XaStmt *stmt)
 {
   XaStoreRequest *request = g_new0 (XaStoreRequest, 1);
@@ -72,7 +66,7 @@ xa_store_request_from_row (XaStmt *stmt)
   return request;
 }
 
-static gboolean
+gboolean
 xa_store_find_host (XaStore *self, const gchar *key, gint64 *out_id, guint *out_n_nodes,
                     GError **error)
 {

@@ -11,6 +11,9 @@
 
 /* A writer waits this long for another one (the admitter, a submit). */
 #define XA_STORE_BUSY_TIMEOUT_MS 10000
+/* A transaction's start or commit refused as busy is tried this often in
+ * all, each after the busy timeout. */
+#define XA_STORE_BUSY_TRIES 3
 
 static const gchar *const xa_request_state_names[] = {
   [XA_REQUEST_QUEUED] = "queued",
@@ -244,12 +247,25 @@ xa_store_collect_array (XaStore *self, XaStmt *stmt, const gchar *purpose, guint
   return g_steal_pointer (&rows);
 }
 
+/* A BEGIN IMMEDIATE or a COMMIT that SQLite answers SQLITE_BUSY, after the
+ * busy timeout, changed nothing (a COMMIT leaves its transaction open) and
+ * may be run again: many submitters at once, or one behind a long batch,
+ * must never see "database is locked". */
 static gboolean
 xa_store_exec (XaStore *self, const gchar *sql, const gchar *purpose, GError **error)
 {
   g_autoptr(XaStmt) stmt = xa_store_prepare (self, sql, purpose, error);
+  gint rc = SQLITE_BUSY;
 
-  return stmt != NULL && xa_store_step_done (self, stmt, purpose, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < XA_STORE_BUSY_TRIES && (rc & 0xff) == SQLITE_BUSY; i++) {
+    sqlite3_reset (stmt);
+    rc = sqlite3_step (stmt);
+  }
+  if (rc != SQLITE_DONE)
+    return xa_store_fail (self, rc, purpose, error);
+  return TRUE;
 }
 
 static gboolean
@@ -460,9 +476,17 @@ xa_store_configure (XaStore *self, GError **error)
 static gboolean
 xa_store_use_wal (XaStore *self, GError **error)
 {
-  gint rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                                    "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+  gint rc = SQLITE_BUSY;
 
+  /* a switch that meets another connection opening a new ledger fails at
+   * once, SQLite's busy timeout aside: it is asked again each millisecond,
+   * for as long as that timeout */
+  for (guint i = 0; i < XA_STORE_BUSY_TIMEOUT_MS && (rc & 0xff) == SQLITE_BUSY; i++) {
+    if (i > 0)
+      g_usleep (G_USEC_PER_SEC / 1000);
+    rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                 "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+  }
   if (rc != SQLITE_OK)
     return xa_store_fail (self, rc, "switch the database to WAL", error);
   return TRUE;

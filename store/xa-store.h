@@ -205,8 +205,15 @@ void xa_store_batch_row_free (XaStoreBatchRow *row);
  * @spilled_mib: built memory outside a non-empty @planned_nodes
  * @wait_s: queued → build started on the host's clock, -1 if never started
  * @build_s: build started → ended, -1 if it has not ended
+ * @id: the ledger's id of the request
+ * @group_id: the submission it came with
+ * @reason: (nullable): why it waits, or was rejected, failed or cancelled
+ * @memory_mib: the memory it asks, without Xen's overhead
+ * @queued_wall_us: when it was queued, wall clock
+ * @started_wall_us: when its last build started, wall clock; 0 if never
+ * @finished_wall_us: when its last build ended, wall clock; 0 if it has not
  *
- * One VM's history, for reports.
+ * One VM's history, for reports and status.
  */
 typedef struct {
   gchar *uuid;
@@ -218,9 +225,17 @@ typedef struct {
   guint64 spilled_mib;
   gdouble wait_s;
   gdouble build_s;
+  gint64 id;
+  gchar *group_id;
+  gchar *reason;
+  guint64 memory_mib;
+  gint64 queued_wall_us;
+  gint64 started_wall_us;
+  gint64 finished_wall_us;
 } XaStoreVmRow;
 
 void xa_store_vm_row_free (XaStoreVmRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreVmRow, xa_store_vm_row_free)
 
 /**
  * XaStoreNodeSample:
@@ -256,6 +271,24 @@ typedef struct {
 
 void xa_store_event_free (XaStoreEvent *event);
 
+/**
+ * XaStoreNodeStatus:
+ * @node: the node
+ * @total_mib: its memory
+ * @free_mib: its free memory when the host was last seen
+ * @claimed_mib: what the claims of the builds in flight have yet to take
+ * @available_mib: @free_mib less @claimed_mib: what a plan may give away
+ * @seen: when the host was last seen
+ */
+typedef struct {
+  guint node;
+  guint64 total_mib;
+  guint64 free_mib;
+  guint64 claimed_mib;
+  guint64 available_mib;
+  XaStoreTime seen;
+} XaStoreNodeStatus;
+
 typedef struct _XaStore XaStore;
 
 gchar *xa_store_default_path (void);
@@ -279,6 +312,18 @@ gboolean xa_store_ensure_host (XaStore     *self,
                                XaStoreTime  at,
                                gint64      *out_host_id,
                                GError     **error);
+
+gboolean xa_store_lookup_host (XaStore     *self,
+                               const gchar *key,
+                               gint64      *out_host_id,
+                               GError     **error);
+XaStoreRequest *xa_store_find_request (XaStore     *self,
+                                       gint64       host_id,
+                                       const gchar *id_or_name,
+                                       GError     **error);
+GArray *xa_store_node_status (XaStore *self,
+                              gint64   host_id,
+                              GError **error);
 
 gboolean xa_store_submit (XaStore     *self,
                           gint64       host_id,
@@ -382,6 +427,14 @@ GPtrArray *xa_store_list_vms (XaStore *self,
                               gint64   from_wall_us,
                               gint64   to_wall_us,
                               GError **error);
+GPtrArray *xa_store_list_live_vms (XaStore *self,
+                                   gint64   host_id,
+                                   guint    n_nodes,
+                                   GError **error);
+XaStoreVmRow *xa_store_get_vm (XaStore *self,
+                               gint64   request_id,
+                               guint    n_nodes,
+                               GError **error);
 GPtrArray *xa_store_list_events (XaStore *self,
                                  gint64   request_id,
                                  GError **error);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the queue's commands (submit, status) share: the host as the
+ * ledger knows it. */
+
+#include "xa-cli.h"
+#include "xa-store.h"
+
+G_BEGIN_DECLS
+
+/* --db, as boot has it. */
+#define XA_QUEUE_DB_HELP \
+  "The ledger (default /var/lib/xadmit/xadmit.db as root, else " \
+  "$XDG_STATE_HOME/xadmit/xadmit.db)"
+
+/**
+ * XaQueue:
+ * @host: the host of --host and --sim-state
+ * @info: its snapshot
+ * @db_path: the ledger's path
+ * @store: (nullable): the ledger; %NULL for a reader when it does not exist
+ * @host_id: the host's id in @store; 0 when the ledger does not know it
+ */
+typedef struct {
+  XaHost *host;
+  XaHostInfo *info;
+  gchar *db_path;
+  XaStore *store;
+  gint64 host_id;
+} XaQueue;
+
+void xa_queue_free (XaQueue *queue);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaQueue, xa_queue_free)
+
+XaQueue *xa_queue_open (const XaOptions *opts,
+                        const gchar     *db_path,
+                        gboolean         writer,
+                        GError         **error);
+XaStoreRequest *xa_queue_find (XaQueue     *queue,
+                               const gchar *id_or_name,
+                               GError     **error);
+
+G_END_DECLS
