@@ -171,8 +171,10 @@ xa_status_request_to_json (const XaStoreVmRow *row, guint n_nodes)
       json_array_append_new (nodes, json_integer (n));
     json_array_append_new (mib, json_integer ((json_int_t) row->planned_mib[n]));
   }
-  return json_pack ("{s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
-                    "id", row->uuid, "name", row->name, "group", row->group_id,
+  return json_pack ("{s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+                    "id", row->uuid, "name", row->name,
+                    "group", row->group != NULL ? json_string (row->group) : json_null (),
+                    "submission", row->group_id,
                     "state", xa_request_state_to_string (row->state),
                     "reason", row->reason != NULL ? json_string (row->reason) : json_null (),
                     "memory_mib", (json_int_t) row->memory_mib, "planned_nodes", nodes,
@@ -280,7 +282,8 @@ static void
 xa_status_print_request (const XaStoreVmRow *row)
 {
   g_autofree gchar *name = xa_status_cut (row->name, XA_STATUS_NAME_WIDTH);
-  g_autofree gchar *group = xa_status_cut (row->group_id, XA_STATUS_GROUP_WIDTH);
+  g_autofree gchar *group = xa_status_cut (row->group != NULL ? row->group : "-",
+                                           XA_STATUS_GROUP_WIDTH);
   g_autofree gchar *set = xa_nodeset_format (row->planned_nodes);
   g_autofree gchar *nodes = xa_status_cut (row->planned_nodes != 0 ? set : "-",
                                            XA_STATUS_NODES_WIDTH);

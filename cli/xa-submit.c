@@ -97,8 +97,10 @@ xa_submit_vm_from_options (const XaSubmitOptions *submit, GPtrArray **out_guests
   return g_steal_pointer (&requests);
 }
 
-/* The VMs of MANIFEST or of the options, and the group they go in:
- * --group, else the manifest or the VM they came as. */
+/* The VMs of MANIFEST or of the options, and the submission they go in:
+ * the manifest or the VM they came as. --group puts them all in one
+ * group, which starts together or not at all (a manifest's own "group"
+ * fields give way to it). */
 static GPtrArray *
 xa_submit_load (const XaSubmitOptions *submit, const gchar *manifest, GPtrArray **out_guests,
                 gchar **out_group, GError **error)
@@ -116,9 +118,13 @@ xa_submit_load (const XaSubmitOptions *submit, const gchar *manifest, GPtrArray 
     requests = xa_submit_vm_from_options (submit, out_guests, error);
   if (requests == NULL)
     return NULL;
-  if (submit->group != NULL)
-    *out_group = g_strdup (submit->group);
-  else if (manifest != NULL && g_str_equal (manifest, "-"))
+  for (guint i = 0; submit->group != NULL && i < requests->len; i++) {
+    XaRequest *req = g_ptr_array_index (requests, i);
+
+    g_free (req->group);
+    req->group = g_strdup (submit->group);
+  }
+  if (manifest != NULL && g_str_equal (manifest, "-"))
     *out_group = g_strdup ("submit:stdin");
   else if (manifest != NULL)
     *out_group = g_strdup_printf ("submit:%s", (base = g_path_get_basename (manifest)));

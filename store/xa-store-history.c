@@ -30,6 +30,7 @@ xa_store_vm_row_free (XaStoreVmRow *row)
   g_free (row->uuid);
   g_free (row->name);
   g_free (row->group_id);
+  g_free (row->group);
   g_free (row->reason);
   g_free (row->planned_mib);
   g_free (row->actual_mib);
@@ -114,6 +115,7 @@ xa_store_vm_row_from (XaStmt *stmt, guint n_nodes)
   row->queued_wall_us = sqlite3_column_int64 (stmt, 13);
   row->started_wall_us = sqlite3_column_int64 (stmt, 14);
   row->finished_wall_us = sqlite3_column_int64 (stmt, 15);
+  row->group = xa_store_column_strdup (stmt, 16);
   row->planned_mib = g_new0 (guint64, n_nodes);
   row->actual_mib = g_new0 (guint64, n_nodes);
   return row;
@@ -148,7 +150,7 @@ xa_store_vm_row_finish (XaStoreVmRow *row, guint n_nodes)
   "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, " \
   "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, " \
   "coalesce (p.actual_mib, 0), r.group_id, r.reason, r.memory_mib, r.queued_wall_us, " \
-  "coalesce (r.started_wall_us, 0), coalesce (r.finished_wall_us, 0) " \
+  "coalesce (r.started_wall_us, 0), coalesce (r.finished_wall_us, 0), r.vm_group " \
   "FROM requests r " \
   "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
 

@@ -207,6 +207,7 @@ void xa_store_batch_row_free (XaStoreBatchRow *row);
  * @build_s: build started → ended, -1 if it has not ended
  * @id: the ledger's id of the request
  * @group_id: the submission it came with
+ * @group: (nullable): the group it starts with, or not at all
  * @reason: (nullable): why it waits, or was rejected, failed or cancelled
  * @memory_mib: the memory it asks, without Xen's overhead
  * @queued_wall_us: when it was queued, wall clock
@@ -227,6 +228,7 @@ typedef struct {
   gdouble build_s;
   gint64 id;
   gchar *group_id;
+  gchar *group;
   gchar *reason;
   guint64 memory_mib;
   gint64 queued_wall_us;

@@ -142,7 +142,8 @@ test_cli_queue_submit_options_json (Fixture *f, gconstpointer data)
   g_assert_cmpuint (request->req->vcpus, ==, 3);
   g_assert_cmpuint (request->req->nodes, ==, 2);
   g_assert_cmpint (request->req->priority, ==, -5);
-  g_assert_cmpstr (request->group_id, ==, "vapp");
+  g_assert_cmpstr (request->req->group, ==, "vapp");
+  g_assert_cmpstr (request->group_id, ==, "submit:app-1");
 }
 
 static void
@@ -454,7 +455,8 @@ test_cli_queue_status_queued (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_size (requests), ==, 2);
   g_assert_cmpstr (xa_test_json_string (db, "id"), ==, ids[1]);
   g_assert_cmpstr (xa_test_json_string (db, "name"), ==, "db-01");
-  g_assert_cmpstr (xa_test_json_string (db, "group"), ==, "submit:two.json");
+  g_assert_true (json_is_null (json_object_get (db, "group")));
+  g_assert_cmpstr (xa_test_json_string (db, "submission"), ==, "submit:two.json");
   g_assert_cmpstr (xa_test_json_string (db, "state"), ==, "queued");
   g_assert_cmpint (xa_test_json_int (db, "memory_mib"), ==, 8192);
   g_assert_cmpuint (json_array_size (json_object_get (db, "planned_nodes")), ==, 0);
