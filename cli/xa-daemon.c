@@ -55,7 +55,8 @@ xa_daemon_set_speed (XaHost *host, const gchar *given, gdouble speed, GError **e
   return FALSE;
 }
 
-/* A ring: the requests queued since for the host go to the scheduler. */
+/* A ring: the requests queued since for the host go to the scheduler, and
+ * the builds whose cancel was asked stop. */
 static void
 xa_daemon_on_ring (gpointer user_data)
 {
@@ -64,7 +65,8 @@ xa_daemon_on_ring (gpointer user_data)
 
   if (xa_scheduler_was_stopped (daemon->run.scheduler))
     return;
-  if (!xa_admission_take_queued (daemon->admission, &error))
+  if (!xa_admission_take_queued (daemon->admission, &error) ||
+      !xa_scheduler_take_cancels (daemon->run.scheduler, &error))
     g_printerr ("%s: cannot read the queue (the next ring tries again): %s\n", g_get_prgname (),
                 error->message);
 }

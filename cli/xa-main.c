@@ -4,9 +4,11 @@
 
 #include "xa-bench.h"
 #include "xa-boot.h"
+#include "xa-cancel.h"
 #include "xa-cli.h"
 #include "xa-daemon.h"
 #include "xa-error.h"
+#include "xa-explain.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
 #include "xa-manifest.h"
@@ -238,6 +240,8 @@ static const XaCommand commands[] = {
   { "daemon", "admit the VMs queued for a host as they come, until stopped", xa_daemon_main },
   { "submit", "queue VM starts in the ledger for the daemon", xa_submit_main },
   { "status", "show the daemon, the queue and each node's memory", xa_status_main },
+  { "cancel", "cancel VM starts that are queued or being built", xa_cancel_main },
+  { "explain", "say why a VM went where it went, or why it still waits", xa_explain_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

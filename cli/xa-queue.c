@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "xa-error.h"
 #include "xa-host-record.h"
 #include "xa-queue.h"
@@ -163,3 +170,80 @@ xa_queue_find (XaQueue *queue, const gchar *id_or_name, GError **error)
                shown);
   return NULL;
 }
+
+void
+xa_queue_admitter_clear (XaQueueAdmitter *daemon)
+{
+  g_clear_pointer (&daemon->command, g_free);
+}
+
+/* The lock file holds "PID" or "PID COMMAND"; anything else says nothing. */
+static void
+xa_queue_read_holder (gint fd, XaQueueAdmitter *daemon)
+{
+  gchar text[128] = { 0 };
+  gssize len = pread (fd, text, sizeof text - 1, 0);
+  g_auto(GStrv) words = NULL;
+
+  if (len <= 0)
+    return;
+  words = g_strsplit (g_strstrip (text), " ", 2);
+  if (words[0] == NULL || !g_ascii_string_to_signed (words[0], 10, 1, G_MAXINT32,
+                                                     &daemon->pid, NULL))
+    return;
+  if (words[1] != NULL && *g_strstrip (words[1]) != '\0')
+    daemon->command = xa_text_quote_full (words[1], -1, XA_TEXT_QUOTE_MAX_CHARS,
+                                          XA_TEXT_QUOTE_BARE);
+}
+
+/* Whether an admitter holds PATH.lock: a shared lock that cannot be had
+ * means it does (docs/formats.md, Ledger); one that can is let go at once. */
+void
+xa_queue_probe_admitter (const gchar *db_path, XaQueueAdmitter *daemon)
+{
+  g_autofree gchar *lock_path = g_strconcat (db_path, ".lock", NULL);
+  gint fd = g_open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  struct stat st;
+
+  if (fd < 0)
+    return;
+  if (flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    daemon->running = TRUE;
+    xa_queue_read_holder (fd, daemon);
+    if (fstat (fd, &st) == 0)
+      daemon->since_us = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC +
+                         st.st_mtim.tv_nsec / 1000;
+  }
+  g_close (fd, NULL);
+}
+
+/* Per node, the free memory the admitter plans with: while one runs, its
+ * newest record of the host in the ledger; else the host as it is now (the
+ * ledger's record may be older than the last builds). Claims are the
+ * ledger's either way. */
+GArray *
+xa_queue_nodes (XaQueue *queue, gboolean admitting, GError **error)
+{
+  g_autoptr(GArray) recorded = NULL;
+  GArray *nodes;
+
+  if (queue->store != NULL && queue->host_id != 0 &&
+      (recorded = xa_store_node_status (queue->store, queue->host_id, error)) == NULL)
+    return NULL;
+  if (admitting && recorded != NULL && recorded->len == queue->info->n_nodes)
+    return g_steal_pointer (&recorded);
+  nodes = g_array_sized_new (FALSE, TRUE, sizeof (XaStoreNodeStatus), queue->info->n_nodes);
+  for (guint n = 0; n < queue->info->n_nodes; n++) {
+    const XaHostNode *hn = &queue->info->nodes[n];
+    guint64 claimed = recorded != NULL && n < recorded->len
+                      ? g_array_index (recorded, XaStoreNodeStatus, n).claimed_mib : 0;
+    XaStoreNodeStatus status = { n, hn->total_mib, hn->free_mib, claimed,
+                                 hn->free_mib > claimed ? hn->free_mib - claimed : 0,
+                                 { g_get_real_time (), queue->info->time_s } };
+
+    g_array_append_val (nodes, status);
+  }
+  return nodes;
+}
+
+/* An ISO 8601 UTC time, or JSON null for 0 (it did not happen). */

@@ -41,4 +41,27 @@ XaStoreRequest *xa_queue_find (XaQueue     *queue,
                                const gchar *id_or_name,
                                GError     **error);
 
+/**
+ * XaQueueAdmitter:
+ * @running: whether a process holds the ledger's admitter lock
+ * @pid: its pid, 0 if the lock file does not say
+ * @command: (nullable): its command ("daemon", "boot"), if the file says
+ * @since_us: when it took the lock (the lock file's mtime), wall clock
+ */
+typedef struct {
+  gboolean running;
+  gint64 pid;
+  gchar *command;
+  gint64 since_us;
+} XaQueueAdmitter;
+
+void xa_queue_admitter_clear (XaQueueAdmitter *admitter);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaQueueAdmitter, xa_queue_admitter_clear)
+
+void xa_queue_probe_admitter (const gchar     *db_path,
+                              XaQueueAdmitter *admitter);
+GArray *xa_queue_nodes (XaQueue  *queue,
+                        gboolean  admitting,
+                        GError  **error);
+
 G_END_DECLS

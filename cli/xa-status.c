@@ -1,11 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-output.h"
@@ -19,67 +12,6 @@
 #define XA_STATUS_NAME_WIDTH 20
 #define XA_STATUS_GROUP_WIDTH 16
 #define XA_STATUS_NODES_WIDTH 8
-
-/**
- * XaStatusDaemon:
- * @running: whether a process holds the ledger's admitter lock
- * @pid: its pid, 0 if the lock file does not say
- * @command: (nullable): its command ("daemon", "boot"), if the file says
- * @since_us: when it took the lock (the lock file's mtime), wall clock
- */
-typedef struct {
-  gboolean running;
-  gint64 pid;
-  gchar *command;
-  gint64 since_us;
-} XaStatusDaemon;
-
-static void
-xa_status_daemon_clear (XaStatusDaemon *daemon)
-{
-  g_clear_pointer (&daemon->command, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaStatusDaemon, xa_status_daemon_clear)
-
-/* The lock file holds "PID" or "PID COMMAND"; anything else says nothing. */
-static void
-xa_status_read_holder (gint fd, XaStatusDaemon *daemon)
-{
-  gchar text[128] = { 0 };
-  gssize len = pread (fd, text, sizeof text - 1, 0);
-  g_auto(GStrv) words = NULL;
-
-  if (len <= 0)
-    return;
-  words = g_strsplit (g_strstrip (text), " ", 2);
-  if (words[0] == NULL || !g_ascii_string_to_signed (words[0], 10, 1, G_MAXINT32,
-                                                     &daemon->pid, NULL))
-    return;
-  if (words[1] != NULL && *g_strstrip (words[1]) != '\0')
-    daemon->command = xa_text_quote_full (words[1], -1, XA_TEXT_QUOTE_MAX_CHARS,
-                                          XA_TEXT_QUOTE_BARE);
-}
-
-/* Whether an admitter holds PATH.lock: a shared lock that cannot be had
- * means it does (docs/formats.md, Ledger); one that can is let go at once. */
-static void
-xa_status_probe_daemon (const gchar *db_path, XaStatusDaemon *daemon)
-{
-  g_autofree gchar *lock_path = g_strconcat (db_path, ".lock", NULL);
-  gint fd = g_open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  struct stat st;
-
-  if (fd < 0)
-    return;
-  if (flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    daemon->running = TRUE;
-    xa_status_read_holder (fd, daemon);
-    if (fstat (fd, &st) == 0)
-      daemon->since_us = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC +
-                         st.st_mtim.tv_nsec / 1000;
-  }
-  g_close (fd, NULL);
-}
 
 /* The requests to show: those named, else the queue and the builds in
  * flight. */
@@ -105,36 +37,6 @@ xa_status_requests (XaQueue *queue, gchar **names, GError **error)
   return g_steal_pointer (&rows);
 }
 
-/* Per node, the free memory the admitter plans with: while one runs, its
- * newest record of the host in the ledger; else the host as it is now (the
- * ledger's record may be older than the last builds). Claims are the
- * ledger's either way. */
-static GArray *
-xa_status_nodes (XaQueue *queue, gboolean admitting, GError **error)
-{
-  g_autoptr(GArray) recorded = NULL;
-  GArray *nodes;
-
-  if (queue->store != NULL && queue->host_id != 0 &&
-      (recorded = xa_store_node_status (queue->store, queue->host_id, error)) == NULL)
-    return NULL;
-  if (admitting && recorded != NULL && recorded->len == queue->info->n_nodes)
-    return g_steal_pointer (&recorded);
-  nodes = g_array_sized_new (FALSE, TRUE, sizeof (XaStoreNodeStatus), queue->info->n_nodes);
-  for (guint n = 0; n < queue->info->n_nodes; n++) {
-    const XaHostNode *hn = &queue->info->nodes[n];
-    guint64 claimed = recorded != NULL && n < recorded->len
-                      ? g_array_index (recorded, XaStoreNodeStatus, n).claimed_mib : 0;
-    XaStoreNodeStatus status = { n, hn->total_mib, hn->free_mib, claimed,
-                                 hn->free_mib > claimed ? hn->free_mib - claimed : 0,
-                                 { g_get_real_time (), 0 } };
-
-    g_array_append_val (nodes, status);
-  }
-  return nodes;
-}
-
-/* An ISO 8601 UTC time, or JSON null for 0 (it did not happen). */
 static json_t *
 xa_status_time_to_json (gint64 wall_us)
 {
@@ -150,7 +52,7 @@ xa_status_time_to_json (gint64 wall_us)
 }
 
 static json_t *
-xa_status_daemon_to_json (const XaStatusDaemon *daemon)
+xa_status_daemon_to_json (const XaQueueAdmitter *daemon)
 {
   if (!daemon->running)
     return json_pack ("{s:b, s:n, s:n, s:n}", "running", FALSE, "pid", "command", "since");
@@ -185,7 +87,7 @@ xa_status_request_to_json (const XaStoreVmRow *row, guint n_nodes)
 }
 
 static json_t *
-xa_status_to_json (XaQueue *queue, const XaStatusDaemon *daemon, GPtrArray *rows, GArray *nodes)
+xa_status_to_json (XaQueue *queue, const XaQueueAdmitter *daemon, GPtrArray *rows, GArray *nodes)
 {
   json_t *requests = json_array ();
   json_t *jnodes = json_array ();
@@ -242,7 +144,7 @@ xa_status_field_width (const gchar *text, gint width)
 }
 
 static void
-xa_status_print_daemon (const XaStatusDaemon *daemon)
+xa_status_print_daemon (const XaQueueAdmitter *daemon)
 {
   g_autofree gchar *since = NULL;
 
@@ -317,7 +219,7 @@ xa_status_print_nodes (GArray *nodes)
 }
 
 static void
-xa_status_print (XaQueue *queue, const XaStatusDaemon *daemon, GPtrArray *rows, GArray *nodes)
+xa_status_print (XaQueue *queue, const XaQueueAdmitter *daemon, GPtrArray *rows, GArray *nodes)
 {
   guint counts[XA_REQUEST_STATE_LAST + 1] = { 0 };
 
@@ -367,14 +269,14 @@ static gint
 xa_status_run (const XaOptions *opts, const gchar *db_path, gchar **names, GError **error)
 {
   g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, FALSE, error);
-  g_auto(XaStatusDaemon) daemon = { 0 };
+  g_auto(XaQueueAdmitter) daemon = { 0 };
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GArray) nodes = NULL;
 
   if (queue == NULL || (rows = xa_status_requests (queue, names, error)) == NULL)
     return -1;
-  xa_status_probe_daemon (queue->db_path, &daemon);
-  if ((nodes = xa_status_nodes (queue, daemon.running, error)) == NULL)
+  xa_queue_probe_admitter (queue->db_path, &daemon);
+  if ((nodes = xa_queue_nodes (queue, daemon.running, error)) == NULL)
     return -1;
   if (opts->json) {
     g_autoptr(json_t) root = xa_status_to_json (queue, &daemon, rows, nodes);

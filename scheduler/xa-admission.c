@@ -85,7 +85,9 @@ xa_admission_reconcile (XaAdmission *self, const XaHostInfo *info, GError **erro
                               xa_host_record_now (self->host), error);
   if (found == NULL ||
       !xa_admission_destroy_domains (self, info, XA_REQUEST_QUEUED, found->half_built, error) ||
-      !xa_admission_destroy_domains (self, info, XA_REQUEST_FAILED, found->leftover, error))
+      !xa_admission_destroy_domains (self, info, XA_REQUEST_FAILED, found->leftover, error) ||
+      !xa_store_cancel_asked (self->store, self->host_id, xa_host_record_now (self->host),
+                              error))
     return NULL;
   /* the host as reconciled, and a new simulated host's identity, on disk
    * before any request is queued for it */

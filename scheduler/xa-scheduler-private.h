@@ -121,5 +121,9 @@ gboolean xa_scheduler_vm_is_waiting (const XaVm *vm);
 guint xa_scheduler_n_waiting (XaScheduler *self);
 void xa_scheduler_dispatch (XaScheduler *self);
 void xa_scheduler_after_job (XaScheduler *self);
+void xa_scheduler_cancel_vm (XaVm        *vm,
+                             const gchar *reason);
+void xa_scheduler_abort_vm (XaVm        *vm,
+                            const gchar *why);
 
 G_END_DECLS

@@ -52,3 +52,53 @@ xa_scheduler_reread_host (XaScheduler *self, GError **error)
   self->host_info = g_steal_pointer (&info);
   return self->host_info;
 }
+
+/* The VM of @request_id, if this run holds it in flight. */
+static XaVm *
+xa_scheduler_find_in_flight (XaScheduler *self, gint64 request_id)
+{
+  for (guint i = 0; i < self->vms->len; i++) {
+    XaVm *vm = g_ptr_array_index (self->vms, i);
+
+    if (vm->request->id == request_id &&
+        (vm->request->state == XA_REQUEST_PLANNED || vm->request->state == XA_REQUEST_BUILDING))
+      return vm;
+  }
+  return NULL;
+}
+
+/**
+ * xa_scheduler_take_cancels:
+ * @self: the scheduler
+ * @error: a #GError, when the ledger cannot be read
+ *
+ * Carries out the cancels asked of builds this run has in flight
+ * (`xadmit cancel`, xa_store_ask_cancel()): a planned VM leaves the queue
+ * for a worker, a build stops and its half-built domain goes; both release
+ * their claims. A cancel costs a look at every VM, as a cancel is rare.
+ *
+ * Returns: %TRUE unless the ledger could not be read
+ */
+gboolean
+xa_scheduler_take_cancels (XaScheduler *self, GError **error)
+{
+  g_autoptr(GArray) asked = xa_store_list_cancel_asked (self->store, self->host_id, error);
+
+  if (asked == NULL)
+    return FALSE;
+  for (guint k = 0; k < asked->len; k++) {
+    XaVm *vm = xa_scheduler_find_in_flight (self, g_array_index (asked, gint64, k));
+
+    if (vm == NULL)
+      continue;
+    if (vm->building) {
+      xa_scheduler_abort_vm (vm, "cancelled while it was being built");
+      xa_scheduler_after_job (self);
+    } else {
+      g_queue_remove (&self->ready, vm);
+      xa_scheduler_cancel_vm (vm, "cancelled before its build began");
+    }
+    g_message ("%s: %s", vm->request->req->name, vm->request->reason);
+  }
+  return TRUE;
+}

@@ -408,7 +408,7 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   return TRUE;
 }
 
-static void
+void
 xa_scheduler_cancel_vm (XaVm *vm, const gchar *reason)
 {
   XaScheduler *self = vm->sched;
@@ -425,30 +425,39 @@ xa_scheduler_cancel_vm (XaVm *vm, const gchar *reason)
   xa_sched_track_vm (vm);
 }
 
-/* A second stop: half-built domains go, and their claims with them; one
+/* A build stopped: its half-built domain goes, and its claim with it; one
  * that will not go keeps its claim until the next start removes it. */
+void
+xa_scheduler_abort_vm (XaVm *vm, const gchar *why)
+{
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) kept_error = NULL;
+  g_autofree gchar *reason = NULL;
+
+  if (vm->check_event != 0)
+    xa_clock_cancel (self->clock, vm->check_event);
+  vm->building = FALSE;
+  self->running--;
+  if (xa_build_destroy (vm, &error)) {
+    reason = g_strdup_printf ("%s: its half-built domain was destroyed", why);
+    xa_scheduler_cancel_vm (vm, reason);
+    return;
+  }
+  if (!xa_build_keep_domain (vm, why, error, &kept_error))
+    xa_scheduler_fatal (self, g_steal_pointer (&kept_error));
+  xa_sched_track_vm (vm);
+}
+
+/* A second stop: every build stops. */
 static void
 xa_scheduler_abort_builds (XaScheduler *self)
 {
   for (guint i = 0; i < self->vms->len; i++) {
     XaVm *vm = g_ptr_array_index (self->vms, i);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GError) kept_error = NULL;
 
-    if (!vm->building)
-      continue;
-    if (vm->check_event != 0)
-      xa_clock_cancel (self->clock, vm->check_event);
-    vm->building = FALSE;
-    self->running--;
-    if (xa_build_destroy (vm, &error)) {
-      xa_scheduler_cancel_vm (vm, "xadmit was interrupted twice: its half-built domain was "
-                                  "destroyed");
-      continue;
-    }
-    if (!xa_build_keep_domain (vm, "xadmit was interrupted twice", error, &kept_error))
-      xa_scheduler_fatal (self, g_steal_pointer (&kept_error));
-    xa_sched_track_vm (vm);
+    if (vm->building)
+      xa_scheduler_abort_vm (vm, "xadmit was interrupted twice");
   }
 }
 

@@ -484,10 +484,10 @@ xa_store_ask_cancel_once (XaStore *self, gint64 request_id, const gchar *reason,
   if (*out_state == XA_REQUEST_PLANNED || *out_state == XA_REQUEST_BUILDING)
     return xa_store_note_cancel (self, request_id, at, &noted, error) && noted;
   if (*out_state == XA_REQUEST_RUNNING)
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
                  "it is running: xadmit leaves a running VM alone (xl destroy stops it)");
   else
-    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+    g_set_error (error, XA_ERROR, XA_ERROR_FAILED,
                  "it is %s already: there is nothing to cancel",
                  xa_request_state_to_string (*out_state));
   return FALSE;
@@ -502,8 +502,8 @@ xa_store_ask_cancel_once (XaStore *self, gint64 request_id, const gchar *reason,
  * @out_state: (out): %XA_REQUEST_CANCELLED for a request that was queued;
  *   planned or building for a build in flight, whose admitter now stops it
  *   (xa_store_list_cancel_asked())
- * @error: a #GError, %XA_ERROR_INVALID_INPUT for a request running or
- *   ended, whose message says so
+ * @error: a #GError, %XA_ERROR_FAILED for a request running or over,
+ *   whose message says so
  *
  * Returns: %TRUE if the request is cancelled, or its cancel noted
  */

@@ -172,6 +172,47 @@ xa_store_reconcile_unrecorded (XaStore *self, gint64 host_id, const XaStoreSnaps
 }
 
 static gboolean
+xa_store_cancel_asked_in_txn (XaStore *self, gint64 host_id, XaStoreTime at, GError **error)
+{
+  g_autoptr(GArray) asked = xa_store_list_in_flight (
+    self, "SELECT id, uuid, memory_mib, 0 FROM requests WHERE host_id = ?1 AND "
+          "state = 'queued' AND cancel_asked_wall_us IS NOT NULL ORDER BY id", host_id, error);
+
+  if (asked == NULL)
+    return FALSE;
+  for (guint k = 0; k < asked->len; k++) {
+    if (!xa_store_set_state (self, g_array_index (asked, XaInFlight, k).id, XA_REQUEST_QUEUED,
+                             XA_REQUEST_CANCELLED, "cancelled while its build was in flight; "
+                             "the build stopped when xadmit did", at, FALSE, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * xa_store_cancel_asked:
+ * @self: the store
+ * @host_id: the host
+ * @at: now
+ * @error: a #GError
+ *
+ * After a reconcile, once the half-built domains are gone: a build whose
+ * cancel was asked while no admitter carried it out, and that the
+ * reconcile queued again, is cancelled.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_cancel_asked (XaStore *self, gint64 host_id, XaStoreTime at, GError **error)
+{
+  if (!xa_store_begin (self, error))
+    return FALSE;
+  if (!xa_store_cancel_asked_in_txn (self, host_id, at, error))
+    return xa_store_rollback (self);
+  return xa_store_commit (self, error);
+}
+
+static gboolean
 xa_store_reconcile_in_txn (XaStore *self, gint64 host_id, const XaStoreSnapshot *snapshot,
                            XaStoreTime at, XaStoreReconciliation *result, GError **error)
 {

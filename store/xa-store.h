@@ -350,6 +350,10 @@ gboolean xa_store_ask_cancel (XaStore        *self,
                               XaStoreTime     at,
                               XaRequestState *out_state,
                               GError        **error);
+gboolean xa_store_cancel_asked (XaStore     *self,
+                                gint64       host_id,
+                                XaStoreTime  at,
+                                GError     **error);
 GArray *xa_store_list_cancel_asked (XaStore *self,
                                     gint64   host_id,
                                     GError **error);

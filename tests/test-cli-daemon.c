@@ -272,6 +272,72 @@ test_cli_daemon_second_signal_destroys_builds (XaTestDaemon *d, gconstpointer da
   daemon_assert_ledger_matches_host (d);
 }
 
+/* xadmit cancel of @name on the daemon's host and ledger, into @run. */
+static void
+daemon_cancel (XaTestDaemon *d, XaTestRun *run, const gchar *name)
+{
+  xa_test_run_xadmit (run, "cancel", "--host", d->spec, "--sim-state", d->state, "--db", d->db,
+                      name, NULL);
+}
+
+/* A build in flight is stopped by the daemon when cancel rings it; a VM
+ * the daemon holds deferred is cancelled at once and dropped; a running VM
+ * is left alone, exit 1, and a name nobody has is exit 2. */
+static void
+test_cli_daemon_cancels_in_each_state (XaTestDaemon *d, gconstpointer data)
+{
+  g_auto(XaTestRun) building = { 0 };
+  g_auto(XaTestRun) deferred = { 0 };
+  g_auto(XaTestRun) running = { 0 };
+  g_auto(XaTestRun) unknown = { 0 };
+
+  daemon_start_building (d, "1");
+  /* more than the four nodes have beside the build: it waits */
+  g_assert_true (daemon_queue (d, "huge", 1, 250));
+  daemon_cancel (d, &building, "big-0");
+  g_assert_cmpint (building.status, ==, 0);
+  g_assert_cmpstr (building.out, ==, "big-0: building: its admitter stops the build, destroys "
+                                     "its domain and releases its claim\n");
+  daemon_cancel (d, &deferred, "huge-0");
+  g_assert_cmpint (deferred.status, ==, 0);
+  g_assert_cmpstr (deferred.out, ==, "huge-0: cancelled (it was queued)\n");
+  daemon_wait_for (d, XA_REQUEST_CANCELLED, 2);
+  g_assert_true (daemon_queue (d, "small", 1, 1));
+  daemon_wait_for (d, XA_REQUEST_RUNNING, 1);
+  daemon_cancel (d, &running, "small-0");
+  g_assert_cmpint (running.status, ==, 1);
+  g_assert_nonnull (strstr (running.err, "small-0: it is running: xadmit leaves a running VM "
+                                         "alone (xl destroy stops it)"));
+  daemon_cancel (d, &unknown, "nobody");
+  g_assert_cmpint (unknown.status, ==, 2);
+  daemon_signal (d, SIGTERM);
+  g_assert_cmpint (daemon_wait (d), ==, 0);
+  g_assert_nonnull (strstr (d->said->str, "big-0: cancelled while it was being built: its "
+                                          "half-built domain was destroyed"));
+  daemon_assert_ledger_matches_host (d);
+}
+
+/* A cancel asked of a build while no daemon runs (it was killed): the
+ * next daemon destroys the half-built domain and cancels the request. */
+static void
+test_cli_daemon_cancel_carried_out_at_restart (XaTestDaemon *d, gconstpointer data)
+{
+  g_auto(XaTestRun) run = { 0 };
+
+  daemon_start_building (d, "1");
+  daemon_signal (d, SIGKILL);
+  g_assert_cmpint (daemon_wait (d), ==, 128 + SIGKILL);
+  daemon_cancel (d, &run, "big-0");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "no daemon is running for this ledger"));
+  daemon_start (d, "10000");
+  daemon_wait_for (d, XA_REQUEST_CANCELLED, 1);
+  g_assert_cmpuint (daemon_count_in (d, XA_REQUEST_QUEUED), ==, 0);
+  daemon_signal (d, SIGTERM);
+  g_assert_cmpint (daemon_wait (d), ==, 0);
+  daemon_assert_ledger_matches_host (d);
+}
+
 /* Killed during a build, restarted: the half-built domain goes and its VM
  * is built again, with those queued while no daemon ran. */
 static void
@@ -448,6 +514,9 @@ main (int argc, char **argv)
   add_daemon_test ("/cli/daemon/admits-what-a-killed-boot-left",
                    test_cli_daemon_admits_what_a_killed_boot_left);
   add_daemon_test ("/cli/daemon/one-admitter", test_cli_daemon_one_admitter);
+  add_daemon_test ("/cli/daemon/cancels-in-each-state", test_cli_daemon_cancels_in_each_state);
+  add_daemon_test ("/cli/daemon/cancel-carried-out-at-restart",
+                   test_cli_daemon_cancel_carried_out_at_restart);
   add_daemon_test ("/cli/daemon/refused-while-a-boot-runs",
                    test_cli_daemon_refused_while_a_boot_runs);
   g_test_add_func ("/cli/daemon/refuses-bad-options", test_cli_daemon_refuses_bad_options);
