@@ -447,7 +447,10 @@ xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
  * @error: a #GError
  *
  * Hands the scheduler every request queued for the host that it does not
- * have yet, of any group: those a restart found waiting, for one.
+ * have yet, of any group: those a restart found waiting, and those other
+ * processes queued. Their wait, which ages their priority, counts on this
+ * run's clock from when they were queued on the wall clock: the host time
+ * another process wrote is its own clock's.
  *
  * Returns: %TRUE on success
  */
@@ -462,8 +465,12 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
 
-    if (!g_hash_table_contains (self->handed, &request->id))
-      xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
+    if (g_hash_table_contains (self->handed, &request->id))
+      continue;
+    request->queued.host_s = xa_clock_at_wall (xa_host_get_clock (self->host),
+                                                request->queued.wall_us);
+    request->req->queued_s = request->queued.host_s;
+    xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }
   return TRUE;
 }

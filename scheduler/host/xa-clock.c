@@ -116,6 +116,28 @@ xa_clock_now (XaClock *self)
   return MAX (self->start_s + elapsed_s * self->speed, self->now_s);
 }
 
+/**
+ * xa_clock_at_wall:
+ * @self: a clock
+ * @wall_us: a wall-clock time (g_get_real_time()) not later than now
+ *
+ * What @self read at @wall_us: another process's moment on this host's
+ * clock, such as when a request was queued. A virtual clock that does not
+ * follow the wall clock cannot say, and gives now.
+ *
+ * Returns: the host's time then, on this clock
+ */
+gdouble
+xa_clock_at_wall (XaClock *self, gint64 wall_us)
+{
+  gdouble now_s = xa_clock_now (self);
+  gdouble ago_s = (gdouble) MAX (g_get_real_time () - wall_us, 0) / G_USEC_PER_SEC;
+
+  if (self->is_virtual)
+    return now_s;
+  return MAX (now_s - ago_s * self->speed, 0);
+}
+
 typedef struct {
   XaClock *clock;
   gdouble at_s;

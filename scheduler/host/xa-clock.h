@@ -24,6 +24,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaClock, xa_clock_free)
 
 gboolean xa_clock_is_virtual (XaClock *self);
 gdouble xa_clock_now (XaClock *self);
+gdouble xa_clock_at_wall (XaClock *self,
+                          gint64   wall_us);
 guint64 xa_clock_add (XaClock    *self,
                       gdouble     at_s,
                       XaClockFunc func,
