@@ -318,6 +318,58 @@ test_cli_daemon_cancels_in_each_state (XaTestDaemon *d, gconstpointer data)
   daemon_assert_ledger_matches_host (d);
 }
 
+/* A manifest of @count VMs of 512 MiB named @prefix-N in the test's
+ * directory. */
+static gchar *
+daemon_write_manifest (XaTestDaemon *d, const gchar *prefix, guint count)
+{
+  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
+  g_autofree gchar *file = g_strdup_printf ("%s.json", prefix);
+
+  for (guint i = 0; i < count; i++)
+    g_string_append_printf (text, "%s{\"name\": \"%s-%u\", \"memory\": 512, \"vcpus\": 1}",
+                            i > 0 ? ", " : "", prefix, i);
+  g_string_append (text, "]}");
+  return xa_test_dir_write (d->dir, file, text->str);
+}
+
+/* Eight xadmit submit at once while the daemon admits: each exits 0 with
+ * nothing on stderr (no busy database), and the daemon runs every VM once. */
+static void
+test_cli_daemon_many_submitters (XaTestDaemon *d, gconstpointer data)
+{
+  g_autoptr(GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  daemon_start (d, "10000");
+  for (guint k = 0; k < 8; k++) {
+    g_autofree gchar *prefix = g_strdup_printf ("s%u", k);
+    g_autofree gchar *manifest = daemon_write_manifest (d, prefix, 25);
+
+    g_ptr_array_add (procs, g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                              g_getenv ("XADMIT"), "submit", manifest, "-q",
+                                              "--host", d->spec, "--sim-state", d->state,
+                                              "--db", d->db, NULL));
+    g_assert_no_error (error);
+  }
+  for (guint k = 0; k < procs->len; k++) {
+    g_autofree gchar *err = NULL;
+
+    g_subprocess_communicate_utf8 (g_ptr_array_index (procs, k), NULL, NULL, NULL, &err,
+                                   &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (err, ==, "");
+    g_assert_cmpint (g_subprocess_get_exit_status (g_ptr_array_index (procs, k)), ==, 0);
+  }
+  daemon_open_ledger (d);
+  daemon_wait_for (d, XA_REQUEST_RUNNING, 200);
+  g_assert_cmpuint (daemon_count_in (d, XA_REQUEST_RUNNING), ==, 200);
+  daemon_signal (d, SIGTERM);
+  g_assert_cmpint (daemon_wait (d), ==, 0);
+  daemon_assert_ledger_matches_host (d);
+}
+
 /* A cancel asked of a build while no daemon runs (it was killed): the
  * next daemon destroys the half-built domain and cancels the request. */
 static void
@@ -516,6 +568,7 @@ main (int argc, char **argv)
                    test_cli_daemon_admits_what_a_killed_boot_left);
   add_daemon_test ("/cli/daemon/one-admitter", test_cli_daemon_one_admitter);
   add_daemon_test ("/cli/daemon/cancels-in-each-state", test_cli_daemon_cancels_in_each_state);
+  add_daemon_test ("/cli/daemon/many-submitters", test_cli_daemon_many_submitters);
   add_daemon_test ("/cli/daemon/cancel-carried-out-at-restart",
                    test_cli_daemon_cancel_carried_out_at_restart);
   add_daemon_test ("/cli/daemon/refused-while-a-boot-runs",
