@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <unistd.h>
+
 #include "xa-clock.h"
+
+/* For the crash tests (docs/design.md, "Crash recovery"): the process kills
+ * itself with SIGKILL as it is about to run this clock's Kth event. */
+#define XA_CLOCK_DIE_AT_ENV "XADMIT_TEST_DIE_AT_EVENT"
 
 typedef struct {
   gdouble at_s;
@@ -20,7 +27,26 @@ struct _XaClock {
   /* virtual: pending events by (time, id); real: id → GSource */
   GSequence *events;
   GHashTable *by_id;
+  guint64 n_run;
+  guint64 die_at;
 };
+
+static guint64
+xa_clock_die_at (void)
+{
+  const gchar *value = g_getenv (XA_CLOCK_DIE_AT_ENV);
+
+  return value != NULL ? g_ascii_strtoull (value, NULL, 10) : 0;
+}
+
+/* Every event runs here, whichever the clock's kind. */
+static void
+xa_clock_run (XaClock *self, XaClockFunc func, gpointer user_data)
+{
+  if (++self->n_run == self->die_at)
+    kill (getpid (), SIGKILL);
+  func (user_data);
+}
 
 static gint
 xa_clock_compare_events (gconstpointer a, gconstpointer b, gpointer user_data)
@@ -47,6 +73,7 @@ xa_clock_new_virtual (gdouble start_s)
 
   self->is_virtual = TRUE;
   self->now_s = start_s;
+  self->die_at = xa_clock_die_at ();
   self->events = g_sequence_new (g_free);
   self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   return self;
@@ -77,6 +104,7 @@ xa_clock_new_real (void)
 {
   XaClock *self = g_new0 (XaClock, 1);
 
+  self->die_at = xa_clock_die_at ();
   xa_clock_start_real (self, 0, 1);
   return self;
 }
@@ -157,7 +185,7 @@ xa_clock_timeout_fired (gpointer data)
   /* a timer rounded to the millisecond must not run before its time */
   self->now_s = MAX (self->now_s, timeout->at_s);
   g_hash_table_remove (self->by_id, &timeout->id);
-  func (user_data);
+  xa_clock_run (self, func, user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -246,7 +274,7 @@ xa_clock_run_next (XaClock *self)
   g_hash_table_remove (self->by_id, &event.id);
   g_sequence_remove (first);
   self->now_s = event.at_s;
-  event.func (event.user_data);
+  xa_clock_run (self, event.func, event.user_data);
   return TRUE;
 }
 
