@@ -27,6 +27,7 @@ typedef struct {
   gchar *nodes;
   gint priority;
   gchar *group;
+  gboolean no_rollback;
   gchar *kernel;
   gchar *ramdisk;
   gchar *cmdline;
@@ -118,9 +119,12 @@ xa_submit_load (const XaSubmitOptions *submit, const gchar *manifest, GPtrArray 
     requests = xa_submit_vm_from_options (submit, out_guests, error);
   if (requests == NULL)
     return NULL;
-  for (guint i = 0; submit->group != NULL && i < requests->len; i++) {
+  for (guint i = 0; i < requests->len; i++) {
     XaRequest *req = g_ptr_array_index (requests, i);
 
+    req->no_rollback = submit->no_rollback;
+    if (submit->group == NULL)
+      continue;
     g_free (req->group);
     req->group = g_strdup (submit->group);
   }
@@ -362,7 +366,9 @@ xa_submit_option_context (XaSubmitOptions *submit)
     { "priority", 0, 0, G_OPTION_ARG_INT, &submit->priority,
       "-1000 to 1000, higher first (default 0)", "P" },
     { "group", 0, 0, G_OPTION_ARG_STRING, &submit->group,
-      "The group the VMs go in (default: the manifest's or the VM's name)", "G" },
+      "Put every VM in group G: they start together, or none does", "G" },
+    { "no-rollback", 0, 0, G_OPTION_ARG_NONE, &submit->no_rollback,
+      "When a VM of a group fails to build, keep the others built", NULL },
     { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &submit->kernel, "What it boots on Xen", "F" },
     { "ramdisk", 0, 0, G_OPTION_ARG_FILENAME, &submit->ramdisk, "... with this ramdisk", "F" },
     { "cmdline", 0, 0, G_OPTION_ARG_STRING, &submit->cmdline, "... and command line", "S" },

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
  * @queued_s: the host's clock when the request was queued; with the
  *   planner's now, its age raises its priority (aging)
  * @group: (nullable): its group, whose VMs start together or not at all
+ * @no_rollback: its group's built VMs are kept when one fails to build
  *
  * One VM to start, as the planner sees it; what it boots is its #XaGuest.
  */
@@ -38,6 +39,7 @@ typedef struct {
   XaNodeSet nodes;
   gdouble queued_s;
   gchar *group;
+  gboolean no_rollback;
 } XaRequest;
 
 XaRequest *xa_request_new (const gchar *name,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-build.h"
+#include "xa-sched-group.h"
 #include "xa-sched-track.h"
 
 /* A build waits at most this often, a second apart, for its nodes to have
@@ -99,6 +100,8 @@ xa_build_fail (XaVm *vm, const gchar *reason)
   if (!retry)
     vm->finished_s = xa_scheduler_now (self);
   xa_build_end (vm);
+  if (!retry)
+    xa_sched_group_failed (vm, reason);
 }
 
 void
@@ -108,7 +111,8 @@ xa_build_fail_error (XaVm *vm, const GError *error)
 }
 
 /* The build is done: what is left of the claim goes, the domain runs (or
- * stays paused, if asked), and the ledger records where its memory went. */
+ * stays paused, if asked, or until its group is built), and the ledger
+ * records where its memory went. */
 static void
 xa_build_done (const GError *build_error, gpointer user_data)
 {
@@ -121,7 +125,8 @@ xa_build_done (const GError *build_error, gpointer user_data)
     return;
   }
   if (!xa_host_claim (self->host, vm->domid, -1, 0, &error) ||
-      (!self->options.paused && !xa_host_unpause (self->host, vm->domid, &error)) ||
+      (!self->options.paused && !xa_sched_group_holds (vm) &&
+       !xa_host_unpause (self->host, vm->domid, &error)) ||
       !xa_host_domain_memory (self->host, vm->domid, vm->actual_mib, &error)) {
     xa_build_fail_error (vm, error);
     return;
@@ -133,6 +138,8 @@ xa_build_done (const GError *build_error, gpointer user_data)
   }
   vm->finished_s = xa_scheduler_now (self);
   xa_build_end (vm);
+  if (xa_sched_group_holds (vm))
+    xa_sched_group_built (vm);
 }
 
 /* Strict: a VM with a node set gets exactly its planned MiB on each node,

@@ -141,7 +141,7 @@ gboolean xa_store_set_state (XaStore        *self,
 #define XA_STORE_REQUEST_COLUMNS \
   "id, uuid, group_id, state, reason, attempts, deferrals, queued_wall_us, queued_host_s, " \
   "name, memory_mib, vcpus, priority, nodes, hard_affinity, guest_type, kernel, ramdisk, " \
-  "cmdline, vm_group"
+  "cmdline, vm_group, no_rollback"
 XaStoreRequest *xa_store_request_from_row (XaStmt *stmt);
 /* *out_id is 0 for a host the ledger does not know */
 gboolean xa_store_find_host (XaStore     *self,

@@ -59,6 +59,7 @@ xa_store_request_from_row (XaStmt *stmt)
   xa_guest_type_from_string ((const gchar *) sqlite3_column_text (stmt, 15), &type, NULL);
   req->queued_s = request->queued.host_s;
   req->group = xa_store_column_strdup (stmt, 19);
+  req->no_rollback = sqlite3_column_int (stmt, 20) != 0;
   request->req = req;
   request->guest = xa_guest_new (type, (const gchar *) sqlite3_column_text (stmt, 16),
                                  (const gchar *) sqlite3_column_text (stmt, 17),
@@ -183,8 +184,9 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "INSERT INTO requests (uuid, host_id, group_id, name, memory_mib, vcpus, priority, "
           "nodes, hard_affinity, guest_type, kernel, ramdisk, cmdline, state, queued_wall_us, "
-          "queued_host_s, vm_group) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'queued', ?14, ?15, ?16)",
+          "queued_host_s, vm_group, no_rollback) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'queued', ?14, ?15, ?16, "
+          "?17)",
     purpose, error);
   gint rc;
 
@@ -205,6 +207,7 @@ xa_store_insert_request (XaStore *self, gint64 host_id, const gchar *group_id,
   sqlite3_bind_text (stmt, 13, guest->cmdline, -1, SQLITE_TRANSIENT);
   xa_store_bind_time (stmt, 14, at);
   sqlite3_bind_text (stmt, 16, req->group, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 17, req->no_rollback ? 1 : 0);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE) {
     g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,

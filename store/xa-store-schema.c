@@ -147,6 +147,7 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
    * the group whose VMs start together or not at all; a cancel asked of a
    * build in flight, which its admitter carries out */
   "ALTER TABLE requests ADD COLUMN vm_group TEXT;"
+  "ALTER TABLE requests ADD COLUMN no_rollback INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE requests ADD COLUMN cancel_asked_wall_us INTEGER;"
   "CREATE TABLE decisions ("
   "  request_id INTEGER NOT NULL REFERENCES requests (id),"

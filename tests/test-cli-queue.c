@@ -129,7 +129,7 @@ test_cli_queue_submit_options_json (Fixture *f, gconstpointer data)
   gint64 host_id = 0;
 
   xa_test_run_xadmit (&run, "submit", "--name", "app-1", "--memory", "1.5GiB", "--vcpus", "3",
-                      "--nodes", "0-1,^0", "--priority", "-5", "--group", "vapp", "--json",
+                      "--nodes", "0-1,^0", "--priority", "-5", "--group", "vapp", "--no-rollback", "--json",
                       ON_HOST (f), NULL);
   g_assert_cmpint (run.status, ==, 0);
   array = json_loads (run.out, 0, NULL);
@@ -143,6 +143,7 @@ test_cli_queue_submit_options_json (Fixture *f, gconstpointer data)
   g_assert_cmpuint (request->req->nodes, ==, 2);
   g_assert_cmpint (request->req->priority, ==, -5);
   g_assert_cmpstr (request->req->group, ==, "vapp");
+  g_assert_true (request->req->no_rollback);
   g_assert_cmpstr (request->group_id, ==, "submit:app-1");
 }
 

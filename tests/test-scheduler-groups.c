@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xa-test-cli.h"
 #include "xa-test-scheduler.h"
+
+/* Eight nodes of 64 GiB whose builds of @faults fail: the simulated host's
+ * fault list (docs/formats.md), e.g. {"build_fails": "g-2", "attempt": 1}. */
+#define FAULTY_HOST \
+  "{\"nodes\": [" \
+  "{\"memory\": \"64GiB\", \"cpus\": 8}, {\"memory\": \"64GiB\", \"cpus\": 8}," \
+  "{\"memory\": \"64GiB\", \"cpus\": 8}, {\"memory\": \"64GiB\", \"cpus\": 8}]," \
+  " \"faults\": [%s]}"
 
 static void
 add_vms (GPtrArray *requests, const gchar *prefix, guint count, guint64 memory_mib,
@@ -66,6 +75,106 @@ test_group_larger_than_a_batch (XaTestScheduler *f, gconstpointer data)
   g_assert_cmpuint (most, >=, 10);
 }
 
+/* Opens a host of FAULTY_HOST with @faults in f's directory, queues
+ * @requests. */
+static void
+prepare_faulty (XaTestScheduler *f, const gchar *faults, GPtrArray *requests,
+                const XaSchedulerOptions *options)
+{
+  g_autofree gchar *text = g_strdup_printf (FAULTY_HOST, faults);
+  g_autofree gchar *path = xa_test_dir_write (f->dir, "faulty.json", text);
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_autoptr(GError) error = NULL;
+
+  f->host = xa_host_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  xa_test_scheduler_open_admission (f, options, NULL);
+  g_assert_true (xa_admission_submit (f->admission, "test", requests, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The group's domains on the host now: how many, how many paused. */
+static void
+count_group_domains (XaTestScheduler *f, guint *out_domains, guint *out_paused)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (f->host, &error);
+
+  g_assert_no_error (error);
+  *out_domains = *out_paused = 0;
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    if (!g_str_has_prefix (domain->name, "g-"))
+      continue;
+    (*out_domains)++;
+    *out_paused += domain->paused ? 1 : 0;
+  }
+}
+
+/* At each step of the run: while a member of the group is not running,
+ * every member domain is paused. */
+static void
+check_paused_until_whole (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  XaTestScheduler *f = user_data;
+  guint domains;
+  guint paused;
+
+  count_group_domains (f, &domains, &paused);
+  if (xa_test_scheduler_count_in (f, XA_REQUEST_RUNNING) < 3)
+    g_assert_cmpuint (paused, ==, domains);
+}
+
+/* g-2's first build fails: g-0 and g-1, built meanwhile, stay paused until
+ * its second is done; then all three run. */
+static void
+test_group_paused_until_whole (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  guint domains;
+  guint paused;
+
+  add_vms (requests, "g", 3, 8 * GiB, "trio");
+  prepare_faulty (f, "{\"build_fails\": \"g-2\", \"attempt\": 1}", requests, &options);
+  xa_scheduler_set_progress (f->scheduler, check_paused_until_whole, f);
+  g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, 3);
+  count_group_domains (f, &domains, &paused);
+  g_assert_cmpuint (domains, ==, 3);
+  g_assert_cmpuint (paused, ==, 0);
+}
+
+/* g-2's only attempt hangs until killed: the group is rolled back (g-0 and g-1, built,
+ * destroyed and ended, saying why); with no_rollback, they run on. */
+static void
+test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  gboolean keep = GPOINTER_TO_INT (data);
+  g_autoptr(GPtrArray) ended = NULL;
+  guint domains;
+  guint paused;
+
+  options.retries = 0;
+  add_vms (requests, "g", 3, 8 * GiB, "trio");
+  for (guint i = 0; i < requests->len; i++)
+    ((XaRequest *) g_ptr_array_index (requests, i))->no_rollback = keep;
+  /* g-0 and g-1 are built (and paused) before g-2's build times out */
+  prepare_faulty (f, "{\"build_hangs\": \"g-2\", \"attempt\": 1}", requests, &options);
+  g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, keep ? 2 : 0);
+  count_group_domains (f, &domains, &paused);
+  g_assert_cmpuint (domains, ==, keep ? 2 : 0);
+  ended = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, NULL);
+  g_assert_cmpuint (ended->len, ==, keep ? 0 : 2);
+  for (guint i = 0; i < ended->len; i++)
+    g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, i))->reason,
+                              "rolled back with its group trio: g-2 failed to build"));
+  g_assert_cmpuint (xa_test_scheduler_count_in (f, XA_REQUEST_FAILED), ==, 1);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -73,5 +182,10 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/groups/whole-or-not-at-all",
                          test_group_starts_whole_or_not_at_all);
   xa_test_scheduler_add ("/scheduler/groups/larger-than-a-batch", test_group_larger_than_a_batch);
+  xa_test_scheduler_add ("/scheduler/groups/paused-until-whole", test_group_paused_until_whole);
+  g_test_add ("/scheduler/groups/rolled-back", XaTestScheduler, GINT_TO_POINTER (FALSE),
+              xa_test_scheduler_set_up, test_group_rolled_back, xa_test_scheduler_tear_down);
+  g_test_add ("/scheduler/groups/kept-with-no-rollback", XaTestScheduler, GINT_TO_POINTER (TRUE),
+              xa_test_scheduler_set_up, test_group_rolled_back, xa_test_scheduler_tear_down);
   return g_test_run ();
 }

@@ -114,6 +114,7 @@ xa_host_domain_copy (const XaHostDomain *domain, guint n_nodes)
   dup->claim_node = domain->claim_node;
   dup->estimated = domain->estimated;
   dup->unfinished = domain->unfinished;
+  dup->paused = domain->paused;
   dup->down = g_strdup (domain->down);
   return dup;
 }

@@ -38,6 +38,7 @@ typedef struct {
  * @estimated: @memory_by_node_mib is a guess, not what the host counted
  * @unfinished: its build has not finished, whatever memory it holds (on
  *   Xen: xadmit's domain that xenstored was not told of yet)
+ * @paused: it does not run (a build under way, or one kept paused)
  * @down: (nullable): how it went down ("poweroff", "reboot", "crash"...),
  *   for a domain that shut down and waits for its toolstack to destroy it
  */
@@ -51,6 +52,7 @@ typedef struct {
   gint claim_node;
   gboolean estimated;
   gboolean unfinished;
+  gboolean paused;
   gchar *down;
 } XaHostDomain;
 

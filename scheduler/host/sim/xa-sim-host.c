@@ -145,7 +145,7 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   xa_host_load_add (self->loads, domain, self->info->n_nodes);
   sd = xa_sim_host_add_domain (self, domain);
   sd->pvh = spec->pvh;
-  sd->paused = TRUE;
+  domain->paused = TRUE;
   *out_domid = domain->domid;
   xa_sim_state_changed (self);
   return TRUE;
@@ -298,7 +298,7 @@ xa_sim_host_unpause (XaHost *host, guint32 domid, GError **error)
   sd = xa_sim_host_domain (self, domid, "unpause", error);
   if (sd == NULL)
     return FALSE;
-  sd->paused = FALSE;
+  sd->domain->paused = FALSE;
   return TRUE;
 }
 

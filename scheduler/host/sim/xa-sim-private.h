@@ -23,7 +23,6 @@ typedef struct {
   /* the node that gave this domain its last extent, or -1 */
   gint last_node;
   gboolean pvh;
-  gboolean paused;
   XaSimBuild *build;
 } XaSimDomain;
 

@@ -148,6 +148,7 @@ xa_xen_list_add (XaXenHost *self, XaHostInfo *info, struct xs_handle *xs,
   domain->claim_mib = dominfo->outstanding_pages / XA_XEN_PAGES_PER_MIB;
   domain->claim_node = -1;
   domain->down = g_strdup (xa_xen_down_reason (dominfo));
+  domain->paused = (dominfo->flags & XEN_DOMINF_paused) != 0;
   /* a build introduces its domain last (xa-xen-xs.c): one that xenstored
    * does not know stopped half-way, whatever memory populate gave it */
   domain->unfinished = domain->uuid != NULL && xs != NULL &&
