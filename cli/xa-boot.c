@@ -354,6 +354,15 @@ xa_boot_add_admission_entries (GOptionContext *ctx, XaBootOptions *boot)
       "... or this long after the first of them, host clock (default 200)", "MS" },
     { "retries", 0, 0, G_OPTION_ARG_INT, &boot->retries,
       "A failed build is retried this many times (default 2; xenopsd does not retry)", "N" },
+    { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot->defer_timeout_s,
+      "VMs that do not fit stop waiting for memory after this, host clock (default 600; a "
+      "daemon counts it for each VM from when it was queued, and fails the VM then)", "S" },
+    { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
+      "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
+      "default; a xenopsd policy never is)", NULL },
+    { "paused", 0, 0, G_OPTION_ARG_NONE, &boot->paused,
+      "Built domains stay paused, for a toolstack that adds their devices and unpauses them",
+      NULL },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
       "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },
@@ -373,14 +382,6 @@ xa_boot_option_context (XaBootOptions *boot)
       "way xenopsd runs it, every build deciding alone", "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &boot->seed,
       "Seeds the simulated host's build-time jitter (default 1)", "N" },
-    { "defer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &boot->defer_timeout_s,
-      "VMs that do not fit stop waiting for memory after this, host clock (default 600)", "S" },
-    { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
-      "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
-      "default; a xenopsd policy never is)", NULL },
-    { "paused", 0, 0, G_OPTION_ARG_NONE, &boot->paused,
-      "Built domains stay paused, for a toolstack that adds their devices and unpauses them",
-      NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *ctx = xa_cli_option_context_new (

@@ -48,6 +48,48 @@ xa_sched_batch_compare_need (gconstpointer a, gconstpointer b, gpointer user_dat
   return va->index < vb->index ? -1 : (va->index > vb->index ? 1 : 0);
 }
 
+/* A service's deferred VM that waited --defer-timeout since it was queued
+ * fails, with the reason it last waited for. */
+static void
+xa_sched_batch_give_up (gpointer data)
+{
+  XaVm *vm = data;
+  XaScheduler *self = vm->sched;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+
+  vm->give_up_event = 0;
+  if (vm->request->state != XA_REQUEST_QUEUED || !vm->deferred)
+    return;
+  reason = g_strdup_printf ("it waited %.0f s (--defer-timeout) and memory never came: %s",
+                            self->options.defer_timeout_s, vm->request->reason);
+  if (!xa_store_give_up (self->store, vm->request, reason, xa_scheduler_time (self), &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  vm->deferred = FALSE;
+  vm->finished_s = xa_scheduler_now (self);
+  xa_sched_track_vm (vm);
+  g_message ("%s: %s", vm->request->req->name, reason);
+}
+
+/* A deferred VM waits: a boot's, until the run's one deadline; a
+ * service's, each until --defer-timeout after it was queued. */
+static void
+xa_sched_batch_defer (XaScheduler *self, XaVm *vm, gdouble now)
+{
+  vm->deferred = TRUE;
+  if (!self->service) {
+    if (self->defer_deadline_s < 0)
+      self->defer_deadline_s = now + self->options.defer_timeout_s;
+    return;
+  }
+  if (vm->give_up_event == 0)
+    vm->give_up_event = xa_clock_add (self->clock,
+                                      vm->request->queued.host_s + self->options.defer_timeout_s,
+                                      xa_sched_batch_give_up, vm);
+}
+
 /* After the ledger took the batch: planned VMs go to the workers, largest
  * first; deferred ones wait for memory. */
 static void
@@ -67,9 +109,7 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
       g_queue_insert_sorted (&planned, vm, xa_sched_batch_compare_need, NULL);
       break;
     case XA_REQUEST_QUEUED:
-      vm->deferred = TRUE;
-      if (self->defer_deadline_s < 0)
-        self->defer_deadline_s = now + self->options.defer_timeout_s;
+      xa_sched_batch_defer (self, vm, now);
       break;
     case XA_REQUEST_BUILDING:
     case XA_REQUEST_RUNNING:

@@ -100,6 +100,8 @@ struct _XaVm {
   gdouble started_s;
   gdouble finished_s;
   guint checks;
+  /* a service's: when a deferred VM stops waiting (--defer-timeout) */
+  guint64 give_up_event;
   guint64 check_event;
   /* as xa-sched-track.c last saw it */
   XaWaitPlace *wait;

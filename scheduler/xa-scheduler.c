@@ -60,6 +60,8 @@ xa_scheduler_vm_free (gpointer data)
 {
   XaVm *vm = data;
 
+  if (vm->give_up_event != 0)
+    xa_clock_cancel (vm->sched->clock, vm->give_up_event);
   xa_store_request_free (vm->request);
   g_free (vm->planned_mib);
   g_free (vm->actual_mib);

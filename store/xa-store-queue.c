@@ -604,6 +604,27 @@ xa_store_reject (XaStore *self, XaStoreRequest *request, const gchar *reason, Xa
 }
 
 /**
+ * xa_store_give_up:
+ * @self: the store
+ * @request: a queued request; its state and reason follow
+ * @reason: why it waits no more, one sentence
+ * @at: now
+ * @error: a #GError
+ *
+ * Fails a request that waited for memory longer than it may.
+ *
+ * Returns: %TRUE if it failed
+ */
+gboolean
+xa_store_give_up (XaStore *self, XaStoreRequest *request, const gchar *reason, XaStoreTime at,
+                  GError **error)
+{
+  g_return_val_if_fail (self != NULL && request != NULL && reason != NULL, FALSE);
+
+  return xa_store_move (self, request, XA_REQUEST_QUEUED, XA_REQUEST_FAILED, reason, at, error);
+}
+
+/**
  * xa_store_end:
  * @self: the store
  * @request: a running request; its state and reason follow

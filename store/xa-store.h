@@ -368,6 +368,12 @@ gboolean xa_store_reject (XaStore        *self,
                           XaStoreTime     at,
                           GError        **error);
 
+gboolean xa_store_give_up (XaStore        *self,
+                           XaStoreRequest *request,
+                           const gchar    *reason,
+                           XaStoreTime     at,
+                           GError        **error);
+
 gboolean xa_store_refresh (XaStore               *self,
                            gint64                 host_id,
                            const XaStoreSnapshot *snapshot,

@@ -103,6 +103,28 @@ test_cli_daemon_cancels_in_each_state (XaTestDaemon *d, gconstpointer data)
   xa_test_daemon_assert_ledger_matches_host (d);
 }
 
+/* A VM that cannot fit beside a build waits --defer-timeout (5 s of the
+ * host's clock, counted from its queueing) and then fails, saying why. */
+static void
+test_cli_daemon_gives_up_after_defer_timeout (XaTestDaemon *d, gconstpointer data)
+{
+  static const gchar *const options[] = { "--defer-timeout", "5", NULL };
+  g_autoptr(GPtrArray) failed = NULL;
+
+  d->options = options;
+  xa_test_daemon_start (d, "1000");
+  g_assert_true (xa_test_daemon_queue (d, "small", 1, 16));
+  xa_test_daemon_wait_for (d, XA_REQUEST_RUNNING, 1);
+  g_assert_true (xa_test_daemon_queue (d, "huge", 1, 250));
+  xa_test_daemon_wait_for (d, XA_REQUEST_FAILED, 1);
+  failed = xa_store_list_requests (d->store, d->host_id, XA_REQUEST_FAILED, NULL);
+  g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (failed, 0))->req->name, ==, "huge-0");
+  g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (failed, 0))->reason,
+                            "it waited 5 s (--defer-timeout) and memory never came: it needs"));
+  xa_test_daemon_signal (d, SIGTERM);
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
+}
+
 /* A manifest of @count VMs of 512 MiB named @prefix-N in the test's
  * directory. */
 static gchar *
@@ -348,6 +370,8 @@ main (int argc, char **argv)
   xa_test_daemon_add ("/cli/daemon/one-admitter", test_cli_daemon_one_admitter);
   xa_test_daemon_add ("/cli/daemon/cancels-in-each-state", test_cli_daemon_cancels_in_each_state);
   xa_test_daemon_add ("/cli/daemon/many-submitters", test_cli_daemon_many_submitters);
+  xa_test_daemon_add ("/cli/daemon/gives-up-after-defer-timeout",
+                      test_cli_daemon_gives_up_after_defer_timeout);
   xa_test_daemon_add ("/cli/daemon/cancel-carried-out-at-restart",
                    test_cli_daemon_cancel_carried_out_at_restart);
   xa_test_daemon_add ("/cli/daemon/refused-while-a-boot-runs",

@@ -59,17 +59,23 @@ xa_test_daemon_read_until (XaTestDaemon *d, const gchar *prefix)
 void
 xa_test_daemon_start_dying (XaTestDaemon *d, const gchar *speed, guint die_at)
 {
-  const gchar *argv[] = { g_getenv ("XADMIT"), "daemon", "--host", d->spec, "--sim-state",
-                          d->state, "--db", d->db, "--sim-speed", speed, NULL };
+  const gchar *base[] = { g_getenv ("XADMIT"), "daemon", "--host", d->spec, "--sim-state",
+                          d->state, "--db", d->db, "--sim-speed", speed };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree gchar *die_text = g_strdup_printf ("%u", die_at);
   g_autoptr(GError) error = NULL;
 
   g_assert_null (d->proc);
+  for (guint i = 0; i < G_N_ELEMENTS (base); i++)
+    g_ptr_array_add (argv, (gpointer) base[i]);
+  for (guint i = 0; d->options != NULL && d->options[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) d->options[i]);
+  g_ptr_array_add (argv, NULL);
   if (die_at > 0)
     g_subprocess_launcher_setenv (launcher, "XADMIT_TEST_DIE_AT_EVENT", die_text, TRUE);
-  d->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  d->proc = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
   d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (d->proc));
 }

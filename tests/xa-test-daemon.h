@@ -28,6 +28,8 @@ typedef struct {
   /* the test's own connection to the ledger, and the host there */
   XaStore *store;
   gint64 host_id;
+  /* (nullable): more options for the daemons it starts */
+  const gchar *const *options;
 } XaTestDaemon;
 
 typedef void (*XaTestDaemonFunc) (XaTestDaemon  *d,
