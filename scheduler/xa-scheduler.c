@@ -291,7 +291,7 @@ xa_scheduler_start (XaScheduler *self)
 
 /* A built VM whose domain went down by itself (docs/design.md, "Xen call
  * order"): the domain is destroyed, the request ends, and what that frees
- * may fit the VMs that wait. */
+ * may fit the VMs that wait; so may what any domain that went freed. */
 static void
 xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
 {
@@ -300,6 +300,11 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   g_autofree gchar *reason = NULL;
   XaVm *vm = g_hash_table_lookup (self->running_by_domid, GUINT_TO_POINTER (domid));
 
+  if (down == NULL) {
+    self->generation++;
+    xa_scheduler_after_job (self);
+    return;
+  }
   if (vm == NULL)
     return;
   /* before the destroy, which may free @down */

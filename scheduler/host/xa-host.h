@@ -59,8 +59,10 @@ typedef void (*XaHostBuildDone) (const GError *error,
 
 /**
  * XaHostDomainDown:
- * @domid: a domain that shut down, rebooted or crashed
- * @down: how ("poweroff", "reboot", "crash"...)
+ * @domid: a domain that shut down, rebooted or crashed; 0 with @down
+ *   %NULL
+ * @down: (nullable): how ("poweroff", "reboot", "crash"...); %NULL when
+ *   some domain went away, whose memory may be free now
  * @user_data: what xa_host_watch_domains() was given
  *
  * Called in the main context that asked to watch; again for the same

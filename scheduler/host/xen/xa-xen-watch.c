@@ -87,6 +87,8 @@ xa_xen_watch_fired (gint fd, GIOCondition condition, gpointer user_data)
     if (down != NULL)
       self->down (domid, down, self->down_data);
   }
+  /* any domain that went, xadmit's or another's, may have freed memory */
+  self->down (0, NULL, self->down_data);
   return G_SOURCE_CONTINUE;
 }
 
