@@ -467,9 +467,10 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
 
     if (g_hash_table_contains (self->handed, &request->id))
       continue;
-    request->queued.host_s = xa_clock_at_wall (xa_host_get_clock (self->host),
-                                                request->queued.wall_us);
-    request->req->queued_s = request->queued.host_s;
+    if (!xa_store_set_queued_host_s (self->store, request,
+                                     xa_clock_at_wall (xa_host_get_clock (self->host),
+                                                       request->queued.wall_us), error))
+      return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }
   return TRUE;

@@ -604,6 +604,40 @@ xa_store_reject (XaStore *self, XaStoreRequest *request, const gchar *reason, Xa
 }
 
 /**
+ * xa_store_set_queued_host_s:
+ * @self: the store
+ * @request: a request; its queue time follows
+ * @host_s: when it was queued, on the clock of the host's admitter
+ * @error: a #GError
+ *
+ * A request queued by another process has its queue time on that
+ * process's clock: its admitter puts it on its own, so that the wait
+ * (started - queued) is counted on one clock.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_set_queued_host_s (XaStore *self, XaStoreRequest *request, gdouble host_s,
+                            GError **error)
+{
+  const gchar *purpose = "put the queue time on the admitter's clock";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "UPDATE requests SET queued_host_s = ?2 WHERE id = ?1", purpose, error);
+
+  g_return_val_if_fail (self != NULL && request != NULL, FALSE);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request->id);
+  sqlite3_bind_double (stmt, 2, host_s);
+  if (!xa_store_step_done (self, stmt, purpose, error))
+    return FALSE;
+  request->queued.host_s = host_s;
+  request->req->queued_s = host_s;
+  return TRUE;
+}
+
+/**
  * xa_store_give_up:
  * @self: the store
  * @request: a queued request; its state and reason follow

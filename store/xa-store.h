@@ -368,6 +368,10 @@ gboolean xa_store_reject (XaStore        *self,
                           XaStoreTime     at,
                           GError        **error);
 
+gboolean xa_store_set_queued_host_s (XaStore        *self,
+                                     XaStoreRequest *request,
+                                     gdouble         host_s,
+                                     GError        **error);
 gboolean xa_store_give_up (XaStore        *self,
                            XaStoreRequest *request,
                            const gchar    *reason,
