@@ -34,5 +34,7 @@ gboolean xa_bench_storm (const XaBench  *bench,
                          GError        **error);
 gboolean xa_bench_scale (const XaBench  *bench,
                          GError        **error);
+gboolean xa_bench_daemon (const XaBench  *bench,
+                          GError        **error);
 
 G_END_DECLS

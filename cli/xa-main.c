@@ -154,55 +154,74 @@ xa_cmd_plan (int argc, char **argv)
   return xa_main_print_plan (&opts, options.policy, plan, run);
 }
 
-/* Without a benchmark named, the first three; --scale takes minutes, and
- * runs only when asked. */
-static gboolean
-xa_cmd_bench_run (const XaBench *bench, gboolean planner, gboolean store, gboolean storm,
-                  gboolean scale, GError **error)
-{
-  gboolean all = !planner && !store && !storm && !scale;
+/* Which benchmarks to run. */
+typedef struct {
+  gboolean planner;
+  gboolean store;
+  gboolean storm;
+  gboolean scale;
+  gboolean daemon;
+} XaCmdBenchWhich;
 
-  return ((!all && !planner) || (xa_bench_planner (bench, error) &&
-                                  xa_bench_tight (bench, error))) &&
-         ((!all && !store) || xa_bench_store (bench, error)) &&
-         ((!all && !storm) || xa_bench_storm (bench, error)) &&
-         (!scale || xa_bench_scale (bench, error));
+/* Without a benchmark named, the first three; --scale and --daemon take
+ * minutes, and run only when asked. */
+static gboolean
+xa_cmd_bench_run (const XaBench *bench, const XaCmdBenchWhich *which, GError **error)
+{
+  gboolean all = !which->planner && !which->store && !which->storm && !which->scale &&
+                 !which->daemon;
+
+  return ((!all && !which->planner) || (xa_bench_planner (bench, error) &&
+                                         xa_bench_tight (bench, error))) &&
+         ((!all && !which->store) || xa_bench_store (bench, error)) &&
+         ((!all && !which->storm) || xa_bench_storm (bench, error)) &&
+         (!which->scale || xa_bench_scale (bench, error)) &&
+         (!which->daemon || xa_bench_daemon (bench, error));
+}
+
+/* bench's options and help; GLib copies the entries, which point into
+ * @which and @seed. */
+static GOptionContext *
+xa_cmd_bench_context (XaOptions *opts, XaCmdBenchWhich *which, gint *seed)
+{
+  const GOptionEntry entries[] = {
+    { "planner", 0, 0, G_OPTION_ARG_NONE, &which->planner,
+      "Time the planner: 100, 1000 and 10000 VMs on 2, 8, 16 and 64 nodes, batch and "
+      "xenopsd side by side; then 200 small tight batches (16 VMs on 8 nodes), batch against "
+      "exact: VMs split and deferred, time per batch", NULL },
+    { "store", 0, 0, G_OPTION_ARG_NONE, &which->store,
+      "Time the ledger: submitting 10000 requests and admitting a batch of 1000, in a "
+      "temporary database", NULL },
+    { "storm", 0, 0, G_OPTION_ARG_NONE, &which->storm,
+      "Boot 1000 VMs on an 8-node simulated host, batch (strict and not) and xenopsd side by "
+      "side: locality, makespan against its lower bound, CPU per VM", NULL },
+    { "scale", 0, 0, G_OPTION_ARG_NONE, &which->scale,
+      "Boot 1000 to 20000 VMs on a 16-node simulated host, batch and xenopsd side by side: "
+      "CPU per VM, wall, peak RSS, ledger statements per VM, batches, makespan", NULL },
+    { "daemon", 0, 0, G_OPTION_ARG_NONE, &which->daemon,
+      "10000 requests queued by 8 xadmit submit at once against xadmit daemon on a 16-node "
+      "simulated host: its CPU per request, time to admission (p50, p99), RSS", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT, seed, "Seed of the VM mix (default 1)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  return xa_cli_option_context_new (
+    "[--planner] [--store] [--storm] [--scale] [--daemon] - measure, not test",
+    "Benchmarks print tables of xadmit against the xenopsd reference policy,\n"
+    "measured in the same run on the same input; without --planner, --store,\n"
+    "--storm, --scale or --daemon, the first three. They are not tests: nothing\n"
+    "fails on a slow machine.\n"
+    "With -q, the tables without the lines that explain them; with --json, one\n"
+    "document of the tables (docs/formats.md).", opts, FALSE, entries);
 }
 
 static int
 xa_cmd_bench (int argc, char **argv)
 {
   g_auto(XaOptions) opts = { 0 };
-  gboolean planner = FALSE;
-  gboolean store = FALSE;
-  gboolean storm = FALSE;
-  gboolean scale = FALSE;
+  XaCmdBenchWhich which = { FALSE, FALSE, FALSE, FALSE, FALSE };
   gint seed = 1;
-  const GOptionEntry entries[] = {
-    { "planner", 0, 0, G_OPTION_ARG_NONE, &planner,
-      "Time the planner: 100, 1000 and 10000 VMs on 2, 8, 16 and 64 nodes, batch and "
-      "xenopsd side by side; then 200 small tight batches (16 VMs on 8 nodes), batch against "
-      "exact: VMs split and deferred, time per batch", NULL },
-    { "store", 0, 0, G_OPTION_ARG_NONE, &store,
-      "Time the ledger: submitting 10000 requests and admitting a batch of 1000, in a "
-      "temporary database", NULL },
-    { "storm", 0, 0, G_OPTION_ARG_NONE, &storm,
-      "Boot 1000 VMs on an 8-node simulated host, batch (strict and not) and xenopsd side by "
-      "side: locality, makespan against its lower bound, CPU per VM", NULL },
-    { "scale", 0, 0, G_OPTION_ARG_NONE, &scale,
-      "Boot 1000 to 20000 VMs on a 16-node simulated host, batch and xenopsd side by side: "
-      "CPU per VM, wall, peak RSS, ledger statements per VM, batches, makespan", NULL },
-    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the VM mix (default 1)", "N" },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr(GOptionContext) ctx = xa_cli_option_context_new (
-    "[--planner] [--store] [--storm] [--scale] - measure, not test",
-    "Benchmarks print tables of xadmit against the xenopsd reference policy,\n"
-    "measured in the same run on the same input; without --planner, --store,\n"
-    "--storm or --scale, the first three. They are not tests: nothing fails on a\n"
-    "slow machine.\n"
-    "With -q, the tables without the lines that explain them; with --json, one\n"
-    "document of the tables (docs/formats.md).", &opts, FALSE, entries);
+  g_autoptr(GOptionContext) ctx = xa_cmd_bench_context (&opts, &which, &seed);
   g_autoptr(GError) error = NULL;
   g_autoptr(XaCliSignals) signals = NULL;
   g_autoptr(json_t) doc = NULL;
@@ -226,7 +245,7 @@ xa_cmd_bench (int argc, char **argv)
   bench = (XaBench) { (guint32) seed, signals, opts.quiet, NULL };
   if (opts.json)
     bench.json = doc = json_pack ("{s:i}", "seed", seed);
-  if (!xa_cmd_bench_run (&bench, planner, store, storm, scale, &error))
+  if (!xa_cmd_bench_run (&bench, &which, &error))
     return xa_cli_fail ("bench", error);
   if (doc != NULL)
     xa_output_print_json (doc);

@@ -375,6 +375,25 @@ xa_store_seconds_fill (XaStmt *stmt, gpointer element)
  *
  * Returns: %TRUE on success
  */
+/* Nearest-rank percentiles of the seconds @stmt (bound, ordered) gives. */
+static gboolean
+xa_store_percentiles_of (XaStore *self, XaStmt *stmt, const gchar *purpose, guint n_percentiles,
+                         const gdouble *percentiles, gdouble *out_s, GError **error)
+{
+  g_autoptr(GArray) seconds = xa_store_collect_array (self, stmt, purpose, sizeof (gdouble),
+                                                      xa_store_seconds_fill, NULL, error);
+
+  if (seconds == NULL)
+    return FALSE;
+  for (guint k = 0; k < n_percentiles; k++) {
+    gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) seconds->len);
+    guint at = (guint) CLAMP (rank, 1.0, (gdouble) MAX (seconds->len, 1)) - 1;
+
+    out_s[k] = seconds->len > 0 ? g_array_index (seconds, gdouble, at) : -1.0;
+  }
+  return TRUE;
+}
+
 gboolean
 xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
                            guint n_percentiles, const gdouble *percentiles, gdouble *out_wait_s,
@@ -385,20 +404,39 @@ xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, g
     self, "SELECT started_host_s - queued_host_s FROM requests "
           "WHERE host_id = ?1 AND started_host_s IS NOT NULL "
           "AND queued_wall_us >= ?2 AND queued_wall_us < ?3 ORDER BY 1", purpose, error);
-  g_autoptr(GArray) waits = NULL;
 
   if (stmt == NULL)
     return FALSE;
   xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  waits = xa_store_collect_array (self, stmt, purpose, sizeof (gdouble), xa_store_seconds_fill,
-                                  NULL, error);
-  if (waits == NULL)
-    return FALSE;
-  for (guint k = 0; k < n_percentiles; k++) {
-    gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) waits->len);
-    guint at = (guint) CLAMP (rank, 1.0, (gdouble) MAX (waits->len, 1)) - 1;
+  return xa_store_percentiles_of (self, stmt, purpose, n_percentiles, percentiles, out_wait_s,
+                                  error);
+}
 
-    out_wait_s[k] = waits->len > 0 ? g_array_index (waits, gdouble, at) : -1.0;
-  }
-  return TRUE;
+/**
+ * xa_store_admission_percentiles:
+ * @self: the store
+ * @host_id: the host
+ * @n_percentiles: how many to work out
+ * @percentiles: (array length=n_percentiles): each in 0 … 100
+ * @out_s: (array length=n_percentiles) (out caller-allocates): the wall
+ *   time from queueing to the batch that first planned the request, at
+ *   each, nearest rank; -1 when none was planned
+ * @error: a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_admission_percentiles (XaStore *self, gint64 host_id, guint n_percentiles,
+                                const gdouble *percentiles, gdouble *out_s, GError **error)
+{
+  const gchar *purpose = "read the times to admission";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT (min (e.wall_us) - r.queued_wall_us) / 1e6 FROM requests r "
+          "JOIN events e ON e.request_id = r.id AND e.to_state = 'planned' "
+          "WHERE r.host_id = ?1 GROUP BY r.id ORDER BY 1", purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  return xa_store_percentiles_of (self, stmt, purpose, n_percentiles, percentiles, out_s, error);
 }

@@ -459,6 +459,12 @@ GArray *xa_store_node_memory (XaStore *self,
                               gint64   from_wall_us,
                               gint64   to_wall_us,
                               GError **error);
+gboolean xa_store_admission_percentiles (XaStore       *self,
+                                         gint64         host_id,
+                                         guint          n_percentiles,
+                                         const gdouble *percentiles,
+                                         gdouble       *out_s,
+                                         GError       **error);
 gboolean xa_store_wait_percentiles (XaStore       *self,
                                     gint64         host_id,
                                     gint64         from_wall_us,

@@ -9,13 +9,10 @@
 #define N_VMS 10
 #define WORKERS 4
 
-/*
- * A host whose builds block, as libxenguest's do, on the real clock: the
- * scheduler's builds then run in xa-host-pool.c's threads. Each build
- * waits until WORKERS of them run at once (a barrier, not a sleep), so the
- * test sees the pool's parallelism; the builds after the first WORKERS
- * pass straight through.
- */
+/* A host whose builds block, as libxenguest's do, on the real clock: the
+ * scheduler's builds run in xa-host-pool.c's threads. Each build waits until
+ * WORKERS of them run at once (a barrier, not a sleep), so the test sees the
+ * pool's parallelism; the builds after the first WORKERS pass straight. */
 typedef struct {
   XaHost parent;
   GThread *main_thread;
