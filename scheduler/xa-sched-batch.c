@@ -3,6 +3,7 @@
 
 #include "xa-host-record.h"
 #include "xa-sched-batch.h"
+#include "xa-sched-group.h"
 #include "xa-sched-track.h"
 #include "xa-text.h"
 
@@ -71,6 +72,8 @@ xa_sched_batch_give_up (gpointer data)
   vm->finished_s = xa_scheduler_now (self);
   xa_sched_track_vm (vm);
   g_message ("%s: %s", vm->request->req->name, reason);
+  /* a group waits as one: its other members go with it */
+  xa_sched_group_failed (vm, reason);
 }
 
 /* A deferred VM waits: a boot's, until the run's one deadline; a

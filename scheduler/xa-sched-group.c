@@ -6,8 +6,9 @@
 /*
  * A group's VMs start together (docs/design.md, "Groups"): each member
  * built stays paused until every member is built, and then all of them are
- * unpaused at once. A member whose build fails for good takes the group
- * down with it (rollback): the members built are destroyed and end, those
+ * unpaused at once. A member that will not start (its build failed for
+ * good, or it waited --defer-timeout) takes the group down with it
+ * (rollback): the members built are destroyed and end, those
  * still on their way are stopped and cancelled; unless the group was
  * submitted to be kept (`--no-rollback`), when the others go on alone.
  */
@@ -117,7 +118,8 @@ xa_sched_group_undo (XaVm *member, const gchar *reason)
 
 /**
  * xa_sched_group_failed:
- * @vm: a VM of a group whose build failed for good
+ * @vm: a VM of a group that will not start: its build failed for good, or
+ *   it waited --defer-timeout
  * @reason: why
  *
  * Rolls its group back, unless the group is kept.
@@ -130,9 +132,9 @@ xa_sched_group_failed (XaVm *vm, const gchar *reason)
 
   if (members == NULL || vm->request->req->no_rollback)
     return;
-  why = g_strdup_printf ("rolled back with its group %s: %s failed to build (%s)",
+  why = g_strdup_printf ("rolled back with its group %s: %s will not start (%s)",
                          vm->request->req->group, vm->request->req->name, reason);
-  g_message ("group %s: %s failed to build; its group is rolled back", vm->request->req->group,
+  g_message ("group %s: %s will not start; its group is rolled back", vm->request->req->group,
              vm->request->req->name);
   for (guint k = 0; k < members->len; k++) {
     XaVm *member = g_ptr_array_index (members, k);

@@ -170,7 +170,7 @@ test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
   g_assert_cmpuint (ended->len, ==, keep ? 0 : 2);
   for (guint i = 0; i < ended->len; i++)
     g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, i))->reason,
-                              "rolled back with its group trio: g-2 failed to build"));
+                              "rolled back with its group trio: g-2 will not start"));
   g_assert_cmpuint (xa_test_scheduler_count_in (f, XA_REQUEST_FAILED), ==, 1);
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
