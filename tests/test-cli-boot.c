@@ -316,7 +316,7 @@ assert_boot_stops_cleanly (const gint *signals)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   /* a boot long enough to be interrupted */
-  g_autofree gchar *manifest = xa_test_write_many_vms (dir, 2000, "256MiB");
+  g_autofree gchar *manifest = xa_test_write_many_vms (dir, "vm", 2000, "256MiB");
   g_autofree gchar *db = xa_test_ledger_path (dir);
   g_auto(XaTestRun) run = { 0 };
   guint in_state[XA_REQUEST_STATE_LAST + 1] = { 0 };

@@ -125,21 +125,6 @@ test_cli_daemon_gives_up_after_defer_timeout (XaTestDaemon *d, gconstpointer dat
   g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
 }
 
-/* A manifest of @count VMs of 512 MiB named @prefix-N in the test's
- * directory. */
-static gchar *
-daemon_write_manifest (XaTestDaemon *d, const gchar *prefix, guint count)
-{
-  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
-  g_autofree gchar *file = g_strdup_printf ("%s.json", prefix);
-
-  for (guint i = 0; i < count; i++)
-    g_string_append_printf (text, "%s{\"name\": \"%s-%u\", \"memory\": 512, \"vcpus\": 1}",
-                            i > 0 ? ", " : "", prefix, i);
-  g_string_append (text, "]}");
-  return xa_test_dir_write (d->dir, file, text->str);
-}
-
 /* Eight xadmit submit at once while the daemon admits: each exits 0 with
  * nothing on stderr (no busy database), and the daemon runs every VM once. */
 static void
@@ -151,7 +136,7 @@ test_cli_daemon_many_submitters (XaTestDaemon *d, gconstpointer data)
   xa_test_daemon_start (d, "10000");
   for (guint k = 0; k < 8; k++) {
     g_autofree gchar *prefix = g_strdup_printf ("s%u", k);
-    g_autofree gchar *manifest = daemon_write_manifest (d, prefix, 25);
+    g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, prefix, 25, "512MiB");
 
     g_ptr_array_add (procs, g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
@@ -224,7 +209,7 @@ test_cli_daemon_recovers_after_a_kill (XaTestDaemon *d, gconstpointer data)
 static void
 test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer data)
 {
-  g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, 2000, "32MiB");
+  g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, "vm", 2000, "32MiB");
   const gchar *argv[] = { g_getenv ("XADMIT"), "boot", manifest, "--host", d->spec,
                           "--sim-state", d->state, "--db", d->db, "-v", NULL };
   g_autoptr(GError) error = NULL;
@@ -306,7 +291,7 @@ test_cli_daemon_one_admitter (XaTestDaemon *d, gconstpointer data)
 static void
 test_cli_daemon_refused_while_a_boot_runs (XaTestDaemon *d, gconstpointer data)
 {
-  g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, 2000, "32MiB");
+  g_autofree gchar *manifest = xa_test_write_many_vms (d->dir, "vm", 2000, "32MiB");
   const gchar *argv[] = { g_getenv ("XADMIT"), "boot", manifest, "--host", d->spec,
                           "--sim-state", d->state, "--db", d->db, NULL };
   g_autoptr(GError) error = NULL;

@@ -239,20 +239,6 @@ test_cli_queue_submit_needs_a_kept_host (Fixture *f, gconstpointer data)
                         "--vcpus", "1", NULL);
 }
 
-/* A manifest of @N_VMS_EACH VMs for submitter @k. */
-static gchar *
-write_batch (Fixture *f, guint k)
-{
-  g_autoptr(GString) text = g_string_new ("{\"vms\": [");
-  g_autofree gchar *name = g_strdup_printf ("batch-%u.json", k);
-
-  for (guint i = 0; i < N_VMS_EACH; i++)
-    g_string_append_printf (text, "%s{\"name\": \"vm-%u-%u\", \"memory\": 512, \"vcpus\": 1}",
-                            i > 0 ? ", " : "", k, i);
-  g_string_append (text, "]}");
-  return xa_test_dir_write (f->dir, name, text->str);
-}
-
 /* Eight submitters at once into a ledger and a host that do not exist yet:
  * one creates each, the others wait their turn and use them; none sees a
  * busy database, nothing is lost or queued twice. */
@@ -267,7 +253,8 @@ test_cli_queue_many_submitters_at_once (Fixture *f, gconstpointer data)
   gint64 host_id = 0;
 
   for (guint k = 0; k < N_SUBMITTERS; k++) {
-    g_autofree gchar *manifest = write_batch (f, k);
+    g_autofree gchar *prefix = g_strdup_printf ("batch-%u", k);
+    g_autofree gchar *manifest = xa_test_write_many_vms (f->dir, prefix, N_VMS_EACH, "512MiB");
 
     g_ptr_array_add (procs, g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,

@@ -114,23 +114,26 @@ xa_test_state_path (const XaTestDir *dir)
 /**
  * xa_test_write_many_vms:
  * @dir: the test's temporary directory
+ * @prefix: the VMs' names' start, and the file's name
  * @count: how many VMs
  * @memory: the memory of each, as a manifest gives it ("256MiB")
  *
- * Returns: (transfer full): the path of a manifest of @count alike VMs
- *   named vm-00000 on, written in @dir
+ * Returns: (transfer full): the path of a manifest PREFIX.json, written in
+ *   @dir, of @count alike VMs named PREFIX-00000 on
  */
 gchar *
-xa_test_write_many_vms (const XaTestDir *dir, guint count, const gchar *memory)
+xa_test_write_many_vms (const XaTestDir *dir, const gchar *prefix, guint count,
+                        const gchar *memory)
 {
   g_autoptr(GString) text = g_string_new ("{\"vms\": [");
+  g_autofree gchar *file = g_strdup_printf ("%s.json", prefix);
 
   for (guint i = 0; i < count; i++)
     g_string_append_printf (text,
-                            "%s{\"name\": \"vm-%05u\", \"memory\": \"%s\", \"vcpus\": 1}",
-                            i > 0 ? ", " : "", i, memory);
+                            "%s{\"name\": \"%s-%05u\", \"memory\": \"%s\", \"vcpus\": 1}",
+                            i > 0 ? ", " : "", prefix, i, memory);
   g_string_append (text, "]}");
-  return xa_test_dir_write (dir, "many-vms.json", text->str);
+  return xa_test_dir_write (dir, file, text->str);
 }
 
 /**

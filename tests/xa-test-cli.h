@@ -40,6 +40,7 @@ void xa_test_run_xadmit_signalled (XaTestRun       *run,
 gchar *xa_test_ledger_path (const XaTestDir *dir);
 gchar *xa_test_state_path (const XaTestDir *dir);
 gchar *xa_test_write_many_vms (const XaTestDir *dir,
+                               const gchar     *prefix,
                                guint            count,
                                const gchar     *memory);
 void xa_test_boot (XaTestRun       *run,
