@@ -102,8 +102,9 @@ manifest() {  # SPEC > MANIFEST
 # Fails, and the domains go, when there is no run summary to check.
 # Processes in this emulated dom0 die now and then of a corrupted thread
 # state (xl too: "handlereg.c:38: lock: Assertion `!e' failed", and
-# malloc's own checks), so a boot killed by SIGABRT or SIGSEGV is said and
-# run once more from scratch; a second such death fails.
+# malloc's own checks), so a boot killed by SIGABRT or SIGSEGV, before or
+# after its summary, is said and run once more from scratch; a second such
+# death fails.
 run_boot() {  # LABEL DB SPEC OUT FAULT [OPTION...]
   run_boot_once "$@" && return 0
   if [ "$rc" -eq 134 ] || [ "$rc" -eq 139 ]; then
@@ -129,7 +130,9 @@ run_boot_once() {  # LABEL DB SPEC OUT FAULT [OPTION...]
   sed "s/^/XADMIT_XEN_STDERR $rb_label: /" "$rb_out.err" | head -20
   flatten "$rb_out"
   calm_guests
-  grep -q '^vm\.0\.name ' "$rb_out.flat" && return 0
+  if grep -q '^vm\.0\.name ' "$rb_out.flat" && [ $rc -ne 134 ] && [ $rc -ne 139 ]; then
+    return 0
+  fi
   destroy_guests
   return 1
 }

@@ -144,6 +144,54 @@ boot_killed() {  # kill -9 of a boot whose h2 build hangs, then the same boot ag
   stage boot-killed "$bk_t"
 }
 
+# Waits (bounded, as xl is) until FILE holds TEXT: 0 if it did.
+wait_for_text() {  # FILE TEXT SECONDS
+  wt_i=0
+  while ! grep -q "$2" "$1" 2>/dev/null && [ $wt_i -lt $(($3 * 10)) ]; do
+    wt_i=$((wt_i + 1))
+    sleep 0.1
+  done
+  grep -q "$2" "$1" 2>/dev/null
+}
+
+# The request's state in the daemon's ledger.
+queue_state() { sqlite3 /tmp/queue.db "SELECT state FROM requests WHERE name = '$1'" 2>/dev/null; }
+
+# xadmit daemon on Xen: two guests submitted with --wait run; status sees
+# the daemon, explain says where q1 went, cancel leaves a running VM alone
+# (exit 1); q1 destroyed by xl ends in the ledger (the @releaseDomain
+# watch); SIGTERM stops the daemon, exit 0.
+daemon_queue() {
+  dq_t=$(now)
+  printf 'q1 128\nq2 128\n' > /tmp/queue.spec
+  manifest /tmp/queue.spec > /tmp/queue.json
+  xadmit daemon --host xen --db /tmp/queue.db > /tmp/daemon.out 2> /tmp/daemon.err &
+  dq_pid=$!
+  wait_for_text /tmp/daemon.err "admitting for" 30 || bad "xadmit daemon did not start: $(head -3 /tmp/daemon.err)"
+  timeout -k 10 150 xadmit submit --host xen --db /tmp/queue.db --wait /tmp/queue.json \
+    > /tmp/submit.out 2> /tmp/submit.err
+  dq_rc=$?
+  [ $dq_rc -eq 0 ] || bad "submit --wait against the daemon exited $dq_rc: $(head -3 /tmp/submit.err)"
+  xadmit status --host xen --db /tmp/queue.db --json > /tmp/status.json 2> /dev/null || bad "status failed"
+  grep -q '"running": *true' /tmp/status.json || bad "status does not see the daemon"
+  xadmit explain --host xen --db /tmp/queue.db q1 > /tmp/explain.txt 2> /dev/null || bad "explain q1 failed"
+  grep -q "placed it on node" /tmp/explain.txt || bad "explain q1 does not say where it went"
+  xadmit cancel --host xen --db /tmp/queue.db q2 > /dev/null 2>&1
+  dq_rc=$?
+  [ $dq_rc -eq 1 ] || bad "cancel of a running VM exited $dq_rc, not 1"
+  xl destroy q1 || bad "xl destroy q1 failed"
+  dq_i=0
+  while [ "$(queue_state q1)" != ended ] && [ $dq_i -lt 300 ]; do dq_i=$((dq_i + 1)); sleep 0.1; done
+  [ "$(queue_state q1)" = ended ] || bad "q1, destroyed by xl, is $(queue_state q1) in the ledger, not ended"
+  kill -TERM $dq_pid
+  wait $dq_pid
+  dq_rc=$?
+  [ $dq_rc -eq 0 ] || bad "the daemon exited $dq_rc on SIGTERM, not 0"
+  sed "s/^/XADMIT_XEN_STDERR daemon: /" /tmp/daemon.err | head -10
+  destroy_guests
+  stage daemon "$dq_t"
+}
+
 suite_ours() {
   storm batch strict
   split_vm
@@ -154,4 +202,5 @@ suite_ours() {
 
 suite_xenopsd() {
   storm xenopsd spill --policy xenopsd
+  daemon_queue
 }

@@ -5,8 +5,9 @@
 # image holding the built xadmit, its xadmit-xenguest and a tiny guest:
 # the first boot checks xadmit's host and its builds (placement, a split,
 # the failure paths: dom0-suite.sh), the second starts the same storm the
-# way xenopsd does. Then one table: each guest's planned nodes and its
-# pages per node as Xen counts them, ours beside xenopsd's.
+# way xenopsd does, then runs xadmit daemon with submit, status, explain
+# and cancel. Then one table: each guest's planned nodes and its pages per
+# node as Xen counts them, ours beside xenopsd's.
 #
 # Usage: xen-boot.sh XADMIT_BINARY XADMIT_XENGUEST_BINARY
 # Env:   XADMIT_XEN_CACHE (default /var/cache/xadmit-xen-test): downloads and
