@@ -62,6 +62,9 @@ xa_host_record_now (XaHost *host)
 gchar *
 xa_host_record_down_reason (const gchar *down)
 {
+  /* "destroyed": another tool did it; there is nothing left for xadmit to do */
+  if (g_str_equal (down, "destroyed"))
+    return g_strdup ("its domain was destroyed by another tool");
   return g_strdup_printf ("its domain went down (%s) and was destroyed", down);
 }
 

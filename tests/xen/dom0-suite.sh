@@ -183,6 +183,8 @@ daemon_queue() {
   dq_i=0
   while [ "$(queue_state q1)" != ended ] && [ $dq_i -lt 300 ]; do dq_i=$((dq_i + 1)); sleep 0.1; done
   [ "$(queue_state q1)" = ended ] || bad "q1, destroyed by xl, is $(queue_state q1) in the ledger, not ended"
+  dq_why=$(sqlite3 /tmp/queue.db "SELECT reason FROM requests WHERE name = 'q1'" 2>/dev/null)
+  [ "$dq_why" = "its domain was destroyed by another tool" ] || bad "q1 ended saying: $dq_why"
   kill -TERM $dq_pid
   wait $dq_pid
   dq_rc=$?
