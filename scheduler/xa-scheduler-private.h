@@ -51,6 +51,8 @@ struct _XaScheduler {
   GHashTable *running_by_domid;
   /* group → its VMs (GPtrArray), which a batch takes all together */
   GHashTable *groups;
+  /* a service's builds ended since its last count of their memory */
+  gboolean unsettled;
   guint running;
   guint workers;
   guint64 window;

@@ -222,6 +222,21 @@ xa_scheduler_n_waiting (XaScheduler *self)
   return xa_wait_queue_get_length (self->waiting);
 }
 
+/* A service never reaches a run's end, where a boot counts where its VMs'
+ * memory went (xa_build_settle_actuals()): it counts whenever its builds
+ * are over, which on Xen is one 'u' table per batch, not per build. */
+static void
+xa_scheduler_settle_when_idle (XaScheduler *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->service || self->running > 0 || !self->unsettled)
+    return;
+  self->unsettled = FALSE;
+  if (!xa_build_settle_actuals (self, &error))
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+}
+
 /* Jobs that end at once call back in here: the loop already running takes
  * their place. */
 void
@@ -247,6 +262,7 @@ void
 xa_scheduler_after_job (XaScheduler *self)
 {
   xa_scheduler_dispatch (self);
+  xa_scheduler_settle_when_idle (self);
   if (xa_scheduler_is_batch (self)) {
     xa_sched_batch_retry_deferred (self);
     xa_sched_batch_open_window (self);

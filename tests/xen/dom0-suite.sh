@@ -157,8 +157,27 @@ wait_for_text() {  # FILE TEXT SECONDS
 # The request's state in the daemon's ledger.
 queue_state() { sqlite3 /tmp/queue.db "SELECT state FROM requests WHERE name = '$1'" 2>/dev/null; }
 
-# xadmit daemon on Xen: two guests submitted with --wait run; status sees
-# the daemon, explain says where q1 went, cancel leaves a running VM alone
+# The daemon counts where its VMs' memory went once its builds are over:
+# the ledger's actual MiB per node of NAME are Xen's table's (to 1 MiB).
+queue_counted() {  # NAME
+  qc_domid=$(xl domid "$1" 2>/dev/null)
+  [ -n "$qc_domid" ] || { bad "$1 has no domain to count"; return; }
+  u_table
+  sqlite3 /tmp/queue.db "SELECT p.node, p.actual_mib FROM placements p JOIN requests r
+    ON p.request_id = r.id AND p.batch_id = r.batch_id WHERE r.name = '$1'" 2>/dev/null |
+    tr '|' ' ' > /tmp/queue-actual.txt
+  awk -v d="$qc_domid" -v n="$1" '
+    NR == FNR { got[$1] = $2; next }
+    $1 == d && $2 != "total" { xen[$2] = int(($3 + 255) / 256) }
+    END { for (k in xen) if (xen[k] - got[k] > 1 || got[k] - xen[k] > 1)
+            print "XADMIT_XEN_CHECK failed: " n ": the daemon'"'"'s ledger says " got[k] " MiB on node " k ", Xen'"'"'s table " xen[k] }
+  ' /tmp/queue-actual.txt /tmp/u.txt | tee /tmp/queue-check.txt
+  ! grep -q failed /tmp/queue-check.txt || failed=1
+}
+
+# xadmit daemon on Xen: two guests submitted with --wait run, the ledger
+# counting their memory as Xen does; status sees the daemon, explain says
+# where q1 went, cancel leaves a running VM alone
 # (exit 1); q1 destroyed by xl ends in the ledger (the @releaseDomain
 # watch); SIGTERM stops the daemon, exit 0.
 daemon_queue() {
@@ -176,6 +195,8 @@ daemon_queue() {
   grep -q '"running": *true' /tmp/status.json || bad "status does not see the daemon"
   xadmit explain --host xen --db /tmp/queue.db q1 > /tmp/explain.txt 2> /dev/null || bad "explain q1 failed"
   grep -q "placed it on node" /tmp/explain.txt || bad "explain q1 does not say where it went"
+  queue_counted q1
+  queue_counted q2
   xadmit cancel --host xen --db /tmp/queue.db q2 > /dev/null 2>&1
   dq_rc=$?
   [ $dq_rc -eq 1 ] || bad "cancel of a running VM exited $dq_rc, not 1"
