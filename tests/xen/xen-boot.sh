@@ -34,6 +34,9 @@ stage() { echo "STAGE $1: $(since "$2")s"; }
 [ -x "$XADMIT" ] || fail "no xadmit binary at $XADMIT"
 [ -x "$XENGUEST" ] || skip "no $XENGUEST: xadmit was built without libxen-dev"
 mkdir -p "$CACHE/debs"
+# one run at a time: two would write the same dom0 image and serial logs
+exec 9> "$CACHE/lock"
+flock 9
 rm -rf "$CACHE"/tmp.*   # what a run stopped halfway left behind
 avail=$(df --output=avail -k "$CACHE" | tail -1)
 [ "$avail" -ge "$NEED_KIB" ] || skip "no space: $CACHE has $((avail / 1024)) MiB free, needs 1.5 GiB"
