@@ -207,6 +207,21 @@ xa_store_check_identity (XaStore *self, gint64 *out_version, GError **error)
   return TRUE;
 }
 
+/* The same, from one snapshot: read one by one, the owner and the schema of
+ * a database another process is creating can come from either side of its
+ * commit (no owner yet, but tables), which reads as another program's. */
+static gboolean
+xa_store_check_identity_at_once (XaStore *self, gint64 *out_version, GError **error)
+{
+  gboolean ours;
+
+  if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    return xa_store_fail (self, sqlite3_errcode (self->db), "read the database's owner", error);
+  ours = xa_store_check_identity (self, out_version, error);
+  sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  return ours;
+}
+
 static gboolean
 xa_store_migrate_in_txn (XaStore *self, GError **error)
 {
@@ -250,7 +265,7 @@ xa_store_migrate (XaStore *self, GError **error)
   gint64 version = 0;
   gboolean done;
 
-  if (!xa_store_check_identity (self, &version, error))
+  if (!xa_store_check_identity_at_once (self, &version, error))
     return FALSE;
   if (version == XA_STORE_SCHEMA_VERSION)
     return TRUE;
