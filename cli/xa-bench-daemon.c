@@ -195,12 +195,12 @@ xa_bench_daemon_wait_running (const XaBench *bench, XaStore *store, gint64 host_
 {
   for (guint tries = 0; tries * XA_BENCH_DAEMON_POLL_MS < XA_BENCH_DAEMON_PATIENCE_S * 1000;
        tries++) {
-    g_autoptr(GPtrArray) running = xa_store_list_requests (store, host_id, XA_REQUEST_RUNNING,
-                                                           error);
+    guint running = 0;
 
-    if (running == NULL || !xa_cli_signals_check (bench->signals, error))
+    if (!xa_store_count_in_state (store, host_id, XA_REQUEST_RUNNING, &running, error) ||
+        !xa_cli_signals_check (bench->signals, error))
       return FALSE;
-    if (running->len == XA_BENCH_DAEMON_VMS)
+    if (running == XA_BENCH_DAEMON_VMS)
       return TRUE;
     g_usleep (XA_BENCH_DAEMON_POLL_MS * 1000);
   }

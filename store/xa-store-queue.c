@@ -303,6 +303,36 @@ xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GEr
                                 (GDestroyNotify) xa_store_request_free, error);
 }
 
+/**
+ * xa_store_count_in_state:
+ * @self: the store
+ * @host_id: the host
+ * @state: which requests
+ * @out_count: (out): how many of the host's requests are in @state
+ * @error: a #GError
+ *
+ * For a process that waits on the ledger: a count, not the rows.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+xa_store_count_in_state (XaStore *self, gint64 host_id, XaRequestState state, guint *out_count,
+                         GError **error)
+{
+  const gchar *purpose = "count the requests";
+  g_autoptr(XaStmt) stmt = xa_store_prepare (
+    self, "SELECT count (*) FROM requests WHERE host_id = ?1 AND state = ?2", purpose, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, host_id);
+  sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
+  if (xa_store_step_row (self, stmt, purpose, error) != 1)
+    return FALSE;
+  *out_count = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
 /* Moves a request from @from to @to and logs it, the build's end time too
  * if @ends_build; *out_changed says whether it was still @from (if not,
  * nothing happens). */

@@ -335,6 +335,11 @@ gboolean xa_store_submit (XaStore     *self,
                           XaStoreTime  at,
                           GPtrArray  **out_uuids,
                           GError     **error);
+gboolean xa_store_count_in_state (XaStore         *self,
+                                  gint64           host_id,
+                                  XaRequestState   state,
+                                  guint           *out_count,
+                                  GError         **error);
 GPtrArray *xa_store_list_requests (XaStore        *self,
                                    gint64          host_id,
                                    XaRequestState  state,

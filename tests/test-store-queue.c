@@ -199,6 +199,17 @@ test_ask_cancel_in_each_state (XaTestStore *f, gconstpointer data)
                    XA_REQUEST_STATE_LAST);
   g_assert_error (error, XA_ERROR, XA_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "cancelled already"));
+  g_clear_error (&error);
+  /* the count a waiting process reads is the rows' */
+  for (XaRequestState state = 0; state <= XA_REQUEST_STATE_LAST; state++) {
+    g_autoptr(GPtrArray) rows = xa_test_list (f, state);
+    guint count = G_MAXUINT;
+
+    g_assert_true (xa_store_count_in_state (f->store, f->host_id, state, &count, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (count, ==, rows->len);
+  }
+  g_assert_cmpuint (xa_test_count (f, XA_REQUEST_CANCELLED), ==, 2);
 }
 
 int
