@@ -297,6 +297,47 @@ test_clock_follows_the_wall_sped_up (void)
   g_assert_cmpfloat (xa_clock_now (clock), >=, 100 + (gdouble) wall_us / G_USEC_PER_SEC * 1000 - 1);
 }
 
+static void
+count_fired (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* An event due a moment from now fires at once, however far the clock
+ * moves while it is set: at this speed a microsecond of the wall is 11
+ * days of the clock, so a delay read twice would often come out negative. */
+static void
+test_clock_event_due_now_fires_at_once (void)
+{
+  g_autoptr(XaClock) clock = xa_clock_new_virtual (0);
+  guint fired = 0;
+
+  xa_clock_follow_wall (clock, 1e12);
+  for (guint i = 0; i < 2000; i++) {
+    xa_clock_add (clock, xa_clock_now (clock) + 1, count_fired, &fired);
+    for (guint k = 0; k < 100 && fired <= i; k++)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpuint (fired, ==, i + 1);
+  }
+}
+
+/* An event further off than a guint of milliseconds waits, and goes. */
+static void
+test_clock_event_far_off_waits (void)
+{
+  g_autoptr(XaClock) clock = xa_clock_new_virtual (0);
+  guint fired = 0;
+  guint64 id;
+
+  xa_clock_follow_wall (clock, 1e-9);
+  id = xa_clock_add (clock, 1e3, count_fired, &fired);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (fired, ==, 0);
+  xa_clock_cancel (clock, id);
+  g_assert_false (g_main_context_pending (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -308,5 +349,8 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/service/retries-deferred-vms",
                          test_service_retries_deferred_vms);
   g_test_add_func ("/host/clock/follows-the-wall-sped-up", test_clock_follows_the_wall_sped_up);
+  g_test_add_func ("/host/clock/event-due-now-fires-at-once",
+                   test_clock_event_due_now_fires_at_once);
+  g_test_add_func ("/host/clock/event-far-off-waits", test_clock_event_far_off_waits);
   return g_test_run ();
 }

@@ -159,7 +159,8 @@ gdouble
 xa_clock_at_wall (XaClock *self, gint64 wall_us)
 {
   gdouble now_s = xa_clock_now (self);
-  gdouble ago_s = (gdouble) MAX (g_get_real_time () - wall_us, 0) / G_USEC_PER_SEC;
+  gint64 ago_us = g_get_real_time () - wall_us;
+  gdouble ago_s = (gdouble) MAX (ago_us, 0) / G_USEC_PER_SEC;
 
   if (self->is_virtual)
     return now_s;
@@ -189,11 +190,23 @@ xa_clock_timeout_fired (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The wall-clock milliseconds until @at_s, from one reading of the clock:
+ * read twice, a moving clock can put the second past @at_s, and a negative
+ * delay cast to guint is a timeout of 49 days. */
+static guint
+xa_clock_ms_until (XaClock *self, gdouble at_s)
+{
+  gdouble ms = (at_s - xa_clock_now (self)) / self->speed * 1000.0 + 0.5;
+
+  if (!(ms > 0))
+    return 0;
+  return ms < (gdouble) G_MAXUINT ? (guint) ms : G_MAXUINT;
+}
+
 static guint64
 xa_clock_add_real (XaClock *self, gdouble at_s, guint64 id, XaClockFunc func, gpointer user_data)
 {
-  gdouble in_s = MAX (at_s - xa_clock_now (self), 0.0) / self->speed;
-  GSource *source = g_timeout_source_new ((guint) (in_s * 1000.0 + 0.5));
+  GSource *source = g_timeout_source_new (xa_clock_ms_until (self, at_s));
   XaClockTimeout *timeout = g_new (XaClockTimeout, 1);
   gint64 *key = g_new (gint64, 1);
 
