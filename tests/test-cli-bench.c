@@ -173,15 +173,21 @@ test_scenario_arrival_times (void)
   g_assert_cmpfloat (p1[399], <, 120);
 }
 
-/* bench --json: an array of run summaries. */
+/* bench --json of @scenario: an array of @n_runs run summaries. */
 static json_t *
-parse_runs (const gchar *text)
+bench_runs (const gchar *scenario, const gchar *seeds, const gchar *policies, gsize n_runs)
 {
+  g_auto(XaTestRun) bench = { 0 };
   json_error_t jerr;
-  json_t *runs = json_loads (text, 0, &jerr);
+  json_t *runs;
 
+  xa_test_run_xadmit (&bench, "bench", scenario, "--json", "--seeds", seeds, "--policies",
+                      policies, NULL);
+  g_assert_cmpint (bench.status, ==, 0);
+  runs = json_loads (bench.out, 0, &jerr);
   g_assert_nonnull (runs);
   g_assert_true (json_is_array (runs));
+  g_assert_cmpuint (json_array_size (runs), ==, n_runs);
   return runs;
 }
 
@@ -216,16 +222,10 @@ test_bench_equals_boot (void)
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *scenario = write_scenario (dir, "2node-take.json", "two-big.json",
                                                "\"burst\"");
-  g_auto(XaTestRun) bench = { 0 };
-  g_autoptr(json_t) runs = NULL;
+  g_autoptr(json_t) runs = bench_runs (scenario, "2", "batch,xenopsd", 6);
   json_t *summary;
   gsize i;
 
-  xa_test_run_xadmit (&bench, "bench", scenario, "--json", "--seeds", "2", "--policies",
-                      "batch,xenopsd", NULL);
-  g_assert_cmpint (bench.status, ==, 0);
-  runs = parse_runs (bench.out);
-  g_assert_cmpuint (json_array_size (runs), ==, 6);
   json_array_foreach (runs, i, summary) {
     g_autoptr(XaTestDir) boot_dir = xa_test_dir_new ();
     g_autofree gchar *seed = g_strdup_printf ("%" JSON_INTEGER_FORMAT,
@@ -255,15 +255,10 @@ test_bench_arrivals_every (void)
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
   g_autofree gchar *scenario = write_scenario (dir, "4node.json", "evacuate.json",
                                                "{\"every_s\": 0.75}");
-  g_auto(XaTestRun) bench = { 0 };
-  g_autoptr(json_t) runs = NULL;
+  g_autoptr(json_t) runs = bench_runs (scenario, "1", "batch,xenopsd,xenopsd-legacy", 4);
   json_t *summary;
   gsize i;
 
-  xa_test_run_xadmit (&bench, "bench", scenario, "--json", NULL);
-  g_assert_cmpint (bench.status, ==, 0);
-  runs = parse_runs (bench.out);
-  g_assert_cmpuint (json_array_size (runs), ==, 4);
   json_array_foreach (runs, i, summary) {
     json_t *vms = json_object_get (summary, "vm");
     json_t *vm;
@@ -287,17 +282,11 @@ test_bench_arrivals_every (void)
 static json_t *
 bench_poisson (const gchar *scenario)
 {
-  g_auto(XaTestRun) bench = { 0 };
-  g_autoptr(json_t) runs = NULL;
+  g_autoptr(json_t) runs = bench_runs (scenario, "2", "xenopsd", 2);
   json_t *times = json_array ();
   json_t *summary;
   gsize i;
 
-  xa_test_run_xadmit (&bench, "bench", scenario, "--json", "--seeds", "2", "--policies",
-                      "xenopsd", NULL);
-  g_assert_cmpint (bench.status, ==, 0);
-  runs = parse_runs (bench.out);
-  g_assert_cmpuint (json_array_size (runs), ==, 2);
   json_array_foreach (runs, i, summary) {
     json_t *queued = json_array ();
     json_t *vm;
