@@ -233,6 +233,9 @@ xa_cmd_bench_context (XaOptions *opts, XaCmdBenchWhich *which, gint *seed)
     "document of the tables (docs/formats.md).", opts, FALSE, entries);
 }
 
+/* As many seeds as a scenario file may list. */
+#define XA_CMD_BENCH_MAX_SEEDS 1000
+
 /* bench SCENARIO...: its own options, and an array of run summaries. */
 static int
 xa_cmd_bench_scenarios (const XaOptions *opts, const XaCmdBenchWhich *which, int n_paths,
@@ -244,10 +247,10 @@ xa_cmd_bench_scenarios (const XaOptions *opts, const XaCmdBenchWhich *which, int
   XaBench bench = { 0 };
 
   if (which->planner || which->store || which->storm || which->scale || which->daemon ||
-      n_paths == 0 || which->seeds < 0) {
+      n_paths == 0 || which->seeds < 0 || which->seeds > XA_CMD_BENCH_MAX_SEEDS) {
     g_printerr ("xadmit bench: %s (see xadmit bench --help)\n",
                 n_paths == 0 ? "--policies and --seeds go with SCENARIO files"
-                : which->seeds < 0 ? "--seeds: expected a count of 1 or more"
+                : which->seeds != 0 ? "--seeds: expected a count of 1 to 1000"
                 : "SCENARIO files go without --planner, --store, --storm, --scale, --daemon");
     return XA_EXIT_USAGE;
   }

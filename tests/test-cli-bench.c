@@ -357,8 +357,10 @@ test_bench_refuses_bad_options (void)
                         "--policies", "exact", NULL);
   xa_test_xadmit_fails (2, "--policies: \"\" is not a policy", "bench", scenario,
                         "--policies", "batch,", NULL);
-  xa_test_xadmit_fails (2, "--seeds: expected a count of 1 or more", "bench", scenario,
+  xa_test_xadmit_fails (2, "--seeds: expected a count of 1 to 1000", "bench", scenario,
                         "--seeds", "-2", NULL);
+  xa_test_xadmit_fails (2, "--seeds: expected a count of 1 to 1000", "bench", scenario,
+                        "--seeds", "1001", NULL);
   xa_test_xadmit_fails (2, "--policies and --seeds go with SCENARIO files", "bench",
                         "--seeds", "2", NULL);
   xa_test_xadmit_fails (2, "SCENARIO files go without --planner", "bench", scenario, "--store",
