@@ -353,7 +353,8 @@ xa_bench_print_ratios (const XaBench *bench, GArray *inputs, GArray *outcomes)
 /**
  * xa_bench_scenarios:
  * @bench: the signals, where the tables go (@json: an array)
- * @paths: (array zero-terminated=1): the scenario files
+ * @paths: (array length=n_paths): the scenario files
+ * @n_paths: how many
  * @policies: (nullable): --policies, comma-separated
  * @n_seeds: --seeds N, 0 for each scenario's seeds
  * @error: a #GError, %XA_ERROR_INVALID_INPUT for bad input (nothing ran),
@@ -366,8 +367,8 @@ xa_bench_print_ratios (const XaBench *bench, GArray *inputs, GArray *outcomes)
  * Returns: %TRUE if every run worked
  */
 gboolean
-xa_bench_scenarios (const XaBench *bench, gchar **paths, const gchar *policies, gint n_seeds,
-                    GError **error)
+xa_bench_scenarios (const XaBench *bench, gchar **paths, guint n_paths, const gchar *policies,
+                    gint n_seeds, GError **error)
 {
   g_autoptr(GArray) modes = xa_bench_parse_policies (policies, error);
   g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (XaBenchInput));
@@ -377,7 +378,7 @@ xa_bench_scenarios (const XaBench *bench, gchar **paths, const gchar *policies, 
   g_array_set_clear_func (inputs, xa_bench_input_clear);
   if (modes == NULL)
     return FALSE;
-  for (guint i = 0; paths[i] != NULL; i++) {
+  for (guint i = 0; i < n_paths; i++) {
     g_array_set_size (inputs, i + 1);
     if (!xa_bench_input_load (paths[i], &g_array_index (inputs, XaBenchInput, i), error))
       return FALSE;

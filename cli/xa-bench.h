@@ -38,6 +38,7 @@ gboolean xa_bench_daemon (const XaBench  *bench,
                           GError        **error);
 gboolean xa_bench_scenarios (const XaBench  *bench,
                              gchar         **paths,
+                             guint           n_paths,
                              const gchar    *policies,
                              gint            n_seeds,
                              GError        **error);

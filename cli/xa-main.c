@@ -260,7 +260,8 @@ xa_cmd_bench_scenarios (const XaOptions *opts, const XaCmdBenchWhich *which, int
   bench = (XaBench) { 0, signals, opts->quiet, NULL };
   if (opts->json)
     bench.json = doc = json_array ();
-  if (!xa_bench_scenarios (&bench, paths, which->policies, which->seeds, &error))
+  if (!xa_bench_scenarios (&bench, paths, (guint) n_paths, which->policies, which->seeds,
+                           &error))
     return xa_cli_fail ("bench", error);
   if (doc != NULL)
     xa_output_print_json (doc);
