@@ -27,9 +27,11 @@ typedef struct {
   XaTopology *topo;
 } XaBenchInput;
 
-/* One run of a scenario: its summary and the CPU time it took. */
+/* One run of a scenario: its seed and mode, then its summary and the CPU
+ * time it took. */
 typedef struct {
   const XaBenchInput *input;
+  guint32 seed;
   XaBenchMode mode;
   XaRun *run;
   gdouble cpu_us;
@@ -182,11 +184,11 @@ xa_bench_print_outcome (const XaBench *bench, const XaBenchOutcome *outcome)
 
 /* One run on a fresh ledger in @dir, removed after it. */
 static gboolean
-xa_bench_run_scenario (const gchar *dir, XaBenchOutcome *outcome, guint32 seed, GError **error)
+xa_bench_run_scenario (const gchar *dir, XaBenchOutcome *outcome, GError **error)
 {
   const XaBenchInput *input = outcome->input;
   g_autofree gchar *db = g_build_filename (dir, "xadmit.db", NULL);
-  g_autofree gdouble *at_s = xa_scenario_arrival_times (input->scenario, seed,
+  g_autofree gdouble *at_s = xa_scenario_arrival_times (input->scenario, outcome->seed,
                                                         input->requests->len);
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
   XaBenchStorm storm = { 0 };
@@ -194,7 +196,7 @@ xa_bench_run_scenario (const gchar *dir, XaBenchOutcome *outcome, guint32 seed, 
 
   options.policy = outcome->mode.policy;
   options.strict = outcome->mode.strict;
-  options.seed = seed;
+  options.seed = outcome->seed;
   ok = xa_bench_run_storm (input->scenario->host_path, NULL, db, input->requests, input->guests,
                            at_s, &options, &storm, error);
   xa_bench_remove_ledger (NULL, db);
@@ -208,7 +210,7 @@ xa_bench_run_scenario (const gchar *dir, XaBenchOutcome *outcome, guint32 seed, 
 /* A line on a terminal, redrawn before each run; nothing when piped. */
 static void
 xa_bench_show_progress (const XaBench *bench, guint done, guint total,
-                        const XaBenchOutcome *next, guint32 seed)
+                        const XaBenchOutcome *next)
 {
   if (bench->quiet || !isatty (STDERR_FILENO))
     return;
@@ -217,12 +219,12 @@ xa_bench_show_progress (const XaBench *bench, guint done, guint total,
     return;
   }
   g_printerr ("\r  run %u of %u: %s, seed %u, %s%20s", done + 1, total,
-              next->input->scenario->name, seed, xa_bench_mode_name (&next->mode), "");
+              next->input->scenario->name, next->seed, xa_bench_mode_name (&next->mode), "");
 }
 
 /* Every scenario × seed × mode that applies to its host, in that order. */
 static GArray *
-xa_bench_plan_runs (GArray *inputs, GArray *modes, gint n_seeds, GArray *seed_of_run)
+xa_bench_plan_runs (GArray *inputs, GArray *modes, gint n_seeds)
 {
   GArray *outcomes = g_array_new (FALSE, TRUE, sizeof (XaBenchOutcome));
 
@@ -233,13 +235,13 @@ xa_bench_plan_runs (GArray *inputs, GArray *modes, gint n_seeds, GArray *seed_of
 
     for (guint s = 0; s < seeds->len; s++) {
       for (guint m = 0; m < modes->len; m++) {
-        XaBenchOutcome outcome = { input, g_array_index (modes, XaBenchMode, m), NULL, 0 };
+        XaBenchOutcome outcome = { input, g_array_index (seeds, guint32, s),
+                                   g_array_index (modes, XaBenchMode, m), NULL, 0 };
 
         /* xenopsd-nodeclaim only where the host has node claims */
         if (!xa_plan_check_policy (outcome.mode.policy, input->topo, NULL))
           continue;
         g_array_append_val (outcomes, outcome);
-        g_array_append_val (seed_of_run, g_array_index (seeds, guint32, s));
       }
     }
   }
@@ -247,19 +249,18 @@ xa_bench_plan_runs (GArray *inputs, GArray *modes, gint n_seeds, GArray *seed_of
 }
 
 static gboolean
-xa_bench_run_all (const XaBench *bench, GArray *outcomes, GArray *seed_of_run, GError **error)
+xa_bench_run_all (const XaBench *bench, GArray *outcomes, GError **error)
 {
   g_autofree gchar *dir = g_dir_make_tmp ("xadmit-scenario-XXXXXX", error);
   gboolean ok = dir != NULL;
 
   for (guint r = 0; r < outcomes->len && ok; r++) {
     XaBenchOutcome *outcome = &g_array_index (outcomes, XaBenchOutcome, r);
-    guint32 seed = g_array_index (seed_of_run, guint32, r);
 
-    xa_bench_show_progress (bench, r, outcomes->len, outcome, seed);
+    xa_bench_show_progress (bench, r, outcomes->len, outcome);
     ok = xa_cli_signals_check (bench->signals, error) &&
-         xa_bench_run_scenario (dir, outcome, seed, error);
-    xa_bench_show_progress (bench, r, outcomes->len, NULL, seed);
+         xa_bench_run_scenario (dir, outcome, error);
+    xa_bench_show_progress (bench, r, outcomes->len, NULL);
     if (ok)
       xa_bench_print_outcome (bench, outcome);
   }
@@ -372,7 +373,6 @@ xa_bench_scenarios (const XaBench *bench, gchar **paths, guint n_paths, const gc
 {
   g_autoptr(GArray) modes = xa_bench_parse_policies (policies, error);
   g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (XaBenchInput));
-  g_autoptr(GArray) seed_of_run = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) outcomes = NULL;
 
   g_array_set_clear_func (inputs, xa_bench_input_clear);
@@ -383,9 +383,9 @@ xa_bench_scenarios (const XaBench *bench, gchar **paths, guint n_paths, const gc
     if (!xa_bench_input_load (paths[i], &g_array_index (inputs, XaBenchInput, i), error))
       return FALSE;
   }
-  outcomes = xa_bench_plan_runs (inputs, modes, n_seeds, seed_of_run);
+  outcomes = xa_bench_plan_runs (inputs, modes, n_seeds);
   xa_bench_print_scenario_head (bench);
-  if (!xa_bench_run_all (bench, outcomes, seed_of_run, error))
+  if (!xa_bench_run_all (bench, outcomes, error))
     return FALSE;
   xa_bench_print_ratios (bench, inputs, outcomes);
   return TRUE;
