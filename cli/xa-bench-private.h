@@ -46,6 +46,8 @@ gboolean xa_bench_run_storm (const gchar              *host_path,
                              const gchar              *state_path,
                              const gchar              *db_path,
                              GPtrArray                *requests,
+                             GPtrArray                *guests,
+                             const gdouble            *at_s,
                              const XaSchedulerOptions *options,
                              XaBenchStorm             *storm,
                              GError                  **error);

@@ -58,7 +58,8 @@ xa_bench_scale_once (const gchar *dir, const gchar *host_path, GPtrArray *reques
   options.policy = policy;
   options.seed = seed;
   xa_bench_scale_reset_peak ();
-  ok = xa_bench_run_storm (host_path, NULL, db, requests, &options, &storm, error);
+  ok = xa_bench_run_storm (host_path, NULL, db, requests, NULL, NULL, &options, &storm,
+                           error);
   if (ok) {
     XaRunCounts counts = xa_run_count (storm.run);
 

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include "xa-admission.h"
+#include "xa-arrivals.h"
 #include "xa-bench-private.h"
 #include "xa-host-file.h"
 #include "xa-json.h"
@@ -413,23 +414,25 @@ xa_bench_cpu_us (void)
          (gdouble) (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-/* Queues the storm on a fresh host and ledger, and runs it; with
- * @state_path, the host keeps its state there as --sim-state does. */
+/* Queues the storm on a fresh host and ledger, each VM at its time of
+ * @at_s (%NULL: all at once), and runs it; with @state_path, the host keeps
+ * its state there as --sim-state does. */
 gboolean
 xa_bench_run_storm (const gchar *host_path, const gchar *state_path, const gchar *db_path,
-                    GPtrArray *requests, const XaSchedulerOptions *options, XaBenchStorm *storm,
-                    GError **error)
+                    GPtrArray *requests, GPtrArray *guests, const gdouble *at_s,
+                    const XaSchedulerOptions *options, XaBenchStorm *storm, GError **error)
 {
   g_autofree gchar *spec = g_strdup_printf ("sim:%s", host_path);
   g_autoptr(XaHost) host = xa_host_open (spec, state_path, error);
   g_autoptr(XaAdmission) admission = NULL;
+  g_autoptr(XaArrivals) arrivals = NULL;
   XaScheduler *scheduler;
   gint64 start_us = g_get_monotonic_time ();
   gdouble start_cpu = xa_bench_cpu_us ();
 
   if (host == NULL ||
       (admission = xa_admission_open (host, db_path, options, NULL, error)) == NULL ||
-      !xa_admission_submit (admission, "storm", requests, NULL, NULL, NULL, error))
+      (arrivals = xa_arrivals_new (admission, "storm", requests, guests, at_s, error)) == NULL)
     return FALSE;
   scheduler = xa_admission_get_scheduler (admission);
   if (!xa_scheduler_run (scheduler, error))
@@ -508,7 +511,8 @@ xa_bench_storm_once (const XaBench *bench, const gchar *dir, const gchar *host_p
   options.strict = mode->strict;
   options.seed = bench->seed;
   ok = xa_cli_signals_check (bench->signals, error) &&
-       xa_bench_run_storm (host_path, state, db, requests, &options, &storm, error);
+       xa_bench_run_storm (host_path, state, db, requests, NULL, NULL, &options, &storm,
+                           error);
   if (ok)
     xa_bench_print_storm (bench, &storm, with_state);
   g_clear_pointer (&storm.run, xa_run_free);

@@ -36,5 +36,11 @@ gboolean xa_bench_scale (const XaBench  *bench,
                          GError        **error);
 gboolean xa_bench_daemon (const XaBench  *bench,
                           GError        **error);
+gboolean xa_bench_scenarios (const XaBench  *bench,
+                             gchar         **paths,
+                             guint           n_paths,
+                             const gchar    *policies,
+                             gint            n_seeds,
+                             GError        **error);
 
 G_END_DECLS

@@ -161,7 +161,17 @@ typedef struct {
   gboolean storm;
   gboolean scale;
   gboolean daemon;
+  /* with SCENARIO files */
+  gchar *policies;
+  gint seeds;
 } XaCmdBenchWhich;
+
+static void
+xa_cmd_bench_which_clear (XaCmdBenchWhich *which)
+{
+  g_free (which->policies);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (XaCmdBenchWhich, xa_cmd_bench_which_clear)
 
 /* Without a benchmark named, the first three; --scale and --daemon take
  * minutes, and run only when asked. */
@@ -202,24 +212,67 @@ xa_cmd_bench_context (XaOptions *opts, XaCmdBenchWhich *which, gint *seed)
       "10000 requests queued by 8 xadmit submit at once against xadmit daemon on a 16-node "
       "simulated host: its CPU per request, time to admission (p50, p99), RSS", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT, seed, "Seed of the VM mix (default 1)", "N" },
+    { "policies", 0, 0, G_OPTION_ARG_STRING, &which->policies,
+      "With SCENARIO: the policies, comma-separated (default batch, strict and not, "
+      "xenopsd, xenopsd-nodeclaim where the host has node claims, xenopsd-legacy)", "LIST" },
+    { "seeds", 0, 0, G_OPTION_ARG_INT, &which->seeds,
+      "With SCENARIO: seeds 1 to N instead of each scenario's", "N" },
     G_OPTION_ENTRY_NULL
   };
 
   return xa_cli_option_context_new (
-    "[--planner] [--store] [--storm] [--scale] [--daemon] - measure, not test",
+    "[--planner] [--store] [--storm] [--scale] [--daemon] | SCENARIO... - measure, not test",
     "Benchmarks print tables of xadmit against the xenopsd reference policy,\n"
     "measured in the same run on the same input; without --planner, --store,\n"
     "--storm, --scale or --daemon, the first three. They are not tests: nothing\n"
     "fails on a slow machine.\n"
+    "With SCENARIO files (docs/formats.md, Scenario), each storm for each seed\n"
+    "with batch and the reference policies on a fresh simulated host, a row a\n"
+    "run, then batch against each reference; --json: an array of run summaries.\n"
     "With -q, the tables without the lines that explain them; with --json, one\n"
     "document of the tables (docs/formats.md).", opts, FALSE, entries);
+}
+
+/* As many seeds as a scenario file may list. */
+#define XA_CMD_BENCH_MAX_SEEDS 1000
+
+/* bench SCENARIO...: its own options, and an array of run summaries. */
+static int
+xa_cmd_bench_scenarios (const XaOptions *opts, const XaCmdBenchWhich *which, int n_paths,
+                        char **paths)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaCliSignals) signals = NULL;
+  g_autoptr(json_t) doc = NULL;
+  XaBench bench = { 0 };
+
+  if (which->planner || which->store || which->storm || which->scale || which->daemon ||
+      n_paths == 0 || which->seeds < 0 || which->seeds > XA_CMD_BENCH_MAX_SEEDS) {
+    g_printerr ("xadmit bench: %s (see xadmit bench --help)\n",
+                n_paths == 0 ? "--policies and --seeds go with SCENARIO files"
+                : which->seeds != 0 ? "--seeds: expected a count of 1 to 1000"
+                : "SCENARIO files go without --planner, --store, --storm, --scale, --daemon");
+    return XA_EXIT_USAGE;
+  }
+  signals = xa_cli_signals_new (NULL, NULL, &error);
+  if (signals == NULL)
+    return xa_cli_fail ("bench", error);
+  bench = (XaBench) { 0, signals, opts->quiet, NULL };
+  if (opts->json)
+    bench.json = doc = json_array ();
+  if (!xa_bench_scenarios (&bench, paths, (guint) n_paths, which->policies, which->seeds,
+                           &error))
+    return xa_cli_fail ("bench", error);
+  if (doc != NULL)
+    xa_output_print_json (doc);
+  return XA_EXIT_OK;
 }
 
 static int
 xa_cmd_bench (int argc, char **argv)
 {
   g_auto(XaOptions) opts = { 0 };
-  XaCmdBenchWhich which = { FALSE, FALSE, FALSE, FALSE, FALSE };
+  g_auto(XaCmdBenchWhich) which = { FALSE, FALSE, FALSE, FALSE, FALSE, NULL, 0 };
   gint seed = 1;
   g_autoptr(GOptionContext) ctx = xa_cmd_bench_context (&opts, &which, &seed);
   g_autoptr(GError) error = NULL;
@@ -229,12 +282,8 @@ xa_cmd_bench (int argc, char **argv)
 
   if (!xa_cli_parse_options (ctx, &opts, &argc, &argv, &error))
     return xa_cli_fail ("bench", error);
-  if (argc > 1) {
-    g_autofree gchar *shown = xa_text_quote (argv[1]);
-
-    g_printerr ("xadmit bench: unexpected argument %s (see xadmit bench --help)\n", shown);
-    return XA_EXIT_USAGE;
-  }
+  if (argc > 1 || which.policies != NULL || which.seeds != 0)
+    return xa_cmd_bench_scenarios (&opts, &which, argc - 1, argv + 1);
   if (seed < 0) {
     g_printerr ("xadmit bench: --seed: %d is negative\n", seed);
     return XA_EXIT_USAGE;

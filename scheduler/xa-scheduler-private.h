@@ -6,8 +6,10 @@
  * service mode, a new look at the host), xa-sched-batch.c (the batch
  * window, its plan and record), xa-sched-track.c (what it keeps of its VMs
  * as they change), xa-build.c (one VM's build, in Xen's order) and
- * xa-xenopsd-start.c (xenopsd's way, each build deciding alone). Each of
- * them but the first two declares its functions in a header of its own. */
+ * xa-xenopsd-start.c (xenopsd's way, each build deciding alone); and
+ * xa-arrivals.c, which submits VMs over time and ends a run on an error.
+ * Each of them but the first two declares its functions in a header of its
+ * own. */
 
 #include "xa-scheduler.h"
 #include "xa-wait-queue.h"
@@ -75,6 +77,8 @@ struct _XaScheduler {
   gboolean dispatching;
   /* a service runs until stopped, and takes VMs while it runs */
   gboolean service;
+  /* more VMs will arrive (xa_scheduler_set_arriving()): a run waits */
+  gboolean arriving;
   gboolean in_run;
   GError *fatal;
   XaXenopsd *numa;

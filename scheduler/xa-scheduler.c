@@ -184,9 +184,30 @@ xa_scheduler_add (XaScheduler *self, XaStoreRequest *request)
     vm->finished_s = request->queued.host_s;
   if (self->first_queued_s < 0 || request->queued.host_s < self->first_queued_s)
     self->first_queued_s = request->queued.host_s;
-  /* a service takes VMs while it runs: a window admits them */
-  if (self->in_run)
+  if (!self->in_run)
+    return;
+  /* a VM that comes while the run goes: a window admits it, or xenopsd
+   * starts it when a worker is free */
+  if (xa_scheduler_is_batch (self)) {
     xa_sched_batch_open_window (self);
+  } else if (request->state == XA_REQUEST_QUEUED) {
+    g_queue_push_tail (&self->ready, vm);
+    xa_scheduler_dispatch (self);
+  }
+}
+
+/**
+ * xa_scheduler_set_arriving:
+ * @self: the scheduler
+ * @arriving: more VMs will be added while the run goes
+ *
+ * While more VMs are to arrive (on the clock's timers, xa-arrivals.c), a
+ * run does not end when the VMs it has ran their course.
+ */
+void
+xa_scheduler_set_arriving (XaScheduler *self, gboolean arriving)
+{
+  self->arriving = arriving;
 }
 
 void
@@ -282,7 +303,7 @@ xa_scheduler_is_done (XaScheduler *self)
     return FALSE;
   if (self->stopping)
     return TRUE;
-  if (self->service)
+  if (self->service || self->arriving)
     return FALSE;
   return g_queue_is_empty (&self->ready) && self->window == 0 &&
          xa_scheduler_n_waiting (self) == 0;
@@ -457,27 +478,33 @@ xa_scheduler_run_state (XaRequestState state)
 }
 
 /* What no policy can beat: the first batch window, then the longest build
- * at the full populate rate or all the memory through the bandwidth. */
+ * at the full populate rate or all the memory through the bandwidth; and
+ * no VM built at the full rate before it arrived. */
 static gdouble
 xa_scheduler_lower_bound (XaScheduler *self)
 {
   gdouble longest = 0;
   gdouble total = 0;
+  gdouble arrived_built = 0;
+  gdouble populate = (gdouble) self->host_info->populate_mib_per_s;
   gdouble first_window = MAX (self->first_admitted_s - self->first_queued_s, 0);
 
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
+    gdouble mib = (gdouble) vm->request->req->memory_mib;
 
     if (vm->request->state != XA_REQUEST_RUNNING || vm->left_alone)
       continue;
-    longest = MAX (longest, (gdouble) vm->request->req->memory_mib);
-    total += (gdouble) vm->request->req->memory_mib;
+    longest = MAX (longest, mib);
+    total += mib;
+    arrived_built = MAX (arrived_built,
+                         vm->request->queued.host_s - self->first_queued_s + mib / populate);
   }
   if (total == 0)
     return 0;
-  return (xa_scheduler_is_batch (self) ? first_window : 0) +
-         MAX (longest / (gdouble) self->host_info->populate_mib_per_s,
-              total / (gdouble) self->host_info->bandwidth_mib_per_s);
+  return MAX ((xa_scheduler_is_batch (self) ? first_window : 0) +
+              MAX (longest / populate, total / (gdouble) self->host_info->bandwidth_mib_per_s),
+              arrived_built);
 }
 
 /**
