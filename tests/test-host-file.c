@@ -110,6 +110,39 @@ test_host_file_round_trips_through_json (void)
   g_assert_null (strstr (strstr (text, "\"estimated\":true") + 1, "\"estimated\""));
 }
 
+/* The state file's text, written a domain at a time, is the document
+ * xa_host_file_to_json() makes, with domains and without. */
+static void
+test_host_file_text_is_the_json (void)
+{
+  const gchar *hosts[] = {
+    "{\"name\": \"t\", \"nodes\": [{\"memory\": 4096, \"cpus\": 2}, {\"memory\": 4096, \"cpus\": 2}],"
+    " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1024, 0], \"vcpus\": 1},"
+    "  {\"name\": \"a\", \"memory_by_node\": [0, 512], \"vcpus\": 2},"
+    "  {\"name\": \"b\", \"memory_by_node\": [8, 8], \"vcpus\": 1}],"
+    " \"faults\": [{\"build_fails\": \"a\"}]}",
+    "{\"name\": \"empty\", \"nodes\": [{\"memory\": 4096, \"cpus\": 1}]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) faults = NULL;
+    g_autoptr(XaHostInfo) info = load_text (hosts[i], &faults, &error);
+    g_autoptr(json_t) root = NULL;
+    g_autoptr(json_t) parsed = NULL;
+    g_autofree gchar *text = NULL;
+    json_error_t json_error;
+
+    g_assert_no_error (error);
+    root = xa_host_file_to_json (info, faults);
+    text = xa_host_file_to_text (info, faults);
+    g_assert_null (strchr (text, '\n'));
+    parsed = json_loads (text, JSON_REJECT_DUPLICATES, &json_error);
+    g_assert_nonnull (parsed);
+    g_assert_true (json_equal (root, parsed));
+  }
+}
+
 /* Each a bad file and the one line it must give. */
 static const XaTestBadCase bad_host_files[] = {
   /* not strict JSON */
@@ -333,6 +366,7 @@ main (int argc, char **argv)
                    test_host_file_reads_unreachable_distances);
   g_test_add_func ("/scheduler/host/file/round-trips-through-json",
                    test_host_file_round_trips_through_json);
+  g_test_add_func ("/scheduler/host/file/text-is-the-json", test_host_file_text_is_the_json);
   g_test_add_func ("/scheduler/host/file/rejects-bad-input", test_host_file_rejects_bad_input);
   g_test_add_func ("/scheduler/host/file/refuses-deep-nesting", test_host_file_refuses_deep_nesting);
   g_test_add_func ("/scheduler/host/file/refuses-binary-and-blank-files",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing a host file: the host as the JSON that xa_host_file_parse() reads. */
 #include "xa-host-file.h"
+#include "xa-json.h"
 
 /* CPU ids as a count when they are numbered node by node from 0, the form a
  * person writes; otherwise as lists. */
@@ -83,29 +84,16 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
   return jdom;
 }
 
-/**
- * xa_host_file_to_json:
- * @info: a host
- * @faults: (nullable) (element-type XaSimFault): faults to keep with it
- *
- * Writes @info in the host format, memory in MiB, so that it can be read
- * back with xa_host_file_parse().
- *
- * Returns: (transfer full): the document
- */
-json_t *
-xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
+/* Everything of @info but its domains. */
+static json_t *
+xa_host_file_head_to_json (const XaHostInfo *info, GPtrArray *faults)
 {
   json_t *root = json_object ();
   json_t *nodes = json_array ();
-  json_t *domains = json_array ();
   gboolean counted = xa_host_file_cpus_are_counted (info);
 
   for (guint n = 0; n < info->n_nodes; n++)
     json_array_append_new (nodes, xa_host_file_node_to_json (&info->nodes[n], counted));
-  for (guint i = 0; i < info->domains->len; i++)
-    json_array_append_new (domains, xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
-                                                                 info->n_nodes));
   json_object_set_new (root, "name", json_string (info->name));
   if (info->uuid != NULL)
     json_object_set_new (root, "uuid", json_string (info->uuid));
@@ -119,7 +107,6 @@ xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
   json_object_set_new (root, "overhead_mib_per_vm", json_integer ((json_int_t) info->overhead_mib_per_vm));
   json_object_set_new (root, "overhead_kib_per_vcpu", json_integer ((json_int_t) info->overhead_kib_per_vcpu));
   json_object_set_new (root, "node_claims", json_boolean (info->node_claims));
-  json_object_set_new (root, "domains", domains);
   if (faults != NULL && faults->len > 0) {
     json_t *jfaults = json_array ();
 
@@ -128,4 +115,66 @@ xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
     json_object_set_new (root, "faults", jfaults);
   }
   return root;
+}
+
+/**
+ * xa_host_file_to_json:
+ * @info: a host
+ * @faults: (nullable) (element-type XaSimFault): faults to keep with it
+ *
+ * Writes @info in the host format, memory in MiB, so that it can be read
+ * back with xa_host_file_parse().
+ *
+ * Returns: (transfer full): the document
+ */
+json_t *
+xa_host_file_to_json (const XaHostInfo *info, GPtrArray *faults)
+{
+  json_t *root = xa_host_file_head_to_json (info, faults);
+  json_t *domains = json_array ();
+
+  for (guint i = 0; i < info->domains->len; i++)
+    json_array_append_new (domains, xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
+                                                                 info->n_nodes));
+  json_object_set_new (root, "domains", domains);
+  return root;
+}
+
+static int
+xa_host_file_append (const char *buffer, size_t size, void *data)
+{
+  g_string_append_len (data, buffer, (gssize) size);
+  return 0;
+}
+
+/**
+ * xa_host_file_to_text:
+ * @info: a host
+ * @faults: (nullable) (element-type XaSimFault): faults to keep with it
+ *
+ * xa_host_file_to_json() as compact text, written one domain at a time:
+ * a host of 10,000 domains never holds its whole document as a tree.
+ *
+ * Returns: (transfer full): the text, one line
+ */
+gchar *
+xa_host_file_to_text (const XaHostInfo *info, GPtrArray *faults)
+{
+  g_autoptr(json_t) head = xa_host_file_head_to_json (info, faults);
+  GString *text = g_string_sized_new (4096 + 256 * (gsize) info->domains->len);
+
+  json_dump_callback (head, xa_host_file_append, text, JSON_COMPACT);
+  /* the head is an object with a name: it ends in '}' after a member */
+  g_string_truncate (text, text->len - 1);
+  g_string_append (text, ",\"domains\":[");
+  for (guint i = 0; i < info->domains->len; i++) {
+    g_autoptr(json_t) domain = xa_host_file_domain_to_json (g_ptr_array_index (info->domains, i),
+                                                             info->n_nodes);
+
+    if (i > 0)
+      g_string_append_c (text, ',');
+    json_dump_callback (domain, xa_host_file_append, text, JSON_COMPACT);
+  }
+  g_string_append (text, "]}");
+  return g_string_free (text, FALSE);
 }

@@ -23,5 +23,7 @@ XaHostInfo *xa_host_file_load_data (const gchar *display_name,
                                     GError     **error);
 json_t *xa_host_file_to_json (const XaHostInfo *info,
                               GPtrArray        *faults);
+gchar *xa_host_file_to_text (const XaHostInfo *info,
+                             GPtrArray        *faults);
 
 G_END_DECLS

@@ -31,15 +31,13 @@ xa_sim_state_save (XaHost *host, GError **error)
 {
   XaSimHost *self = (XaSimHost *) host;
   gdouble now = xa_sim_host_now (self);
-  g_autoptr(json_t) root = NULL;
   g_autofree gchar *text = NULL;
   g_autoptr(GError) error_local = NULL;
 
   if (self->state_path == NULL || (self->on_disk && !self->changed && now == self->info->time_s))
     return TRUE;
   self->info->time_s = now;
-  root = xa_host_file_to_json (self->info, self->faults);
-  text = json_dumps (root, JSON_COMPACT);
+  text = xa_host_file_to_text (self->info, self->faults);
   /* g_file_set_contents writes a temporary file and renames it over the old
    * one, so a crash never leaves half a state behind */
   if (!g_file_set_contents_full (self->state_path, text, -1,
