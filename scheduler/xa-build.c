@@ -139,8 +139,6 @@ xa_build_done (const GError *build_error, gpointer user_data)
   vm->finished_s = xa_scheduler_now (self);
   self->unsettled = TRUE;
   xa_build_end (vm);
-  if (xa_sched_group_holds (vm))
-    xa_sched_group_built (vm);
 }
 
 /* Strict: a VM with a node set gets exactly its planned MiB on each node,

@@ -5,20 +5,56 @@
 
 /*
  * A group's VMs start together (docs/design.md, "Groups"): each member
- * built stays paused until every member is built, and then all of them are
- * unpaused at once. A member that will not start (its build failed for
- * good, or it waited --defer-timeout) takes the group down with it
- * (rollback): the members built are destroyed and end, those
+ * built stays paused until no member is on its way any more, and then the
+ * members built are unpaused at once. A member that will not start (its
+ * build failed for good, or it waited --defer-timeout) takes the group
+ * down with it (rollback): the members built are destroyed and end, those
  * still on their way are stopped and cancelled; unless the group was
- * submitted to be kept (`--no-rollback`), when the others go on alone.
+ * submitted to be kept (`--no-rollback`), when the others go on alone. A
+ * group is over once none of its members is on its way: a later request
+ * of its name starts a group of its own.
  */
 
 static GPtrArray *
 xa_sched_group_members (XaVm *vm)
 {
-  const gchar *group = vm->request->req->group;
+  return vm->in_group ? g_hash_table_lookup (vm->sched->groups, vm->request->req->group) : NULL;
+}
 
-  return group != NULL ? g_hash_table_lookup (vm->sched->groups, group) : NULL;
+static gboolean
+xa_sched_group_on_its_way (const XaVm *vm)
+{
+  return vm->request->state == XA_REQUEST_QUEUED || vm->request->state == XA_REQUEST_PLANNED ||
+         vm->request->state == XA_REQUEST_BUILDING;
+}
+
+/**
+ * xa_sched_group_join:
+ * @vm: a VM new to the scheduler, of a group
+ *
+ * It joins the group of its name, unless that group started without it:
+ * a request already over, or running unpaused (an earlier group of that
+ * name, or one whose members were unpaused before a restart). A member
+ * built and still paused joins: its group was cut short by a restart.
+ */
+void
+xa_sched_group_join (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+  const gchar *group = vm->request->req->group;
+  const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
+  GPtrArray *members;
+
+  if (group == NULL || (!xa_sched_group_on_its_way (vm) &&
+                        (vm->request->state != XA_REQUEST_RUNNING || domain == NULL ||
+                         !domain->paused)))
+    return;
+  if ((members = g_hash_table_lookup (self->groups, group)) == NULL) {
+    members = g_ptr_array_new ();
+    g_hash_table_insert (self->groups, g_strdup (group), members);
+  }
+  g_ptr_array_add (members, vm);
+  vm->in_group = TRUE;
 }
 
 /**
@@ -31,38 +67,85 @@ xa_sched_group_members (XaVm *vm)
 gboolean
 xa_sched_group_holds (XaVm *vm)
 {
-  return xa_sched_group_members (vm) != NULL;
+  return vm->in_group;
 }
 
-/**
- * xa_sched_group_built:
- * @vm: a VM of a group, built and recorded running, still paused
- *
- * Once the last member is built, every member is unpaused (unless the run
- * keeps its domains paused).
- */
-void
-xa_sched_group_built (XaVm *vm)
+/* The group is over: its members leave it, and its name is free. */
+static void
+xa_sched_group_close (XaScheduler *self, GPtrArray *members, const gchar *group)
 {
-  XaScheduler *self = vm->sched;
-  GPtrArray *members = xa_sched_group_members (vm);
+  for (guint k = 0; k < members->len; k++)
+    ((XaVm *) g_ptr_array_index (members, k))->in_group = FALSE;
+  g_hash_table_remove (self->groups, group);
+}
 
-  g_return_if_fail (members != NULL);
-
-  for (guint k = 0; k < members->len; k++) {
-    if (((XaVm *) g_ptr_array_index (members, k))->request->state != XA_REQUEST_RUNNING)
-      return;
-  }
-  g_message ("group %s: its %u VMs are built; they start together", vm->request->req->group,
-             members->len);
+static void
+xa_sched_group_unpause (XaScheduler *self, GPtrArray *members)
+{
   for (guint k = 0; k < members->len && !self->options.paused; k++) {
     XaVm *member = g_ptr_array_index (members, k);
     g_autoptr(GError) error = NULL;
 
+    if (member->request->state != XA_REQUEST_RUNNING)
+      continue;
     if (!xa_host_unpause (self->host, member->domid, &error))
       g_warning ("%s: its domain %u cannot be unpaused: %s", member->request->req->name,
                  member->domid, error->message);
   }
+}
+
+/**
+ * xa_sched_group_settle:
+ * @vm: a member of a group that is no longer on its way: built, or
+ *   cancelled, rejected or ended (a failure goes through
+ *   xa_sched_group_failed())
+ *
+ * Once no member of the group is on its way, those built start together
+ * (unless the run keeps its domains paused) and the group is over.
+ */
+void
+xa_sched_group_settle (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+  g_autofree gchar *group = g_strdup (vm->request->req->group);
+  GPtrArray *members = xa_sched_group_members (vm);
+  guint built = 0;
+
+  if (members == NULL)
+    return;
+  for (guint k = 0; k < members->len; k++) {
+    const XaVm *member = g_ptr_array_index (members, k);
+
+    if (xa_sched_group_on_its_way (member))
+      return;
+    built += member->request->state == XA_REQUEST_RUNNING;
+  }
+  if (built > 0)
+    g_message ("group %s: %u of its %u VMs are built; they start together", group, built,
+               members->len);
+  xa_sched_group_unpause (self, members);
+  xa_sched_group_close (self, members, group);
+}
+
+/**
+ * xa_sched_group_settle_all:
+ * @self: the scheduler, before its run
+ *
+ * Starts the groups a restart found built but paused, with no member left
+ * on its way.
+ */
+void
+xa_sched_group_settle_all (XaScheduler *self)
+{
+  g_autoptr(GPtrArray) firsts = g_ptr_array_new ();
+  GHashTableIter iter;
+  GPtrArray *members;
+
+  g_hash_table_iter_init (&iter, self->groups);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &members))
+    g_ptr_array_add (firsts, g_ptr_array_index (members, 0));
+  for (guint i = 0; i < firsts->len; i++)
+    xa_sched_group_settle (g_ptr_array_index (firsts, i));
 }
 
 /* A built member goes: its domain destroyed, its request ended. */
@@ -122,20 +205,29 @@ xa_sched_group_undo (XaVm *member, const gchar *reason)
  *   it waited --defer-timeout
  * @reason: why
  *
- * Rolls its group back, unless the group is kept.
+ * Rolls its group back, unless the group is kept: then the others go on,
+ * and start once none is on its way.
  */
 void
 xa_sched_group_failed (XaVm *vm, const gchar *reason)
 {
-  GPtrArray *members = xa_sched_group_members (vm);
+  GPtrArray *found = xa_sched_group_members (vm);
+  g_autoptr(GPtrArray) members = NULL;
   g_autofree gchar *why = NULL;
 
-  if (members == NULL || vm->request->req->no_rollback)
+  if (found == NULL)
     return;
+  if (vm->request->req->no_rollback) {
+    xa_sched_group_settle (vm);
+    return;
+  }
   why = g_strdup_printf ("rolled back with its group %s: %s will not start (%s)",
                          vm->request->req->group, vm->request->req->name, reason);
   g_message ("group %s: %s will not start; its group is rolled back", vm->request->req->group,
              vm->request->req->name);
+  /* closed first: the members undone one by one must not start the rest */
+  members = g_ptr_array_ref (found);
+  xa_sched_group_close (vm->sched, members, vm->request->req->group);
   for (guint k = 0; k < members->len; k++) {
     XaVm *member = g_ptr_array_index (members, k);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xa-sched-group.h"
 #include "xa-sched-track.h"
 
 void
@@ -11,7 +12,7 @@ xa_sched_track_init (XaScheduler *self)
   self->deferred_min_need_mib = G_MAXUINT64;
   self->holding = g_ptr_array_new ();
   self->running_by_domid = g_hash_table_new (NULL, NULL);
-  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -29,16 +30,7 @@ xa_sched_track_clear (XaScheduler *self)
 void
 xa_sched_track_add (XaVm *vm)
 {
-  const gchar *group = vm->request->req->group;
-  GPtrArray *members;
-
-  if (group != NULL) {
-    if ((members = g_hash_table_lookup (vm->sched->groups, group)) == NULL) {
-      members = g_ptr_array_new ();
-      g_hash_table_insert (vm->sched->groups, (gpointer) group, members);
-    }
-    g_ptr_array_add (members, vm);
-  }
+  xa_sched_group_join (vm);
   vm->tracked_state = vm->request->state;
   vm->sched->n_in_state[vm->tracked_state]++;
   xa_sched_track_vm (vm);
@@ -125,12 +117,19 @@ xa_sched_track_vm (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
 
+  XaRequestState was = vm->tracked_state;
+
   self->n_in_state[vm->tracked_state]--;
   vm->tracked_state = vm->request->state;
   self->n_in_state[vm->tracked_state]++;
   xa_sched_track_set_takes (vm, xa_sched_track_takes (vm));
   xa_sched_track_waiting (vm);
   xa_sched_track_domid (vm);
+  /* a failure rolls its group back instead (xa_sched_group_failed()) */
+  if (vm->tracked_state != was && vm->tracked_state != XA_REQUEST_FAILED &&
+      vm->tracked_state != XA_REQUEST_QUEUED && vm->tracked_state != XA_REQUEST_PLANNED &&
+      vm->tracked_state != XA_REQUEST_BUILDING)
+    xa_sched_group_settle (vm);
 }
 
 /**

@@ -115,6 +115,8 @@ struct _XaVm {
   XaVmTakes takes;
   guint holding_index;
   gboolean by_domid;
+  /* it is one of its group's members (xa-sched-group.c) */
+  gboolean in_group;
   XaRequestState tracked_state;
 };
 

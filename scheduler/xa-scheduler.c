@@ -4,6 +4,7 @@
 #include "xa-host-record.h"
 #include "xa-build.h"
 #include "xa-sched-batch.h"
+#include "xa-sched-group.h"
 #include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
 #include "xa-scheduler-private.h"
@@ -312,6 +313,7 @@ xa_scheduler_is_done (XaScheduler *self)
 static void
 xa_scheduler_start (XaScheduler *self)
 {
+  xa_sched_group_settle_all (self);
   if (xa_scheduler_is_batch (self)) {
     xa_sched_batch_open_window (self);
     return;

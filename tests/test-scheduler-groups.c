@@ -166,12 +166,48 @@ test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
   g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, keep ? 2 : 0);
   count_group_domains (f, &domains, &paused);
   g_assert_cmpuint (domains, ==, keep ? 2 : 0);
+  /* kept, they start once none of their group is on its way */
+  g_assert_cmpuint (paused, ==, 0);
   ended = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, NULL);
   g_assert_cmpuint (ended->len, ==, keep ? 0 : 2);
   for (guint i = 0; i < ended->len; i++)
     g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, i))->reason,
                               "rolled back with its group trio: g-2 will not start"));
   g_assert_cmpuint (xa_test_scheduler_count_in (f, XA_REQUEST_FAILED), ==, 1);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
+/* A group whose VMs all started is over: a later request of its name is
+ * a group of its own. Here the later one is rolled back, and the members
+ * of the earlier one, in the same manifest and left alone, run on. */
+static void
+test_group_name_used_again (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) first = xa_test_requests_new ();
+  g_autoptr(GPtrArray) again = xa_test_requests_new ();
+  g_autoptr(GPtrArray) ended = NULL;
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  g_autoptr(GError) error = NULL;
+  guint domains;
+  guint paused;
+
+  options.retries = 0;
+  add_vms (first, "g", 3, 8 * GiB, "trio");
+  prepare_faulty (f, "{\"build_hangs\": \"g-4\", \"attempt\": 1}", first, &options);
+  g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, 3);
+  g_clear_pointer (&f->admission, xa_admission_free);
+  xa_test_scheduler_open_admission (f, &options, NULL);
+  add_vms (again, "g", 5, 8 * GiB, "trio");
+  g_assert_true (xa_admission_submit (f->admission, "test", again, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  xa_test_scheduler_take_queued (f);
+  g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, 3);
+  count_group_domains (f, &domains, &paused);
+  g_assert_cmpuint (domains, ==, 3);
+  g_assert_cmpuint (paused, ==, 0);
+  ended = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, NULL);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->req->name, ==, "g-3");
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
@@ -183,6 +219,7 @@ main (int argc, char **argv)
                          test_group_starts_whole_or_not_at_all);
   xa_test_scheduler_add ("/scheduler/groups/larger-than-a-batch", test_group_larger_than_a_batch);
   xa_test_scheduler_add ("/scheduler/groups/paused-until-whole", test_group_paused_until_whole);
+  xa_test_scheduler_add ("/scheduler/groups/name-used-again", test_group_name_used_again);
   g_test_add ("/scheduler/groups/rolled-back", XaTestScheduler, GINT_TO_POINTER (FALSE),
               xa_test_scheduler_set_up, test_group_rolled_back, xa_test_scheduler_tear_down);
   g_test_add ("/scheduler/groups/kept-with-no-rollback", XaTestScheduler, GINT_TO_POINTER (TRUE),
