@@ -13,6 +13,7 @@
 #include "xa-json.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
+#include "xa-report.h"
 #include "xa-status.h"
 #include "xa-submit.h"
 #include "xa-text.h"
@@ -261,6 +262,7 @@ static const XaCommand commands[] = {
   { "status", "show the daemon, the queue and each node's memory", xa_status_main },
   { "cancel", "cancel VM starts that are queued or being built", xa_cancel_main },
   { "explain", "say why a VM went where it went, or why it still waits", xa_explain_main },
+  { "report", "report on past batches and VMs: table, CSV, JSON or HTML", xa_report_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 
