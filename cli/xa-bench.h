@@ -36,5 +36,7 @@ gboolean xa_bench_scale (const XaBench  *bench,
                          GError        **error);
 gboolean xa_bench_daemon (const XaBench  *bench,
                           GError        **error);
+gboolean xa_bench_report (const XaBench  *bench,
+                          GError        **error);
 
 G_END_DECLS
