@@ -37,6 +37,18 @@ xa_report_host_waits (const GArray *waits_s, gdouble *out_s)
                         XA_REPORT_N_WAITS, xa_report_wait_percentiles, out_s);
 }
 
+/* A wall-clock time for people, UTC, to the second; "-" for none. */
+gchar *
+xa_report_time (gint64 wall_us)
+{
+  g_autoptr(GDateTime) at = NULL;
+
+  if (wall_us <= 0 || wall_us == G_MAXINT64)
+    return g_strdup ("-");
+  at = g_date_time_new_from_unix_utc (wall_us / G_USEC_PER_SEC);
+  return at != NULL ? g_date_time_format (at, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
+}
+
 guint64
 xa_report_vm_total (const guint64 *mib_by_node, guint n_nodes)
 {

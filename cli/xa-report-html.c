@@ -24,7 +24,7 @@ static const gchar xa_html_head[] =
   "th, td { border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left;"
   " vertical-align: top; }\n"
   "th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
-  "ul.log { margin: 0; padding-left: 1.2em; }\n"
+  "td.t { white-space: nowrap; } ul.log { margin: 0; padding-left: 1.2em; }\n"
   ".note { color: #555; }\n"
   "@media print {\n"
   "  body { max-width: none; margin: 0; font-size: 10pt; }\n"
@@ -192,9 +192,10 @@ xa_html_batches (XaReport *report, const XaReportHost *host)
          "<th>makespan s</th></tr></thead><tbody>\n", report->out);
   for (guint i = 0; i < host->batches->len; i++) {
     const XaStoreReportBatch *batch = g_ptr_array_index (host->batches, i);
-    g_autofree gchar *when = xa_output_iso_time (batch->at.wall_us);
+    g_autofree gchar *when = xa_report_time (batch->at.wall_us);
 
-    fprintf (report->out, "<tr><td class=\"n\">%" G_GINT64_FORMAT "</td><td>", batch->id);
+    fprintf (report->out, "<tr><td class=\"n\">%" G_GINT64_FORMAT "</td><td class=\"t\">",
+             batch->id);
     xa_html_text (report, when);
     fputs ("</td><td>", report->out);
     xa_html_text (report, batch->policy);
@@ -306,7 +307,7 @@ xa_html_vm (XaReport *report, const XaReportHost *host, const XaStoreVmRow *vm,
 {
   guint n_nodes = host->host->n_nodes;
   g_autofree gchar *nodes = xa_nodeset_format (vm->planned_nodes);
-  g_autofree gchar *queued = xa_output_iso_time (vm->queued_wall_us);
+  g_autofree gchar *queued = xa_report_time (vm->queued_wall_us);
 
   fputs ("<tr><td>", report->out);
   xa_html_text (report, vm->name);
@@ -315,8 +316,8 @@ xa_html_vm (XaReport *report, const XaReportHost *host, const XaStoreVmRow *vm,
   fputs ("</td>", report->out);
   xa_html_mib_cell (report, vm->planned_mib, n_nodes);
   xa_html_mib_cell (report, vm->actual_mib, n_nodes);
-  fprintf (report->out, "<td class=\"n\">%" G_GUINT64_FORMAT "</td><td class=\"n\">%u</td><td>",
-           vm->spilled_mib, vm->attempts);
+  fprintf (report->out, "<td class=\"n\">%" G_GUINT64_FORMAT "</td><td class=\"n\">%u</td>"
+           "<td class=\"t\">", vm->spilled_mib, vm->attempts);
   xa_html_text (report, queued);
   fputs ("</td>", report->out);
   xa_html_seconds_cell (report, vm->first_wait_s);

@@ -54,6 +54,7 @@ void xa_report_host_free (XaReportHost *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaReportHost, xa_report_host_free)
 void xa_report_host_waits (const GArray *waits_s,
                            gdouble      *out_s);
+gchar *xa_report_time (gint64 wall_us);
 guint64 xa_report_vm_total (const guint64 *mib_by_node,
                             guint          n_nodes);
 

@@ -5,13 +5,15 @@
 
 /* The drawing: a 960 × 320 box, the plot inside these margins. */
 #define XA_SVG_WIDTH 960.0
-#define XA_SVG_HEIGHT 320.0
+#define XA_SVG_HEIGHT 250.0
 #define XA_SVG_LEFT 72.0
 #define XA_SVG_RIGHT 16.0
 #define XA_SVG_TOP 36.0
 #define XA_SVG_BOTTOM 40.0
 #define XA_SVG_PLOT_W (XA_SVG_WIDTH - XA_SVG_LEFT - XA_SVG_RIGHT)
 #define XA_SVG_PLOT_H (XA_SVG_HEIGHT - XA_SVG_TOP - XA_SVG_BOTTOM)
+/* A bar of a chart of few is no wider than this. */
+#define XA_SVG_BAR_MAX 48.0
 
 /* Colours that stay apart in print and for most colour-blind readers. */
 static const gchar *const xa_svg_colours[] = {
@@ -170,8 +172,8 @@ xa_svg_stacked_area (FILE *out, const XaSvgChart *chart)
 static void
 xa_svg_bar (FILE *out, const XaSvgChart *chart, guint i, gdouble max, gdouble slot)
 {
-  gdouble x = XA_SVG_LEFT + slot * i + slot * 0.1;
-  gdouble width = slot * 0.8;
+  gdouble width = MIN (slot * 0.8, XA_SVG_BAR_MAX);
+  gdouble x = XA_SVG_LEFT + slot * i + (slot - width) / 2;
   gdouble base = 0;
 
   for (guint s = 0; s < chart->n_series; s++) {

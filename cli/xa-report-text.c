@@ -11,18 +11,6 @@
 #define XA_REPORT_NODES_WIDTH 7
 #define XA_REPORT_POLICY_WIDTH 17
 
-/* A wall-clock time for the table, UTC, to the second; "-" for none. */
-static gchar *
-xa_report_text_time (gint64 wall_us)
-{
-  g_autoptr(GDateTime) at = NULL;
-
-  if (wall_us <= 0 || wall_us == G_MAXINT64)
-    return g_strdup ("-");
-  at = g_date_time_new_from_unix_utc (wall_us / G_USEC_PER_SEC);
-  return at != NULL ? g_date_time_format (at, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
-}
-
 /* Seconds with 3 decimals, "-" for what did not happen. */
 static gchar *
 xa_report_text_seconds (gdouble seconds)
@@ -33,7 +21,7 @@ xa_report_text_seconds (gdouble seconds)
 static void
 xa_report_table_batch (XaReport *report, const XaStoreReportBatch *batch)
 {
-  g_autofree gchar *when = xa_report_text_time (batch->at.wall_us);
+  g_autofree gchar *when = xa_report_time (batch->at.wall_us);
   g_autofree gchar *policy = xa_output_cut (batch->policy, XA_REPORT_POLICY_WIDTH);
   g_autofree gchar *makespan = xa_report_text_seconds (batch->makespan_s);
 
@@ -47,8 +35,8 @@ xa_report_table_batch (XaReport *report, const XaStoreReportBatch *batch)
 static void
 xa_report_table_range (XaReport *report, const XaReportHost *host)
 {
-  g_autofree gchar *since = xa_report_text_time (report->since_us);
-  g_autofree gchar *until = xa_report_text_time (report->until_us);
+  g_autofree gchar *since = xa_report_time (report->since_us);
+  g_autofree gchar *until = xa_report_time (report->until_us);
   const guint *in = host->n_in_state;
 
   fprintf (report->out, "%s%u %s queued from %s to %s (UTC): %u running, %u failed, "
@@ -90,7 +78,7 @@ xa_report_table_events (XaReport *report, GPtrArray *events)
 {
   for (guint i = 0; i < events->len; i++) {
     const XaStoreEvent *event = g_ptr_array_index (events, i);
-    g_autofree gchar *when = xa_report_text_time (event->at.wall_us);
+    g_autofree gchar *when = xa_report_time (event->at.wall_us);
     g_autoptr(GString) line = g_string_new (NULL);
     g_autofree gchar *wrapped = NULL;
 
