@@ -109,7 +109,7 @@ xa_html_memory_chart (XaReport *report, const XaReportHost *host, guint index)
 static void
 xa_html_add_locality (const XaStoreReportBatch *batch, gdouble *values)
 {
-  values[0] += batch->n_local;
+  values[0] += batch->row.n_local;
   values[1] += batch->n_split;
   values[2] += batch->n_spilled;
 }
@@ -135,8 +135,8 @@ xa_html_locality_chart (XaReport *report, const XaReportHost *host, guint index)
     for (guint i = b * per_bar; i < end; i++)
       xa_html_add_locality (g_ptr_array_index (host->batches, i), &values[b * 3]);
     g_ptr_array_add (labels, first == last
-      ? g_strdup_printf ("batch %" G_GINT64_FORMAT, first->id)
-      : g_strdup_printf ("batches %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first->id, last->id));
+      ? g_strdup_printf ("batch %" G_GINT64_FORMAT, first->row.id)
+      : g_strdup_printf ("batches %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first->row.id, last->row.id));
   }
   chart.x_labels = (const gchar *const *) labels->pdata;
   fputs ("<figure><figcaption>Locality per batch: VMs built on one node or split (stacked); "
@@ -192,19 +192,19 @@ xa_html_batches (XaReport *report, const XaReportHost *host)
          "<th>makespan s</th></tr></thead><tbody>\n", report->out);
   for (guint i = 0; i < host->batches->len; i++) {
     const XaStoreReportBatch *batch = g_ptr_array_index (host->batches, i);
-    g_autofree gchar *when = xa_report_time (batch->at.wall_us);
+    g_autofree gchar *when = xa_report_time (batch->row.at.wall_us);
 
     fprintf (report->out, "<tr><td class=\"n\">%" G_GINT64_FORMAT "</td><td class=\"t\">",
-             batch->id);
+             batch->row.id);
     xa_html_text (report, when);
     fputs ("</td><td>", report->out);
-    xa_html_text (report, batch->policy);
+    xa_html_text (report, batch->row.policy);
     fprintf (report->out, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
              "<td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
              "<td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%" G_GUINT64_FORMAT
-             "</td><td class=\"n\">%.3f</td>", batch->n_requests, batch->n_planned,
-             batch->n_deferred, batch->n_rejected, batch->n_local, batch->n_split,
-             batch->n_spilled, batch->remote_mib, batch->plan_ms);
+             "</td><td class=\"n\">%.3f</td>", batch->row.n_requests, batch->row.n_planned,
+             batch->row.n_deferred, batch->row.n_rejected, batch->row.n_local, batch->n_split,
+             batch->n_spilled, batch->remote_mib, batch->row.plan_ms);
     xa_html_seconds_cell (report, batch->makespan_s);
     fputs ("</tr>\n", report->out);
   }

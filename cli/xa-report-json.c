@@ -69,14 +69,14 @@ static json_t *
 xa_report_json_batch (const XaStoreReportBatch *batch)
 {
   return json_pack ("{s:I, s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:o, s:o}",
-                    "id", (json_int_t) batch->id, "time",
-                    xa_output_time_to_json (batch->at.wall_us), "host_s",
-                    xa_output_real3 (batch->at.host_s), "policy", batch->policy, "vms",
-                    (gint) batch->n_requests, "planned", (gint) batch->n_planned, "deferred",
-                    (gint) batch->n_deferred, "rejected", (gint) batch->n_rejected, "built",
-                    (gint) batch->n_built, "local", (gint) batch->n_local, "split",
+                    "id", (json_int_t) batch->row.id, "time",
+                    xa_output_time_to_json (batch->row.at.wall_us), "host_s",
+                    xa_output_real3 (batch->row.at.host_s), "policy", batch->row.policy, "vms",
+                    (gint) batch->row.n_requests, "planned", (gint) batch->row.n_planned, "deferred",
+                    (gint) batch->row.n_deferred, "rejected", (gint) batch->row.n_rejected, "built",
+                    (gint) batch->row.n_built, "local", (gint) batch->row.n_local, "split",
                     (gint) batch->n_split, "spilled", (gint) batch->n_spilled, "remote_mib",
-                    (json_int_t) batch->remote_mib, "plan_ms", xa_output_real3 (batch->plan_ms),
+                    (json_int_t) batch->remote_mib, "plan_ms", xa_output_real3 (batch->row.plan_ms),
                     "makespan_s", xa_report_json_seconds (batch->makespan_s));
 }
 

@@ -21,14 +21,14 @@ xa_report_text_seconds (gdouble seconds)
 static void
 xa_report_table_batch (XaReport *report, const XaStoreReportBatch *batch)
 {
-  g_autofree gchar *when = xa_report_time (batch->at.wall_us);
-  g_autofree gchar *policy = xa_output_cut (batch->policy, XA_REPORT_POLICY_WIDTH);
+  g_autofree gchar *when = xa_report_time (batch->row.at.wall_us);
+  g_autofree gchar *policy = xa_output_cut (batch->row.policy, XA_REPORT_POLICY_WIDTH);
   g_autofree gchar *makespan = xa_report_text_seconds (batch->makespan_s);
 
   fprintf (report->out, "  %6" G_GINT64_FORMAT " %s %-*s %4u %5u %5u %7u %8" G_GUINT64_FORMAT
-           " %8.3f %9s\n", batch->id, when,
-           xa_output_field_width (policy, XA_REPORT_POLICY_WIDTH), policy, batch->n_requests,
-           batch->n_local, batch->n_split, batch->n_spilled, batch->remote_mib, batch->plan_ms,
+           " %8.3f %9s\n", batch->row.id, when,
+           xa_output_field_width (policy, XA_REPORT_POLICY_WIDTH), policy, batch->row.n_requests,
+           batch->row.n_local, batch->n_split, batch->n_spilled, batch->remote_mib, batch->row.plan_ms,
            makespan);
 }
 

@@ -37,11 +37,11 @@ xa_store_vm_row_free (XaStoreVmRow *row)
   g_free (row);
 }
 
-static XaStoreBatchRow *
-xa_store_batch_row_from (XaStmt *stmt)
+/* Columns 0 … 8 of a query of batches: id, wall_us, host_s, policy,
+ * n_requests, n_planned, n_deferred, n_rejected, plan_ms. */
+void
+xa_store_batch_row_fill (XaStoreBatchRow *row, XaStmt *stmt)
 {
-  XaStoreBatchRow *row = g_new0 (XaStoreBatchRow, 1);
-
   row->id = sqlite3_column_int64 (stmt, 0);
   row->at.wall_us = sqlite3_column_int64 (stmt, 1);
   row->at.host_s = sqlite3_column_double (stmt, 2);
@@ -51,6 +51,14 @@ xa_store_batch_row_from (XaStmt *stmt)
   row->n_deferred = (guint) sqlite3_column_int (stmt, 6);
   row->n_rejected = (guint) sqlite3_column_int (stmt, 7);
   row->plan_ms = sqlite3_column_double (stmt, 8);
+}
+
+static XaStoreBatchRow *
+xa_store_batch_row_from (XaStmt *stmt)
+{
+  XaStoreBatchRow *row = g_new0 (XaStoreBatchRow, 1);
+
+  xa_store_batch_row_fill (row, stmt);
   row->n_built = (guint) sqlite3_column_int (stmt, 9);
   row->n_local = (guint) sqlite3_column_int (stmt, 10);
   return row;

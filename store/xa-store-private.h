@@ -169,6 +169,8 @@ gint64 xa_store_outstanding_on (XaStore *self,
   "  WHERE e.request_id = r.id AND e.to_state = 'building') - r.queued_host_s " \
   "FROM requests r " \
   "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+void xa_store_batch_row_fill (XaStoreBatchRow *row,
+                              XaStmt          *stmt);
 gboolean xa_store_each_vm (XaStore       *self,
                            XaStmt        *stmt,
                            guint          n_nodes,

@@ -116,7 +116,7 @@ xa_store_report_batch_free (XaStoreReportBatch *batch)
 {
   if (batch == NULL)
     return;
-  g_free (batch->policy);
+  g_free (batch->row.policy);
   g_free (batch);
 }
 
@@ -125,15 +125,7 @@ xa_store_report_batch_from (XaStmt *stmt)
 {
   XaStoreReportBatch *batch = g_new0 (XaStoreReportBatch, 1);
 
-  batch->id = sqlite3_column_int64 (stmt, 0);
-  batch->at.wall_us = sqlite3_column_int64 (stmt, 1);
-  batch->at.host_s = sqlite3_column_double (stmt, 2);
-  batch->policy = xa_store_column_strdup (stmt, 3);
-  batch->n_requests = (guint) sqlite3_column_int (stmt, 4);
-  batch->n_planned = (guint) sqlite3_column_int (stmt, 5);
-  batch->n_deferred = (guint) sqlite3_column_int (stmt, 6);
-  batch->n_rejected = (guint) sqlite3_column_int (stmt, 7);
-  batch->plan_ms = sqlite3_column_double (stmt, 8);
+  xa_store_batch_row_fill (&batch->row, stmt);
   batch->makespan_s = -1;
   return batch;
 }
@@ -148,9 +140,9 @@ xa_store_report_batch_count (XaStoreReportBatch *batch, const guint64 *actual_mi
   if (!built)
     return;
   outside = xa_mem_spilled_mib (actual_mib, planned, n_nodes);
-  batch->n_built++;
+  batch->row.n_built++;
   if (xa_mem_is_local (actual_mib, n_nodes))
-    batch->n_local++;
+    batch->row.n_local++;
   else
     batch->n_split++;
   if (outside > 0) {
@@ -200,7 +192,7 @@ xa_store_report_locality (XaStore *self, XaStoreReportBatch *batch, guint n_node
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, batch->id);
+  sqlite3_bind_int64 (stmt, 1, batch->row.id);
   while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
     if (sqlite3_column_int64 (stmt, 0) != scan.request_id) {
       xa_store_report_batch_count (batch, actual_mib, scan.planned, n_nodes, scan.built);

@@ -526,17 +526,8 @@ typedef struct {
 
 /**
  * XaStoreReportBatch:
- * @id: the batch
- * @at: when it was admitted
- * @policy: the policy that planned it
- * @n_requests: requests in it
- * @n_planned: admitted
- * @n_deferred: left queued
- * @n_rejected: that can never fit
- * @plan_ms: wall time spent planning, as recorded
- * @n_built: its VMs with their memory recorded after the build
- * @n_local: of those, VMs with at least 99 % of it on one node
- * @n_split: the others
+ * @row: the batch, with @row.n_built and @row.n_local
+ * @n_split: of those built, the VMs not local
  * @n_spilled: of those built, VMs with more than 1 % outside their nodes
  * @remote_mib: the memory of @n_spilled outside their nodes
  * @makespan_s: its builds' first start to their last end (the VMs this
@@ -545,16 +536,7 @@ typedef struct {
  * A batch, with the locality of what it built (docs/formats.md, Locality).
  */
 typedef struct {
-  gint64 id;
-  XaStoreTime at;
-  gchar *policy;
-  guint n_requests;
-  guint n_planned;
-  guint n_deferred;
-  guint n_rejected;
-  gdouble plan_ms;
-  guint n_built;
-  guint n_local;
+  XaStoreBatchRow row;
   guint n_split;
   guint n_spilled;
   guint64 remote_mib;

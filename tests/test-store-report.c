@@ -66,9 +66,9 @@ test_report_batches_and_vms (XaTestStore *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (batches->len, ==, 1);
   batch = g_ptr_array_index (batches, 0);
-  g_assert_cmpuint (batch->n_requests, ==, 4);
-  g_assert_cmpuint (batch->n_built, ==, 4);
-  g_assert_cmpuint (batch->n_local, ==, 4);
+  g_assert_cmpuint (batch->row.n_requests, ==, 4);
+  g_assert_cmpuint (batch->row.n_built, ==, 4);
+  g_assert_cmpuint (batch->row.n_local, ==, 4);
   g_assert_cmpuint (batch->n_split + batch->n_spilled, ==, 0);
   g_assert_cmpfloat_with_epsilon (batch->makespan_s, 5.0, 1e-9);
   g_assert_true (xa_store_report_vms (f->store, &range, count_vm, names, &error));
