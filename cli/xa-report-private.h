@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "xa-cli.h"
 #include "xa-store.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,7 @@ guint64 xa_report_vm_total (const guint64 *mib_by_node,
  * @since_us: --since, 0 without
  * @until_us: --until, %G_MAXINT64 without
  * @vm_name: (nullable): --vm
+ * @signals: a signal stops the report between two VMs
  * @n_hosts: hosts reported so far
  * @n_vms: VMs written so far of the current host
  *
@@ -76,6 +78,7 @@ typedef struct {
   gint64 since_us;
   gint64 until_us;
   const gchar *vm_name;
+  XaCliSignals *signals;
   guint n_hosts;
   guint n_vms;
 } XaReport;

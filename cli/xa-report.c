@@ -188,6 +188,8 @@ xa_report_write_vm (XaStoreVmRow *vm, gpointer user_data, GError **error)
   XaReportWalk *walk = user_data;
   g_autoptr(GPtrArray) events = NULL;
 
+  if (!xa_cli_signals_check (walk->report->signals, error))
+    return FALSE;
   if (walk->report->vm_name != NULL &&
       (events = xa_store_list_events (walk->store, row->id, error)) == NULL)
     return FALSE;
@@ -350,20 +352,23 @@ xa_report_run (const XaOptions *opts, const XaReportArgs *args, GError **error)
 {
   g_autofree gchar *db_path = args->db_path != NULL ? g_strdup (args->db_path)
                                                     : xa_store_default_path ();
-  XaReport report = { NULL, db_path, 0, G_MAXINT64, args->vm, 0, 0 };
+  XaReport report = { NULL, db_path, 0, G_MAXINT64, args->vm, NULL, 0, 0 };
   const XaReportFormat *format = xa_report_find_format (opts, args->format, error);
   g_autoptr(XaStore) store = NULL;
   g_autoptr(GPtrArray) hosts = NULL;
   g_auto(XaReportOutput) output = { NULL, NULL, NULL };
+  g_autoptr(XaCliSignals) signals = NULL;
 
   if (format == NULL || !xa_report_check_args (args, error) ||
       !xa_report_parse_range (args, &report, error) ||
       (store = xa_report_open_store (db_path, error)) == NULL ||
       (hosts = xa_store_list_hosts (store, error)) == NULL ||
       !xa_report_select_hosts (hosts, args->host, error) ||
+      (signals = xa_cli_signals_new (NULL, NULL, error)) == NULL ||
       !xa_report_output_open (&output, args->output, error))
     return FALSE;
   report.out = output.file;
+  report.signals = signals;
   return xa_report_write (&report, format, store, hosts, error) &&
          xa_report_output_commit (&output, error);
 }
