@@ -86,7 +86,7 @@ typedef struct {
 /**
  * XaReportFormat:
  * @begin: (nullable): before the first host
- * @host: a host, before its VMs
+ * @host: (nullable): a host, before its VMs
  * @vm: one of its VMs; @events is its log with --vm, else %NULL
  * @host_end: (nullable): after its VMs
  * @end: (nullable): after the last host

@@ -80,6 +80,7 @@ xa_report_table_events (XaReport *report, GPtrArray *events)
     const XaStoreEvent *event = g_ptr_array_index (events, i);
     g_autofree gchar *when = xa_report_time (event->at.wall_us);
     g_autoptr(GString) line = g_string_new (NULL);
+    g_autofree gchar *shown = NULL;
     g_autofree gchar *wrapped = NULL;
 
     g_string_append_printf (line, "%s %s", when, event->to);
@@ -87,7 +88,8 @@ xa_report_table_events (XaReport *report, GPtrArray *events)
       g_string_append_printf (line, " (batch %" G_GINT64_FORMAT ")", event->batch_id);
     if (event->reason != NULL)
       g_string_append_printf (line, ": %s", event->reason);
-    wrapped = xa_output_wrap (line->str, 6, XA_REPORT_COLUMNS);
+    shown = xa_text_quote_full (line->str, -1, XA_TEXT_MESSAGE_MAX_BYTES, XA_TEXT_QUOTE_BARE);
+    wrapped = xa_output_wrap (shown, 6, XA_REPORT_COLUMNS);
     fputs (wrapped, report->out);
   }
 }
@@ -195,12 +197,6 @@ xa_report_csv_begin (XaReport *report, GError **error)
   return TRUE;
 }
 
-static gboolean
-xa_report_csv_host (XaReport *report, const XaReportHost *host, GError **error)
-{
-  return TRUE;
-}
-
 /* MiB per node, "4100;0": one field whatever the node count. */
 static gchar *
 xa_report_csv_mib (const guint64 *mib, guint n_nodes)
@@ -242,5 +238,5 @@ xa_report_csv_vm (XaReport *report, const XaReportHost *host, const XaStoreVmRow
 }
 
 const XaReportFormat xa_report_format_csv = {
-  xa_report_csv_begin, xa_report_csv_host, xa_report_csv_vm, NULL, NULL,
+  xa_report_csv_begin, NULL, xa_report_csv_vm, NULL, NULL,
 };

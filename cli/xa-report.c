@@ -208,7 +208,7 @@ xa_report_write_host (XaReport *report, const XaReportFormat *format, XaStore *s
   g_autoptr(XaReportHost) gathered = xa_report_host_new (store, host, &range, error);
   XaReportWalk walk = { report, format, NULL, store };
 
-  if (gathered == NULL || !format->host (report, gathered, error))
+  if (gathered == NULL || (format->host != NULL && !format->host (report, gathered, error)))
     return FALSE;
   walk.host = gathered;
   report->n_vms = 0;

@@ -93,6 +93,7 @@ test_report_json_is_one_document (Fixture *f, gconstpointer data)
   json_t *vms = json_object_get (host, "vms");
   json_t *batch = json_array_get (json_object_get (host, "batches"), 0);
   json_t *wide = NULL;
+  g_autofree gchar *by_uuid = NULL;
 
   g_assert_cmpstr (xa_test_json_string (host, "host"), ==, "xeon-2n");
   g_assert_cmpint (xa_test_json_int (host, "vm_count"), ==, 6);
@@ -111,6 +112,10 @@ test_report_json_is_one_document (Fixture *f, gconstpointer data)
   g_assert_cmpint (xa_test_json_int (wide, "attempts"), ==, 1);
   g_assert_cmpfloat (xa_test_json_real (wide, "queue_wait_s"), >=, 0);
   g_assert_cmpstr (xa_test_json_string (wide, "submission"), ==, "boot:" REPORT_MANIFEST_NAME);
+  /* --host by the host's UUID, its key without the kind */
+  g_assert_true (g_str_has_prefix (xa_test_json_string (host, "key"), "sim:"));
+  by_uuid = report (f, "--json", "--host", xa_test_json_string (host, "key") + 4, NULL);
+  g_assert_cmpstr (by_uuid, ==, text);
 }
 
 /* Every line of the table fits 100 columns, and names every VM. */
