@@ -14,7 +14,7 @@ xa_report_host_free (XaReportHost *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->batches, g_ptr_array_unref);
-  g_clear_pointer (&self->memory_times_us, g_array_unref);
+  g_clear_pointer (&self->memory_at, g_array_unref);
   g_clear_pointer (&self->memory_used_mib, g_array_unref);
   g_free (self->total_mib);
   g_clear_pointer (&self->waits_s, g_array_unref);
@@ -66,14 +66,14 @@ xa_report_host_thin (XaReportHost *self)
   guint n_nodes = self->host->n_nodes;
   guint kept = 0;
 
-  for (guint i = 0; i < self->memory_times_us->len; i += 2, kept++) {
-    g_array_index (self->memory_times_us, gint64, kept) =
-      g_array_index (self->memory_times_us, gint64, i);
+  for (guint i = 0; i < self->memory_at->len; i += 2, kept++) {
+    g_array_index (self->memory_at, XaStoreTime, kept) =
+      g_array_index (self->memory_at, XaStoreTime, i);
     memmove (&g_array_index (self->memory_used_mib, guint64, (gsize) kept * n_nodes),
              &g_array_index (self->memory_used_mib, guint64, (gsize) i * n_nodes),
              sizeof (guint64) * n_nodes);
   }
-  g_array_set_size (self->memory_times_us, kept);
+  g_array_set_size (self->memory_at, kept);
   g_array_set_size (self->memory_used_mib, kept * n_nodes);
 }
 
@@ -102,20 +102,20 @@ xa_report_host_add_sample (const XaStoreNodeSample *sample, gpointer user_data,
     scan->current_us = -1;
     if (index % scan->stride != 0)
       return TRUE;
-    if (self->memory_times_us->len == 2 * XA_REPORT_MEMORY_POINTS) {
+    if (self->memory_at->len == 2 * XA_REPORT_MEMORY_POINTS) {
       xa_report_host_thin (self);
       scan->stride *= 2;
       if (index % scan->stride != 0)
         return TRUE;
     }
     scan->current_us = sample->at.wall_us;
-    g_array_append_val (self->memory_times_us, scan->current_us);
-    g_array_set_size (self->memory_used_mib, self->memory_times_us->len * n_nodes);
+    g_array_append_val (self->memory_at, sample->at);
+    g_array_set_size (self->memory_used_mib, self->memory_at->len * n_nodes);
   }
   if (scan->current_us < 0)
     return TRUE;
   g_array_index (self->memory_used_mib, guint64,
-                 (gsize) (self->memory_times_us->len - 1) * n_nodes + sample->node) =
+                 (gsize) (self->memory_at->len - 1) * n_nodes + sample->node) =
     sample->total_mib > sample->free_mib ? sample->total_mib - sample->free_mib : 0;
   self->total_mib[sample->node] = sample->total_mib;
   return TRUE;
@@ -168,7 +168,7 @@ xa_report_host_new (XaStore *store, const XaStoreHostRow *host, const XaStoreRep
 
   self->host = host;
   self->range = *range;
-  self->memory_times_us = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->memory_at = g_array_new (FALSE, TRUE, sizeof (XaStoreTime));
   self->memory_used_mib = g_array_new (FALSE, TRUE, sizeof (guint64));
   self->total_mib = g_new0 (guint64, MAX (host->n_nodes, 1));
   self->waits_s = g_array_new (FALSE, FALSE, sizeof (gdouble));

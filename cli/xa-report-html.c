@@ -8,6 +8,8 @@
 
 /* Locality bars: more batches than this are grouped, oldest first. */
 #define XA_HTML_MAX_BARS 60
+/* Over this span, the memory chart's times have their day. */
+#define XA_HTML_DAY_US (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
 /* The queue-wait histogram's bins. */
 #define XA_HTML_WAIT_BINS 20
 
@@ -74,33 +76,65 @@ xa_html_clock (gint64 wall_us, gboolean days)
   return at != NULL ? g_date_time_format (at, days ? "%m-%d %H:%M" : "%H:%M:%S") : g_strdup ("");
 }
 
+/* Where each snapshot stands on the time axis, 0 … 1: by the host's
+ * clock (a simulated host's builds take no wall time) where it only moves
+ * forward over them, else by the wall clock; FALSE if all were at once. */
+static gboolean
+xa_html_memory_axis (GArray *memory_at, gdouble *at, gboolean *out_host_clock)
+{
+  const XaStoreTime *first = &g_array_index (memory_at, XaStoreTime, 0);
+  const XaStoreTime *last = &g_array_index (memory_at, XaStoreTime, memory_at->len - 1);
+  gboolean forward = last->host_s > first->host_s;
+
+  for (guint i = 1; i < memory_at->len && forward; i++)
+    forward = g_array_index (memory_at, XaStoreTime, i).host_s >=
+              g_array_index (memory_at, XaStoreTime, i - 1).host_s;
+  *out_host_clock = forward;
+  for (guint i = 0; i < memory_at->len; i++) {
+    const XaStoreTime *now = &g_array_index (memory_at, XaStoreTime, i);
+
+    at[i] = forward ? (now->host_s - first->host_s) / (last->host_s - first->host_s)
+                    : (gdouble) (now->wall_us - first->wall_us) /
+                      (gdouble) MAX (last->wall_us - first->wall_us, 1);
+  }
+  return forward || last->wall_us > first->wall_us;
+}
+
 static void
 xa_html_memory_chart (XaReport *report, const XaReportHost *host, guint index)
 {
   guint n_nodes = host->host->n_nodes;
-  guint n_points = host->memory_times_us->len;
+  guint n_points = host->memory_at->len;
   g_autoptr(GPtrArray) series = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autofree gdouble *values = g_new0 (gdouble, (gsize) MAX (n_points, 1) * n_nodes);
+  g_autofree gdouble *at = g_new0 (gdouble, MAX (n_points, 1));
   g_autofree gchar *id = g_strdup_printf ("memory-%u", index);
-  gint64 first = n_points > 0 ? g_array_index (host->memory_times_us, gint64, 0) : 0;
-  gint64 last = n_points > 0 ? g_array_index (host->memory_times_us, gint64, n_points - 1) : 0;
+  gboolean host_clock = FALSE;
+  gboolean days = n_points > 0 &&
+                  g_array_index (host->memory_at, XaStoreTime, n_points - 1).wall_us -
+                  g_array_index (host->memory_at, XaStoreTime, 0).wall_us > XA_HTML_DAY_US;
   XaSvgChart chart = { id, "Memory in use per node over time (stacked)", "GiB", n_nodes, NULL,
                        n_nodes, n_points, NULL, values, "no snapshot of the host in the range" };
 
   for (guint n = 0; n < n_nodes; n++)
     g_ptr_array_add (series, g_strdup_printf ("node %u", n));
+  if (n_points > 0 && xa_html_memory_axis (host->memory_at, at, &host_clock))
+    chart.at = at;
   for (guint i = 0; i < n_points; i++) {
-    g_ptr_array_add (labels, xa_html_clock (g_array_index (host->memory_times_us, gint64, i),
-                                            last - first > G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC));
+    const XaStoreTime *when = &g_array_index (host->memory_at, XaStoreTime, i);
+
+    g_ptr_array_add (labels, host_clock ? g_strdup_printf ("%.1f s", when->host_s)
+                                        : xa_html_clock (when->wall_us, days));
     for (guint n = 0; n < n_nodes; n++)
       values[(gsize) i * n_nodes + n] =
         (gdouble) g_array_index (host->memory_used_mib, guint64, (gsize) i * n_nodes + n) / 1024;
   }
   chart.series = (const gchar *const *) series->pdata;
   chart.x_labels = (const gchar *const *) labels->pdata;
-  fputs ("<figure><figcaption>Memory in use per node (total less free, as each snapshot of "
-         "the host recorded it), UTC</figcaption>\n", report->out);
+  fprintf (report->out, "<figure><figcaption>Memory in use per node (total less free, as each "
+           "snapshot of the host recorded it), over %s</figcaption>\n",
+           host_clock ? "the host's clock" : "the wall clock, UTC");
   xa_svg_stacked_area (report->out, &chart);
   fputs ("</figure>\n", report->out);
 }
@@ -136,7 +170,8 @@ xa_html_locality_chart (XaReport *report, const XaReportHost *host, guint index)
       xa_html_add_locality (g_ptr_array_index (host->batches, i), &values[b * 3]);
     g_ptr_array_add (labels, first == last
       ? g_strdup_printf ("batch %" G_GINT64_FORMAT, first->row.id)
-      : g_strdup_printf ("batches %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first->row.id, last->row.id));
+      : g_strdup_printf ("batches %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first->row.id,
+                         last->row.id));
   }
   chart.x_labels = (const gchar *const *) labels->pdata;
   fputs ("<figure><figcaption>Locality per batch: VMs built on one node or split (stacked); "

@@ -72,7 +72,8 @@ xa_report_json_batch (const XaStoreReportBatch *batch)
                     "id", (json_int_t) batch->row.id, "time",
                     xa_output_time_to_json (batch->row.at.wall_us), "host_s",
                     xa_output_real3 (batch->row.at.host_s), "policy", batch->row.policy, "vms",
-                    (gint) batch->row.n_requests, "planned", (gint) batch->row.n_planned, "deferred",
+                    (gint) batch->row.n_requests, "planned", (gint) batch->row.n_planned,
+                    "deferred",
                     (gint) batch->row.n_deferred, "rejected", (gint) batch->row.n_rejected, "built",
                     (gint) batch->row.n_built, "local", (gint) batch->row.n_local, "split",
                     (gint) batch->n_split, "spilled", (gint) batch->n_spilled, "remote_mib",
@@ -96,17 +97,20 @@ xa_report_json_memory (const XaReportHost *host)
 {
   guint n_nodes = host->host->n_nodes;
   json_t *times = json_array ();
+  json_t *host_s = json_array ();
   json_t *used = json_array ();
 
-  for (guint i = 0; i < host->memory_times_us->len; i++) {
-    json_array_append_new (times, xa_output_time_to_json (g_array_index (host->memory_times_us,
-                                                                         gint64, i)));
+  for (guint i = 0; i < host->memory_at->len; i++) {
+    const XaStoreTime *at = &g_array_index (host->memory_at, XaStoreTime, i);
+
+    json_array_append_new (times, xa_output_time_to_json (at->wall_us));
+    json_array_append_new (host_s, xa_output_real3 (at->host_s));
     json_array_append_new (used, xa_report_json_mib (&g_array_index (host->memory_used_mib,
                                                                      guint64,
                                                                      (gsize) i * n_nodes),
                                                      n_nodes));
   }
-  return json_pack ("{s:o, s:o}", "times", times, "used_mib", used);
+  return json_pack ("{s:o, s:o, s:o}", "times", times, "host_s", host_s, "used_mib", used);
 }
 
 static json_t *

@@ -22,7 +22,7 @@ extern const gdouble xa_report_wait_percentiles[XA_REPORT_N_WAITS];
  * @host: the host
  * @range: what the report covers of it
  * @batches: (element-type XaStoreReportBatch): its batches in the range
- * @memory_times_us: (element-type gint64): when each kept snapshot was taken
+ * @memory_at: (element-type XaStoreTime): when each kept snapshot was taken
  * @memory_used_mib: (element-type guint64): per kept snapshot, each
  *   node's memory in use (total less free), @host's n_nodes a snapshot
  * @total_mib: per node, its memory, as the newest snapshot says
@@ -38,7 +38,7 @@ typedef struct {
   const XaStoreHostRow *host;
   XaStoreReportRange range;
   GPtrArray *batches;
-  GArray *memory_times_us;
+  GArray *memory_at;
   GArray *memory_used_mib;
   guint64 *total_mib;
   GArray *waits_s;

@@ -12,6 +12,8 @@
 #define XA_SVG_BOTTOM 40.0
 #define XA_SVG_PLOT_W (XA_SVG_WIDTH - XA_SVG_LEFT - XA_SVG_RIGHT)
 #define XA_SVG_PLOT_H (XA_SVG_HEIGHT - XA_SVG_TOP - XA_SVG_BOTTOM)
+/* The x axis shows a label in the middle only this far from both ends. */
+#define XA_SVG_LABEL_GAP 120.0
 /* A bar of a chart of few is no wider than this. */
 #define XA_SVG_BAR_MAX 48.0
 
@@ -70,6 +72,13 @@ xa_svg_y (gdouble value, gdouble max)
   return XA_SVG_TOP + XA_SVG_PLOT_H * (1.0 - value / max);
 }
 
+/* Point @i's x: where @chart->at puts it, else @step after the last. */
+static gdouble
+xa_svg_x (const XaSvgChart *chart, guint i, gdouble x_first, gdouble step)
+{
+  return chart->at != NULL ? XA_SVG_LEFT + XA_SVG_PLOT_W * chart->at[i] : x_first + step * i;
+}
+
 static void
 xa_svg_legend (FILE *out, const XaSvgChart *chart)
 {
@@ -100,15 +109,21 @@ xa_svg_axes (FILE *out, const XaSvgChart *chart, gdouble max, gdouble x_first, g
              XA_SVG_WIDTH - XA_SVG_RIGHT, y, XA_SVG_LEFT - 6, y + 4, value);
   }
   fprintf (out, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" "
-           "text-anchor=\"middle\">", XA_SVG_TOP + XA_SVG_PLOT_H / 2, XA_SVG_TOP + XA_SVG_PLOT_H / 2);
+           "text-anchor=\"middle\">", XA_SVG_TOP + XA_SVG_PLOT_H / 2,
+           XA_SVG_TOP + XA_SVG_PLOT_H / 2);
   xa_svg_text (out, chart->y_unit);
   fputs ("</text>", out);
   for (guint k = 0; k < G_N_ELEMENTS (marks) && chart->n_points > 0; k++) {
-    if (k > 0 && marks[k] == marks[k - 1])
+    gdouble x = xa_svg_x (chart, marks[k], x_first, x_step);
+
+    /* a label too near the first or the last would run into it */
+    if ((k > 0 && marks[k] == marks[k - 1]) ||
+        (k == 1 && (x - xa_svg_x (chart, 0, x_first, x_step) < XA_SVG_LABEL_GAP ||
+                    xa_svg_x (chart, marks[2], x_first, x_step) - x < XA_SVG_LABEL_GAP)))
       continue;
     fprintf (out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">",
-             x_first + x_step * marks[k], XA_SVG_HEIGHT - 14, chart->n_points == 1 ? "middle"
-                                                                                    : anchors[k]);
+             x, XA_SVG_HEIGHT - 14,
+             chart->n_points == 1 ? "middle" : anchors[k]);
     xa_svg_text (out, chart->x_labels[marks[k]]);
     fputs ("</text>", out);
   }
@@ -132,39 +147,55 @@ xa_svg_begin (FILE *out, const XaSvgChart *chart)
   }
 }
 
+/* Where point @i's value ends: the next point, or the plot's end. */
+static gdouble
+xa_svg_step_end (const XaSvgChart *chart, const gdouble *xs, guint i)
+{
+  return i + 1 < chart->n_points ? xs[i + 1] : XA_SVG_LEFT + XA_SVG_PLOT_W;
+}
+
+/* Series @s on top of @below (updated to its top): a step from each
+ * point to the next, as memory stays what a snapshot saw until the next. */
+static void
+xa_svg_area (FILE *out, const XaSvgChart *chart, guint s, const gdouble *xs, gdouble *below,
+             gdouble max)
+{
+  g_autofree gdouble *above = g_new0 (gdouble, chart->n_points);
+
+  fprintf (out, "<polygon fill=\"%s\" fill-opacity=\"0.85\" points=\"", xa_svg_colour (s));
+  for (guint i = 0; i < chart->n_points; i++) {
+    above[i] = below[i] + MAX (chart->values[(gsize) i * chart->n_series + s], 0);
+    fprintf (out, "%.1f,%.1f %.1f,%.1f ", xs[i], xa_svg_y (above[i], max),
+             xa_svg_step_end (chart, xs, i), xa_svg_y (above[i], max));
+  }
+  for (guint i = chart->n_points; i > 0; i--)
+    fprintf (out, "%.1f,%.1f %.1f,%.1f ", xa_svg_step_end (chart, xs, i - 1),
+             xa_svg_y (below[i - 1], max), xs[i - 1], xa_svg_y (below[i - 1], max));
+  fputs ("\"/>", out);
+  memcpy (below, above, sizeof (gdouble) * chart->n_points);
+}
+
 /**
  * xa_svg_stacked_area:
  * @out: where the <svg> goes
- * @chart: what it shows: its points evenly spread over time
+ * @chart: what it shows: its points in time order
  *
- * A stacked area per series (all of them stacked).
+ * A stacked area per series (all of them stacked), in steps.
  */
 void
 xa_svg_stacked_area (FILE *out, const XaSvgChart *chart)
 {
   gdouble max = xa_svg_max (chart);
   gdouble step = chart->n_points > 1 ? XA_SVG_PLOT_W / (chart->n_points - 1) : 0;
-  g_autofree gdouble *below = g_new0 (gdouble, chart->n_points + 1);
-  g_autofree gdouble *above = g_new0 (gdouble, chart->n_points + 1);
+  g_autofree gdouble *below = g_new0 (gdouble, MAX (chart->n_points, 1));
+  g_autofree gdouble *xs = g_new0 (gdouble, MAX (chart->n_points, 1));
 
+  for (guint i = 0; i < chart->n_points; i++)
+    xs[i] = xa_svg_x (chart, i, XA_SVG_LEFT, step);
   xa_svg_begin (out, chart);
-  for (guint s = 0; s < chart->n_series && chart->n_points > 0; s++) {
-    fprintf (out, "<polygon fill=\"%s\" fill-opacity=\"0.85\" points=\"", xa_svg_colour (s));
-    for (guint i = 0; i < chart->n_points; i++) {
-      above[i] = below[i] + MAX (chart->values[(gsize) i * chart->n_series + s], 0);
-      fprintf (out, "%.1f,%.1f ", XA_SVG_LEFT + step * i, xa_svg_y (above[i], max));
-    }
-    /* one snapshot: a flat band across the plot */
-    if (chart->n_points == 1)
-      fprintf (out, "%.1f,%.1f %.1f,%.1f ", XA_SVG_LEFT + XA_SVG_PLOT_W,
-               xa_svg_y (above[0], max), XA_SVG_LEFT + XA_SVG_PLOT_W, xa_svg_y (below[0], max));
-    for (guint i = chart->n_points; i > 0; i--)
-      fprintf (out, "%.1f,%.1f ", XA_SVG_LEFT + step * (i - 1), xa_svg_y (below[i - 1], max));
-    fputs ("\"/>", out);
-    memcpy (below, above, sizeof (gdouble) * chart->n_points);
-  }
-  xa_svg_axes (out, chart, max, XA_SVG_LEFT + (chart->n_points == 1 ? XA_SVG_PLOT_W / 2 : 0),
-               step);
+  for (guint s = 0; s < chart->n_series && chart->n_points > 0; s++)
+    xa_svg_area (out, chart, s, xs, below, max);
+  xa_svg_axes (out, chart, max, XA_SVG_LEFT, step);
   fputs ("</svg>\n", out);
 }
 

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
  *   the middle and the last are shown
  * @values: (array): @n_points rows of @n_series values
  * @empty: what the chart says when @n_points is 0
+ * @at: (nullable) (array length=n_points): where each point stands along
+ *   the x axis, 0 … 1 (its time); %NULL spreads them evenly
  */
 typedef struct {
   const gchar *id;
@@ -36,6 +38,7 @@ typedef struct {
   const gchar *const *x_labels;
   const gdouble *values;
   const gchar *empty;
+  const gdouble *at;
 } XaSvgChart;
 
 void xa_svg_stacked_area (FILE             *out,

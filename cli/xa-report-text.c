@@ -25,11 +25,11 @@ xa_report_table_batch (XaReport *report, const XaStoreReportBatch *batch)
   g_autofree gchar *policy = xa_output_cut (batch->row.policy, XA_REPORT_POLICY_WIDTH);
   g_autofree gchar *makespan = xa_report_text_seconds (batch->makespan_s);
 
-  fprintf (report->out, "  %6" G_GINT64_FORMAT " %s %-*s %4u %5u %5u %7u %8" G_GUINT64_FORMAT
-           " %8.3f %9s\n", batch->row.id, when,
-           xa_output_field_width (policy, XA_REPORT_POLICY_WIDTH), policy, batch->row.n_requests,
-           batch->row.n_local, batch->n_split, batch->n_spilled, batch->remote_mib, batch->row.plan_ms,
-           makespan);
+  fprintf (report->out,
+           "  %6" G_GINT64_FORMAT " %s %-*s %4u %5u %5u %7u %8" G_GUINT64_FORMAT " %8.3f %9s\n",
+           batch->row.id, when, xa_output_field_width (policy, XA_REPORT_POLICY_WIDTH), policy,
+           batch->row.n_requests, batch->row.n_local, batch->n_split, batch->n_spilled,
+           batch->remote_mib, batch->row.plan_ms, makespan);
 }
 
 static void
@@ -42,7 +42,8 @@ xa_report_table_range (XaReport *report, const XaReportHost *host)
   fprintf (report->out, "%s%u %s queued from %s to %s (UTC): %u running, %u failed, "
            "%u queued, %u other\n", report->vm_name != NULL ? "requests of that VM: " : "",
            host->n_vms, xa_text_plural (host->n_vms, "VM", "VMs"),
-           report->since_us > 0 ? since : "the start", report->until_us < G_MAXINT64 ? until : "now",
+           report->since_us > 0 ? since : "the start",
+           report->until_us < G_MAXINT64 ? until : "now",
            in[XA_REQUEST_RUNNING], in[XA_REQUEST_FAILED], in[XA_REQUEST_QUEUED],
            host->n_vms - in[XA_REQUEST_RUNNING] - in[XA_REQUEST_FAILED] - in[XA_REQUEST_QUEUED]);
 }
@@ -127,7 +128,7 @@ xa_report_table_vm (XaReport *report, const XaReportHost *host, const XaStoreVmR
 static gboolean
 xa_report_table_host_end (XaReport *report, const XaReportHost *host, GError **error)
 {
-  guint n_points = host->memory_times_us->len;
+  guint n_points = host->memory_at->len;
   gdouble waits[XA_REPORT_N_WAITS];
 
   xa_report_host_waits (host->waits_s, waits);
