@@ -268,6 +268,9 @@ test_report_bad_input (Fixture *f, gconstpointer data)
                         "report", "--db", f->db, "--json", "--format", "csv", NULL);
   xa_test_xadmit_fails (2, "xadmit report: unexpected argument \"extra\"", "report", "--db",
                         f->db, "extra", NULL);
+  xa_test_xadmit_fails (2, "xadmit report: --output: the path is empty", "report", "--db", f->db,
+                        "--output", "", NULL);
+  xa_test_xadmit_fails (2, "it is a directory", "report", "--db", f->dir, NULL);
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
