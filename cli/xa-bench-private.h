@@ -33,6 +33,9 @@ typedef struct {
 
 GPtrArray *xa_bench_requests (GRand *rand,
                               guint  n_vms);
+XaPlan *xa_bench_plan_queued (GPtrArray *queued,
+                              guint      count,
+                              GPtrArray *batch);
 gint xa_bench_compare_ms (gconstpointer a,
                           gconstpointer b);
 void xa_bench_remove_ledger (const gchar *dir,

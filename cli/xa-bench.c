@@ -233,7 +233,7 @@ xa_bench_now (void)
 }
 
 /* The first @count queued requests, planned as one batch. */
-static XaPlan *
+XaPlan *
 xa_bench_plan_queued (GPtrArray *queued, guint count, GPtrArray *batch)
 {
   g_autoptr(GPtrArray) reqs = g_ptr_array_new ();

@@ -42,5 +42,7 @@ gboolean xa_bench_scenarios (const XaBench  *bench,
                              const gchar    *policies,
                              gint            n_seeds,
                              GError        **error);
+gboolean xa_bench_report (const XaBench  *bench,
+                          GError        **error);
 
 G_END_DECLS

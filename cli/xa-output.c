@@ -12,6 +12,91 @@ xa_output_real3 (gdouble value)
   return json_real (round (value * 1000.0) / 1000.0);
 }
 
+/**
+ * xa_output_iso_time:
+ * @wall_us: a wall-clock time, microseconds since the epoch; 0 for none
+ *
+ * Returns: (transfer full) (nullable): ISO 8601 UTC, to the microsecond;
+ *   %NULL for 0 (it did not happen)
+ */
+gchar *
+xa_output_iso_time (gint64 wall_us)
+{
+  g_autoptr(GDateTime) second = NULL;
+  g_autoptr(GDateTime) time = NULL;
+
+  if (wall_us <= 0)
+    return NULL;
+  second = g_date_time_new_from_unix_utc (wall_us / G_USEC_PER_SEC);
+  time = g_date_time_add (second, wall_us % G_USEC_PER_SEC);
+  return g_date_time_format_iso8601 (time);
+}
+
+/* An ISO 8601 UTC time, or JSON null for 0 (it did not happen). */
+json_t *
+xa_output_time_to_json (gint64 wall_us)
+{
+  g_autofree gchar *text = xa_output_iso_time (wall_us);
+
+  return text != NULL ? json_string (text) : json_null ();
+}
+
+/**
+ * xa_output_cut:
+ * @text: a value for a table's column
+ * @width: the column's width, in characters
+ *
+ * Returns: (transfer full): @text made safe for one line, cut to @width
+ *   characters with … last where it was cut
+ */
+gchar *
+xa_output_cut (const gchar *text, guint width)
+{
+  g_autofree gchar *shown = xa_text_quote_full (text, -1, XA_TEXT_QUOTE_MAX_CHARS,
+                                                XA_TEXT_QUOTE_BARE);
+  g_autofree gchar *head = NULL;
+
+  if (g_utf8_strlen (shown, -1) <= width)
+    return g_steal_pointer (&shown);
+  head = g_utf8_substring (shown, 0, width - 1);
+  return g_strconcat (head, "…", NULL);
+}
+
+/* printf's width, in bytes, that pads @text to @width characters. */
+gint
+xa_output_field_width (const gchar *text, gint width)
+{
+  return width + (gint) strlen (text) - (gint) g_utf8_strlen (text, -1);
+}
+
+/**
+ * xa_output_wrap:
+ * @text: words
+ * @indent: blanks before each line
+ * @columns: the width of a line, @indent included
+ *
+ * Returns: (transfer full): @text on lines of at most @columns, each ending
+ *   in a newline (a word longer than a line, alone on its own)
+ */
+gchar *
+xa_output_wrap (const gchar *text, guint indent, guint columns)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++) {
+    if (line->len > 0 && indent + line->len + 1 + strlen (words[i]) > columns) {
+      g_string_append_printf (out, "%*s%s\n", (gint) indent, "", line->str);
+      g_string_truncate (line, 0);
+    }
+    g_string_append_printf (line, "%s%s", line->len > 0 ? " " : "", words[i]);
+  }
+  if (line->len > 0)
+    g_string_append_printf (out, "%*s%s\n", (gint) indent, "", line->str);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 void
 xa_output_print_json (json_t *root)
 {

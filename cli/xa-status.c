@@ -38,20 +38,6 @@ xa_status_requests (XaQueue *queue, gchar **names, GError **error)
 }
 
 static json_t *
-xa_status_time_to_json (gint64 wall_us)
-{
-  g_autoptr(GDateTime) time = NULL;
-  g_autofree gchar *text = NULL;
-
-  if (wall_us <= 0)
-    return json_null ();
-  time = g_date_time_new_from_unix_utc (wall_us / G_USEC_PER_SEC);
-  time = g_date_time_add (time, wall_us % G_USEC_PER_SEC);
-  text = g_date_time_format_iso8601 (time);
-  return json_string (text);
-}
-
-static json_t *
 xa_status_daemon_to_json (const XaQueueAdmitter *daemon)
 {
   if (!daemon->running)
@@ -59,7 +45,7 @@ xa_status_daemon_to_json (const XaQueueAdmitter *daemon)
   return json_pack ("{s:b, s:o, s:o, s:o}", "running", TRUE, "pid",
                     daemon->pid > 0 ? json_integer (daemon->pid) : json_null (), "command",
                     daemon->command != NULL ? json_string (daemon->command) : json_null (),
-                    "since", xa_status_time_to_json (daemon->since_us));
+                    "since", xa_output_time_to_json (daemon->since_us));
 }
 
 static json_t *
@@ -81,9 +67,9 @@ xa_status_request_to_json (const XaStoreVmRow *row, guint n_nodes)
                     "reason", row->reason != NULL ? json_string (row->reason) : json_null (),
                     "memory_mib", (json_int_t) row->memory_mib, "planned_nodes", nodes,
                     "planned_by_node_mib", mib,
-                    "queued", xa_status_time_to_json (row->queued_wall_us),
-                    "started", xa_status_time_to_json (row->started_wall_us),
-                    "finished", xa_status_time_to_json (row->finished_wall_us));
+                    "queued", xa_output_time_to_json (row->queued_wall_us),
+                    "started", xa_output_time_to_json (row->started_wall_us),
+                    "finished", xa_output_time_to_json (row->finished_wall_us));
 }
 
 static json_t *
@@ -106,7 +92,7 @@ xa_status_to_json (XaQueue *queue, const XaQueueAdmitter *daemon, GPtrArray *row
                                               "claimed_mib", (json_int_t) status->claimed_mib,
                                               "available_mib",
                                               (json_int_t) status->available_mib, "seen",
-                                              xa_status_time_to_json (status->seen.wall_us)));
+                                              xa_output_time_to_json (status->seen.wall_us)));
   }
   return json_pack ("{s:s, s:s, s:o, s:o, s:o}", "ledger", queue->db_path, "host",
                     queue->info->name, "daemon", xa_status_daemon_to_json (daemon),
@@ -120,27 +106,6 @@ xa_status_format_time (gint64 wall_us)
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (wall_us / G_USEC_PER_SEC);
 
   return g_date_time_format (time, "%m-%d %H:%M:%S");
-}
-
-/* @text cut to @width characters, … last where it was cut; escaped. */
-static gchar *
-xa_status_cut (const gchar *text, guint width)
-{
-  g_autofree gchar *shown = xa_text_quote_full (text, -1, XA_TEXT_QUOTE_MAX_CHARS,
-                                                XA_TEXT_QUOTE_BARE);
-  g_autofree gchar *head = NULL;
-
-  if (g_utf8_strlen (shown, -1) <= width)
-    return g_steal_pointer (&shown);
-  head = g_utf8_substring (shown, 0, width - 1);
-  return g_strconcat (head, "…", NULL);
-}
-
-/* printf's width, in bytes, that pads @text to @width characters. */
-static gint
-xa_status_field_width (const gchar *text, gint width)
-{
-  return width + (gint) strlen (text) - (gint) g_utf8_strlen (text, -1);
 }
 
 static void
@@ -162,43 +127,27 @@ xa_status_print_daemon (const XaQueueAdmitter *daemon)
     g_print ("daemon: a process holds the ledger's lock, since %s\n", since);
 }
 
-/* @text on lines of at most XA_STATUS_COLUMNS, each after @indent blanks. */
-static void
-xa_status_print_wrapped (const gchar *text, guint indent)
-{
-  g_auto(GStrv) words = g_strsplit (text, " ", -1);
-  g_autoptr(GString) line = g_string_new (NULL);
-
-  for (guint i = 0; words[i] != NULL; i++) {
-    if (line->len > 0 && indent + line->len + 1 + strlen (words[i]) > XA_STATUS_COLUMNS) {
-      g_print ("%*s%s\n", (gint) indent, "", line->str);
-      g_string_truncate (line, 0);
-    }
-    g_string_append_printf (line, "%s%s", line->len > 0 ? " " : "", words[i]);
-  }
-  if (line->len > 0)
-    g_print ("%*s%s\n", (gint) indent, "", line->str);
-}
-
 static void
 xa_status_print_request (const XaStoreVmRow *row)
 {
-  g_autofree gchar *name = xa_status_cut (row->name, XA_STATUS_NAME_WIDTH);
-  g_autofree gchar *group = xa_status_cut (row->group != NULL ? row->group : "-",
+  g_autofree gchar *name = xa_output_cut (row->name, XA_STATUS_NAME_WIDTH);
+  g_autofree gchar *group = xa_output_cut (row->group != NULL ? row->group : "-",
                                            XA_STATUS_GROUP_WIDTH);
   g_autofree gchar *set = xa_nodeset_format (row->planned_nodes);
-  g_autofree gchar *nodes = xa_status_cut (row->planned_nodes != 0 ? set : "-",
+  g_autofree gchar *nodes = xa_output_cut (row->planned_nodes != 0 ? set : "-",
                                            XA_STATUS_NODES_WIDTH);
   g_autofree gchar *queued = xa_status_format_time (row->queued_wall_us);
   g_autofree gchar *id = g_strndup (row->uuid, 8);
+  g_autofree gchar *wrapped = row->reason != NULL
+    ? xa_output_wrap (row->reason, 12, XA_STATUS_COLUMNS) : NULL;
 
   g_print ("  %-8s  %-*s  %-*s  %-9s %9" G_GUINT64_FORMAT "  %-*s  %s\n", id,
-           xa_status_field_width (name, XA_STATUS_NAME_WIDTH), name,
-           xa_status_field_width (group, XA_STATUS_GROUP_WIDTH), group,
+           xa_output_field_width (name, XA_STATUS_NAME_WIDTH), name,
+           xa_output_field_width (group, XA_STATUS_GROUP_WIDTH), group,
            xa_request_state_to_string (row->state), row->memory_mib,
-           xa_status_field_width (nodes, XA_STATUS_NODES_WIDTH), nodes, queued);
+           xa_output_field_width (nodes, XA_STATUS_NODES_WIDTH), nodes, queued);
   if (row->reason != NULL)
-    xa_status_print_wrapped (row->reason, 12);
+    g_print ("%s", wrapped);
 }
 
 static void

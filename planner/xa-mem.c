@@ -61,6 +61,31 @@ xa_mem_is_local (const guint64 *mib_by_node, guint n_nodes)
   return total > 0 && largest * 100 >= total * XA_LOCAL_PERCENT;
 }
 
+/**
+ * xa_mem_spilled_mib:
+ * @mib_by_node: (array length=n_nodes): a VM's memory on each node
+ * @planned: the nodes it was planned on; 0 for none (pinned, or no plan)
+ * @n_nodes: the host's node count
+ *
+ * docs/formats.md, Locality: a VM spilled when more of its memory is
+ * outside @planned than a local VM may have off its node.
+ *
+ * Returns: that memory if the VM spilled, else 0
+ */
+guint64
+xa_mem_spilled_mib (const guint64 *mib_by_node, XaNodeSet planned, guint n_nodes)
+{
+  guint64 total = 0;
+  guint64 outside = 0;
+
+  for (guint n = 0; n < n_nodes; n++) {
+    total += mib_by_node[n];
+    if (planned != 0 && !xa_nodeset_has (planned, n))
+      outside += mib_by_node[n];
+  }
+  return outside * 100 > total * (100 - XA_LOCAL_PERCENT) ? outside : 0;
+}
+
 guint64
 xa_mem_sum (const guint64 *per_node, XaNodeSet nodes, guint n_nodes)
 {

@@ -21,6 +21,9 @@ guint64 xa_mem_request_need_mib (const XaTopology *topo,
                                  const XaRequest  *req);
 gboolean xa_mem_is_local (const guint64 *mib_by_node,
                           guint          n_nodes);
+guint64 xa_mem_spilled_mib (const guint64 *mib_by_node,
+                            XaNodeSet      planned,
+                            guint          n_nodes);
 guint64 xa_mem_sum (const guint64 *per_node,
                     XaNodeSet      nodes,
                     guint          n_nodes);

@@ -146,22 +146,13 @@ xa_run_add_vm (XaRun *run, const gchar *name, XaRunState state)
 static void
 xa_run_count_memory (const XaRun *run, const XaRunVm *vm, XaRunCounts *counts)
 {
-  guint64 total = 0;
-  guint64 outside = 0;
+  guint64 outside = xa_mem_spilled_mib (vm->memory_by_node_mib, vm->planned_nodes, run->n_nodes);
 
-  for (guint n = 0; n < run->n_nodes; n++) {
-    guint64 mib = vm->memory_by_node_mib[n];
-
-    total += mib;
-    if (vm->planned_nodes != 0 && !xa_nodeset_has (vm->planned_nodes, n))
-      outside += mib;
-  }
   if (xa_mem_is_local (vm->memory_by_node_mib, run->n_nodes))
     counts->local++;
   else
     counts->split++;
-  /* spilled: more outside its nodes than a local VM may have off its node */
-  if (outside * 100 > total * (100 - XA_LOCAL_PERCENT)) {
+  if (outside > 0) {
     counts->spilled++;
     counts->remote_mib += outside;
   }

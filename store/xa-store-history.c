@@ -37,11 +37,11 @@ xa_store_vm_row_free (XaStoreVmRow *row)
   g_free (row);
 }
 
-static XaStoreBatchRow *
-xa_store_batch_row_from (XaStmt *stmt)
+/* Columns 0 … 8 of a query of batches: id, wall_us, host_s, policy,
+ * n_requests, n_planned, n_deferred, n_rejected, plan_ms. */
+void
+xa_store_batch_row_fill (XaStoreBatchRow *row, XaStmt *stmt)
 {
-  XaStoreBatchRow *row = g_new0 (XaStoreBatchRow, 1);
-
   row->id = sqlite3_column_int64 (stmt, 0);
   row->at.wall_us = sqlite3_column_int64 (stmt, 1);
   row->at.host_s = sqlite3_column_double (stmt, 2);
@@ -51,6 +51,14 @@ xa_store_batch_row_from (XaStmt *stmt)
   row->n_deferred = (guint) sqlite3_column_int (stmt, 6);
   row->n_rejected = (guint) sqlite3_column_int (stmt, 7);
   row->plan_ms = sqlite3_column_double (stmt, 8);
+}
+
+static XaStoreBatchRow *
+xa_store_batch_row_from (XaStmt *stmt)
+{
+  XaStoreBatchRow *row = g_new0 (XaStoreBatchRow, 1);
+
+  xa_store_batch_row_fill (row, stmt);
   row->n_built = (guint) sqlite3_column_int (stmt, 9);
   row->n_local = (guint) sqlite3_column_int (stmt, 10);
   return row;
@@ -116,6 +124,8 @@ xa_store_vm_row_from (XaStmt *stmt, guint n_nodes)
   row->started_wall_us = sqlite3_column_int64 (stmt, 14);
   row->finished_wall_us = sqlite3_column_int64 (stmt, 15);
   row->group = xa_store_column_strdup (stmt, 16);
+  row->attempts = (guint) sqlite3_column_int (stmt, 17);
+  row->first_wait_s = xa_store_column_seconds (stmt, 18);
   row->planned_mib = g_new0 (guint64, n_nodes);
   row->actual_mib = g_new0 (guint64, n_nodes);
   return row;
@@ -144,15 +154,51 @@ xa_store_vm_row_finish (XaStoreVmRow *row, guint n_nodes)
   }
 }
 
-/* What every query of VMs selects, in the order xa_store_vm_row_from() and
- * xa_store_vm_row_add_node() read it: a row per node of the last plan. */
-#define XA_STORE_VM_COLUMNS \
-  "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, " \
-  "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, " \
-  "coalesce (p.actual_mib, 0), r.group_id, r.reason, r.memory_mib, r.queued_wall_us, " \
-  "coalesce (r.started_wall_us, 0), coalesce (r.finished_wall_us, 0), r.vm_group " \
-  "FROM requests r " \
-  "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+/**
+ * xa_store_each_vm:
+ * @self: the store
+ * @stmt: a query of XA_STORE_VM_COLUMNS, bound, its rows of one VM together
+ * @n_nodes: the host's node count
+ * @purpose: what it is for, for error messages
+ * @func: called with each VM's row, complete, as the query reaches the next
+ * @user_data: for @func
+ * @error: a #GError
+ *
+ * Steps through @stmt a VM at a time, holding one row only.
+ *
+ * Returns: %TRUE once every row was read and taken by @func
+ */
+gboolean
+xa_store_each_vm (XaStore *self, XaStmt *stmt, guint n_nodes, const gchar *purpose,
+                  XaStoreVmFunc func, gpointer user_data, GError **error)
+{
+  g_autoptr(XaStoreVmRow) current = NULL;
+  gint row;
+
+  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
+    if (current != NULL && sqlite3_column_int64 (stmt, 0) != current->id) {
+      xa_store_vm_row_finish (current, n_nodes);
+      if (!func (g_steal_pointer (&current), user_data, error))
+        return FALSE;
+    }
+    if (current == NULL)
+      current = xa_store_vm_row_from (stmt, n_nodes);
+    xa_store_vm_row_add_node (current, stmt, n_nodes);
+  }
+  if (row < 0)
+    return FALSE;
+  if (current == NULL)
+    return TRUE;
+  xa_store_vm_row_finish (current, n_nodes);
+  return func (g_steal_pointer (&current), user_data, error);
+}
+
+static gboolean
+xa_store_vm_append (XaStoreVmRow *row, gpointer user_data, GError **error G_GNUC_UNUSED)
+{
+  g_ptr_array_add (user_data, row);
+  return TRUE;
+}
 
 /* A row per VM of @stmt, a query of XA_STORE_VM_COLUMNS ordered by r.id. */
 static GPtrArray *
@@ -161,20 +207,9 @@ xa_store_collect_vms (XaStore *self, XaStmt *stmt, guint n_nodes, const gchar *p
 {
   g_autoptr(GPtrArray) rows =
     g_ptr_array_new_with_free_func ((GDestroyNotify) xa_store_vm_row_free);
-  XaStoreVmRow *current = NULL;
-  gint row;
 
-  while ((row = xa_store_step_row (self, stmt, purpose, error)) == 1) {
-    if (current == NULL || sqlite3_column_int64 (stmt, 0) != current->id) {
-      current = xa_store_vm_row_from (stmt, n_nodes);
-      g_ptr_array_add (rows, current);
-    }
-    xa_store_vm_row_add_node (current, stmt, n_nodes);
-  }
-  if (row < 0)
+  if (!xa_store_each_vm (self, stmt, n_nodes, purpose, xa_store_vm_append, rows, error))
     return NULL;
-  for (guint i = 0; i < rows->len; i++)
-    xa_store_vm_row_finish (g_ptr_array_index (rows, i), n_nodes);
   return g_steal_pointer (&rows);
 }
 
@@ -313,16 +348,12 @@ xa_store_list_events (XaStore *self, gint64 request_id, GError **error)
                                 (GDestroyNotify) xa_store_event_free, error);
 }
 
-static void
-xa_store_node_sample_fill (XaStmt *stmt, gpointer element)
+static gboolean
+xa_store_node_sample_append (const XaStoreNodeSample *sample, gpointer user_data,
+                             GError **error G_GNUC_UNUSED)
 {
-  XaStoreNodeSample *sample = element;
-
-  sample->at.wall_us = sqlite3_column_int64 (stmt, 0);
-  sample->at.host_s = sqlite3_column_double (stmt, 1);
-  sample->node = (guint) sqlite3_column_int (stmt, 2);
-  sample->total_mib = (guint64) sqlite3_column_int64 (stmt, 3);
-  sample->free_mib = (guint64) sqlite3_column_int64 (stmt, 4);
+  g_array_append_val ((GArray *) user_data, *sample);
+  return TRUE;
 }
 
 /**
@@ -340,24 +371,54 @@ GArray *
 xa_store_node_memory (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
                       GError **error)
 {
-  const gchar *purpose = "read the nodes' memory over time";
-  g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "SELECT s.wall_us, s.host_s, n.node, n.total_mib, n.free_mib "
-          "FROM snapshots s JOIN snapshot_nodes n ON n.snapshot_id = s.id "
-          "WHERE s.host_id = ?1 AND s.wall_us >= ?2 AND s.wall_us < ?3 "
-          "ORDER BY s.wall_us, s.id, n.node", purpose, error);
+  XaStoreReportRange range = { host_id, 0, from_wall_us, to_wall_us, NULL };
+  g_autoptr(GArray) samples = g_array_new (FALSE, TRUE, sizeof (XaStoreNodeSample));
 
-  if (stmt == NULL)
+  if (!xa_store_report_node_memory (self, &range, xa_store_node_sample_append, samples, error))
     return NULL;
-  xa_store_bind_range (stmt, host_id, from_wall_us, to_wall_us);
-  return xa_store_collect_array (self, stmt, purpose, sizeof (XaStoreNodeSample),
-                                 xa_store_node_sample_fill, NULL, error);
+  return g_steal_pointer (&samples);
 }
 
 static void
 xa_store_seconds_fill (XaStmt *stmt, gpointer element)
 {
   *(gdouble *) element = sqlite3_column_double (stmt, 0);
+}
+
+/* Nearest-rank percentiles of the seconds @stmt (bound, ordered) gives. */
+static gboolean
+xa_store_percentiles_of (XaStore *self, XaStmt *stmt, const gchar *purpose, guint n_percentiles,
+                         const gdouble *percentiles, gdouble *out_s, GError **error)
+{
+  g_autoptr(GArray) seconds = xa_store_collect_array (self, stmt, purpose, sizeof (gdouble),
+                                                      xa_store_seconds_fill, NULL, error);
+
+  if (seconds == NULL)
+    return FALSE;
+  xa_store_percentiles ((const gdouble *) seconds->data, seconds->len, n_percentiles, percentiles,
+                        out_s);
+  return TRUE;
+}
+
+/**
+ * xa_store_percentiles:
+ * @sorted: (array length=n_values): values in ascending order
+ * @n_values: how many
+ * @n_percentiles: how many to work out
+ * @percentiles: (array length=n_percentiles): each in 0 … 100
+ * @out: (array length=n_percentiles) (out caller-allocates): the value at
+ *   each, nearest rank; -1 when @n_values is 0
+ */
+void
+xa_store_percentiles (const gdouble *sorted, guint n_values, guint n_percentiles,
+                      const gdouble *percentiles, gdouble *out)
+{
+  for (guint k = 0; k < n_percentiles; k++) {
+    gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) n_values);
+    guint at = (guint) CLAMP (rank, 1.0, (gdouble) MAX (n_values, 1)) - 1;
+
+    out[k] = n_values > 0 ? sorted[at] : -1.0;
+  }
 }
 
 /**
@@ -375,25 +436,6 @@ xa_store_seconds_fill (XaStmt *stmt, gpointer element)
  *
  * Returns: %TRUE on success
  */
-/* Nearest-rank percentiles of the seconds @stmt (bound, ordered) gives. */
-static gboolean
-xa_store_percentiles_of (XaStore *self, XaStmt *stmt, const gchar *purpose, guint n_percentiles,
-                         const gdouble *percentiles, gdouble *out_s, GError **error)
-{
-  g_autoptr(GArray) seconds = xa_store_collect_array (self, stmt, purpose, sizeof (gdouble),
-                                                      xa_store_seconds_fill, NULL, error);
-
-  if (seconds == NULL)
-    return FALSE;
-  for (guint k = 0; k < n_percentiles; k++) {
-    gdouble rank = ceil (percentiles[k] / 100.0 * (gdouble) seconds->len);
-    guint at = (guint) CLAMP (rank, 1.0, (gdouble) MAX (seconds->len, 1)) - 1;
-
-    out_s[k] = seconds->len > 0 ? g_array_index (seconds, gdouble, at) : -1.0;
-  }
-  return TRUE;
-}
-
 gboolean
 xa_store_wait_percentiles (XaStore *self, gint64 host_id, gint64 from_wall_us, gint64 to_wall_us,
                            guint n_percentiles, const gdouble *percentiles, gdouble *out_wait_s,

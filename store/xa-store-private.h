@@ -158,6 +158,31 @@ gboolean xa_store_read_outstanding (XaStore *self,
 gint64 xa_store_outstanding_on (XaStore *self,
                                 guint    node);
 
+/* xa-store-history.c: what every query of VMs selects, in the order
+ * xa_store_each_vm() reads it: a row per node of the last plan */
+#define XA_STORE_VM_COLUMNS \
+  "SELECT r.id, r.uuid, r.name, r.state, r.started_host_s - r.queued_host_s, " \
+  "r.finished_host_s - r.started_host_s, p.node, p.in_set, p.planned_mib, " \
+  "coalesce (p.actual_mib, 0), r.group_id, r.reason, r.memory_mib, r.queued_wall_us, " \
+  "coalesce (r.started_wall_us, 0), coalesce (r.finished_wall_us, 0), r.vm_group, " \
+  "r.attempts, (SELECT min (e.host_s) FROM events e " \
+  "  WHERE e.request_id = r.id AND e.to_state = 'building') - r.queued_host_s " \
+  "FROM requests r " \
+  "LEFT JOIN placements p ON p.request_id = r.id AND p.batch_id = r.batch_id "
+void xa_store_batch_row_fill (XaStoreBatchRow *row,
+                              XaStmt          *stmt);
+gboolean xa_store_each_vm (XaStore       *self,
+                           XaStmt        *stmt,
+                           guint          n_nodes,
+                           const gchar   *purpose,
+                           XaStoreVmFunc  func,
+                           gpointer       user_data,
+                           GError       **error);
+
+/* xa-store-report.c: the report's queries, NULL-terminated, which a test
+ * asks SQLite how it runs */
+extern const gchar *const xa_store_report_statements[];
+
 /* xa-store-schema.c */
 gboolean xa_store_migrate (XaStore *self,
                            GError **error);

@@ -159,6 +159,8 @@ static const gchar *const xa_store_migrations[XA_STORE_SCHEMA_VERSION] = {
   "  widest_node INTEGER NOT NULL,"
   "  widest_mib INTEGER NOT NULL,"
   "  PRIMARY KEY (request_id, batch_id)) WITHOUT ROWID;",
+  /* 5: `xadmit report --vm NAME` reads a VM's every request by its name */
+  "CREATE INDEX requests_by_name ON requests (host_id, name, queued_wall_us);",
 };
 
 static gint64

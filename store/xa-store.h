@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The schema this xadmit writes; older databases are migrated on open. */
-#define XA_STORE_SCHEMA_VERSION 4
+#define XA_STORE_SCHEMA_VERSION 5
 
 /**
  * XaRequestState:
@@ -213,6 +213,9 @@ void xa_store_batch_row_free (XaStoreBatchRow *row);
  * @queued_wall_us: when it was queued, wall clock
  * @started_wall_us: when its last build started, wall clock; 0 if never
  * @finished_wall_us: when its last build ended, wall clock; 0 if it has not
+ * @attempts: builds started
+ * @first_wait_s: queued → its first build started (the log's first
+ *   `building`), host clock; -1 if never started
  *
  * One VM's history, for reports and status.
  */
@@ -234,6 +237,8 @@ typedef struct {
   gint64 queued_wall_us;
   gint64 started_wall_us;
   gint64 finished_wall_us;
+  guint attempts;
+  gdouble first_wait_s;
 } XaStoreVmRow;
 
 void xa_store_vm_row_free (XaStoreVmRow *row);
@@ -478,6 +483,95 @@ gboolean xa_store_wait_percentiles (XaStore       *self,
                                     const gdouble *percentiles,
                                     gdouble       *out_wait_s,
                                     GError       **error);
+
+/**
+ * XaStoreHostRow:
+ * @id: the ledger's id
+ * @key: who the host is for good: its kind and UUID, or its name
+ * @name: its name
+ * @kind: "sim" or "xen"
+ * @n_nodes: its node count
+ *
+ * A host the ledger knows.
+ */
+typedef struct {
+  gint64 id;
+  gchar *key;
+  gchar *name;
+  gchar *kind;
+  guint n_nodes;
+} XaStoreHostRow;
+
+void xa_store_host_row_free (XaStoreHostRow *row);
+GPtrArray *xa_store_list_hosts (XaStore *self,
+                                GError **error);
+
+/**
+ * XaStoreReportRange:
+ * @host_id: the host
+ * @n_nodes: its node count
+ * @from_wall_us: the first wall-clock time to report
+ * @to_wall_us: the end of the range, not included
+ * @vm_name: (nullable): only the requests of this VM name, every boot's
+ *
+ * What a report covers.
+ */
+typedef struct {
+  gint64 host_id;
+  guint n_nodes;
+  gint64 from_wall_us;
+  gint64 to_wall_us;
+  const gchar *vm_name;
+} XaStoreReportRange;
+
+/**
+ * XaStoreReportBatch:
+ * @row: the batch, with @row.n_built and @row.n_local
+ * @n_split: of those built, the VMs not local
+ * @n_spilled: of those built, VMs with more than 1 % outside their nodes
+ * @remote_mib: the memory of @n_spilled outside their nodes
+ * @makespan_s: its builds' first start to their last end (the VMs this
+ *   batch planned last), host clock; -1 if none started or ended
+ *
+ * A batch, with the locality of what it built (docs/formats.md, Locality).
+ */
+typedef struct {
+  XaStoreBatchRow row;
+  guint n_split;
+  guint n_spilled;
+  guint64 remote_mib;
+  gdouble makespan_s;
+} XaStoreReportBatch;
+
+void xa_store_report_batch_free (XaStoreReportBatch *batch);
+
+/* Takes @row (transfer full); %FALSE, with @error set, stops the query. */
+typedef gboolean (*XaStoreVmFunc) (XaStoreVmRow *row,
+                                   gpointer      user_data,
+                                   GError      **error);
+/* %FALSE, with @error set, stops the query. */
+typedef gboolean (*XaStoreNodeSampleFunc) (const XaStoreNodeSample *sample,
+                                           gpointer                 user_data,
+                                           GError                 **error);
+
+GPtrArray *xa_store_report_batches (XaStore                  *self,
+                                    const XaStoreReportRange *range,
+                                    GError                  **error);
+gboolean xa_store_report_vms (XaStore                  *self,
+                              const XaStoreReportRange *range,
+                              XaStoreVmFunc             func,
+                              gpointer                  user_data,
+                              GError                  **error);
+gboolean xa_store_report_node_memory (XaStore                  *self,
+                                      const XaStoreReportRange *range,
+                                      XaStoreNodeSampleFunc     func,
+                                      gpointer                  user_data,
+                                      GError                  **error);
+void xa_store_percentiles (const gdouble *sorted,
+                           guint          n_values,
+                           guint          n_percentiles,
+                           const gdouble *percentiles,
+                           gdouble       *out);
 
 /**
  * XaStoreWhy:

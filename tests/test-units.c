@@ -7,6 +7,7 @@
 #include "xa-names.h"
 #include "xa-size.h"
 #include "xa-text.h"
+#include "xa-time.h"
 #include "xa-topology.h"
 #include "xa-test-util.h"
 
@@ -345,6 +346,76 @@ test_topology_distances_valid (void)
   g_assert_false (xa_topology_distances_valid (self, 2, NULL, NULL));
 }
 
+/* 2026-11-29T10:00:00Z, the "now" of the time tests */
+#define TIME_NOW_US (G_GINT64_CONSTANT (1795946400) * G_USEC_PER_SEC)
+#define TIME_AGO(seconds) (TIME_NOW_US - G_GINT64_CONSTANT (seconds) * G_USEC_PER_SEC)
+
+static gint64
+time_parsed (const gchar *text)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 us = 0;
+
+  g_assert_true (xa_time_parse (text, TIME_NOW_US, &us, &error));
+  g_assert_no_error (error);
+  return us;
+}
+
+static gint64
+time_local_us (gint year, gint month, gint day, gint hour, gint minute)
+{
+  g_autoptr(GDateTime) at = g_date_time_new_local (year, month, day, hour, minute, 0);
+
+  return g_date_time_to_unix (at) * G_USEC_PER_SEC;
+}
+
+static void
+test_time_accepts_iso8601_and_relative (void)
+{
+  g_assert_cmpint (time_parsed ("2026-11-29T10:00:00Z"), ==, TIME_NOW_US);
+  g_assert_cmpint (time_parsed ("2026-11-29T12:00:00+02:00"), ==, TIME_NOW_US);
+  g_assert_cmpint (time_parsed ("2026-11-29T10:00Z"), ==, TIME_NOW_US);
+  g_assert_cmpint (time_parsed ("2026-11-29T09:59:59.5Z"), ==, TIME_NOW_US - G_USEC_PER_SEC / 2);
+  g_assert_cmpint (time_parsed ("2026-11-29 10:00"), ==, time_local_us (2026, 11, 29, 10, 0));
+  g_assert_cmpint (time_parsed ("2026-11-29"), ==, time_local_us (2026, 11, 29, 0, 0));
+  g_assert_cmpint (time_parsed ("90s"), ==, TIME_AGO (90));
+  g_assert_cmpint (time_parsed ("30m"), ==, TIME_AGO (1800));
+  g_assert_cmpint (time_parsed ("2h"), ==, TIME_AGO (7200));
+  g_assert_cmpint (time_parsed ("7d"), ==, TIME_AGO (604800));
+  g_assert_cmpint (time_parsed ("1w"), ==, TIME_AGO (604800));
+  g_assert_cmpint (time_parsed ("0h"), ==, TIME_NOW_US);
+}
+
+static gboolean
+time_parses (const gchar *text, GError **error)
+{
+  gint64 us = 0;
+
+  return xa_time_parse (text, TIME_NOW_US, &us, error);
+}
+
+static void
+test_time_rejects_what_is_not_a_time (void)
+{
+  const gchar *use = " is not a time (use 2026-11-29T10:00:00Z, 2026-11-29 10:00 or 2026-11-29, "
+                     "or 30m, 2h, 7d for that long before now)";
+  const gchar *bad[] = {
+    "", "yesterday", "2h ago", "-2h", "2", "h", "2x", "2.5h", "+2h", "2026-13-01", "2026-11-31",
+    "2026-11-29T25:00", "2026-11-29 10", "29/11/2026", "99999999999999999999d", "40000000d",
+  };
+  g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+  g_autofree XaTestBadCase *table = g_new0 (XaTestBadCase, G_N_ELEMENTS (bad));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree gchar *shown = xa_text_quote (bad[i]);
+    gchar *message = g_strconcat (shown, use, NULL);
+
+    g_ptr_array_add (cases, message);
+    table[i] = (XaTestBadCase) { bad[i], message };
+  }
+  xa_test_assert_refuses (table, G_N_ELEMENTS (bad), time_parses);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,5 +439,9 @@ main (int argc, char **argv)
   g_test_add_func ("/planner/mem/local", test_mem_local);
   g_test_add_func ("/planner/mem/guest-by-node", test_mem_guest_by_node);
   g_test_add_func ("/planner/plan/optimal-combine", test_plan_optimal_combine);
+  g_test_add_func ("/planner/time/accepts-iso8601-and-relative",
+                   test_time_accepts_iso8601_and_relative);
+  g_test_add_func ("/planner/time/rejects-what-is-not-a-time",
+                   test_time_rejects_what_is_not_a_time);
   return g_test_run ();
 }
