@@ -117,20 +117,26 @@ xa_daemon_announce (const XaBootOptions *boot, XaHost *host, const XaHostInfo *i
 }
 
 /* What became of the requests it took, in a line; with --json, the run
- * summary of them. */
+ * summary of those it still held (the ledger has the others). */
 static void
 xa_daemon_say_stopped (const XaBootOptions *boot, XaScheduler *scheduler)
 {
   g_autoptr(XaRun) run = xa_scheduler_get_run (scheduler);
   XaRunCounts counts = xa_run_count (run);
+  XaRunCounts let_go = xa_scheduler_get_let_go (scheduler);
+  guint took = run->vms->len + let_go.failed + let_go.rejected + let_go.cancelled + let_go.ended;
 
   if (boot->opts.json)
     xa_cli_print_run (&boot->opts, run);
   if (boot->opts.quiet)
     return;
+  counts.failed += let_go.failed;
+  counts.rejected += let_go.rejected;
+  counts.cancelled += let_go.cancelled;
+  counts.ended += let_go.ended;
   g_printerr ("%s: stopped; of the %u %s it took, %u %s, %u failed or %s rejected, "
               "%u %s cancelled or ended, %u %s in the ledger\n", g_get_prgname (),
-              run->vms->len, xa_text_plural (run->vms->len, "request", "requests"),
+              took, xa_text_plural (took, "request", "requests"),
               counts.running, xa_text_plural (counts.running, "runs", "run"),
               counts.failed + counts.rejected,
               counts.failed + counts.rejected == 1 ? "was" : "were",

@@ -74,9 +74,15 @@ xa_sched_group_holds (XaVm *vm)
 static void
 xa_sched_group_close (XaScheduler *self, GPtrArray *members, const gchar *group)
 {
-  for (guint k = 0; k < members->len; k++)
-    ((XaVm *) g_ptr_array_index (members, k))->in_group = FALSE;
+  g_autoptr(GPtrArray) left = g_ptr_array_ref (members);
+
   g_hash_table_remove (self->groups, group);
+  for (guint k = 0; k < left->len; k++) {
+    XaVm *member = g_ptr_array_index (left, k);
+
+    member->in_group = FALSE;
+    xa_scheduler_maybe_let_go (member);
+  }
 }
 
 static void

@@ -130,6 +130,7 @@ xa_sched_track_vm (XaVm *vm)
       vm->tracked_state != XA_REQUEST_QUEUED && vm->tracked_state != XA_REQUEST_PLANNED &&
       vm->tracked_state != XA_REQUEST_BUILDING)
     xa_sched_group_settle (vm);
+  xa_scheduler_maybe_let_go (vm);
 }
 
 /**

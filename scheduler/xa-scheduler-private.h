@@ -55,6 +55,10 @@ struct _XaScheduler {
   GHashTable *groups;
   /* a service's builds ended since its last count of their memory */
   gboolean unsettled;
+  /* a service's VMs over, counted and let go (xa-scheduler-service.c);
+   * those of them not yet freed */
+  XaRunCounts let_go;
+  guint n_let_go_held;
   guint running;
   guint workers;
   guint64 window;
@@ -117,6 +121,8 @@ struct _XaVm {
   gboolean by_domid;
   /* it is one of its group's members (xa-sched-group.c) */
   gboolean in_group;
+  /* over, and let go by a service: freed at its next compaction */
+  gboolean let_go;
   XaRequestState tracked_state;
 };
 
@@ -135,5 +141,11 @@ void xa_scheduler_cancel_vm (XaVm        *vm,
                              const gchar *reason);
 void xa_scheduler_abort_vm (XaVm        *vm,
                             const gchar *why);
+void xa_scheduler_free_vm (gpointer data);
+XaRunState xa_scheduler_run_state (XaRequestState state);
+
+/* xa-scheduler-service.c */
+void xa_scheduler_maybe_let_go (XaVm *vm);
+void xa_scheduler_compact (XaScheduler *self);
 
 G_END_DECLS

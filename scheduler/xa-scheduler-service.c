@@ -102,3 +102,109 @@ xa_scheduler_take_cancels (XaScheduler *self, GError **error)
   }
   return TRUE;
 }
+
+/* Only a service lets go: a run's summary lists every VM it had. */
+static gboolean
+xa_scheduler_can_let_go (const XaVm *vm)
+{
+  switch (vm->request->state) {
+  case XA_REQUEST_FAILED:
+  case XA_REQUEST_REJECTED:
+  case XA_REQUEST_CANCELLED:
+  case XA_REQUEST_ENDED:
+    return vm->sched->service && !vm->let_go && !vm->in_group && !vm->building &&
+           !vm->has_domain;
+  case XA_REQUEST_QUEUED:
+  case XA_REQUEST_PLANNED:
+  case XA_REQUEST_BUILDING:
+  case XA_REQUEST_RUNNING:
+  default:
+    return FALSE;
+  }
+}
+
+static void
+xa_scheduler_count_let_go (XaRunCounts *counts, XaRunState state)
+{
+  switch (state) {
+  case XA_RUN_STATE_FAILED:
+    counts->failed++;
+    break;
+  case XA_RUN_STATE_REJECTED:
+    counts->rejected++;
+    break;
+  case XA_RUN_STATE_ENDED:
+    counts->ended++;
+    break;
+  case XA_RUN_STATE_CANCELLED:
+  case XA_RUN_STATE_PLANNED:
+  case XA_RUN_STATE_RUNNING:
+  case XA_RUN_STATE_DEFERRED:
+  default:
+    counts->cancelled++;
+    break;
+  }
+}
+
+/**
+ * xa_scheduler_maybe_let_go:
+ * @vm: a VM whose state or group just changed
+ *
+ * A service lets go of a VM that is over, in no group, with nothing of it
+ * left on the host: the ledger keeps its history, the service its count,
+ * and its memory goes at the next compaction. So a daemon holds only what
+ * waits or runs, however long it runs.
+ */
+void
+xa_scheduler_maybe_let_go (XaVm *vm)
+{
+  XaScheduler *self = vm->sched;
+
+  if (!xa_scheduler_can_let_go (vm))
+    return;
+  vm->let_go = TRUE;
+  self->n_let_go_held++;
+  xa_scheduler_count_let_go (&self->let_go, xa_scheduler_run_state (vm->request->state));
+}
+
+/**
+ * xa_scheduler_compact:
+ * @self: the scheduler, between two turns of its loop (no VM in use)
+ *
+ * Frees the VMs let go, once they are a quarter of those it holds: one
+ * pass over them for many VMs, which keeps their order.
+ */
+void
+xa_scheduler_compact (XaScheduler *self)
+{
+  g_autoptr(GPtrArray) old = NULL;
+
+  if (self->n_let_go_held < MAX (64u, self->vms->len / 4))
+    return;
+  old = g_steal_pointer (&self->vms);
+  self->vms = g_ptr_array_new_full (old->len - self->n_let_go_held, xa_scheduler_free_vm);
+  for (guint i = 0; i < old->len; i++) {
+    XaVm *vm = g_ptr_array_index (old, i);
+
+    if (vm->let_go)
+      xa_scheduler_free_vm (vm);
+    else
+      g_ptr_array_add (self->vms, vm);
+  }
+  /* each VM is in the new array or freed */
+  g_ptr_array_set_free_func (old, NULL);
+  self->n_let_go_held = 0;
+}
+
+/**
+ * xa_scheduler_get_let_go:
+ * @self: a service
+ *
+ * Returns: the VMs over that it let go, per state (the run summary lists
+ *   only those it holds)
+ */
+XaRunCounts
+xa_scheduler_get_let_go (XaScheduler *self)
+{
+  return self->let_go;
+}

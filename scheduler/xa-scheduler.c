@@ -56,13 +56,15 @@ xa_scheduler_flush (XaScheduler *self)
   return FALSE;
 }
 
-static void
-xa_scheduler_vm_free (gpointer data)
+void
+xa_scheduler_free_vm (gpointer data)
 {
   XaVm *vm = data;
 
   if (vm->give_up_event != 0)
     xa_clock_cancel (vm->sched->clock, vm->give_up_event);
+  if (vm->check_event != 0)
+    xa_clock_cancel (vm->sched->clock, vm->check_event);
   xa_store_request_free (vm->request);
   g_free (vm->planned_mib);
   g_free (vm->actual_mib);
@@ -105,7 +107,7 @@ xa_scheduler_new (XaHost *host, XaStore *store, gint64 host_id, const XaSchedule
   self->options = *options;
   /* xenopsd's builds follow affinity only: strict is batch's */
   self->options.strict = options->strict && options->policy == XA_POLICY_BATCH;
-  self->vms = g_ptr_array_new_with_free_func (xa_scheduler_vm_free);
+  self->vms = g_ptr_array_new_with_free_func (xa_scheduler_free_vm);
   g_queue_init (&self->ready);
   xa_sched_track_init (self);
   self->first_queued_s = -1;
@@ -391,6 +393,7 @@ xa_scheduler_wait (XaScheduler *self, GMainContext *context)
 static gboolean
 xa_scheduler_turn (XaScheduler *self, GMainContext *context)
 {
+  xa_scheduler_compact (self);
   xa_scheduler_iterate (self, context);
   if (xa_scheduler_is_done (self))
     return FALSE;
@@ -456,7 +459,7 @@ xa_scheduler_run (XaScheduler *self, GError **error)
 
 /* A request still queued when the run ends was deferred; one still in a
  * build the run cut short (it ended on an error) counts as cancelled. */
-static XaRunState
+XaRunState
 xa_scheduler_run_state (XaRequestState state)
 {
   switch (state) {
@@ -513,8 +516,9 @@ xa_scheduler_lower_bound (XaScheduler *self)
  * xa_scheduler_get_run:
  * @self: the scheduler, after xa_scheduler_run()
  *
- * Returns: (transfer full): the run summary (docs/formats.md); plan_ms is the
- *   wall-clock time spent planning
+ * Returns: (transfer full): the run summary (docs/formats.md) of the VMs it
+ *   holds (a service lets go of those over: xa_scheduler_get_let_go());
+ *   plan_ms is the wall-clock time spent planning
  */
 XaRun *
 xa_scheduler_get_run (XaScheduler *self)
@@ -525,9 +529,11 @@ xa_scheduler_get_run (XaScheduler *self)
   run->strict = self->options.strict;
   for (guint i = 0; i < self->vms->len; i++) {
     const XaVm *vm = g_ptr_array_index (self->vms, i);
-    XaRunVm *rvm = xa_run_add_vm (run, vm->request->req->name,
-                                  xa_scheduler_run_state (vm->request->state));
+    XaRunVm *rvm;
 
+    if (vm->let_go)
+      continue;
+    rvm = xa_run_add_vm (run, vm->request->req->name, xa_scheduler_run_state (vm->request->state));
     rvm->planned_nodes = vm->planned_nodes;
     if (vm->request->state == XA_REQUEST_RUNNING)
       memcpy (rvm->memory_by_node_mib, vm->actual_mib, sizeof (guint64) * self->n_nodes);

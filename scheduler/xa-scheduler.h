@@ -107,5 +107,6 @@ void xa_scheduler_stop (XaScheduler *self,
 gboolean xa_scheduler_was_stopped (XaScheduler *self);
 XaRun *xa_scheduler_get_run (XaScheduler *self);
 XaSchedulerCounts xa_scheduler_get_counts (XaScheduler *self);
+XaRunCounts xa_scheduler_get_let_go (XaScheduler *self);
 
 G_END_DECLS
