@@ -272,6 +272,57 @@ test_service_lets_go_of_requests_over (XaTestScheduler *f, gconstpointer data)
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* The run stops once a VM ran and none runs any more. */
+static void
+stop_when_none_runs (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  XaTestService *service = user_data;
+
+  if (progress->running > 0)
+    service->second_asked = TRUE;
+  else if (service->second_asked && !service->stop_asked) {
+    service->stop_asked = TRUE;
+    g_idle_add (stop_run, service);
+  }
+}
+
+/* A guest that shuts itself down (the simulated host's shuts_down fault)
+ * is told to the service as Xen's watch tells it: its domain is destroyed,
+ * its request ends saying why, and it is let go. */
+static void
+test_service_ends_a_vm_that_shuts_down (XaTestScheduler *f, gconstpointer data)
+{
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaTestService service = { f, 0, 1, 0, FALSE, FALSE };
+  g_autofree gchar *path = xa_test_dir_write (
+    f->dir, "host.json",
+    "{\"nodes\": [{\"memory\": \"16GiB\", \"cpus\": 4}, {\"memory\": \"16GiB\", \"cpus\": 4}],"
+    " \"faults\": [{\"shuts_down\": \"*\", \"after_s\": 10}]}");
+  g_autofree gchar *spec = xa_test_host_spec_at (path);
+  g_autoptr(GPtrArray) ended = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint guard = g_timeout_add_seconds (10, give_up, (gpointer) "the end of the run");
+
+  f->host = xa_host_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  xa_test_scheduler_open_admission (f, &options, NULL);
+  xa_scheduler_set_service (f->scheduler, TRUE);
+  xa_scheduler_set_progress (f->scheduler, stop_when_none_runs, &service);
+  g_idle_add (queue_first, &service);
+  xa_test_scheduler_run_and_count (f, NULL);
+  g_source_remove (guard);
+  ended = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (((XaStoreRequest *) g_ptr_array_index (ended, 0))->reason, ==,
+                   "its domain went down (poweroff) and was destroyed");
+  g_assert_cmpuint (xa_scheduler_get_let_go (f->scheduler).ended, ==, 1);
+  info = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (info->domains->len, ==, 0);
+}
+
 static const XaStoreVmRow *
 vm_row_named (GPtrArray *rows, const gchar *name)
 {
@@ -411,6 +462,8 @@ main (int argc, char **argv)
                          test_service_drops_a_request_cancelled_in_the_ledger);
   xa_test_scheduler_add ("/scheduler/service/lets-go-of-requests-over",
                          test_service_lets_go_of_requests_over);
+  xa_test_scheduler_add ("/scheduler/service/ends-a-vm-that-shuts-down",
+                         test_service_ends_a_vm_that_shuts_down);
   xa_test_scheduler_add ("/scheduler/service/retries-deferred-vms",
                          test_service_retries_deferred_vms);
   g_test_add_func ("/host/clock/follows-the-wall-sped-up", test_clock_follows_the_wall_sped_up);

@@ -119,7 +119,8 @@ test_host_file_text_is_the_json (void)
     "{\"name\": \"t\", \"nodes\": [{\"memory\": 4096, \"cpus\": 2}, {\"memory\": 4096, \"cpus\": 2}],"
     " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1024, 0], \"vcpus\": 1},"
     "  {\"name\": \"a\", \"memory_by_node\": [0, 512], \"vcpus\": 2},"
-    "  {\"name\": \"b\", \"memory_by_node\": [8, 8], \"vcpus\": 1}],"
+    "  {\"name\": \"b\", \"memory_by_node\": [8, 8], \"vcpus\": 1, \"paused\": true,"
+    "   \"down\": \"crash\"}],"
     " \"faults\": [{\"build_fails\": \"a\"}]}",
     "{\"name\": \"empty\", \"nodes\": [{\"memory\": 4096, \"cpus\": 1}]}",
   };
@@ -140,6 +141,8 @@ test_host_file_text_is_the_json (void)
     parsed = json_loads (text, JSON_REJECT_DUPLICATES, &json_error);
     g_assert_nonnull (parsed);
     g_assert_true (json_equal (root, parsed));
+    if (i == 0)
+      g_assert_nonnull (strstr (text, "\"paused\":true,\"down\":\"crash\""));
   }
 }
 
@@ -237,8 +240,21 @@ static const XaTestBadCase bad_host_files[] = {
     "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
   { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
     "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
-    "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"} or "
-    "{\"call_fails\", \"use\"})" },
+    "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"}, "
+    "{\"call_fails\", \"use\"} or {\"shuts_down\", \"after_s\"})" },
+  { "{" TWO_NODES ", \"faults\": [{\"shuts_down\": \"-x\", \"after_s\": 1}]}",
+    "host.json: faults[0]: shuts_down: \"-x\" starts with '-'" },
+  { "{" TWO_NODES ", \"faults\": [{\"shuts_down\": \"*\", \"after_s\": -1}]}",
+    "host.json: faults[0]: after_s: expected seconds on the host's clock, 0 or more" },
+  { "{" TWO_NODES ", \"faults\": [{\"shuts_down\": \"*\"}]}",
+    "host.json: faults[0]: after_s: expected seconds on the host's clock, 0 or more" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1,"
+    " \"down\": \"halted\"}]}",
+    "host.json: domains[0] \"d\": down: \"halted\" is not how a domain goes down (use poweroff, "
+    "reboot, crash, watchdog or soft_reset)" },
+  { "{" TWO_NODES ", \"domains\": [{\"name\": \"d\", \"memory_by_node\": [1, 0], \"vcpus\": 1,"
+    " \"paused\": \"yes\"}]}",
+    "host.json: domains[0] \"d\": paused: \"yes\" is a string, not true or false" },
   { "{" TWO_NODES ", \"faults\": [{\"build_hangs\": \"vm\", \"use\": 1}]}",
     "host.json: faults[0]: \"use\" is not a known field" },
   { "{\"name\": \"a\\u0000b\", " TWO_NODES "}",

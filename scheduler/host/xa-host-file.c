@@ -18,7 +18,7 @@ static const gchar *const host_keys[] = {
 static const gchar *const node_keys[] = { "memory", "free", "dirty", "cpus", "cores", NULL };
 static const gchar *const domain_keys[] = {
   "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node",
-  "estimated", NULL
+  "estimated", "paused", "down", NULL
 };
 
 /* Either every node gives "cpus" as a count, or every node as a list. */
@@ -285,8 +285,34 @@ xa_host_file_get_uuid (json_t *object, gchar **out, GError **error)
   return TRUE;
 }
 
-/* What a host's snapshot adds to a domain: its handle, id, claim, and
- * whether its memory per node is an estimate. */
+/* How a domain went down, as Xen says it (docs/formats.md, Resident
+ * domains). */
+static gboolean
+xa_host_file_get_down (json_t *jdom, gchar **out, GError **error)
+{
+  static const gchar *const downs[] = {
+    "poweroff", "reboot", "crash", "watchdog", "soft_reset", NULL
+  };
+  const gchar *down = NULL;
+
+  if (!xa_json_get_string (jdom, "down", XA_JSON_OPTIONAL, &down, error))
+    return FALSE;
+  if (down == NULL)
+    return TRUE;
+  if (!g_strv_contains (downs, down)) {
+    g_autofree gchar *shown = xa_text_quote (down);
+
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "down: %s is not how a domain goes down (use poweroff, reboot, crash, "
+                 "watchdog or soft_reset)", shown);
+    return FALSE;
+  }
+  *out = g_strdup (down);
+  return TRUE;
+}
+
+/* What a host's snapshot adds to a domain: its handle, id, claim, whether
+ * its memory per node is an estimate, whether it is paused or went down. */
 static gboolean
 xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *domain,
                                  GError **error)
@@ -295,6 +321,8 @@ xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *d
   gint64 claim_node = -1;
 
   if (!xa_host_file_get_uuid (jdom, &domain->uuid, error) ||
+      !xa_json_get_bool (jdom, "paused", &domain->paused, error) ||
+      !xa_host_file_get_down (jdom, &domain->down, error) ||
       !xa_json_get_int (jdom, "domid", XA_JSON_OPTIONAL, 0, XA_HOST_DOMID_MAX, &domid, error) ||
       !xa_json_get_size (jdom, "claim", XA_JSON_OPTIONAL, &domain->claim_mib, error) ||
       !xa_json_get_int (jdom, "claim_node", XA_JSON_OPTIONAL, -1, info->n_nodes - 1, &claim_node,

@@ -2,6 +2,7 @@
 /* The faults a host file schedules on the simulated host ("faults"). */
 #include "xa-error.h"
 #include "xa-json.h"
+#include "xa-name.h"
 #include "xa-sim-fault.h"
 #include "xa-text.h"
 
@@ -9,6 +10,7 @@ static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
 static const gchar *const build_hangs_keys[] = { "build_hangs", "attempt", NULL };
 static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
+static const gchar *const shuts_down_keys[] = { "shuts_down", "after_s", NULL };
 
 /* The host calls a fault may break (xa-host.h, modelled on libxenctrl). */
 static const gchar *const host_calls[] = {
@@ -96,6 +98,32 @@ xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
   return g_steal_pointer (&fault);
 }
 
+/* {"shuts_down": VM or "*", "after_s": S} */
+static XaSimFault *
+xa_sim_fault_parse_shuts_down (json_t *jfault, GError **error)
+{
+  g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  json_t *after = json_object_get (jfault, "after_s");
+  const gchar *vm = NULL;
+
+  fault->kind = XA_SIM_FAULT_SHUTS_DOWN;
+  if (!xa_json_check_keys (jfault, shuts_down_keys, error) ||
+      !xa_json_get_string (jfault, "shuts_down", XA_JSON_REQUIRED, &vm, error))
+    return NULL;
+  if (!g_str_equal (vm, XA_SIM_FAULT_ANY_VM) && !xa_name_validate (vm, error)) {
+    g_prefix_error (error, "shuts_down: ");
+    return NULL;
+  }
+  if (!json_is_number (after) || json_number_value (after) < 0) {
+    g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                         "after_s: expected seconds on the host's clock, 0 or more");
+    return NULL;
+  }
+  fault->vm = g_strdup (vm);
+  fault->at_s = json_number_value (after);
+  return g_steal_pointer (&fault);
+}
+
 static XaSimFault *
 xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
 {
@@ -113,10 +141,12 @@ xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
     return xa_sim_fault_parse_build (jfault, XA_SIM_FAULT_BUILD_HANGS, error);
   if (json_object_get (jfault, "call_fails") != NULL)
     return xa_sim_fault_parse_call_fails (jfault, error);
+  if (json_object_get (jfault, "shuts_down") != NULL)
+    return xa_sim_fault_parse_shuts_down (jfault, error);
   g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
                        "not a fault (use {\"at_s\", \"take\", \"node\"}, "
-                       "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"} "
-                       "or {\"call_fails\", \"use\"})");
+                       "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"}, "
+                       "{\"call_fails\", \"use\"} or {\"shuts_down\", \"after_s\"})");
   return NULL;
 }
 
@@ -172,6 +202,8 @@ xa_sim_fault_to_json (const XaSimFault *fault)
     return json_pack ("{s:s, s:i}", "build_hangs", fault->vm, "attempt", (int) fault->attempt);
   case XA_SIM_FAULT_CALL_FAILS:
     return json_pack ("{s:s, s:i}", "call_fails", fault->call, "use", (int) fault->use);
+  case XA_SIM_FAULT_SHUTS_DOWN:
+    return json_pack ("{s:s, s:f}", "shuts_down", fault->vm, "after_s", fault->at_s);
   default:
     g_assert_not_reached ();
   }

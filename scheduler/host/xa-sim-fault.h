@@ -13,15 +13,21 @@ typedef enum {
   XA_SIM_FAULT_BUILD_FAILS,
   XA_SIM_FAULT_BUILD_HANGS,
   XA_SIM_FAULT_CALL_FAILS,
+  XA_SIM_FAULT_SHUTS_DOWN,
 } XaSimFaultKind;
+
+/* A shuts_down fault's VM that stands for every VM xadmit builds. */
+#define XA_SIM_FAULT_ANY_VM "*"
 
 /**
  * XaSimFault:
  * @kind: what goes wrong
- * @at_s: when memory is taken, on the host's clock
+ * @at_s: when memory is taken, on the host's clock; for a VM that shuts
+ *   down, how long after it started running
  * @take_mib: how much memory is taken
  * @node: on which node
- * @vm: (nullable): the VM whose build fails or hangs
+ * @vm: (nullable): the VM whose build fails or hangs, or that shuts down
+ *   (%XA_SIM_FAULT_ANY_VM: every VM xadmit builds)
  * @attempt: on which attempt
  * @call: (nullable): the host call that fails
  * @use: on which use of @call

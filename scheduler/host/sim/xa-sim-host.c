@@ -5,6 +5,7 @@
 #include "xa-sim-alloc.h"
 #include "xa-sim-build.h"
 #include "xa-sim-host.h"
+#include "xa-sim-life.h"
 #include "xa-sim-state.h"
 
 /* The simulated host's calls, as XaHostClass has them; the allocator,
@@ -115,6 +116,7 @@ xa_sim_host_add_domain (XaSimHost *self, XaHostDomain *domain)
 {
   XaSimDomain *sd = g_new0 (XaSimDomain, 1);
 
+  sd->host = self;
   sd->domain = domain;
   sd->last_node = -1;
   g_hash_table_insert (self->domains, GUINT_TO_POINTER (domain->domid), sd);
@@ -299,6 +301,8 @@ xa_sim_host_unpause (XaHost *host, guint32 domid, GError **error)
   if (sd == NULL)
     return FALSE;
   sd->domain->paused = FALSE;
+  xa_sim_state_changed (self);
+  xa_sim_life_started (self, sd);
   return TRUE;
 }
 
@@ -315,6 +319,7 @@ xa_sim_host_destroy (XaHost *host, guint32 domid, GError **error)
   if (sd == NULL)
     return FALSE;
   xa_sim_build_cancel (self, sd);
+  xa_sim_life_forget (self, sd);
   for (guint n = 0; n < self->info->n_nodes; n++) {
     self->info->nodes[n].free_mib += sd->domain->memory_by_node_mib[n];
     self->info->nodes[n].dirty_mib += sd->domain->memory_by_node_mib[n];
@@ -400,6 +405,8 @@ static const XaHostClass xa_sim_host_class = {
   .unpause = xa_sim_host_unpause,
   .destroy = xa_sim_host_destroy,
   .domain_memory = xa_sim_host_domain_memory,
+  .watch_domains = xa_sim_life_watch,
+  .unwatch_domains = xa_sim_life_unwatch,
   .free = xa_sim_host_free,
 };
 

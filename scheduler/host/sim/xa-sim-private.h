@@ -14,6 +14,7 @@ typedef struct _XaSimHost XaSimHost;
 typedef struct _XaSimBuild XaSimBuild;
 
 typedef struct {
+  XaSimHost *host;
   XaHostDomain *domain;
   guint max_vcpus;
   guint64 max_mib;
@@ -24,6 +25,8 @@ typedef struct {
   gint last_node;
   gboolean pvh;
   XaSimBuild *build;
+  /* when it shuts down by itself (xa-sim-life.c), or 0 */
+  guint64 shutdown_event;
 } XaSimDomain;
 
 /**
@@ -60,6 +63,9 @@ struct _XaSimHost {
   /* per node, what the domains add up to (xa_host_load_add()), kept as
    * they change, so that a batch's snapshot need not copy them all */
   XaHostNodeLoad *loads;
+  /* who is told of domains that go down (xa-sim-life.c) */
+  XaHostDomainDown watch;
+  gpointer watch_data;
 };
 
 /* xa-sim-host.c: the domains, the clock, the calls that may fail */

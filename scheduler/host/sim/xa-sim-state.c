@@ -6,6 +6,7 @@
 #include "xa-json.h"
 #include "xa-resources.h"
 #include "xa-sim-alloc.h"
+#include "xa-sim-life.h"
 #include "xa-sim-state.h"
 #include "xa-text.h"
 
@@ -325,4 +326,5 @@ xa_sim_state_start (XaSimHost *self)
     g_ptr_array_add (self->takes, take);
     xa_clock_add (self->parent.clock, MAX (fault->at_s, now), xa_sim_state_take_memory, take);
   }
+  xa_sim_life_resume (self);
 }
