@@ -8,6 +8,7 @@
 #include "xa-error.h"
 #include "xa-host-record.h"
 #include "xa-output.h"
+#include "xa-sim-fault.h"
 #include "xa-store.h"
 
 /*
@@ -15,15 +16,21 @@
  * xadmit daemon on a 16-node simulated host (its clock 10,000 times the
  * wall's), as separate processes: the daemon's CPU per request it
  * admitted, the wall time from queueing to admission (p50, p99), and the
- * daemon's RSS before and after.
+ * daemon's RSS before, once 1,000 are admitted, and at the end. Each guest
+ * shuts itself down a while after it starts, as guests come and go on a
+ * host, so the end is a steady state, not 10,000 guests at once.
  */
 
 #define XA_BENCH_DAEMON_NODES 16
 #define XA_BENCH_DAEMON_VMS 10000
 #define XA_BENCH_DAEMON_SUBMITTERS 8
 #define XA_BENCH_DAEMON_SPEED "10000"
+/* how long each guest runs, on the host's clock: some hundreds at once */
+#define XA_BENCH_DAEMON_LIFE_S 300
+/* the RSS is read once this many are admitted, and at the end */
+#define XA_BENCH_DAEMON_EARLY 1000
 /* how often the bench looks at the ledger, and for how long at most */
-#define XA_BENCH_DAEMON_POLL_MS 100
+#define XA_BENCH_DAEMON_POLL_MS 20
 #define XA_BENCH_DAEMON_PATIENCE_S 600
 
 typedef struct {
@@ -187,24 +194,46 @@ xa_bench_daemon_ledger (const XaBenchDaemon *run, gint64 *out_host_id, GError **
   return g_steal_pointer (&store);
 }
 
-/* Until every request runs, looking at the ledger every
- * XA_BENCH_DAEMON_POLL_MS. */
+/* How many requests are still on their way: queued, planned or building. */
 static gboolean
-xa_bench_daemon_wait_running (const XaBench *bench, XaStore *store, gint64 host_id,
-                              GError **error)
+xa_bench_daemon_on_their_way (XaStore *store, gint64 host_id, guint *out_n, GError **error)
+{
+  const XaRequestState states[] = { XA_REQUEST_QUEUED, XA_REQUEST_PLANNED, XA_REQUEST_BUILDING };
+
+  *out_n = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++) {
+    guint n = 0;
+
+    if (!xa_store_count_in_state (store, host_id, states[i], &n, error))
+      return FALSE;
+    *out_n += n;
+  }
+  return TRUE;
+}
+
+/* Until no request is on its way, looking at the ledger every
+ * XA_BENCH_DAEMON_POLL_MS; the daemon's RSS once XA_BENCH_DAEMON_EARLY
+ * are admitted. */
+static gboolean
+xa_bench_daemon_wait_admitted (const XaBench *bench, XaBenchDaemon *run, XaStore *store,
+                               gint64 host_id, guint64 *out_rss_early_kib, GError **error)
 {
   for (guint tries = 0; tries * XA_BENCH_DAEMON_POLL_MS < XA_BENCH_DAEMON_PATIENCE_S * 1000;
        tries++) {
-    guint running = 0;
+    guint left = 0;
+    gdouble cpu = 0;
 
-    if (!xa_store_count_in_state (store, host_id, XA_REQUEST_RUNNING, &running, error) ||
+    if (!xa_bench_daemon_on_their_way (store, host_id, &left, error) ||
         !xa_cli_signals_check (bench->signals, error))
       return FALSE;
-    if (running == XA_BENCH_DAEMON_VMS)
+    if (*out_rss_early_kib == 0 && XA_BENCH_DAEMON_VMS - left >= XA_BENCH_DAEMON_EARLY &&
+        !xa_bench_daemon_usage (run->daemon, &cpu, out_rss_early_kib, error))
+      return FALSE;
+    if (left == 0)
       return TRUE;
     g_usleep (XA_BENCH_DAEMON_POLL_MS * 1000);
   }
-  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "the daemon did not run all %u VMs in %u s",
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "the daemon did not admit all %u VMs in %u s",
                XA_BENCH_DAEMON_VMS, XA_BENCH_DAEMON_PATIENCE_S);
   return FALSE;
 }
@@ -220,35 +249,39 @@ xa_bench_daemon_stop (XaBenchDaemon *run, GError **error)
   return TRUE;
 }
 
+/* @rss_kib: at the start, once XA_BENCH_DAEMON_EARLY are admitted, at the end */
 static void
 xa_bench_daemon_print (const XaBench *bench, gdouble cpu_us_per_vm, const gdouble *admit_s,
-                       guint64 rss_start_kib, guint64 rss_end_kib, gdouble wall_s)
+                       const guint64 *rss_kib, gdouble wall_s)
 {
   if (bench->json != NULL) {
     json_object_set_new (bench->json, "daemon",
-                         json_pack ("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
+                         json_pack ("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                                     "requests", XA_BENCH_DAEMON_VMS,
                                     "submitters", XA_BENCH_DAEMON_SUBMITTERS,
                                     "cpu_us_per_request", xa_output_real3 (cpu_us_per_vm),
                                     "admission_p50_ms", xa_output_real3 (admit_s[0] * 1000),
                                     "admission_p99_ms", xa_output_real3 (admit_s[1] * 1000),
-                                    "rss_start_mib", xa_output_real3 ((gdouble) rss_start_kib / 1024),
-                                    "rss_end_mib", xa_output_real3 ((gdouble) rss_end_kib / 1024),
+                                    "rss_start_mib", xa_output_real3 ((gdouble) rss_kib[0] / 1024),
+                                    "rss_1000_mib", xa_output_real3 ((gdouble) rss_kib[1] / 1024),
+                                    "rss_end_mib", xa_output_real3 ((gdouble) rss_kib[2] / 1024),
                                     "wall_s", xa_output_real3 (wall_s)));
     return;
   }
   if (!bench->quiet)
     g_print ("daemon: %u requests queued by %u xadmit submit at once against xadmit daemon "
-             "on a %u-node simulated host (its clock %s times the wall's); the daemon's CPU "
-             "(user + system) per request it admitted, from the first submit until all "
-             "run; wall time from queueing to the batch that planned it\n\n",
+             "on a %u-node simulated host (its clock %s times the wall's; each guest shuts "
+             "down %u s after it starts); the daemon's CPU (user + system) per request it "
+             "admitted, from the first submit until none waits; wall time from queueing to "
+             "the batch that planned it; its RSS at the start, once %u are admitted, and at "
+             "the end\n\n",
              XA_BENCH_DAEMON_VMS, XA_BENCH_DAEMON_SUBMITTERS, XA_BENCH_DAEMON_NODES,
-             XA_BENCH_DAEMON_SPEED);
-  g_print ("%8s %10s %10s %10s %12s %10s %8s\n", "requests", "CPU us/VM", "p50 ms", "p99 ms",
-           "RSS start", "RSS end", "wall s");
-  g_print ("%8u %10.1f %10.1f %10.1f %9.1f MiB %6.1f MiB %8.1f\n", XA_BENCH_DAEMON_VMS,
-           cpu_us_per_vm, admit_s[0] * 1000, admit_s[1] * 1000, (gdouble) rss_start_kib / 1024,
-           (gdouble) rss_end_kib / 1024, wall_s);
+             XA_BENCH_DAEMON_SPEED, XA_BENCH_DAEMON_LIFE_S, XA_BENCH_DAEMON_EARLY);
+  g_print ("%8s %10s %10s %10s %11s %11s %11s %8s\n", "requests", "CPU us/VM", "p50 ms",
+           "p99 ms", "RSS start", "RSS 1000", "RSS end", "wall s");
+  g_print ("%8u %10.1f %10.1f %10.1f %7.1f MiB %7.1f MiB %7.1f MiB %8.1f\n", XA_BENCH_DAEMON_VMS,
+           cpu_us_per_vm, admit_s[0] * 1000, admit_s[1] * 1000, (gdouble) rss_kib[0] / 1024,
+           (gdouble) rss_kib[1] / 1024, (gdouble) rss_kib[2] / 1024, wall_s);
 }
 
 /* Submits, waits for all to run, and reads the daemon's usage around it. */
@@ -261,23 +294,41 @@ xa_bench_daemon_measure (const XaBench *bench, XaBenchDaemon *run, GPtrArray *re
   gdouble cpu_start = 0;
   gdouble cpu_end = 0;
   guint64 rss_start = 0;
+  guint64 rss_early = 0;
   guint64 rss_end = 0;
   gint64 start_us = g_get_monotonic_time ();
+  guint64 rss[3];
   g_autoptr(XaStore) store = NULL;
   gint64 host_id = 0;
 
   if (!xa_bench_daemon_usage (run->daemon, &cpu_start, &rss_start, error) ||
       !xa_bench_daemon_submit (run, requests, error) ||
       (store = xa_bench_daemon_ledger (run, &host_id, error)) == NULL ||
-      !xa_bench_daemon_wait_running (bench, store, host_id, error) ||
+      !xa_bench_daemon_wait_admitted (bench, run, store, host_id, &rss_early, error) ||
       !xa_bench_daemon_usage (run->daemon, &cpu_end, &rss_end, error) ||
       !xa_bench_daemon_stop (run, error) ||
       !xa_store_admission_percentiles (store, host_id, G_N_ELEMENTS (percentiles), percentiles,
                                        admit_s, error))
     return FALSE;
-  xa_bench_daemon_print (bench, (cpu_end - cpu_start) / XA_BENCH_DAEMON_VMS, admit_s, rss_start,
-                         rss_end, (gdouble) (g_get_monotonic_time () - start_us) / G_USEC_PER_SEC);
+  rss[0] = rss_start;
+  rss[1] = rss_early;
+  rss[2] = rss_end;
+  xa_bench_daemon_print (bench, (cpu_end - cpu_start) / XA_BENCH_DAEMON_VMS, admit_s, rss,
+                         (gdouble) (g_get_monotonic_time () - start_us) / G_USEC_PER_SEC);
   return TRUE;
+}
+
+/* Every guest xadmit builds shuts down XA_BENCH_DAEMON_LIFE_S after it
+ * starts (docs/formats.md, Faults). */
+static XaSimFault *
+xa_bench_daemon_life_fault (void)
+{
+  XaSimFault *fault = g_new0 (XaSimFault, 1);
+
+  fault->kind = XA_SIM_FAULT_SHUTS_DOWN;
+  fault->vm = g_strdup (XA_SIM_FAULT_ANY_VM);
+  fault->at_s = XA_BENCH_DAEMON_LIFE_S;
+  return fault;
 }
 
 /**
@@ -289,7 +340,7 @@ xa_bench_daemon_measure (const XaBench *bench, XaBenchDaemon *run, GPtrArray *re
  * temporary directory, queues 10,000 VMs through 8 xadmit submit at once,
  * and measures what the daemon spent admitting them.
  *
- * Returns: %TRUE if every VM ran
+ * Returns: %TRUE if every VM was admitted
  */
 gboolean
 xa_bench_daemon (const XaBench *bench, GError **error)
@@ -297,6 +348,7 @@ xa_bench_daemon (const XaBench *bench, GError **error)
   g_auto(XaBenchDaemon) run = { NULL };
   g_autoptr(GRand) rand = g_rand_new_with_seed (bench->seed);
   g_autoptr(GPtrArray) requests = xa_bench_requests (rand, XA_BENCH_DAEMON_VMS);
+  g_autoptr(GPtrArray) faults = g_ptr_array_new_with_free_func ((GDestroyNotify) xa_sim_fault_free);
   gboolean ok;
 
   if ((run.dir = g_dir_make_tmp ("xadmit-daemon-XXXXXX", error)) == NULL ||
@@ -305,7 +357,8 @@ xa_bench_daemon (const XaBench *bench, GError **error)
   run.host = g_build_filename (run.dir, "host.json", NULL);
   run.state = g_build_filename (run.dir, "state.json", NULL);
   run.db = g_build_filename (run.dir, "ledger.db", NULL);
-  ok = xa_bench_write_host (run.host, XA_BENCH_DAEMON_NODES, requests, error) &&
+  g_ptr_array_add (faults, xa_bench_daemon_life_fault ());
+  ok = xa_bench_write_host (run.host, XA_BENCH_DAEMON_NODES, requests, faults, error) &&
        xa_bench_daemon_start (&run, error) &&
        xa_bench_daemon_measure (bench, &run, requests, error);
   xa_bench_daemon_clean (&run);

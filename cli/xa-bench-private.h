@@ -43,6 +43,7 @@ void xa_bench_remove_ledger (const gchar *dir,
 gboolean xa_bench_write_host (const gchar *path,
                               guint        n_nodes,
                               GPtrArray   *requests,
+                              GPtrArray   *faults,
                               GError     **error);
 gdouble xa_bench_cpu_us (void);
 gboolean xa_bench_run_storm (const gchar              *host_path,

@@ -129,7 +129,7 @@ xa_bench_scale_size (const XaBench *bench, const gchar *dir, guint n_vms, GError
   g_autoptr(GRand) rand = g_rand_new_with_seed (bench->seed);
   g_autoptr(GPtrArray) requests = xa_bench_requests (rand, n_vms);
   g_autofree gchar *host_path = g_build_filename (dir, "host.json", NULL);
-  gboolean ok = xa_bench_write_host (host_path, XA_BENCH_SCALE_NODES, requests, error);
+  gboolean ok = xa_bench_write_host (host_path, XA_BENCH_SCALE_NODES, requests, NULL, error);
 
   for (guint p = 0; p < G_N_ELEMENTS (xa_bench_scale_policies) && ok; p++) {
     XaBenchScaleRow row = { 0 };

@@ -370,7 +370,8 @@ xa_bench_store (const XaBench *bench, GError **error)
  * (10 / 12 / 32), sized so that the VMs ask for XA_BENCH_FILL of its
  * memory. */
 gboolean
-xa_bench_write_host (const gchar *path, guint n_nodes, GPtrArray *requests, GError **error)
+xa_bench_write_host (const gchar *path, guint n_nodes, GPtrArray *requests, GPtrArray *faults,
+                     GError **error)
 {
   g_autoptr(XaTopology) topo = xa_bench_topology (n_nodes, requests);
   g_autofree gchar *name = g_strdup_printf ("bench-%un", n_nodes);
@@ -388,7 +389,7 @@ xa_bench_write_host (const gchar *path, guint n_nodes, GPtrArray *requests, GErr
     }
   }
   memcpy (info->distances, topo->distances, sizeof (guint32) * n_nodes * n_nodes);
-  root = xa_host_file_to_json (info, NULL);
+  root = xa_host_file_to_json (info, faults);
   text = json_dumps (root, JSON_INDENT (2));
   return g_file_set_contents (path, text, -1, error);
 }
@@ -548,7 +549,7 @@ xa_bench_storm (const XaBench *bench, GError **error)
   if (dir == NULL)
     return FALSE;
   host_path = g_build_filename (dir, "host.json", NULL);
-  if (!xa_bench_write_host (host_path, XA_BENCH_STORM_NODES, requests, error)) {
+  if (!xa_bench_write_host (host_path, XA_BENCH_STORM_NODES, requests, NULL, error)) {
     g_rmdir (dir);
     return FALSE;
   }

@@ -37,7 +37,7 @@ boot_and_count (guint n_vms)
     xa_test_add_vm (requests, NULL, (G_GUINT64_CONSTANT (1) << (i % 3)) * GiB, 1);
   xa_test_scheduler_set_up (&f, NULL);
   path = g_build_filename (f.dir, "host.json", NULL);
-  g_assert_true (xa_bench_write_host (path, N_NODES, requests, &error));
+  g_assert_true (xa_bench_write_host (path, N_NODES, requests, NULL, &error));
   g_assert_no_error (error);
   spec = xa_test_host_spec_at (path);
   f.host = xa_host_open (spec, NULL, &error);

@@ -17,19 +17,24 @@ typedef struct {
 
 struct _XaClock {
   gboolean is_virtual;
-  /* virtual: now; real: the time at start_us, and never less than the
-   * time of the last event run */
+  /* virtual: now; real: never less than the time of the last event run */
   gdouble now_s;
   gint64 start_us;
   gdouble start_s;
   gdouble speed;
   guint64 next_id;
-  /* virtual: pending events by (time, id); real: id → GSource */
+  /* pending events by (time, id), and id → their place */
   GSequence *events;
   GHashTable *by_id;
+  /* real: the one timer of the main context, due at the first event */
+  GSource *timer;
   guint64 n_run;
   guint64 die_at;
 };
+
+/* A real clock runs at most this many due events per dispatch, so that a
+ * signal waits little behind a pile of them. */
+#define XA_CLOCK_EVENTS_PER_DISPATCH 64
 
 static guint64
 xa_clock_die_at (void)
@@ -79,8 +84,78 @@ xa_clock_new_virtual (gdouble start_s)
   return self;
 }
 
+/* A real clock runs together the events of one millisecond of the wall
+ * clock, as GLib's timeouts do: a chain of short events goes at this pace
+ * at most, and the run loop commits once for them all. */
+#define XA_CLOCK_GRAIN_US 1000
+
+/* When @at_s comes on the monotonic clock, less the grain, in µs;
+ * G_MAXINT64 for never. */
+static gint64
+xa_clock_ready_at (XaClock *self, gdouble at_s)
+{
+  gdouble us = (gdouble) self->start_us + (at_s - self->start_s) / self->speed * G_USEC_PER_SEC -
+               XA_CLOCK_GRAIN_US;
+
+  if (!(us < (gdouble) G_MAXINT64))
+    return G_MAXINT64;
+  return (gint64) MAX (us, 0.0);
+}
+
+/* A real clock's timer is due when its first event is. */
+static void
+xa_clock_arm (XaClock *self)
+{
+  GSequenceIter *first = g_sequence_get_begin_iter (self->events);
+
+  if (g_sequence_iter_is_end (first)) {
+    g_source_set_ready_time (self->timer, -1);
+    return;
+  }
+  g_source_set_ready_time (self->timer, xa_clock_ready_at (
+                             self, ((const XaClockEvent *) g_sequence_get (first))->at_s));
+}
+
+/* Runs the events due, up to XA_CLOCK_EVENTS_PER_DISPATCH, then sets the
+ * timer for the next one. */
+static gboolean
+xa_clock_timer_fired (gpointer data)
+{
+  XaClock *self = data;
+
+  for (guint n = 0; n < XA_CLOCK_EVENTS_PER_DISPATCH; n++) {
+    GSequenceIter *first = g_sequence_get_begin_iter (self->events);
+    XaClockEvent event;
+
+    if (g_sequence_iter_is_end (first))
+      break;
+    event = *(XaClockEvent *) g_sequence_get (first);
+    if (xa_clock_ready_at (self, event.at_s) > g_get_monotonic_time ())
+      break;
+    g_hash_table_remove (self->by_id, &event.id);
+    g_sequence_remove (first);
+    self->now_s = MAX (self->now_s, event.at_s);
+    xa_clock_run (self, event.func, event.user_data);
+  }
+  xa_clock_arm (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+xa_clock_timer_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  return callback (user_data);
+}
+
+/* A source that is due at its ready time alone, which the clock sets. */
+static GSourceFuncs xa_clock_timer_funcs = {
+  .dispatch = xa_clock_timer_dispatch,
+};
+
 /* From now on @self follows the monotonic clock from @start_s, @speed
- * times as fast. */
+ * times as fast, its events run by one timer of the thread-default main
+ * context: one source however many events wait, as GLib looks at every
+ * source at each iteration. */
 static void
 xa_clock_start_real (XaClock *self, gdouble start_s, gdouble speed)
 {
@@ -89,30 +164,25 @@ xa_clock_start_real (XaClock *self, gdouble start_s, gdouble speed)
   self->start_s = start_s;
   self->now_s = start_s;
   self->speed = speed;
-  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                       (GDestroyNotify) g_source_unref);
+  self->timer = g_source_new (&xa_clock_timer_funcs, sizeof (GSource));
+  g_source_set_callback (self->timer, xa_clock_timer_fired, self, NULL);
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
+  xa_clock_arm (self);
 }
 
 /**
  * xa_clock_new_real:
  *
  * Returns: (transfer full): a clock on the monotonic clock, 0 now; its
- *   events are timeouts of the thread-default main context
+ *   events run from the thread-default main context
  */
 XaClock *
 xa_clock_new_real (void)
 {
-  XaClock *self = g_new0 (XaClock, 1);
+  XaClock *self = xa_clock_new_virtual (0);
 
-  self->die_at = xa_clock_die_at ();
   xa_clock_start_real (self, 0, 1);
   return self;
-}
-
-static void
-xa_clock_destroy_source (gpointer key, gpointer value, gpointer user_data)
-{
-  g_source_destroy (value);
 }
 
 void
@@ -120,8 +190,10 @@ xa_clock_free (XaClock *self)
 {
   if (self == NULL)
     return;
-  if (!self->is_virtual)
-    g_hash_table_foreach (self->by_id, xa_clock_destroy_source, NULL);
+  if (self->timer != NULL) {
+    g_source_destroy (self->timer);
+    g_source_unref (self->timer);
+  }
   g_hash_table_unref (self->by_id);
   g_clear_pointer (&self->events, g_sequence_free);
   g_free (self);
@@ -167,57 +239,6 @@ xa_clock_at_wall (XaClock *self, gint64 wall_us)
   return MAX (now_s - ago_s * self->speed, 0);
 }
 
-typedef struct {
-  XaClock *clock;
-  gdouble at_s;
-  guint64 id;
-  XaClockFunc func;
-  gpointer user_data;
-} XaClockTimeout;
-
-static gboolean
-xa_clock_timeout_fired (gpointer data)
-{
-  XaClockTimeout *timeout = data;
-  XaClock *self = timeout->clock;
-  XaClockFunc func = timeout->func;
-  gpointer user_data = timeout->user_data;
-
-  /* a timer rounded to the millisecond must not run before its time */
-  self->now_s = MAX (self->now_s, timeout->at_s);
-  g_hash_table_remove (self->by_id, &timeout->id);
-  xa_clock_run (self, func, user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* The wall-clock milliseconds until @at_s, from one reading of the clock:
- * read twice, a moving clock can put the second past @at_s, and a negative
- * delay cast to guint is a timeout of 49 days. */
-static guint
-xa_clock_ms_until (XaClock *self, gdouble at_s)
-{
-  gdouble ms = (at_s - xa_clock_now (self)) / self->speed * 1000.0 + 0.5;
-
-  if (!(ms > 0))
-    return 0;
-  return ms < (gdouble) G_MAXUINT ? (guint) ms : G_MAXUINT;
-}
-
-static guint64
-xa_clock_add_real (XaClock *self, gdouble at_s, guint64 id, XaClockFunc func, gpointer user_data)
-{
-  GSource *source = g_timeout_source_new (xa_clock_ms_until (self, at_s));
-  XaClockTimeout *timeout = g_new (XaClockTimeout, 1);
-  gint64 *key = g_new (gint64, 1);
-
-  *timeout = (XaClockTimeout) { self, at_s, id, func, user_data };
-  *key = (gint64) id;
-  g_source_set_callback (source, xa_clock_timeout_fired, timeout, g_free);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_hash_table_insert (self->by_id, key, source);
-  return id;
-}
-
 /**
  * xa_clock_add:
  * @self: the clock
@@ -230,38 +251,29 @@ xa_clock_add_real (XaClock *self, gdouble at_s, guint64 id, XaClockFunc func, gp
 guint64
 xa_clock_add (XaClock *self, gdouble at_s, XaClockFunc func, gpointer user_data)
 {
-  XaClockEvent *event;
+  XaClockEvent *event = g_new (XaClockEvent, 1);
   guint64 id = ++self->next_id;
 
-  if (!self->is_virtual)
-    return xa_clock_add_real (self, at_s, id, func, user_data);
-  event = g_new (XaClockEvent, 1);
   *event = (XaClockEvent) { MAX (at_s, self->now_s), id, func, user_data };
   g_hash_table_insert (self->by_id, &event->id,
                        g_sequence_insert_sorted (self->events, event, xa_clock_compare_events,
                                                  NULL));
+  if (!self->is_virtual)
+    xa_clock_arm (self);
   return id;
 }
 
 void
 xa_clock_cancel (XaClock *self, guint64 id)
 {
-  GSequenceIter *iter;
+  GSequenceIter *iter = g_hash_table_lookup (self->by_id, &id);
 
-  if (!self->is_virtual) {
-    GSource *source = g_hash_table_lookup (self->by_id, &id);
-
-    if (source != NULL) {
-      g_source_destroy (source);
-      g_hash_table_remove (self->by_id, &id);
-    }
-    return;
-  }
-  iter = g_hash_table_lookup (self->by_id, &id);
   if (iter == NULL)
     return;
   g_hash_table_remove (self->by_id, &id);
   g_sequence_remove (iter);
+  if (!self->is_virtual)
+    xa_clock_arm (self);
 }
 
 /**
@@ -297,25 +309,14 @@ xa_clock_run_next (XaClock *self)
  * @speed: how many seconds of this clock pass in one of the wall clock
  *
  * Makes @self a real clock from its time now: it follows the monotonic
- * clock, @speed times as fast, and its events still to come become
- * timeouts of the thread-default main context, due after their delay
- * divided by @speed. A simulated host under a daemon lives in wall time
+ * clock, @speed times as fast, and its events still to come run from the
+ * thread-default main context, after their delay divided by @speed. A simulated host under a daemon lives in wall time
  * so (docs/design.md, The two clocks).
  */
 void
 xa_clock_follow_wall (XaClock *self, gdouble speed)
 {
-  g_autoptr(GSequence) events = NULL;
-
   g_return_if_fail (self->is_virtual && speed > 0);
 
-  events = g_steal_pointer (&self->events);
-  g_hash_table_unref (self->by_id);
   xa_clock_start_real (self, self->now_s, speed);
-  for (GSequenceIter *iter = g_sequence_get_begin_iter (events); !g_sequence_iter_is_end (iter);
-       iter = g_sequence_iter_next (iter)) {
-    const XaClockEvent *event = g_sequence_get (iter);
-
-    xa_clock_add_real (self, event->at_s, event->id, event->func, event->user_data);
-  }
 }
