@@ -236,7 +236,7 @@ static const XaTestBadCase bad_host_files[] = {
   { "{" TWO_NODES ", \"faults\": [{\"at_s\": 1, \"take\": \"1GiB\", \"node\": 2}]}",
     "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
   { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
-    "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
+    "host.json: faults[0]: not a fault (use {\"at_s\", \"take\" or \"give\", \"node\"}, "
     "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"} or "
     "{\"call_fails\", \"use\"})" },
   { "{" TWO_NODES ", \"faults\": [{\"build_hangs\": \"vm\", \"use\": 1}]}",

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   XA_SIM_FAULT_TAKE_MEMORY,
+  XA_SIM_FAULT_GIVE_MEMORY,
   XA_SIM_FAULT_BUILD_FAILS,
   XA_SIM_FAULT_BUILD_HANGS,
   XA_SIM_FAULT_CALL_FAILS,
@@ -18,13 +19,14 @@ typedef enum {
 /**
  * XaSimFault:
  * @kind: what goes wrong
- * @at_s: when memory is taken, on the host's clock
- * @take_mib: how much memory is taken
+ * @at_s: when memory is taken or given back, on the host's clock
+ * @take_mib: how much memory is taken or given back
  * @node: on which node
  * @vm: (nullable): the VM whose build fails or hangs
  * @attempt: on which attempt
  * @call: (nullable): the host call that fails
  * @use: on which use of @call
+ * @errnum: the errno @call fails with
  *
  * A fault the simulated host injects, from the host file's "faults".
  */
@@ -37,6 +39,7 @@ typedef struct {
   guint attempt;
   gchar *call;
   guint use;
+  gint errnum;
 } XaSimFault;
 
 void xa_sim_fault_free (XaSimFault *fault);

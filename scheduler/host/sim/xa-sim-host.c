@@ -44,7 +44,8 @@ xa_sim_host_call (XaSimHost *self, const gchar *call, GError **error)
 
     if (fault->kind == XA_SIM_FAULT_CALL_FAILS && g_strcmp0 (fault->call, call) == 0 &&
         fault->use == uses)
-      return xa_host_fail (error, EIO, call, "use %u fails, as the host file's faults say", uses);
+      return xa_host_fail (error, fault->errnum, call, "use %u fails, as the host file's faults say",
+                           uses);
   }
   return TRUE;
 }
