@@ -81,6 +81,8 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
   }
   if (domain->estimated)
     json_object_set_new (jdom, "estimated", json_true ());
+  if (domain->unfinished)
+    json_object_set_new (jdom, "unfinished", json_true ());
   return jdom;
 }
 

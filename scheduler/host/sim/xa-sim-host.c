@@ -147,6 +147,9 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   sd = xa_sim_host_add_domain (self, domain);
   sd->pvh = spec->pvh;
   domain->paused = TRUE;
+  /* as on Xen, where xenstored learns of it last: until its build ends
+   * well, a restart sees it half-built, whatever memory it holds */
+  domain->unfinished = TRUE;
   *out_domid = domain->domid;
   xa_sim_state_changed (self);
   return TRUE;
