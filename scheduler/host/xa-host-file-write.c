@@ -83,6 +83,8 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
     json_object_set_new (jdom, "estimated", json_true ());
   if (domain->unfinished)
     json_object_set_new (jdom, "unfinished", json_true ());
+  if (domain->paused && domain->uuid != NULL)
+    json_object_set_new (jdom, "paused", json_true ());
   return jdom;
 }
 
