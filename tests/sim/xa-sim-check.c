@@ -302,6 +302,25 @@ xa_sim_check_planned (const XaHostInfo *info, GPtrArray *rows, XaNodeSet admitte
   return TRUE;
 }
 
+/* "NAME STATE, ..." for the members of group @key. */
+static gchar *
+xa_sim_check_group_states (GPtrArray *rows, const gchar *key)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < rows->len; i++) {
+    const XaStoreVmRow *row = g_ptr_array_index (rows, i);
+    g_autofree gchar *row_key = g_strdup_printf ("%s/%s", row->group_id, row->group);
+
+    if (row->group != NULL && g_str_equal (row_key, key))
+      g_string_append_printf (text, "%s%s %s%s%s", text->len > 0 ? ", " : "", row->name,
+                              xa_request_state_to_string (row->state),
+                              row->reason != NULL ? ": " : "",
+                              row->reason != NULL ? row->reason : "");
+  }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 /* A group that is over (none of its members queued, planned or building)
  * runs all its members but those cancelled, or none. */
 static gboolean
@@ -334,10 +353,13 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
     guint members = counts & 0x3ff;
     guint running = (counts >> 10) & 0x3ff;
 
-    if (!(counts & (1u << 20)) && running > 0 && running < members)
+    if (!(counts & (1u << 20)) && running > 0 && running < members) {
+      g_autofree gchar *states = xa_sim_check_group_states (rows, key);
+
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_GROUP,
-                                "group %s is over with %u of its %u members running",
-                                (const gchar *) key, running, members);
+                                "group %s is over with %u of its %u members running (%s)",
+                                (const gchar *) key, running, members, states);
+    }
   }
   return TRUE;
 }
