@@ -129,6 +129,14 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
   while (!g_queue_is_empty (&planned))
     g_queue_push_tail (&self->ready, g_queue_pop_head (&planned));
   self->deferred_generation = self->generation;
+  /* a member that can never start takes its group down, as a failed one
+   * does: once the others wait for a worker, so that they leave the queue */
+  for (guint i = 0; i < batch->len; i++) {
+    XaVm *vm = g_ptr_array_index (batch, i);
+
+    if (vm->request->state == XA_REQUEST_REJECTED)
+      xa_sched_group_failed (vm, vm->request->reason);
+  }
 }
 
 /* Where a VM planned on one node would have gone instead, for -v. */
