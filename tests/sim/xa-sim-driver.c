@@ -101,6 +101,7 @@ xa_sim_read_failure (const gchar *dir, XaSimOutcome *outcome)
   }
   outcome->invariant = (XaSimInvariant) g_ascii_strtoll (parts[0], NULL, 10);
   outcome->at_event = g_ascii_strtoull (parts[1], NULL, 10);
+  outcome->events = outcome->at_event;
   outcome->detail = g_strstrip (g_strdup (parts[2]));
 }
 
@@ -253,7 +254,7 @@ xa_sim_seed (guint32 seed, const XaSimOptions *options, gboolean shrink, XaSimTo
 
 /* "A-B", or "N" for one seed. */
 static gboolean
-xa_sim_parse_seeds (const gchar *text, guint32 *first, guint32 *last)
+xa_sim_parse_range (const gchar *text, guint32 *first, guint32 *last)
 {
   g_auto(GStrv) parts = g_strsplit (text, "-", 2);
   guint64 a = 0;
@@ -268,6 +269,28 @@ xa_sim_parse_seeds (const gchar *text, guint32 *first, guint32 *last)
   return TRUE;
 }
 
+/* Ranges and seeds, comma-separated ("1-50,228"), in order. */
+static GArray *
+xa_sim_parse_seeds (const gchar *text)
+{
+  g_auto(GStrv) ranges = g_strsplit (text, ",", -1);
+  g_autoptr(GArray) seeds = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; ranges[i] != NULL; i++) {
+    guint32 first = 0;
+    guint32 last = 0;
+
+    if (!xa_sim_parse_range (ranges[i], &first, &last))
+      return NULL;
+    for (guint64 s = first; s <= last; s++) {
+      guint32 seed = (guint32) s;
+
+      g_array_append_val (seeds, seed);
+    }
+  }
+  return g_steal_pointer (&seeds);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -278,7 +301,7 @@ main (int argc, char **argv)
   XaSimOptions options = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Run one seed (and shrink it if it fails)", "N" },
-    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Run a range of seeds (default 1-50)", "A-B" },
+    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Run seeds: ranges and seeds, comma-separated (default 1-50)", "A-B,N" },
     { "events-max", 0, 0, G_OPTION_ARG_INT64, &events_max, "Stop each seed after N events", "N" },
     { "shrink", 0, 0, G_OPTION_ARG_NONE, &shrink, "Shrink a failing seed of a range too", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options.verbose, "Print the scenario and events",
@@ -287,8 +310,7 @@ main (int argc, char **argv)
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the deterministic simulation");
   g_autoptr(GError) error = NULL;
-  guint32 first = 1;
-  guint32 last = 50;
+  g_autoptr(GArray) list = NULL;
   XaSimTotals totals = { 0 };
   guint failed = 0;
   gint64 start_us;
@@ -296,8 +318,9 @@ main (int argc, char **argv)
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
-      (seed != NULL && !xa_sim_parse_seeds (seed, &first, &last)) ||
-      (seeds != NULL && !xa_sim_parse_seeds (seeds, &first, &last)) || events_max < 0) {
+      (list = xa_sim_parse_seeds (seed != NULL ? seed : seeds != NULL ? seeds : "1-50")) ==
+        NULL ||
+      events_max < 0) {
     g_printerr ("xa-sim-driver: %s\n", error != NULL ? error->message : "bad seeds or bound");
     return 2;
   }
@@ -308,14 +331,14 @@ main (int argc, char **argv)
     g_setenv ("TMPDIR", "/dev/shm", TRUE);
   g_log_set_writer_func (xa_sim_log_writer, &options, NULL);
   start_us = g_get_monotonic_time ();
-  for (guint64 s = first; s <= last; s++)
-    failed += xa_sim_seed ((guint32) s, &options, shrink || (seed != NULL && failed == 0),
-                           &totals) ? 0 : 1;
+  for (guint i = 0; i < list->len; i++)
+    failed += xa_sim_seed (g_array_index (list, guint32, i), &options,
+                           shrink || (seed != NULL && failed == 0), &totals) ? 0 : 1;
   elapsed_s = MAX ((gdouble) (g_get_monotonic_time () - start_us) / G_USEC_PER_SEC, 1e-6);
-  g_print ("%u seeds (%u-%u), %u failed; %u lives of the admitter, %u killed, %u stopped on an "
+  g_print ("%u seeds (%s), %u failed; %u lives of the admitter, %u killed, %u stopped on an "
            "error; %" G_GUINT64_FORMAT " events in %.2f s: %.1f seeds/s, %.0f events/s\n",
-           last - first + 1, first, last, failed, totals.lives, totals.kills, totals.errors,
-           totals.events, elapsed_s, (last - first + 1) / elapsed_s,
+           list->len, seed != NULL ? seed : seeds != NULL ? seeds : "1-50", failed, totals.lives,
+           totals.kills, totals.errors, totals.events, elapsed_s, list->len / elapsed_s,
            (gdouble) totals.events / elapsed_s);
   return failed > 0 ? 1 : 0;
 }

@@ -19,6 +19,8 @@
 #define XA_SIM_CANCEL_REASON "cancelled by the simulation"
 /* a service stops this long after the last arrival, whatever still waits */
 #define XA_SIM_HORIZON_S 3000.0
+/* events the admitter may run after its ledger failed, before it stops */
+#define XA_SIM_STOP_WITHIN 500
 
 typedef struct {
   const XaSimLifeSpec *spec;
@@ -36,6 +38,8 @@ typedef struct {
   GHashTable *cancel_asked;
   guint64 tick;
   gint ack_fd;
+  /* the event after which the ledger's first write failed */
+  guint64 failed_at;
 } XaSimLife;
 
 /* Ends the life on a broken invariant: the failure file says which, at
@@ -53,12 +57,23 @@ xa_sim_life_fail (XaSimLife *life, XaSimInvariant invariant, const gchar *detail
 }
 
 /* A check that could not read the host or the ledger fails as the
- * admitter would, unless the ledger's disk was made to fail. */
+ * admitter would, unless the ledger's disk was made to fail. Once a write
+ * failed, the admitter's transaction is rolled back and the ledger is
+ * behind the host until a restart reconciles them: the checks wait for
+ * the next life, and this one must end soon. */
 static void
 xa_sim_life_check (XaSimLife *life)
 {
   g_autoptr(GError) error = NULL;
 
+  if (xa_sim_vfs_has_failed ()) {
+    if (life->failed_at == 0)
+      life->failed_at = life->event;
+    if (life->event > life->failed_at + XA_SIM_STOP_WITHIN)
+      xa_sim_life_fail (life, XA_SIM_INVARIANT_STOPS, "the admitter goes on with a ledger it "
+                        "cannot write");
+    return;
+  }
   if (xa_sim_check_now (life->check, life->host, life->store, life->host_id, &error))
     return;
   if (error->domain == XA_SIM_CHECK_ERROR)
@@ -104,13 +119,17 @@ xa_sim_life_read_acks (XaSimLife *life, const gchar *path)
   }
 }
 
-/* Another process's `xadmit submit`: the VMs due now, committed at once. */
+/* Another process's `xadmit submit`: the VMs due now, committed at once.
+ * None while the disk fails, so that a write that failed is the
+ * admitter's. */
 static gboolean
 xa_sim_life_submit_due (XaSimLife *life, gdouble now)
 {
   g_autoptr(GPtrArray) due = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
 
+  if (xa_sim_vfs_is_failing ())
+    return TRUE;
   for (guint i = 0; i < life->sc->vms->len; i++) {
     const XaSimVm *vm = g_ptr_array_index (life->sc->vms, i);
 
@@ -123,7 +142,7 @@ xa_sim_life_submit_due (XaSimLife *life, gdouble now)
                         xa_host_record_now (life->host), NULL, &error)) {
     if (life->spec->verbose)
       g_print ("    submit: %s\n", error->message);
-    return xa_sim_vfs_has_failed ();
+    return FALSE;
   }
   for (guint i = 0; i < due->len; i++)
     xa_sim_life_ack (life, 's', ((XaRequest *) g_ptr_array_index (due, i))->name);
@@ -131,11 +150,11 @@ xa_sim_life_submit_due (XaSimLife *life, gdouble now)
 }
 
 /* Another process's `xadmit cancel`; one that finds nothing to cancel (the
- * VM runs, or is over) changes nothing. */
+ * VM runs, or is over) changes nothing. None while the disk fails. */
 static void
 xa_sim_life_cancel_due (XaSimLife *life, gdouble now)
 {
-  for (guint i = 0; i < life->sc->vms->len; i++) {
+  for (guint i = 0; !xa_sim_vfs_is_failing () && i < life->sc->vms->len; i++) {
     const XaSimVm *vm = g_ptr_array_index (life->sc->vms, i);
     g_autoptr(XaStoreRequest) request = NULL;
     XaRequestState state = XA_REQUEST_QUEUED;

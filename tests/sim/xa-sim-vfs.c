@@ -240,6 +240,13 @@ xa_sim_vfs_fail (gint rc)
   fail_rc = rc;
 }
 
+/* Whether the VFS was told to fail the writes. */
+gboolean
+xa_sim_vfs_is_failing (void)
+{
+  return fail_rc != SQLITE_OK;
+}
+
 /* Whether a write failed since the VFS was told to fail them. */
 gboolean
 xa_sim_vfs_has_failed (void)

@@ -7,6 +7,7 @@ G_BEGIN_DECLS
 
 void xa_sim_vfs_install (void);
 void xa_sim_vfs_fail (gint rc);
+gboolean xa_sim_vfs_is_failing (void);
 gboolean xa_sim_vfs_has_failed (void);
 
 G_END_DECLS
