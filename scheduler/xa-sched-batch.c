@@ -129,8 +129,14 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
   while (!g_queue_is_empty (&planned))
     g_queue_push_tail (&self->ready, g_queue_pop_head (&planned));
   self->deferred_generation = self->generation;
-  /* a member that can never start takes its group down, as a failed one
-   * does: once the others wait for a worker, so that they leave the queue */
+}
+
+/* A member the batch rejected (it can never start) takes its group down,
+ * as a failed one does, in the batch's own commit: a restart never finds
+ * the others planned without it. */
+static void
+xa_sched_batch_reject_groups (GPtrArray *batch)
+{
   for (guint i = 0; i < batch->len; i++) {
     XaVm *vm = g_ptr_array_index (batch, i);
 
@@ -253,6 +259,7 @@ xa_sched_batch_close_window (gpointer data)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
+  xa_sched_batch_reject_groups (batch);
   if (!xa_scheduler_flush (self))
     return;
   if (self->first_admitted_s < 0)
