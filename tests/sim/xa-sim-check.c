@@ -9,7 +9,8 @@ G_DEFINE_QUARK (xa-sim-check-error-quark, xa_sim_check_error)
 
 static const gchar *const invariant_texts[] = {
   [XA_SIM_INVARIANT_OVER_PLANNED] = "no node is planned beyond its free memory net of claims",
-  [XA_SIM_INVARIANT_CLAIMS] = "claims on the host are builds in flight; no claim outlives its build",
+  [XA_SIM_INVARIANT_CLAIMS] = "claims on the host are builds in flight; "
+                              "no claim outlives its build",
   [XA_SIM_INVARIANT_STATES] = "every request moves only along the allowed transitions",
   [XA_SIM_INVARIANT_RUNNING] = "the ledger's running requests are the host's domains with a "
                                "request handle, with the same memory per node",

@@ -301,7 +301,8 @@ main (int argc, char **argv)
   XaSimOptions options = { 0 };
   const GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Run one seed (and shrink it if it fails)", "N" },
-    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds, "Run seeds: ranges and seeds, comma-separated (default 1-50)", "A-B,N" },
+    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds,
+      "Run seeds: ranges and seeds, comma-separated (default 1-50)", "A-B,N" },
     { "events-max", 0, 0, G_OPTION_ARG_INT64, &events_max, "Stop each seed after N events", "N" },
     { "shrink", 0, 0, G_OPTION_ARG_NONE, &shrink, "Shrink a failing seed of a range too", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options.verbose, "Print the scenario and events",

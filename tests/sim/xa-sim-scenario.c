@@ -62,7 +62,10 @@ xa_sim_size (guint64 mib)
 static void
 xa_sim_scenario_distances (GRand *rand, guint n_nodes, GString *text)
 {
-  gint cut = n_nodes > 2 && g_rand_int_range (rand, 0, 20) == 0 ? g_rand_int_range (rand, 1, (gint) n_nodes) : -1;
+  gint cut = -1;
+
+  if (n_nodes > 2 && g_rand_int_range (rand, 0, 20) == 0)
+    cut = g_rand_int_range (rand, 1, (gint) n_nodes);
 
   g_string_append (text, "], \"distances\": [");
   for (guint i = 0; i < n_nodes; i++) {
@@ -356,7 +359,8 @@ xa_sim_scenario_describe (const XaSimScenario *self)
     g_string_append_c (text, '\n');
   }
   for (guint i = 0; i < self->faults->len; i++)
-    g_string_append_printf (text, "  fault %s\n", (const gchar *) g_ptr_array_index (self->faults, i));
+    g_string_append_printf (text, "  fault %s\n",
+                            (const gchar *) g_ptr_array_index (self->faults, i));
   if (self->crash_at > 0)
     g_string_append_printf (text, "  the admitter killed at event %" G_GUINT64_FORMAT "\n",
                             self->crash_at);
