@@ -44,6 +44,8 @@ struct _XaSimCheck {
   GHashTable *states;
   /* a running request's UUID → its domain id */
   GHashTable *domids;
+  /* the domains not xadmit's (dom0...), as first seen: they stay */
+  guint n_resident;
 };
 
 const gchar *
@@ -238,6 +240,7 @@ xa_sim_check_domains (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows,
   g_autoptr(GHashTable) by_uuid = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean idle = TRUE;
+  guint n_resident = 0;
 
   for (guint i = 0; i < rows->len; i++) {
     XaStoreVmRow *row = g_ptr_array_index (rows, i);
@@ -248,12 +251,19 @@ xa_sim_check_domains (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows,
   for (guint i = 0; i < info->domains->len; i++) {
     const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
 
+    n_resident += domain->uuid == NULL;
     if (!g_hash_table_add (names, domain->name))
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_BUILT_TWICE,
                                 "the host has two domains called %s", domain->name);
     if (domain->uuid != NULL && !xa_sim_check_domain (self, domain, by_uuid, error))
       return FALSE;
   }
+  if (self->n_resident == 0)
+    self->n_resident = n_resident;
+  if (n_resident != self->n_resident)
+    return xa_sim_check_fail (error, XA_SIM_INVARIANT_RUNNING,
+                              "the host had %u domains not xadmit's, and has %u now",
+                              self->n_resident, n_resident);
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
 
