@@ -15,6 +15,8 @@ struct _XaAdmission {
   GHashTable *handed;
   /* the ledger's admitter lock, PATH.lock; -1 before it is taken */
   gint lock_fd;
+  /* the paused members of groups a restart cut short were handed */
+  gboolean took_paused;
 };
 
 /* Destroys the domains of the host's requests in @state whose ids are in
@@ -441,6 +443,37 @@ xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
   return TRUE;
 }
 
+/* The members of a group that a restart cut short: built, running in the
+ * ledger and paused until their group is. The scheduler takes them once,
+ * so that their group starts together or rolls them back too
+ * (xa-sched-group.c); a boot hands them as it leaves them alone. */
+static gboolean
+xa_admission_take_paused (XaAdmission *self, GError **error)
+{
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+
+  if (self->took_paused)
+    return TRUE;
+  running = xa_store_list_requests (self->store, self->host_id, XA_REQUEST_RUNNING, error);
+  if (running == NULL)
+    return FALSE;
+  for (guint i = 0; i < running->len; i++) {
+    XaStoreRequest *request = g_ptr_array_index (running, i);
+    const XaHostDomain *domain;
+
+    if (request->req->group == NULL || g_hash_table_contains (self->handed, &request->id))
+      continue;
+    if (info == NULL && (info = xa_host_snapshot (self->host, error)) == NULL)
+      return FALSE;
+    domain = xa_host_info_find_domain (info, request->uuid);
+    if (domain != NULL && domain->paused)
+      xa_admission_hand (self, g_steal_pointer (&running->pdata[i]));
+  }
+  self->took_paused = TRUE;
+  return TRUE;
+}
+
 /**
  * xa_admission_take_queued:
  * @self: the admission
@@ -448,7 +481,8 @@ xa_admission_submit (XaAdmission *self, const gchar *group, GPtrArray *requests,
  *
  * Hands the scheduler every request queued for the host that it does not
  * have yet, of any group: those a restart found waiting, and those other
- * processes queued. Their wait, which ages their priority, counts on this
+ * processes queued; the first time, also the paused members of the groups
+ * a restart cut short. Their wait, which ages their priority, counts on this
  * run's clock from when they were queued on the wall clock: the host time
  * another process wrote is its own clock's.
  *
@@ -460,7 +494,7 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
   g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
                                                         XA_REQUEST_QUEUED, error);
 
-  if (queued == NULL)
+  if (queued == NULL || !xa_admission_take_paused (self, error))
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);

@@ -131,6 +131,20 @@ xa_sched_batch_apply_plan (XaScheduler *self, GPtrArray *batch, const XaPlan *pl
   self->deferred_generation = self->generation;
 }
 
+/* A member the batch rejected (it can never start) takes its group down,
+ * as a failed one does, in the batch's own commit: a restart never finds
+ * the others planned without it. */
+static void
+xa_sched_batch_reject_groups (GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++) {
+    XaVm *vm = g_ptr_array_index (batch, i);
+
+    if (vm->request->state == XA_REQUEST_REJECTED)
+      xa_sched_group_failed (vm, vm->request->reason);
+  }
+}
+
 /* Where a VM planned on one node would have gone instead, for -v. */
 static gchar *
 xa_sched_batch_runner_up (const XaPlanWhy *why)
@@ -245,6 +259,7 @@ xa_sched_batch_close_window (gpointer data)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
+  xa_sched_batch_reject_groups (batch);
   if (!xa_scheduler_flush (self))
     return;
   if (self->first_admitted_s < 0)

@@ -145,16 +145,19 @@ xa_scheduler_free (XaScheduler *self)
   g_free (self);
 }
 
-/* A running request left alone: its memory as the host showed it when
- * the run began. */
+/* A running request left alone: its domain and its memory as the host
+ * showed them when the run began. A paused member of a group a restart cut
+ * short is unpaused or destroyed by that domain id (xa-sched-group.c). */
 static void
 xa_scheduler_add_left_alone (XaScheduler *self, XaVm *vm)
 {
   const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
 
   vm->left_alone = TRUE;
-  if (domain != NULL)
-    memcpy (vm->actual_mib, domain->memory_by_node_mib, sizeof (guint64) * self->n_nodes);
+  if (domain == NULL)
+    return;
+  vm->domid = domain->domid;
+  memcpy (vm->actual_mib, domain->memory_by_node_mib, sizeof (guint64) * self->n_nodes);
 }
 
 /**

@@ -119,7 +119,8 @@ test_host_file_text_is_the_json (void)
     "{\"name\": \"t\", \"nodes\": [{\"memory\": 4096, \"cpus\": 2}, {\"memory\": 4096, \"cpus\": 2}],"
     " \"domains\": [{\"name\": \"dom0\", \"memory_by_node\": [1024, 0], \"vcpus\": 1},"
     "  {\"name\": \"a\", \"memory_by_node\": [0, 512], \"vcpus\": 2},"
-    "  {\"name\": \"b\", \"memory_by_node\": [8, 8], \"vcpus\": 1, \"paused\": true,"
+    "  {\"name\": \"b\", \"memory_by_node\": [8, 8], \"vcpus\": 1,"
+    "   \"uuid\": \"3f0d5b1e-8b51-4c1e-9d57-1f2a3b4c5d6e\", \"paused\": true,"
     "   \"down\": \"crash\"}],"
     " \"faults\": [{\"build_fails\": \"a\"}]}",
     "{\"name\": \"empty\", \"nodes\": [{\"memory\": 4096, \"cpus\": 1}]}",
@@ -239,7 +240,7 @@ static const XaTestBadCase bad_host_files[] = {
   { "{" TWO_NODES ", \"faults\": [{\"at_s\": 1, \"take\": \"1GiB\", \"node\": 2}]}",
     "host.json: faults[0]: node: 2 is out of range (0 to 1)" },
   { "{" TWO_NODES ", \"faults\": [{\"when\": 1}]}",
-    "host.json: faults[0]: not a fault (use {\"at_s\", \"take\", \"node\"}, "
+    "host.json: faults[0]: not a fault (use {\"at_s\", \"take\" or \"give\", \"node\"}, "
     "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"}, "
     "{\"call_fails\", \"use\"} or {\"shuts_down\", \"after_s\"})" },
   { "{" TWO_NODES ", \"faults\": [{\"shuts_down\": \"-x\", \"after_s\": 1}]}",

@@ -52,6 +52,26 @@ test_group_starts_whole_or_not_at_all (XaTestScheduler *f, gconstpointer data)
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* A member that can never fit (more than a node of 64 GiB, confined to
+ * one) takes its group down: no member starts without it. (A service's
+ * batch could start the others: the simulation's seeds 55 and 495.) */
+static void
+test_group_with_a_rejected_member (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  add_vms (requests, "app", 2, 8 * GiB, "app");
+  add_vms (requests, "huge", 1, 80 * GiB, "app");
+  ((XaRequest *) g_ptr_array_index (requests, 2))->nodes = XA_NODESET_BIT (0);
+  xa_test_scheduler_prepare (f, "8node.json", NULL, requests, &options);
+  counts = xa_test_scheduler_run_and_count (f, NULL);
+  g_assert_cmpuint (counts.running, ==, 0);
+  g_assert_cmpuint (counts.rejected + counts.cancelled, ==, 3);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
 /* A group larger than --max-batch is planned in one batch, past the limit:
  * the ledger has a batch that planned all ten of it. */
 static void
@@ -218,6 +238,8 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/groups/whole-or-not-at-all",
                          test_group_starts_whole_or_not_at_all);
   xa_test_scheduler_add ("/scheduler/groups/larger-than-a-batch", test_group_larger_than_a_batch);
+  xa_test_scheduler_add ("/scheduler/groups/rejected-member-takes-it-down",
+                         test_group_with_a_rejected_member);
   xa_test_scheduler_add ("/scheduler/groups/paused-until-whole", test_group_paused_until_whole);
   xa_test_scheduler_add ("/scheduler/groups/name-used-again", test_group_name_used_again);
   g_test_add ("/scheduler/groups/rolled-back", XaTestScheduler, GINT_TO_POINTER (FALSE),

@@ -36,6 +36,102 @@ test_fault_fails_a_call (XaTestSim *f, gconstpointer data)
   g_assert_error (error, XA_HOST_ERROR, EIO);
 }
 
+/* A call fails with the errno its fault gives (docs/formats.md, Faults). */
+static void
+test_fault_fails_a_call_with_its_errno (XaTestSim *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  XaDomainSpec spec = { "u", "vm", 1, FALSE };
+  guint32 domid = 0;
+
+  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"call_fails\": \"create_domain\", "
+                              "\"errno\": \"EBUSY\"}]", NULL);
+  g_assert_false (xa_host_create_domain (f->host, &spec, &domid, &error));
+  g_assert_error (error, XA_HOST_ERROR, EBUSY);
+}
+
+/* Memory given back after a take: the node has its free memory again, and
+ * never more than its domains leave of it. */
+static void
+test_fault_gives_memory_back (XaTestSim *f, gconstpointer data)
+{
+  g_autoptr(XaHostInfo) before = NULL;
+  g_autoptr(XaHostInfo) after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->host = xa_test_sim_open (f, 2, 8, ", \"faults\": [{\"at_s\": 1, \"take\": \"6GiB\", "
+                              "\"node\": 1}, {\"at_s\": 2, \"give\": \"8GiB\", \"node\": 1}]",
+                              NULL);
+  before = xa_host_snapshot (f->host, &error);
+  g_assert_true (xa_clock_run_next (xa_host_get_clock (f->host)));
+  after = xa_host_snapshot (f->host, &error);
+  g_assert_cmpuint (before->nodes[1].free_mib - after->nodes[1].free_mib, ==, 6 * GiB);
+  xa_host_info_free (g_steal_pointer (&after));
+  xa_test_sim_run_clock (f->host);
+  after = xa_host_snapshot (f->host, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->nodes[1].free_mib, ==, before->nodes[1].free_mib);
+}
+
+static gboolean
+domain_is_unfinished (XaHost *host, guint32 domid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHostInfo) info = xa_host_snapshot (host, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+
+    if (domain->domid == domid)
+      return domain->unfinished;
+  }
+  g_assert_not_reached ();
+}
+
+/* A build that hangs once it populated the guest's memory (not yet Xen's
+ * overhead) is unfinished, in the state saved too: a restart must not take
+ * it for built (the simulation's seed 497 did, and left its claim). */
+static void
+test_hung_build_stays_unfinished (XaTestSim *f, gconstpointer data)
+{
+  const gchar *fault = ", \"faults\": [{\"build_hangs\": \"vm\"}]";
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autoptr(GError) error = NULL;
+  XaTestSimBuild hung = { 0 };
+  XaBuildSpec spec = { "vm", 1, GiB + 6, NULL, 0, NULL, NULL, NULL };
+  guint32 domid;
+
+  f->host = xa_test_sim_open (f, 2, 8, fault, state);
+  domid = xa_test_sim_create_claimed (f->host, "vm", -1, GiB + 6);
+  g_assert_true (domain_is_unfinished (f->host, domid));
+  xa_test_sim_start_build_spec (f->host, domid, &spec, &hung);
+  while (xa_test_sim_memory_on (f->host, domid, 0) + xa_test_sim_memory_on (f->host, domid, 1) <
+           GiB &&
+         xa_clock_run_next (xa_host_get_clock (f->host)))
+    ;
+  g_assert_false (hung.ended);
+  g_assert_true (xa_host_save (f->host, &error));
+  g_clear_pointer (&f->host, xa_host_free);
+  f->host = xa_test_sim_open (f, 2, 8, fault, state);
+  g_assert_cmpuint (xa_test_sim_memory_on (f->host, domid, 0) +
+                    xa_test_sim_memory_on (f->host, domid, 1), ==, GiB);
+  g_assert_true (domain_is_unfinished (f->host, domid));
+}
+
+/* A build that ends well finishes its domain. */
+static void
+test_built_domain_is_finished (XaTestSim *f, gconstpointer data)
+{
+  XaTestSimBuild built = { 0 };
+  guint32 domid;
+
+  f->host = xa_test_sim_open (f, 2, 8, "", NULL);
+  domid = xa_test_sim_build_vm (f->host, GiB, &built);
+  g_assert_no_error (built.error);
+  g_assert_false (domain_is_unfinished (f->host, domid));
+}
+
 /* A take happens at its time, once: a host restarted from the state saved
  * after it does not take the memory again. */
 static void
@@ -187,6 +283,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   xa_test_sim_add ("/scheduler/sim/faults/fail-a-build", test_fault_fails_a_build);
   xa_test_sim_add ("/scheduler/sim/faults/fail-a-call", test_fault_fails_a_call);
+  xa_test_sim_add ("/scheduler/sim/faults/fail-a-call-with-its-errno",
+                   test_fault_fails_a_call_with_its_errno);
+  xa_test_sim_add ("/scheduler/sim/faults/give-memory-back", test_fault_gives_memory_back);
+  xa_test_sim_add ("/scheduler/sim/faults/hung-build-stays-unfinished",
+                   test_hung_build_stays_unfinished);
+  xa_test_sim_add ("/scheduler/sim/state/built-domain-is-finished", test_built_domain_is_finished);
   xa_test_sim_add ("/scheduler/sim/faults/take-memory-at-their-time",
                    test_fault_takes_memory_at_its_time);
   xa_test_sim_add ("/scheduler/sim/state/outlives-the-process", test_state_outlives_the_process);

@@ -30,6 +30,8 @@ struct _XaClock {
   GSource *timer;
   guint64 n_run;
   guint64 die_at;
+  XaClockFunc hook;
+  gpointer hook_data;
 };
 
 /* A real clock runs at most this many due events per dispatch, so that a
@@ -51,6 +53,8 @@ xa_clock_run (XaClock *self, XaClockFunc func, gpointer user_data)
   if (++self->n_run == self->die_at)
     kill (getpid (), SIGKILL);
   func (user_data);
+  if (self->hook != NULL)
+    self->hook (self->hook_data);
 }
 
 static gint
@@ -301,6 +305,22 @@ xa_clock_run_next (XaClock *self)
   self->now_s = event.at_s;
   xa_clock_run (self, event.func, event.user_data);
   return TRUE;
+}
+
+/**
+ * xa_clock_set_hook:
+ * @self: a clock
+ * @func: (nullable): what to run after each event, %NULL for nothing
+ * @user_data: for @func
+ *
+ * For tests: the simulation driver (tests/sim/) checks its invariants
+ * after every event of the host's clock.
+ */
+void
+xa_clock_set_hook (XaClock *self, XaClockFunc func, gpointer user_data)
+{
+  self->hook = func;
+  self->hook_data = user_data;
 }
 
 /**

@@ -33,6 +33,9 @@ guint64 xa_clock_add (XaClock    *self,
 void xa_clock_cancel (XaClock *self,
                       guint64  id);
 gboolean xa_clock_run_next (XaClock *self);
+void xa_clock_set_hook (XaClock    *self,
+                        XaClockFunc func,
+                        gpointer    user_data);
 void xa_clock_follow_wall (XaClock *self,
                            gdouble  speed);
 

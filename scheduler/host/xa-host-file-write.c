@@ -81,7 +81,9 @@ xa_host_file_domain_to_json (const XaHostDomain *domain, guint n_nodes)
   }
   if (domain->estimated)
     json_object_set_new (jdom, "estimated", json_true ());
-  if (domain->paused)
+  if (domain->unfinished)
+    json_object_set_new (jdom, "unfinished", json_true ());
+  if (domain->paused && domain->uuid != NULL)
     json_object_set_new (jdom, "paused", json_true ());
   if (domain->down != NULL)
     json_object_set_new (jdom, "down", json_string (domain->down));

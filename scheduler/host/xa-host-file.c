@@ -18,7 +18,7 @@ static const gchar *const host_keys[] = {
 static const gchar *const node_keys[] = { "memory", "free", "dirty", "cpus", "cores", NULL };
 static const gchar *const domain_keys[] = {
   "name", "memory_by_node", "vcpus", "uuid", "domid", "claim", "claim_node",
-  "estimated", "paused", "down", NULL
+  "estimated", "unfinished", "paused", "down", NULL
 };
 
 /* Either every node gives "cpus" as a count, or every node as a list. */
@@ -312,7 +312,8 @@ xa_host_file_get_down (json_t *jdom, gchar **out, GError **error)
 }
 
 /* What a host's snapshot adds to a domain: its handle, id, claim, whether
- * its memory per node is an estimate, whether it is paused or went down. */
+ * its memory per node is an estimate, whether its build finished, whether
+ * it is paused or went down. */
 static gboolean
 xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *domain,
                                  GError **error)
@@ -327,7 +328,8 @@ xa_host_file_parse_domain_state (XaHostInfo *info, json_t *jdom, XaHostDomain *d
       !xa_json_get_size (jdom, "claim", XA_JSON_OPTIONAL, &domain->claim_mib, error) ||
       !xa_json_get_int (jdom, "claim_node", XA_JSON_OPTIONAL, -1, info->n_nodes - 1, &claim_node,
                         error) ||
-      !xa_json_get_bool (jdom, "estimated", &domain->estimated, error))
+      !xa_json_get_bool (jdom, "estimated", &domain->estimated, error) ||
+      !xa_json_get_bool (jdom, "unfinished", &domain->unfinished, error))
     return FALSE;
   domain->domid = (guint32) domid;
   domain->claim_node = (gint) claim_node;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The faults a host file schedules on the simulated host ("faults"). */
+#include <errno.h>
+
 #include "xa-error.h"
 #include "xa-json.h"
 #include "xa-name.h"
@@ -7,10 +9,19 @@
 #include "xa-text.h"
 
 static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
+static const gchar *const give_keys[] = { "at_s", "give", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
 static const gchar *const build_hangs_keys[] = { "build_hangs", "attempt", NULL };
-static const gchar *const call_fails_keys[] = { "call_fails", "use", NULL };
+static const gchar *const call_fails_keys[] = { "call_fails", "use", "errno", NULL };
 static const gchar *const shuts_down_keys[] = { "shuts_down", "after_s", NULL };
+
+/* The errors a failing host call may give, as libxenctrl sets errno. */
+static const struct {
+  const gchar *name;
+  gint errnum;
+} call_errors[] = {
+  { "EIO", EIO }, { "ENOMEM", ENOMEM }, { "EBUSY", EBUSY }, { "ESRCH", ESRCH },
+};
 
 /* The host calls a fault may break (xa-host.h, modelled on libxenctrl). */
 static const gchar *const host_calls[] = {
@@ -29,15 +40,18 @@ xa_sim_fault_free (XaSimFault *fault)
   g_free (fault);
 }
 
+/* {"at_s", "take", "node"}, or "give" the same way. */
 static XaSimFault *
-xa_sim_fault_parse_take (const XaHostInfo *info, json_t *jfault, GError **error)
+xa_sim_fault_parse_memory (const XaHostInfo *info, json_t *jfault, XaSimFaultKind kind,
+                           GError **error)
 {
   g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
+  gboolean gives = kind == XA_SIM_FAULT_GIVE_MEMORY;
   json_t *at = json_object_get (jfault, "at_s");
   gint64 node = 0;
 
-  fault->kind = XA_SIM_FAULT_TAKE_MEMORY;
-  if (!xa_json_check_keys (jfault, take_keys, error))
+  fault->kind = kind;
+  if (!xa_json_check_keys (jfault, gives ? give_keys : take_keys, error))
     return NULL;
   if (!json_is_number (at) || json_number_value (at) < 0) {
     g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
@@ -45,7 +59,7 @@ xa_sim_fault_parse_take (const XaHostInfo *info, json_t *jfault, GError **error)
     return NULL;
   }
   fault->at_s = json_number_value (at);
-  if (!xa_json_get_size (jfault, "take", XA_JSON_REQUIRED | XA_JSON_NONZERO,
+  if (!xa_json_get_size (jfault, gives ? "give" : "take", XA_JSON_REQUIRED | XA_JSON_NONZERO,
                          &fault->take_mib, error) ||
       !xa_json_get_int (jfault, "node", XA_JSON_REQUIRED, 0, info->n_nodes - 1, &node, error))
     return NULL;
@@ -73,6 +87,35 @@ xa_sim_fault_parse_build (json_t *jfault, XaSimFaultKind kind, GError **error)
   return g_steal_pointer (&fault);
 }
 
+/* "errno": one of call_errors, EIO when absent. */
+static gboolean
+xa_sim_fault_parse_errno (json_t *jfault, gint *out_errnum, GError **error)
+{
+  const gchar *name = "EIO";
+
+  if (!xa_json_get_string (jfault, "errno", XA_JSON_OPTIONAL, &name, error))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (call_errors); i++) {
+    if (g_strcmp0 (call_errors[i].name, name) == 0) {
+      *out_errnum = call_errors[i].errnum;
+      return TRUE;
+    }
+  }
+  g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                       "errno: expected EIO, ENOMEM, EBUSY or ESRCH");
+  return FALSE;
+}
+
+static const gchar *
+xa_sim_fault_errno_name (gint errnum)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (call_errors); i++) {
+    if (call_errors[i].errnum == errnum)
+      return call_errors[i].name;
+  }
+  g_return_val_if_reached ("EIO");
+}
+
 static XaSimFault *
 xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
 {
@@ -83,7 +126,8 @@ xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
   fault->kind = XA_SIM_FAULT_CALL_FAILS;
   if (!xa_json_check_keys (jfault, call_fails_keys, error) ||
       !xa_json_get_string (jfault, "call_fails", XA_JSON_REQUIRED, &call, error) ||
-      !xa_json_get_int (jfault, "use", XA_JSON_OPTIONAL, 1, G_MAXINT32, &use, error))
+      !xa_json_get_int (jfault, "use", XA_JSON_OPTIONAL, 1, G_MAXINT32, &use, error) ||
+      !xa_sim_fault_parse_errno (jfault, &fault->errnum, error))
     return NULL;
   if (!g_strv_contains (host_calls, call)) {
     g_autofree gchar *known = g_strjoinv (", ", (gchar **) host_calls);
@@ -134,7 +178,9 @@ xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
     return NULL;
   }
   if (json_object_get (jfault, "take") != NULL)
-    return xa_sim_fault_parse_take (info, jfault, error);
+    return xa_sim_fault_parse_memory (info, jfault, XA_SIM_FAULT_TAKE_MEMORY, error);
+  if (json_object_get (jfault, "give") != NULL)
+    return xa_sim_fault_parse_memory (info, jfault, XA_SIM_FAULT_GIVE_MEMORY, error);
   if (json_object_get (jfault, "build_fails") != NULL)
     return xa_sim_fault_parse_build (jfault, XA_SIM_FAULT_BUILD_FAILS, error);
   if (json_object_get (jfault, "build_hangs") != NULL)
@@ -144,7 +190,7 @@ xa_sim_fault_parse_one (const XaHostInfo *info, json_t *jfault, GError **error)
   if (json_object_get (jfault, "shuts_down") != NULL)
     return xa_sim_fault_parse_shuts_down (jfault, error);
   g_set_error_literal (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
-                       "not a fault (use {\"at_s\", \"take\", \"node\"}, "
+                       "not a fault (use {\"at_s\", \"take\" or \"give\", \"node\"}, "
                        "{\"build_fails\", \"attempt\"}, {\"build_hangs\", \"attempt\"}, "
                        "{\"call_fails\", \"use\"} or {\"shuts_down\", \"after_s\"})");
   return NULL;
@@ -196,12 +242,16 @@ xa_sim_fault_to_json (const XaSimFault *fault)
   case XA_SIM_FAULT_TAKE_MEMORY:
     return json_pack ("{s:f, s:I, s:i}", "at_s", fault->at_s,
                       "take", (json_int_t) fault->take_mib, "node", (int) fault->node);
+  case XA_SIM_FAULT_GIVE_MEMORY:
+    return json_pack ("{s:f, s:I, s:i}", "at_s", fault->at_s,
+                      "give", (json_int_t) fault->take_mib, "node", (int) fault->node);
   case XA_SIM_FAULT_BUILD_FAILS:
     return json_pack ("{s:s, s:i}", "build_fails", fault->vm, "attempt", (int) fault->attempt);
   case XA_SIM_FAULT_BUILD_HANGS:
     return json_pack ("{s:s, s:i}", "build_hangs", fault->vm, "attempt", (int) fault->attempt);
   case XA_SIM_FAULT_CALL_FAILS:
-    return json_pack ("{s:s, s:i}", "call_fails", fault->call, "use", (int) fault->use);
+    return json_pack ("{s:s, s:i, s:s}", "call_fails", fault->call, "use", (int) fault->use,
+                      "errno", xa_sim_fault_errno_name (fault->errnum));
   case XA_SIM_FAULT_SHUTS_DOWN:
     return json_pack ("{s:s, s:f}", "shuts_down", fault->vm, "after_s", fault->at_s);
   default:

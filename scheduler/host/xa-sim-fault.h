@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   XA_SIM_FAULT_TAKE_MEMORY,
+  XA_SIM_FAULT_GIVE_MEMORY,
   XA_SIM_FAULT_BUILD_FAILS,
   XA_SIM_FAULT_BUILD_HANGS,
   XA_SIM_FAULT_CALL_FAILS,
@@ -22,15 +23,16 @@ typedef enum {
 /**
  * XaSimFault:
  * @kind: what goes wrong
- * @at_s: when memory is taken, on the host's clock; for a VM that shuts
- *   down, how long after it started running
- * @take_mib: how much memory is taken
+ * @at_s: when memory is taken or given back, on the host's clock; for a VM
+ *   that shuts down, how long after it started running
+ * @take_mib: how much memory is taken or given back
  * @node: on which node
  * @vm: (nullable): the VM whose build fails or hangs, or that shuts down
  *   (%XA_SIM_FAULT_ANY_VM: every VM xadmit builds)
  * @attempt: on which attempt
  * @call: (nullable): the host call that fails
  * @use: on which use of @call
+ * @errnum: the errno @call fails with
  *
  * A fault the simulated host injects, from the host file's "faults".
  */
@@ -43,6 +45,7 @@ typedef struct {
   guint attempt;
   gchar *call;
   guint use;
+  gint errnum;
 } XaSimFault;
 
 void xa_sim_fault_free (XaSimFault *fault);

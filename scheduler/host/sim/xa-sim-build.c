@@ -83,6 +83,7 @@ xa_sim_build_end (XaSimBuild *build, const GError *error)
   gpointer user_data = build->user_data;
 
   sd->build = NULL;
+  sd->domain->unfinished = error != NULL;
   g_ptr_array_remove (self->builds, build);
   xa_sim_build_free (build);
   xa_sim_build_retime (self);

@@ -45,7 +45,8 @@ xa_sim_host_call (XaSimHost *self, const gchar *call, GError **error)
 
     if (fault->kind == XA_SIM_FAULT_CALL_FAILS && g_strcmp0 (fault->call, call) == 0 &&
         fault->use == uses)
-      return xa_host_fail (error, EIO, call, "use %u fails, as the host file's faults say", uses);
+      return xa_host_fail (error, fault->errnum, call, "use %u fails, as the host file's faults say",
+                           uses);
   }
   return TRUE;
 }
@@ -148,6 +149,9 @@ xa_sim_host_create_domain (XaHost *host, const XaDomainSpec *spec, guint32 *out_
   sd = xa_sim_host_add_domain (self, domain);
   sd->pvh = spec->pvh;
   domain->paused = TRUE;
+  /* as on Xen, where xenstored learns of it last: until its build ends
+   * well, a restart sees it half-built, whatever memory it holds */
+  domain->unfinished = TRUE;
   *out_domid = domain->domid;
   xa_sim_state_changed (self);
   return TRUE;

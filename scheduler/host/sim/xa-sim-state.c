@@ -219,14 +219,27 @@ xa_sim_state_load (XaSimHost *self, const gchar *topology_path, GError **error)
   return self->info != NULL;
 }
 
-/* Memory someone else takes on a node at a time: a fault of the host file. */
+/* Memory someone else takes on a node, or gives back, at a time: a fault
+ * of the host file. */
 typedef struct {
   XaSimHost *host;
   XaSimFault *fault;
 } XaSimTake;
 
+/* What node @n could have free: its memory less what the domains hold. */
+static guint64
+xa_sim_state_unheld (XaSimHost *self, guint n)
+{
+  guint64 held = 0;
+
+  for (guint i = 0; i < self->info->domains->len; i++)
+    held += ((XaHostDomain *) g_ptr_array_index (self->info->domains, i))->memory_by_node_mib[n];
+  return self->info->nodes[n].total_mib - MIN (held, self->info->nodes[n].total_mib);
+}
+
 /* The fault leaves the host's list once it happened, so the state saved
- * after it never schedules it again. */
+ * after it never schedules it again. What is given back comes clean, and
+ * never beyond what the domains leave of the node. */
 static void
 xa_sim_state_take_memory (gpointer data)
 {
@@ -235,7 +248,11 @@ xa_sim_state_take_memory (gpointer data)
   XaHostNode *node = &self->info->nodes[take->fault->node];
 
   xa_sim_host_scrub (self);
-  node->free_mib -= MIN (node->free_mib, take->fault->take_mib);
+  if (take->fault->kind == XA_SIM_FAULT_GIVE_MEMORY)
+    node->free_mib = MIN (node->free_mib + take->fault->take_mib,
+                          xa_sim_state_unheld (self, take->fault->node));
+  else
+    node->free_mib -= MIN (node->free_mib, take->fault->take_mib);
   node->dirty_mib = MIN (node->dirty_mib, node->free_mib);
   g_ptr_array_remove (self->faults, take->fault);
   take->fault = NULL;
@@ -319,7 +336,7 @@ xa_sim_state_start (XaSimHost *self)
     XaSimTake *take;
 
     /* a take still listed has not happened, however late it is now */
-    if (fault->kind != XA_SIM_FAULT_TAKE_MEMORY)
+    if (fault->kind != XA_SIM_FAULT_TAKE_MEMORY && fault->kind != XA_SIM_FAULT_GIVE_MEMORY)
       continue;
     take = g_new (XaSimTake, 1);
     *take = (XaSimTake) { self, fault };
