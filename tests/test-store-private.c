@@ -31,6 +31,16 @@ open_and_write (const gchar *path)
   return g_steal_pointer (&store);
 }
 
+/* A ledger in @dir, written and closed. */
+static gchar *
+write_closed_ledger (const XaTestDir *dir)
+{
+  gchar *path = g_build_filename (dir, "xadmit.db", NULL);
+  g_autoptr(XaStore) store = open_and_write (path);
+
+  return path;
+}
+
 static void
 test_private_created_modes_under_umask_0 (void)
 {
@@ -89,10 +99,9 @@ static void
 test_private_refuses_a_ledger_others_may_use (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *path = g_build_filename (dir, "xadmit.db", NULL);
-  g_autoptr(XaStore) store = open_and_write (path);
+  g_autofree gchar *path = write_closed_ledger (dir);
+  g_autoptr(XaStore) store = NULL;
 
-  g_clear_pointer (&store, xa_store_free);
   g_assert_cmpint (g_chmod (path, 0666), ==, 0);
   assert_refused (path, path, "other users may write it (mode 0666)");
   g_assert_cmpint (g_chmod (path, 0604), ==, 0);
@@ -106,12 +115,10 @@ static void
 test_private_refuses_a_wal_others_may_write (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *path = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *path = write_closed_ledger (dir);
   g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
-  g_autoptr(XaStore) store = open_and_write (path);
   g_autoptr(GError) error = NULL;
 
-  g_clear_pointer (&store, xa_store_free);
   g_assert_true (g_file_set_contents_full (shm, "", 0, G_FILE_SET_CONTENTS_NONE, 0666, &error));
   g_assert_cmpint (g_chmod (shm, 0666), ==, 0);
   assert_refused (path, shm, "other users may write it (mode 0666)");
@@ -121,11 +128,9 @@ static void
 test_private_refuses_a_symbolic_link (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *path = g_build_filename (dir, "xadmit.db", NULL);
+  g_autofree gchar *path = write_closed_ledger (dir);
   g_autofree gchar *link = g_build_filename (dir, "link.db", NULL);
-  g_autoptr(XaStore) store = open_and_write (path);
 
-  g_clear_pointer (&store, xa_store_free);
   g_assert_cmpint (symlink (path, link), ==, 0);
   assert_refused (link, link, "is a symbolic link");
 }
@@ -148,10 +153,8 @@ static void
 test_private_refuses_another_users_ledger (void)
 {
   g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *path = g_build_filename (dir, "xadmit.db", NULL);
-  g_autoptr(XaStore) store = open_and_write (path);
+  g_autofree gchar *path = write_closed_ledger (dir);
 
-  g_clear_pointer (&store, xa_store_free);
   if (!give_to_nobody (path))
     return;
   assert_refused (path, path, "it is owned by user");
