@@ -293,13 +293,10 @@ xa_cli_load_manifest (const gchar *path, GPtrArray **out_guests, GError **error)
 void
 xa_cli_print_run (const XaOptions *opts, const XaRun *run)
 {
-  if (opts->json) {
-    g_autoptr(json_t) root = xa_output_run_to_json (run);
-
-    xa_output_print_json (root);
-  } else if (!opts->quiet) {
+  if (opts->json)
+    xa_output_print_run_json (run);
+  else if (!opts->quiet)
     xa_output_print_run (run);
-  }
 }
 
 /* The signals that stop a long command, all handled alike. */

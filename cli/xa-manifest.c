@@ -97,6 +97,10 @@ xa_manifest_parse_boot (json_t *jvm, GError **error)
     g_prefix_error (error, "type: ");
     return NULL;
   }
+  if (!xa_guest_check_cmdline (cmdline, error)) {
+    g_prefix_error (error, "cmdline: ");
+    return NULL;
+  }
   return xa_guest_new (type, kernel, ramdisk, cmdline);
 }
 

@@ -2,8 +2,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "xa-json.h"
 #include "xa-output.h"
 #include "xa-text.h"
+
+/* docs/formats.md, JSON on stdout: indented by two spaces */
+#define XA_OUTPUT_JSON_FLAGS (JSON_INDENT (2) | JSON_REAL_PRECISION (15))
 
 /* Seconds and milliseconds have 3 decimals in every output (docs/formats.md). */
 json_t *
@@ -97,12 +101,13 @@ xa_output_wrap (const gchar *text, guint indent, guint columns)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Written as it is made: a plan of 100,000 VMs on 64 nodes is 100 MiB of
+ * text, which need not be held whole, let alone twice. */
 void
 xa_output_print_json (json_t *root)
 {
-  g_autofree gchar *text = json_dumps (root, JSON_INDENT (2) | JSON_REAL_PRECISION (15));
-
-  g_print ("%s\n", text);
+  json_dumpf (root, stdout, XA_OUTPUT_JSON_FLAGS);
+  fputc ('\n', stdout);
 }
 
 static void
@@ -281,22 +286,12 @@ xa_output_optimal_to_json (XaPlanOptimal optimal)
   }
 }
 
-/**
- * xa_output_run_to_json:
- * @run: a run
- *
- * Returns: (transfer full): the run summary of docs/formats.md
- */
-json_t *
-xa_output_run_to_json (const XaRun *run)
+/* The run summary with an empty "vm", to be filled or written after. */
+static json_t *
+xa_output_run_head_to_json (const XaRun *run)
 {
   XaRunCounts counts = xa_run_count (run);
   json_t *root = json_object ();
-  json_t *vms = json_array ();
-
-  for (guint i = 0; i < run->vms->len; i++)
-    json_array_append_new (vms, xa_output_run_vm_to_json (g_ptr_array_index (run->vms, i),
-                                                          run->n_nodes));
   json_object_set_new (root, "policy", json_string (run->policy));
   json_object_set_new (root, "seed", run->seed >= 0 ? json_integer (run->seed) : json_null ());
   /* a dry run builds nothing, so it has no mode (docs/formats.md) */
@@ -321,8 +316,65 @@ xa_output_run_to_json (const XaRun *run)
   json_object_set_new (root, "lower_bound_s", xa_output_real3 (run->lower_bound_s));
   json_object_set_new (root, "plan_ms", xa_output_real3 (run->plan_ms));
   json_object_set_new (root, "optimal", xa_output_optimal_to_json (run->optimal));
-  json_object_set_new (root, "vm", vms);
+  json_object_set_new (root, "vm", json_array ());
   return root;
+}
+
+/**
+ * xa_output_run_to_json:
+ * @run: a run
+ *
+ * Returns: (transfer full): the run summary of docs/formats.md
+ */
+json_t *
+xa_output_run_to_json (const XaRun *run)
+{
+  json_t *root = xa_output_run_head_to_json (run);
+  json_t *vms = json_object_get (root, "vm");
+
+  for (guint i = 0; i < run->vms->len; i++)
+    json_array_append_new (vms, xa_output_run_vm_to_json (g_ptr_array_index (run->vms, i),
+                                                          run->n_nodes));
+  return root;
+}
+
+/* @vm's JSON, indented as an element of the summary's "vm". */
+static void
+xa_output_print_run_vm_json (const XaRunVm *vm, guint n_nodes)
+{
+  g_autoptr(json_t) jvm = xa_output_run_vm_to_json (vm, n_nodes);
+  g_autofree gchar *text = json_dumps (jvm, XA_OUTPUT_JSON_FLAGS);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    printf ("%s    %s", i > 0 ? "\n" : "", lines[i]);
+}
+
+/**
+ * xa_output_print_run_json:
+ * @run: a run
+ *
+ * Prints xa_output_run_to_json() as xa_output_print_json() would, a VM at
+ * a time: the summary of 1.2 million VMs on 64 nodes is gigabytes as
+ * jansson's objects, and a few hundred MiB of text.
+ */
+void
+xa_output_print_run_json (const XaRun *run)
+{
+  g_autoptr(json_t) head = xa_output_run_head_to_json (run);
+  g_autofree gchar *text = json_dumps (head, XA_OUTPUT_JSON_FLAGS);
+  const gchar *empty = "\"vm\": []";
+  gchar *vms = g_strrstr (text, empty);
+
+  g_return_if_fail (vms != NULL);
+  *vms = '\0';
+  /* stdio, not g_print(), which flushes at every call */
+  printf ("%s\"vm\": [", text);
+  for (guint i = 0; i < run->vms->len; i++) {
+    fputs (i > 0 ? ",\n" : "\n", stdout);
+    xa_output_print_run_vm_json (g_ptr_array_index (run->vms, i), run->n_nodes);
+  }
+  printf ("%s%s\n", run->vms->len > 0 ? "\n  ]" : "]", vms + strlen (empty));
 }
 
 /* A VM without a node set is pinned, or left to Xen's default. */

@@ -23,6 +23,7 @@ void xa_output_print_json (json_t *root);
 void xa_output_print_host (const XaHostInfo *info,
                            const gchar      *kind);
 json_t *xa_output_run_to_json (const XaRun *run);
+void xa_output_print_run_json (const XaRun *run);
 void xa_output_print_run (const XaRun *run);
 
 G_END_DECLS

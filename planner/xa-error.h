@@ -17,9 +17,10 @@ G_BEGIN_DECLS
  * @XA_ERROR_BUSY: another admitter holds the host's lock: exit code 1
  * @XA_ERROR_NO_HYPERVISOR: no Xen here (no /dev/xen/privcmd, a guest, a
  *   build without the Xen backend) or libxenctrl cannot open it: exit code 1
- * @XA_ERROR_PERMISSION: it needs root, or rights this user lacks: exit code 1
+ * @XA_ERROR_PERMISSION: it needs root, or rights this user lacks, or a file
+ *   xadmit trusts (the ledger, a lock) is not private: exit code 1
  * @XA_ERROR_DATABASE: the ledger is unusable (corrupt, another program's,
- *   newer, writable by others) or SQLite failed: exit code 1
+ *   newer) or SQLite failed: exit code 1
  *
  * The exit codes are those of docs/formats.md; cli/ maps an error to its
  * exit code in one place, xa_cli_exit_code_for_error().

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include "xa-error.h"
 #include "xa-guest.h"
 #include "xa-names.h"
@@ -10,6 +12,28 @@ static const gchar *const xa_guest_type_names[] = {
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (xa_guest_type_names) == XA_GUEST_TYPE_LAST + 1);
+
+/**
+ * xa_guest_check_cmdline:
+ * @cmdline: (nullable): a kernel command line
+ * @error: a #GError, %XA_ERROR_INVALID_INPUT when it is longer than
+ *   %XA_GUEST_CMDLINE_MAX_BYTES
+ *
+ * Returns: %TRUE if Xen can pass it to the guest whole
+ */
+gboolean
+xa_guest_check_cmdline (const gchar *cmdline, GError **error)
+{
+  gsize len = cmdline != NULL ? strlen (cmdline) : 0;
+
+  if (len > XA_GUEST_CMDLINE_MAX_BYTES) {
+    g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+                 "%" G_GSIZE_FORMAT " bytes is longer than a kernel command line may be on "
+                 "Xen (%d bytes)", len, XA_GUEST_CMDLINE_MAX_BYTES);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 /**
  * xa_guest_new:

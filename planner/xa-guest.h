@@ -32,6 +32,12 @@ typedef struct {
   gchar *cmdline;
 } XaGuest;
 
+/* Xen's MAX_GUEST_CMDLINE is 1024 bytes with the final NUL, and
+ * libxenguest cuts a longer command line silently. */
+#define XA_GUEST_CMDLINE_MAX_BYTES 1023
+
+gboolean xa_guest_check_cmdline (const gchar *cmdline,
+                                 GError     **error);
 XaGuest *xa_guest_new (XaGuestType  type,
                        const gchar *kernel,
                        const gchar *ramdisk,

@@ -7,6 +7,7 @@
 
 #include "xa-error.h"
 #include "xa-names.h"
+#include "xa-private-file.h"
 #include "xa-store-private.h"
 
 /* A writer waits this long for another one (the admitter, a submit). */
@@ -402,46 +403,70 @@ xa_store_default_path (void)
   return g_build_filename (g_get_user_state_dir (), "xadmit", "xadmit.db", NULL);
 }
 
-/* Creates the directory 0700 and the file 0600 if missing; refuses a
- * database that other users could write. */
 static gboolean
-xa_store_prepare_file (const gchar *path, GError **error)
+xa_store_set_errno (const gchar *path, const gchar *purpose, GError **error)
 {
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  GStatBuf st;
-  gint fd;
+  gint saved_errno = errno;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0) {
-    gint saved_errno = errno;
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot %s: %s", path, purpose,
+               g_strerror (saved_errno));
+  return FALSE;
+}
 
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot create its directory: %s",
-                 path, g_strerror (saved_errno));
-    return FALSE;
-  }
-  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    g_close (fd, NULL);
-  if (g_stat (path, &st) != 0) {
-    gint saved_errno = errno;
+/* A file of the ledger (the database, its -wal or -shm): missing, or a
+ * regular file private to this user (xa_private_file_check()). */
+static gboolean
+xa_store_check_private (const gchar *path, GError **error)
+{
+  struct stat st;
 
-    g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot create the database: %s",
-                 path, g_strerror (saved_errno));
+  if (lstat (path, &st) != 0)
+    return errno == ENOENT || xa_store_set_errno (path, "read its status", error);
+  if (S_ISLNK (st.st_mode)) {
+    g_set_error (error, XA_ERROR, XA_ERROR_PERMISSION,
+                 "%s: is a symbolic link, which xadmit does not follow", path);
     return FALSE;
   }
   if (!S_ISREG (st.st_mode)) {
     g_set_error (error, XA_ERROR, XA_ERROR_DATABASE, "%s: is not a database file", path);
     return FALSE;
   }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
-                 "%s: other users may write it (mode %04o), so its claims cannot be "
-                 "trusted; make it private with chmod 600",
-                 path, (guint) (st.st_mode & 07777));
-    return FALSE;
-  }
-  return TRUE;
+  return xa_private_file_check (path, &st, error);
 }
 
+/* The -wal and -shm files SQLite keeps beside the ledger in WAL mode. */
+static gboolean
+xa_store_check_wal (const gchar *path, GError **error)
+{
+  g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
+
+  return xa_store_check_private (wal, error) && xa_store_check_private (shm, error);
+}
+
+/* Creates the directory 0700 and the file 0600 if missing (a umask can
+ * only take bits away); refuses a directory others may change and a file
+ * that is not private, before SQLite opens anything. */
+static gboolean
+xa_store_prepare_file (const gchar *path, GError **error)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  struct stat st;
+  gint fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return xa_store_set_errno (path, "create its directory", error);
+  if (stat (dir, &st) != 0)
+    return xa_store_set_errno (path, "read its directory's status", error);
+  if (!xa_private_file_check_dir (dir, &st, error))
+    return FALSE;
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST)
+    return xa_store_set_errno (path, "create the database", error);
+  if (fd >= 0)
+    g_close (fd, NULL);
+  return xa_store_check_private (path, error) && xa_store_check_wal (path, error);
+}
 
 /* Settings of this connection only, and a first read: a file that is not
  * a database is refused before anything is written to it. */
@@ -496,7 +521,8 @@ xa_store_use_wal (XaStore *self, GError **error)
  * xa_store_open:
  * @path: the database file; created (0600, in a 0700 directory) if missing
  * @error: a #GError, %XA_ERROR_DATABASE: not a database, another program's,
- *   newer, corrupt, locked or writable by others
+ *   newer, corrupt or locked; %XA_ERROR_PERMISSION: it, its -wal or -shm,
+ *   or its directory is not private (xa_private_file_check())
  *
  * Opens the ledger and brings its schema up to date. A file that is not
  * ours is never changed.
@@ -523,8 +549,10 @@ xa_store_open (const gchar *path, GError **error)
     xa_store_fail (self, rc, "open the database", error);
     return NULL;
   }
+  /* checked again once SQLite made them: one made meanwhile by another
+   * user is refused */
   if (!xa_store_configure (self, error) || !xa_store_migrate (self, error) ||
-      !xa_store_use_wal (self, error))
+      !xa_store_use_wal (self, error) || !xa_store_check_wal (path, error))
     return NULL;
   return g_steal_pointer (&self);
 }

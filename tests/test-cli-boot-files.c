@@ -63,6 +63,8 @@ write_foreign_database (const gchar *path)
                                      "INSERT INTO notes (text) VALUES ('theirs')",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  /* private, so that what is refused is whose database it is */
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
 }
 
 /* Another program's database is refused and left byte for byte as it was:

@@ -379,6 +379,27 @@ test_cli_plan_stops_on_a_signal (void)
   }
 }
 
+/* The summary is written a VM at a time, exactly as jansson writes the
+ * whole document (docs/formats.md, JSON on stdout: two-space indent). */
+static void
+test_cli_plan_json_is_written_as_one_document (void)
+{
+  g_autofree gchar *manifest = xa_test_data_path ("manifests", "mixed-priorities.json");
+  g_autofree gchar *host = xa_test_host_spec ("4node.json");
+  g_autoptr(json_t) root = NULL;
+  g_autofree gchar *whole = NULL;
+  g_autofree gchar *expected = NULL;
+  g_auto(XaTestRun) plan = { 0 };
+
+  xa_test_run_xadmit (&plan, "plan", manifest, "--host", host, "--json", NULL);
+  g_assert_cmpint (plan.status, ==, 3);
+  root = xa_test_json_parse (plan.out);
+  g_assert_cmpuint (json_array_size (json_object_get (root, "vm")), ==, 30);
+  whole = json_dumps (root, JSON_INDENT (2) | JSON_REAL_PRECISION (15));
+  expected = g_strconcat (whole, "\n", NULL);
+  g_assert_cmpstr (plan.out, ==, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,5 +425,7 @@ main (int argc, char **argv)
                    test_cli_plan_predicts_a_pinned_vm_as_boot_places_it);
   g_test_add_func ("/cli/plan/reads-standard-input", test_cli_plan_reads_standard_input);
   g_test_add_func ("/cli/plan/stops-on-a-signal", test_cli_plan_stops_on_a_signal);
+  g_test_add_func ("/cli/plan/json-is-written-as-one-document",
+                   test_cli_plan_json_is_written_as_one_document);
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xa-error.h"
@@ -87,6 +88,86 @@ test_lock_in_a_closed_directory_needs_permission (void)
 }
 
 static void
+lock_under_umask_0 (const XaTestDir *dir, const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  mode_t old = umask (0);
+  GStatBuf st;
+  gint fd = -1;
+
+  g_assert_true (xa_file_lock (path, "the test host", &fd, &error));
+  umask (old);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  g_close (fd, NULL);
+}
+
+static void
+test_lock_is_created_0600_under_umask_0 (void)
+{
+  with_lock_path (lock_under_umask_0);
+}
+
+static void
+lock_refused (const gchar *path, const gchar *message)
+{
+  g_autoptr(GError) error = NULL;
+  gint fd = -1;
+
+  g_assert_false (xa_file_lock (path, "the test host", &fd, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
+  g_assert_nonnull (strstr (error->message, message));
+  g_assert_cmpint (fd, ==, -1);
+}
+
+/* Others could write their pid in it, or replace it in their directory. */
+static void
+lock_others_may_change (const XaTestDir *dir, const gchar *path)
+{
+  g_autofree gchar *open_dir = g_build_filename (dir, "open", NULL);
+  g_autofree gchar *in_open = g_build_filename (open_dir, "host.lock", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents_full (path, "", 0, G_FILE_SET_CONTENTS_NONE, 0666, &error));
+  g_assert_cmpint (g_chmod (path, 0666), ==, 0);
+  lock_refused (path, "other users may write it (mode 0666)");
+  g_assert_cmpint (g_mkdir (open_dir, 0700), ==, 0);
+  g_assert_cmpint (g_chmod (open_dir, 0777), ==, 0);
+  lock_refused (in_open, "other users may write the directory (mode 0777)");
+  g_assert_false (g_file_test (in_open, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_lock_others_may_change_is_refused (void)
+{
+  with_lock_path (lock_others_may_change);
+}
+
+/* A link in its place would have the pid written over what it points to. */
+static void
+lock_through_a_link (const XaTestDir *dir, const gchar *path)
+{
+  g_autofree gchar *target = xa_test_dir_write (dir, "precious", "keep me");
+  g_autofree gchar *after = NULL;
+  g_autoptr(GError) error = NULL;
+  gint fd = -1;
+
+  g_assert_cmpint (g_chmod (target, 0600), ==, 0);
+  g_assert_cmpint (symlink (target, path), ==, 0);
+  g_assert_false (xa_file_lock (path, "the test host", &fd, &error));
+  g_assert_nonnull (error);
+  g_assert_true (g_file_get_contents (target, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, "keep me");
+}
+
+static void
+test_lock_through_a_link_is_refused (void)
+{
+  with_lock_path (lock_through_a_link);
+}
+
+static void
 test_error_for_errno (void)
 {
   g_assert_cmpint (xa_file_error_for_errno (EACCES), ==, XA_ERROR_PERMISSION);
@@ -170,6 +251,12 @@ main (int argc, char **argv)
                    test_lock_held_by_another_process_is_busy);
   g_test_add_func ("/scheduler/host/lock/in-a-closed-directory-needs-permission",
                    test_lock_in_a_closed_directory_needs_permission);
+  g_test_add_func ("/scheduler/host/lock/created-0600-under-umask-0",
+                   test_lock_is_created_0600_under_umask_0);
+  g_test_add_func ("/scheduler/host/lock/others-may-change-is-refused",
+                   test_lock_others_may_change_is_refused);
+  g_test_add_func ("/scheduler/host/lock/through-a-link-is-refused",
+                   test_lock_through_a_link_is_refused);
   g_test_add_func ("/scheduler/host/error-for-errno", test_error_for_errno);
   g_test_add_func ("/scheduler/host/open/xen-without-hypervisor", test_open_xen_without_hypervisor);
   g_test_add_func ("/scheduler/host/open/missing-host-file", test_open_missing_host_file);

@@ -55,14 +55,14 @@ read_file (const gchar *path)
 
 /* A file that xadmit cannot use gives one sentence and stays as it was. */
 static void
-assert_refused (const gchar *path, const gchar *message)
+assert_refused_with (const gchar *path, gint code, const gchar *message)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) before = g_file_test (path, G_FILE_TEST_IS_REGULAR) ? read_file (path) : NULL;
   g_autoptr(XaStore) store = xa_store_open (path, &error);
 
   g_assert_null (store);
-  g_assert_error (error, XA_ERROR, XA_ERROR_DATABASE);
+  g_assert_error (error, XA_ERROR, code);
   g_assert_true (g_str_has_prefix (error->message, path));
   g_assert_nonnull (strstr (error->message, message));
   g_assert_null (strchr (error->message, '\n'));
@@ -74,11 +74,17 @@ assert_refused (const gchar *path, const gchar *message)
 }
 
 static void
+assert_refused (const gchar *path, const gchar *message)
+{
+  assert_refused_with (path, XA_ERROR_DATABASE, message);
+}
+
+static void
 test_open_refuses_a_file_others_can_write (XaTestStore *f, gconstpointer data)
 {
   g_clear_pointer (&f->store, xa_store_free);
   g_assert_cmpint (g_chmod (f->path, 0664), ==, 0);
-  assert_refused (f->path, "other users may write it (mode 0664)");
+  assert_refused_with (f->path, XA_ERROR_PERMISSION, "other users may write it (mode 0664)");
 }
 
 static void

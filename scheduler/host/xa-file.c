@@ -11,6 +11,7 @@
 
 #include "xa-error.h"
 #include "xa-file.h"
+#include "xa-private-file.h"
 #include "xa-text.h"
 
 static const gchar *
@@ -211,13 +212,48 @@ xa_file_lock_busy (const gchar *path, const gchar *what, GError **error)
                "ends, or stop it)", shown, what);
 }
 
+static gboolean
+xa_file_lock_stat_failed (const gchar *path, GError **error)
+{
+  gint saved_errno = errno;
+
+  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot read its status: %s", path,
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* A lock file is as private as the ledger (docs/formats.md, Ledger): in a
+ * directory others cannot change (checked before the file is made there),
+ * this user's, and no one else's to write. */
+static gboolean
+xa_file_lock_check_dir (const gchar *path, GError **error)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  struct stat st;
+
+  if (stat (dir, &st) != 0)
+    return xa_file_lock_stat_failed (dir, error);
+  return xa_private_file_check_dir (dir, &st, error);
+}
+
+static gboolean
+xa_file_lock_check (const gchar *path, gint fd, GError **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) != 0)
+    return xa_file_lock_stat_failed (path, error);
+  return xa_private_file_check (path, &st, error);
+}
+
 /**
  * xa_file_lock:
  * @path: the lock file, created 0600 if missing
  * @what: the host, for the message
  * @out_fd: (out): the open, locked file; closing it unlocks
  * @error: a #GError, %XA_ERROR_BUSY naming the holder's pid and command,
- *   %XA_ERROR_PERMISSION when this user may not open @path
+ *   %XA_ERROR_PERMISSION when this user may not open @path or it, or its
+ *   directory, is not private (xa_private_file_check())
  *
  * Returns: %TRUE if this process holds the lock now
  */
@@ -227,12 +263,21 @@ xa_file_lock (const gchar *path, const gchar *what, gint *out_fd, GError **error
   const gchar *prgname = g_get_prgname ();
   g_autofree gchar *command = prgname != NULL ? g_path_get_basename (prgname) : g_strdup ("?");
   g_autofree gchar *holder = g_strdup_printf ("%d %s\n", (gint) getpid (), command);
-  gint fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  gint saved_errno = errno;
+  gint fd;
+  gint saved_errno;
 
+  if (!xa_file_lock_check_dir (path, error))
+    return FALSE;
+  /* O_NOFOLLOW: a link put there would have the pid written over its target */
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  saved_errno = errno;
   if (fd < 0) {
     g_set_error (error, XA_ERROR, xa_file_error_for_errno (saved_errno),
                  "%s: cannot lock %s: %s", path, what, g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (!xa_file_lock_check (path, fd, error)) {
+    g_close (fd, NULL);
     return FALSE;
   }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
