@@ -2,7 +2,8 @@
 /* The simulated host's state file (docs/formats.md, Simulated host state),
  * as --host sim --sim-state FILE opens it: the host file's parser, then
  * what the simulated host makes of the state (domain ids, claims, the
- * memory takes still to come), then a snapshot of the host it gives. */
+ * memory takes still to come), then a snapshot of the host it gives; and
+ * the same state against a topology (data/hosts/4node.json). */
 #include <glib/gstdio.h>
 #include <stdlib.h>
 
@@ -37,6 +38,16 @@ xa_fuzz_state_file (void)
   return xa_fuzz_state_path;
 }
 
+/* With --host sim:TOPO, the state must be of the host TOPO describes. */
+static void
+xa_fuzz_state_against_topology (const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XaHost) host = xa_host_open ("sim:" XA_FUZZ_TOPOLOGY, path, &error);
+
+  xa_fuzz_check_result (host != NULL, error);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -53,6 +64,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   xa_fuzz_check_result (host != NULL, error);
   if (host == NULL)
     return 0;
+  xa_fuzz_state_against_topology (path);
   /* a "call_fails": "snapshot" fault may fail it, but only saying why */
   info = xa_host_snapshot (host, &error);
   xa_fuzz_check_result (info != NULL, error);
