@@ -2,7 +2,7 @@
 /* The host file (docs/formats.md, Host topology), as --host sim:FILE reads
  * it; what it accepts must read back the same once written, as xadmit host
  * --json and the state file write it. */
-#include <stdlib.h>
+#include <string.h>
 
 #include "xa-fuzz.h"
 #include "xa-host-file.h"
@@ -15,10 +15,8 @@ xa_fuzz_host_reread (const gchar *text)
   g_autoptr(XaHostInfo) info = xa_host_file_load_data ("written.json", text, strlen (text),
                                                        &faults, &error);
 
-  if (info == NULL) {
-    g_printerr ("the host written back does not read: %s\n%s\n", error->message, text);
-    abort ();
-  }
+  if (info == NULL)
+    g_error ("the host written back does not read: %s\n%s", error->message, text);
   return xa_host_file_to_text (info, faults);
 }
 
@@ -60,9 +58,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   xa_fuzz_host_check_nodes (info);
   text = xa_host_file_to_text (info, faults);
   again = xa_fuzz_host_reread (text);
-  if (g_strcmp0 (text, again) != 0) {
-    g_printerr ("the host written back reads as another:\n%s\n%s\n", text, again);
-    abort ();
-  }
+  if (g_strcmp0 (text, again) != 0)
+    g_error ("the host written back reads as another:\n%s\n%s", text, again);
   return 0;
 }
