@@ -275,7 +275,6 @@ GPtrArray *
 xa_cli_load_manifest (const gchar *path, GPtrArray **out_guests, GError **error)
 {
   g_autofree gchar *data = NULL;
-  g_autoptr(json_t) root = NULL;
   gsize len;
 
   if (!g_str_equal (path, "-"))
@@ -283,10 +282,7 @@ xa_cli_load_manifest (const gchar *path, GPtrArray **out_guests, GError **error)
   if (!xa_file_read_stream ("standard input", STDIN_FILENO, XA_FILE_MAX_BYTES, &data, &len,
                             error))
     return NULL;
-  root = xa_json_load_data ("standard input", data, len, error);
-  if (root == NULL)
-    return NULL;
-  return xa_manifest_parse ("standard input", root, out_guests, error);
+  return xa_manifest_load_data ("standard input", data, len, out_guests, error);
 }
 
 /* The run summary: JSON on stdout, or the table, or with -q nothing. */

@@ -202,6 +202,27 @@ xa_manifest_parse (const gchar *display_name, json_t *root, GPtrArray **out_gues
   return requests;
 }
 
+/**
+ * xa_manifest_load_data:
+ * @display_name: the manifest's name in error messages
+ * @data: the manifest's bytes (standard input's, a fuzzer's)
+ * @len: their length
+ * @out_guests: (out) (optional) (element-type XaGuest): what each VM boots
+ * @error: a #GError
+ *
+ * Returns: (transfer full) (element-type XaRequest): the VMs, or %NULL
+ */
+GPtrArray *
+xa_manifest_load_data (const gchar *display_name, const gchar *data, gsize len,
+                       GPtrArray **out_guests, GError **error)
+{
+  g_autoptr(json_t) root = xa_json_load_data (display_name, data, len, error);
+
+  if (root == NULL)
+    return NULL;
+  return xa_manifest_parse (display_name, root, out_guests, error);
+}
+
 GPtrArray *
 xa_manifest_load (const gchar *path, GPtrArray **out_guests, GError **error)
 {

@@ -16,6 +16,11 @@ GPtrArray *xa_manifest_parse (const gchar *display_name,
 XaRequest *xa_manifest_parse_vm (json_t   *jvm,
                                  XaGuest **out_guest,
                                  GError  **error);
+GPtrArray *xa_manifest_load_data (const gchar *display_name,
+                                  const gchar *data,
+                                  gsize        len,
+                                  GPtrArray  **out_guests,
+                                  GError     **error);
 GPtrArray *xa_manifest_load (const gchar *path,
                              GPtrArray  **out_guests,
                              GError     **error);

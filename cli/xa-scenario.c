@@ -144,6 +144,25 @@ xa_scenario_parse (const gchar *path, json_t *root, GError **error)
   return g_steal_pointer (&self);
 }
 
+/**
+ * xa_scenario_load_data:
+ * @path: the scenario file, for its folder and for error messages
+ * @data: its bytes
+ * @len: their length
+ * @error: a #GError, naming the file and the field
+ *
+ * Returns: (transfer full) (nullable): the scenario
+ */
+XaScenario *
+xa_scenario_load_data (const gchar *path, const gchar *data, gsize len, GError **error)
+{
+  g_autoptr(json_t) root = xa_json_load_data (path, data, len, error);
+
+  if (root == NULL)
+    return NULL;
+  return xa_scenario_parse (path, root, error);
+}
+
 XaScenario *
 xa_scenario_load (const gchar *path, GError **error)
 {

@@ -44,6 +44,10 @@ typedef struct {
 XaScenario *xa_scenario_parse (const gchar *path,
                                json_t      *root,
                                GError     **error);
+XaScenario *xa_scenario_load_data (const gchar *path,
+                                   const gchar *data,
+                                   gsize        len,
+                                   GError     **error);
 XaScenario *xa_scenario_load (const gchar *path,
                               GError     **error);
 void xa_scenario_free (XaScenario *self);

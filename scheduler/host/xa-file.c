@@ -62,7 +62,8 @@ xa_file_read_fd (const gchar *path, gint fd, gsize max_bytes, GString *data, GEr
   gsize want = max_bytes + 1;
 
   while (data->len < want) {
-    gsize chunk = MIN (want - data->len, 1024 * 1024);
+    /* from a page, doubling to 1 MiB: a small file needs no large buffer */
+    gsize chunk = MIN (want - data->len, CLAMP (data->len, 4096, 1024 * 1024));
     gsize old_len = data->len;
     gssize got;
 

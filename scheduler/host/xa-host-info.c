@@ -136,7 +136,8 @@ xa_host_domain_free (XaHostDomain *domain)
  * @info: a host
  * @node: a node
  *
- * Returns: the memory the resident domains hold on @node
+ * Returns: the memory the resident domains hold on @node, %G_MAXUINT64 when
+ *   that is more
  */
 guint64
 xa_host_info_domains_mib (const XaHostInfo *info, guint node)
@@ -146,7 +147,10 @@ xa_host_info_domains_mib (const XaHostInfo *info, guint node)
   for (guint i = 0; i < info->domains->len; i++) {
     const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
 
-    sum += domain->memory_by_node_mib[node];
+    /* saturated: the domains of a host file may add up past 2^64, which
+     * is more than any node's memory, not a small sum */
+    if (!g_uint64_checked_add (&sum, sum, domain->memory_by_node_mib[node]))
+      return G_MAXUINT64;
   }
   return sum;
 }
