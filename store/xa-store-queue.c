@@ -504,7 +504,13 @@ xa_store_set_queued_host_s (XaStore *self, XaStoreRequest *request, gdouble host
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, request->id);
   sqlite3_bind_double (stmt, 2, host_s);
+  /* in the admitter's held transaction: a commit each would cost a write
+   * of the log per request, and the write lock its submitters wait for */
+  if (!xa_store_begin (self, error))
+    return FALSE;
   if (!xa_store_step_done (self, stmt, purpose, error))
+    return xa_store_rollback (self);
+  if (!xa_store_commit (self, error))
     return FALSE;
   request->queued.host_s = host_s;
   request->req->queued_s = host_s;

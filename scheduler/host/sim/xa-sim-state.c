@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "xa-error.h"
 #include "xa-file.h"
@@ -24,6 +26,16 @@ xa_sim_state_changed (XaSimHost *self)
   self->changed = TRUE;
 }
 
+static gboolean
+xa_sim_state_rename (const gchar *from, const gchar *to, GError **error)
+{
+  if (g_rename (from, to) == 0)
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot rename %s: %s", from,
+               g_strerror (errno));
+  return FALSE;
+}
+
 /* Writes the state file if the host changed since it was last written or
  * read: the scheduler calls this once per batch and at the end of a run
  * (docs/design.md, Data flow of a batch), not at every host call. */
@@ -33,16 +45,19 @@ xa_sim_state_save (XaHost *host, GError **error)
   XaSimHost *self = (XaSimHost *) host;
   gdouble now = xa_sim_host_now (self);
   g_autofree gchar *text = NULL;
+  g_autofree gchar *tmp = NULL;
   g_autoptr(GError) error_local = NULL;
 
   if (self->state_path == NULL || (self->on_disk && !self->changed && now == self->info->time_s))
     return TRUE;
   self->info->time_s = now;
   text = xa_host_file_to_text (self->info, self->faults);
-  /* g_file_set_contents writes a temporary file and renames it over the old
-   * one, so a crash never leaves half a state behind */
-  if (!g_file_set_contents_full (self->state_path, text, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error_local)) {
+  tmp = g_strconcat (self->state_path, ".tmp", NULL);
+  /* a temporary file renamed over the old one: a crash of this process
+   * never leaves half a state behind. Not synced: a hypervisor's domains
+   * do not outlive a power loss either, and a daemon saves at each turn */
+  if (!g_file_set_contents_full (tmp, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error_local) ||
+      !xa_sim_state_rename (tmp, self->state_path, &error_local)) {
     g_autofree gchar *state = xa_text_quote_path (self->state_path);
 
     g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot save the simulated host: %s",
