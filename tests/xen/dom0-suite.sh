@@ -111,7 +111,7 @@ helpers_running() { grep -l 'xadmit-xengues[t]' /proc/[0-9]*/cmdline 2>/dev/null
 # PAGES: h2's domain's pages (populate ran), 0 before it exists. Its
 # handle is its request's UUID; `xl list -v` prints it after the time.
 hung_pages() {
-  hp_uuid=$(sqlite3 /tmp/hang.db "SELECT uuid FROM requests WHERE name = 'h2'" 2>/dev/null)
+  hp_uuid=$(ledger_read /tmp/hang.db "SELECT uuid FROM requests WHERE name = 'h2'")
   [ -n "$hp_uuid" ] || { echo 0; return; }
   xl list -v | awk -v u="$hp_uuid" '{ for (k = 5; k <= NF; k++) if (tolower($k) == tolower(u)) { print $(k - 4); exit } }
                                     END { print 0 }' | head -1
@@ -155,7 +155,7 @@ wait_for_text() {  # FILE TEXT SECONDS
 }
 
 # The request's state in the daemon's ledger.
-queue_state() { sqlite3 /tmp/queue.db "SELECT state FROM requests WHERE name = '$1'" 2>/dev/null; }
+queue_state() { ledger_read /tmp/queue.db "SELECT state FROM requests WHERE name = '$1'"; }
 
 # The daemon counts where its VMs' memory went once its builds are over:
 # the ledger's actual MiB per node of NAME are Xen's table's (to 1 MiB).
@@ -163,8 +163,8 @@ queue_counted() {  # NAME
   qc_domid=$(xl domid "$1" 2>/dev/null)
   [ -n "$qc_domid" ] || { bad "$1 has no domain to count"; return; }
   u_table
-  sqlite3 /tmp/queue.db "SELECT p.node, p.actual_mib FROM placements p JOIN requests r
-    ON p.request_id = r.id AND p.batch_id = r.batch_id WHERE r.name = '$1'" 2>/dev/null |
+  ledger_read /tmp/queue.db "SELECT p.node, p.actual_mib FROM placements p JOIN requests r
+    ON p.request_id = r.id AND p.batch_id = r.batch_id WHERE r.name = '$1'" |
     tr '|' ' ' > /tmp/queue-actual.txt
   awk -v d="$qc_domid" -v n="$1" '
     NR == FNR { got[$1] = $2; next }
@@ -204,7 +204,7 @@ daemon_queue() {
   dq_i=0
   while [ "$(queue_state q1)" != ended ] && [ $dq_i -lt 300 ]; do dq_i=$((dq_i + 1)); sleep 0.1; done
   [ "$(queue_state q1)" = ended ] || bad "q1, destroyed by xl, is $(queue_state q1) in the ledger, not ended"
-  dq_why=$(sqlite3 /tmp/queue.db "SELECT reason FROM requests WHERE name = 'q1'" 2>/dev/null)
+  dq_why=$(ledger_read /tmp/queue.db "SELECT reason FROM requests WHERE name = 'q1'")
   [ "$dq_why" = "its domain was destroyed by another tool" ] || bad "q1 ended saying: $dq_why"
   kill -TERM $dq_pid
   wait $dq_pid
