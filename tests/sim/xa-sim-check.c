@@ -24,7 +24,8 @@ static const gchar *const invariant_texts[] = {
 
 /* A request's life (xa-store.h), with the ways back to the queue: a retry,
  * a restart's reconciliation, and a deferral (queued again). */
-static const guint next_states[] = {
+/* the states that may follow each; none follows a request that is over */
+static const guint next_states[XA_REQUEST_STATE_LAST + 1] = {
   [XA_REQUEST_QUEUED] = STATE_BIT (XA_REQUEST_QUEUED) | STATE_BIT (XA_REQUEST_PLANNED) |
                         STATE_BIT (XA_REQUEST_CANCELLED) | STATE_BIT (XA_REQUEST_REJECTED) |
                         STATE_BIT (XA_REQUEST_FAILED),
