@@ -574,3 +574,17 @@ xa_store_get_path (XaStore *self)
 {
   return self->path;
 }
+
+/**
+ * xa_store_is_lost:
+ * @self: the store
+ *
+ * Returns: whether what it held was rolled back (a write failed): until
+ *   xa_store_release(), the ledger is behind what its admitter did, and
+ *   later writes are refused
+ */
+gboolean
+xa_store_is_lost (XaStore *self)
+{
+  return self->hold == XA_STORE_HOLD_LOST;
+}

@@ -304,6 +304,7 @@ XaStore *xa_store_open (const gchar *path,
 void xa_store_free (XaStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStore, xa_store_free)
 const gchar *xa_store_get_path (XaStore *self);
+gboolean xa_store_is_lost (XaStore *self);
 guint64 xa_store_get_n_statements (XaStore *self);
 void xa_store_hold (XaStore *self);
 gboolean xa_store_flush (XaStore *self,

@@ -58,7 +58,8 @@ xa_sim_life_fail (XaSimLife *life, XaSimInvariant invariant, const gchar *detail
 
 /* A check that could not read the host or the ledger fails as the
  * admitter would, unless the ledger's disk was made to fail. Once a write
- * failed, the admitter's transaction is rolled back and the ledger is
+ * failed (the disk, or any write that rolls the held transaction back:
+ * xa_store_is_lost()), the admitter's transaction is rolled back and the ledger is
  * behind the host until a restart reconciles them: the checks wait for
  * the next life, and this one must end soon. */
 static void
@@ -66,7 +67,7 @@ xa_sim_life_check (XaSimLife *life)
 {
   g_autoptr(GError) error = NULL;
 
-  if (xa_sim_vfs_has_failed ()) {
+  if (xa_sim_vfs_has_failed () || xa_store_is_lost (life->store)) {
     if (life->failed_at == 0)
       life->failed_at = life->event;
     if (life->event > life->failed_at + XA_SIM_STOP_WITHIN)
