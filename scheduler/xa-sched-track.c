@@ -125,10 +125,12 @@ xa_sched_track_vm (XaVm *vm)
   xa_sched_track_set_takes (vm, xa_sched_track_takes (vm));
   xa_sched_track_waiting (vm);
   xa_sched_track_domid (vm);
-  /* a failure rolls its group back instead (xa_sched_group_failed()) */
-  if (vm->tracked_state != was && vm->tracked_state != XA_REQUEST_FAILED &&
-      vm->tracked_state != XA_REQUEST_QUEUED && vm->tracked_state != XA_REQUEST_PLANNED &&
-      vm->tracked_state != XA_REQUEST_BUILDING)
+  /* built, cancelled or gone, a member may be its group's last on its
+   * way; failed or rejected, it rolls its group back instead
+   * (xa_sched_group_failed()) */
+  if (vm->tracked_state != was &&
+      (vm->tracked_state == XA_REQUEST_RUNNING || vm->tracked_state == XA_REQUEST_CANCELLED ||
+       vm->tracked_state == XA_REQUEST_ENDED))
     xa_sched_group_settle (vm);
   xa_scheduler_maybe_let_go (vm);
 }
