@@ -233,8 +233,7 @@ xa_sched_group_failed (XaVm *vm, const gchar *reason)
     xa_sched_group_settle (vm);
     return;
   }
-  why = g_strdup_printf ("rolled back with its group %s: %s will not start (%s)",
-                         vm->request->req->group, vm->request->req->name, reason);
+  why = xa_request_rolled_back (vm->request->req, reason);
   g_message ("group %s: %s will not start; its group is rolled back", vm->request->req->group,
              vm->request->req->name);
   /* closed first: the members undone one by one must not start the rest */
