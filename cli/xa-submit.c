@@ -137,8 +137,48 @@ xa_submit_load (const XaSubmitOptions *submit, const gchar *manifest, GPtrArray 
   return requests;
 }
 
+/* The just queued request @uuid, named @name, is rejected or cancelled
+ * for @reason; one over already (rolled back with its group) stays so. */
+static gboolean
+xa_submit_end_queued (XaQueue *queue, const gchar *uuid, const gchar *name, XaRequestState to,
+                      const gchar *reason, XaStoreTime at, GError **error)
+{
+  g_autoptr(XaStoreRequest) request = xa_store_find_request (queue->store, queue->host_id, uuid,
+                                                             error);
+
+  if (request == NULL)
+    return FALSE;
+  if (request->state != XA_REQUEST_QUEUED)
+    return TRUE;
+  if (to == XA_REQUEST_REJECTED ? !xa_store_reject (queue->store, request, reason, at, error)
+                                : !xa_store_cancel (queue->store, request->id, reason, at, error))
+    return FALSE;
+  g_printerr ("xadmit submit: %s is %s: %s\n", name, xa_request_state_to_string (to), reason);
+  return TRUE;
+}
+
+/* The other VMs of @failed's group among the just queued @uuids go with
+ * it, as a batch rolls a group back: none starts without the others. */
+static gboolean
+xa_submit_roll_back (XaQueue *queue, GPtrArray *requests, GPtrArray *uuids,
+                     const XaRequest *failed, const gchar *reason, XaStoreTime at, GError **error)
+{
+  g_autofree gchar *why = xa_request_rolled_back (failed, reason);
+
+  for (guint i = 0; i < requests->len; i++) {
+    const XaRequest *req = g_ptr_array_index (requests, i);
+
+    if (req != failed && g_strcmp0 (req->group, failed->group) == 0 &&
+        !xa_submit_end_queued (queue, g_ptr_array_index (uuids, i), req->name,
+                               XA_REQUEST_CANCELLED, why, at, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* Rejects those of the just queued @uuids that the host can never start,
- * as boot's admission does. */
+ * as boot's admission does, and their groups with them (unless kept with
+ * --no-rollback). */
 static gboolean
 xa_submit_reject_unfit (XaQueue *queue, GPtrArray *requests, GPtrArray *guests,
                         GPtrArray *uuids, XaStoreTime at, GError **error)
@@ -149,15 +189,15 @@ xa_submit_reject_unfit (XaQueue *queue, GPtrArray *requests, GPtrArray *guests,
     const XaRequest *req = g_ptr_array_index (requests, i);
     g_autofree gchar *reason = xa_host_record_unfit (queue->host, domain_names, req,
                                                      g_ptr_array_index (guests, i));
-    g_autoptr(XaStoreRequest) request = NULL;
 
     if (reason == NULL)
       continue;
-    request = xa_store_find_request (queue->store, queue->host_id,
-                                     g_ptr_array_index (uuids, i), error);
-    if (request == NULL || !xa_store_reject (queue->store, request, reason, at, error))
+    if (!xa_submit_end_queued (queue, g_ptr_array_index (uuids, i), req->name,
+                               XA_REQUEST_REJECTED, reason, at, error))
       return FALSE;
-    g_printerr ("xadmit submit: %s is rejected: %s\n", req->name, reason);
+    if (req->group != NULL && !req->no_rollback &&
+        !xa_submit_roll_back (queue, requests, uuids, req, reason, at, error))
+      return FALSE;
   }
   return TRUE;
 }

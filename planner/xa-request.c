@@ -130,3 +130,20 @@ xa_request_effective_priority (const XaRequest *req, gdouble now_s)
 
   return req->priority + (gint) MIN (levels, (gdouble) G_MAXINT16);
 }
+
+/**
+ * xa_request_rolled_back:
+ * @failed: a VM of a group that will not start
+ * @why: why not
+ *
+ * Returns: (transfer full): the reason its group's other VMs are given as
+ *   they are rolled back
+ */
+gchar *
+xa_request_rolled_back (const XaRequest *failed, const gchar *why)
+{
+  g_return_val_if_fail (failed != NULL && failed->group != NULL && why != NULL, NULL);
+
+  return g_strdup_printf ("rolled back with its group %s: %s will not start (%s)", failed->group,
+                          failed->name, why);
+}

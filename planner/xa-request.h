@@ -53,6 +53,8 @@ XaNodeSet xa_request_allowed_nodes (const XaRequest  *req,
                                     const XaTopology *topo);
 gchar *xa_request_why_not_on_host (const XaRequest  *req,
                                    const XaTopology *topo);
+gchar *xa_request_rolled_back (const XaRequest *failed,
+                               const gchar     *why);
 gint xa_request_effective_priority (const XaRequest *req,
                                     gdouble          now_s);
 

@@ -233,6 +233,7 @@ xa_sched_batch_close_window (gpointer data)
   self->window = 0;
   if (self->stopping)
     return;
+  xa_sched_group_fail_rejects (self);
   /* the highest priorities first, at most --max-batch of them */
   batch = xa_sched_track_take (self, self->options.max_batch, xa_scheduler_now (self));
   if (batch->len == 0)

@@ -35,7 +35,10 @@ xa_sched_group_on_its_way (const XaVm *vm)
  * It joins the group of its name, unless that group started without it:
  * a request already over, or running unpaused (an earlier group of that
  * name, or one whose members were unpaused before a restart). A member
- * built and still paused joins: its group was cut short by a restart.
+ * built and still paused joins: its group was cut short by a restart. A
+ * member rejected as it was handed over joins, and the next batch rolls
+ * its group back (xa_sched_group_fail_rejects()), once the members handed
+ * with it have joined.
  */
 void
 xa_sched_group_join (XaVm *vm)
@@ -43,12 +46,15 @@ xa_sched_group_join (XaVm *vm)
   XaScheduler *self = vm->sched;
   const gchar *group = vm->request->req->group;
   const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
+  gboolean rejected = vm->request->state == XA_REQUEST_REJECTED;
   GPtrArray *members;
 
-  if (group == NULL || (!xa_sched_group_on_its_way (vm) &&
+  if (group == NULL || (!xa_sched_group_on_its_way (vm) && !rejected &&
                         (vm->request->state != XA_REQUEST_RUNNING || domain == NULL ||
                          !domain->paused)))
     return;
+  if (rejected)
+    g_ptr_array_add (self->group_rejects, vm);
   if ((members = g_hash_table_lookup (self->groups, group)) == NULL) {
     members = g_ptr_array_new ();
     g_hash_table_insert (self->groups, g_strdup (group), members);
@@ -227,8 +233,7 @@ xa_sched_group_failed (XaVm *vm, const gchar *reason)
     xa_sched_group_settle (vm);
     return;
   }
-  why = g_strdup_printf ("rolled back with its group %s: %s will not start (%s)",
-                         vm->request->req->group, vm->request->req->name, reason);
+  why = xa_request_rolled_back (vm->request->req, reason);
   g_message ("group %s: %s will not start; its group is rolled back", vm->request->req->group,
              vm->request->req->name);
   /* closed first: the members undone one by one must not start the rest */
@@ -239,5 +244,25 @@ xa_sched_group_failed (XaVm *vm, const gchar *reason)
 
     if (member != vm)
       xa_sched_group_undo (member, why);
+  }
+}
+
+/**
+ * xa_sched_group_fail_rejects:
+ * @self: the scheduler, before a batch takes its VMs
+ *
+ * Rolls back the groups of the members rejected as they were handed over:
+ * no member starts without them.
+ */
+void
+xa_sched_group_fail_rejects (XaScheduler *self)
+{
+  g_autoptr(GPtrArray) rejects = g_steal_pointer (&self->group_rejects);
+
+  self->group_rejects = g_ptr_array_new ();
+  for (guint i = 0; i < rejects->len; i++) {
+    XaVm *vm = g_ptr_array_index (rejects, i);
+
+    xa_sched_group_failed (vm, vm->request->reason);
   }
 }

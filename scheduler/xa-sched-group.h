@@ -9,6 +9,7 @@ void xa_sched_group_join (XaVm *vm);
 gboolean xa_sched_group_holds (XaVm *vm);
 void xa_sched_group_settle (XaVm *vm);
 void xa_sched_group_settle_all (XaScheduler *self);
+void xa_sched_group_fail_rejects (XaScheduler *self);
 void xa_sched_group_failed (XaVm        *vm,
                             const gchar *reason);
 

@@ -14,6 +14,7 @@ xa_sched_track_init (XaScheduler *self)
   self->running_by_domid = g_hash_table_new (NULL, NULL);
   self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
+  self->group_rejects = g_ptr_array_new ();
 }
 
 void
@@ -24,6 +25,7 @@ xa_sched_track_clear (XaScheduler *self)
   g_clear_pointer (&self->holding, g_ptr_array_unref);
   g_clear_pointer (&self->running_by_domid, g_hash_table_unref);
   g_clear_pointer (&self->groups, g_hash_table_unref);
+  g_clear_pointer (&self->group_rejects, g_ptr_array_unref);
 }
 
 /* A VM new to the scheduler: counted in its state, queued if it waits. */

@@ -53,6 +53,9 @@ struct _XaScheduler {
   GHashTable *running_by_domid;
   /* group → its VMs (GPtrArray), which a batch takes all together */
   GHashTable *groups;
+  /* members rejected as they were handed over, whose groups the next
+   * batch rolls back */
+  GPtrArray *group_rejects;
   /* a service's builds ended since its last count of their memory */
   gboolean unsettled;
   /* a service's VMs over, counted and let go (xa-scheduler-service.c);

@@ -194,6 +194,57 @@ test_cli_queue_submit_rejects_a_domain_name (Fixture *f, gconstpointer data)
   g_assert_cmpint (state_of (store, host_id, "dom0"), ==, XA_REQUEST_REJECTED);
 }
 
+/* A group named "g" of three, the middle one named as a domain of the
+ * host. */
+static gchar *
+write_group_with_dom0 (Fixture *f)
+{
+  return xa_test_dir_write (
+    f->dir, "group.json",
+    "{\"vms\": [{\"name\": \"g-1\", \"memory\": \"1GiB\", \"vcpus\": 1, \"group\": \"g\"},"
+    " {\"name\": \"dom0\", \"memory\": \"1GiB\", \"vcpus\": 1, \"group\": \"g\"},"
+    " {\"name\": \"g-2\", \"memory\": \"1GiB\", \"vcpus\": 1, \"group\": \"g\"}]}");
+}
+
+/* A member rejected at once takes its group down with it: no daemon
+ * could start the others without it. */
+static void
+test_cli_queue_submit_rejected_member_rolls_back (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *manifest = write_group_with_dom0 (f);
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(XaStore) store = NULL;
+  gint64 host_id = 0;
+
+  xa_test_run_xadmit (&run, "submit", manifest, ON_HOST (f), NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "g-1 is cancelled: rolled back with its group g: dom0 will "
+                                     "not start (a domain named \"dom0\" runs"));
+  g_assert_nonnull (strstr (run.err, "g-2 is cancelled: "));
+  store = open_ledger (f, &host_id);
+  g_assert_cmpint (state_of (store, host_id, "dom0"), ==, XA_REQUEST_REJECTED);
+  g_assert_cmpint (state_of (store, host_id, "g-1"), ==, XA_REQUEST_CANCELLED);
+  g_assert_cmpint (state_of (store, host_id, "g-2"), ==, XA_REQUEST_CANCELLED);
+}
+
+/* With --no-rollback, the others of the group wait on. */
+static void
+test_cli_queue_submit_rejected_member_kept (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *manifest = write_group_with_dom0 (f);
+  g_auto(XaTestRun) run = { 0 };
+  g_autoptr(XaStore) store = NULL;
+  gint64 host_id = 0;
+
+  xa_test_run_xadmit (&run, "submit", "--no-rollback", manifest, ON_HOST (f), NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.err, "cancelled"));
+  store = open_ledger (f, &host_id);
+  g_assert_cmpint (state_of (store, host_id, "dom0"), ==, XA_REQUEST_REJECTED);
+  g_assert_cmpint (state_of (store, host_id, "g-1"), ==, XA_REQUEST_QUEUED);
+  g_assert_cmpint (state_of (store, host_id, "g-2"), ==, XA_REQUEST_QUEUED);
+}
+
 typedef struct {
   const gchar *message;
   const gchar *args[8];
@@ -571,6 +622,9 @@ main (int argc, char **argv)
   add ("/cli/queue/submit-stdin", test_cli_queue_submit_stdin);
   add ("/cli/queue/submit-duplicate-refused", test_cli_queue_submit_duplicate_refused);
   add ("/cli/queue/submit-rejects-a-domain-name", test_cli_queue_submit_rejects_a_domain_name);
+  add ("/cli/queue/submit-rejected-member-rolls-back",
+       test_cli_queue_submit_rejected_member_rolls_back);
+  add ("/cli/queue/submit-rejected-member-kept", test_cli_queue_submit_rejected_member_kept);
   add ("/cli/queue/submit-bad-input", test_cli_queue_submit_bad_input);
   add ("/cli/queue/submit-needs-a-kept-host", test_cli_queue_submit_needs_a_kept_host);
   add ("/cli/queue/many-submitters-at-once", test_cli_queue_many_submitters_at_once);

@@ -72,6 +72,25 @@ test_group_with_a_rejected_member (XaTestScheduler *f, gconstpointer data)
   xa_test_scheduler_assert_ledger_matches_host (f);
 }
 
+/* A member rejected as it is handed over (a domain of the host has its
+ * name) takes its group down as well: no member starts without it. */
+static void
+test_group_with_a_member_named_as_a_domain (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaRunCounts counts;
+
+  add_vms (requests, "app", 2, 4 * GiB, "app");
+  xa_test_add_vm (requests, "old-db", 4 * GiB, 2)->group = g_strdup ("app");
+  add_vms (requests, "alone", 1, 4 * GiB, NULL);
+  xa_test_scheduler_prepare (f, "2node-half-full.json", NULL, requests, &options);
+  counts = xa_test_scheduler_run_and_count (f, NULL);
+  g_assert_cmpuint (counts.running, ==, 1);
+  g_assert_cmpuint (counts.rejected + counts.cancelled, ==, 3);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
 /* A group larger than --max-batch is planned in one batch, past the limit:
  * the ledger has a batch that planned all ten of it. */
 static void
@@ -240,6 +259,8 @@ main (int argc, char **argv)
   xa_test_scheduler_add ("/scheduler/groups/larger-than-a-batch", test_group_larger_than_a_batch);
   xa_test_scheduler_add ("/scheduler/groups/rejected-member-takes-it-down",
                          test_group_with_a_rejected_member);
+  xa_test_scheduler_add ("/scheduler/groups/member-named-as-a-domain",
+                         test_group_with_a_member_named_as_a_domain);
   xa_test_scheduler_add ("/scheduler/groups/paused-until-whole", test_group_paused_until_whole);
   xa_test_scheduler_add ("/scheduler/groups/name-used-again", test_group_name_used_again);
   g_test_add ("/scheduler/groups/rolled-back", XaTestScheduler, GINT_TO_POINTER (FALSE),
