@@ -460,14 +460,12 @@ xa_admission_take_paused (XaAdmission *self, GError **error)
     return FALSE;
   for (guint i = 0; i < running->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (running, i);
-    const XaHostDomain *domain;
 
     if (request->req->group == NULL || g_hash_table_contains (self->handed, &request->id))
       continue;
     if (info == NULL && (info = xa_host_snapshot (self->host, error)) == NULL)
       return FALSE;
-    domain = xa_host_info_find_domain (info, request->uuid);
-    if (domain != NULL && domain->paused)
+    if (xa_host_record_is_held (info, request))
       xa_admission_hand (self, g_steal_pointer (&running->pdata[i]));
   }
   self->took_paused = TRUE;

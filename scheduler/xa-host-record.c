@@ -131,6 +131,26 @@ xa_host_record_domain_names (const XaHostInfo *info)
 }
 
 /**
+ * xa_host_record_is_held:
+ * @info: the host as it is
+ * @request: a request of the ledger
+ *
+ * Returns: whether @request is a member of a group cut short by a restart:
+ *   built, running in the ledger, and its domain still paused until its
+ *   group starts
+ */
+gboolean
+xa_host_record_is_held (const XaHostInfo *info, const XaStoreRequest *request)
+{
+  const XaHostDomain *domain;
+
+  if (request->req->group == NULL || request->state != XA_REQUEST_RUNNING)
+    return FALSE;
+  domain = xa_host_info_find_domain (info, request->uuid);
+  return domain != NULL && domain->paused;
+}
+
+/**
  * xa_host_record_unfit:
  * @host: a host
  * @domain_names: (element-type utf8): the names of its domains

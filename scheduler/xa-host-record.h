@@ -34,6 +34,8 @@ gboolean xa_host_record_ensure (XaHost           *host,
                                 gint64           *out_host_id,
                                 GError          **error);
 
+gboolean xa_host_record_is_held (const XaHostInfo     *info,
+                                 const XaStoreRequest *request);
 GHashTable *xa_host_record_domain_names (const XaHostInfo *info);
 gchar *xa_host_record_unfit (XaHost          *host,
                              GHashTable      *domain_names,

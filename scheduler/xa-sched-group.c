@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-build.h"
+#include "xa-host-record.h"
 #include "xa-sched-group.h"
 #include "xa-sched-track.h"
 
@@ -45,13 +46,11 @@ xa_sched_group_join (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
   const gchar *group = vm->request->req->group;
-  const XaHostDomain *domain = xa_host_info_find_domain (self->host_info, vm->request->uuid);
   gboolean rejected = vm->request->state == XA_REQUEST_REJECTED;
   GPtrArray *members;
 
   if (group == NULL || (!xa_sched_group_on_its_way (vm) && !rejected &&
-                        (vm->request->state != XA_REQUEST_RUNNING || domain == NULL ||
-                         !domain->paused)))
+                        !xa_host_record_is_held (self->host_info, vm->request)))
     return;
   if (rejected)
     g_ptr_array_add (self->group_rejects, vm);
