@@ -90,8 +90,31 @@ xa_sched_group_close (XaScheduler *self, GPtrArray *members, const gchar *group)
   }
 }
 
+/* A built member goes: its domain destroyed, its request ended. */
 static void
-xa_sched_group_unpause (XaScheduler *self, GPtrArray *members)
+xa_sched_group_undo_built (XaVm *member, const gchar *reason)
+{
+  XaScheduler *self = member->sched;
+  g_autoptr(GError) error = NULL;
+
+  if (!xa_host_destroy (self->host, member->domid, &error)) {
+    g_warning ("%s: rolled back, but its domain %u cannot be destroyed: %s",
+               member->request->req->name, member->domid, error->message);
+    return;
+  }
+  member->has_domain = FALSE;
+  if (!xa_store_end (self->store, member->request, reason, xa_scheduler_time (self), &error)) {
+    xa_scheduler_fatal (self, g_steal_pointer (&error));
+    return;
+  }
+  xa_sched_track_vm (member);
+}
+
+/* The members built start; those whose domain will not unpause go to
+ * @stuck, and why to @reasons. */
+static void
+xa_sched_group_unpause (XaScheduler *self, GPtrArray *members, GPtrArray *stuck,
+                        GPtrArray *reasons)
 {
   for (guint k = 0; k < members->len && !self->options.paused; k++) {
     XaVm *member = g_ptr_array_index (members, k);
@@ -99,9 +122,32 @@ xa_sched_group_unpause (XaScheduler *self, GPtrArray *members)
 
     if (member->request->state != XA_REQUEST_RUNNING)
       continue;
-    if (!xa_host_unpause (self->host, member->domid, &error))
-      g_warning ("%s: its domain %u cannot be unpaused: %s", member->request->req->name,
-                 member->domid, error->message);
+    if (xa_host_unpause (self->host, member->domid, &error))
+      continue;
+    g_ptr_array_add (stuck, member);
+    g_ptr_array_add (reasons, g_strdup_printf ("its domain %u could not be unpaused: %s",
+                                               member->domid, error->message));
+  }
+}
+
+/* Once the group closed: a member whose domain would not unpause never
+ * starts, and takes its group with it, unless the group is kept. */
+static void
+xa_sched_group_undo_stuck (GPtrArray *members, GPtrArray *stuck, GPtrArray *reasons)
+{
+  g_autofree gchar *why = NULL;
+  const XaVm *first;
+
+  for (guint i = 0; i < stuck->len; i++)
+    xa_sched_group_undo_built (g_ptr_array_index (stuck, i), g_ptr_array_index (reasons, i));
+  if (stuck->len == 0 || (first = g_ptr_array_index (stuck, 0))->request->req->no_rollback)
+    return;
+  why = xa_request_rolled_back (first->request->req, g_ptr_array_index (reasons, 0));
+  for (guint k = 0; k < members->len; k++) {
+    XaVm *member = g_ptr_array_index (members, k);
+
+    if (member->request->state == XA_REQUEST_RUNNING && member->has_domain)
+      xa_sched_group_undo_built (member, why);
   }
 }
 
@@ -112,18 +158,24 @@ xa_sched_group_unpause (XaScheduler *self, GPtrArray *members)
  *   xa_sched_group_failed())
  *
  * Once no member of the group is on its way, those built start together
- * (unless the run keeps its domains paused) and the group is over.
+ * (unless the run keeps its domains paused) and the group is over. A
+ * member whose domain will not unpause is destroyed and ends, and its
+ * group is rolled back, unless kept with --no-rollback.
  */
 void
 xa_sched_group_settle (XaVm *vm)
 {
   XaScheduler *self = vm->sched;
   g_autofree gchar *group = g_strdup (vm->request->req->group);
-  GPtrArray *members = xa_sched_group_members (vm);
+  GPtrArray *found = xa_sched_group_members (vm);
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GPtrArray) stuck = g_ptr_array_new ();
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
   guint built = 0;
 
-  if (members == NULL)
+  if (found == NULL)
     return;
+  members = g_ptr_array_ref (found);
   for (guint k = 0; k < members->len; k++) {
     const XaVm *member = g_ptr_array_index (members, k);
 
@@ -134,8 +186,9 @@ xa_sched_group_settle (XaVm *vm)
   if (built > 0)
     g_message ("group %s: %u of its %u VMs are built; they start together", group, built,
                members->len);
-  xa_sched_group_unpause (self, members);
+  xa_sched_group_unpause (self, members, stuck, reasons);
   xa_sched_group_close (self, members, group);
+  xa_sched_group_undo_stuck (members, stuck, reasons);
 }
 
 /**
@@ -157,26 +210,6 @@ xa_sched_group_settle_all (XaScheduler *self)
     g_ptr_array_add (firsts, g_ptr_array_index (members, 0));
   for (guint i = 0; i < firsts->len; i++)
     xa_sched_group_settle (g_ptr_array_index (firsts, i));
-}
-
-/* A built member goes: its domain destroyed, its request ended. */
-static void
-xa_sched_group_undo_built (XaVm *member, const gchar *reason)
-{
-  XaScheduler *self = member->sched;
-  g_autoptr(GError) error = NULL;
-
-  if (!xa_host_destroy (self->host, member->domid, &error)) {
-    g_warning ("%s: rolled back, but its domain %u cannot be destroyed: %s",
-               member->request->req->name, member->domid, error->message);
-    return;
-  }
-  member->has_domain = FALSE;
-  if (!xa_store_end (self->store, member->request, reason, xa_scheduler_time (self), &error)) {
-    xa_scheduler_fatal (self, g_steal_pointer (&error));
-    return;
-  }
-  xa_sched_track_vm (member);
 }
 
 /* One other member of a group that failed: built ones go, builds stop,

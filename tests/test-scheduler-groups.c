@@ -184,15 +184,16 @@ test_group_paused_until_whole (XaTestScheduler *f, gconstpointer data)
   g_assert_cmpuint (paused, ==, 0);
 }
 
-/* g-2's only attempt hangs until killed: the group is rolled back (g-0 and g-1, built,
- * destroyed and ended, saying why); with no_rollback, they run on. */
-static void
-test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
+/* Runs the trio g-0..g-2 with @faults, each kept with no_rollback if
+ * @keep, and checks that two run if kept, none otherwise, and that no
+ * domain of theirs is left paused.
+ *
+ * Returns: (transfer full): the requests ended */
+static GPtrArray *
+run_trio (XaTestScheduler *f, gboolean keep, const gchar *faults)
 {
   g_autoptr(GPtrArray) requests = xa_test_requests_new ();
   XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
-  gboolean keep = GPOINTER_TO_INT (data);
-  g_autoptr(GPtrArray) ended = NULL;
   guint domains;
   guint paused;
 
@@ -200,20 +201,52 @@ test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
   add_vms (requests, "g", 3, 8 * GiB, "trio");
   for (guint i = 0; i < requests->len; i++)
     ((XaRequest *) g_ptr_array_index (requests, i))->no_rollback = keep;
-  /* g-0 and g-1 are built (and paused) before g-2's build times out */
-  prepare_faulty (f, "{\"build_hangs\": \"g-2\", \"attempt\": 1}", requests, &options);
+  prepare_faulty (f, faults, requests, &options);
   g_assert_cmpuint (xa_test_scheduler_run_and_count (f, NULL).running, ==, keep ? 2 : 0);
   count_group_domains (f, &domains, &paused);
   g_assert_cmpuint (domains, ==, keep ? 2 : 0);
   /* kept, they start once none of their group is on its way */
   g_assert_cmpuint (paused, ==, 0);
-  ended = xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, NULL);
+  xa_test_scheduler_assert_ledger_matches_host (f);
+  return xa_store_list_requests (f->store, f->host_id, XA_REQUEST_ENDED, NULL);
+}
+
+/* g-2's only attempt hangs until killed: the group is rolled back (g-0 and g-1, built,
+ * destroyed and ended, saying why); with no_rollback, they run on. */
+static void
+test_group_rolled_back (XaTestScheduler *f, gconstpointer data)
+{
+  gboolean keep = GPOINTER_TO_INT (data);
+  /* g-0 and g-1 are built (and paused) before g-2's build times out */
+  g_autoptr(GPtrArray) ended = run_trio (f, keep, "{\"build_hangs\": \"g-2\", \"attempt\": 1}");
+
   g_assert_cmpuint (ended->len, ==, keep ? 0 : 2);
   for (guint i = 0; i < ended->len; i++)
     g_assert_nonnull (strstr (((XaStoreRequest *) g_ptr_array_index (ended, i))->reason,
                               "rolled back with its group trio: g-2 will not start"));
   g_assert_cmpuint (xa_test_scheduler_count_in (f, XA_REQUEST_FAILED), ==, 1);
-  xa_test_scheduler_assert_ledger_matches_host (f);
+}
+
+/* The second of the trio's domains will not unpause once all three are
+ * built: it is destroyed and ends, saying why, and the group is rolled
+ * back with it; with no_rollback, the other two run on. */
+static void
+test_group_unpause_fails (XaTestScheduler *f, gconstpointer data)
+{
+  gboolean keep = GPOINTER_TO_INT (data);
+  g_autoptr(GPtrArray) ended = run_trio (f, keep, "{\"call_fails\": \"unpause\", \"use\": 2}");
+  guint stuck = 0;
+
+  g_assert_cmpuint (ended->len, ==, keep ? 1 : 3);
+  for (guint i = 0; i < ended->len; i++) {
+    const gchar *reason = ((XaStoreRequest *) g_ptr_array_index (ended, i))->reason;
+
+    if (g_str_has_prefix (reason, "its domain "))
+      stuck += strstr (reason, " could not be unpaused: ") != NULL;
+    else
+      g_assert_nonnull (strstr (reason, "rolled back with its group trio: "));
+  }
+  g_assert_cmpuint (stuck, ==, 1);
 }
 
 /* A group whose VMs all started is over: a later request of its name is
@@ -267,5 +300,9 @@ main (int argc, char **argv)
               xa_test_scheduler_set_up, test_group_rolled_back, xa_test_scheduler_tear_down);
   g_test_add ("/scheduler/groups/kept-with-no-rollback", XaTestScheduler, GINT_TO_POINTER (TRUE),
               xa_test_scheduler_set_up, test_group_rolled_back, xa_test_scheduler_tear_down);
+  g_test_add ("/scheduler/groups/unpause-fails-kept", XaTestScheduler, GINT_TO_POINTER (TRUE),
+              xa_test_scheduler_set_up, test_group_unpause_fails, xa_test_scheduler_tear_down);
+  g_test_add ("/scheduler/groups/unpause-fails", XaTestScheduler, GINT_TO_POINTER (FALSE),
+              xa_test_scheduler_set_up, test_group_unpause_fails, xa_test_scheduler_tear_down);
   return g_test_run ();
 }
