@@ -112,7 +112,8 @@ xa_queue_open_store (XaQueue *queue, gboolean writer, GError **error)
 
   if (!writer && !g_file_test (queue->db_path, G_FILE_TEST_EXISTS))
     return TRUE;
-  queue->store = xa_store_open (queue->db_path, error);
+  queue->store = writer ? xa_store_open (queue->db_path, error)
+                        : xa_store_open_reader (queue->db_path, error);
   if (queue->store == NULL)
     return FALSE;
   if (writer)
