@@ -323,6 +323,7 @@ xa_config_apply_one (const XaConfig *self, guint k, GOptionContext *ctx, gboolea
   gchar *args[3] = { (gchar *) g_get_prgname (), NULL, NULL };
   gchar **argv = args;
   gint argc = 2;
+  gboolean parsed;
   g_autoptr(GError) local = NULL;
 
   if (key->boolean)
@@ -330,12 +331,16 @@ xa_config_apply_one (const XaConfig *self, guint k, GOptionContext *ctx, gboolea
   else
     arg = g_strdup_printf ("--%s=%s", key->key, value->value);
   args[1] = arg;
-  if (g_option_context_parse (ctx, &argc, &argv, &local))
-    return TRUE;
-  if (g_error_matches (local, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION) && !every_setting)
-    return TRUE;
-  return xa_config_fail (self, XA_CONFIG_GROUP, key->key, error, "\"%s\" is not %s",
-                         value->value, key->expected);
+  /* an option GLib does not know is left in argv: a failed parse would
+   * undo every option the context parsed before */
+  g_option_context_set_ignore_unknown_options (ctx, TRUE);
+  parsed = g_option_context_parse (ctx, &argc, &argv, &local);
+  g_option_context_set_ignore_unknown_options (ctx, FALSE);
+  if (!parsed)
+    return xa_config_fail (self, XA_CONFIG_GROUP, key->key, error, "\"%s\" is not %s",
+                           value->value, key->expected);
+  g_return_val_if_fail (argc == 1 || !every_setting, FALSE);
+  return TRUE;
 }
 
 /**
@@ -447,8 +452,7 @@ xa_config_to_json (const XaConfig *self)
  * @self: the configuration
  * @json: as one document (docs/formats.md, Configuration file)
  *
- * Prints every setting, its value and where it came from: itself a
- * configuration file.
+ * Prints every setting, its value and where it came from.
  */
 void
 xa_config_print (const XaConfig *self, gboolean json)
