@@ -206,8 +206,10 @@ xa_queue_probe_admitter (const gchar *db_path, XaQueueAdmitter *daemon)
   gint fd = g_open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   struct stat st;
 
-  if (fd < 0)
+  if (fd < 0) {
+    daemon->unknown = errno == EACCES;
     return;
+  }
   if (flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
     daemon->running = TRUE;
     xa_queue_read_holder (fd, daemon);

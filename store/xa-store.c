@@ -291,6 +291,12 @@ xa_store_begin (XaStore *self, GError **error)
     return xa_store_lost (self, error);
   if (self->hold == XA_STORE_HOLD_OPEN)
     return TRUE;
+  if (self->read_only) {
+    g_set_error (error, XA_ERROR, XA_ERROR_PERMISSION,
+                 "%s: it is root's, and this user may only read it (xadmit status, report); "
+                 "only root may write it", self->path);
+    return FALSE;
+  }
   if (!xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error))
     return FALSE;
   if (self->hold == XA_STORE_HOLD_IDLE)

@@ -115,30 +115,18 @@ assert_shared (const gchar *path, guint mode, guint gid)
   g_assert_cmpuint (st.st_gid, ==, gid);
 }
 
-/* Root boots with ledger-group: the group's members run status and report,
- * and cannot submit; someone outside the group cannot read it at all. */
+/* Root boots with ledger-group in @dir, and queues one VM more. */
 static void
-test_ledger_group_reads (void)
+share_a_ledger (const XaTestDir *dir, const gchar *db, const gchar *state)
 {
-  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
-  g_autofree gchar *config = NULL;
-  g_autofree gchar *db = g_build_filename (dir, "x.db", NULL);
-  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
+  g_autofree gchar *config = xa_test_dir_write (dir, "x.conf", "[xadmit]\nledger-group = 4242\n");
   g_autofree gchar *manifest = xa_test_data_path ("manifests", "demo.json");
   g_autofree gchar *wal = g_strconcat (db, "-wal", NULL);
   g_autofree gchar *shm = g_strconcat (db, "-shm", NULL);
   g_autofree gchar *lock = g_strconcat (db, ".lock", NULL);
   g_auto(XaTestRun) boot = { 0 };
-  g_auto(XaTestRun) report = { 0 };
-  g_auto(XaTestRun) status = { 0 };
-  g_auto(XaTestRun) submit = { 0 };
-  g_auto(XaTestRun) stranger = { 0 };
+  g_auto(XaTestRun) queued = { 0 };
 
-  if (geteuid () != 0 || g_find_program_in_path ("setpriv") == NULL) {
-    g_test_skip ("needs root (as in CI) and setpriv, to run xadmit as another user");
-    return;
-  }
-  config = xa_test_dir_write (dir, "x.conf", "[xadmit]\nledger-group = 4242\n");
   g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
   xa_test_run_xadmit (&boot, "boot", "-q", "--config", config, "--host", "sim", "--sim-state",
                       state, "--db", db, manifest, NULL);
@@ -147,28 +135,58 @@ test_ledger_group_reads (void)
   assert_shared (wal, 0640, TEST_GID);
   assert_shared (shm, 0640, TEST_GID);
   assert_shared (lock, 0600, 0);
+  xa_test_run_xadmit (&queued, "submit", "-q", "--config", config, "--host", "sim",
+                      "--sim-state", state, "--db", db, "--name", "queued-01", "--memory", "1GiB",
+                      "--vcpus", "1", NULL);
+  g_assert_cmpint (queued.status, ==, 0);
   /* status opens the simulated host, whose state file root keeps private */
   g_assert_cmpint (g_chmod (state, 0644), ==, 0);
-  {
-    const gchar *const report_args[] = { "report", "--db", db, "--format", "json", NULL };
-    const gchar *const status_args[] = { "status", "--db", db, "--host", "sim", "--sim-state",
-                                         state, "--json", NULL };
-    const gchar *const submit_args[] = { "submit", "--db", db, "--host", "sim", "--sim-state",
-                                         state, "--name", "v", "--memory", "1GiB", "--vcpus",
-                                         "1", NULL };
+}
 
-    run_as (&report, TEST_MEMBER_UID, TEST_GID, report_args);
-    g_assert_cmpint (report.status, ==, 0);
-    g_assert_nonnull (strstr (report.out, "\"db-01\""));
-    run_as (&status, TEST_MEMBER_UID, TEST_GID, status_args);
-    g_assert_cmpint (status.status, ==, 0);
-    g_assert_nonnull (strstr (status.out, "\"ledger\""));
-    run_as (&submit, TEST_MEMBER_UID, TEST_GID, submit_args);
-    xa_test_run_assert_error (&submit, 1, "may only read it (xadmit status, report); only root "
-                                          "may write it");
-    run_as (&stranger, TEST_STRANGER_UID, TEST_STRANGER_UID, report_args);
-    g_assert_cmpint (stranger.status, ==, 1);
+/* The group's members run status and report, and cannot submit or cancel;
+ * someone outside the group cannot read the ledger at all. */
+static void
+test_ledger_group_reads (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *db = g_build_filename (dir, "x.db", NULL);
+  g_autofree gchar *state = g_build_filename (dir, "state.json", NULL);
+  const gchar *const report_args[] = { "report", "--db", db, "--format", "json", NULL };
+  const gchar *const status_args[] = { "status", "--db", db, "--host", "sim", "--sim-state",
+                                       state, "--json", NULL };
+  const gchar *const submit_args[] = { "submit", "--db", db, "--host", "sim", "--sim-state",
+                                       state, "--name", "v", "--memory", "1GiB", "--vcpus", "1",
+                                       NULL };
+  const gchar *const cancel_args[] = { "cancel", "--db", db, "--host", "sim", "--sim-state",
+                                       state, "queued-01", NULL };
+  g_auto(XaTestRun) report = { 0 };
+  g_auto(XaTestRun) status = { 0 };
+  g_auto(XaTestRun) submit = { 0 };
+  g_auto(XaTestRun) cancel = { 0 };
+  g_auto(XaTestRun) stranger = { 0 };
+  g_autoptr(json_t) root = NULL;
+
+  if (geteuid () != 0 || g_find_program_in_path ("setpriv") == NULL) {
+    g_test_skip ("needs root (as in CI) and setpriv, to run xadmit as another user");
+    return;
   }
+  share_a_ledger (dir, db, state);
+  run_as (&report, TEST_MEMBER_UID, TEST_GID, report_args);
+  g_assert_cmpint (report.status, ==, 0);
+  g_assert_nonnull (strstr (report.out, "\"db-01\""));
+  run_as (&status, TEST_MEMBER_UID, TEST_GID, status_args);
+  g_assert_cmpint (status.status, ==, 0);
+  root = xa_test_json_parse (status.out);
+  /* the admitter's lock stays root's alone */
+  g_assert_true (json_is_null (json_object_get (json_object_get (root, "daemon"), "running")));
+  g_assert_cmpuint (json_array_size (json_object_get (root, "requests")), ==, 1);
+  run_as (&cancel, TEST_MEMBER_UID, TEST_GID, cancel_args);
+  xa_test_run_assert_error (&cancel, 1, "only root may write it");
+  run_as (&submit, TEST_MEMBER_UID, TEST_GID, submit_args);
+  xa_test_run_assert_error (&submit, 1, "may only read it (xadmit status, report); only root "
+                                        "may write it");
+  run_as (&stranger, TEST_STRANGER_UID, TEST_STRANGER_UID, report_args);
+  g_assert_cmpint (stranger.status, ==, 1);
 }
 
 int
