@@ -20,7 +20,7 @@ xa_boot_options_init (XaBootOptions *boot)
 
   *boot = (XaBootOptions) { { 0 }, NULL, (gint) defaults.seed, (gint) defaults.workers,
                             XA_BOOT_UNSET, XA_BOOT_UNSET, XA_BOOT_UNSET,
-                            defaults.defer_timeout_s, FALSE, FALSE, NULL };
+                            defaults.defer_timeout_s, FALSE, FALSE, NULL, NULL };
 }
 
 void
@@ -29,6 +29,7 @@ xa_boot_options_clear (XaBootOptions *boot)
   xa_cli_options_clear (&boot->opts);
   g_free (boot->policy_name);
   g_free (boot->db_path);
+  g_free (boot->ledger_group);
 }
 
 static gboolean
@@ -81,8 +82,14 @@ xa_boot_scheduler_options (const XaBootOptions *boot, XaSchedulerOptions *option
   gint window_ms;
   gint retries;
 
+  gid_t gid;
+
   if (!xa_cli_check_path ("--db", boot->db_path, error))
     return FALSE;
+  if (boot->ledger_group != NULL && !xa_store_lookup_group (boot->ledger_group, &gid, error)) {
+    g_prefix_error_literal (error, "--ledger-group: ");
+    return FALSE;
+  }
   if (boot->policy_name != NULL && !xa_policy_from_string (boot->policy_name, &options->policy,
                                                            error)) {
     g_prefix_error_literal (error, "--policy: ");
@@ -169,9 +176,13 @@ xa_boot_open_admission (const XaBootOptions *boot, XaHost *host,
                         const XaSchedulerOptions *options, GError **error)
 {
   g_autoptr(XaStoreReconciliation) found = NULL;
-  g_autoptr(XaAdmission) admission = xa_admission_open (host, boot->db_path, options, &found,
-                                                        error);
+  g_autofree gchar *db_path = boot->db_path != NULL ? g_strdup (boot->db_path)
+                                                    : xa_store_default_path ();
+  g_autoptr(XaAdmission) admission = NULL;
 
+  if (boot->ledger_group != NULL && !xa_store_share (db_path, boot->ledger_group, error))
+    return NULL;
+  admission = xa_admission_open (host, db_path, options, &found, error);
   if (admission == NULL)
     return NULL;
   if (found->built->len + found->half_built->len + found->gone->len + found->ended->len +
@@ -360,9 +371,17 @@ xa_boot_add_admission_entries (GOptionContext *ctx, XaBootOptions *boot)
     { "no-strict", 0, 0, G_OPTION_ARG_NONE, &boot->no_strict,
       "Builds follow node affinity only and may spill, as xenopsd's do (batch is strict by "
       "default; a xenopsd policy never is)", NULL },
+    { "strict", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &boot->no_strict,
+      "Batch builds get exactly their planned MiB per node (the default; over strict=false "
+      "of the configuration file)", NULL },
     { "paused", 0, 0, G_OPTION_ARG_NONE, &boot->paused,
       "Built domains stay paused, for a toolstack that adds their devices and unpauses them",
       NULL },
+    { "no-paused", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &boot->paused,
+      "Built domains run (the default; over paused=true of the configuration file)", NULL },
+    { "ledger-group", 0, 0, G_OPTION_ARG_STRING, &boot->ledger_group,
+      "Make the ledger 0640 with this group, whose members may then read it (status, "
+      "report); only its owner writes it (default: private, 0600)", "GROUP" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &boot->db_path,
       "The ledger (default /var/lib/xadmit/xadmit.db as root, else "
       "$XDG_STATE_HOME/xadmit/xadmit.db)", "PATH" },

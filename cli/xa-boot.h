@@ -26,6 +26,7 @@ typedef struct {
   gboolean no_strict;
   gboolean paused;
   gchar *db_path;
+  gchar *ledger_group;
 } XaBootOptions;
 
 void xa_boot_options_init (XaBootOptions *boot);

@@ -19,6 +19,18 @@ xa_cli_options_clear (XaOptions *opts)
 {
   g_free (opts->host_spec);
   g_free (opts->sim_state);
+  g_free (opts->config_path);
+}
+
+/* The configuration this process runs with, read once its options are
+ * parsed: xa_cli_fail() names the file for a bad value that came from it. */
+static XaConfig *xa_cli_config;
+
+/* Returns: (nullable): the configuration, once xa_cli_parse_options() read it */
+const XaConfig *
+xa_cli_get_config (void)
+{
+  return xa_cli_config;
 }
 
 static int
@@ -65,8 +77,13 @@ xa_cli_exit_code_for_error (const GError *error)
 int
 xa_cli_fail (const gchar *command, const GError *error)
 {
-  g_autofree gchar *shown = xa_text_quote_full (error->message, -1, XA_TEXT_MESSAGE_MAX_BYTES,
-                                                XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
+  g_autoptr(GError) attributed = g_error_copy (error);
+  g_autofree gchar *shown = NULL;
+
+  if (xa_cli_config != NULL)
+    xa_config_attribute (xa_cli_config, attributed);
+  shown = xa_text_quote_full (attributed->message, -1, XA_TEXT_MESSAGE_MAX_BYTES,
+                              XA_TEXT_QUOTE_BARE | XA_TEXT_QUOTE_ESCAPED);
 
   g_printerr ("xadmit %s: %s\n", command, shown);
   return xa_cli_exit_code_for_error (error);
@@ -80,8 +97,8 @@ xa_cli_fail (const gchar *command, const GError *error)
  * @with_host: also --host and --sim-state
  * @extra: (nullable): the command's own options
  *
- * Every command takes -q, -v and --json; those that look at a host, --host
- * and --sim-state.
+ * Every command takes -q, -v, --json and --config; those that look at a
+ * host, --host and --sim-state.
  *
  * Returns: (transfer full): the context
  */
@@ -105,10 +122,14 @@ xa_cli_option_context_new (const gchar *params, const gchar *summary, XaOptions 
       "Say on stderr what each batch decided and why", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
       "Print only errors and the results (the JSON document, if asked for)", NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &opts->config_path,
+      "Settings from FILE, which must exist (default " XA_CONFIG_PATH " if it exists); "
+      "options given here win (xadmit config prints them)", "FILE" },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *ctx = g_option_context_new (params);
 
+  opts->with_host = with_host;
   g_option_context_set_summary (ctx, summary);
   if (with_host)
     g_option_context_add_main_entries (ctx, host, NULL);
@@ -170,11 +191,28 @@ xa_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields
   return G_LOG_WRITER_HANDLED;
 }
 
+/**
+ * xa_cli_parse_options:
+ * @ctx: the command's options
+ * @opts: where the common ones go
+ * @argc: the arguments' count
+ * @argv: (array length=argc): the arguments; the options are taken out
+ * @error: a #GError
+ *
+ * The configuration file's settings first, then the command line, which
+ * overrides them; then the checks every command shares.
+ *
+ * Returns: %TRUE if they parsed
+ */
 gboolean
 xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***argv,
                       GError **error)
 {
-  if (!g_option_context_parse (ctx, argc, argv, error) ||
+  g_clear_pointer (&xa_cli_config, xa_config_free);
+  xa_cli_config = xa_config_load (*argc, *argv, error);
+  if (xa_cli_config == NULL ||
+      !xa_config_apply (xa_cli_config, ctx, opts->with_host, opts->every_setting, error) ||
+      !g_option_context_parse (ctx, argc, argv, error) ||
       !xa_cli_check_path ("--sim-state", opts->sim_state, error))
     return FALSE;
   if (opts->host_spec != NULL && g_str_has_prefix (opts->host_spec, "sim:") &&

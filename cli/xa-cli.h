@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "xa-config.h"
 #include "xa-host.h"
 #include "xa-run.h"
 
@@ -23,6 +24,11 @@ typedef struct {
   gboolean json;
   gboolean verbose;
   gboolean quiet;
+  gchar *config_path;
+  /* set by xa_cli_option_context_new(): whether --host is the host's */
+  gboolean with_host;
+  /* the options have every setting of the file (xadmit config) */
+  gboolean every_setting;
 } XaOptions;
 
 void xa_cli_options_clear (XaOptions *opts);
@@ -44,6 +50,7 @@ gboolean xa_cli_parse_options (GOptionContext *ctx,
                                int            *argc,
                                char         ***argv,
                                GError        **error);
+const XaConfig *xa_cli_get_config (void);
 XaHost *xa_cli_open_host (const XaOptions  *opts,
                           XaHostInfo      **out_info,
                           GError          **error);

@@ -21,7 +21,7 @@ typedef struct {
 } XaDaemon;
 
 /* --sim-speed: a finite number above 0. */
-static gboolean
+gboolean
 xa_daemon_parse_speed (const gchar *text, gdouble *out_speed, GError **error)
 {
   gchar *end = NULL;

@@ -5,6 +5,9 @@
 
 G_BEGIN_DECLS
 
+gboolean xa_daemon_parse_speed (const gchar *text,
+                                gdouble     *out_speed,
+                                GError     **error);
 int xa_daemon_main (int    argc,
                     char **argv);
 

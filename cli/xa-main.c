@@ -5,6 +5,7 @@
 #include "xa-bench.h"
 #include "xa-boot.h"
 #include "xa-cancel.h"
+#include "xa-config-command.h"
 #include "xa-cli.h"
 #include "xa-daemon.h"
 #include "xa-error.h"
@@ -317,6 +318,7 @@ static const XaCommand commands[] = {
   { "cancel", "cancel VM starts that are queued or being built", xa_cancel_main },
   { "explain", "say why a VM went where it went, or why it still waits", xa_explain_main },
   { "report", "report on past batches and VMs: table, CSV, JSON or HTML", xa_report_main },
+  { "config", "print the settings, from the configuration file and options", xa_config_main },
   { "bench", "measure the planner against xenopsd's policy, and the ledger", xa_cmd_bench },
 };
 

@@ -112,7 +112,8 @@ xa_queue_open_store (XaQueue *queue, gboolean writer, GError **error)
 
   if (!writer && !g_file_test (queue->db_path, G_FILE_TEST_EXISTS))
     return TRUE;
-  queue->store = xa_store_open (queue->db_path, error);
+  queue->store = writer ? xa_store_open (queue->db_path, error)
+                        : xa_store_open_reader (queue->db_path, error);
   if (queue->store == NULL)
     return FALSE;
   if (writer)
@@ -205,8 +206,10 @@ xa_queue_probe_admitter (const gchar *db_path, XaQueueAdmitter *daemon)
   gint fd = g_open (lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   struct stat st;
 
-  if (fd < 0)
+  if (fd < 0) {
+    daemon->unknown = errno == EACCES;
     return;
+  }
   if (flock (fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
     daemon->running = TRUE;
     xa_queue_read_holder (fd, daemon);

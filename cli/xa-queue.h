@@ -44,12 +44,15 @@ XaStoreRequest *xa_queue_find (XaQueue     *queue,
 /**
  * XaQueueAdmitter:
  * @running: whether a process holds the ledger's admitter lock
+ * @unknown: this user may not open the lock (root's, 0600, beside a
+ *   ledger shared with a group): whether one runs is not known
  * @pid: its pid, 0 if the lock file does not say
  * @command: (nullable): its command ("daemon", "boot"), if the file says
  * @since_us: when it took the lock (the lock file's mtime), wall clock
  */
 typedef struct {
   gboolean running;
+  gboolean unknown;
   gint64 pid;
   gchar *command;
   gint64 since_us;

@@ -127,7 +127,7 @@ xa_report_open_store (const gchar *db_path, GError **error)
                  "--db: %s does not exist: no ledger to report on", shown);
     return NULL;
   }
-  return xa_store_open (db_path, error);
+  return xa_store_open_reader (db_path, error);
 }
 
 /* A host as --host names it: by its UUID (its key less the kind), its key,

@@ -41,7 +41,8 @@ static json_t *
 xa_status_daemon_to_json (const XaQueueAdmitter *daemon)
 {
   if (!daemon->running)
-    return json_pack ("{s:b, s:n, s:n, s:n}", "running", FALSE, "pid", "command", "since");
+    return json_pack ("{s:o, s:n, s:n, s:n}", "running",
+                      daemon->unknown ? json_null () : json_false (), "pid", "command", "since");
   return json_pack ("{s:b, s:o, s:o, s:o}", "running", TRUE, "pid",
                     daemon->pid > 0 ? json_integer (daemon->pid) : json_null (), "command",
                     daemon->command != NULL ? json_string (daemon->command) : json_null (),
@@ -113,6 +114,10 @@ xa_status_print_daemon (const XaQueueAdmitter *daemon)
 {
   g_autofree gchar *since = NULL;
 
+  if (daemon->unknown) {
+    g_print ("daemon: not known: only root may read the ledger's lock\n");
+    return;
+  }
   if (!daemon->running) {
     g_print ("daemon: none runs for this ledger: what is queued waits for xadmit daemon\n");
     return;

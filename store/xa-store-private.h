@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include "xa-private-file.h"
 #include "xa-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,8 @@ struct _XaStore {
   /* prepared once, reused: the address of the SQL literal → sqlite3_stmt */
   GHashTable *statements;
   XaStoreHold hold;
+  /* opened read-only: a reader of root's shared ledger */
+  gboolean read_only;
   /* statements run since the store opened, which the bench and the
    * counting tests read */
   guint64 n_statements;
@@ -184,6 +187,15 @@ gboolean xa_store_each_vm (XaStore       *self,
 extern const gchar *const xa_store_report_statements[];
 
 /* xa-store-schema.c */
+gboolean xa_store_prepare_file (const gchar *path,
+                                GError     **error);
+gboolean xa_store_check_wal (const gchar       *path,
+                             XaPrivateFileFlags flags,
+                             GError           **error);
+gboolean xa_store_check_read_only (const gchar *path,
+                                   GError     **error);
+gboolean xa_store_is_others (const gchar *path);
+gboolean xa_store_is_shared (const gchar *path);
 gboolean xa_store_migrate (XaStore *self,
                            GError **error);
 

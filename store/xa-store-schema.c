@@ -271,6 +271,13 @@ xa_store_migrate (XaStore *self, GError **error)
     return FALSE;
   if (version == XA_STORE_SCHEMA_VERSION)
     return TRUE;
+  if (self->read_only) {
+    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE,
+                 "%s: was written by an older xadmit (schema %" G_GINT64_FORMAT ", this one "
+                 "reads %d), and only its owner may upgrade it: xadmit daemon does when it "
+                 "starts", self->path, version, XA_STORE_SCHEMA_VERSION);
+    return FALSE;
+  }
   if (sqlite3_exec (self->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
     return xa_store_fail (self, sqlite3_errcode (self->db), "migrate the schema", error);
   done = xa_store_migrate_in_txn (self, error);

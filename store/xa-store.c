@@ -291,6 +291,12 @@ xa_store_begin (XaStore *self, GError **error)
     return xa_store_lost (self, error);
   if (self->hold == XA_STORE_HOLD_OPEN)
     return TRUE;
+  if (self->read_only) {
+    g_set_error (error, XA_ERROR, XA_ERROR_PERMISSION,
+                 "%s: it is root's, and this user may only read it (xadmit status, report); "
+                 "only root may write it", self->path);
+    return FALSE;
+  }
   if (!xa_store_exec (self, "BEGIN IMMEDIATE", "start a transaction", error))
     return FALSE;
   if (self->hold == XA_STORE_HOLD_IDLE)
@@ -388,86 +394,6 @@ xa_store_release (XaStore *self, GError **error)
   return ok;
 }
 
-/**
- * xa_store_default_path:
- *
- * Returns: (transfer full): /var/lib/xadmit/xadmit.db as root, else
- *   xadmit/xadmit.db in the user's state directory ($XDG_STATE_HOME,
- *   ~/.local/state)
- */
-gchar *
-xa_store_default_path (void)
-{
-  if (geteuid () == 0)
-    return g_strdup ("/var/lib/xadmit/xadmit.db");
-  return g_build_filename (g_get_user_state_dir (), "xadmit", "xadmit.db", NULL);
-}
-
-static gboolean
-xa_store_set_errno (const gchar *path, const gchar *purpose, GError **error)
-{
-  gint saved_errno = errno;
-
-  g_set_error (error, XA_ERROR, XA_ERROR_FAILED, "%s: cannot %s: %s", path, purpose,
-               g_strerror (saved_errno));
-  return FALSE;
-}
-
-/* A file of the ledger (the database, its -wal or -shm): missing, or a
- * regular file private to this user (xa_private_file_check()). */
-static gboolean
-xa_store_check_private (const gchar *path, GError **error)
-{
-  struct stat st;
-
-  if (lstat (path, &st) != 0)
-    return errno == ENOENT || xa_store_set_errno (path, "read its status", error);
-  if (S_ISLNK (st.st_mode)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_PERMISSION,
-                 "%s: is a symbolic link, which xadmit does not follow", path);
-    return FALSE;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    g_set_error (error, XA_ERROR, XA_ERROR_DATABASE, "%s: is not a database file", path);
-    return FALSE;
-  }
-  return xa_private_file_check (path, &st, error);
-}
-
-/* The -wal and -shm files SQLite keeps beside the ledger in WAL mode. */
-static gboolean
-xa_store_check_wal (const gchar *path, GError **error)
-{
-  g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
-
-  return xa_store_check_private (wal, error) && xa_store_check_private (shm, error);
-}
-
-/* Creates the directory 0700 and the file 0600 if missing (a umask can
- * only take bits away); refuses a directory others may change and a file
- * that is not private, before SQLite opens anything. */
-static gboolean
-xa_store_prepare_file (const gchar *path, GError **error)
-{
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  struct stat st;
-  gint fd;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    return xa_store_set_errno (path, "create its directory", error);
-  if (stat (dir, &st) != 0)
-    return xa_store_set_errno (path, "read its directory's status", error);
-  if (!xa_private_file_check_dir (dir, &st, error))
-    return FALSE;
-  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 && errno != EEXIST)
-    return xa_store_set_errno (path, "create the database", error);
-  if (fd >= 0)
-    g_close (fd, NULL);
-  return xa_store_check_private (path, error) && xa_store_check_wal (path, error);
-}
-
 /* Settings of this connection only, and a first read: a file that is not
  * a database is refused before anything is written to it. */
 static gboolean
@@ -517,6 +443,41 @@ xa_store_use_wal (XaStore *self, GError **error)
   return TRUE;
 }
 
+/* A reader of a shared ledger cannot make the -wal and -shm, which SQLite
+ * deletes when the last connection closes: they are kept for it. */
+static void
+xa_store_keep_wal_if_shared (XaStore *self)
+{
+  gint keep = 1;
+
+  if (xa_store_is_shared (self->path))
+    sqlite3_file_control (self->db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+}
+
+/* The connection, configured, with its schema checked (and migrated, unless
+ * read-only). */
+static XaStore *
+xa_store_connect (const gchar *path, gboolean read_only, GError **error)
+{
+  g_autoptr(XaStore) self = g_new0 (XaStore, 1);
+  gint rc;
+
+  self->path = g_strdup (path);
+  self->read_only = read_only;
+  self->statements = g_hash_table_new_full (NULL, NULL, NULL, xa_stmt_finalize);
+  /* NOMUTEX: one thread uses a store, so SQLite need not lock each call */
+  rc = sqlite3_open_v2 (path, &self->db,
+                        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                        SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    xa_store_fail (self, rc, "open the database", error);
+    return NULL;
+  }
+  if (!xa_store_configure (self, error) || !xa_store_migrate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 /**
  * xa_store_open:
  * @path: the database file; created (0600, in a 0700 directory) if missing
@@ -533,26 +494,44 @@ XaStore *
 xa_store_open (const gchar *path, GError **error)
 {
   g_autoptr(XaStore) self = NULL;
-  gint rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!xa_store_prepare_file (path, error))
+  if (!xa_store_prepare_file (path, error) ||
+      (self = xa_store_connect (path, FALSE, error)) == NULL)
     return NULL;
-  self = g_new0 (XaStore, 1);
-  self->path = g_strdup (path);
-  self->statements = g_hash_table_new_full (NULL, NULL, NULL, xa_stmt_finalize);
-  /* NOMUTEX: one thread uses a store, so SQLite need not lock each call */
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK) {
-    xa_store_fail (self, rc, "open the database", error);
-    return NULL;
-  }
+  xa_store_keep_wal_if_shared (self);
   /* checked again once SQLite made them: one made meanwhile by another
    * user is refused */
-  if (!xa_store_configure (self, error) || !xa_store_migrate (self, error) ||
-      !xa_store_use_wal (self, error) || !xa_store_check_wal (path, error))
+  if (!xa_store_use_wal (self, error) || !xa_store_check_wal (path, XA_PRIVATE_FILE_NONE, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * xa_store_open_reader:
+ * @path: the database file, which exists
+ * @error: a #GError, as xa_store_open()'s
+ *
+ * Opens the ledger for a command that only reads it: as xa_store_open()
+ * does if this user owns it; read-only if root does and shares it with a
+ * group this user is in (xa_store_share()), whose schema must then be
+ * current already.
+ *
+ * Returns: (transfer full) (nullable): the store
+ */
+XaStore *
+xa_store_open_reader (const gchar *path, GError **error)
+{
+  g_autoptr(XaStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!xa_store_is_others (path))
+    return xa_store_open (path, error);
+  if (!xa_store_check_read_only (path, error) ||
+      (self = xa_store_connect (path, TRUE, error)) == NULL ||
+      !xa_store_check_read_only (path, error))
     return NULL;
   return g_steal_pointer (&self);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "xa-guest.h"
 #include "xa-plan.h"
@@ -301,6 +302,14 @@ typedef struct _XaStore XaStore;
 gchar *xa_store_default_path (void);
 XaStore *xa_store_open (const gchar *path,
                         GError     **error);
+XaStore *xa_store_open_reader (const gchar *path,
+                               GError     **error);
+gboolean xa_store_share (const gchar *path,
+                         const gchar *group,
+                         GError     **error);
+gboolean xa_store_lookup_group (const gchar *group,
+                                gid_t       *out_gid,
+                                GError     **error);
 void xa_store_free (XaStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStore, xa_store_free)
 const gchar *xa_store_get_path (XaStore *self);

@@ -3,9 +3,11 @@
  * whatever the umask, refused when others may change them. */
 #include <glib/gstdio.h>
 #include <pwd.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "xa-private-file.h"
 #include "xa-test-store.h"
 
 static void
@@ -173,6 +175,56 @@ test_private_refuses_another_users_directory (void)
   assert_refused (path, theirs, "who may replace what is in it");
 }
 
+typedef struct {
+  guint mode;
+  /* 0: this user's, 1: root's, 2: another user's */
+  guint owner;
+  XaPrivateFileFlags flags;
+  gboolean passes;
+} ModeCase;
+
+/* xa_private_file_check_full()'s table: group read is the one opening,
+ * and root's file will do only to be read (docs/formats.md, Ledger). */
+static void
+test_private_check_modes (void)
+{
+  const ModeCase cases[] = {
+    { 0600, 0, XA_PRIVATE_FILE_NONE, TRUE },
+    { 0640, 0, XA_PRIVATE_FILE_NONE, TRUE },
+    { 0400, 0, XA_PRIVATE_FILE_NONE, TRUE },
+    { 0660, 0, XA_PRIVATE_FILE_NONE, FALSE },
+    { 0644, 0, XA_PRIVATE_FILE_NONE, FALSE },
+    { 0604, 0, XA_PRIVATE_FILE_NONE, FALSE },
+    { 0666, 0, XA_PRIVATE_FILE_READ_ONLY, FALSE },
+    { 0640, 1, XA_PRIVATE_FILE_READ_ONLY, TRUE },
+    { 0600, 1, XA_PRIVATE_FILE_READ_ONLY, TRUE },
+    { 0660, 1, XA_PRIVATE_FILE_READ_ONLY, FALSE },
+    { 0644, 1, XA_PRIVATE_FILE_READ_ONLY, FALSE },
+    { 0600, 2, XA_PRIVATE_FILE_NONE, FALSE },
+    { 0640, 2, XA_PRIVATE_FILE_READ_ONLY, FALSE },
+  };
+  uid_t other = geteuid () == 4243 ? 4244 : 4243;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    struct stat st = { 0 };
+    g_autoptr(GError) error = NULL;
+    gboolean root_writes = cases[i].owner == 1 && geteuid () == 0;
+
+    st.st_mode = S_IFREG | cases[i].mode;
+    st.st_uid = cases[i].owner == 0 ? geteuid () : cases[i].owner == 1 ? 0 : other;
+    g_test_message ("case %u: %04o", i, cases[i].mode);
+    g_assert_cmpint (xa_private_file_check_full ("x.db", &st, cases[i].flags, &error), ==,
+                     cases[i].passes);
+    g_assert_true ((error == NULL) == cases[i].passes);
+    /* a writer of root's shared file: root passes, anyone else is told why */
+    g_clear_error (&error);
+    if (cases[i].owner == 1 && cases[i].passes)
+      g_assert_cmpint (xa_private_file_check ("x.db", &st, &error), ==, root_writes);
+    if (error != NULL && cases[i].mode == 0640)
+      g_assert_nonnull (strstr (error->message, "only root may write it"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -185,6 +237,7 @@ main (int argc, char **argv)
                    test_private_refuses_a_ledger_others_may_use);
   g_test_add_func ("/store/private/refuses-a-wal-others-may-write",
                    test_private_refuses_a_wal_others_may_write);
+  g_test_add_func ("/store/private/check-modes", test_private_check_modes);
   g_test_add_func ("/store/private/refuses-a-symbolic-link", test_private_refuses_a_symbolic_link);
   g_test_add_func ("/store/private/refuses-another-users-ledger",
                    test_private_refuses_another_users_ledger);
