@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The invariants of issue 15, checked on the ledger and the simulated host
  * after every event of the host's clock. */
+#include "xa-host-record.h"
 #include "xa-sim-check.h"
 
 G_DEFINE_QUARK (xa-sim-check-error-quark, xa_sim_check_error)
@@ -47,6 +48,8 @@ struct _XaSimCheck {
   GHashTable *domids;
   /* the domains not xadmit's (dom0...), as first seen: they stay */
   guint n_resident;
+  /* why a request ends whose guest powered off (a shuts_down fault) */
+  gchar *shut_down;
 };
 
 const gchar *
@@ -72,6 +75,7 @@ xa_sim_check_new (gboolean destroy_may_fail)
   self->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->domids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->shut_down = xa_host_record_down_reason ("poweroff");
   return self;
 }
 
@@ -84,6 +88,7 @@ xa_sim_check_free (XaSimCheck *self)
   g_hash_table_unref (self->cancelled);
   g_hash_table_unref (self->states);
   g_hash_table_unref (self->domids);
+  g_free (self->shut_down);
   g_free (self);
 }
 
@@ -219,6 +224,10 @@ xa_sim_check_running (XaSimCheck *self, const XaHostInfo *info, const XaStoreVmR
   if (domain == NULL)
     return xa_sim_check_fail (error, XA_SIM_INVARIANT_RUNNING,
                               "%s is running, and the host has no domain of it", row->name);
+  if (domain->down != NULL)
+    return xa_sim_check_fail (error, XA_SIM_INVARIANT_RUNNING,
+                              "%s is running, and its domain %u went down (%s)", row->name,
+                              domain->domid, domain->down);
   if (g_hash_table_lookup_extended (self->domids, row->uuid, NULL, &domid) &&
       GPOINTER_TO_UINT (domid) != domain->domid)
     return xa_sim_check_fail (error, XA_SIM_INVARIANT_BUILT_TWICE,
@@ -334,7 +343,8 @@ xa_sim_check_group_states (GPtrArray *rows, const gchar *key)
 }
 
 /* A group that is over (none of its members queued, planned or building)
- * runs all its members but those cancelled, or none. */
+ * started all its members but those cancelled (running, or ended since as
+ * their guest powered off), or none. */
 static gboolean
 xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
 {
@@ -343,7 +353,7 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
   gpointer key;
   gpointer value;
 
-  /* per group: bits 0-9 members, 10-19 running, 20 on its way */
+  /* per group: bits 0-9 members, 10-19 started, 20 on its way */
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     g_autofree gchar *key_text = NULL;
@@ -354,7 +364,9 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
       continue;
     key_text = g_strdup_printf ("%s/%s", row->group_id, row->group);
     counts = GPOINTER_TO_UINT (g_hash_table_lookup (groups, key_text)) + 1;
-    counts += row->state == XA_REQUEST_RUNNING ? 1u << 10 : 0;
+    counts += row->state == XA_REQUEST_RUNNING ||
+              (row->state == XA_REQUEST_ENDED && g_strcmp0 (row->reason, self->shut_down) == 0)
+              ? 1u << 10 : 0;
     counts |= row->state == XA_REQUEST_QUEUED || row->state == XA_REQUEST_PLANNED ||
               row->state == XA_REQUEST_BUILDING ? 1u << 20 : 0;
     g_hash_table_insert (groups, g_steal_pointer (&key_text), GUINT_TO_POINTER (counts));
@@ -363,14 +375,14 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     guint counts = GPOINTER_TO_UINT (value);
     guint members = counts & 0x3ff;
-    guint running = (counts >> 10) & 0x3ff;
+    guint started = (counts >> 10) & 0x3ff;
 
-    if (!(counts & (1u << 20)) && running > 0 && running < members) {
+    if (!(counts & (1u << 20)) && started > 0 && started < members) {
       g_autofree gchar *states = xa_sim_check_group_states (rows, key);
 
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_GROUP,
-                                "group %s is over with %u of its %u members running (%s)",
-                                (const gchar *) key, running, members, states);
+                                "group %s is over with %u of its %u members started (%s)",
+                                (const gchar *) key, started, members, states);
     }
   }
   return TRUE;
