@@ -50,6 +50,13 @@ struct _XaSimCheck {
   guint n_resident;
   /* why a request ends whose guest powered off (a shuts_down fault) */
   gchar *shut_down;
+  /* per node, as last seen: how much what the builds in flight have yet
+   * to take exceeded its free memory, its free memory and domains, and
+   * what the builds in flight held beyond their plan */
+  guint n_nodes_seen;
+  guint64 short_mib[XA_MAX_NODES];
+  guint64 accounted_mib[XA_MAX_NODES];
+  guint64 unplanned_mib[XA_MAX_NODES];
 };
 
 const gchar *
@@ -138,12 +145,10 @@ xa_sim_check_reachable (XaRequestState from, XaRequestState to)
   return (seen & STATE_BIT (to)) != 0;
 }
 
-/* Each request moved along the allowed transitions since the last look;
- * *out_admitted gets the nodes a batch admitted since planned on. */
+/* Each request moved along the allowed transitions since the last look. */
 static gboolean
-xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, XaNodeSet *out_admitted, GError **error)
+xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, GError **error)
 {
-  *out_admitted = 0;
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     gpointer seen = g_hash_table_lookup (self->states, &row->id);
@@ -153,8 +158,6 @@ xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, XaNodeSet *out_admitted,
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_STATES, "%s went from %s to %s",
                                 row->name, xa_request_state_to_string (before),
                                 xa_request_state_to_string (row->state));
-    if (row->state == XA_REQUEST_PLANNED && before != XA_REQUEST_PLANNED)
-      *out_admitted |= row->planned_nodes;
     g_hash_table_insert (self->states, g_memdup2 (&row->id, sizeof (gint64)),
                          GUINT_TO_POINTER (row->state + 1));
   }
@@ -283,43 +286,82 @@ xa_sim_check_domains (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows,
   return TRUE;
 }
 
-/* What the requests in flight have yet to take of node @n: their plan,
- * less what their domains hold there. */
-static guint64
-xa_sim_check_owed (const XaHostInfo *info, GPtrArray *rows, guint n)
+/* Per node, what the requests in flight have yet to take: their plan,
+ * less what their domains hold there; and what their domains hold beyond
+ * their plan (a pinned VM's memory goes where Xen's allocator deals it). */
+static void
+xa_sim_check_owed (const XaHostInfo *info, GPtrArray *rows, guint64 *owed, guint64 *unplanned)
 {
-  guint64 owed = 0;
-
+  memset (owed, 0, sizeof (guint64) * info->n_nodes);
+  memset (unplanned, 0, sizeof (guint64) * info->n_nodes);
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     const XaHostDomain *domain = NULL;
-    guint64 held;
 
     if (row->state != XA_REQUEST_PLANNED && row->state != XA_REQUEST_BUILDING)
       continue;
     domain = xa_host_info_find_domain (info, row->uuid);
-    held = domain != NULL ? domain->memory_by_node_mib[n] : 0;
-    owed += row->planned_mib[n] - MIN (row->planned_mib[n], held);
+    for (guint n = 0; n < info->n_nodes; n++) {
+      guint64 held = domain != NULL ? domain->memory_by_node_mib[n] : 0;
+
+      owed[n] += row->planned_mib[n] - MIN (row->planned_mib[n], held);
+      unplanned[n] += held - MIN (row->planned_mib[n], held);
+    }
   }
-  return owed;
 }
 
-/* Once a batch is admitted, on each node it planned on, what the builds in
- * flight have yet to take fits the node's free memory. (A take may leave
- * less since on other nodes: the builds planned there fail or spill.) */
-static gboolean
-xa_sim_check_planned (const XaHostInfo *info, GPtrArray *rows, XaNodeSet admitted,
-                      GError **error)
+/* What node @n's free memory and its domains add up to: only something
+ * outside xadmit (a take) makes it less. */
+static guint64
+xa_sim_check_accounted (const XaHostInfo *info, guint n)
 {
-  for (guint n = 0; n < info->n_nodes; n++) {
-    guint64 owed = (admitted & XA_NODESET_BIT (n)) ? xa_sim_check_owed (info, rows, n) : 0;
+  return info->nodes[n].free_mib + xa_host_info_domains_mib (info, n);
+}
 
-    if (owed > info->nodes[n].free_mib)
+/* How much less node @n has than at the last event, from outside the
+ * plans: what something outside xadmit took, and what builds in flight
+ * took there without a plan for it. */
+static guint64
+xa_sim_check_taken (const XaSimCheck *self, const XaHostInfo *info, guint n, guint64 unplanned)
+{
+  guint64 accounted = xa_sim_check_accounted (info, n);
+
+  if (self->n_nodes_seen <= n)
+    return 0;
+  return (self->accounted_mib[n] > accounted ? self->accounted_mib[n] - accounted : 0) +
+         (unplanned > self->unplanned_mib[n] ? unplanned - self->unplanned_mib[n] : 0);
+}
+
+/* On every node, what the builds in flight have yet to take fits its free
+ * memory, but for what was taken from outside the plans since they were
+ * planned: a node may be short by no more than it was at the last event
+ * and what was taken of it since (its builds then fail in strict mode). */
+static gboolean
+xa_sim_check_planned (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows, GError **error)
+{
+  guint64 owed[XA_MAX_NODES];
+  guint64 unplanned[XA_MAX_NODES];
+
+  xa_sim_check_owed (info, rows, owed, unplanned);
+  for (guint n = 0; n < info->n_nodes; n++) {
+    guint64 free_mib = info->nodes[n].free_mib;
+    guint64 taken = xa_sim_check_taken (self, info, n, unplanned[n]);
+    guint64 was_short = self->n_nodes_seen > n ? self->short_mib[n] : 0;
+    guint64 is_short = owed[n] > free_mib ? owed[n] - free_mib : 0;
+
+    if (is_short > was_short + taken)
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_OVER_PLANNED,
                                 "node %u: the builds in flight have %" G_GUINT64_FORMAT
-                                " MiB yet to take, and the node has %" G_GUINT64_FORMAT " MiB free",
-                                n, owed, info->nodes[n].free_mib);
+                                " MiB yet to take, and the node has %" G_GUINT64_FORMAT " MiB "
+                                "free: %" G_GUINT64_FORMAT " MiB short, more than the %"
+                                G_GUINT64_FORMAT " MiB it was before and the %" G_GUINT64_FORMAT
+                                " MiB taken since", n, owed[n], free_mib, is_short, was_short,
+                                taken);
+    self->short_mib[n] = is_short;
+    self->accounted_mib[n] = xa_sim_check_accounted (info, n);
+    self->unplanned_mib[n] = unplanned[n];
   }
+  self->n_nodes_seen = info->n_nodes;
   return TRUE;
 }
 
@@ -419,16 +461,15 @@ xa_sim_check_now (XaSimCheck *self, XaHost *host, XaStore *store, gint64 host_id
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (host, error);
   g_autoptr(GPtrArray) rows = NULL;
-  XaNodeSet admitted = 0;
 
   if (info == NULL)
     return FALSE;
   rows = xa_store_list_vms (store, host_id, info->n_nodes, 0, G_MAXINT64, error);
   if (rows == NULL)
     return FALSE;
-  return xa_sim_check_states (self, rows, &admitted, error) &&
+  return xa_sim_check_states (self, rows, error) &&
          xa_sim_check_lost (self, rows, error) && xa_sim_check_domains (self, info, rows, error) &&
-         xa_sim_check_planned (info, rows, admitted, error) &&
+         xa_sim_check_planned (self, info, rows, error) &&
          xa_sim_check_groups (self, rows, error) && xa_sim_check_strict (rows, error);
 }
 
