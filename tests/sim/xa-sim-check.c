@@ -19,6 +19,8 @@ static const gchar *const invariant_texts[] = {
   [XA_SIM_INVARIANT_LOST] = "nothing submitted is lost",
   [XA_SIM_INVARIANT_GROUP] = "every group is all-or-nothing",
   [XA_SIM_INVARIANT_STRICT] = "in strict mode a VM runs on the nodes it was planned on",
+  [XA_SIM_INVARIANT_LOCAL] = "a VM that fits one node on the host as it was at its admission "
+                             "ends on one node (strict mode), or the ledger records why not",
   [XA_SIM_INVARIANT_STOPS] = "the admitter stops with an error when the ledger cannot be written",
   [XA_SIM_INVARIANT_ALIVE] = "the admitter neither aborts nor crashes by itself",
 };
@@ -50,6 +52,7 @@ struct _XaSimCheck {
   guint n_resident;
   /* why a request ends whose guest powered off (a shuts_down fault) */
   gchar *shut_down;
+  XaSimLocal *local;
   /* per node, as last seen: how much what the builds in flight have yet
    * to take exceeded its free memory, its free memory and domains, and
    * what the builds in flight held beyond their plan */
@@ -69,14 +72,16 @@ xa_sim_invariant_describe (XaSimInvariant invariant)
  * xa_sim_check_new:
  * @destroy_may_fail: the host's faults break destroy, so the domain of a
  *   request that is over may stay, as a leftover the ledger knows
+ * @local: (transfer full): the locality invariant's checker
  *
  * Returns: (transfer full): a checker that has seen nothing yet
  */
 XaSimCheck *
-xa_sim_check_new (gboolean destroy_may_fail)
+xa_sim_check_new (gboolean destroy_may_fail, XaSimLocal *local)
 {
   XaSimCheck *self = g_new0 (XaSimCheck, 1);
 
+  self->local = local;
   self->destroy_may_fail = destroy_may_fail;
   self->submitted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -96,6 +101,7 @@ xa_sim_check_free (XaSimCheck *self)
   g_hash_table_unref (self->states);
   g_hash_table_unref (self->domids);
   g_free (self->shut_down);
+  xa_sim_local_free (self->local);
   g_free (self);
 }
 
@@ -145,9 +151,17 @@ xa_sim_check_reachable (XaRequestState from, XaRequestState to)
   return (seen & STATE_BIT (to)) != 0;
 }
 
-/* Each request moved along the allowed transitions since the last look. */
 static gboolean
-xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, GError **error)
+xa_sim_check_is_live (XaRequestState state)
+{
+  return state == XA_REQUEST_PLANNED || state == XA_REQUEST_BUILDING ||
+         state == XA_REQUEST_RUNNING;
+}
+
+/* Each request moved along the allowed transitions since the last look;
+ * @admitted gets those a batch admitted since (queued before). */
+static gboolean
+xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, GPtrArray *admitted, GError **error)
 {
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
@@ -158,6 +172,8 @@ xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, GError **error)
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_STATES, "%s went from %s to %s",
                                 row->name, xa_request_state_to_string (before),
                                 xa_request_state_to_string (row->state));
+    if (seen != NULL && before == XA_REQUEST_QUEUED && xa_sim_check_is_live (row->state))
+      g_ptr_array_add (admitted, (gpointer) row);
     g_hash_table_insert (self->states, g_memdup2 (&row->id, sizeof (gint64)),
                          GUINT_TO_POINTER (row->state + 1));
   }
@@ -181,13 +197,6 @@ xa_sim_check_lost (XaSimCheck *self, GPtrArray *rows, GError **error)
                                 (const gchar *) name);
   }
   return TRUE;
-}
-
-static gboolean
-xa_sim_check_is_live (XaRequestState state)
-{
-  return state == XA_REQUEST_PLANNED || state == XA_REQUEST_BUILDING ||
-         state == XA_REQUEST_RUNNING;
 }
 
 /* One domain with a handle: one request has it, which is live (or over,
@@ -337,12 +346,9 @@ xa_sim_check_taken (const XaSimCheck *self, const XaHostInfo *info, guint n, gui
  * planned: a node may be short by no more than it was at the last event
  * and what was taken of it since (its builds then fail in strict mode). */
 static gboolean
-xa_sim_check_planned (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows, GError **error)
+xa_sim_check_planned (XaSimCheck *self, const XaHostInfo *info, const guint64 *owed,
+                      const guint64 *unplanned, GError **error)
 {
-  guint64 owed[XA_MAX_NODES];
-  guint64 unplanned[XA_MAX_NODES];
-
-  xa_sim_check_owed (info, rows, owed, unplanned);
   for (guint n = 0; n < info->n_nodes; n++) {
     guint64 free_mib = info->nodes[n].free_mib;
     guint64 taken = xa_sim_check_taken (self, info, n, unplanned[n]);
@@ -461,16 +467,22 @@ xa_sim_check_now (XaSimCheck *self, XaHost *host, XaStore *store, gint64 host_id
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (host, error);
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) admitted = g_ptr_array_new ();
+  guint64 owed[XA_MAX_NODES];
+  guint64 unplanned[XA_MAX_NODES];
 
   if (info == NULL)
     return FALSE;
   rows = xa_store_list_vms (store, host_id, info->n_nodes, 0, G_MAXINT64, error);
-  if (rows == NULL)
+  if (rows == NULL || !xa_sim_check_states (self, rows, admitted, error))
     return FALSE;
-  return xa_sim_check_states (self, rows, error) &&
-         xa_sim_check_lost (self, rows, error) && xa_sim_check_domains (self, info, rows, error) &&
-         xa_sim_check_planned (self, info, rows, error) &&
-         xa_sim_check_groups (self, rows, error) && xa_sim_check_strict (rows, error);
+  xa_sim_check_owed (info, rows, owed, unplanned);
+  if (admitted->len > 0)
+    xa_sim_local_admitted (self->local, info, owed, admitted);
+  return xa_sim_check_lost (self, rows, error) && xa_sim_check_domains (self, info, rows, error) &&
+         xa_sim_check_planned (self, info, owed, unplanned, error) &&
+         xa_sim_check_groups (self, rows, error) && xa_sim_check_strict (rows, error) &&
+         xa_sim_local_check (self->local, store, host_id, info, rows, error);
 }
 
 /* One request's log: from its queueing, each line from where the last
