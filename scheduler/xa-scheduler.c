@@ -333,6 +333,40 @@ xa_scheduler_start (XaScheduler *self)
   xa_scheduler_dispatch (self);
 }
 
+/* A domain gone down that no VM of this run has may be one an earlier run
+ * built, running in the ledger (a restarted daemon holds only the VMs it
+ * is handed): it ends as that run's watch would have ended it. */
+static gboolean
+xa_scheduler_end_earlier (XaScheduler *self, guint32 domid, const gchar *down, GError **error)
+{
+  g_autoptr(XaHostInfo) info = xa_host_snapshot_some (self->host, &domid, 1, error);
+  g_autoptr(XaStoreRequest) request = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree gchar *reason = NULL;
+  const XaHostDomain *domain;
+
+  if (info == NULL)
+    return FALSE;
+  domain = info->domains->len == 1 ? g_ptr_array_index (info->domains, 0) : NULL;
+  if (domain == NULL || domain->uuid == NULL)
+    return TRUE;
+  request = xa_store_find_request (self->store, self->host_id, domain->uuid, &local);
+  if (request == NULL && !g_error_matches (local, XA_ERROR, XA_ERROR_NOT_FOUND)) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  if (request == NULL || request->state != XA_REQUEST_RUNNING)
+    return TRUE;
+  reason = xa_host_record_down_reason (down);
+  if (!xa_host_destroy (self->host, domid, &local)) {
+    g_warning ("%s: its domain %u went down, and cannot be destroyed: %s", request->req->name,
+               domid, local->message);
+    return TRUE;
+  }
+  g_message ("%s: %s", request->req->name, reason);
+  return xa_store_end (self->store, request, reason, xa_scheduler_time (self), error);
+}
+
 /* A built VM whose domain went down by itself (docs/design.md, "Xen call
  * order"): the domain is destroyed, the request ends, and what that frees
  * may fit the VMs that wait; so may what any domain that went freed. */
@@ -344,13 +378,15 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   g_autofree gchar *reason = NULL;
   XaVm *vm = g_hash_table_lookup (self->running_by_domid, GUINT_TO_POINTER (domid));
 
-  if (down == NULL) {
+  if (down == NULL || vm == NULL) {
+    if (down != NULL && !xa_scheduler_end_earlier (self, domid, down, &error)) {
+      xa_scheduler_fatal (self, g_steal_pointer (&error));
+      return;
+    }
     self->generation++;
     xa_scheduler_after_job (self);
     return;
   }
-  if (vm == NULL)
-    return;
   /* before the destroy, which may free @down */
   reason = xa_host_record_down_reason (down);
   if (!xa_build_destroy (vm, &error)) {

@@ -36,6 +36,33 @@ test_fault_fails_a_call (XaTestSim *f, gconstpointer data)
   g_assert_error (error, XA_HOST_ERROR, EIO);
 }
 
+/* A call fault's count of uses outlives the process in the state file: the
+ * use it breaks fails once, whichever life of the host it comes in. */
+static void
+test_fault_fails_a_call_once_across_lives (XaTestSim *f, gconstpointer data)
+{
+  const gchar *fault = ", \"faults\": [{\"call_fails\": \"unpause\", \"use\": 2}]";
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+  g_autoptr(GError) error = NULL;
+  guint32 domid;
+
+  f->host = xa_test_sim_open (f, 2, 8, fault, state);
+  domid = xa_test_sim_create (f->host, "vm", 1, GiB);
+  g_assert_true (xa_host_unpause (f->host, domid, &error));
+  g_assert_true (xa_host_save (f->host, &error));
+  g_clear_pointer (&f->host, xa_host_free);
+  f->host = xa_test_sim_open (f, 2, 8, fault, state);
+  g_assert_false (xa_host_unpause (f->host, domid, &error));
+  g_assert_error (error, XA_HOST_ERROR, EIO);
+  g_clear_error (&error);
+  g_assert_true (xa_host_save (f->host, &error));
+  g_clear_pointer (&f->host, xa_host_free);
+  f->host = xa_test_sim_open (f, 2, 8, fault, state);
+  g_assert_true (xa_host_unpause (f->host, domid, &error));
+  g_assert_true (xa_host_unpause (f->host, domid, &error));
+  g_assert_no_error (error);
+}
+
 /* A call fails with the errno its fault gives (docs/formats.md, Faults). */
 static void
 test_fault_fails_a_call_with_its_errno (XaTestSim *f, gconstpointer data)
@@ -283,6 +310,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   xa_test_sim_add ("/scheduler/sim/faults/fail-a-build", test_fault_fails_a_build);
   xa_test_sim_add ("/scheduler/sim/faults/fail-a-call", test_fault_fails_a_call);
+  xa_test_sim_add ("/scheduler/sim/faults/fail-a-call-once-across-lives",
+                   test_fault_fails_a_call_once_across_lives);
   xa_test_sim_add ("/scheduler/sim/faults/fail-a-call-with-its-errno",
                    test_fault_fails_a_call_with_its_errno);
   xa_test_sim_add ("/scheduler/sim/faults/give-memory-back", test_fault_gives_memory_back);

@@ -170,6 +170,47 @@ test_claims_protect_the_host_total (XaTestSim *f, gconstpointer data)
   g_clear_error (&unclaimed.error);
 }
 
+/* A state file whose claims add up past the memory is bad input, on a
+ * node or the host, and even where the sum would wrap around 2^64 (2048
+ * claims of 2^53 MiB add up to 0 in 64 bits). */
+static void
+test_claims_beyond_the_memory_are_refused (XaTestSim *f, gconstpointer data)
+{
+  const struct {
+    guint n_claims;
+    const gchar *claim;
+    const gchar *node;
+    const gchar *where;
+  } cases[] = {
+    { 3, "6144", "", "the host (16384 MiB)" },
+    { 2, "6144", ", \"claim_node\": 1", "node 1 (8192 MiB)" },
+    { 2048, "9007199254740992", "", "the host (16384 MiB)" },
+  };
+  g_autofree gchar *state = g_build_filename (f->dir, "state.json", NULL);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    g_autoptr(GString) text = g_string_new ("{\"nodes\": [{\"memory\": 8192, \"cpus\": 1}, "
+                                            "{\"memory\": 8192, \"cpus\": 1}], "
+                                            "\"node_claims\": true, \"domains\": [");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XaHost) host = NULL;
+    g_autofree gchar *expected = g_strdup_printf ("domains: the claims add up to more than the "
+                                                  "memory of %s", cases[c].where);
+
+    for (guint i = 0; i < cases[c].n_claims; i++) {
+      g_string_append_printf (text, "{\"name\": \"d%u\", \"vcpus\": 1, \"memory_by_node\": "
+                              "[0, 0], \"uuid\": \"00000000-0000-4000-8000-%012u\", "
+                              "\"claim\": %s%s}", i, i, cases[c].claim, cases[c].node);
+      g_string_append (text, i + 1 < cases[c].n_claims ? ", " : "]}");
+    }
+    g_assert_true (g_file_set_contents (state, text->str, -1, &error));
+    host = xa_host_open ("sim", state, &error);
+    g_assert_null (host);
+    g_assert_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, expected));
+  }
+}
+
 static void
 test_claims_follow_xens_rules (XaTestSim *f, gconstpointer data)
 {
@@ -284,6 +325,8 @@ main (int argc, char **argv)
   xa_test_sim_add ("/scheduler/sim/claims/protect-the-host-total",
                    test_claims_protect_the_host_total);
   xa_test_sim_add ("/scheduler/sim/claims/follow-xens-rules", test_claims_follow_xens_rules);
+  xa_test_sim_add ("/scheduler/sim/claims/beyond-the-memory-are-refused",
+                   test_claims_beyond_the_memory_are_refused);
   xa_test_sim_add ("/scheduler/sim/claims/node-claims-keep-a-node", test_node_claims_keep_a_node);
   xa_test_sim_add ("/scheduler/sim/build/takes-populate-time", test_build_takes_populate_time);
   xa_test_sim_add ("/scheduler/sim/build/shares-the-bandwidth", test_builds_share_the_bandwidth);

@@ -12,7 +12,7 @@ static const gchar *const take_keys[] = { "at_s", "take", "node", NULL };
 static const gchar *const give_keys[] = { "at_s", "give", "node", NULL };
 static const gchar *const build_fails_keys[] = { "build_fails", "attempt", NULL };
 static const gchar *const build_hangs_keys[] = { "build_hangs", "attempt", NULL };
-static const gchar *const call_fails_keys[] = { "call_fails", "use", "errno", NULL };
+static const gchar *const call_fails_keys[] = { "call_fails", "use", "errno", "used", NULL };
 static const gchar *const shuts_down_keys[] = { "shuts_down", "after_s", NULL };
 
 /* The errors a failing host call may give, as libxenctrl sets errno. */
@@ -122,11 +122,13 @@ xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
   g_autoptr(XaSimFault) fault = g_new0 (XaSimFault, 1);
   const gchar *call = NULL;
   gint64 use = 1;
+  gint64 used = 0;
 
   fault->kind = XA_SIM_FAULT_CALL_FAILS;
   if (!xa_json_check_keys (jfault, call_fails_keys, error) ||
       !xa_json_get_string (jfault, "call_fails", XA_JSON_REQUIRED, &call, error) ||
       !xa_json_get_int (jfault, "use", XA_JSON_OPTIONAL, 1, G_MAXINT32, &use, error) ||
+      !xa_json_get_int (jfault, "used", XA_JSON_OPTIONAL, 0, use, &used, error) ||
       !xa_sim_fault_parse_errno (jfault, &fault->errnum, error))
     return NULL;
   if (!g_strv_contains (host_calls, call)) {
@@ -139,6 +141,7 @@ xa_sim_fault_parse_call_fails (json_t *jfault, GError **error)
   }
   fault->call = g_strdup (call);
   fault->use = (guint) use;
+  fault->used = (guint) used;
   return g_steal_pointer (&fault);
 }
 
@@ -229,6 +232,18 @@ xa_sim_fault_parse_list (const XaHostInfo *info, json_t *root, GError **error)
   return g_steal_pointer (&faults);
 }
 
+static json_t *
+xa_sim_fault_call_fails_to_json (const XaSimFault *fault)
+{
+  json_t *jfault = json_pack ("{s:s, s:i, s:s}", "call_fails", fault->call, "use",
+                              (int) fault->use, "errno", xa_sim_fault_errno_name (fault->errnum));
+
+  /* only once the host has used the call: a host file stays as written */
+  if (fault->used > 0)
+    json_object_set_new (jfault, "used", json_integer (fault->used));
+  return jfault;
+}
+
 /**
  * xa_sim_fault_to_json:
  * @fault: a fault
@@ -250,8 +265,7 @@ xa_sim_fault_to_json (const XaSimFault *fault)
   case XA_SIM_FAULT_BUILD_HANGS:
     return json_pack ("{s:s, s:i}", "build_hangs", fault->vm, "attempt", (int) fault->attempt);
   case XA_SIM_FAULT_CALL_FAILS:
-    return json_pack ("{s:s, s:i, s:s}", "call_fails", fault->call, "use", (int) fault->use,
-                      "errno", xa_sim_fault_errno_name (fault->errnum));
+    return xa_sim_fault_call_fails_to_json (fault);
   case XA_SIM_FAULT_SHUTS_DOWN:
     return json_pack ("{s:s, s:f}", "shuts_down", fault->vm, "after_s", fault->at_s);
   default:

@@ -32,6 +32,8 @@ typedef enum {
  * @attempt: on which attempt
  * @call: (nullable): the host call that fails
  * @use: on which use of @call
+ * @used: the uses of @call so far, up to @use: a state file keeps them, so
+ *   that a restarted host does not fail the call again
  * @errnum: the errno @call fails with
  *
  * A fault the simulated host injects, from the host file's "faults".
@@ -45,6 +47,7 @@ typedef struct {
   guint attempt;
   gchar *call;
   guint use;
+  guint used;
   gint errnum;
 } XaSimFault;
 

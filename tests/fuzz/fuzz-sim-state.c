@@ -48,6 +48,23 @@ xa_fuzz_state_against_topology (const gchar *path)
   xa_fuzz_check_result (host != NULL, error);
 }
 
+/* What an accepted state claims fits its memory, summed in 128 bits so
+ * that no sum the loader wrapped around passes here. */
+static void
+xa_fuzz_state_check_claims (const XaHostInfo *info)
+{
+  unsigned __int128 memory = 0;
+  unsigned __int128 claimed = 0;
+
+  for (guint n = 0; n < info->n_nodes; n++)
+    memory += info->nodes[n].total_mib;
+  for (guint i = 0; i < info->domains->len; i++)
+    claimed += ((const XaHostDomain *) g_ptr_array_index (info->domains, i))->claim_mib;
+  if (claimed > memory)
+    g_error ("the claims add up to %.0f MiB, the host has %.0f", (gdouble) claimed,
+             (gdouble) memory);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -68,5 +85,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* a "call_fails": "snapshot" fault may fail it, but only saying why */
   info = xa_host_snapshot (host, &error);
   xa_fuzz_check_result (info != NULL, error);
+  if (info != NULL)
+    xa_fuzz_state_check_claims (info);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The invariants of issue 15, checked on the ledger and the simulated host
  * after every event of the host's clock. */
+#include "xa-host-record.h"
 #include "xa-sim-check.h"
 
 G_DEFINE_QUARK (xa-sim-check-error-quark, xa_sim_check_error)
@@ -18,6 +19,8 @@ static const gchar *const invariant_texts[] = {
   [XA_SIM_INVARIANT_LOST] = "nothing submitted is lost",
   [XA_SIM_INVARIANT_GROUP] = "every group is all-or-nothing",
   [XA_SIM_INVARIANT_STRICT] = "in strict mode a VM runs on the nodes it was planned on",
+  [XA_SIM_INVARIANT_LOCAL] = "a VM that fits one node on the host as it was at its admission "
+                             "ends on one node (strict mode), or the ledger records why not",
   [XA_SIM_INVARIANT_STOPS] = "the admitter stops with an error when the ledger cannot be written",
   [XA_SIM_INVARIANT_ALIVE] = "the admitter neither aborts nor crashes by itself",
 };
@@ -47,6 +50,16 @@ struct _XaSimCheck {
   GHashTable *domids;
   /* the domains not xadmit's (dom0...), as first seen: they stay */
   guint n_resident;
+  /* why a request ends whose guest powered off (a shuts_down fault) */
+  gchar *shut_down;
+  XaSimLocal *local;
+  /* per node, as last seen: how much what the builds in flight have yet
+   * to take exceeded its free memory, its free memory and domains, and
+   * what the builds in flight held beyond their plan */
+  guint n_nodes_seen;
+  guint64 short_mib[XA_MAX_NODES];
+  guint64 accounted_mib[XA_MAX_NODES];
+  guint64 unplanned_mib[XA_MAX_NODES];
 };
 
 const gchar *
@@ -59,19 +72,22 @@ xa_sim_invariant_describe (XaSimInvariant invariant)
  * xa_sim_check_new:
  * @destroy_may_fail: the host's faults break destroy, so the domain of a
  *   request that is over may stay, as a leftover the ledger knows
+ * @local: (transfer full): the locality invariant's checker
  *
  * Returns: (transfer full): a checker that has seen nothing yet
  */
 XaSimCheck *
-xa_sim_check_new (gboolean destroy_may_fail)
+xa_sim_check_new (gboolean destroy_may_fail, XaSimLocal *local)
 {
   XaSimCheck *self = g_new0 (XaSimCheck, 1);
 
+  self->local = local;
   self->destroy_may_fail = destroy_may_fail;
   self->submitted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->states = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->domids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->shut_down = xa_host_record_down_reason ("poweroff");
   return self;
 }
 
@@ -84,6 +100,8 @@ xa_sim_check_free (XaSimCheck *self)
   g_hash_table_unref (self->cancelled);
   g_hash_table_unref (self->states);
   g_hash_table_unref (self->domids);
+  g_free (self->shut_down);
+  xa_sim_local_free (self->local);
   g_free (self);
 }
 
@@ -133,12 +151,18 @@ xa_sim_check_reachable (XaRequestState from, XaRequestState to)
   return (seen & STATE_BIT (to)) != 0;
 }
 
-/* Each request moved along the allowed transitions since the last look;
- * *out_admitted gets the nodes a batch admitted since planned on. */
 static gboolean
-xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, XaNodeSet *out_admitted, GError **error)
+xa_sim_check_is_live (XaRequestState state)
 {
-  *out_admitted = 0;
+  return state == XA_REQUEST_PLANNED || state == XA_REQUEST_BUILDING ||
+         state == XA_REQUEST_RUNNING;
+}
+
+/* Each request moved along the allowed transitions since the last look;
+ * @admitted gets those a batch admitted since (queued before). */
+static gboolean
+xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, GPtrArray *admitted, GError **error)
+{
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     gpointer seen = g_hash_table_lookup (self->states, &row->id);
@@ -148,8 +172,8 @@ xa_sim_check_states (XaSimCheck *self, GPtrArray *rows, XaNodeSet *out_admitted,
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_STATES, "%s went from %s to %s",
                                 row->name, xa_request_state_to_string (before),
                                 xa_request_state_to_string (row->state));
-    if (row->state == XA_REQUEST_PLANNED && before != XA_REQUEST_PLANNED)
-      *out_admitted |= row->planned_nodes;
+    if (seen != NULL && before == XA_REQUEST_QUEUED && xa_sim_check_is_live (row->state))
+      g_ptr_array_add (admitted, (gpointer) row);
     g_hash_table_insert (self->states, g_memdup2 (&row->id, sizeof (gint64)),
                          GUINT_TO_POINTER (row->state + 1));
   }
@@ -173,13 +197,6 @@ xa_sim_check_lost (XaSimCheck *self, GPtrArray *rows, GError **error)
                                 (const gchar *) name);
   }
   return TRUE;
-}
-
-static gboolean
-xa_sim_check_is_live (XaRequestState state)
-{
-  return state == XA_REQUEST_PLANNED || state == XA_REQUEST_BUILDING ||
-         state == XA_REQUEST_RUNNING;
 }
 
 /* One domain with a handle: one request has it, which is live (or over,
@@ -219,6 +236,10 @@ xa_sim_check_running (XaSimCheck *self, const XaHostInfo *info, const XaStoreVmR
   if (domain == NULL)
     return xa_sim_check_fail (error, XA_SIM_INVARIANT_RUNNING,
                               "%s is running, and the host has no domain of it", row->name);
+  if (domain->down != NULL)
+    return xa_sim_check_fail (error, XA_SIM_INVARIANT_RUNNING,
+                              "%s is running, and its domain %u went down (%s)", row->name,
+                              domain->domid, domain->down);
   if (g_hash_table_lookup_extended (self->domids, row->uuid, NULL, &domid) &&
       GPOINTER_TO_UINT (domid) != domain->domid)
     return xa_sim_check_fail (error, XA_SIM_INVARIANT_BUILT_TWICE,
@@ -274,43 +295,79 @@ xa_sim_check_domains (XaSimCheck *self, const XaHostInfo *info, GPtrArray *rows,
   return TRUE;
 }
 
-/* What the requests in flight have yet to take of node @n: their plan,
- * less what their domains hold there. */
-static guint64
-xa_sim_check_owed (const XaHostInfo *info, GPtrArray *rows, guint n)
+/* Per node, what the requests in flight have yet to take: their plan,
+ * less what their domains hold there; and what their domains hold beyond
+ * their plan (a pinned VM's memory goes where Xen's allocator deals it). */
+static void
+xa_sim_check_owed (const XaHostInfo *info, GPtrArray *rows, guint64 *owed, guint64 *unplanned)
 {
-  guint64 owed = 0;
-
+  memset (owed, 0, sizeof (guint64) * info->n_nodes);
+  memset (unplanned, 0, sizeof (guint64) * info->n_nodes);
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     const XaHostDomain *domain = NULL;
-    guint64 held;
 
     if (row->state != XA_REQUEST_PLANNED && row->state != XA_REQUEST_BUILDING)
       continue;
     domain = xa_host_info_find_domain (info, row->uuid);
-    held = domain != NULL ? domain->memory_by_node_mib[n] : 0;
-    owed += row->planned_mib[n] - MIN (row->planned_mib[n], held);
+    for (guint n = 0; n < info->n_nodes; n++) {
+      guint64 held = domain != NULL ? domain->memory_by_node_mib[n] : 0;
+
+      owed[n] += row->planned_mib[n] - MIN (row->planned_mib[n], held);
+      unplanned[n] += held - MIN (row->planned_mib[n], held);
+    }
   }
-  return owed;
 }
 
-/* Once a batch is admitted, on each node it planned on, what the builds in
- * flight have yet to take fits the node's free memory. (A take may leave
- * less since on other nodes: the builds planned there fail or spill.) */
+/* What node @n's free memory and its domains add up to: only something
+ * outside xadmit (a take) makes it less. */
+static guint64
+xa_sim_check_accounted (const XaHostInfo *info, guint n)
+{
+  return info->nodes[n].free_mib + xa_host_info_domains_mib (info, n);
+}
+
+/* How much less node @n has than at the last event, from outside the
+ * plans: what something outside xadmit took, and what builds in flight
+ * took there without a plan for it. */
+static guint64
+xa_sim_check_taken (const XaSimCheck *self, const XaHostInfo *info, guint n, guint64 unplanned)
+{
+  guint64 accounted = xa_sim_check_accounted (info, n);
+
+  if (self->n_nodes_seen <= n)
+    return 0;
+  return (self->accounted_mib[n] > accounted ? self->accounted_mib[n] - accounted : 0) +
+         (unplanned > self->unplanned_mib[n] ? unplanned - self->unplanned_mib[n] : 0);
+}
+
+/* On every node, what the builds in flight have yet to take fits its free
+ * memory, but for what was taken from outside the plans since they were
+ * planned: a node may be short by no more than it was at the last event
+ * and what was taken of it since (its builds then fail in strict mode). */
 static gboolean
-xa_sim_check_planned (const XaHostInfo *info, GPtrArray *rows, XaNodeSet admitted,
-                      GError **error)
+xa_sim_check_planned (XaSimCheck *self, const XaHostInfo *info, const guint64 *owed,
+                      const guint64 *unplanned, GError **error)
 {
   for (guint n = 0; n < info->n_nodes; n++) {
-    guint64 owed = (admitted & XA_NODESET_BIT (n)) ? xa_sim_check_owed (info, rows, n) : 0;
+    guint64 free_mib = info->nodes[n].free_mib;
+    guint64 taken = xa_sim_check_taken (self, info, n, unplanned[n]);
+    guint64 was_short = self->n_nodes_seen > n ? self->short_mib[n] : 0;
+    guint64 is_short = owed[n] > free_mib ? owed[n] - free_mib : 0;
 
-    if (owed > info->nodes[n].free_mib)
+    if (is_short > was_short + taken)
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_OVER_PLANNED,
                                 "node %u: the builds in flight have %" G_GUINT64_FORMAT
-                                " MiB yet to take, and the node has %" G_GUINT64_FORMAT " MiB free",
-                                n, owed, info->nodes[n].free_mib);
+                                " MiB yet to take, and the node has %" G_GUINT64_FORMAT " MiB "
+                                "free: %" G_GUINT64_FORMAT " MiB short, more than the %"
+                                G_GUINT64_FORMAT " MiB it was before and the %" G_GUINT64_FORMAT
+                                " MiB taken since", n, owed[n], free_mib, is_short, was_short,
+                                taken);
+    self->short_mib[n] = is_short;
+    self->accounted_mib[n] = xa_sim_check_accounted (info, n);
+    self->unplanned_mib[n] = unplanned[n];
   }
+  self->n_nodes_seen = info->n_nodes;
   return TRUE;
 }
 
@@ -334,7 +391,8 @@ xa_sim_check_group_states (GPtrArray *rows, const gchar *key)
 }
 
 /* A group that is over (none of its members queued, planned or building)
- * runs all its members but those cancelled, or none. */
+ * started all its members but those cancelled (running, or ended since as
+ * their guest powered off), or none. */
 static gboolean
 xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
 {
@@ -343,7 +401,7 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
   gpointer key;
   gpointer value;
 
-  /* per group: bits 0-9 members, 10-19 running, 20 on its way */
+  /* per group: bits 0-9 members, 10-19 started, 20 on its way */
   for (guint i = 0; i < rows->len; i++) {
     const XaStoreVmRow *row = g_ptr_array_index (rows, i);
     g_autofree gchar *key_text = NULL;
@@ -354,7 +412,9 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
       continue;
     key_text = g_strdup_printf ("%s/%s", row->group_id, row->group);
     counts = GPOINTER_TO_UINT (g_hash_table_lookup (groups, key_text)) + 1;
-    counts += row->state == XA_REQUEST_RUNNING ? 1u << 10 : 0;
+    counts += row->state == XA_REQUEST_RUNNING ||
+              (row->state == XA_REQUEST_ENDED && g_strcmp0 (row->reason, self->shut_down) == 0)
+              ? 1u << 10 : 0;
     counts |= row->state == XA_REQUEST_QUEUED || row->state == XA_REQUEST_PLANNED ||
               row->state == XA_REQUEST_BUILDING ? 1u << 20 : 0;
     g_hash_table_insert (groups, g_steal_pointer (&key_text), GUINT_TO_POINTER (counts));
@@ -363,14 +423,14 @@ xa_sim_check_groups (XaSimCheck *self, GPtrArray *rows, GError **error)
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     guint counts = GPOINTER_TO_UINT (value);
     guint members = counts & 0x3ff;
-    guint running = (counts >> 10) & 0x3ff;
+    guint started = (counts >> 10) & 0x3ff;
 
-    if (!(counts & (1u << 20)) && running > 0 && running < members) {
+    if (!(counts & (1u << 20)) && started > 0 && started < members) {
       g_autofree gchar *states = xa_sim_check_group_states (rows, key);
 
       return xa_sim_check_fail (error, XA_SIM_INVARIANT_GROUP,
-                                "group %s is over with %u of its %u members running (%s)",
-                                (const gchar *) key, running, members, states);
+                                "group %s is over with %u of its %u members started (%s)",
+                                (const gchar *) key, started, members, states);
     }
   }
   return TRUE;
@@ -407,17 +467,22 @@ xa_sim_check_now (XaSimCheck *self, XaHost *host, XaStore *store, gint64 host_id
 {
   g_autoptr(XaHostInfo) info = xa_host_snapshot (host, error);
   g_autoptr(GPtrArray) rows = NULL;
-  XaNodeSet admitted = 0;
+  g_autoptr(GPtrArray) admitted = g_ptr_array_new ();
+  guint64 owed[XA_MAX_NODES];
+  guint64 unplanned[XA_MAX_NODES];
 
   if (info == NULL)
     return FALSE;
   rows = xa_store_list_vms (store, host_id, info->n_nodes, 0, G_MAXINT64, error);
-  if (rows == NULL)
+  if (rows == NULL || !xa_sim_check_states (self, rows, admitted, error))
     return FALSE;
-  return xa_sim_check_states (self, rows, &admitted, error) &&
-         xa_sim_check_lost (self, rows, error) && xa_sim_check_domains (self, info, rows, error) &&
-         xa_sim_check_planned (info, rows, admitted, error) &&
-         xa_sim_check_groups (self, rows, error) && xa_sim_check_strict (rows, error);
+  xa_sim_check_owed (info, rows, owed, unplanned);
+  if (admitted->len > 0)
+    xa_sim_local_admitted (self->local, info, owed, admitted);
+  return xa_sim_check_lost (self, rows, error) && xa_sim_check_domains (self, info, rows, error) &&
+         xa_sim_check_planned (self, info, owed, unplanned, error) &&
+         xa_sim_check_groups (self, rows, error) && xa_sim_check_strict (rows, error) &&
+         xa_sim_local_check (self->local, store, host_id, info, rows, error);
 }
 
 /* One request's log: from its queueing, each line from where the last

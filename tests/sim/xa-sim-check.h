@@ -2,6 +2,7 @@
 #pragma once
 
 #include "xa-host.h"
+#include "xa-sim-local.h"
 #include "xa-store.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ typedef enum {
   XA_SIM_INVARIANT_LOST,
   XA_SIM_INVARIANT_GROUP,
   XA_SIM_INVARIANT_STRICT,
+  XA_SIM_INVARIANT_LOCAL,
   XA_SIM_INVARIANT_STOPS,
   XA_SIM_INVARIANT_ALIVE,
 } XaSimInvariant;
@@ -27,7 +29,8 @@ const gchar *xa_sim_invariant_describe (XaSimInvariant invariant);
 
 typedef struct _XaSimCheck XaSimCheck;
 
-XaSimCheck *xa_sim_check_new (gboolean destroy_may_fail);
+XaSimCheck *xa_sim_check_new (gboolean    destroy_may_fail,
+                              XaSimLocal *local);
 void xa_sim_check_free (XaSimCheck *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaSimCheck, xa_sim_check_free)
 

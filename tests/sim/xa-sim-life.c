@@ -98,9 +98,21 @@ xa_sim_life_ack (XaSimLife *life, gchar kind, const gchar *name)
     xa_sim_check_cancelled (life->check, name);
 }
 
-/* What the lives before submitted and cancelled. */
+/* Whether a VM fit one node at its admission ('f') or not ('n'), for the
+ * lives after this one. */
 static void
-xa_sim_life_read_acks (XaSimLife *life, const gchar *path)
+xa_sim_life_note_fits (const gchar *name, gboolean fits, gpointer user_data)
+{
+  XaSimLife *life = user_data;
+  g_autofree gchar *line = g_strdup_printf ("%c %s\n", fits ? 'f' : 'n', name);
+
+  if (write (life->ack_fd, line, strlen (line)) != (gssize) strlen (line))
+    g_error ("cannot note an admission: %s", g_strerror (errno));
+}
+
+/* What the lives before submitted, cancelled and admitted. */
+static void
+xa_sim_life_read_acks (XaSimLife *life, XaSimLocal *local, const gchar *path)
 {
   g_autofree gchar *text = NULL;
   g_auto(GStrv) lines = NULL;
@@ -109,14 +121,19 @@ xa_sim_life_read_acks (XaSimLife *life, const gchar *path)
     return;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
+    const gchar *name = lines[i] + 2;
+
     if (strlen (lines[i]) < 3)
       continue;
-    g_hash_table_add (lines[i][0] == 's' ? life->submitted : life->cancel_asked,
-                      g_strdup (lines[i] + 2));
+    if (lines[i][0] == 'f' || lines[i][0] == 'n') {
+      xa_sim_local_set_fits (local, name, lines[i][0] == 'f');
+      continue;
+    }
+    g_hash_table_add (lines[i][0] == 's' ? life->submitted : life->cancel_asked, g_strdup (name));
     if (lines[i][0] == 's')
-      xa_sim_check_submitted (life->check, lines[i] + 2);
+      xa_sim_check_submitted (life->check, name);
     else
-      xa_sim_check_cancelled (life->check, lines[i] + 2);
+      xa_sim_check_cancelled (life->check, name);
   }
 }
 
@@ -384,11 +401,12 @@ xa_sim_life_run (const XaSimLifeSpec *spec, guint64 *out_events)
   g_autofree gchar *acks = g_build_filename (spec->dir, "submitted", NULL);
   g_autoptr(GError) error = NULL;
   XaSimLifeEnd end = XA_SIM_LIFE_ERROR;
+  XaSimLocal *local = xa_sim_local_new (spec->scenario->vms, xa_sim_life_note_fits, &life);
 
-  life.check = xa_sim_check_new (xa_sim_scenario_breaks_destroy (life.sc));
+  life.check = xa_sim_check_new (xa_sim_scenario_breaks_destroy (life.sc), local);
   life.submitted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   life.cancel_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  xa_sim_life_read_acks (&life, acks);
+  xa_sim_life_read_acks (&life, local, acks);
   life.ack_fd = open (acks, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   xa_sim_vfs_install ();
   if (xa_sim_life_open (&life, &error)) {

@@ -256,6 +256,23 @@ xa_sim_scenario_draw_fault (XaSimScenario *self, GRand *rand, const XaSimNodes *
   }
 }
 
+/* Now and then guests that power themselves off some time after they
+ * start: one VM, or every VM xadmit builds. Drawn after the rest, so that
+ * the seeds that found bugs before keep their scenarios. */
+static void
+xa_sim_scenario_draw_shutdown (XaSimScenario *self, GRand *rand)
+{
+  guint vm = (guint) g_rand_int_range (rand, 0, (gint) self->vms->len);
+  gdouble after = g_rand_double_range (rand, 1, 60);
+  g_autofree gchar *name = g_strdup_printf ("vm-%u", vm);
+
+  if (g_rand_int_range (rand, 0, 3) != 0)
+    return;
+  g_ptr_array_add (self->faults,
+                   g_strdup_printf ("{\"shuts_down\": \"%s\", \"after_s\": %.3f}",
+                                    g_rand_int_range (rand, 0, 3) == 0 ? "*" : name, after));
+}
+
 /**
  * xa_sim_scenario_new:
  * @seed: the seed
@@ -283,6 +300,7 @@ xa_sim_scenario_new (guint32 seed)
     self->ledger_fail_at = (guint64) g_rand_int_range (rand, 1, 150);
     self->ledger_rc = g_rand_boolean (rand) ? SQLITE_FULL : SQLITE_IOERR;
   }
+  xa_sim_scenario_draw_shutdown (self, rand);
   return self;
 }
 

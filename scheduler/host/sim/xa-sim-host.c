@@ -32,22 +32,29 @@ xa_sim_host_scrub (XaSimHost *self)
   self->scrubbed_s = now;
 }
 
-/* Counts a use of a host call; the host file's faults break the k-th. */
+/* Counts a use of a host call in each fault on it; the host file's faults
+ * break the k-th. A fault stops counting at its use, so it fires once,
+ * in whichever life of the host that use comes. */
 gboolean
 xa_sim_host_call (XaSimHost *self, const gchar *call, GError **error)
 {
-  guint uses = GPOINTER_TO_UINT (g_hash_table_lookup (self->call_uses, call)) + 1;
+  const XaSimFault *failing = NULL;
 
-  g_hash_table_insert (self->call_uses, (gpointer) call, GUINT_TO_POINTER (uses));
   xa_sim_host_scrub (self);
   for (guint i = 0; i < self->faults->len; i++) {
-    const XaSimFault *fault = g_ptr_array_index (self->faults, i);
+    XaSimFault *fault = g_ptr_array_index (self->faults, i);
 
-    if (fault->kind == XA_SIM_FAULT_CALL_FAILS && g_strcmp0 (fault->call, call) == 0 &&
-        fault->use == uses)
-      return xa_host_fail (error, fault->errnum, call, "use %u fails, as the host file's faults say",
-                           uses);
+    if (fault->kind != XA_SIM_FAULT_CALL_FAILS || g_strcmp0 (fault->call, call) != 0 ||
+        fault->used >= fault->use)
+      continue;
+    fault->used++;
+    xa_sim_state_changed (self);
+    if (fault->used == fault->use)
+      failing = fault;
   }
+  if (failing != NULL)
+    return xa_host_fail (error, failing->errnum, call,
+                         "use %u fails, as the host file's faults say", failing->use);
   return TRUE;
 }
 
@@ -368,7 +375,6 @@ xa_sim_host_free (XaHost *host)
   g_clear_pointer (&self->cpu_nodes, g_hash_table_unref);
   g_clear_pointer (&self->domains, g_hash_table_unref);
   g_clear_pointer (&self->builds, g_ptr_array_unref);
-  g_clear_pointer (&self->call_uses, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
   g_free (self->claimed_on_node_mib);
   g_free (self->loads);
@@ -436,7 +442,6 @@ xa_sim_host_new (const gchar *topology_path, const gchar *state_path, GError **e
   self->cpu_nodes = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->builds = g_ptr_array_new ();
   self->takes = g_ptr_array_new_with_free_func (g_free);
-  self->call_uses = g_hash_table_new (g_str_hash, g_str_equal);
   self->rand = g_rand_new_with_seed (1);
   self->state_path = g_strdup (state_path);
   host = &self->parent;

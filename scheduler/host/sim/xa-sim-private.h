@@ -54,7 +54,6 @@ struct _XaSimHost {
   /* CPU → its node + 1 */
   GHashTable *cpu_nodes;
   GPtrArray *builds;
-  GHashTable *call_uses;
   guint32 next_domid;
   gdouble scrubbed_s;
   /* outstanding claims, all of them and per node, kept as they change */

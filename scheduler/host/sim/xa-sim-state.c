@@ -223,15 +223,67 @@ xa_sim_state_load_saved (XaSimHost *self, const gchar *topology_path, GError **e
   return TRUE;
 }
 
+/* The first sum of claims (the host's, or node @n's) that goes past its
+ * memory, as "the host" or "node N", or %NULL. A claim is made of free
+ * memory and never grows, so no more can be claimed; and the sums the host
+ * keeps as claims change (xa-sim-alloc.c) never wrap so. */
+static gchar *
+xa_sim_state_overclaimed (const XaHostInfo *info, guint64 *out_memory_mib)
+{
+  g_autofree guint64 *on_node = g_new0 (guint64, info->n_nodes);
+  guint64 memory = 0;
+  guint64 claimed = 0;
+
+  for (guint n = 0; n < info->n_nodes; n++)
+    memory += info->nodes[n].total_mib;
+  for (guint i = 0; i < info->domains->len; i++) {
+    const XaHostDomain *domain = g_ptr_array_index (info->domains, i);
+    gint n = domain->claim_node;
+
+    if (!g_uint64_checked_add (&claimed, claimed, domain->claim_mib) || claimed > memory) {
+      *out_memory_mib = memory;
+      return g_strdup ("the host");
+    }
+    if (n >= 0 && (!g_uint64_checked_add (&on_node[n], on_node[n], domain->claim_mib) ||
+                   on_node[n] > info->nodes[n].total_mib)) {
+      *out_memory_mib = info->nodes[n].total_mib;
+      return g_strdup_printf ("node %d", n);
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+xa_sim_state_check_claims (const XaHostInfo *info, const gchar *path, GError **error)
+{
+  guint64 memory = 0;
+  g_autofree gchar *where = xa_sim_state_overclaimed (info, &memory);
+  g_autofree gchar *shown = NULL;
+
+  if (where == NULL)
+    return TRUE;
+  shown = path != NULL ? xa_text_quote_path (path) : g_strdup ("the embedded default host");
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+               "%s: domains: the claims add up to more than the memory of %s (%"
+               G_GUINT64_FORMAT " MiB)", shown, where, memory);
+  return FALSE;
+}
+
 /* Sets the host's info and faults from its state file if it has one,
  * else from @topology_path (%NULL: the embedded default). */
 gboolean
 xa_sim_state_load (XaSimHost *self, const gchar *topology_path, GError **error)
 {
-  if (self->state_path != NULL)
-    return xa_sim_state_load_saved (self, topology_path, error);
-  self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
-  return self->info != NULL;
+  if (self->state_path != NULL) {
+    if (!xa_sim_state_load_saved (self, topology_path, error))
+      return FALSE;
+  } else {
+    self->info = xa_sim_state_load_topology (topology_path, &self->faults, error);
+    if (self->info == NULL)
+      return FALSE;
+  }
+  return xa_sim_state_check_claims (self->info, self->on_disk ? self->state_path : topology_path,
+                                    error);
 }
 
 /* Memory someone else takes on a node, or gives back, at a time: a fault
