@@ -24,7 +24,6 @@ xa_queue_free (XaQueue *queue)
   g_clear_pointer (&queue->info, xa_host_info_free);
   g_clear_pointer (&queue->host, xa_host_free);
   g_free (queue->db_path);
-  g_free (queue->host_unread);
   g_free (queue);
 }
 
@@ -164,7 +163,6 @@ xa_queue_set_several (const gchar *kind, guint n_kind, const gchar *known, const
   g_autofree gchar *told = name == NULL ? g_strdup ("its topology gives no name to tell which")
                            : g_strdup_printf ("%u %s named %s", n_named,
                                               n_named == 1 ? "is" : "are", name);
-
   const gchar *hint = n_named > 1 ? "only the host itself tells them apart"
                      : g_str_equal (kind, "xen") ? "--host xen means the one named after this "
                                                    "machine"
@@ -249,7 +247,6 @@ xa_queue_open_recorded (XaQueue *queue, const XaOptions *opts, GError *denied, G
   }
   queue->host_id = host->id;
   queue->info = xa_host_info_new (host->name, host->n_nodes);
-  queue->host_unread = g_strdup (owned->message);
   if (!opts->quiet)
     g_printerr ("%s: the host itself could not be read (%s): shown as the ledger last "
                 "recorded it\n", g_get_prgname (), owned->message);

@@ -31,14 +31,12 @@ typedef enum {
 /**
  * XaQueue:
  * @host: (nullable): the host of --host and --sim-state; %NULL only for
- *   %XA_QUEUE_READ when @host_unread says why
+ *   %XA_QUEUE_READ, when this user may not open it (stderr said why)
  * @info: its snapshot; with @host %NULL, only its name and node count, as
  *   the ledger recorded them
  * @db_path: the ledger's path
  * @store: (nullable): the ledger; %NULL for a reader when it does not exist
  * @host_id: the host's id in @store; 0 when the ledger does not know it
- * @host_unread: (nullable): why the host itself could not be read, when
- *   what is shown of it is the ledger's record
  */
 typedef struct {
   XaHost *host;
@@ -46,7 +44,6 @@ typedef struct {
   gchar *db_path;
   XaStore *store;
   gint64 host_id;
-  gchar *host_unread;
 } XaQueue;
 
 void xa_queue_free (XaQueue *queue);
