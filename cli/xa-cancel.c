@@ -47,7 +47,7 @@ static gint
 xa_cancel_run (const XaOptions *opts, const gchar *db_path, gint argc, char **argv,
                GError **error)
 {
-  g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, FALSE, error);
+  g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, XA_QUEUE_WRITE, error);
   gboolean in_flight = FALSE;
   gint code = XA_EXIT_OK;
 

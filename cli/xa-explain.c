@@ -180,9 +180,18 @@ xa_explain_now (XaExplain *self, GError **error)
   }
   if (best == NULL)
     return;
-  g_string_append_printf (self->out, "  Now its nodes have %" G_GUINT64_FORMAT " MiB available, "
-                          "the largest hole %" G_GUINT64_FORMAT " MiB on node %u", all,
-                          best->available_mib, best->node);
+  /* a user who may not read the host sees the ledger's record of it */
+  if (self->queue->host == NULL) {
+    g_autofree gchar *seen = xa_explain_clock (best->seen.wall_us);
+
+    g_string_append_printf (self->out, "  When the ledger last recorded the host (%s), its "
+                            "nodes had", seen);
+  } else {
+    g_string_append (self->out, "  Now its nodes have");
+  }
+  g_string_append_printf (self->out, " %" G_GUINT64_FORMAT " MiB available, the largest hole %"
+                          G_GUINT64_FORMAT " MiB on node %u", all, best->available_mib,
+                          best->node);
   if (claimed > 0)
     g_string_append_printf (self->out, "; the builds in flight have %" G_GUINT64_FORMAT " MiB "
                             "more to take there and free nothing", claimed);
@@ -274,7 +283,7 @@ static gboolean
 xa_explain_read (XaExplain *self, const XaOptions *opts, const gchar *db_path,
                  const gchar *id_or_name, GError **error)
 {
-  self->queue = xa_queue_open (opts, db_path, FALSE, error);
+  self->queue = xa_queue_open (opts, db_path, XA_QUEUE_READ, error);
   if (self->queue == NULL ||
       (self->request = xa_queue_find (self->queue, id_or_name, error)) == NULL ||
       (self->vm = xa_store_get_vm (self->queue->store, self->request->id,

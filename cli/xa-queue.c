@@ -74,15 +74,29 @@ xa_queue_create_state (const XaOptions *opts, XaHost *host, XaHostInfo **info, G
   return g_steal_pointer (&owned);
 }
 
+/* A --sim-state this user may not read is root's, as /dev/xen/privcmd is
+ * on Xen: both are %XA_ERROR_PERMISSION, which a reader gets past. */
+static gboolean
+xa_queue_check_state_readable (const XaOptions *opts, GError **error)
+{
+  if (opts->sim_state == NULL || g_access (opts->sim_state, R_OK) == 0 || errno != EACCES)
+    return TRUE;
+  g_set_error (error, XA_ERROR, XA_ERROR_PERMISSION, "--sim-state: %s: this user may not read it",
+               opts->sim_state);
+  return FALSE;
+}
+
 /* The host; a writer creates a missing --sim-state, a reader refuses it
  * (a typo, more likely than a wish for a new host). */
 static XaHost *
 xa_queue_open_host (const XaOptions *opts, gboolean writer, XaHostInfo **info, GError **error)
 {
-  gboolean missing = opts->sim_state != NULL &&
-                     !g_file_test (opts->sim_state, G_FILE_TEST_EXISTS);
+  gboolean missing;
   g_autoptr(XaHost) host = NULL;
 
+  if (!xa_queue_check_state_readable (opts, error))
+    return NULL;
+  missing = opts->sim_state != NULL && !g_file_test (opts->sim_state, G_FILE_TEST_EXISTS);
   if (missing && !writer) {
     g_set_error (error, XA_ERROR, XA_ERROR_NOT_FOUND,
                  "--sim-state: %s does not exist; xadmit submit, daemon or boot creates it",
@@ -106,8 +120,9 @@ xa_queue_open_host (const XaOptions *opts, gboolean writer, XaHostInfo **info, G
 
 /* A reader finds the host if the ledger exists; a writer records both. */
 static gboolean
-xa_queue_open_store (XaQueue *queue, gboolean writer, GError **error)
+xa_queue_open_store (XaQueue *queue, XaQueueMode mode, GError **error)
 {
+  gboolean writer = mode == XA_QUEUE_CREATE;
   g_autofree gchar *key = NULL;
 
   if (!writer && !g_file_test (queue->db_path, G_FILE_TEST_EXISTS))
@@ -123,28 +138,154 @@ xa_queue_open_store (XaQueue *queue, gboolean writer, GError **error)
   return xa_store_lookup_host (queue->store, key, &queue->host_id, error);
 }
 
+/* What tells the host apart without opening it: a simulated host's name
+ * is its topology's (its --sim-state describes the same host), a Xen
+ * host's this machine's. */
+static gchar *
+xa_queue_name_unopened (const gchar *spec)
+{
+  g_autoptr(XaHost) host = NULL;
+  g_autoptr(XaHostInfo) info = NULL;
+
+  if (g_str_equal (spec, "xen"))
+    return g_strdup (g_get_host_name ());
+  host = xa_host_open (spec, NULL, NULL);
+  if (host == NULL || (info = xa_host_snapshot (host, NULL)) == NULL)
+    return NULL;
+  return g_strdup (info->name);
+}
+
+/* Several hosts of @kind: what tells them apart, and where that fails. */
+static void
+xa_queue_set_several (const gchar *kind, guint n_kind, const gchar *known, const gchar *name,
+                      guint n_named, GError **error)
+{
+  g_autofree gchar *told = name == NULL ? g_strdup ("its topology gives no name to tell which")
+                           : g_strdup_printf ("%u %s named %s", n_named,
+                                              n_named == 1 ? "is" : "are", name);
+  const gchar *hint = n_named > 1 ? "only the host itself tells them apart"
+                     : g_str_equal (kind, "xen") ? "--host xen means the one named after this "
+                                                   "machine"
+                     : "--host sim:FILE means the one its topology names";
+
+  g_set_error (error, XA_ERROR, XA_ERROR_INVALID_INPUT,
+               "the ledger knows %u %s hosts (%s) and %s: %s; xadmit report --host UUID reads "
+               "any of them", n_kind, kind, known, told, hint);
+}
+
+/**
+ * xa_queue_pick_host:
+ * @hosts: (element-type XaStoreHostRow): the hosts the ledger knows
+ * @kind: "sim" or "xen", as --host says
+ * @name: (nullable): the host's name, where known without opening it
+ * @error: a #GError: %XA_ERROR_NOT_FOUND for no host of @kind,
+ *   %XA_ERROR_INVALID_INPUT for several that @name does not tell apart
+ *
+ * The ledger's record of a host this user may not open, whose UUID it
+ * cannot read: the one host of @kind, else the one of those named @name.
+ *
+ * Returns: (transfer none) (nullable): the host, one of @hosts
+ */
+const XaStoreHostRow *
+xa_queue_pick_host (GPtrArray *hosts, const gchar *kind, const gchar *name, GError **error)
+{
+  g_autoptr(GString) known = g_string_new (NULL);
+  const XaStoreHostRow *of_kind = NULL;
+  const XaStoreHostRow *named = NULL;
+  guint n_kind = 0;
+  guint n_named = 0;
+
+  g_return_val_if_fail (hosts != NULL && kind != NULL, NULL);
+
+  for (guint i = 0; i < hosts->len; i++) {
+    const XaStoreHostRow *host = g_ptr_array_index (hosts, i);
+
+    if (!g_str_equal (host->kind, kind))
+      continue;
+    of_kind = host;
+    n_kind++;
+    g_string_append_printf (known, "%s%s %s", known->len > 0 ? ", " : "", host->name, host->key);
+    if (g_strcmp0 (host->name, name) == 0) {
+      named = host;
+      n_named++;
+    }
+  }
+  if (n_kind == 1)
+    return of_kind;
+  if (n_named == 1)
+    return named;
+  if (n_kind == 0)
+    g_set_error (error, XA_ERROR, XA_ERROR_NOT_FOUND, "the ledger knows no %s host", kind);
+  else
+    xa_queue_set_several (kind, n_kind, known->str, name, n_named, error);
+  return NULL;
+}
+
+/* A reader that may not open the host (@denied: root's --sim-state, or
+ * Xen's privcmd) shows the ledger's record of it, if it may read the
+ * ledger, and says so on stderr. */
+static gboolean
+xa_queue_open_recorded (XaQueue *queue, const XaOptions *opts, GError *denied, GError **error)
+{
+  g_autoptr(GError) owned = denied;
+  const gchar *spec = opts->host_spec != NULL ? opts->host_spec : xa_host_auto_spec ();
+  g_autofree gchar *name = xa_queue_name_unopened (spec);
+  g_autoptr(GPtrArray) hosts = NULL;
+  const XaStoreHostRow *host;
+
+  if (!g_file_test (queue->db_path, G_FILE_TEST_EXISTS)) {
+    g_propagate_error (error, g_steal_pointer (&owned));
+    return FALSE;
+  }
+  if ((queue->store = xa_store_open_reader (queue->db_path, error)) == NULL ||
+      (hosts = xa_store_list_hosts (queue->store, error)) == NULL)
+    return FALSE;
+  host = xa_queue_pick_host (hosts, g_str_equal (spec, "xen") ? "xen" : "sim", name, error);
+  if (host == NULL) {
+    g_prefix_error (error, "%s, and ", owned->message);
+    return FALSE;
+  }
+  queue->host_id = host->id;
+  queue->info = xa_host_info_new (host->name, host->n_nodes);
+  if (!opts->quiet)
+    g_printerr ("%s: the host itself could not be read (%s): shown as the ledger last "
+                "recorded it\n", g_get_prgname (), owned->message);
+  return TRUE;
+}
+
 /**
  * xa_queue_open:
  * @opts: the command's options
  * @db_path: (nullable): --db, %NULL for xa_store_default_path()
- * @writer: whether the command queues: it creates a missing ledger and
- *   --sim-state, and records the host in the ledger
+ * @mode: what the command does with the ledger and the host
  * @error: a #GError
  *
  * The host of --host and --sim-state, and its record in the ledger: the
  * one a daemon or a boot for the same --host and --sim-state admits for.
- * A simulated host needs --sim-state. No admitter lock is taken.
+ * A simulated host needs --sim-state. No admitter lock is taken. A writer
+ * is refused a ledger it may only read before the host is opened.
  *
  * Returns: (transfer full) (nullable): the queue
  */
 XaQueue *
-xa_queue_open (const XaOptions *opts, const gchar *db_path, gboolean writer, GError **error)
+xa_queue_open (const XaOptions *opts, const gchar *db_path, XaQueueMode mode, GError **error)
 {
   g_autoptr(XaQueue) queue = g_new0 (XaQueue, 1);
+  g_autoptr(GError) denied = NULL;
 
   queue->db_path = db_path != NULL ? g_strdup (db_path) : xa_store_default_path ();
-  queue->host = xa_queue_open_host (opts, writer, &queue->info, error);
-  if (queue->host == NULL || !xa_queue_open_store (queue, writer, error))
+  if (mode != XA_QUEUE_READ && !xa_store_check_writer (queue->db_path, error))
+    return NULL;
+  queue->host = xa_queue_open_host (opts, mode == XA_QUEUE_CREATE, &queue->info, &denied);
+  if (queue->host == NULL && mode == XA_QUEUE_READ &&
+      g_error_matches (denied, XA_ERROR, XA_ERROR_PERMISSION))
+    return xa_queue_open_recorded (queue, opts, g_steal_pointer (&denied), error)
+           ? g_steal_pointer (&queue) : NULL;
+  if (queue->host == NULL) {
+    g_propagate_error (error, g_steal_pointer (&denied));
+    return NULL;
+  }
+  if (!xa_queue_open_store (queue, mode, error))
     return NULL;
   return g_steal_pointer (&queue);
 }
@@ -222,8 +363,9 @@ xa_queue_probe_admitter (const gchar *db_path, XaQueueAdmitter *daemon)
 
 /* Per node, the free memory the admitter plans with: while one runs, its
  * newest record of the host in the ledger; else the host as it is now (the
- * ledger's record may be older than the last builds). Claims are the
- * ledger's either way. */
+ * ledger's record may be older than the last builds), unless this user may
+ * not read the host: then the ledger's newest record, if any. Claims are
+ * the ledger's either way. */
 GArray *
 xa_queue_nodes (XaQueue *queue, gboolean admitting, GError **error)
 {
@@ -233,7 +375,8 @@ xa_queue_nodes (XaQueue *queue, gboolean admitting, GError **error)
   if (queue->store != NULL && queue->host_id != 0 &&
       (recorded = xa_store_node_status (queue->store, queue->host_id, error)) == NULL)
     return NULL;
-  if (admitting && recorded != NULL && recorded->len == queue->info->n_nodes)
+  if (queue->host == NULL ||
+      (admitting && recorded != NULL && recorded->len == queue->info->n_nodes))
     return g_steal_pointer (&recorded);
   nodes = g_array_sized_new (FALSE, TRUE, sizeof (XaStoreNodeStatus), queue->info->n_nodes);
   for (guint n = 0; n < queue->info->n_nodes; n++) {
@@ -249,4 +392,3 @@ xa_queue_nodes (XaQueue *queue, gboolean admitting, GError **error)
   return nodes;
 }
 
-/* An ISO 8601 UTC time, or JSON null for 0 (it did not happen). */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the queue's commands (submit, status) share: the host as the
- * ledger knows it. */
+/* What the queue's commands (submit, cancel, status, explain) share: the
+ * host as the ledger knows it. */
 
 #include "xa-cli.h"
 #include "xa-store.h"
@@ -15,9 +15,25 @@ G_BEGIN_DECLS
   "$XDG_STATE_HOME/xadmit/xadmit.db)"
 
 /**
+ * XaQueueMode:
+ * @XA_QUEUE_READ: status, explain: only reads; where this user may not
+ *   open the host, the ledger's record of it will do
+ * @XA_QUEUE_WRITE: cancel: writes an existing ledger, with the host
+ * @XA_QUEUE_CREATE: submit: creates a missing ledger and --sim-state, and
+ *   records the host in the ledger
+ */
+typedef enum {
+  XA_QUEUE_READ,
+  XA_QUEUE_WRITE,
+  XA_QUEUE_CREATE,
+} XaQueueMode;
+
+/**
  * XaQueue:
- * @host: the host of --host and --sim-state
- * @info: its snapshot
+ * @host: (nullable): the host of --host and --sim-state; %NULL only for
+ *   %XA_QUEUE_READ, when this user may not open it (stderr said why)
+ * @info: its snapshot; with @host %NULL, only its name and node count, as
+ *   the ledger recorded them
  * @db_path: the ledger's path
  * @store: (nullable): the ledger; %NULL for a reader when it does not exist
  * @host_id: the host's id in @store; 0 when the ledger does not know it
@@ -35,8 +51,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaQueue, xa_queue_free)
 
 XaQueue *xa_queue_open (const XaOptions *opts,
                         const gchar     *db_path,
-                        gboolean         writer,
+                        XaQueueMode      mode,
                         GError         **error);
+const XaStoreHostRow *xa_queue_pick_host (GPtrArray   *hosts,
+                                          const gchar *kind,
+                                          const gchar *name,
+                                          GError     **error);
 XaStoreRequest *xa_queue_find (XaQueue     *queue,
                                const gchar *id_or_name,
                                GError     **error);

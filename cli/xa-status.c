@@ -95,9 +95,10 @@ xa_status_to_json (XaQueue *queue, const XaQueueAdmitter *daemon, GPtrArray *row
                                               (json_int_t) status->available_mib, "seen",
                                               xa_output_time_to_json (status->seen.wall_us)));
   }
-  return json_pack ("{s:s, s:s, s:o, s:o, s:o}", "ledger", queue->db_path, "host",
-                    queue->info->name, "daemon", xa_status_daemon_to_json (daemon),
-                    "requests", requests, "nodes", jnodes);
+  return json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o}", "ledger", queue->db_path, "host",
+                    queue->info->name, "host_seen", queue->host != NULL ? "host" : "ledger",
+                    "daemon", xa_status_daemon_to_json (daemon), "requests", requests,
+                    "nodes", jnodes);
 }
 
 /* A local time for people, month to second. */
@@ -211,8 +212,9 @@ xa_status_option_context (XaOptions *opts, gchar **db_path)
     "Whether a daemon admits for the ledger (its pid, and since when), the\n"
     "requests of the host of --host and --sim-state that are queued (with why\n"
     "they wait), planned or being built, and per node the free memory (as the\n"
-    "running admitter last saw it, else the host's now), what the claims of the\n"
-    "builds in flight have yet to take, and what is left to plan. With IDs or\n"
+    "running admitter last saw it, else the host's now; the ledger's last record\n"
+    "where this user may not read the host, which stderr says), what the claims\n"
+    "of the builds in flight have yet to take, and what is left to plan. With IDs or\n"
     "NAMEs, those requests only, whatever their state (a NAME is the newest\n"
     "request of that name). Nothing is written. With --json, one document\n"
     "(docs/formats.md, Queue).",
@@ -222,7 +224,7 @@ xa_status_option_context (XaOptions *opts, gchar **db_path)
 static gint
 xa_status_run (const XaOptions *opts, const gchar *db_path, gchar **names, GError **error)
 {
-  g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, FALSE, error);
+  g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, XA_QUEUE_READ, error);
   g_auto(XaQueueAdmitter) daemon = { 0 };
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GArray) nodes = NULL;

@@ -375,7 +375,7 @@ xa_submit_run (const XaSubmitOptions *submit, const gchar *manifest, GError **er
   if (requests == NULL ||
       (submit->wait &&
        (signals = xa_cli_signals_new (xa_submit_wait_on_signal, &wait, error)) == NULL) ||
-      (queue = xa_queue_open (&submit->opts, submit->db_path, TRUE, error)) == NULL ||
+      (queue = xa_queue_open (&submit->opts, submit->db_path, XA_QUEUE_CREATE, error)) == NULL ||
       (signals != NULL && !xa_cli_signals_check (signals, error)) ||
       (uuids = xa_submit_queue (queue, group, requests, guests, error)) == NULL)
     return -1;

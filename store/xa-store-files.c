@@ -69,6 +69,25 @@ xa_store_check_wal (const gchar *path, XaPrivateFileFlags flags, GError **error)
   return xa_store_check_private (wal, flags, error) && xa_store_check_private (shm, flags, error);
 }
 
+/**
+ * xa_store_check_writer:
+ * @path: the ledger
+ * @error: a #GError, %XA_ERROR_PERMISSION
+ *
+ * Whether this user may write the ledger, for a command that would, before
+ * it opens anything else: a missing ledger it may create; root's, shared
+ * with a group, only root may write (a member learns what it may do).
+ *
+ * Returns: %TRUE if the ledger is missing or this user's to write
+ */
+gboolean
+xa_store_check_writer (const gchar *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  return xa_store_check_private (path, XA_PRIVATE_FILE_NONE, error);
+}
+
 /* The ledger and its -wal and -shm, only to be read: root's will do. */
 gboolean
 xa_store_check_read_only (const gchar *path, GError **error)

@@ -304,6 +304,8 @@ XaStore *xa_store_open (const gchar *path,
                         GError     **error);
 XaStore *xa_store_open_reader (const gchar *path,
                                GError     **error);
+gboolean xa_store_check_writer (const gchar *path,
+                                GError     **error);
 gboolean xa_store_share (const gchar *path,
                          const gchar *group,
                          GError     **error);

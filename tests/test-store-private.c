@@ -113,6 +113,26 @@ test_private_refuses_a_ledger_others_may_use (void)
   store = open_and_write (path);
 }
 
+/* A writer asks before it opens anything: a missing ledger it may create,
+ * its own it may write, one others may change it may not. */
+static void
+test_private_check_writer (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_autofree gchar *missing = g_build_filename (dir, "missing.db", NULL);
+  g_autofree gchar *path = write_closed_ledger (dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xa_store_check_writer (missing, &error));
+  g_assert_no_error (error);
+  g_assert_true (xa_store_check_writer (path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, 0666), ==, 0);
+  g_assert_false (xa_store_check_writer (path, &error));
+  g_assert_error (error, XA_ERROR, XA_ERROR_PERMISSION);
+  g_assert_nonnull (strstr (error->message, "other users may write it (mode 0666)"));
+}
+
 static void
 test_private_refuses_a_wal_others_may_write (void)
 {
@@ -235,6 +255,7 @@ main (int argc, char **argv)
                    test_private_refuses_a_directory_others_may_write);
   g_test_add_func ("/store/private/refuses-a-ledger-others-may-use",
                    test_private_refuses_a_ledger_others_may_use);
+  g_test_add_func ("/store/private/check-writer", test_private_check_writer);
   g_test_add_func ("/store/private/refuses-a-wal-others-may-write",
                    test_private_refuses_a_wal_others_may_write);
   g_test_add_func ("/store/private/check-modes", test_private_check_modes);
