@@ -3,7 +3,8 @@
 # `dpkg-buildpackage -us -uc -b` from a clean export of the committed tree
 # (git archive HEAD: dpkg-buildpackage writes beside and inside debian/,
 # never in this checkout), then checked by lintian. The .deb, .buildinfo,
-# .changes and lintian's report land in OUTDIR (default build/package).
+# .changes, lintian's report and the commit built (HEAD) land in OUTDIR
+# (default build/package).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +23,7 @@ dpkg-checkbuilddeps "$work/xadmit/debian/control"
 )
 rm -f "$out"/xadmit_*
 cp "$work"/xadmit_*.deb "$work"/xadmit_*.buildinfo "$work"/xadmit_*.changes "$out/"
-deb=$(ls "$out"/xadmit_*.deb)
-echo "built $deb"
+git -C "$src" rev-parse HEAD >"$out/HEAD"
+echo "built $(ls "$out"/xadmit_*.deb)"
 # lintian exits non-zero on an error; warnings are listed, and kept
 lintian --info --display-info "$out"/xadmit_*.changes | tee "$out/lintian.txt"
