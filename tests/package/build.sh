@@ -21,8 +21,8 @@ dpkg-checkbuilddeps "$work/xadmit/debian/control"
     cd "$work/xadmit"
     DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b
 )
-rm -f "$out"/xadmit_*
-cp "$work"/xadmit_*.deb "$work"/xadmit_*.buildinfo "$work"/xadmit_*.changes "$out/"
+rm -f "$out"/xadmit_* "$out"/xadmit-dbgsym_*
+cp "$work"/*.deb "$work"/xadmit_*.buildinfo "$work"/xadmit_*.changes "$out/"
 git -C "$src" rev-parse HEAD >"$out/HEAD"
 echo "built $(ls "$out"/xadmit_*.deb)"
 # lintian exits non-zero on an error; warnings are listed, and kept
