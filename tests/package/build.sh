@@ -15,7 +15,8 @@ trap 'rm -rf "$work"' EXIT
 if ! git -C "$src" diff --quiet HEAD -- 2>/dev/null; then
     echo "note: uncommitted changes are not in the package (it is built from HEAD)" >&2
 fi
-git -C "$src" archive --format=tar --prefix=xadmit/ HEAD | tar -x -C "$work"
+head=$(git -C "$src" rev-parse HEAD)
+git -C "$src" archive --format=tar --prefix=xadmit/ "$head" | tar -x -C "$work"
 dpkg-checkbuilddeps "$work/xadmit/debian/control"
 (
     cd "$work/xadmit"
@@ -23,7 +24,7 @@ dpkg-checkbuilddeps "$work/xadmit/debian/control"
 )
 rm -f "$out"/xadmit_* "$out"/xadmit-dbgsym_*
 cp "$work"/*.deb "$work"/xadmit_*.buildinfo "$work"/xadmit_*.changes "$out/"
-git -C "$src" rev-parse HEAD >"$out/HEAD"
+echo "$head" >"$out/HEAD"
 echo "built $(ls "$out"/xadmit_*.deb)"
 # lintian exits non-zero on an error; warnings are listed, and kept
 lintian --info --display-info "$out"/xadmit_*.changes | tee "$out/lintian.txt"
