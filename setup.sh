@@ -4,6 +4,9 @@
 #   ./setup.sh test   install what is missing, build, run the test suite
 #   ./setup.sh fuzz   install what is missing and clang, build build-fuzz, run
 #                     each fuzz target XADMIT_FUZZ_SECONDS (default 60) seconds
+#   ./setup.sh package  install what is missing and Debian's packaging tools,
+#                     build the .deb from a clean export of HEAD into
+#                     build/package (tests/package/build.sh), lintian it
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -11,10 +14,11 @@ cd "$(dirname "$0")"
 packages=(
   gcc libc6-dev pkg-config meson ninja-build
   libglib2.0-dev libglib2.0-dev-bin libjansson-dev libsqlite3-dev libxen-dev
+  help2man bash-completion
 )
 
 usage() {
-  echo "usage: $0 demo|test|fuzz" >&2
+  echo "usage: $0 demo|test|fuzz|package" >&2
   exit 2
 }
 
@@ -112,6 +116,10 @@ case "$1" in
   fuzz)
     install_missing clang libclang-rt-14-dev
     fuzz
+    ;;
+  package)
+    install_missing dpkg-dev debhelper fakeroot lintian git
+    exec tests/package/build.sh
     ;;
   *)
     usage

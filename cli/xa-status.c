@@ -198,12 +198,38 @@ xa_status_print (XaQueue *queue, const XaQueueAdmitter *daemon, GPtrArray *rows,
   xa_status_print_nodes (nodes);
 }
 
+/* Each name of the host's requests once, newest first, one a line: what
+ * explain, cancel and report --vm take, for the shell's completion. */
+static gint
+xa_status_print_names (XaQueue *queue, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (queue->store == NULL || queue->host_id == 0)
+    return XA_EXIT_OK;
+  rows = xa_store_list_vms (queue->store, queue->host_id, queue->info->n_nodes, 0, G_MAXINT64,
+                            error);
+  if (rows == NULL)
+    return -1;
+  for (guint i = rows->len; i > 0; i--) {
+    const XaStoreVmRow *row = g_ptr_array_index (rows, i - 1);
+
+    if (g_hash_table_add (seen, row->name))
+      g_print ("%s\n", row->name);
+  }
+  return XA_EXIT_OK;
+}
+
 static GOptionContext *
-xa_status_option_context (XaOptions *opts, gchar **db_path)
+xa_status_option_context (XaOptions *opts, gchar **db_path, gboolean *names_only)
 {
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, db_path,
       XA_QUEUE_DB_HELP, "PATH" },
+    { "names", 0, 0, G_OPTION_ARG_NONE, names_only,
+      "Print only the names of the host's requests, any state, each once, newest first, one a "
+      "line (for shell completion)", NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -222,13 +248,16 @@ xa_status_option_context (XaOptions *opts, gchar **db_path)
 }
 
 static gint
-xa_status_run (const XaOptions *opts, const gchar *db_path, gchar **names, GError **error)
+xa_status_run (const XaOptions *opts, const gchar *db_path, gchar **names, gboolean names_only,
+               GError **error)
 {
   g_autoptr(XaQueue) queue = xa_queue_open (opts, db_path, XA_QUEUE_READ, error);
   g_auto(XaQueueAdmitter) daemon = { 0 };
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GArray) nodes = NULL;
 
+  if (queue != NULL && names_only)
+    return xa_status_print_names (queue, error);
   if (queue == NULL || (rows = xa_status_requests (queue, names, error)) == NULL)
     return -1;
   xa_queue_probe_admitter (queue->db_path, &daemon);
@@ -249,7 +278,8 @@ xa_status_main (int argc, char **argv)
 {
   g_auto(XaOptions) opts = { 0 };
   g_autofree gchar *db_path = NULL;
-  g_autoptr(GOptionContext) ctx = xa_status_option_context (&opts, &db_path);
+  gboolean names_only = FALSE;
+  g_autoptr(GOptionContext) ctx = xa_status_option_context (&opts, &db_path, &names_only);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = NULL;
   gint code;
@@ -260,7 +290,7 @@ xa_status_main (int argc, char **argv)
   names = g_new0 (gchar *, (gsize) argc);
   for (gint i = 1; i < argc; i++)
     names[i - 1] = g_strdup (argv[i]);
-  code = xa_status_run (&opts, db_path, names, &error);
+  code = xa_status_run (&opts, db_path, names, names_only, &error);
   if (code < 0)
     return xa_cli_fail ("status", error);
   return code;

@@ -607,6 +607,21 @@ test_cli_queue_status_unknown_name (Fixture *f, gconstpointer data)
                         ON_HOST (f), "nobody", NULL);
 }
 
+/* --names: each name once, newest first, whatever its state. */
+static void
+test_cli_queue_status_names (Fixture *f, gconstpointer data)
+{
+  g_auto(XaTestRun) run = { 0 };
+  g_auto(XaTestRun) cancel = { 0 };
+
+  g_strfreev (submit_two (f));
+  xa_test_run_xadmit (&cancel, "cancel", ON_HOST (f), "web-01", NULL);
+  g_assert_cmpint (cancel.status, ==, 0);
+  xa_test_run_xadmit (&run, "status", "--names", ON_HOST (f), NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "db-01\nweb-01\n");
+}
+
 static void
 add (const gchar *path, void (*func) (Fixture *, gconstpointer))
 {
@@ -636,5 +651,6 @@ main (int argc, char **argv)
   add ("/cli/queue/status-planned", test_cli_queue_status_planned);
   add ("/cli/queue/status-names-the-lock-holder", test_cli_queue_status_names_the_lock_holder);
   add ("/cli/queue/status-unknown-name", test_cli_queue_status_unknown_name);
+  add ("/cli/queue/status-names", test_cli_queue_status_names);
   return g_test_run ();
 }
