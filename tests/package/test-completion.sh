@@ -37,7 +37,7 @@ expect() {
 }
 
 expect "submit status" s
-expect "host plan boot daemon submit status cancel explain report bench help --help --version" ""
+expect "host plan boot daemon submit status cancel explain report config bench help --help --version" ""
 expect "--policy" boot --po
 expect "--max-batch" daemon --max
 expect "batch xenopsd xenopsd-nodeclaim xenopsd-legacy exact" plan --policy ""
