@@ -75,6 +75,8 @@ xa_test_daemon_start_dying (XaTestDaemon *d, const gchar *speed, guint die_at)
   g_ptr_array_add (argv, NULL);
   if (die_at > 0)
     g_subprocess_launcher_setenv (launcher, "XADMIT_TEST_DIE_AT_EVENT", die_text, TRUE);
+  if (d->notify_socket != NULL)
+    g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", d->notify_socket, TRUE);
   d->proc = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
   d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (d->proc));

@@ -30,6 +30,8 @@ typedef struct {
   gint64 host_id;
   /* (nullable): more options for the daemons it starts */
   const gchar *const *options;
+  /* (nullable): their $NOTIFY_SOCKET */
+  const gchar *notify_socket;
 } XaTestDaemon;
 
 typedef void (*XaTestDaemonFunc) (XaTestDaemon  *d,
