@@ -5,6 +5,8 @@
 #include "xa-boot.h"
 #include "xa-daemon.h"
 #include "xa-error.h"
+#include "xa-log-writer.h"
+#include "xa-log.h"
 #include "xa-notify.h"
 #include "xa-text.h"
 #include "xa-wake.h"
@@ -303,6 +305,8 @@ xa_daemon_main (int argc, char **argv)
   ctx = xa_daemon_option_context (&boot, &speed_given);
   if (!xa_cli_parse_options (ctx, &boot.opts, &argc, &argv, &error))
     return xa_cli_fail ("daemon", error);
+  /* its decisions are its log */
+  xa_log_set_level (xa_log_writer_level (boot.opts.verbose, boot.opts.quiet, XA_LOG_DECIDED));
   if (argc > 1) {
     g_autofree gchar *shown = xa_text_quote (argv[1]);
 

@@ -154,6 +154,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreReconciliation, xa_store_reconciliation_fr
  * @plan_ms: wall-clock time spent planning
  * @at: when it was admitted
  * @why: (nullable) (array): per placement, what a planned VM's rested on
+ * @out_id: (out) (optional): where the ledger's id of the batch goes
  */
 typedef struct {
   const gchar *policy;
@@ -161,6 +162,7 @@ typedef struct {
   gdouble plan_ms;
   XaStoreTime at;
   const XaPlanWhy *why;
+  gint64 *out_id;
 } XaStoreBatch;
 
 /**

@@ -222,7 +222,7 @@ test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer d
   g_assert_no_error (error);
   /* its debug lines, read as the daemon's are */
   d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (boot));
-  xa_test_daemon_read_until (d, "xadmit boot: batch 1: ");
+  xa_test_daemon_read_until (d, "xadmit boot: batch 1 closed: ");
   g_subprocess_force_exit (boot);
   g_assert_true (g_subprocess_wait (boot, NULL, &error));
   g_assert_true (g_subprocess_get_if_signaled (boot));
@@ -235,6 +235,24 @@ test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer d
   g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
   g_assert_nonnull (strstr (d->said->str, " run, 0 failed"));
   xa_test_daemon_assert_ledger_matches_host (d);
+}
+
+/* Its decisions, one plain line each on a stderr that is no terminal: no
+ * GLib prefix, no timestamp. */
+static void
+test_cli_daemon_logs_its_decisions (XaTestDaemon *d, gconstpointer data)
+{
+  xa_test_daemon_start (d, "10000");
+  g_assert_true (xa_test_daemon_queue (d, "web", 3, 4));
+  xa_test_daemon_wait_for (d, XA_REQUEST_RUNNING, 3);
+  xa_test_daemon_signal (d, SIGTERM);
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
+  g_assert_nonnull (strstr (d->said->str, "\nxadmit daemon: batch 1 closed: "));
+  g_assert_nonnull (strstr (d->said->str, ", policy batch: "));
+  g_assert_nonnull (strstr (d->said->str, "\nxadmit daemon: web-0: planned on node "));
+  g_assert_nonnull (strstr (d->said->str, " MiB) in batch "));
+  g_assert_null (strstr (d->said->str, "Message"));
+  g_assert_null (strstr (d->said->str, "INFO"));
 }
 
 /* The next notification that starts with @prefix; those before it are
@@ -421,6 +439,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   xa_test_daemon_add ("/cli/daemon/admits-what-is-queued", test_cli_daemon_admits_what_is_queued);
+  xa_test_daemon_add ("/cli/daemon/logs-its-decisions", test_cli_daemon_logs_its_decisions);
   xa_test_daemon_add ("/cli/daemon/tells-systemd", test_cli_daemon_tells_systemd);
   xa_test_daemon_add ("/cli/daemon/tells-systemd-of-a-reload",
                       test_cli_daemon_tells_systemd_of_a_reload);
