@@ -216,6 +216,27 @@ test_log_recovery_at_start (XaTestScheduler *f, gconstpointer data)
                  NULL);
 }
 
+/* xenopsd's way logs each VM's lone decision, a batch of one. */
+static void
+test_log_xenopsd_decisions (XaTestScheduler *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  GHashTable *message;
+
+  xa_log_set_level (XA_LOG_DECIDED);
+  xa_test_add_vm (requests, "solo", 4 * GiB, 2);
+  add_vm (requests, "giant", 1024 * GiB, NULL);
+  options.policy = XA_POLICY_XENOPSD;
+  xa_test_scheduler_prepare (f, "4node.json", NULL, requests, &options);
+  xa_test_scheduler_run_and_count (f, NULL);
+  message = find_logged ("solo: started by xenopsd in batch ");
+  assert_fields (message, "6", "XADMIT_VM", "XADMIT_REQUEST", "XADMIT_BATCH", "XADMIT_NODES",
+                 NULL);
+  assert_fields (find_logged ("giant: rejected by xenopsd in batch "), "5", "XADMIT_VM",
+                 "XADMIT_REQUEST", "XADMIT_BATCH", NULL);
+}
+
 /* Unless asked, the scheduler logs no decision: none is formatted. */
 static void
 test_log_nothing_unless_asked (XaTestScheduler *f, gconstpointer data)
@@ -283,6 +304,7 @@ main (int argc, char **argv)
   add_capturing ("/scheduler/log/each-decision-has-its-fields",
                  test_log_each_decision_has_its_fields);
   add_capturing ("/scheduler/log/recovery-at-start", test_log_recovery_at_start);
+  add_capturing ("/scheduler/log/xenopsd-decisions", test_log_xenopsd_decisions);
   add_capturing ("/scheduler/log/nothing-unless-asked", test_log_nothing_unless_asked);
   g_test_add_func ("/cli/log/journal-when-stderr-is-its-stream",
                    test_log_journal_when_stderr_is_its_stream);
