@@ -282,8 +282,10 @@ xa_daemon_option_context (XaBootOptions *boot, gchar **speed)
     "SIGTERM or SIGINT: it admits nothing more, lets the builds under way\n"
     "finish and exits 0; a second one destroys them and releases their claims\n"
     "(exit 130). SIGHUP: it reads the host again.\n\n"
-    "Under systemd (Type=notify) it tells the service manager READY=1 once it\n"
-    "admits, what it does (STATUS=), and STOPPING=1 at the first signal.",
+    "It logs each decision on stderr, one line each (-q: warnings only), or\n"
+    "under systemd to the journal with fields to filter on (XADMIT_VM=...).\n"
+    "As a Type=notify service it tells systemd READY=1 once it admits, what\n"
+    "it does (STATUS=), and STOPPING=1 at the first signal.",
     &boot->opts, TRUE, entries);
 
   xa_boot_add_admission_entries (ctx, boot);
