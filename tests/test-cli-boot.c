@@ -248,6 +248,20 @@ test_cli_boot_usage_errors (void)
                         "--defer-timeout", "-1", NULL);
 }
 
+/* Without -v a boot logs none of its decisions: its summary says them. */
+static void
+test_cli_boot_decisions_only_with_v (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_boot (&run, dir, "2node-claims-faults.json", "flaky-storm.json", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_null (strstr (run.err, "closed: "));
+  g_assert_null (strstr (run.err, "planned on"));
+  g_assert_null (strstr (run.err, "attempt 1 failed"));
+}
+
 /* -v says what each batch decided and why, and each failed attempt. */
 static void
 test_cli_boot_verbose_says_why (void)
@@ -375,6 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/stops-cleanly-on-signals", test_cli_boot_stops_cleanly_on_signals);
   g_test_add_func ("/cli/boot/verbose-says-why", test_cli_boot_verbose_says_why);
+  g_test_add_func ("/cli/boot/decisions-only-with-v", test_cli_boot_decisions_only_with_v);
   g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
   g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
                    test_cli_boot_xenopsd_warns_of_ignored_options);
