@@ -10,6 +10,8 @@
 #include "xa-error.h"
 #include "xa-file.h"
 #include "xa-json.h"
+#include "xa-log.h"
+#include "xa-log-writer.h"
 #include "xa-manifest.h"
 #include "xa-output.h"
 #include "xa-text.h"
@@ -174,23 +176,6 @@ xa_cli_check_path (const gchar *flag, const gchar *path, GError **error)
   return TRUE;
 }
 
-/* With -v, the debug messages of every layer are one line each on stderr,
- * named by the command; their fields are there for a structured logger. */
-static GLogWriterOutput
-xa_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
-                   gpointer user_data)
-{
-  if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) == 0)
-    return g_log_writer_default (level, fields, n_fields, user_data);
-  for (gsize i = 0; i < n_fields; i++) {
-    if (g_str_equal (fields[i].key, "MESSAGE")) {
-      g_printerr ("%s: %s\n", g_get_prgname (), (const gchar *) fields[i].value);
-      break;
-    }
-  }
-  return G_LOG_WRITER_HANDLED;
-}
-
 /**
  * xa_cli_parse_options:
  * @ctx: the command's options
@@ -223,10 +208,10 @@ xa_cli_parse_options (GOptionContext *ctx, XaOptions *opts, int *argc, char ***a
                          "--verbose and --quiet contradict each other");
     return FALSE;
   }
-  if (opts->verbose) {
+  xa_log_writer_install ();
+  xa_log_set_level (xa_log_writer_level (opts->verbose, opts->quiet, G_LOG_LEVEL_WARNING));
+  if (opts->verbose)
     g_log_set_debug_enabled (TRUE);
-    g_log_set_writer_func (xa_cli_log_writer, NULL, NULL);
-  }
   return TRUE;
 }
 

@@ -5,6 +5,9 @@
 #include "xa-boot.h"
 #include "xa-daemon.h"
 #include "xa-error.h"
+#include "xa-log-writer.h"
+#include "xa-log.h"
+#include "xa-notify.h"
 #include "xa-text.h"
 #include "xa-wake.h"
 
@@ -12,12 +15,19 @@
  * second (docs/design.md, The two clocks). */
 #define XA_DAEMON_SIM_SPEED 100.0
 #define XA_DAEMON_SIM_SPEED_MAX 1e6
+/* systemd hears what it does at most this often (wall clock). */
+#define XA_DAEMON_STATUS_MS 1000
 
-/* What the daemon's callbacks share: boot's signal handling first. */
+/* What the daemon's callbacks share: boot's signal handling first; the
+ * service manager's socket, and what it was last told. */
 typedef struct {
   XaBootRun run;
   XaAdmission *admission;
   guint signals;
+  XaNotify *notify;
+  XaSchedulerProgress progress;
+  XaSchedulerProgress told;
+  guint status_source;
 } XaDaemon;
 
 /* --sim-speed: a finite number above 0. */
@@ -77,7 +87,51 @@ xa_daemon_on_signal (guint count, gpointer user_data)
   XaDaemon *daemon = user_data;
 
   daemon->signals = count;
+  if (count == 1)
+    xa_notify_send (daemon->notify, "STOPPING=1\nSTATUS=stopping: letting the builds under way "
+                                    "finish");
   xa_boot_on_signal (count, &daemon->run);
+}
+
+/* STATUS=, from the last progress, unless it was told already. */
+static gboolean
+xa_daemon_tell_status (gpointer user_data)
+{
+  XaDaemon *daemon = user_data;
+  const XaSchedulerProgress *now = &daemon->progress;
+  g_autofree gchar *state = NULL;
+
+  daemon->status_source = 0;
+  if (now->waiting == daemon->told.waiting && now->building == daemon->told.building &&
+      now->running == daemon->told.running)
+    return G_SOURCE_REMOVE;
+  daemon->told = *now;
+  state = g_strdup_printf ("STATUS=admitting: %u waiting, %u building, %u running", now->waiting,
+                           now->building, now->running);
+  xa_notify_send (daemon->notify, state);
+  return G_SOURCE_REMOVE;
+}
+
+/* Each change of the counts: told within XA_DAEMON_STATUS_MS, the
+ * changes between folded into one. */
+static void
+xa_daemon_on_progress (const XaSchedulerProgress *progress, gpointer user_data)
+{
+  XaDaemon *daemon = user_data;
+
+  daemon->progress = *progress;
+  if (daemon->status_source == 0)
+    daemon->status_source = g_timeout_add (XA_DAEMON_STATUS_MS, xa_daemon_tell_status, daemon);
+}
+
+/* systemd's reload protocol asks for the monotonic clock beside it. */
+static void
+xa_daemon_tell_reloading (XaNotify *notify)
+{
+  g_autofree gchar *state = g_strdup_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                                             g_get_monotonic_time ());
+
+  xa_notify_send (notify, state);
 }
 
 /* SIGHUP: the host as it is now, in one line. */
@@ -89,8 +143,12 @@ xa_daemon_on_hangup (guint count, gpointer user_data)
   const XaHostInfo *info = NULL;
   guint64 free_mib = 0;
 
-  if (daemon->run.scheduler != NULL)
+  /* before it admits, systemd waits for its first READY=1 */
+  if (daemon->run.scheduler != NULL) {
+    xa_daemon_tell_reloading (daemon->notify);
     info = xa_scheduler_reread_host (daemon->run.scheduler, &error);
+    xa_notify_send (daemon->notify, "READY=1");
+  }
   if (info == NULL) {
     g_printerr ("%s: SIGHUP: cannot read the host again: %s\n", g_get_prgname (),
                 error != NULL ? error->message : "it is not open yet");
@@ -104,11 +162,15 @@ xa_daemon_on_hangup (guint count, gpointer user_data)
               xa_text_plural (info->domains->len, "domain", "domains"));
 }
 
-/* What it does from now on, on stderr: tests and operators wait for it. */
+/* What it does from now on, on stderr, and READY=1 to systemd: tests,
+ * operators and the service manager wait for it. */
 static void
 xa_daemon_announce (const XaBootOptions *boot, XaHost *host, const XaHostInfo *info,
-                    XaAdmission *admission)
+                    XaDaemon *daemon)
 {
+  XaAdmission *admission = daemon->admission;
+
+  xa_notify_send (daemon->notify, "READY=1\nSTATUS=admitting");
   if (boot->opts.quiet)
     return;
   g_printerr ("%s: pid %d admitting for the %s host \"%s\" on the ledger %s\n",
@@ -158,8 +220,10 @@ xa_daemon_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
   g_autoptr(XaCliSignals) signals = NULL;
   g_autoptr(XaAdmission) admission = NULL;
   g_autoptr(XaWake) wake = NULL;
+  g_autoptr(XaNotify) notify = xa_notify_new ();
   XaDaemon daemon = { { 0 } };
   XaScheduler *scheduler;
+  gboolean ran;
 
   if (host == NULL || !xa_daemon_set_speed (host, speed_given, speed, error) ||
       (signals = xa_cli_signals_new (xa_daemon_on_signal, &daemon, error)) == NULL)
@@ -169,8 +233,11 @@ xa_daemon_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
       (admission = xa_boot_open_admission (boot, host, options, error)) == NULL)
     return -1;
   daemon.admission = admission;
+  daemon.notify = notify;
   scheduler = xa_admission_get_scheduler (admission);
   xa_scheduler_set_service (scheduler, TRUE);
+  if (notify != NULL)
+    xa_scheduler_set_progress (scheduler, xa_daemon_on_progress, &daemon);
   /* listening before the first read of the queue: no ring is lost between */
   wake = xa_wake_listen (xa_store_get_path (xa_admission_get_store (admission)),
                          xa_daemon_on_ring, &daemon, error);
@@ -178,8 +245,11 @@ xa_daemon_run (const XaBootOptions *boot, const XaSchedulerOptions *options,
       !xa_cli_signals_check (signals, error))
     return -1;
   daemon.run.scheduler = scheduler;
-  xa_daemon_announce (boot, host, info, admission);
-  if (!xa_scheduler_run (scheduler, error))
+  xa_daemon_announce (boot, host, info, &daemon);
+  ran = xa_scheduler_run (scheduler, error);
+  /* its data is on this stack */
+  g_clear_handle_id (&daemon.status_source, g_source_remove);
+  if (!ran)
     return -1;
   g_clear_pointer (&wake, xa_wake_free);
   g_clear_pointer (&signals, xa_cli_signals_free);
@@ -211,7 +281,11 @@ xa_daemon_option_context (XaBootOptions *boot, gchar **speed)
     "clock, --sim-speed times as fast.\n\n"
     "SIGTERM or SIGINT: it admits nothing more, lets the builds under way\n"
     "finish and exits 0; a second one destroys them and releases their claims\n"
-    "(exit 130). SIGHUP: it reads the host again.",
+    "(exit 130). SIGHUP: it reads the host again.\n\n"
+    "It logs each decision on stderr, one line each (-q: warnings only), or\n"
+    "under systemd to the journal with fields to filter on (XADMIT_VM=...).\n"
+    "As a Type=notify service it tells systemd READY=1 once it admits, what\n"
+    "it does (STATUS=), and STOPPING=1 at the first signal.",
     &boot->opts, TRUE, entries);
 
   xa_boot_add_admission_entries (ctx, boot);
@@ -233,6 +307,8 @@ xa_daemon_main (int argc, char **argv)
   ctx = xa_daemon_option_context (&boot, &speed_given);
   if (!xa_cli_parse_options (ctx, &boot.opts, &argc, &argv, &error))
     return xa_cli_fail ("daemon", error);
+  /* its decisions are its log */
+  xa_log_set_level (xa_log_writer_level (boot.opts.verbose, boot.opts.quiet, XA_LOG_DECIDED));
   if (argc > 1) {
     g_autofree gchar *shown = xa_text_quote (argv[1]);
 

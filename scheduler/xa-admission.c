@@ -5,6 +5,7 @@
 #include "xa-error.h"
 #include "xa-file.h"
 #include "xa-host-record.h"
+#include "xa-log.h"
 
 struct _XaAdmission {
   XaHost *host;
@@ -19,11 +20,12 @@ struct _XaAdmission {
   gboolean took_paused;
 };
 
-/* Destroys the domains of the host's requests in @state whose ids are in
- * @ids, where the host still has them. */
+/* Of the host's requests in @state, those whose ids are in @ids: their
+ * domains destroyed if @destroy and the host still has them, and what the
+ * restart did to each logged. */
 static gboolean
-xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaRequestState state,
-                              GArray *ids, GError **error)
+xa_admission_recover (XaAdmission *self, const XaHostInfo *info, XaRequestState state,
+                      GArray *ids, gboolean destroy, const gchar *what, GError **error)
 {
   g_autoptr(GPtrArray) requests = NULL;
 
@@ -36,10 +38,13 @@ xa_admission_destroy_domains (XaAdmission *self, const XaHostInfo *info, XaReque
     const XaStoreRequest *request = g_ptr_array_index (requests, i);
     const XaHostDomain *domain = xa_host_info_find_domain (info, request->uuid);
 
-    for (guint k = 0; domain != NULL && k < ids->len; k++) {
-      if (g_array_index (ids, gint64, k) == request->id &&
-          !xa_host_destroy (self->host, domain->domid, error))
+    for (guint k = 0; k < ids->len; k++) {
+      if (g_array_index (ids, gint64, k) != request->id)
+        continue;
+      if (destroy && domain != NULL && !xa_host_destroy (self->host, domain->domid, error))
         return FALSE;
+      xa_log (XA_LOG_NOTABLE, &(XaLogAbout) { request }, "%s: after a restart: %s",
+              request->req->name, what);
     }
   }
   return TRUE;
@@ -66,6 +71,8 @@ xa_admission_end_down (XaAdmission *self, const XaHostInfo *info, GError **error
     if (!xa_host_destroy (self->host, domain->domid, error) ||
         !xa_store_end (self->store, request, reason, xa_host_record_now (self->host), error))
       return FALSE;
+    xa_log (XA_LOG_NOTABLE, &(XaLogAbout) { request }, "%s: after a restart: ended: %s",
+            request->req->name, reason);
   }
   return TRUE;
 }
@@ -86,8 +93,17 @@ xa_admission_reconcile (XaAdmission *self, const XaHostInfo *info, GError **erro
   found = xa_store_reconcile (self->store, self->host_id, &record.snapshot,
                               xa_host_record_now (self->host), error);
   if (found == NULL ||
-      !xa_admission_destroy_domains (self, info, XA_REQUEST_QUEUED, found->half_built, error) ||
-      !xa_admission_destroy_domains (self, info, XA_REQUEST_FAILED, found->leftover, error) ||
+      !xa_admission_recover (self, info, XA_REQUEST_RUNNING, found->built, FALSE,
+                             "its build had finished: running", error) ||
+      !xa_admission_recover (self, info, XA_REQUEST_QUEUED, found->half_built, TRUE,
+                             "its build had stopped half-way: its domain is destroyed, "
+                             "it waits again", error) ||
+      !xa_admission_recover (self, info, XA_REQUEST_QUEUED, found->gone, FALSE,
+                             "its build had not begun: it waits again", error) ||
+      !xa_admission_recover (self, info, XA_REQUEST_ENDED, found->ended, FALSE,
+                             "ended: its domain is gone", error) ||
+      !xa_admission_recover (self, info, XA_REQUEST_FAILED, found->leftover, TRUE,
+                             "the domain its failed build left is destroyed", error) ||
       !xa_store_cancel_asked (self->store, self->host_id, xa_host_record_now (self->host),
                               error))
     return NULL;

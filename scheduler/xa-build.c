@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-build.h"
+#include "xa-log.h"
 #include "xa-sched-group.h"
 #include "xa-sched-track.h"
 
@@ -85,6 +86,7 @@ static void
 xa_build_fail (XaVm *vm, const gchar *reason)
 {
   XaScheduler *self = vm->sched;
+  XaLogAbout about = { vm->request, NULL, 0, vm->planned_nodes };
   g_autoptr(GError) error = NULL;
   gboolean retry = xa_scheduler_is_batch (self) && vm->request->attempts <= self->options.retries;
 
@@ -92,10 +94,9 @@ xa_build_fail (XaVm *vm, const gchar *reason)
     xa_scheduler_fatal (self, g_steal_pointer (&error));
     return;
   }
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_VM", vm->request->req->name,
-                    "XADMIT_REQUEST", vm->request->uuid, "MESSAGE", "%s: attempt %u failed: %s; %s",
-                    vm->request->req->name, vm->request->attempts, reason,
-                    retry ? "it goes back to the queue to be tried again" : "no retry left");
+  xa_log (XA_LOG_NOTABLE, &about, "%s: attempt %u failed: %s; %s", vm->request->req->name,
+          vm->request->attempts, reason,
+          retry ? "it goes back to the queue to be tried again" : "no retry left: it failed");
   vm->deferred = FALSE;
   if (!retry)
     vm->finished_s = xa_scheduler_now (self);

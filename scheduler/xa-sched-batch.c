@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "xa-host-record.h"
+#include "xa-log.h"
 #include "xa-sched-batch.h"
 #include "xa-sched-group.h"
 #include "xa-sched-track.h"
@@ -56,6 +57,7 @@ xa_sched_batch_give_up (gpointer data)
 {
   XaVm *vm = data;
   XaScheduler *self = vm->sched;
+  XaLogAbout about = { vm->request };
   g_autoptr(GError) error = NULL;
   g_autofree gchar *reason = NULL;
 
@@ -71,7 +73,7 @@ xa_sched_batch_give_up (gpointer data)
   vm->deferred = FALSE;
   vm->finished_s = xa_scheduler_now (self);
   xa_sched_track_vm (vm);
-  g_message ("%s: %s", vm->request->req->name, reason);
+  xa_log (XA_LOG_NOTABLE, &about, "%s: failed: %s", vm->request->req->name, reason);
   /* a group waits as one: its other members go with it */
   xa_sched_group_failed (vm, reason);
 }
@@ -145,7 +147,7 @@ xa_sched_batch_reject_groups (GPtrArray *batch)
   }
 }
 
-/* Where a VM planned on one node would have gone instead, for -v. */
+/* Where a VM planned on one node would have gone instead. */
 static gchar *
 xa_sched_batch_runner_up (const XaPlanWhy *why)
 {
@@ -155,24 +157,19 @@ xa_sched_batch_runner_up (const XaPlanWhy *why)
                           why->runner_up, why->runner_up_left_mib);
 }
 
-/* One line a VM: where it goes and where it would have gone instead, or
- * why it waits or never can. */
+/* A planned VM: its nodes, its MiB on each, and for one node where it
+ * would have gone instead. */
 static void
-xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
-                       const XaPlacement *placement, const gchar *runner_up)
+xa_sched_batch_log_planned (XaScheduler *self, const XaLogAbout *about,
+                            const XaPlacement *placement, const XaPlanWhy *why)
 {
-  const gchar *name = vm->request->req->name;
   g_autofree gchar *nodes = NULL;
+  g_autofree gchar *runner_up = NULL;
   g_autoptr(GString) mib = NULL;
+  guint n_nodes = xa_nodeset_count (placement->nodes);
 
-  if (placement->outcome != XA_OUTCOME_PLANNED) {
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "XADMIT_VM", name,
-                      "XADMIT_REQUEST", vm->request->uuid, "MESSAGE", "batch %s: %s %s: %s",
-                      batch_id, name,
-                      placement->outcome == XA_OUTCOME_DEFERRED ? "deferred" : "rejected",
-                      placement->reason != NULL ? placement->reason : "no reason given");
+  if (!xa_log_enabled (XA_LOG_DECIDED))
     return;
-  }
   nodes = xa_nodeset_format (placement->nodes);
   mib = g_string_new (NULL);
   for (guint n = 0; n < self->n_nodes; n++) {
@@ -180,38 +177,59 @@ xa_sched_batch_log_vm (XaScheduler *self, const gchar *batch_id, const XaVm *vm,
       g_string_append_printf (mib, "%s%" G_GUINT64_FORMAT, mib->len > 0 ? "+" : "",
                               placement->mib_by_node[n]);
   }
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "XADMIT_VM", name,
-                    "XADMIT_REQUEST", vm->request->uuid, "MESSAGE",
-                    "batch %s: %s planned on nodes %s, %s MiB%s%s", batch_id, name, nodes,
-                    mib->str, runner_up != NULL ? "; " : "", runner_up != NULL ? runner_up : "");
+  if (n_nodes == 1)
+    runner_up = xa_sched_batch_runner_up (why);
+  xa_log (XA_LOG_DECIDED, about, "%s: planned on %s %s (%s MiB) in batch %" G_GINT64_FORMAT "%s%s",
+          about->request->req->name, n_nodes == 1 ? "node" : "nodes", nodes, mib->str,
+          about->batch_id, runner_up != NULL ? "; " : "", runner_up != NULL ? runner_up : "");
 }
 
-/* What the batch decided, for -v: one message for it, one per VM. */
+/* One message a VM: where it goes and where it would have gone instead,
+ * or why it waits or never can. */
 static void
-xa_sched_batch_log (XaScheduler *self, GPtrArray *batch, const XaPlan *plan,
+xa_sched_batch_log_vm (XaScheduler *self, gint64 batch_id, const XaVm *vm,
+                       const XaPlacement *placement, const XaPlanWhy *why)
+{
+  XaLogAbout about = { vm->request, NULL, batch_id, placement->nodes };
+  const gchar *reason = placement->reason != NULL ? placement->reason : "no reason given";
+
+  switch (placement->outcome) {
+  case XA_OUTCOME_PLANNED:
+    xa_sched_batch_log_planned (self, &about, placement, why);
+    break;
+  case XA_OUTCOME_DEFERRED:
+    xa_log (XA_LOG_DECIDED, &about, "%s: deferred in batch %" G_GINT64_FORMAT ": %s",
+            vm->request->req->name, batch_id, reason);
+    break;
+  case XA_OUTCOME_REJECTED:
+  case XA_OUTCOME_FAILED:
+  default:
+    xa_log (XA_LOG_NOTABLE, &about, "%s: rejected in batch %" G_GINT64_FORMAT ": %s",
+            vm->request->req->name, batch_id, reason);
+    break;
+  }
+}
+
+/* What the batch decided: one message for it, one per VM. */
+static void
+xa_sched_batch_log (XaScheduler *self, gint64 batch_id, GPtrArray *batch, const XaPlan *plan,
                     const XaPlanWhy *why)
 {
-  g_autofree gchar *batch_id = NULL;
+  XaLogAbout about = { NULL, NULL, batch_id, 0 };
   guint counts[XA_OUTCOME_LAST + 1] = { 0 };
 
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+  if (!xa_log_enabled (XA_LOG_NOTABLE))
     return;
-  batch_id = g_strdup_printf ("%u", self->n_batches);
   for (guint i = 0; i < batch->len; i++)
     counts[plan->placements[i].outcome]++;
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "XADMIT_BATCH", batch_id, "MESSAGE",
-                    "batch %s: %u %s: %u planned, %u deferred, %u rejected", batch_id,
-                    batch->len, xa_text_plural (batch->len, "VM", "VMs"),
-                    counts[XA_OUTCOME_PLANNED], counts[XA_OUTCOME_DEFERRED],
-                    counts[XA_OUTCOME_REJECTED]);
-  for (guint i = 0; i < batch->len; i++) {
-    const XaPlacement *placement = &plan->placements[i];
-    g_autofree gchar *runner_up = NULL;
-
-    if (xa_nodeset_count (placement->nodes) == 1)
-      runner_up = xa_sched_batch_runner_up (&why[i]);
-    xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), placement, runner_up);
-  }
+  xa_log (XA_LOG_DECIDED, &about,
+          "batch %" G_GINT64_FORMAT " closed: %u %s, policy %s: %u planned, %u deferred, "
+          "%u rejected", batch_id, batch->len, xa_text_plural (batch->len, "VM", "VMs"),
+          xa_policy_to_string (self->options.policy), counts[XA_OUTCOME_PLANNED],
+          counts[XA_OUTCOME_DEFERRED], counts[XA_OUTCOME_REJECTED]);
+  for (guint i = 0; i < batch->len; i++)
+    xa_sched_batch_log_vm (self, batch_id, g_ptr_array_index (batch, i), &plan->placements[i],
+                           &why[i]);
 }
 
 /* The window closes: snapshot, ledger, plan, ledger, workers. */
@@ -227,7 +245,8 @@ xa_sched_batch_close_window (gpointer data)
   g_autofree XaPlanWhy *why = NULL;
   g_autoptr(GError) error = NULL;
   XaPlanOptions options = { XA_POLICY_BATCH, xa_scheduler_now (self) };
-  XaStoreBatch info = { "batch", 0, 0, xa_scheduler_time (self) };
+  gint64 batch_id = 0;
+  XaStoreBatch info = { "batch", 0, 0, xa_scheduler_time (self), NULL, &batch_id };
   gint64 start;
 
   self->window = 0;
@@ -268,7 +287,7 @@ xa_sched_batch_close_window (gpointer data)
   self->optimal = self->n_batches == 0 ? plan->optimal
                                         : xa_plan_optimal_combine (self->optimal, plan->optimal);
   self->n_batches++;
-  xa_sched_batch_log (self, batch, plan, why);
+  xa_sched_batch_log (self, batch_id, batch, plan, why);
   xa_sched_batch_apply_plan (self, batch, plan);
   xa_scheduler_dispatch (self);
   xa_sched_batch_open_window (self);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-build.h"
 #include "xa-host-record.h"
+#include "xa-log.h"
 #include "xa-sched-group.h"
 #include "xa-sched-track.h"
 
@@ -98,8 +99,9 @@ xa_sched_group_undo_built (XaVm *member, const gchar *reason)
   g_autoptr(GError) error = NULL;
 
   if (!xa_host_destroy (self->host, member->domid, &error)) {
-    g_warning ("%s: rolled back, but its domain %u cannot be destroyed: %s",
-               member->request->req->name, member->domid, error->message);
+    xa_log (G_LOG_LEVEL_WARNING, &(XaLogAbout) { member->request },
+            "%s: rolled back, but its domain %u cannot be destroyed: %s",
+            member->request->req->name, member->domid, error->message);
     return;
   }
   member->has_domain = FALSE;
@@ -127,6 +129,8 @@ xa_sched_group_unpause (XaScheduler *self, GPtrArray *members, GPtrArray *stuck,
     g_ptr_array_add (stuck, member);
     g_ptr_array_add (reasons, g_strdup_printf ("its domain %u could not be unpaused: %s",
                                                member->domid, error->message));
+    xa_log (XA_LOG_NOTABLE, &(XaLogAbout) { member->request }, "%s: %s",
+            member->request->req->name, (const gchar *) g_ptr_array_index (reasons, reasons->len - 1));
   }
 }
 
@@ -184,8 +188,9 @@ xa_sched_group_settle (XaVm *vm)
     built += member->request->state == XA_REQUEST_RUNNING;
   }
   if (built > 0)
-    g_message ("group %s: %u of its %u VMs are built; they start together", group, built,
-               members->len);
+    xa_log (XA_LOG_DECIDED, &(XaLogAbout) { NULL, group },
+            "group %s: %u of its %u VMs are built; they start together", group, built,
+            members->len);
   xa_sched_group_unpause (self, members, stuck, reasons);
   xa_sched_group_close (self, members, group);
   xa_sched_group_undo_stuck (members, stuck, reasons);
@@ -266,8 +271,9 @@ xa_sched_group_failed (XaVm *vm, const gchar *reason)
     return;
   }
   why = xa_request_rolled_back (vm->request->req, reason);
-  g_message ("group %s: %s will not start; its group is rolled back", vm->request->req->group,
-             vm->request->req->name);
+  xa_log (XA_LOG_NOTABLE, &(XaLogAbout) { vm->request },
+          "group %s: %s will not start; its group is rolled back", vm->request->req->group,
+          vm->request->req->name);
   /* closed first: the members undone one by one must not start the rest */
   members = g_ptr_array_ref (found);
   xa_sched_group_close (vm->sched, members, vm->request->req->group);

@@ -75,7 +75,7 @@ struct _XaScheduler {
   gdouble plan_ms;
   /* over the batches planned so far (none: unknown) */
   XaPlanOptimal optimal;
-  /* batches admitted, which numbers them in -v's messages */
+  /* batches admitted */
   guint n_batches;
   /* the run loop's main-context iterations and clock events */
   guint64 n_iterations;

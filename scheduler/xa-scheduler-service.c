@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "xa-error.h"
+#include "xa-log.h"
 #include "xa-scheduler-private.h"
 
 /* The scheduler as a service, the daemon's: it runs until stopped, takes
@@ -98,7 +99,8 @@ xa_scheduler_take_cancels (XaScheduler *self, GError **error)
       g_queue_remove (&self->ready, vm);
       xa_scheduler_cancel_vm (vm, "cancelled before its build began");
     }
-    g_message ("%s: %s", vm->request->req->name, vm->request->reason);
+    xa_log (XA_LOG_NOTABLE, &(XaLogAbout) { vm->request }, "%s: %s", vm->request->req->name,
+            vm->request->reason);
   }
   return TRUE;
 }

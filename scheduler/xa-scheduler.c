@@ -3,6 +3,7 @@
 
 #include "xa-host-record.h"
 #include "xa-build.h"
+#include "xa-log.h"
 #include "xa-sched-batch.h"
 #include "xa-sched-group.h"
 #include "xa-sched-track.h"
@@ -359,11 +360,12 @@ xa_scheduler_end_earlier (XaScheduler *self, guint32 domid, const gchar *down, G
     return TRUE;
   reason = xa_host_record_down_reason (down);
   if (!xa_host_destroy (self->host, domid, &local)) {
-    g_warning ("%s: its domain %u went down, and cannot be destroyed: %s", request->req->name,
-               domid, local->message);
+    xa_log (G_LOG_LEVEL_WARNING, &(XaLogAbout) { request },
+            "%s: its domain %u went down, and cannot be destroyed: %s", request->req->name, domid,
+            local->message);
     return TRUE;
   }
-  g_message ("%s: %s", request->req->name, reason);
+  xa_log (XA_LOG_DECIDED, &(XaLogAbout) { request }, "%s: ended: %s", request->req->name, reason);
   return xa_store_end (self->store, request, reason, xa_scheduler_time (self), error);
 }
 
@@ -377,6 +379,7 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *reason = NULL;
   XaVm *vm = g_hash_table_lookup (self->running_by_domid, GUINT_TO_POINTER (domid));
+  XaLogAbout about = { NULL };
 
   if (down == NULL || vm == NULL) {
     if (down != NULL && !xa_scheduler_end_earlier (self, domid, down, &error)) {
@@ -387,11 +390,12 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
     xa_scheduler_after_job (self);
     return;
   }
+  about.request = vm->request;
   /* before the destroy, which may free @down */
   reason = xa_host_record_down_reason (down);
   if (!xa_build_destroy (vm, &error)) {
-    g_warning ("%s: its domain %u went down, and cannot be destroyed: %s",
-               vm->request->req->name, domid, error->message);
+    xa_log (G_LOG_LEVEL_WARNING, &about, "%s: its domain %u went down, and cannot be destroyed: %s",
+            vm->request->req->name, domid, error->message);
     return;
   }
   if (!xa_store_end (self->store, vm->request, reason, xa_scheduler_time (self), &error)) {
@@ -399,7 +403,7 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
     return;
   }
   xa_sched_track_vm (vm);
-  g_message ("%s: %s", vm->request->req->name, reason);
+  xa_log (XA_LOG_DECIDED, &about, "%s: ended: %s", vm->request->req->name, reason);
   self->generation++;
   xa_scheduler_after_job (self);
 }

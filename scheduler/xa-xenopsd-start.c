@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "xa-build.h"
+#include "xa-log.h"
 #include "xa-sched-track.h"
 #include "xa-xenopsd-start.h"
 
@@ -60,6 +61,28 @@ xa_xenopsd_start_view (XaScheduler *self, guint64 *view, guint64 *total_free, GE
   return TRUE;
 }
 
+/* Its decision, one message as a batch's are (xa-sched-batch.c). */
+static void
+xa_xenopsd_start_log (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gchar *reason,
+                      gint64 batch_id)
+{
+  XaLogAbout about = { vm->request, NULL, batch_id, nodes };
+  const gchar *policy = xa_policy_to_string (vm->sched->options.policy);
+  g_autofree gchar *where = NULL;
+
+  if (outcome != XA_OUTCOME_PLANNED) {
+    xa_log (XA_LOG_NOTABLE, &about, "%s: %s by %s in batch %" G_GINT64_FORMAT ": %s",
+            vm->request->req->name, outcome == XA_OUTCOME_REJECTED ? "rejected" : "failed",
+            policy, batch_id, reason);
+    return;
+  }
+  if (!xa_log_enabled (XA_LOG_DECIDED))
+    return;
+  where = nodes != 0 ? xa_nodeset_format (nodes) : g_strdup ("none (no NUMA placement)");
+  xa_log (XA_LOG_DECIDED, &about, "%s: started by %s in batch %" G_GINT64_FORMAT ", nodes %s",
+          vm->request->req->name, policy, batch_id, where);
+}
+
 /* The ledger's record of one xenopsd decision: a batch of one. */
 static gboolean
 xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gchar *reason,
@@ -68,8 +91,9 @@ xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
   XaScheduler *self = vm->sched;
   g_autoptr(XaPlan) plan = xa_plan_new (self->n_nodes, 1);
   g_autoptr(GPtrArray) requests = g_ptr_array_new ();
+  gint64 batch_id = 0;
   XaStoreBatch batch = { xa_policy_to_string (self->options.policy), 0, 0,
-                         xa_scheduler_time (self) };
+                         xa_scheduler_time (self), NULL, &batch_id };
 
   plan->placements[0].outcome = outcome;
   plan->placements[0].reason = g_strdup (reason);
@@ -84,6 +108,7 @@ xa_xenopsd_start_admit (XaVm *vm, XaOutcome outcome, XaNodeSet nodes, const gcha
     self->first_admitted_s = xa_scheduler_now (self);
   if (!xa_store_admit_batch (self->store, self->host_id, &batch, requests, plan, error))
     return FALSE;
+  xa_xenopsd_start_log (vm, outcome, nodes, reason, batch_id);
   xa_sched_track_vm (vm);
   return TRUE;
 }

@@ -282,5 +282,7 @@ xa_store_admit_batch (XaStore *self, gint64 host_id, const XaStoreBatch *batch,
   if (!xa_store_commit (self, error))
     return FALSE;
   xa_store_apply_admission (requests, plan, changed, states);
+  if (batch->out_id != NULL)
+    *batch->out_id = batch_id;
   return TRUE;
 }

@@ -155,6 +155,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XaStoreReconciliation, xa_store_reconciliation_fr
  * @plan_ms: wall-clock time spent planning
  * @at: when it was admitted
  * @why: (nullable) (array): per placement, what a planned VM's rested on
+ * @out_id: (out) (optional): where the ledger's id of the batch goes
  */
 typedef struct {
   const gchar *policy;
@@ -162,6 +163,7 @@ typedef struct {
   gdouble plan_ms;
   XaStoreTime at;
   const XaPlanWhy *why;
+  gint64 *out_id;
 } XaStoreBatch;
 
 /**

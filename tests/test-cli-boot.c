@@ -248,6 +248,20 @@ test_cli_boot_usage_errors (void)
                         "--defer-timeout", "-1", NULL);
 }
 
+/* Without -v a boot logs none of its decisions: its summary says them. */
+static void
+test_cli_boot_decisions_only_with_v (void)
+{
+  g_autoptr(XaTestDir) dir = xa_test_dir_new ();
+  g_auto(XaTestRun) run = { 0 };
+
+  xa_test_boot (&run, dir, "2node-claims-faults.json", "flaky-storm.json", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_null (strstr (run.err, "closed: "));
+  g_assert_null (strstr (run.err, "planned on"));
+  g_assert_null (strstr (run.err, "attempt 1 failed"));
+}
+
 /* -v says what each batch decided and why, and each failed attempt. */
 static void
 test_cli_boot_verbose_says_why (void)
@@ -257,15 +271,15 @@ test_cli_boot_verbose_says_why (void)
 
   xa_test_boot (&run, dir, "2node-claims-faults.json", "flaky-storm.json", "-v", "--json", NULL);
   g_assert_cmpint (run.status, ==, 3);
-  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: 4 VMs: 3 planned, 1 deferred, "
-                                     "0 rejected\n"));
-  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: web-01 planned on nodes 1, 8196 MiB; "
-                                     "runner-up node 0, 24570 MiB left there\n"));
-  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1: app-db deferred: it needs "));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: batch 1 closed: 4 VMs, policy batch: "
+                                     "3 planned, 1 deferred, 0 rejected\n"));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: web-01: planned on node 1 (8196 MiB) in batch "
+                                     "1; runner-up node 0, 24570 MiB left there\n"));
+  g_assert_nonnull (strstr (run.err, "xadmit boot: app-db: deferred in batch 1: it needs "));
   g_assert_nonnull (strstr (run.err, "xadmit boot: flaky-db: attempt 1 failed: "));
   g_assert_nonnull (strstr (run.err, "it goes back to the queue to be tried again\n"));
-  g_assert_nonnull (strstr (run.err, "no retry left\n"));
-  g_assert_nonnull (strstr (run.err, "batch 4: 1 VM: 1 planned"));
+  g_assert_nonnull (strstr (run.err, "no retry left: it failed\n"));
+  g_assert_nonnull (strstr (run.err, "batch 4 closed: 1 VM, policy batch: 1 planned"));
 }
 
 /* A xenopsd policy has no batches and no retries: the options that shape
@@ -322,8 +336,8 @@ assert_boot_stops_cleanly (const gint *signals)
   guint in_state[XA_REQUEST_STATE_LAST + 1] = { 0 };
   guint total = 0;
 
-  xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit boot: batch 1: ", signals, NULL, "boot",
-                                manifest, "--host", "sim", "--db", db, "-v", NULL);
+  xa_test_run_xadmit_signalled (&run, dir, TRUE, "xadmit boot: batch 1 closed: ", signals, NULL,
+                                "boot", manifest, "--host", "sim", "--db", db, "-v", NULL);
   g_assert_cmpint (run.status, ==, 130);
   g_assert_nonnull (strstr (run.err, "xadmit boot: interrupted: admitting nothing more"));
   if (signals[0] != 0 && signals[1] != 0)
@@ -375,6 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/boot/usage-errors", test_cli_boot_usage_errors);
   g_test_add_func ("/cli/boot/stops-cleanly-on-signals", test_cli_boot_stops_cleanly_on_signals);
   g_test_add_func ("/cli/boot/verbose-says-why", test_cli_boot_verbose_says_why);
+  g_test_add_func ("/cli/boot/decisions-only-with-v", test_cli_boot_decisions_only_with_v);
   g_test_add_func ("/cli/boot/reads-standard-input", test_cli_boot_reads_standard_input);
   g_test_add_func ("/cli/boot/xenopsd-warns-of-ignored-options",
                    test_cli_boot_xenopsd_warns_of_ignored_options);

@@ -2,7 +2,9 @@
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "xa-notify.h"
 #include "xa-test-cli.h"
 #include "xa-test-daemon.h"
 
@@ -220,7 +222,7 @@ test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer d
   g_assert_no_error (error);
   /* its debug lines, read as the daemon's are */
   d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (boot));
-  xa_test_daemon_read_until (d, "xadmit boot: batch 1: ");
+  xa_test_daemon_read_until (d, "xadmit boot: batch 1 closed: ");
   g_subprocess_force_exit (boot);
   g_assert_true (g_subprocess_wait (boot, NULL, &error));
   g_assert_true (g_subprocess_get_if_signaled (boot));
@@ -233,6 +235,97 @@ test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer d
   g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
   g_assert_nonnull (strstr (d->said->str, " run, 0 failed"));
   xa_test_daemon_assert_ledger_matches_host (d);
+}
+
+/* Its decisions, one plain line each on a stderr that is no terminal: no
+ * GLib prefix, no timestamp. */
+static void
+test_cli_daemon_logs_its_decisions (XaTestDaemon *d, gconstpointer data)
+{
+  xa_test_daemon_start (d, "10000");
+  g_assert_true (xa_test_daemon_queue (d, "web", 3, 4));
+  xa_test_daemon_wait_for (d, XA_REQUEST_RUNNING, 3);
+  xa_test_daemon_signal (d, SIGTERM);
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
+  g_assert_nonnull (strstr (d->said->str, "\nxadmit daemon: batch 1 closed: "));
+  g_assert_nonnull (strstr (d->said->str, ", policy batch: "));
+  g_assert_nonnull (strstr (d->said->str, "\nxadmit daemon: web-0: planned on node "));
+  g_assert_nonnull (strstr (d->said->str, " MiB) in batch "));
+  g_assert_null (strstr (d->said->str, "Message"));
+  g_assert_null (strstr (d->said->str, "INFO"));
+}
+
+/* The next notification that starts with @prefix; those before it are
+ * skipped. */
+static gchar *
+receive_until (GSocket *socket, const gchar *prefix)
+{
+  for (;;) {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *state = xa_notify_receive (socket, &error);
+
+    g_assert_no_error (error);
+    if (g_str_has_prefix (state, prefix))
+      return g_steal_pointer (&state);
+  }
+}
+
+/* The daemon started as systemd starts a Type=notify service, with @name
+ * (a path, or "@" and an abstract name) the test's socket: what it sent
+ * first, READY=1, in @out_ready. */
+static GSocket *
+start_under_systemd (XaTestDaemon *d, const gchar *name, gchar **out_ready)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = xa_notify_listen (name, &error);
+
+  g_assert_no_error (error);
+  /* a safety net only: each receive returns as the daemon sends */
+  g_socket_set_timeout (socket, XA_TEST_DAEMON_PATIENCE_US / G_USEC_PER_SEC);
+  d->notify_socket = name;
+  xa_test_daemon_start (d, "10000");
+  *out_ready = receive_until (socket, "READY=1");
+  return g_steal_pointer (&socket);
+}
+
+/* Under systemd: READY=1 once it admits, STATUS= as it works, STOPPING=1
+ * at the first SIGTERM. */
+static void
+test_cli_daemon_tells_systemd (XaTestDaemon *d, gconstpointer data)
+{
+  g_autofree gchar *path = g_build_filename (d->dir, "notify", NULL);
+  g_autofree gchar *ready = NULL;
+  g_autoptr(GSocket) socket = start_under_systemd (d, path, &ready);
+  g_autofree gchar *stopping = NULL;
+
+  g_assert_cmpstr (ready, ==, "READY=1\nSTATUS=admitting");
+  g_assert_true (xa_test_daemon_queue (d, "web", 3, 4));
+  g_free (receive_until (socket, "STATUS=admitting: 0 waiting, 0 building, 3 running"));
+  xa_test_daemon_signal (d, SIGTERM);
+  stopping = receive_until (socket, "STOPPING=1");
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
+  g_assert_cmpstr (stopping, ==, "STOPPING=1\nSTATUS=stopping: letting the builds under way "
+                                 "finish");
+}
+
+/* An abstract socket ("@name"), and SIGHUP's RELOADING=1, then READY=1. */
+static void
+test_cli_daemon_tells_systemd_of_a_reload (XaTestDaemon *d, gconstpointer data)
+{
+  g_autofree gchar *name = g_strdup_printf ("@xadmit-test-%d-%u", (gint) getpid (),
+                                            g_random_int ());
+  g_autofree gchar *ready = NULL;
+  g_autoptr(GSocket) socket = start_under_systemd (d, name, &ready);
+  g_autofree gchar *ready_again = NULL;
+
+  g_assert_true (g_str_has_prefix (ready, "READY=1\n"));
+  xa_test_daemon_signal (d, SIGHUP);
+  g_free (receive_until (socket, "RELOADING=1\nMONOTONIC_USEC="));
+  ready_again = receive_until (socket, "READY=1");
+  g_assert_cmpstr (ready_again, ==, "READY=1");
+  xa_test_daemon_signal (d, SIGTERM);
+  g_free (receive_until (socket, "STOPPING=1"));
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
 }
 
 /* Runs xadmit with @args (up to %NULL): it must fail with @status, in
@@ -346,6 +439,10 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   xa_test_daemon_add ("/cli/daemon/admits-what-is-queued", test_cli_daemon_admits_what_is_queued);
+  xa_test_daemon_add ("/cli/daemon/logs-its-decisions", test_cli_daemon_logs_its_decisions);
+  xa_test_daemon_add ("/cli/daemon/tells-systemd", test_cli_daemon_tells_systemd);
+  xa_test_daemon_add ("/cli/daemon/tells-systemd-of-a-reload",
+                      test_cli_daemon_tells_systemd_of_a_reload);
   xa_test_daemon_add ("/cli/daemon/lets-builds-finish", test_cli_daemon_lets_builds_finish);
   xa_test_daemon_add ("/cli/daemon/second-signal-destroys-builds",
                    test_cli_daemon_second_signal_destroys_builds);

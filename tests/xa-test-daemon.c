@@ -17,12 +17,15 @@ xa_test_daemon_set_up (XaTestDaemon *d, gconstpointer data)
   d->said = g_string_new (NULL);
 }
 
+static void xa_test_daemon_read_rest (XaTestDaemon *d);
+
 /* A daemon a failed test left behind goes with it. */
 static void
 xa_test_daemon_tear_down (XaTestDaemon *d, gconstpointer data)
 {
   if (d->proc != NULL) {
     g_subprocess_force_exit (d->proc);
+    xa_test_daemon_read_rest (d);
     g_subprocess_wait (d->proc, NULL, NULL);
   }
   g_clear_object (&d->err);
@@ -35,21 +38,96 @@ xa_test_daemon_tear_down (XaTestDaemon *d, gconstpointer data)
   xa_test_dir_free (d->dir);
 }
 
-/* Reads its stderr up to a line that starts with @prefix. */
+/* One line more into d->said; %FALSE at its end. */
+static gboolean
+xa_test_daemon_read_line (XaTestDaemon *d)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *line = g_data_input_stream_read_line_utf8 (d->err, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  if (line == NULL)
+    return FALSE;
+  g_string_append_printf (d->said, "%s\n", line);
+  return TRUE;
+}
+
+static void
+xa_test_daemon_on_line (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  XaTestDaemon *d = user_data;
+  g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8 (
+    G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+
+  if (line == NULL) {
+    d->drained = TRUE;
+    return;
+  }
+  g_string_append_printf (d->said, "%s\n", line);
+  g_data_input_stream_read_line_async (d->err, G_PRIORITY_DEFAULT, NULL, xa_test_daemon_on_line,
+                                       d);
+}
+
+/**
+ * xa_test_daemon_drain:
+ * @d: a daemon whose stderr the test reads
+ *
+ * From now on its stderr is read into d->said as the main context runs
+ * (xa_test_daemon_wait_for() runs it), so that a daemon that says a line
+ * per decision never fills its pipe.
+ */
+void
+xa_test_daemon_drain (XaTestDaemon *d)
+{
+  d->draining = TRUE;
+  d->drained = FALSE;
+  g_data_input_stream_read_line_async (d->err, G_PRIORITY_DEFAULT, NULL, xa_test_daemon_on_line,
+                                       d);
+}
+
+/* The next line not yet looked at, if a whole one came; NULL if none. */
+static gchar *
+xa_test_daemon_next_line (XaTestDaemon *d)
+{
+  const gchar *start = d->said->str + d->scanned;
+  const gchar *end = strchr (start, '\n');
+
+  if (end == NULL)
+    return NULL;
+  d->scanned += (gsize) (end - start) + 1;
+  return g_strndup (start, (gsize) (end - start));
+}
+
+/* Reads its stderr up to a line that starts with @prefix, after those
+ * looked at before. */
 void
 xa_test_daemon_read_until (XaTestDaemon *d, const gchar *prefix)
 {
   for (;;) {
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *line = g_data_input_stream_read_line_utf8 (d->err, NULL, NULL, &error);
+    g_autofree gchar *line = xa_test_daemon_next_line (d);
 
-    g_assert_no_error (error);
-    if (line == NULL)
+    if (line != NULL) {
+      if (g_str_has_prefix (line, prefix))
+        return;
+      continue;
+    }
+    if (d->draining ? d->drained : !xa_test_daemon_read_line (d))
       g_error ("it ended before it said \"%s\"; it said:\n%s", prefix, d->said->str);
-    g_string_append_printf (d->said, "%s\n", line);
-    if (g_str_has_prefix (line, prefix))
-      return;
+    if (d->draining)
+      g_main_context_iteration (NULL, TRUE);
   }
+}
+
+/* Everything it says until its stderr closes. */
+static void
+xa_test_daemon_read_rest (XaTestDaemon *d)
+{
+  while (d->draining && !d->drained)
+    g_main_context_iteration (NULL, TRUE);
+  while (!d->draining && d->err != NULL && xa_test_daemon_read_line (d))
+    ;
+  d->draining = FALSE;
+  d->scanned = d->said->len;
 }
 
 /* Starts xadmit daemon on the kept host, its clock @speed times the
@@ -75,6 +153,8 @@ xa_test_daemon_start_dying (XaTestDaemon *d, const gchar *speed, guint die_at)
   g_ptr_array_add (argv, NULL);
   if (die_at > 0)
     g_subprocess_launcher_setenv (launcher, "XADMIT_TEST_DIE_AT_EVENT", die_text, TRUE);
+  if (d->notify_socket != NULL)
+    g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", d->notify_socket, TRUE);
   d->proc = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
   d->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (d->proc));
@@ -85,6 +165,7 @@ xa_test_daemon_start (XaTestDaemon *d, const gchar *speed)
 {
   xa_test_daemon_start_dying (d, speed, 0);
   xa_test_daemon_read_until (d, "xadmit daemon: pid ");
+  xa_test_daemon_drain (d);
 }
 
 void
@@ -103,14 +184,7 @@ xa_test_daemon_wait (XaTestDaemon *d)
   g_autoptr(GError) error = NULL;
   gint status;
 
-  for (;;) {
-    g_autofree gchar *line = g_data_input_stream_read_line_utf8 (d->err, NULL, NULL, &error);
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      break;
-    g_string_append_printf (d->said, "%s\n", line);
-  }
+  xa_test_daemon_read_rest (d);
   g_assert_true (g_subprocess_wait (d->proc, NULL, &error));
   g_assert_no_error (error);
   status = g_subprocess_get_if_signaled (d->proc) ? 128 + g_subprocess_get_term_sig (d->proc)

@@ -23,13 +23,19 @@ typedef struct {
   gchar *spec;
   GSubprocess *proc;
   GDataInputStream *err;
-  /* every line it said on stderr so far */
+  /* every line it said on stderr so far; how far the test looked */
   GString *said;
+  gsize scanned;
+  /* its stderr is read as the main context runs, until it closes */
+  gboolean draining;
+  gboolean drained;
   /* the test's own connection to the ledger, and the host there */
   XaStore *store;
   gint64 host_id;
   /* (nullable): more options for the daemons it starts */
   const gchar *const *options;
+  /* (nullable): their $NOTIFY_SOCKET */
+  const gchar *notify_socket;
 } XaTestDaemon;
 
 typedef void (*XaTestDaemonFunc) (XaTestDaemon  *d,
@@ -44,6 +50,7 @@ void xa_test_daemon_start_dying (XaTestDaemon *d,
                                  guint         die_at);
 void xa_test_daemon_start_building (XaTestDaemon *d,
                                     const gchar  *speed);
+void xa_test_daemon_drain (XaTestDaemon *d);
 void xa_test_daemon_read_until (XaTestDaemon *d,
                                 const gchar  *prefix);
 void xa_test_daemon_signal (XaTestDaemon *d,

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "xa-log.h"
 #include "xa-sim-check.h"
 #include "xa-sim-life.h"
 #include "xa-test-util.h"
@@ -331,6 +332,9 @@ main (int argc, char **argv)
   if (g_getenv ("TMPDIR") == NULL && g_access ("/dev/shm", W_OK) == 0)
     g_setenv ("TMPDIR", "/dev/shm", TRUE);
   g_log_set_writer_func (xa_sim_log_writer, &options, NULL);
+  /* the scheduler formats its decisions only when asked */
+  if (options.verbose)
+    xa_log_set_level (G_LOG_LEVEL_DEBUG);
   start_us = g_get_monotonic_time ();
   for (guint i = 0; i < list->len; i++)
     failed += xa_sim_seed (g_array_index (list, guint32, i), &options,
