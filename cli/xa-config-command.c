@@ -18,7 +18,7 @@ xa_config_option_context (XaBootOptions *boot, gchar **speed)
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *ctx = xa_cli_option_context_new (
-    "[OPTION...] - print the effective configuration and where each value came from",
+    "- print the effective configuration and where each value came from",
     "Reads the configuration file as every command does (--config FILE, else\n"
     XA_CONFIG_PATH " if it exists), applies the options given\n"
     "here over it, checks each value as the command that takes it would, and\n"
