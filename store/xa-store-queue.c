@@ -389,14 +389,15 @@ xa_store_set_state (XaStore *self, gint64 request_id, XaRequestState from, XaReq
   return changed || xa_store_not_in_state (self, request_id, from, to, error);
 }
 
-gboolean
-xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
+/* What each claim of the request had yet to take, which the memory
+ * available gets back. */
+static gboolean
+xa_store_return_outstanding (XaStore *self, gint64 request_id, GError **error)
 {
-  const gchar *purpose = "release the claim";
-  /* what each claim had yet to take, which the memory available gets back */
+  const gchar *purpose = "read the claim";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "DELETE FROM claims WHERE request_id = ?1 RETURNING node, "
-          "max (claim_mib - charged_mib, 0), (SELECT host_id FROM requests WHERE id = ?1)",
+    self, "SELECT c.node, max (c.claim_mib - c.charged_mib, 0), r.host_id FROM claims c "
+          "CROSS JOIN requests r ON r.id = c.request_id WHERE c.request_id = ?1",
     purpose, error);
   gint row;
 
@@ -407,6 +408,21 @@ xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
     xa_store_outstanding_add (self, sqlite3_column_int64 (stmt, 2),
                               sqlite3_column_int64 (stmt, 0), -sqlite3_column_int64 (stmt, 1));
   return row == 0;
+}
+
+gboolean
+xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
+{
+  const gchar *purpose = "release the claim";
+  /* no RETURNING: it makes SQLite keep a statement journal, whose 64 KiB
+   * buffer, allocated and freed at each release, cost more than the query */
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "DELETE FROM claims WHERE request_id = ?1",
+                                             purpose, error);
+
+  if (stmt == NULL || !xa_store_return_outstanding (self, request_id, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  return xa_store_step_done (self, stmt, purpose, error);
 }
 
 gboolean
