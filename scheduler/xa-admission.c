@@ -17,6 +17,8 @@ struct _XaAdmission {
   gint lock_fd;
   /* the paused members of groups a restart cut short were handed */
   gboolean took_paused;
+  /* the last request read from the queue: a ring reads only those after */
+  gint64 last_queued_id;
 };
 
 /* Destroys the domains of the host's requests in @state whose ids are in
@@ -484,21 +486,26 @@ xa_admission_take_paused (XaAdmission *self, GError **error)
  * processes queued; the first time, also the paused members of the groups
  * a restart cut short. Their wait, which ages their priority, counts on this
  * run's clock from when they were queued on the wall clock: the host time
- * another process wrote is its own clock's.
+ * another process wrote is its own clock's. Each time after the first, it
+ * reads only the requests queued since the last it read.
  *
  * Returns: %TRUE on success
  */
 gboolean
 xa_admission_take_queued (XaAdmission *self, GError **error)
 {
-  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
-                                                        XA_REQUEST_QUEUED, error);
+  g_autoptr(GPtrArray) queued = xa_store_list_requests_after (self->store, self->host_id,
+                                                              XA_REQUEST_QUEUED,
+                                                              self->last_queued_id, error);
 
   if (queued == NULL || !xa_admission_take_paused (self, error))
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
 
+    /* only another process queues, and only new requests: one queued
+     * again (a build retried) is the scheduler's already */
+    self->last_queued_id = MAX (self->last_queued_id, request->id);
     if (g_hash_table_contains (self->handed, &request->id))
       continue;
     if (!xa_store_set_queued_host_s (self->store, request,

@@ -290,15 +290,37 @@ xa_store_submit (XaStore *self, gint64 host_id, const gchar *group_id, GPtrArray
 GPtrArray *
 xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GError **error)
 {
+  return xa_store_list_requests_after (self, host_id, state, 0, error);
+}
+
+/**
+ * xa_store_list_requests_after:
+ * @self: the store
+ * @host_id: the host
+ * @state: which requests
+ * @after_id: the last request already read, 0 for none
+ * @error: a #GError
+ *
+ * As xa_store_list_requests(), only those queued after @after_id: ids
+ * grow in the order the queueing transactions commit, so a reader that
+ * saw @after_id saw every request queued before it.
+ *
+ * Returns: (transfer full) (element-type XaStoreRequest) (nullable): them
+ */
+GPtrArray *
+xa_store_list_requests_after (XaStore *self, gint64 host_id, XaRequestState state,
+                              gint64 after_id, GError **error)
+{
   const gchar *purpose = "read the requests";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT " XA_STORE_REQUEST_COLUMNS " FROM requests "
-          "WHERE host_id = ?1 AND state = ?2 ORDER BY id", purpose, error);
+          "WHERE host_id = ?1 AND state = ?2 AND id > ?3 ORDER BY id", purpose, error);
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, host_id);
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, after_id);
   return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_request_from_row,
                                 (GDestroyNotify) xa_store_request_free, error);
 }

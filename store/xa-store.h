@@ -350,6 +350,11 @@ GPtrArray *xa_store_list_requests (XaStore        *self,
                                    gint64          host_id,
                                    XaRequestState  state,
                                    GError        **error);
+GPtrArray *xa_store_list_requests_after (XaStore        *self,
+                                         gint64          host_id,
+                                         XaRequestState  state,
+                                         gint64          after_id,
+                                         GError        **error);
 gboolean xa_store_cancel (XaStore     *self,
                           gint64       request_id,
                           const gchar *reason,
