@@ -497,6 +497,8 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
   g_autoptr(GPtrArray) queued = xa_store_list_requests_after (self->store, self->host_id,
                                                               XA_REQUEST_QUEUED,
                                                               self->last_queued_id, error);
+  gint64 wall_us = -1;
+  gdouble host_s = 0;
 
   if (queued == NULL || !xa_admission_take_paused (self, error))
     return FALSE;
@@ -508,9 +510,13 @@ xa_admission_take_queued (XaAdmission *self, GError **error)
     self->last_queued_id = MAX (self->last_queued_id, request->id);
     if (g_hash_table_contains (self->handed, &request->id))
       continue;
-    if (!xa_store_set_queued_host_s (self->store, request,
-                                     xa_clock_at_wall (xa_host_get_clock (self->host),
-                                                       request->queued.wall_us), error))
+    /* those queued together keep one queue time, and so one class of the
+     * scheduler's wait queue (xa-wait-queue.c) */
+    if (request->queued.wall_us != wall_us) {
+      wall_us = request->queued.wall_us;
+      host_s = xa_clock_at_wall (xa_host_get_clock (self->host), wall_us);
+    }
+    if (!xa_store_set_queued_host_s (self->store, request, host_s, error))
       return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }
