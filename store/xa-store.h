@@ -307,6 +307,7 @@ const gchar *xa_store_get_path (XaStore *self);
 gboolean xa_store_is_lost (XaStore *self);
 guint64 xa_store_get_n_statements (XaStore *self);
 void xa_store_hold (XaStore *self);
+gboolean xa_store_is_pending (XaStore *self);
 gboolean xa_store_flush (XaStore *self,
                          GError **error);
 gboolean xa_store_release (XaStore *self,
