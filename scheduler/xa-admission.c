@@ -18,6 +18,8 @@ struct _XaAdmission {
   gint lock_fd;
   /* the paused members of groups a restart cut short were handed */
   gboolean took_paused;
+  /* the last request read from the queue: a ring reads only those after */
+  gint64 last_queued_id;
 };
 
 /* Of the host's requests in @state, those whose ids are in @ids: their
@@ -498,26 +500,37 @@ xa_admission_take_paused (XaAdmission *self, GError **error)
  * processes queued; the first time, also the paused members of the groups
  * a restart cut short. Their wait, which ages their priority, counts on this
  * run's clock from when they were queued on the wall clock: the host time
- * another process wrote is its own clock's.
+ * another process wrote is its own clock's. Each time after the first, it
+ * reads only the requests queued since the last it read.
  *
  * Returns: %TRUE on success
  */
 gboolean
 xa_admission_take_queued (XaAdmission *self, GError **error)
 {
-  g_autoptr(GPtrArray) queued = xa_store_list_requests (self->store, self->host_id,
-                                                        XA_REQUEST_QUEUED, error);
+  g_autoptr(GPtrArray) queued = xa_store_list_requests_after (self->store, self->host_id,
+                                                              XA_REQUEST_QUEUED,
+                                                              self->last_queued_id, error);
+  gint64 wall_us = -1;
+  gdouble host_s = 0;
 
   if (queued == NULL || !xa_admission_take_paused (self, error))
     return FALSE;
   for (guint i = 0; i < queued->len; i++) {
     XaStoreRequest *request = g_ptr_array_index (queued, i);
 
+    /* only another process queues, and only new requests: one queued
+     * again (a build retried) is the scheduler's already */
+    self->last_queued_id = MAX (self->last_queued_id, request->id);
     if (g_hash_table_contains (self->handed, &request->id))
       continue;
-    if (!xa_store_set_queued_host_s (self->store, request,
-                                     xa_clock_at_wall (xa_host_get_clock (self->host),
-                                                       request->queued.wall_us), error))
+    /* those queued together keep one queue time, and so one class of the
+     * scheduler's wait queue (xa-wait-queue.c) */
+    if (request->queued.wall_us != wall_us) {
+      wall_us = request->queued.wall_us;
+      host_s = xa_clock_at_wall (xa_host_get_clock (self->host), wall_us);
+    }
+    if (!xa_store_set_queued_host_s (self->store, request, host_s, error))
       return FALSE;
     xa_admission_hand (self, g_steal_pointer (&queued->pdata[i]));
   }

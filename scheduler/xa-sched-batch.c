@@ -280,7 +280,7 @@ xa_sched_batch_close_window (gpointer data)
     return;
   }
   xa_sched_batch_reject_groups (batch);
-  if (!xa_scheduler_flush (self))
+  if (!xa_scheduler_flush_soon (self))
     return;
   if (self->first_admitted_s < 0)
     self->first_admitted_s = xa_scheduler_now (self);

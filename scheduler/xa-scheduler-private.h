@@ -3,7 +3,8 @@
 
 /* The scheduler and its VMs, shared by its files: xa-scheduler.c (dispatch,
  * run, stop, the run summary), xa-scheduler-service.c (the daemon's
- * service mode, a new look at the host), xa-sched-batch.c (the batch
+ * service mode, a new look at the host), xa-scheduler-flush.c (when the
+ * ledger commits), xa-sched-batch.c (the batch
  * window, its plan and record), xa-sched-track.c (what it keeps of its VMs
  * as they change), xa-build.c (one VM's build, in Xen's order) and
  * xa-xenopsd-start.c (xenopsd's way, each build deciding alone); and
@@ -87,6 +88,8 @@ struct _XaScheduler {
   /* more VMs will arrive (xa_scheduler_set_arriving()): a run waits */
   gboolean arriving;
   gboolean in_run;
+  /* a real clock's next commit (xa-scheduler-flush.c) */
+  GSource *flush_timer;
   GError *fatal;
   XaXenopsd *numa;
   guint64 *legacy_view;
@@ -135,7 +138,6 @@ XaStoreTime xa_scheduler_time (XaScheduler *self);
 gboolean xa_scheduler_is_batch (XaScheduler *self);
 void xa_scheduler_fatal (XaScheduler *self,
                          GError      *error);
-gboolean xa_scheduler_flush (XaScheduler *self);
 gboolean xa_scheduler_vm_is_waiting (const XaVm *vm);
 guint xa_scheduler_n_waiting (XaScheduler *self);
 void xa_scheduler_dispatch (XaScheduler *self);
@@ -146,6 +148,12 @@ void xa_scheduler_abort_vm (XaVm        *vm,
                             const gchar *why);
 void xa_scheduler_free_vm (gpointer data);
 XaRunState xa_scheduler_run_state (XaRequestState state);
+
+/* xa-scheduler-flush.c */
+gboolean xa_scheduler_flush (XaScheduler *self);
+gboolean xa_scheduler_flush_soon (XaScheduler *self);
+void xa_scheduler_flush_arm (XaScheduler *self);
+void xa_scheduler_flush_cancel (XaScheduler *self);
 
 /* xa-scheduler-service.c */
 void xa_scheduler_maybe_let_go (XaVm *vm);

@@ -42,21 +42,6 @@ xa_scheduler_fatal (XaScheduler *self, GError *error)
     g_error_free (error);
 }
 
-/* Commits what the ledger holds, after saving the host: the ledger is never
- * newer than a simulated host's state file. An admission is flushed before
- * any of its domains exist: a restart then finds each domain it made in
- * flight. */
-gboolean
-xa_scheduler_flush (XaScheduler *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (xa_host_save (self->host, &error) && xa_store_flush (self->store, &error))
-    return TRUE;
-  xa_scheduler_fatal (self, g_steal_pointer (&error));
-  return FALSE;
-}
-
 void
 xa_scheduler_free_vm (gpointer data)
 {
@@ -408,20 +393,23 @@ xa_scheduler_domain_down (guint32 domid, const gchar *down, gpointer user_data)
   xa_scheduler_after_job (self);
 }
 
-/* What is ready in the main context (signals, pool completions). */
+/* What is ready in the main context (signals, pool completions, a real
+ * clock's events). */
 static void
 xa_scheduler_iterate (XaScheduler *self, GMainContext *context)
 {
-  do
+  do {
     self->n_iterations++;
-  while (g_main_context_iteration (context, FALSE));
+    xa_scheduler_flush_arm (self);
+  } while (g_main_context_iteration (context, FALSE));
 }
 
-/* Commits what the ledger holds, then waits for the main context. */
+/* Commits what the ledger holds (a daemon's soon), then waits for the main
+ * context. */
 static gboolean
 xa_scheduler_wait (XaScheduler *self, GMainContext *context)
 {
-  if (!xa_scheduler_flush (self))
+  if (!xa_scheduler_flush_soon (self))
     return FALSE;
   self->n_iterations++;
   g_main_context_iteration (context, TRUE);
@@ -475,8 +463,9 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   if (!xa_host_watch_domains (self->host, xa_scheduler_domain_down, self, error))
     return FALSE;
   /* one commit for many writes, with the host saved first: after an
-   * admission, at the end, and before the loop waits on a real clock; a
-   * virtual clock never waits, so its commits are once per batch */
+   * admission, at the end, and before the loop waits on a real clock (a
+   * virtual clock never waits, so its commits are once per batch); a
+   * daemon's, at most every few tens of milliseconds (xa-scheduler-flush.c) */
   xa_store_hold (self->store);
   xa_scheduler_start (self);
   xa_scheduler_report (self);
@@ -484,6 +473,7 @@ xa_scheduler_run (XaScheduler *self, GError **error)
   while (!xa_scheduler_is_done (self) && xa_scheduler_turn (self, context))
     ;
   self->in_run = FALSE;
+  xa_scheduler_flush_cancel (self);
   xa_host_unwatch_domains (self->host);
   if ((self->fatal == NULL && !xa_build_settle_actuals (self, &released)) ||
       !xa_host_save (self->host, &released) || !xa_store_release (self->store, &released))

@@ -110,14 +110,33 @@ xa_wait_queue_add (XaWaitQueue *self, gpointer item, guint index, const XaReques
 void
 xa_wait_queue_remove (XaWaitQueue *self, XaWaitPlace *place)
 {
+  XaWaitClass *klass = ((XaWaitEntry *) g_sequence_get (place))->klass;
+
   self->length--;
   g_sequence_remove (place);
+  /* a daemon queues new classes as long as it runs: only those with
+   * requests waiting are kept, or each batch would look at them all */
+  if (g_sequence_is_empty (klass->entries))
+    g_ptr_array_remove_fast (self->classes, klass);
 }
 
 guint
 xa_wait_queue_get_length (XaWaitQueue *self)
 {
   return self->length;
+}
+
+/**
+ * xa_wait_queue_get_n_classes:
+ * @self: the queue
+ *
+ * Returns: how many classes (a priority and a queue time) have requests
+ *   waiting: what taking each request looks at
+ */
+guint
+xa_wait_queue_get_n_classes (XaWaitQueue *self)
+{
+  return self->classes->len;
 }
 
 /* Whether @a goes before @b: higher effective priority, then arrival. */

@@ -22,6 +22,7 @@ XaWaitPlace *xa_wait_queue_add (XaWaitQueue     *self,
 void xa_wait_queue_remove (XaWaitQueue *self,
                            XaWaitPlace *place);
 guint xa_wait_queue_get_length (XaWaitQueue *self);
+guint xa_wait_queue_get_n_classes (XaWaitQueue *self);
 GPtrArray *xa_wait_queue_take (XaWaitQueue *self,
                                guint        max,
                                gdouble      now_s);

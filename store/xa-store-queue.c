@@ -290,15 +290,37 @@ xa_store_submit (XaStore *self, gint64 host_id, const gchar *group_id, GPtrArray
 GPtrArray *
 xa_store_list_requests (XaStore *self, gint64 host_id, XaRequestState state, GError **error)
 {
+  return xa_store_list_requests_after (self, host_id, state, 0, error);
+}
+
+/**
+ * xa_store_list_requests_after:
+ * @self: the store
+ * @host_id: the host
+ * @state: which requests
+ * @after_id: the last request already read, 0 for none
+ * @error: a #GError
+ *
+ * As xa_store_list_requests(), only those queued after @after_id: ids
+ * grow in the order the queueing transactions commit, so a reader that
+ * saw @after_id saw every request queued before it.
+ *
+ * Returns: (transfer full) (element-type XaStoreRequest) (nullable): them
+ */
+GPtrArray *
+xa_store_list_requests_after (XaStore *self, gint64 host_id, XaRequestState state,
+                              gint64 after_id, GError **error)
+{
   const gchar *purpose = "read the requests";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
     self, "SELECT " XA_STORE_REQUEST_COLUMNS " FROM requests "
-          "WHERE host_id = ?1 AND state = ?2 ORDER BY id", purpose, error);
+          "WHERE host_id = ?1 AND state = ?2 AND id > ?3 ORDER BY id", purpose, error);
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, host_id);
   sqlite3_bind_text (stmt, 2, xa_request_state_to_string (state), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, after_id);
   return xa_store_collect_rows (self, stmt, purpose, (XaStoreRowNew) xa_store_request_from_row,
                                 (GDestroyNotify) xa_store_request_free, error);
 }
@@ -389,14 +411,15 @@ xa_store_set_state (XaStore *self, gint64 request_id, XaRequestState from, XaReq
   return changed || xa_store_not_in_state (self, request_id, from, to, error);
 }
 
-gboolean
-xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
+/* What each claim of the request had yet to take, which the memory
+ * available gets back. */
+static gboolean
+xa_store_return_outstanding (XaStore *self, gint64 request_id, GError **error)
 {
-  const gchar *purpose = "release the claim";
-  /* what each claim had yet to take, which the memory available gets back */
+  const gchar *purpose = "read the claim";
   g_autoptr(XaStmt) stmt = xa_store_prepare (
-    self, "DELETE FROM claims WHERE request_id = ?1 RETURNING node, "
-          "max (claim_mib - charged_mib, 0), (SELECT host_id FROM requests WHERE id = ?1)",
+    self, "SELECT c.node, max (c.claim_mib - c.charged_mib, 0), r.host_id FROM claims c "
+          "CROSS JOIN requests r ON r.id = c.request_id WHERE c.request_id = ?1",
     purpose, error);
   gint row;
 
@@ -407,6 +430,21 @@ xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
     xa_store_outstanding_add (self, sqlite3_column_int64 (stmt, 2),
                               sqlite3_column_int64 (stmt, 0), -sqlite3_column_int64 (stmt, 1));
   return row == 0;
+}
+
+gboolean
+xa_store_release_claims (XaStore *self, gint64 request_id, GError **error)
+{
+  const gchar *purpose = "release the claim";
+  /* no RETURNING: it makes SQLite keep a statement journal, whose 64 KiB
+   * buffer, allocated and freed at each release, cost more than the query */
+  g_autoptr(XaStmt) stmt = xa_store_prepare (self, "DELETE FROM claims WHERE request_id = ?1",
+                                             purpose, error);
+
+  if (stmt == NULL || !xa_store_return_outstanding (self, request_id, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, request_id);
+  return xa_store_step_done (self, stmt, purpose, error);
 }
 
 gboolean

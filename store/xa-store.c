@@ -349,6 +349,21 @@ xa_store_hold (XaStore *self)
 }
 
 /**
+ * xa_store_is_pending:
+ * @self: the store
+ *
+ * Returns: whether xa_store_flush() has something to do: writes held since
+ *   the last flush, or a failure that rolled them back, to report
+ */
+gboolean
+xa_store_is_pending (XaStore *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->hold == XA_STORE_HOLD_OPEN || self->hold == XA_STORE_HOLD_LOST;
+}
+
+/**
  * xa_store_flush:
  * @self: the store
  * @error: a #GError

@@ -320,6 +320,7 @@ const gchar *xa_store_get_path (XaStore *self);
 gboolean xa_store_is_lost (XaStore *self);
 guint64 xa_store_get_n_statements (XaStore *self);
 void xa_store_hold (XaStore *self);
+gboolean xa_store_is_pending (XaStore *self);
 gboolean xa_store_flush (XaStore *self,
                          GError **error);
 gboolean xa_store_release (XaStore *self,
@@ -363,6 +364,11 @@ GPtrArray *xa_store_list_requests (XaStore        *self,
                                    gint64          host_id,
                                    XaRequestState  state,
                                    GError        **error);
+GPtrArray *xa_store_list_requests_after (XaStore        *self,
+                                         gint64          host_id,
+                                         XaRequestState  state,
+                                         gint64          after_id,
+                                         GError        **error);
 gboolean xa_store_cancel (XaStore     *self,
                           gint64       request_id,
                           const gchar *reason,

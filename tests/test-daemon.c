@@ -323,6 +323,46 @@ test_service_ends_a_vm_that_shuts_down (XaTestScheduler *f, gconstpointer data)
   g_assert_cmpuint (info->domains->len, ==, 0);
 }
 
+/* Another process's look at the ledger: once it sees the VM running, the
+ * run stops. */
+static gboolean
+look_from_outside (gpointer data)
+{
+  XaTestService *service = data;
+  g_autoptr(XaStore) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  guint running = 0;
+
+  reader = xa_store_open (service->f->db, &error);
+  g_assert_no_error (error);
+  g_assert_true (xa_store_count_in_state (reader, service->f->host_id, XA_REQUEST_RUNNING,
+                                          &running, &error));
+  g_assert_no_error (error);
+  if (running == 0)
+    return G_SOURCE_CONTINUE;
+  service->stop_asked = TRUE;
+  stop_run (service);
+  return G_SOURCE_REMOVE;
+}
+
+/* A daemon on the wall's clock commits on a timer, not at each batch: what
+ * it wrote reaches other processes while it runs, not at its end. */
+static void
+test_service_commits_while_it_runs (XaTestScheduler *f, gconstpointer data)
+{
+  XaSchedulerOptions options = XA_SCHEDULER_OPTIONS_DEFAULT;
+  XaTestService service = { f, 0, G_MAXUINT, 0, FALSE, FALSE };
+
+  xa_test_scheduler_open_sim (f, "4node.json", NULL, &options, NULL);
+  xa_clock_follow_wall (xa_host_get_clock (f->host), 100);
+  g_timeout_add (5, look_from_outside, &service);
+  run_service (&service, queue_first, NULL);
+  /* only the look from outside stops the run */
+  g_assert_true (service.stop_asked);
+  g_assert_true (xa_scheduler_was_stopped (f->scheduler));
+  g_assert_cmpuint (xa_test_scheduler_count_in (f, XA_REQUEST_RUNNING), ==, 1);
+}
+
 static const XaStoreVmRow *
 vm_row_named (GPtrArray *rows, const gchar *name)
 {
@@ -466,6 +506,8 @@ main (int argc, char **argv)
                          test_service_ends_a_vm_that_shuts_down);
   xa_test_scheduler_add ("/scheduler/service/retries-deferred-vms",
                          test_service_retries_deferred_vms);
+  xa_test_scheduler_add ("/scheduler/service/commits-while-it-runs",
+                         test_service_commits_while_it_runs);
   g_test_add_func ("/host/clock/follows-the-wall-sped-up", test_clock_follows_the_wall_sped_up);
   g_test_add_func ("/host/clock/event-due-now-fires-at-once",
                    test_clock_event_due_now_fires_at_once);

@@ -66,6 +66,34 @@ test_aging_lets_low_priority_through (void)
   g_assert_cmpfloat (taken_at, <=, 7);
 }
 
+/* A daemon's requests come queued at ever new times: a class goes once
+ * its last request is taken or removed, so a batch looks only at those
+ * with requests waiting, however long the daemon has run. */
+static void
+test_empty_classes_go (void)
+{
+  g_autoptr(XaWaitQueue) queue = xa_wait_queue_new ();
+  g_autoptr(GPtrArray) requests = xa_test_requests_new ();
+  g_autoptr(GPtrArray) taken = NULL;
+  XaWaitPlace *place;
+
+  for (guint t = 0; t < 100; t++) {
+    g_autofree gchar *name = g_strdup_printf ("vm-%u", t);
+
+    add (queue, requests, name, 0, t);
+  }
+  g_assert_cmpuint (xa_wait_queue_get_n_classes (queue), ==, 100);
+  taken = xa_wait_queue_take (queue, 100, 100);
+  g_assert_cmpuint (taken->len, ==, 100);
+  g_assert_cmpuint (xa_wait_queue_get_n_classes (queue), ==, 0);
+  add (queue, requests, "alone", 0, 200);
+  place = xa_wait_queue_add (queue, requests->pdata[0], 0, requests->pdata[0]);
+  g_assert_cmpuint (xa_wait_queue_get_n_classes (queue), ==, 2);
+  xa_wait_queue_remove (queue, place);
+  g_assert_cmpuint (xa_wait_queue_get_n_classes (queue), ==, 1);
+  g_assert_cmpstr (take_one (queue, 200), ==, "alone");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -74,5 +102,6 @@ main (int argc, char **argv)
                    test_late_high_priority_goes_first);
   g_test_add_func ("/scheduler/wait-queue/aging-lets-low-priority-through",
                    test_aging_lets_low_priority_through);
+  g_test_add_func ("/scheduler/wait-queue/empty-classes-go", test_empty_classes_go);
   return g_test_run ();
 }
