@@ -210,3 +210,26 @@ xa_scheduler_get_let_go (XaScheduler *self)
 {
   return self->let_go;
 }
+
+/**
+ * xa_scheduler_set_options:
+ * @self: a service, running or not
+ * @options: its settings read again (a daemon's SIGHUP)
+ *
+ * Takes what a run may change on its way: --max-batch, --window-ms,
+ * --retries, --defer-timeout, strict and --paused, each from its next use
+ * (the next batch, build or failure; a deferred VM keeps the timeout it
+ * was given). The policy, the seed and the workers stay as they started.
+ */
+void
+xa_scheduler_set_options (XaScheduler *self, const XaSchedulerOptions *options)
+{
+  g_return_if_fail (self != NULL && options != NULL);
+
+  self->options.max_batch = options->max_batch;
+  self->options.window_s = options->window_s;
+  self->options.retries = options->retries;
+  self->options.defer_timeout_s = options->defer_timeout_s;
+  self->options.strict = options->strict && self->options.policy == XA_POLICY_BATCH;
+  self->options.paused = options->paused;
+}

@@ -91,6 +91,8 @@ void xa_scheduler_add (XaScheduler    *self,
                        XaStoreRequest *request);
 void xa_scheduler_set_service (XaScheduler *self,
                                gboolean     service);
+void xa_scheduler_set_options (XaScheduler              *self,
+                               const XaSchedulerOptions *options);
 void xa_scheduler_set_arriving (XaScheduler *self,
                                 gboolean     arriving);
 gboolean xa_scheduler_take_cancels (XaScheduler *self,

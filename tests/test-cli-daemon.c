@@ -30,6 +30,38 @@ test_cli_daemon_admits_what_is_queued (XaTestDaemon *d, gconstpointer data)
   xa_test_daemon_assert_ledger_matches_host (d);
 }
 
+/* SIGHUP reads the configuration file again under the command line: what
+ * the scheduler runs with changes, what the daemon opened at its start
+ * waits for the next, and a bad file changes nothing. */
+static void
+test_cli_daemon_hangup_reads_the_configuration (XaTestDaemon *d, gconstpointer data)
+{
+  g_autofree gchar *conf = xa_test_dir_write (d->dir, "xadmit.conf",
+                                              "[xadmit]\nmax-batch = 8\nretries = 1\n");
+  const gchar *options[] = { "--config", conf, "--retries", "3", NULL };
+
+  d->options = options;
+  xa_test_daemon_start (d, "10000");
+  g_assert_true (g_file_set_contents (conf,
+                                      "[xadmit]\nmax-batch = 4\nretries = 0\nwindow-ms = 50\n"
+                                      "workers = 2\n",
+                                      -1, NULL));
+  xa_test_daemon_signal (d, SIGHUP);
+  /* the command line's --retries 3 stays over the file's */
+  xa_test_daemon_read_until (d, "xadmit daemon: SIGHUP: read the configuration again: "
+                                "max-batch 4 (was 8), window-ms 50 (was 200)");
+  xa_test_daemon_read_until (d, "xadmit daemon: SIGHUP: workers 2 (was 0): only when the "
+                                "daemon starts again");
+  g_assert_true (g_file_set_contents (conf, "[xadmit]\nwindow-ms = fast\n", -1, NULL));
+  xa_test_daemon_signal (d, SIGHUP);
+  xa_test_daemon_read_until (d, "xadmit daemon: SIGHUP: the configuration is not taken, nothing "
+                                "changes: ");
+  g_assert_true (xa_test_daemon_queue (d, "web", 2, 4));
+  xa_test_daemon_wait_for (d, XA_REQUEST_RUNNING, 2);
+  xa_test_daemon_signal (d, SIGTERM);
+  g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
+}
+
 /* One SIGTERM during a build: it admits nothing more, the build finishes,
  * exit 0. */
 static void
@@ -439,6 +471,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   xa_test_daemon_add ("/cli/daemon/admits-what-is-queued", test_cli_daemon_admits_what_is_queued);
+  xa_test_daemon_add ("/cli/daemon/hangup-reads-the-configuration",
+                      test_cli_daemon_hangup_reads_the_configuration);
   xa_test_daemon_add ("/cli/daemon/logs-its-decisions", test_cli_daemon_logs_its_decisions);
   xa_test_daemon_add ("/cli/daemon/tells-systemd", test_cli_daemon_tells_systemd);
   xa_test_daemon_add ("/cli/daemon/tells-systemd-of-a-reload",
