@@ -259,9 +259,11 @@ test_cli_daemon_admits_what_a_killed_boot_left (XaTestDaemon *d, gconstpointer d
   g_assert_true (g_subprocess_wait (boot, NULL, &error));
   g_assert_true (g_subprocess_get_if_signaled (boot));
   g_clear_object (&d->err);
+  /* before the daemon: it may hold the ledger's write lock while its
+   * 2000 lines wait for this process to read them */
+  xa_test_daemon_open_ledger (d);
   xa_test_daemon_start (d, "10000");
   g_assert_nonnull (strstr (d->said->str, "xadmit daemon: after a restart: "));
-  xa_test_daemon_open_ledger (d);
   xa_test_daemon_wait_for (d, XA_REQUEST_RUNNING, 2000);
   xa_test_daemon_signal (d, SIGTERM);
   g_assert_cmpint (xa_test_daemon_wait (d), ==, 0);
