@@ -211,8 +211,9 @@ test_ledger_group_reads (void)
   g_auto(XaTestRun) submit = { 0 };
   g_auto(XaTestRun) cancel = { 0 };
   g_auto(XaTestRun) stranger = { 0 };
+  g_autofree gchar *setpriv = g_find_program_in_path ("setpriv");
 
-  if (geteuid () != 0 || g_find_program_in_path ("setpriv") == NULL) {
+  if (geteuid () != 0 || setpriv == NULL) {
     g_test_skip ("needs root (as in CI) and setpriv, to run xadmit as another user");
     return;
   }
